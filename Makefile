@@ -1,0 +1,73 @@
+# govern: build, demo, tests and benchmark.  Each target installs the
+# Debian packages it needs first (scripts/install-deps.sh, apt-get only).
+
+SHELL      := /bin/bash
+PYTHON     := /usr/bin/python3
+NGINX_SRC  := /usr/share/nginx/src
+SANITIZE   ?=
+
+ifeq ($(SANITIZE),address)
+BUILD      := build/asan
+SAN_FLAGS  := -fsanitize=address -fno-omit-frame-pointer
+else ifeq ($(SANITIZE),)
+BUILD      := build
+SAN_FLAGS  :=
+else
+$(error SANITIZE must be empty or "address")
+endif
+
+MODULE     := $(BUILD)/ngx_http_govern_module.so
+MODULE_SRC := $(wildcard module/*.c module/*.h) module/config
+CC_OPT     := -O2 -g -Wall -Wextra -Werror -fstack-protector-strong \
+              -D_FORTIFY_SOURCE=2 $(SAN_FLAGS)
+LD_OPT     := $(SAN_FLAGS)
+
+.PHONY: all deps deps-test deps-run deps-bench test unit integration run \
+        bench clean
+
+all: $(MODULE)
+
+deps:
+	@scripts/install-deps.sh build
+deps-run:
+	@scripts/install-deps.sh run
+deps-test:
+	@scripts/install-deps.sh test
+deps-bench:
+	@scripts/install-deps.sh bench
+
+# nginx-dev ships headers and the configure scripts only; configure once
+# (again when module/config changes), then build just the module.
+$(BUILD)/nginx/Makefile: module/config | deps
+	rm -rf $(BUILD)/nginx
+	mkdir -p $(BUILD)
+	cp -r $(NGINX_SRC) $(BUILD)/nginx
+	cd $(BUILD)/nginx && source ./conf_flags && \
+	    ./configure "$${NGX_CONF_FLAGS[@]}" \
+	        --with-cc-opt="$(CC_OPT)" --with-ld-opt="$(LD_OPT)" \
+	        --add-dynamic-module=$(CURDIR)/module > configure.log 2>&1 \
+	    || { tail -20 configure.log; exit 1; }
+
+$(MODULE): $(BUILD)/nginx/Makefile $(MODULE_SRC)
+	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules
+	cp $(BUILD)/nginx/objs/ngx_http_govern_module.so $@
+
+test: deps-test $(MODULE) unit integration
+
+unit: deps-test
+	$(MAKE) -C lua-free-tests/unit SANITIZE=$(SANITIZE)
+
+integration: deps-test $(MODULE)
+	cd lua-free-tests/integration && \
+	    GOVERN_MODULE=$(CURDIR)/$(MODULE) GOVERN_SANITIZE=$(SANITIZE) \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+run: deps-run $(MODULE)
+	$(PYTHON) scripts/demo.py --module $(CURDIR)/$(MODULE)
+
+bench: deps-bench $(MODULE)
+	$(PYTHON) scripts/bench.py --module $(CURDIR)/$(MODULE)
+
+clean:
+	rm -rf build
+	$(MAKE) -C lua-free-tests/unit clean

@@ -1,0 +1,611 @@
+
+/*
+ * govern: the audit trail.  One canonical JSON object per line for every
+ * governed request, allowed or refused, written at the log phase.
+ *
+ * Records are buffered per worker (like access_log's buffer=) and the
+ * buffer is handed to nginx as the open file's flush hook, so nginx itself
+ * flushes it before "nginx -s reopen" reopens the file and when a worker
+ * exits on reload or quit: no record is lost or written twice.  A record
+ * is always written whole in one write() to an O_APPEND file, so records
+ * of several workers never interleave.
+ */
+
+
+#include "ngx_http_govern_module.h"
+#include "ngx_http_govern_json.h"
+
+
+#define NGX_HTTP_GOVERN_AUDIT_BUFFER  65536
+#define NGX_HTTP_GOVERN_AUDIT_FLUSH   1000
+
+
+struct ngx_http_govern_audit_s {
+    ngx_open_file_t            *file;
+    ngx_syslog_peer_t          *syslog;
+};
+
+
+typedef struct {
+    u_char                     *start;
+    u_char                     *pos;
+    u_char                     *last;
+    ngx_event_t                *event;
+    ngx_msec_t                  flush;
+    time_t                      error_time;
+} ngx_http_govern_audit_buf_t;
+
+
+static ngx_int_t ngx_http_govern_audit_handler(ngx_http_request_t *r);
+static size_t ngx_http_govern_audit_len(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx);
+static u_char *ngx_http_govern_audit_record(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, u_char *p);
+static u_char *ngx_http_govern_audit_str(u_char *p, ngx_str_t *s);
+static void ngx_http_govern_audit_syslog(ngx_http_request_t *r,
+    ngx_syslog_peer_t *peer, u_char *rec, size_t len);
+static void ngx_http_govern_audit_write(ngx_open_file_t *file,
+    ngx_log_t *log, u_char *data, size_t len);
+static void ngx_http_govern_audit_flush(ngx_open_file_t *file,
+    ngx_log_t *log);
+static void ngx_http_govern_audit_flush_handler(ngx_event_t *ev);
+
+
+/* every string of the record, escaped, is at most this long */
+#define ngx_http_govern_audit_str_len(s)                                     \
+    (sizeof("\"\"") - 1 + NGX_HTTP_GOVERN_JSON_ESCAPE_MAX((s)->len))
+
+/* keys, punctuation, numbers, literals and the timestamp */
+#define NGX_HTTP_GOVERN_AUDIT_FIXED_LEN  1024
+
+
+static ngx_int_t
+ngx_http_govern_audit_handler(ngx_http_request_t *r)
+{
+    u_char                       *rec, *last;
+    size_t                        len;
+    ngx_http_govern_ctx_t        *ctx;
+    ngx_http_govern_audit_t      *audit;
+    ngx_http_govern_audit_buf_t  *buf;
+    ngx_http_govern_loc_conf_t   *glcf;
+
+    if (r != r->main) {
+        return NGX_OK;
+    }
+
+    ctx = ngx_http_govern_get_ctx(r);
+
+    if (ctx == NULL) {
+        glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
+
+        if (!glcf->enable || glcf->audit == NULL) {
+            return NGX_OK;
+        }
+
+        /* nginx answered before the access phase, e.g. 400 or 413 */
+
+        ctx = ngx_http_govern_create_ctx(r);
+        if (ctx == NULL || ngx_http_govern_trace_ids(r, ctx, 0) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    audit = ctx->lcf->audit;
+
+    if (audit == NULL) {
+        return NGX_OK;
+    }
+
+    len = ngx_http_govern_audit_len(r, ctx);
+
+    if (audit->syslog) {
+        rec = ngx_pnalloc(r->pool, len);
+        if (rec == NULL) {
+            return NGX_ERROR;
+        }
+
+        last = ngx_http_govern_audit_record(r, ctx, rec);
+        ngx_http_govern_audit_syslog(r, audit->syslog, rec, last - rec);
+
+        return NGX_OK;
+    }
+
+    buf = audit->file->data;
+
+    if (buf) {
+        if (len > (size_t) (buf->last - buf->pos)) {
+            ngx_http_govern_audit_flush(audit->file, r->connection->log);
+        }
+
+        if (len <= (size_t) (buf->last - buf->pos)) {
+            /* the common case: formatted straight into the buffer */
+
+            buf->pos = ngx_http_govern_audit_record(r, ctx, buf->pos);
+
+            if (!buf->event->timer_set) {
+                ngx_add_timer(buf->event, buf->flush);
+            }
+
+            return NGX_OK;
+        }
+    }
+
+    rec = ngx_pnalloc(r->pool, len);
+    if (rec == NULL) {
+        return NGX_ERROR;
+    }
+
+    last = ngx_http_govern_audit_record(r, ctx, rec);
+    ngx_http_govern_audit_write(audit->file, r->connection->log, rec,
+                                last - rec);
+
+    return NGX_OK;
+}
+
+
+static size_t
+ngx_http_govern_audit_len(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx)
+{
+    ngx_str_t  node;
+
+    node = ngx_cycle->hostname;
+
+    return NGX_HTTP_GOVERN_AUDIT_FIXED_LEN
+           + ngx_http_govern_audit_str_len(&ctx->request_id)
+           + ngx_http_govern_audit_str_len(&ctx->trace_id)
+           + ngx_http_govern_audit_str_len(&node)
+           + ngx_http_govern_audit_str_len(&ctx->route)
+           + ngx_http_govern_audit_str_len(&r->method_name)
+           + ngx_http_govern_audit_str_len(&r->unparsed_uri)
+           + ngx_http_govern_audit_str_len(&r->uri)
+           + ngx_http_govern_audit_str_len(&ctx->partner)
+           + ngx_http_govern_audit_str_len(&ctx->subject)
+           + ngx_http_govern_audit_str_len(&ctx->scopes)
+           + ngx_http_govern_audit_str_len(&ctx->jwt_kid)
+           + ngx_http_govern_audit_str_len(&ctx->jwt_jti)
+           + ngx_http_govern_audit_str_len(&ctx->api_version)
+           + ngx_http_govern_audit_str_len(&r->connection->addr_text);
+}
+
+
+static u_char *
+ngx_http_govern_audit_record(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, u_char *p)
+{
+    u_char                          *q;
+    time_t                           now_sec;
+    ngx_tm_t                         tm;
+    ngx_str_t                        path, node;
+    ngx_int_t                        total;
+    ngx_msec_t                       upstream_ms;
+    ngx_uint_t                       i, status, upstream_status, upstreams;
+    ngx_time_t                      *tp;
+    ngx_http_upstream_state_t       *state;
+    const ngx_http_govern_reason_t  *info;
+
+    ngx_gmtime(r->start_sec, &tm);
+
+    p = ngx_sprintf(p, "{\"ts\":\"%4d-%02d-%02dT%02d:%02d:%02d.%03MZ\","
+                    "\"v\":1,\"request_id\":",
+                    tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
+                    tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec,
+                    r->start_msec);
+    p = ngx_http_govern_audit_str(p, &ctx->request_id);
+
+    p = ngx_cpymem(p, ",\"trace_id\":", sizeof(",\"trace_id\":") - 1);
+    p = ngx_http_govern_audit_str(p, &ctx->trace_id);
+
+    node = ngx_cycle->hostname;
+
+    p = ngx_cpymem(p, ",\"node\":", sizeof(",\"node\":") - 1);
+    p = ngx_http_govern_audit_str(p, &node);
+
+    p = ngx_cpymem(p, ",\"route\":", sizeof(",\"route\":") - 1);
+    p = ngx_http_govern_audit_str(p, &ctx->route);
+
+    p = ngx_cpymem(p, ",\"method\":", sizeof(",\"method\":") - 1);
+    p = ngx_http_govern_audit_str(p, &r->method_name);
+
+    /* the path as the client sent it, without the query string */
+
+    path = r->unparsed_uri.len ? r->unparsed_uri : r->uri;
+
+    q = ngx_strlchr(path.data, path.data + path.len, '?');
+    if (q) {
+        path.len = q - path.data;
+    }
+
+    p = ngx_cpymem(p, ",\"path\":", sizeof(",\"path\":") - 1);
+    p = ngx_http_govern_audit_str(p, &path);
+
+    status = r->err_status ? r->err_status : r->headers_out.status;
+
+    p = ngx_sprintf(p, ",\"status\":%ui,\"decision\":\"%s\",\"reason\":",
+                    status, ctx->allowed ? "allow" : "deny");
+
+    if (ctx->reason == NGX_HTTP_GOVERN_REASON_NONE) {
+        p = ngx_cpymem(p, "null", 4);
+
+    } else {
+        info = ngx_http_govern_reason(ctx->reason);
+        p = ngx_sprintf(p, "\"%s\"", info->code);
+    }
+
+    p = ngx_cpymem(p, ",\"partner\":", sizeof(",\"partner\":") - 1);
+    p = ngx_http_govern_audit_str(p, &ctx->partner);
+
+    p = ngx_cpymem(p, ",\"sub\":", sizeof(",\"sub\":") - 1);
+    p = ngx_http_govern_audit_str(p, &ctx->subject);
+
+    p = ngx_cpymem(p, ",\"iss\":null,\"kid\":",
+                   sizeof(",\"iss\":null,\"kid\":") - 1);
+    p = ngx_http_govern_audit_str(p, &ctx->jwt_kid);
+
+    p = ngx_cpymem(p, ",\"jti\":", sizeof(",\"jti\":") - 1);
+    p = ngx_http_govern_audit_str(p, &ctx->jwt_jti);
+
+    p = ngx_cpymem(p, ",\"scopes_required\":null,\"scopes_granted\":",
+                   sizeof(",\"scopes_required\":null,\"scopes_granted\":")
+                   - 1);
+    p = ngx_http_govern_audit_str(p, &ctx->scopes);
+
+    p = ngx_cpymem(p, ",\"api_version\":", sizeof(",\"api_version\":") - 1);
+    p = ngx_http_govern_audit_str(p, &ctx->api_version);
+
+    p = ngx_cpymem(p, ",\"deprecated\":null,\"odoo\":null,\"ratelimit\":null,"
+                   "\"idempotency_key\":null,\"body_sha256\":null",
+                   sizeof(",\"deprecated\":null,\"odoo\":null,"
+                          "\"ratelimit\":null,\"idempotency_key\":null,"
+                          "\"body_sha256\":null") - 1);
+
+    p = ngx_sprintf(p, ",\"bytes_in\":%O,\"bytes_out\":%O",
+                    r->request_length, r->connection->sent);
+
+    /* the last upstream tried answered; the time is that of all tries */
+
+    upstream_status = 0;
+    upstream_ms = 0;
+    upstreams = 0;
+
+    if (r->upstream_states) {
+        state = r->upstream_states->elts;
+
+        for (i = 0; i < r->upstream_states->nelts; i++) {
+            if (state[i].peer == NULL) {
+                continue;
+            }
+
+            upstreams++;
+            upstream_status = state[i].status;
+
+            if (state[i].response_time != (ngx_msec_t) -1) {
+                upstream_ms += state[i].response_time;
+            }
+        }
+    }
+
+    if (upstreams == 0) {
+        p = ngx_cpymem(p, ",\"upstream_status\":null,\"upstream_ms\":null",
+                       sizeof(",\"upstream_status\":null,\"upstream_ms\":null")
+                       - 1);
+
+    } else if (upstream_status == 0) {
+        p = ngx_sprintf(p, ",\"upstream_status\":null,\"upstream_ms\":%M",
+                        upstream_ms);
+
+    } else {
+        p = ngx_sprintf(p, ",\"upstream_status\":%ui,\"upstream_ms\":%M",
+                        upstream_status, upstream_ms);
+    }
+
+    tp = ngx_timeofday();
+    now_sec = tp->sec;
+
+    total = (ngx_int_t) ((now_sec - r->start_sec) * 1000
+                         + (tp->msec - r->start_msec));
+
+    p = ngx_sprintf(p, ",\"total_ms\":%i,\"client_ip\":",
+                    ngx_max(total, 0));
+    p = ngx_http_govern_audit_str(p, &r->connection->addr_text);
+
+    *p++ = '}';
+    *p++ = '\n';
+
+    return p;
+}
+
+
+static u_char *
+ngx_http_govern_audit_str(u_char *p, ngx_str_t *s)
+{
+    if (s->len == 0) {
+        return ngx_cpymem(p, "null", 4);
+    }
+
+    *p++ = '"';
+    p = ngx_http_govern_json_escape(p, s->data, s->len);
+    *p++ = '"';
+
+    return p;
+}
+
+
+static void
+ngx_http_govern_audit_syslog(ngx_http_request_t *r, ngx_syslog_peer_t *peer,
+    u_char *rec, size_t len)
+{
+    u_char  *msg, *p;
+    size_t   header;
+
+    if (peer->busy) {
+        return;
+    }
+
+    header = sizeof("<255>Jan 01 00:00:00 ") - 1 + ngx_cycle->hostname.len
+             + 1 + peer->tag.len + 2;
+
+    msg = ngx_pnalloc(r->pool, header + len);
+    if (msg == NULL) {
+        return;
+    }
+
+    p = ngx_syslog_add_header(peer, msg);
+
+    /* syslog messages carry no trailing newline */
+    p = ngx_cpymem(p, rec, len - 1);
+
+    peer->busy = 1;
+    (void) ngx_syslog_send(peer, msg, p - msg);
+    peer->busy = 0;
+}
+
+
+static void
+ngx_http_govern_audit_write(ngx_open_file_t *file, ngx_log_t *log,
+    u_char *data, size_t len)
+{
+    ssize_t                       n;
+    ngx_err_t                     err;
+    ngx_http_govern_audit_buf_t  *buf;
+
+    n = ngx_write_fd(file->fd, data, len);
+
+    if (n == (ssize_t) len) {
+        return;
+    }
+
+    err = (n == -1) ? ngx_errno : 0;
+
+    /* a full disk must not flood the error log: once a minute */
+
+    buf = file->data;
+
+    if (buf) {
+        if (ngx_time() - buf->error_time < 60) {
+            return;
+        }
+
+        buf->error_time = ngx_time();
+    }
+
+    if (n == -1) {
+        ngx_log_error(NGX_LOG_ALERT, log, err,
+                      ngx_write_fd_n " to govern audit \"%s\" failed",
+                      file->name.data);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_ALERT, log, 0,
+                  ngx_write_fd_n " to govern audit \"%s\" was incomplete: "
+                  "%z of %uz", file->name.data, n, len);
+}
+
+
+static void
+ngx_http_govern_audit_flush(ngx_open_file_t *file, ngx_log_t *log)
+{
+    ngx_http_govern_audit_buf_t  *buf;
+
+    buf = file->data;
+
+    if (buf->pos > buf->start) {
+        ngx_http_govern_audit_write(file, log, buf->start,
+                                    buf->pos - buf->start);
+        buf->pos = buf->start;
+    }
+
+    if (buf->event->timer_set) {
+        ngx_del_timer(buf->event);
+    }
+}
+
+
+static void
+ngx_http_govern_audit_flush_handler(ngx_event_t *ev)
+{
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, ev->log, 0, "govern audit flush");
+
+    ngx_http_govern_audit_flush(ev->data, ev->log);
+}
+
+
+/*
+ * govern_audit FILE [buffer=SIZE] [flush=TIME] | syslog:... | off
+ */
+
+char *
+ngx_http_govern_audit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_govern_loc_conf_t *glcf = conf;
+
+    ssize_t                       size;
+    ngx_int_t                     flush;
+    ngx_str_t                    *value, s;
+    ngx_uint_t                    i;
+    ngx_open_file_t              *file;
+    ngx_syslog_peer_t            *peer;
+    ngx_http_govern_audit_t      *audit;
+    ngx_http_govern_audit_buf_t  *buf;
+
+    if (glcf->audit != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        if (cf->args->nelts != 2) {
+            return "takes no parameters after \"off\"";
+        }
+
+        glcf->audit = NULL;
+        return NGX_CONF_OK;
+    }
+
+    audit = ngx_pcalloc(cf->pool, sizeof(ngx_http_govern_audit_t));
+    if (audit == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_strncmp(value[1].data, "syslog:", 7) == 0) {
+        if (cf->args->nelts != 2) {
+            return "takes no buffer= or flush= with syslog";
+        }
+
+        peer = ngx_pcalloc(cf->pool, sizeof(ngx_syslog_peer_t));
+        if (peer == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (ngx_syslog_process_conf(cf, peer) != NGX_CONF_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+        audit->syslog = peer;
+        glcf->audit = audit;
+
+        return NGX_CONF_OK;
+    }
+
+    size = NGX_HTTP_GOVERN_AUDIT_BUFFER;
+    flush = NGX_HTTP_GOVERN_AUDIT_FLUSH;
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "buffer=", 7) == 0) {
+            s.len = value[i].len - 7;
+            s.data = value[i].data + 7;
+
+            size = ngx_parse_size(&s);
+
+            if (size == NGX_ERROR) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid audit buffer size \"%V\"", &s);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "flush=", 6) == 0) {
+            s.len = value[i].len - 6;
+            s.data = value[i].data + 6;
+
+            flush = ngx_parse_time(&s, 0);
+
+            if (flush == NGX_ERROR || flush == 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid audit flush time \"%V\"", &s);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\"", &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    file = ngx_conf_open_file(cf->cycle, &value[1]);
+    if (file == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    audit->file = file;
+    glcf->audit = audit;
+
+    if (file->data) {
+        if (file->flush != ngx_http_govern_audit_flush) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\" is already a buffered access_log",
+                               &value[1]);
+            return NGX_CONF_ERROR;
+        }
+
+        buf = file->data;
+
+        if (buf->last - buf->start != size || buf->flush != (ngx_msec_t) flush)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "audit \"%V\" already has other buffer= or "
+                               "flush= parameters", &value[1]);
+            return NGX_CONF_ERROR;
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    if (size == 0) {
+        return NGX_CONF_OK;
+    }
+
+    buf = ngx_pcalloc(cf->pool, sizeof(ngx_http_govern_audit_buf_t));
+    if (buf == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    buf->start = ngx_pnalloc(cf->pool, size);
+    if (buf->start == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    buf->pos = buf->start;
+    buf->last = buf->start + size;
+    buf->flush = flush;
+
+    buf->event = ngx_pcalloc(cf->pool, sizeof(ngx_event_t));
+    if (buf->event == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    buf->event->data = file;
+    buf->event->handler = ngx_http_govern_audit_flush_handler;
+    buf->event->log = &cf->cycle->new_log;
+    buf->event->cancelable = 1;
+
+    file->flush = ngx_http_govern_audit_flush;
+    file->data = buf;
+
+    return NGX_CONF_OK;
+}
+
+
+ngx_int_t
+ngx_http_govern_audit_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_govern_audit_handler;
+
+    return NGX_OK;
+}

@@ -1,0 +1,37 @@
+
+/*
+ * govern: request ids and W3C trace context.
+ * Pure logic: no nginx types.
+ */
+
+
+#ifndef _NGX_HTTP_GOVERN_IDS_H_INCLUDED_
+#define _NGX_HTTP_GOVERN_IDS_H_INCLUDED_
+
+
+#include <stddef.h>
+
+
+#define NGX_HTTP_GOVERN_REQUEST_ID_MAX   64
+#define NGX_HTTP_GOVERN_TRACE_ID_LEN     32
+#define NGX_HTTP_GOVERN_SPAN_ID_LEN      16
+#define NGX_HTTP_GOVERN_TRACEPARENT_LEN  55
+
+
+typedef struct {
+    unsigned char  trace_id[NGX_HTTP_GOVERN_TRACE_ID_LEN];   /* lower hex */
+    unsigned char  parent_id[NGX_HTTP_GOVERN_SPAN_ID_LEN];   /* lower hex */
+    unsigned char  flags[2];                                 /* lower hex */
+} ngx_http_govern_traceparent_t;
+
+
+int ngx_http_govern_request_id_valid(const unsigned char *s, size_t len);
+int ngx_http_govern_traceparent_parse(const unsigned char *s, size_t len,
+    ngx_http_govern_traceparent_t *tp);
+void ngx_http_govern_traceparent_format(unsigned char *dst,
+    const ngx_http_govern_traceparent_t *tp);
+void ngx_http_govern_hex(unsigned char *dst, const unsigned char *src,
+    size_t len);
+
+
+#endif /* _NGX_HTTP_GOVERN_IDS_H_INCLUDED_ */

@@ -1,0 +1,334 @@
+
+/*
+ * govern: API governance for Odoo at the edge.
+ *
+ * The module's directives, configuration, and the access-phase handler
+ * that runs the governance stages of a request in order, as a state
+ * machine a stage may suspend (NGX_AGAIN) and resume.
+ */
+
+
+#include "ngx_http_govern_module.h"
+
+
+static ngx_int_t ngx_http_govern_access_handler(ngx_http_request_t *r);
+static void ngx_http_govern_ctx_cleanup(void *data);
+
+static ngx_int_t ngx_http_govern_preconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_http_govern_postconfiguration(ngx_conf_t *cf);
+static void *ngx_http_govern_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_govern_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+
+
+static ngx_command_t  ngx_http_govern_commands[] = {
+
+    { ngx_string("govern"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_govern_loc_conf_t, enable),
+      NULL },
+
+    { ngx_string("govern_route"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_govern_loc_conf_t, route),
+      NULL },
+
+    { ngx_string("govern_audit"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_govern_audit_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_govern_module_ctx = {
+    ngx_http_govern_preconfiguration,      /* preconfiguration */
+    ngx_http_govern_postconfiguration,     /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_govern_create_loc_conf,       /* create location configuration */
+    ngx_http_govern_merge_loc_conf         /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_govern_module = {
+    NGX_MODULE_V1,
+    &ngx_http_govern_module_ctx,           /* module context */
+    ngx_http_govern_commands,              /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+/*
+ * The governance stages, cheapest first (DESIGN section 2): token,
+ * scopes, version, rate limit, body, schema, Odoo policy and idempotency
+ * join this table as they are built.
+ */
+
+static ngx_http_govern_stage_pt  ngx_http_govern_stages[] = {
+    NULL
+};
+
+
+static ngx_int_t
+ngx_http_govern_access_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                    rc;
+    ngx_http_govern_ctx_t       *ctx;
+    ngx_http_govern_stage_pt     stage;
+    ngx_http_govern_loc_conf_t  *glcf;
+
+    glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
+
+    if (!glcf->enable) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_govern_get_ctx(r);
+
+    if (ctx == NULL) {
+        ctx = ngx_http_govern_create_ctx(r);
+        if (ctx == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (ngx_http_govern_trace_ids(r, ctx, 1) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+    } else if (ctx->decided) {
+
+        if (!ctx->allowed) {
+            return ngx_http_govern_reason(ctx->reason)->status;
+        }
+
+        if (ctx->lcf == glcf) {
+            return NGX_DECLINED;
+        }
+
+        /*
+         * an internal redirect brought an allowed request to a location
+         * governed by other rules: those rules decide again
+         */
+
+        ctx->decided = 0;
+        ctx->stage = 0;
+        ctx->lcf = glcf;
+    }
+
+    for ( ;; ) {
+        stage = ngx_http_govern_stages[ctx->stage];
+
+        if (stage == NULL) {
+            break;
+        }
+
+        rc = stage(r);
+
+        if (rc != NGX_OK) {
+            /* NGX_AGAIN: suspended; NGX_DONE: refused; or an error */
+            return rc;
+        }
+
+        ctx->stage++;
+    }
+
+    ctx->decided = 1;
+    ctx->allowed = 1;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "govern: allowed request \"%V\"", &ctx->request_id);
+
+    /*
+     * governance is a gate of its own: an allowed request still passes
+     * every other access check, even under "satisfy any"
+     */
+
+    return NGX_DECLINED;
+}
+
+
+/*
+ * ngx_http_internal_redirect() clears r->ctx; like the realip module we
+ * find the context again through the pool cleanup that carries it, so
+ * the decision, ids and audit data survive error_page and X-Accel-Redirect.
+ */
+
+ngx_http_govern_ctx_t *
+ngx_http_govern_get_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t     *cln;
+    ngx_http_govern_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_govern_module);
+
+    if (ctx || !(r->internal || r->filter_finalize)) {
+        return ctx;
+    }
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_govern_ctx_cleanup) {
+            ctx = cln->data;
+            ngx_http_set_ctx(r, ctx, ngx_http_govern_module);
+            return ctx;
+        }
+    }
+
+    return NULL;
+}
+
+
+ngx_http_govern_ctx_t *
+ngx_http_govern_create_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t          *cln;
+    ngx_http_govern_ctx_t       *ctx;
+    ngx_http_core_loc_conf_t    *clcf;
+    ngx_http_govern_loc_conf_t  *glcf;
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_govern_ctx_t));
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    cln->handler = ngx_http_govern_ctx_cleanup;
+    cln->data = ctx;
+
+    glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
+    ctx->lcf = glcf;
+
+    if (glcf->route.len) {
+        ctx->route = glcf->route;
+
+    } else {
+        clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+        ctx->route = clcf->name;
+    }
+
+    ngx_http_set_ctx(r, ctx, ngx_http_govern_module);
+
+    return ctx;
+}
+
+
+static void
+ngx_http_govern_ctx_cleanup(void *data)
+{
+    /*
+     * Marks the pool cleanup that carries the context (see
+     * ngx_http_govern_get_ctx()); stages that suspend the request
+     * cancel their pending work here.
+     */
+}
+
+
+/*
+ * Called by a stage's event handler once the work it suspended the
+ * request for is done: re-enters the access handler, which continues
+ * at the stage that suspended.
+ */
+
+void
+ngx_http_govern_resume(ngx_http_request_t *r)
+{
+    ngx_connection_t  *c;
+
+    c = r->connection;
+
+    r->read_event_handler = ngx_http_block_reading;
+    r->write_event_handler = ngx_http_core_run_phases;
+
+    ngx_http_core_run_phases(r);
+    ngx_http_run_posted_requests(c);
+}
+
+
+static ngx_int_t
+ngx_http_govern_preconfiguration(ngx_conf_t *cf)
+{
+    return ngx_http_govern_add_variables(cf);
+}
+
+
+static ngx_int_t
+ngx_http_govern_postconfiguration(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_govern_access_handler;
+
+    if (ngx_http_govern_trace_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_govern_audit_init(cf);
+}
+
+
+static void *
+ngx_http_govern_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_govern_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_govern_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->route = { 0, NULL };
+     */
+
+    conf->enable = NGX_CONF_UNSET;
+    conf->audit = NGX_CONF_UNSET_PTR;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_govern_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_govern_loc_conf_t  *prev = parent;
+    ngx_http_govern_loc_conf_t  *conf = child;
+
+    ngx_conf_merge_value(conf->enable, prev->enable, 0);
+    ngx_conf_merge_ptr_value(conf->audit, prev->audit, NULL);
+
+    return NGX_CONF_OK;
+}

@@ -1,0 +1,91 @@
+
+/*
+ * govern: API governance for Odoo at the edge.
+ * Types shared by the module's request-facing files.
+ */
+
+
+#ifndef _NGX_HTTP_GOVERN_MODULE_H_INCLUDED_
+#define _NGX_HTTP_GOVERN_MODULE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_govern_reason.h"
+#include "ngx_http_govern_ids.h"
+
+
+typedef struct ngx_http_govern_audit_s  ngx_http_govern_audit_t;
+
+
+typedef struct {
+    ngx_flag_t                  enable;
+    ngx_str_t                   route;      /* empty: the location name */
+    ngx_http_govern_audit_t    *audit;      /* NULL: audit off */
+} ngx_http_govern_loc_conf_t;
+
+
+/*
+ * The access handler walks these stages in order; a stage returns NGX_OK
+ * to go on, NGX_AGAIN after it suspended the request (it resumes it with
+ * ngx_http_govern_resume()), or NGX_DONE after it refused the request
+ * with ngx_http_govern_refuse().
+ */
+
+typedef ngx_int_t (*ngx_http_govern_stage_pt)(ngx_http_request_t *r);
+
+
+typedef struct {
+    ngx_uint_t                  stage;
+    ngx_http_govern_loc_conf_t *lcf;        /* the location that decided */
+
+    ngx_str_t                   request_id;
+    ngx_str_t                   trace_id;
+    ngx_str_t                   route;
+
+    /* verified data of later stages, empty until a stage sets it */
+    ngx_str_t                   partner;
+    ngx_str_t                   subject;
+    ngx_str_t                   scopes;
+    ngx_str_t                   api_version;
+    ngx_str_t                   jwt_kid;
+    ngx_str_t                   jwt_jti;
+    ngx_str_t                   odoo_model;
+    ngx_str_t                   odoo_method;
+    ngx_str_t                   ratelimit_remaining;
+
+    ngx_http_govern_reason_e    reason;
+
+    unsigned                    decided:1;
+    unsigned                    allowed:1;
+    unsigned                    headers_forwarded:1;
+
+    u_char                      request_id_buf[NGX_HTTP_GOVERN_REQUEST_ID_MAX];
+    u_char                      traceparent[NGX_HTTP_GOVERN_TRACEPARENT_LEN];
+} ngx_http_govern_ctx_t;
+
+
+ngx_http_govern_ctx_t *ngx_http_govern_get_ctx(ngx_http_request_t *r);
+ngx_http_govern_ctx_t *ngx_http_govern_create_ctx(ngx_http_request_t *r);
+void ngx_http_govern_resume(ngx_http_request_t *r);
+
+ngx_int_t ngx_http_govern_trace_ids(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, ngx_uint_t forward);
+ngx_int_t ngx_http_govern_trace_init(ngx_conf_t *cf);
+
+ngx_int_t ngx_http_govern_refuse(ngx_http_request_t *r,
+    ngx_http_govern_reason_e reason, ngx_str_t *detail);
+
+ngx_int_t ngx_http_govern_add_variables(ngx_conf_t *cf);
+
+char *ngx_http_govern_audit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_govern_audit_init(ngx_conf_t *cf);
+
+
+extern ngx_module_t  ngx_http_govern_module;
+
+
+#endif /* _NGX_HTTP_GOVERN_MODULE_H_INCLUDED_ */

@@ -1,0 +1,304 @@
+
+/*
+ * govern: correlation ids.  Every governed request gets an X-Request-Id
+ * (a sane inbound one is kept) and a W3C trace context (a valid inbound
+ * traceparent is continued with a span of our own, otherwise a trace is
+ * started); both reach the upstream, and the id is sent back to the client.
+ */
+
+
+#include <openssl/rand.h>
+
+#include "ngx_http_govern_module.h"
+
+
+static ngx_uint_t ngx_http_govern_header_is(ngx_table_elt_t *h,
+    ngx_str_t *lowcase);
+static ngx_int_t ngx_http_govern_set_header_in(ngx_http_request_t *r,
+    ngx_uint_t copies, ngx_str_t *key, ngx_str_t *lowcase,
+    ngx_str_t *value);
+static ngx_int_t ngx_http_govern_random_hex(u_char *dst, size_t bytes);
+static ngx_int_t ngx_http_govern_header_filter(ngx_http_request_t *r);
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+
+static ngx_str_t  ngx_http_govern_request_id_key =
+    ngx_string("X-Request-Id");
+static ngx_str_t  ngx_http_govern_request_id_lowcase =
+    ngx_string("x-request-id");
+static ngx_str_t  ngx_http_govern_traceparent =
+    ngx_string("traceparent");
+
+
+/*
+ * One pass over the request headers decides both ids; with "forward"
+ * (the access phase) the request headers are rewritten so the upstream
+ * receives exactly the ids the audit record carries.
+ */
+
+ngx_int_t
+ngx_http_govern_trace_ids(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
+    ngx_uint_t forward)
+{
+    ngx_str_t                       traceparent;
+    ngx_uint_t                      i, ids, tps, keep_id, keep_tp;
+    ngx_list_part_t                *part;
+    ngx_table_elt_t                *h, *id_h, *tp_h;
+    ngx_http_govern_traceparent_t   tp;
+
+    ids = 0;
+    tps = 0;
+    id_h = NULL;
+    tp_h = NULL;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (ngx_http_govern_header_is(&h[i],
+                                      &ngx_http_govern_request_id_lowcase))
+        {
+            if (ids++ == 0) {
+                id_h = &h[i];
+            }
+
+        } else if (ngx_http_govern_header_is(&h[i],
+                                             &ngx_http_govern_traceparent))
+        {
+            if (tps++ == 0) {
+                tp_h = &h[i];
+            }
+        }
+    }
+
+    keep_id = id_h
+              && ngx_http_govern_request_id_valid(id_h->value.data,
+                                                  id_h->value.len);
+
+    if (keep_id) {
+        ngx_memcpy(ctx->request_id_buf, id_h->value.data, id_h->value.len);
+        ctx->request_id.len = id_h->value.len;
+
+    } else {
+        if (ngx_http_govern_random_hex(ctx->request_id_buf, 16) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        ctx->request_id.len = 32;
+    }
+
+    ctx->request_id.data = ctx->request_id_buf;
+
+    /* two traceparent headers make the context invalid */
+
+    keep_tp = tps == 1
+              && ngx_http_govern_traceparent_parse(tp_h->value.data,
+                                                   tp_h->value.len, &tp);
+
+    if (!keep_tp) {
+        if (ngx_http_govern_random_hex(tp.trace_id, 16) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        tp.flags[0] = '0';
+        tp.flags[1] = '1';
+    }
+
+    /* a span of our own: the upstream's parent is this gateway */
+
+    if (ngx_http_govern_random_hex(tp.parent_id, 8) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_govern_traceparent_format(ctx->traceparent, &tp);
+
+    ctx->trace_id.len = NGX_HTTP_GOVERN_TRACE_ID_LEN;
+    ctx->trace_id.data = &ctx->traceparent[3];
+
+    if (!forward) {
+        return NGX_OK;
+    }
+
+    traceparent.len = NGX_HTTP_GOVERN_TRACEPARENT_LEN;
+    traceparent.data = ctx->traceparent;
+
+    if (ngx_http_govern_set_header_in(r, ids,
+                                      &ngx_http_govern_request_id_key,
+                                      &ngx_http_govern_request_id_lowcase,
+                                      &ctx->request_id)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_govern_set_header_in(r, tps,
+                                         &ngx_http_govern_traceparent,
+                                         &ngx_http_govern_traceparent,
+                                         &traceparent);
+}
+
+
+static ngx_uint_t
+ngx_http_govern_header_is(ngx_table_elt_t *h, ngx_str_t *lowcase)
+{
+    return h->key.len == lowcase->len
+           && ngx_strncmp(h->lowcase_key, lowcase->data, lowcase->len) == 0;
+}
+
+
+/*
+ * Gives every copy of the header the value, so no hop sees another,
+ * or adds the header when the client sent none.
+ */
+
+static ngx_int_t
+ngx_http_govern_set_header_in(ngx_http_request_t *r, ngx_uint_t copies,
+    ngx_str_t *key, ngx_str_t *lowcase, ngx_str_t *value)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    if (copies == 0) {
+        h = ngx_list_push(&r->headers_in.headers);
+        if (h == NULL) {
+            return NGX_ERROR;
+        }
+
+        h->key = *key;
+        h->lowcase_key = lowcase->data;
+        h->hash = ngx_hash_key(lowcase->data, lowcase->len);
+        h->value = *value;
+
+        return NGX_OK;
+    }
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (ngx_http_govern_header_is(&h[i], lowcase)) {
+            h[i].value = *value;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_govern_random_hex(u_char *dst, size_t bytes)
+{
+    u_char  rnd[32];
+
+    if (RAND_bytes(rnd, bytes) != 1) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_govern_hex(dst, rnd, bytes);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_govern_header_filter(ngx_http_request_t *r)
+{
+    ngx_uint_t                   i;
+    ngx_list_part_t             *part;
+    ngx_table_elt_t             *h;
+    ngx_http_govern_ctx_t       *ctx;
+    ngx_http_govern_loc_conf_t  *glcf;
+
+    if (r != r->main) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx = ngx_http_govern_get_ctx(r);
+
+    if (ctx == NULL) {
+        glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
+
+        if (!glcf->enable) {
+            return ngx_http_next_header_filter(r);
+        }
+
+        /* refused by nginx itself before the access phase, e.g. 413 */
+
+        ctx = ngx_http_govern_create_ctx(r);
+        if (ctx == NULL || ngx_http_govern_trace_ids(r, ctx, 0) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    /* the upstream's own X-Request-Id must not contradict ours */
+
+    part = &r->headers_out.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash
+            && h[i].key.len == ngx_http_govern_request_id_key.len
+            && ngx_strncasecmp(h[i].key.data,
+                               ngx_http_govern_request_id_key.data,
+                               ngx_http_govern_request_id_key.len) == 0)
+        {
+            h[i].hash = 0;
+        }
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key = ngx_http_govern_request_id_key;
+    h->value = ctx->request_id;
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+ngx_int_t
+ngx_http_govern_trace_init(ngx_conf_t *cf)
+{
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_govern_header_filter;
+
+    return NGX_OK;
+}
