@@ -1,0 +1,87 @@
+/* Unit tests: the reason -> status table of DESIGN section 4. */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ngx_http_govern_reason.h"
+
+
+static void
+test_design_table(void **state)
+{
+    static const struct {
+        const char  *code;
+        int          status;
+    } design[] = {
+        { "token_missing", 401 }, { "token_malformed", 401 },
+        { "token_alg", 401 }, { "token_signature", 401 },
+        { "token_expired", 401 }, { "token_not_yet_valid", 401 },
+        { "token_issuer", 401 }, { "token_audience", 401 },
+        { "token_partner", 401 },
+        { "scope_missing", 403 }, { "odoo_denied", 403 },
+        { "rate_limited", 429 }, { "ratelimit_unavailable", 503 },
+        { "body_too_large", 413 }, { "content_type", 415 },
+        { "json_malformed", 400 }, { "odoo_malformed", 400 },
+        { "schema_invalid", 422 }, { "idempotency_mismatch", 422 },
+        { "idempotency_conflict", 409 }, { "version_sunset", 410 },
+    };
+
+    size_t                           i;
+    ngx_http_govern_reason_e         r;
+    const ngx_http_govern_reason_t  *info;
+
+    for (i = 0; i < sizeof(design) / sizeof(design[0]); i++) {
+        r = ngx_http_govern_reason_by_code(design[i].code,
+                                           strlen(design[i].code));
+        assert_int_not_equal(r, NGX_HTTP_GOVERN_REASON_NONE);
+
+        info = ngx_http_govern_reason(r);
+        assert_string_equal(info->code, design[i].code);
+        assert_int_equal(info->code_len, strlen(design[i].code));
+        assert_int_equal(info->status, design[i].status);
+        assert_int_equal(info->title_len, strlen(info->title));
+        assert_true(info->title_len > 0);
+    }
+}
+
+
+static void
+test_every_reason_complete(void **state)
+{
+    int                              r;
+    const ngx_http_govern_reason_t  *info;
+
+    for (r = 1; r < NGX_HTTP_GOVERN_REASON_LAST; r++) {
+        info = ngx_http_govern_reason((ngx_http_govern_reason_e) r);
+        assert_true(info->status >= 400 && info->status <= 599);
+        assert_int_equal(ngx_http_govern_reason_by_code(info->code,
+                                                        info->code_len), r);
+    }
+}
+
+
+static void
+test_out_of_range(void **state)
+{
+    assert_string_equal(
+        ngx_http_govern_reason(NGX_HTTP_GOVERN_REASON_LAST)->code,
+        "internal_error");
+    assert_int_equal(ngx_http_govern_reason_by_code("nope", 4),
+                     NGX_HTTP_GOVERN_REASON_NONE);
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest  tests[] = {
+        cmocka_unit_test(test_design_table),
+        cmocka_unit_test(test_every_reason_complete),
+        cmocka_unit_test(test_out_of_range),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
