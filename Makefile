@@ -38,7 +38,7 @@ deps-bench:
 
 # nginx-dev ships headers and the configure scripts only; configure once
 # (again when module/config changes), then build just the module.
-$(BUILD)/nginx/Makefile: module/config | deps
+$(BUILD)/nginx/objs/Makefile: module/config | deps
 	rm -rf $(BUILD)/nginx
 	mkdir -p $(BUILD)
 	cp -r $(NGINX_SRC) $(BUILD)/nginx
@@ -48,7 +48,7 @@ $(BUILD)/nginx/Makefile: module/config | deps
 	        --add-dynamic-module=$(CURDIR)/module > configure.log 2>&1 \
 	    || { tail -20 configure.log; exit 1; }
 
-$(MODULE): $(BUILD)/nginx/Makefile $(MODULE_SRC)
+$(MODULE): $(BUILD)/nginx/objs/Makefile $(MODULE_SRC)
 	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules
 	cp $(BUILD)/nginx/objs/ngx_http_govern_module.so $@
 

@@ -1,0 +1,82 @@
+"""pytest fixtures: nginx instances, the fake Odoo and redis-server.
+
+Every nginx instance started by a test has its error log checked at
+teardown: an [alert], [crit] or [emerg] line, a sanitizer report or a
+worker that exited on a signal fails the test.
+"""
+
+import os
+
+import pytest
+
+import harness
+
+
+def pytest_configure(config):
+    if not os.path.exists(harness.MODULE):
+        raise pytest.UsageError("module not built: %s (run make)"
+                                % harness.MODULE)
+
+
+@pytest.fixture(scope="session")
+def fake_odoo_server(tmp_path_factory):
+    workdir = str(tmp_path_factory.mktemp("odoo"))
+    server = harness.FakeOdoo(
+        workdir, credentials=os.path.join(harness.ROOT, "config",
+                                          "odoo-credentials.json"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def odoo(fake_odoo_server):
+    """The fake Odoo, with fresh data and empty logs for this test."""
+    fake_odoo_server.reset()
+    return fake_odoo_server
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    server = harness.Redis(str(tmp_path_factory.mktemp("redis")))
+    yield server
+    server.stop()
+
+
+class NginxFactory:
+    def __init__(self, tmp_path):
+        self.tmp_path = tmp_path
+        self.instances = []
+
+    def __call__(self, http, odoo=None, start=True, name=None, **kw):
+        prefix = str(self.tmp_path / (name or "nginx%d"
+                                      % len(self.instances)))
+        instance = harness.Nginx(prefix, http,
+                                 odoo_port=odoo.port if odoo else 1, **kw)
+        instance.expect_bad_log = False
+        self.instances.append(instance)
+        if start:
+            instance.start()
+        return instance
+
+    def finish(self):
+        problems = []
+        for instance in self.instances:
+            instance.stop()
+            if instance.expect_bad_log:
+                continue
+            bad = harness.bad_log_lines(instance.error_log())
+            if bad:
+                problems.append("%s:\n  %s" % (instance.prefix,
+                                               "\n  ".join(bad)))
+        return problems
+
+
+@pytest.fixture
+def nginx(tmp_path):
+    """nginx(http_conf, odoo=..., workers=..., start=True) -> harness.Nginx"""
+    factory = NginxFactory(tmp_path)
+    yield factory
+    problems = factory.finish()
+    if problems:
+        pytest.fail("error log guard:\n" + "\n".join(problems),
+                    pytrace=False)
