@@ -10,6 +10,7 @@
 #include "ngx_http_govern_ids.h"
 
 
+static uint64_t ngx_http_govern_rng_next(ngx_http_govern_rng_t *rng);
 static int ngx_http_govern_lower_hex(const unsigned char *s, size_t len,
     int reject_zero);
 
@@ -148,4 +149,59 @@ ngx_http_govern_lower_hex(const unsigned char *s, size_t len,
     }
 
     return reject_zero ? nonzero : 1;
+}
+
+
+void
+ngx_http_govern_rng_seed(ngx_http_govern_rng_t *rng,
+    const unsigned char seed[32])
+{
+    memcpy(rng->s, seed, sizeof(rng->s));
+
+    /* the all-zero state is the one xoshiro cannot leave */
+    if ((rng->s[0] | rng->s[1] | rng->s[2] | rng->s[3]) == 0) {
+        rng->s[0] = 0x9e3779b97f4a7c15ULL;
+    }
+}
+
+
+void
+ngx_http_govern_rng_bytes(ngx_http_govern_rng_t *rng, unsigned char *dst,
+    size_t len)
+{
+    size_t    n;
+    uint64_t  v;
+
+    while (len) {
+        v = ngx_http_govern_rng_next(rng);
+        n = len < sizeof(v) ? len : sizeof(v);
+        memcpy(dst, &v, n);
+        dst += n;
+        len -= n;
+    }
+}
+
+
+#define ngx_http_govern_rotl(x, k)  (((x) << (k)) | ((x) >> (64 - (k))))
+
+
+/* xoshiro256** by Blackman and Vigna */
+
+static uint64_t
+ngx_http_govern_rng_next(ngx_http_govern_rng_t *rng)
+{
+    uint64_t  result, t;
+
+    result = ngx_http_govern_rotl(rng->s[1] * 5, 7) * 9;
+    t = rng->s[1] << 17;
+
+    rng->s[2] ^= rng->s[0];
+    rng->s[3] ^= rng->s[1];
+    rng->s[1] ^= rng->s[2];
+    rng->s[0] ^= rng->s[3];
+
+    rng->s[2] ^= t;
+    rng->s[3] = ngx_http_govern_rotl(rng->s[3], 45);
+
+    return result;
 }

@@ -10,6 +10,7 @@
 
 
 #include <stddef.h>
+#include <stdint.h>
 
 
 #define NGX_HTTP_GOVERN_REQUEST_ID_MAX   64
@@ -25,6 +26,22 @@ typedef struct {
 } ngx_http_govern_traceparent_t;
 
 
+/*
+ * Ids need to be unique and unguessable enough to not collide across
+ * gateways, not secret: a per-process xoshiro256** stream seeded from the
+ * OpenSSL CSPRNG costs nanoseconds, where RAND_bytes() per request costs
+ * a getpid() and several locks.
+ */
+
+typedef struct {
+    uint64_t       s[4];
+} ngx_http_govern_rng_t;
+
+
+void ngx_http_govern_rng_seed(ngx_http_govern_rng_t *rng,
+    const unsigned char seed[32]);
+void ngx_http_govern_rng_bytes(ngx_http_govern_rng_t *rng, unsigned char *dst,
+    size_t len);
 int ngx_http_govern_request_id_valid(const unsigned char *s, size_t len);
 int ngx_http_govern_traceparent_parse(const unsigned char *s, size_t len,
     ngx_http_govern_traceparent_t *tp);

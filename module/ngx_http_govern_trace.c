@@ -23,6 +23,9 @@ static ngx_int_t ngx_http_govern_header_filter(ngx_http_request_t *r);
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 
+static ngx_http_govern_rng_t  ngx_http_govern_rng;
+static ngx_pid_t              ngx_http_govern_rng_pid = -1;
+
 static ngx_str_t  ngx_http_govern_request_id_key =
     ngx_string("X-Request-Id");
 static ngx_str_t  ngx_http_govern_request_id_lowcase =
@@ -214,10 +217,18 @@ ngx_http_govern_random_hex(u_char *dst, size_t bytes)
 {
     u_char  rnd[32];
 
-    if (RAND_bytes(rnd, bytes) != 1) {
-        return NGX_ERROR;
+    /* the stream is per process: reseed after fork (ngx_pid changed) */
+
+    if (ngx_http_govern_rng_pid != ngx_pid) {
+        if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+            return NGX_ERROR;
+        }
+
+        ngx_http_govern_rng_seed(&ngx_http_govern_rng, rnd);
+        ngx_http_govern_rng_pid = ngx_pid;
     }
 
+    ngx_http_govern_rng_bytes(&ngx_http_govern_rng, rnd, bytes);
     ngx_http_govern_hex(dst, rnd, bytes);
 
     return NGX_OK;

@@ -10,8 +10,8 @@ build="nginx nginx-dev libjansson-dev libjwt-dev libhiredis-dev libssl-dev
        libpcre2-dev zlib1g-dev pkg-config make gcc"
 run="$build redis-server python3"
 test="$run libcmocka-dev python3-pytest python3-jwt python3-requests
-      python3-redis python3-cryptography clang libclang-rt-14-dev"
-bench="$run wrk util-linux"
+      python3-redis python3-cryptography openssl curl procps"
+bench="$run wrk util-linux procps"
 
 case "$profile" in
 build) want=$build ;;
@@ -23,7 +23,7 @@ all) want="$test $bench" ;;
 esac
 
 missing=
-for p in $want; do
+for p in $(printf '%s\n' $want | sort -u); do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null \
          | grep -q 'install ok installed'
     then

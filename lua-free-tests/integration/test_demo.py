@@ -1,0 +1,68 @@
+"""`make run` and config/gateway.conf work as the README says."""
+
+import os
+import re
+import shlex
+import signal
+import subprocess
+import time
+
+import harness
+
+
+def test_demo_curl_reaches_fake_odoo_and_is_audited(tmp_path):
+    ports = [harness.free_port() for _ in range(3)]
+    demo = subprocess.Popen(
+        [harness.PYTHON, os.path.join(harness.ROOT, "scripts", "demo.py"),
+         "--module", harness.MODULE, "--prefix", str(tmp_path),
+         "--port", str(ports[0]), "--odoo-port", str(ports[1]),
+         "--redis-port", str(ports[2])],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=harness.sanitizer_env(str(tmp_path)))
+    try:
+        lines = []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            line = demo.stdout.readline()
+            lines.append(line)
+            if line.startswith("  curl "):
+                break
+        else:
+            raise AssertionError("no curl line:\n" + "".join(lines))
+        out = subprocess.run(shlex.split(line.strip()), capture_output=True,
+                             text=True, timeout=10).stdout
+        assert out.startswith("HTTP/1.1 200")
+        assert '"server_version": "19.0"' in out
+        rid = re.search(r"(?im)^X-Request-Id: (\S+)", out).group(1)
+    finally:
+        demo.send_signal(signal.SIGINT)
+        demo.wait(20)
+
+    audit = tmp_path / "demo" / "audit.log"
+    records = audit.read_text().splitlines()
+    assert len(records) == 1 and rid in records[0]
+    log = (tmp_path / "demo" / "error.log").read_text()
+    assert harness.bad_log_lines(log) == []
+
+
+def test_gateway_conf_passes_nginx_t(tmp_path):
+    with open(os.path.join(harness.ROOT, "config", "gateway.conf")) as f:
+        conf = f.read()
+    conf = conf.replace("/usr/lib/nginx/modules/ngx_http_govern_module.so",
+                        harness.MODULE)
+    conf = re.sub(r"/var/log/govern/", str(tmp_path) + "/", conf)
+    conf = conf.replace("/run/govern.pid", str(tmp_path / "nginx.pid"))
+    conf = conf.replace("/etc/govern/tls/", str(tmp_path) + "/")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
+                    "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-subj", "/CN=api.retail.example", "-days", "1",
+                    "-keyout", str(tmp_path / "api.key"),
+                    "-out", str(tmp_path / "api.crt")],
+                   check=True, capture_output=True)
+    path = tmp_path / "gateway.conf"
+    path.write_text(conf)
+    p = subprocess.run([harness.NGINX, "-t", "-p", str(tmp_path) + "/",
+                        "-c", str(path), "-e", str(tmp_path / "err.log")],
+                       capture_output=True, text=True,
+                       env=harness.sanitizer_env(str(tmp_path)))
+    assert p.returncode == 0, p.stderr

@@ -1,0 +1,268 @@
+#!/usr/bin/python3
+"""make bench: govern's overhead measured against plain proxy_pass.
+
+The gateway nginx (stock binary, module loaded) runs one worker pinned to
+CPU 0; wrk and the upstream (an nginx stand-in returning a small JSON body)
+share CPU 1.  Every variant is a server block of the same gateway, so all
+run in one process under the same conditions, interleaved over several
+rounds.  Printed per variant: median req/s, p50 and p99 latency, gateway
+CPU time per request, and the ratio to plain proxy_pass in the same round.
+Only loopback is used; the whole run is bounded (well under 5 minutes).
+"""
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+NGINX = "/usr/sbin/nginx"
+
+# name -> location body; "plain" is the baseline every ratio refers to
+VARIANTS = [
+    ("plain proxy_pass", """
+            proxy_pass http://upstream;
+    """),
+    ("govern skeleton, audit off", """
+            govern on;
+            govern_route bench;
+            proxy_pass http://upstream;
+    """),
+    ("govern skeleton + audit (tmpfs)", """
+            govern on;
+            govern_route bench;
+            govern_audit @SHM@/audit.log buffer=64k flush=1s;
+            proxy_pass http://upstream;
+    """),
+    ("govern skeleton + audit (disk)", """
+            govern on;
+            govern_route bench;
+            govern_audit @PREFIX@/audit.log buffer=64k flush=1s;
+            proxy_pass http://upstream;
+    """),
+]
+
+UPSTREAM_CONF = """
+worker_processes 1;
+daemon off;
+error_log @PREFIX@/upstream-error.log warn;
+pid @PREFIX@/upstream.pid;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    server {
+        listen 127.0.0.1:@UPORT@ reuseport backlog=4096;
+        location / {
+            default_type application/json;
+            return 200 '{"jsonrpc":"2.0","id":1,"result":[{"id":1,"name":"Blue T-shirt","qty_available":12.0}]}';
+        }
+    }
+}
+"""
+
+GATEWAY_CONF = """
+load_module @MODULE@;
+@USER@
+worker_processes 1;
+worker_cpu_affinity 01;
+daemon off;
+error_log @PREFIX@/error.log warn;
+pid @PREFIX@/gateway.pid;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    client_body_temp_path @PREFIX@/cb;
+    proxy_temp_path @PREFIX@/px;
+    fastcgi_temp_path @PREFIX@/fc;
+    uwsgi_temp_path @PREFIX@/uw;
+    scgi_temp_path @PREFIX@/sc;
+    upstream upstream {
+        server 127.0.0.1:@UPORT@;
+        keepalive 64;
+    }
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+@SERVERS@
+}
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def render(text, values):
+    for k, v in values.items():
+        text = text.replace("@%s@" % k, str(v))
+    return text
+
+
+def wait_port(port):
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("bench: nothing listens on %d" % port)
+
+
+def cpu_ticks(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])          # utime + stime
+
+
+def worker_pid(master_pid):
+    out = subprocess.run(["pgrep", "-P", str(master_pid)],
+                         capture_output=True, text=True).stdout.split()
+    if len(out) != 1:
+        raise SystemExit("bench: expected one gateway worker, got %r" % out)
+    return int(out[0])
+
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+
+
+def parse_latency(text, pct):
+    m = re.search(r"^\s*%s%%\s+([\d.]+)(us|ms|s)\s*$" % pct, text, re.M)
+    return float(m.group(1)) * UNITS[m.group(2)] if m else float("nan")
+
+
+def run_wrk(url, seconds, connections, script=None):
+    cmd = ["taskset", "-c", "1", "wrk", "-t1", "-c%d" % connections,
+           "-d%ds" % seconds, "--latency", url]
+    if script:
+        cmd[5:5] = ["-s", script]
+    out = subprocess.run(cmd, capture_output=True, text=True,
+                         timeout=seconds + 30).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {"rps": rps, "total": total,
+            "p50": parse_latency(out, 50), "p99": parse_latency(out, 99),
+            "non2xx": int(non2xx.group(1)) if non2xx else 0,
+            "errors": errors.group(1) if errors else ""}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--module", default=os.path.join(
+        ROOT, "build", "ngx_http_govern_module.so"))
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the temporary prefix")
+    opts = ap.parse_args()
+
+    if os.cpu_count() < 2:
+        raise SystemExit("bench: needs two CPUs (gateway vs load)")
+
+    prefix = tempfile.mkdtemp(prefix="govern-bench-")
+    shm = tempfile.mkdtemp(prefix="govern-bench-", dir="/dev/shm")
+    uport = free_port()
+    ports = [free_port() for _ in VARIANTS]
+    values = {"PREFIX": prefix, "SHM": shm, "UPORT": uport, "MODULE": opts.module,
+              "USER": "user root root;" if os.geteuid() == 0 else ""}
+
+    servers = ""
+    for (name, body), port in zip(VARIANTS, ports):
+        servers += ("    server {\n        listen 127.0.0.1:%d backlog=4096;"
+                    "\n        location / {%s}\n    }\n" % (port, body))
+
+    with open(os.path.join(prefix, "upstream.conf"), "w") as f:
+        f.write(render(UPSTREAM_CONF, values))
+    with open(os.path.join(prefix, "gateway.conf"), "w") as f:
+        f.write(render(render(GATEWAY_CONF, {"SERVERS": servers}), values))
+
+    procs = []
+    try:
+        up = subprocess.Popen(["taskset", "-c", "1", NGINX, "-p", prefix,
+                               "-c", os.path.join(prefix, "upstream.conf"),
+                               "-e", os.path.join(prefix, "upstream.err")])
+        procs.append(up)
+        gw = subprocess.Popen([NGINX, "-p", prefix, "-c",
+                               os.path.join(prefix, "gateway.conf"),
+                               "-e", os.path.join(prefix, "gateway.err")])
+        procs.append(gw)
+        wait_port(uport)
+        for port in ports:
+            wait_port(port)
+        worker = worker_pid(gw.pid)
+        hz = os.sysconf("SC_CLK_TCK")
+
+        results = {name: [] for name, _ in VARIANTS}
+        print("govern bench: %d rounds x %ds per variant, %d connections, "
+              "gateway worker on CPU 0, wrk + upstream on CPU 1"
+              % (opts.rounds, opts.seconds, opts.connections), flush=True)
+
+        # warm-up: connections, caches, upstream keepalive pool
+        for port in ports:
+            run_wrk("http://127.0.0.1:%d/" % port, 1, opts.connections)
+
+        for rnd in range(opts.rounds):
+            for (name, _), port in zip(VARIANTS, ports):
+                before = cpu_ticks(worker)
+                res = run_wrk("http://127.0.0.1:%d/api/v1/orders" % port,
+                              opts.seconds, opts.connections)
+                res["cpu_us"] = (cpu_ticks(worker) - before) / hz * 1e6 \
+                    / max(res["total"], 1)
+                results[name].append(res)
+                if res["non2xx"] or res["errors"]:
+                    print("bench: %s: %d non-2xx, errors: %s"
+                          % (name, res["non2xx"], res["errors"]),
+                          file=sys.stderr)
+
+        base = VARIANTS[0][0]
+        print()
+        print("| variant | req/s | p50 ms | p99 ms | gateway CPU us/req "
+              "| ratio to plain |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for name, _ in VARIANTS:
+            rs = results[name]
+            ratio = statistics.median(
+                r["rps"] / b["rps"] for r, b in zip(rs, results[base]))
+            print("| %s | %.0f | %.3f | %.3f | %.1f | %.3f |" % (
+                name, statistics.median(r["rps"] for r in rs),
+                statistics.median(r["p50"] for r in rs),
+                statistics.median(r["p99"] for r in rs),
+                statistics.median(r["cpu_us"] for r in rs), ratio))
+        bad = []
+        for name in ("gateway.err", "upstream.err", "error.log"):
+            path = os.path.join(prefix, name)
+            if os.path.exists(path):
+                with open(path) as f:
+                    bad += [l for l in f if re.search(
+                        r"\[(alert|crit|emerg)\]|exited on signal", l)]
+        if bad:
+            print("bench: error log problems:\n" + "".join(bad),
+                  file=sys.stderr)
+            return 1
+        return 0
+    finally:
+        for p in procs:
+            p.send_signal(3)                # SIGQUIT: graceful
+        for p in procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        if not opts.keep:
+            shutil.rmtree(prefix, ignore_errors=True)
+        shutil.rmtree(shm, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

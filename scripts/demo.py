@@ -1,0 +1,118 @@
+#!/usr/bin/python3
+"""make run: the demo gateway (config/demo.conf) in front of the fake Odoo,
+with a local redis-server, started and stopped together."""
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+
+CURL = ("curl -si http://127.0.0.1:%d/jsonrpc -H 'Content-Type: "
+        "application/json' -d '{\"jsonrpc\":\"2.0\",\"method\":\"call\","
+        "\"id\":1,\"params\":{\"service\":\"common\",\"method\":\"version\","
+        "\"args\":[]}}'")
+
+
+def wait_port(port, proc, what):
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit("demo: %s exited (%s)" % (what, proc.returncode))
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("demo: %s does not listen on %d" % (what, port))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--module", default=os.path.join(
+        ROOT, "build", "ngx_http_govern_module.so"))
+    ap.add_argument("--prefix", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--port", type=int, default=8080)
+    ap.add_argument("--odoo-port", type=int, default=8069)
+    ap.add_argument("--redis-port", type=int, default=6379)
+    opts = ap.parse_args()
+
+    demo = os.path.join(opts.prefix, "demo")
+    os.makedirs(demo, exist_ok=True)
+    module = os.path.join(opts.prefix, "ngx_http_govern_module.so")
+    if os.path.abspath(opts.module) != os.path.abspath(module):
+        if os.path.lexists(module):
+            os.remove(module)
+        os.symlink(os.path.abspath(opts.module), module)
+
+    with open(os.path.join(ROOT, "config", "demo.conf")) as f:
+        conf = f.read()
+    conf = conf.replace("127.0.0.1:8080", "127.0.0.1:%d" % opts.port)
+    conf = conf.replace("127.0.0.1:8069", "127.0.0.1:%d" % opts.odoo_port)
+    if os.geteuid() == 0:
+        conf = conf.replace("worker_processes", "user root root;\n"
+                            "worker_processes", 1)
+    conf_path = os.path.join(demo, "nginx.conf")
+    with open(conf_path, "w") as f:
+        f.write(conf)
+
+    procs = []
+    stop_signal = {}
+
+    def stop(*_):
+        # nginx quits gracefully (SIGQUIT) so its audit buffer is flushed
+        for p in reversed(procs):
+            if p.poll() is None:
+                p.send_signal(stop_signal.get(p, signal.SIGTERM))
+        for p in procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+    redis = subprocess.Popen(
+        ["redis-server", "--port", str(opts.redis_port), "--bind",
+         "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", demo],
+        stdout=subprocess.DEVNULL)
+    procs.append(redis)
+    odoo = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "scripts", "fake_odoo.py"),
+         "--listen", "127.0.0.1:%d" % opts.odoo_port, "--credentials",
+         os.path.join(ROOT, "config", "odoo-credentials.json")])
+    procs.append(odoo)
+    wait_port(opts.redis_port, redis, "redis-server")
+    wait_port(opts.odoo_port, odoo, "fake Odoo")
+
+    nginx = ["/usr/sbin/nginx", "-p", opts.prefix + "/", "-c", conf_path,
+             "-e", os.path.join(demo, "error.log")]
+    test = subprocess.run(nginx + ["-t"], capture_output=True, text=True)
+    if test.returncode != 0:
+        sys.stderr.write(test.stderr)
+        stop()
+    gateway = subprocess.Popen(nginx)
+    procs.append(gateway)
+    stop_signal[gateway] = signal.SIGQUIT
+    wait_port(opts.port, gateway, "gateway")
+
+    print("govern demo: gateway http://127.0.0.1:%d -> fake Odoo "
+          "http://127.0.0.1:%d, redis 127.0.0.1:%d"
+          % (opts.port, opts.odoo_port, opts.redis_port))
+    print("audit records: %s" % os.path.join(demo, "audit.log"))
+    print("try:\n  " + CURL % opts.port)
+    print("Ctrl-C stops everything.", flush=True)
+
+    while all(p.poll() is None for p in procs):
+        time.sleep(0.5)
+    stop()
+
+
+if __name__ == "__main__":
+    main()
