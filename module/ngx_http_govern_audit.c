@@ -42,6 +42,7 @@ static size_t ngx_http_govern_audit_len(ngx_http_request_t *r,
 static u_char *ngx_http_govern_audit_record(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx, u_char *p);
 static u_char *ngx_http_govern_audit_str(u_char *p, ngx_str_t *s);
+static u_char *ngx_http_govern_audit_list(u_char *p, ngx_str_t *s);
 static void ngx_http_govern_audit_syslog(ngx_http_request_t *r,
     ngx_syslog_peer_t *peer, u_char *rec, size_t len);
 static void ngx_http_govern_audit_write(ngx_open_file_t *file,
@@ -160,7 +161,9 @@ ngx_http_govern_audit_len(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx)
            + ngx_http_govern_audit_str_len(&r->uri)
            + ngx_http_govern_audit_str_len(&ctx->partner)
            + ngx_http_govern_audit_str_len(&ctx->subject)
-           + ngx_http_govern_audit_str_len(&ctx->scopes)
+           + ngx_http_govern_audit_str_len(&ctx->scopes) * 3
+           + ngx_http_govern_audit_str_len(&ctx->issuer)
+           + ctx->lcf->scopes_required.len
            + ngx_http_govern_audit_str_len(&ctx->jwt_kid)
            + ngx_http_govern_audit_str_len(&ctx->jwt_jti)
            + ngx_http_govern_audit_str_len(&ctx->api_version)
@@ -237,17 +240,35 @@ ngx_http_govern_audit_record(ngx_http_request_t *r,
     p = ngx_cpymem(p, ",\"sub\":", sizeof(",\"sub\":") - 1);
     p = ngx_http_govern_audit_str(p, &ctx->subject);
 
-    p = ngx_cpymem(p, ",\"iss\":null,\"kid\":",
-                   sizeof(",\"iss\":null,\"kid\":") - 1);
+    p = ngx_cpymem(p, ",\"iss\":", sizeof(",\"iss\":") - 1);
+    p = ngx_http_govern_audit_str(p, &ctx->issuer);
+
+    p = ngx_cpymem(p, ",\"kid\":", sizeof(",\"kid\":") - 1);
     p = ngx_http_govern_audit_str(p, &ctx->jwt_kid);
 
     p = ngx_cpymem(p, ",\"jti\":", sizeof(",\"jti\":") - 1);
     p = ngx_http_govern_audit_str(p, &ctx->jwt_jti);
 
-    p = ngx_cpymem(p, ",\"scopes_required\":null,\"scopes_granted\":",
-                   sizeof(",\"scopes_required\":null,\"scopes_granted\":")
-                   - 1);
-    p = ngx_http_govern_audit_str(p, &ctx->scopes);
+    p = ngx_cpymem(p, ",\"scopes_required\":",
+                   sizeof(",\"scopes_required\":") - 1);
+
+    if (ctx->lcf->scopes_required.len) {
+        p = ngx_cpymem(p, ctx->lcf->scopes_required.data,
+                       ctx->lcf->scopes_required.len);
+
+    } else {
+        p = ngx_cpymem(p, "null", 4);
+    }
+
+    p = ngx_cpymem(p, ",\"scopes_granted\":",
+                   sizeof(",\"scopes_granted\":") - 1);
+
+    if (ctx->token_verified) {
+        p = ngx_http_govern_audit_list(p, &ctx->scopes);
+
+    } else {
+        p = ngx_cpymem(p, "null", 4);
+    }
 
     p = ngx_cpymem(p, ",\"api_version\":", sizeof(",\"api_version\":") - 1);
     p = ngx_http_govern_audit_str(p, &ctx->api_version);
@@ -325,6 +346,37 @@ ngx_http_govern_audit_str(u_char *p, ngx_str_t *s)
     *p++ = '"';
     p = ngx_http_govern_json_escape(p, s->data, s->len);
     *p++ = '"';
+
+    return p;
+}
+
+
+/* a space-separated list as a JSON array of strings */
+
+static u_char *
+ngx_http_govern_audit_list(u_char *p, ngx_str_t *s)
+{
+    u_char  *item, *end, *sp;
+
+    *p++ = '[';
+
+    for (item = s->data, end = s->data + s->len; item < end; item = sp + 1) {
+        sp = ngx_strlchr(item, end, ' ');
+
+        if (sp == NULL) {
+            sp = end;
+        }
+
+        if (item != s->data) {
+            *p++ = ',';
+        }
+
+        *p++ = '"';
+        p = ngx_http_govern_json_escape(p, item, sp - item);
+        *p++ = '"';
+    }
+
+    *p++ = ']';
 
     return p;
 }

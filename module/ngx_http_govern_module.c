@@ -16,6 +16,8 @@ static void ngx_http_govern_ctx_cleanup(void *data);
 
 static ngx_int_t ngx_http_govern_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_govern_postconfiguration(ngx_conf_t *cf);
+static void *ngx_http_govern_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_govern_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_govern_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_govern_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -25,7 +27,7 @@ static ngx_command_t  ngx_http_govern_commands[] = {
 
     { ngx_string("govern"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
-      ngx_conf_set_flag_slot,
+      ngx_http_govern_enable_directive,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_govern_loc_conf_t, enable),
       NULL },
@@ -35,6 +37,69 @@ static ngx_command_t  ngx_http_govern_commands[] = {
       ngx_conf_set_str_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_govern_loc_conf_t, route),
+      NULL },
+
+    { ngx_string("govern_jwt_keys"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE123,
+      ngx_http_govern_jwt_keys_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("govern_jwt_issuer"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_govern_strings_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_govern_loc_conf_t, issuers),
+      NULL },
+
+    { ngx_string("govern_jwt_audience"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_govern_strings_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_govern_loc_conf_t, audiences),
+      NULL },
+
+    { ngx_string("govern_jwt_leeway"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_govern_loc_conf_t, leeway),
+      NULL },
+
+    { ngx_string("govern_partner_claim"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_govern_loc_conf_t, partner_claim),
+      NULL },
+
+    { ngx_string("govern_jwt_token"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_govern_loc_conf_t, token),
+      NULL },
+
+    { ngx_string("govern_jwt_forward"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_govern_loc_conf_t, forward),
+      NULL },
+
+    { ngx_string("govern_jwt_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_govern_jwt_cache_directive,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("govern_scopes"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_govern_scopes_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("govern_audit"),
@@ -52,8 +117,8 @@ static ngx_http_module_t  ngx_http_govern_module_ctx = {
     ngx_http_govern_preconfiguration,      /* preconfiguration */
     ngx_http_govern_postconfiguration,     /* postconfiguration */
 
-    NULL,                                  /* create main configuration */
-    NULL,                                  /* init main configuration */
+    ngx_http_govern_create_main_conf,      /* create main configuration */
+    ngx_http_govern_init_main_conf,        /* init main configuration */
 
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */
@@ -86,6 +151,8 @@ ngx_module_t  ngx_http_govern_module = {
  */
 
 static ngx_http_govern_stage_pt  ngx_http_govern_stages[] = {
+    ngx_http_govern_token_stage,
+    ngx_http_govern_scopes_stage,
     NULL
 };
 
@@ -290,11 +357,50 @@ ngx_http_govern_postconfiguration(ngx_conf_t *cf)
 
     *h = ngx_http_govern_access_handler;
 
-    if (ngx_http_govern_trace_init(cf) != NGX_OK) {
+    if (ngx_http_govern_trace_init(cf) != NGX_OK
+        || ngx_http_govern_token_init(cf) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
     return ngx_http_govern_audit_init(cf);
+}
+
+
+static void *
+ngx_http_govern_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_govern_main_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_govern_main_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    conf->jwt_cache_size = NGX_CONF_UNSET;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_govern_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_govern_main_conf_t *gmcf = conf;
+
+    if (gmcf->jwt_cache_size == NGX_CONF_UNSET) {
+        gmcf->jwt_cache_size = 10 * 1024 * 1024;
+    }
+
+    if (gmcf->jwt_cache_size) {
+        gmcf->jwt_cache = ngx_http_govern_cache_zone(cf,
+                                                     gmcf->jwt_cache_size);
+        if (gmcf->jwt_cache == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
 }
 
 
@@ -312,10 +418,20 @@ ngx_http_govern_create_loc_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     conf->route = { 0, NULL };
+     *     conf->partner_claim = { 0, NULL };
+     *     conf->scopes = NULL;
+     *     conf->scopes_required = { 0, NULL };
+     *     conf->enable_file = NULL;
      */
 
     conf->enable = NGX_CONF_UNSET;
     conf->audit = NGX_CONF_UNSET_PTR;
+    conf->keys = NGX_CONF_UNSET_PTR;
+    conf->issuers = NGX_CONF_UNSET_PTR;
+    conf->audiences = NGX_CONF_UNSET_PTR;
+    conf->leeway = NGX_CONF_UNSET;
+    conf->token = NGX_CONF_UNSET_PTR;
+    conf->forward = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -330,5 +446,5 @@ ngx_http_govern_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
     ngx_conf_merge_ptr_value(conf->audit, prev->audit, NULL);
 
-    return NGX_CONF_OK;
+    return ngx_http_govern_token_merge(cf, prev, conf);
 }

@@ -15,15 +15,36 @@
 
 #include "ngx_http_govern_reason.h"
 #include "ngx_http_govern_ids.h"
+#include "ngx_http_govern_jwt.h"
+#include "ngx_http_govern_scopes.h"
 
 
 typedef struct ngx_http_govern_audit_s  ngx_http_govern_audit_t;
 
 
 typedef struct {
+    ssize_t                     jwt_cache_size;     /* 0: off */
+    ngx_shm_zone_t             *jwt_cache;
+} ngx_http_govern_main_conf_t;
+
+
+typedef struct {
     ngx_flag_t                  enable;
     ngx_str_t                   route;      /* empty: the location name */
     ngx_http_govern_audit_t    *audit;      /* NULL: audit off */
+
+    ngx_http_govern_jwt_keys_t *keys;
+    const char                **issuers;    /* NULL-terminated */
+    const char                **audiences;  /* NULL-terminated */
+    time_t                      leeway;
+    ngx_str_t                   partner_claim;
+    ngx_http_complex_value_t   *token;
+    ngx_flag_t                  forward;
+    ngx_array_t                *scopes;     /* ngx_http_govern_scope_set_t */
+    ngx_str_t                   scopes_required;    /* audit JSON */
+
+    u_char                     *enable_file;        /* for nginx -t */
+    ngx_uint_t                  enable_line;
 } ngx_http_govern_loc_conf_t;
 
 
@@ -56,9 +77,13 @@ typedef struct {
     ngx_str_t                   odoo_method;
     ngx_str_t                   ratelimit_remaining;
 
+    ngx_str_t                   issuer;
+    ngx_http_govern_jwt_claims_t  claims;
+
     ngx_http_govern_reason_e    reason;
 
     unsigned                    decided:1;
+    unsigned                    token_verified:1;
     unsigned                    allowed:1;
     unsigned                    headers_forwarded:1;
 
@@ -79,6 +104,29 @@ ngx_int_t ngx_http_govern_refuse(ngx_http_request_t *r,
     ngx_http_govern_reason_e reason, ngx_str_t *detail);
 
 ngx_int_t ngx_http_govern_add_variables(ngx_conf_t *cf);
+
+ngx_int_t ngx_http_govern_token_stage(ngx_http_request_t *r);
+ngx_int_t ngx_http_govern_scopes_stage(ngx_http_request_t *r);
+char *ngx_http_govern_enable_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_govern_jwt_keys_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_govern_strings_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_govern_scopes_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_govern_jwt_cache_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_govern_token_merge(ngx_conf_t *cf,
+    ngx_http_govern_loc_conf_t *prev, ngx_http_govern_loc_conf_t *conf);
+ngx_int_t ngx_http_govern_token_init(ngx_conf_t *cf);
+
+ngx_shm_zone_t *ngx_http_govern_cache_zone(ngx_conf_t *cf, size_t size);
+ngx_int_t ngx_http_govern_cache_get(ngx_shm_zone_t *zone,
+    const u_char *digest, ngx_pool_t *pool,
+    ngx_http_govern_jwt_claims_t *claims);
+void ngx_http_govern_cache_put(ngx_shm_zone_t *zone, const u_char *digest,
+    ngx_http_govern_jwt_claims_t *claims, ngx_log_t *log);
 
 char *ngx_http_govern_audit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);

@@ -12,10 +12,10 @@ import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
-CURL = ("curl -si http://127.0.0.1:%d/jsonrpc -H 'Content-Type: "
-        "application/json' -d '{\"jsonrpc\":\"2.0\",\"method\":\"call\","
-        "\"id\":1,\"params\":{\"service\":\"common\",\"method\":\"version\","
-        "\"args\":[]}}'")
+CURL = ("curl -si http://127.0.0.1:%d/jsonrpc -H 'Authorization: Bearer %s' "
+        "-H 'Content-Type: application/json' -d '{\"jsonrpc\":\"2.0\","
+        "\"method\":\"call\",\"id\":1,\"params\":{\"service\":\"common\","
+        "\"method\":\"version\",\"args\":[]}}'")
 
 
 def wait_port(port, proc, what):
@@ -56,6 +56,14 @@ def main():
     if os.geteuid() == 0:
         conf = conf.replace("worker_processes", "user root root;\n"
                             "worker_processes", 1)
+    keys = os.path.join(demo, "keys")
+    mint = [sys.executable, os.path.join(ROOT, "scripts", "mint_token.py")]
+    subprocess.run(mint + ["--init", keys], check=True)
+    token = subprocess.run(
+        mint + ["--key", os.path.join(keys, "private.pem"), "--sub", "acme",
+                "--scope", "odoo:rpc"],
+        check=True, capture_output=True, text=True).stdout.strip()
+
     conf_path = os.path.join(demo, "nginx.conf")
     with open(conf_path, "w") as f:
         f.write(conf)
@@ -106,7 +114,9 @@ def main():
           "http://127.0.0.1:%d, redis 127.0.0.1:%d"
           % (opts.port, opts.odoo_port, opts.redis_port))
     print("audit records: %s" % os.path.join(demo, "audit.log"))
-    print("try:\n  " + CURL % opts.port)
+    print("a token for partner acme (scope odoo:rpc, valid 1 h; mint others "
+          "with scripts/mint_token.py --key %s/private.pem)" % keys)
+    print("try:\n  " + CURL % (opts.port, token))
     print("Ctrl-C stops everything.", flush=True)
 
     while all(p.poll() is None for p in procs):

@@ -8,8 +8,10 @@ worker that exited on a signal fails the test.
 import os
 
 import pytest
+import requests
 
 import harness
+import tokens
 
 
 def pytest_configure(config):
@@ -42,15 +44,35 @@ def redis_server(tmp_path_factory):
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def keys(tmp_path_factory):
+    """Keys for every algorithm (PyJWT / cryptography), their JWKS."""
+    return tokens.Keys(str(tmp_path_factory.mktemp("keys")))
+
+
+@pytest.fixture
+def api(keys):
+    """requests with a valid RS256 partner token for acme."""
+    session = requests.Session()
+    session.headers["Authorization"] = "Bearer " + keys.token(
+        "RS256", scope="orders:read orders:write")
+    yield session
+    session.close()
+
+
 class NginxFactory:
-    def __init__(self, tmp_path):
+    def __init__(self, tmp_path, keys):
         self.tmp_path = tmp_path
+        self.keys = keys
         self.instances = []
 
-    def __call__(self, http, odoo=None, start=True, name=None, **kw):
+    def __call__(self, http, odoo=None, start=True, name=None, extra=None,
+                 **kw):
         prefix = str(self.tmp_path / (name or "nginx%d"
                                       % len(self.instances)))
-        instance = harness.Nginx(prefix, http,
+        values = {"JWT": self.keys.conf()}
+        values.update(extra or {})
+        instance = harness.Nginx(prefix, http, extra=values,
                                  odoo_port=odoo.port if odoo else 1, **kw)
         instance.expect_bad_log = False
         self.instances.append(instance)
@@ -72,9 +94,10 @@ class NginxFactory:
 
 
 @pytest.fixture
-def nginx(tmp_path):
-    """nginx(http_conf, odoo=..., workers=..., start=True) -> harness.Nginx"""
-    factory = NginxFactory(tmp_path)
+def nginx(tmp_path, keys):
+    """nginx(http_conf, odoo=..., workers=..., start=True) -> harness.Nginx;
+    @JWT@ in the configuration stands for the test keys' directives."""
+    factory = NginxFactory(tmp_path, keys)
     yield factory
     problems = factory.finish()
     if problems:

@@ -45,7 +45,7 @@ def test_demo_curl_reaches_fake_odoo_and_is_audited(tmp_path):
     assert harness.bad_log_lines(log) == []
 
 
-def test_gateway_conf_passes_nginx_t(tmp_path):
+def test_gateway_conf_passes_nginx_t(tmp_path, keys):
     with open(os.path.join(harness.ROOT, "config", "gateway.conf")) as f:
         conf = f.read()
     conf = conf.replace("/usr/lib/nginx/modules/ngx_http_govern_module.so",
@@ -53,6 +53,7 @@ def test_gateway_conf_passes_nginx_t(tmp_path):
     conf = re.sub(r"/var/log/govern/", str(tmp_path) + "/", conf)
     conf = conf.replace("/run/govern.pid", str(tmp_path / "nginx.pid"))
     conf = conf.replace("/etc/govern/tls/", str(tmp_path) + "/")
+    conf = conf.replace("/etc/govern/jwks.json", keys.jwks_path)
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
                     "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                     "-subj", "/CN=api.retail.example", "-days", "1",

@@ -14,12 +14,14 @@ import pytest
 import requests
 
 import harness
+import tokens
 
 
 GOVERNED = """
     server {
         listen 127.0.0.1:@PORT@;
         govern_audit @PREFIX@/audit.log buffer=0;
+        @JWT@
 
         location /web/ {
             govern on;
@@ -55,20 +57,20 @@ def upstream_headers(odoo, index=-1):
     return reqs[index]["headers"]
 
 
-def test_module_loads_into_stock_nginx(nginx, odoo):
+def test_module_loads_into_stock_nginx(nginx, odoo, api):
     gw = nginx(GOVERNED, odoo=odoo, start=False)
     rc, out = gw.test_config()
     assert rc == 0, out
     assert "test is successful" in out
     gw.start()
-    r = requests.get(gw.url("/web/version"))
+    r = api.get(gw.url("/web/version"))
     assert r.status_code == 200
     assert r.json()["version"] == "19.0"
 
 
-def test_generated_request_id_reaches_upstream_and_audit(nginx, odoo):
+def test_generated_request_id_reaches_upstream_and_audit(nginx, odoo, api):
     gw = nginx(GOVERNED, odoo=odoo)
-    r = requests.get(gw.url("/web/version?debug=1"))
+    r = api.get(gw.url("/web/version?debug=1"))
     assert r.status_code == 200
     rid = r.headers["X-Request-Id"]
     assert HEX32.match(rid)
@@ -81,11 +83,11 @@ def test_generated_request_id_reaches_upstream_and_audit(nginx, odoo):
     assert rec["decision"] == "allow" and rec["reason"] is None
 
 
-def test_sane_request_id_is_kept(nginx, odoo):
+def test_sane_request_id_is_kept(nginx, odoo, api):
     gw = nginx(GOVERNED, odoo=odoo)
     rid = "Partner-ABC_123.x-" + "9" * 46          # exactly 64 characters
     assert len(rid) == 64
-    r = requests.get(gw.url("/web/version"), headers={"X-Request-Id": rid})
+    r = api.get(gw.url("/web/version"), headers={"X-Request-Id": rid})
     assert r.headers["X-Request-Id"] == rid
     assert upstream_headers(odoo)["x-request-id"] == rid
     assert gw.wait_audit(1)[0]["request_id"] == rid
@@ -94,9 +96,9 @@ def test_sane_request_id_is_kept(nginx, odoo):
 @pytest.mark.parametrize("bad", [
     "has space", "a" * 65, 'quote"d', "semi;colon", "caf\xe9", "a/b", "{x}",
 ])
-def test_invalid_request_id_is_replaced(nginx, odoo, bad):
+def test_invalid_request_id_is_replaced(nginx, odoo, bad, api):
     gw = nginx(GOVERNED, odoo=odoo)
-    r = requests.get(gw.url("/web/version"),
+    r = api.get(gw.url("/web/version"),
                      headers={"X-Request-Id": bad.encode("latin-1")})
     rid = r.headers["X-Request-Id"]
     assert rid != bad and HEX32.match(rid)
@@ -104,7 +106,11 @@ def test_invalid_request_id_is_replaced(nginx, odoo, bad):
     assert gw.wait_audit(1)[0]["request_id"] == rid
 
 
-def raw_request(port, head):
+def raw_request(port, head, api=None):
+    if api is not None:
+        line, rest = head.split("\r\n", 1)
+        head = "%s\r\nAuthorization: %s\r\n%s" % (
+            line, api.headers["Authorization"], rest)
     with socket.create_connection(("127.0.0.1", port), 5) as s:
         s.sendall(head.encode())
         data = b""
@@ -116,20 +122,20 @@ def raw_request(port, head):
     return data.decode(errors="replace")
 
 
-def test_duplicate_request_ids_reach_upstream_as_one_id(nginx, odoo):
+def test_duplicate_request_ids_reach_upstream_as_one_id(nginx, odoo, api):
     gw = nginx(GOVERNED, odoo=odoo)
     resp = raw_request(gw.port,
                        "GET /web/version HTTP/1.1\r\nHost: x\r\n"
                        "X-Request-Id: first-id\r\n"
                        "X-Request-Id: second-id\r\n"
-                       "Connection: close\r\n\r\n")
+                       "Connection: close\r\n\r\n", api)
     assert "\r\nX-Request-Id: first-id\r\n" in resp
     (req,) = odoo.requests()
     # http.server folds repeated headers into the last one it saw
     assert req["headers"]["x-request-id"] == "first-id"
 
 
-def test_upstream_request_id_does_not_leak(nginx, odoo):
+def test_upstream_request_id_does_not_leak(nginx, odoo, api):
     gw = nginx("""
     server {
         listen 127.0.0.1:@UPSTREAM@;
@@ -140,6 +146,7 @@ def test_upstream_request_id_does_not_leak(nginx, odoo):
     }
     server {
         listen 127.0.0.1:@PORT@;
+        @JWT@
         location / {
             govern on;
             proxy_pass http://127.0.0.1:@UPSTREAM@;
@@ -147,15 +154,15 @@ def test_upstream_request_id_does_not_leak(nginx, odoo):
     }
     """, extra={"UPSTREAM": harness.free_port()})
     resp = raw_request(gw.port, "GET / HTTP/1.1\r\nHost: x\r\n"
-                                "Connection: close\r\n\r\n")
+                                "Connection: close\r\n\r\n", api)
     ids = re.findall(r"(?im)^X-Request-Id: (.*)\r$", resp)
     assert len(ids) == 1 and HEX32.match(ids[0])
 
 
-def test_valid_traceparent_is_continued(nginx, odoo):
+def test_valid_traceparent_is_continued(nginx, odoo, api):
     gw = nginx(GOVERNED, odoo=odoo)
     inbound = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"
-    requests.get(gw.url("/web/version"), headers={"traceparent": inbound})
+    api.get(gw.url("/web/version"), headers={"traceparent": inbound})
     tp = TRACEPARENT.match(upstream_headers(odoo)["traceparent"])
     assert tp, "upstream got no valid traceparent"
     assert tp.group(1) == "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -172,10 +179,10 @@ def test_valid_traceparent_is_continued(nginx, odoo):
     "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
     "garbage",
 ])
-def test_invalid_or_missing_traceparent_starts_a_trace(nginx, odoo, bad):
+def test_invalid_or_missing_traceparent_starts_a_trace(nginx, odoo, bad, api):
     gw = nginx(GOVERNED, odoo=odoo)
     headers = {"traceparent": bad} if bad else {}
-    requests.get(gw.url("/web/version"), headers=headers)
+    api.get(gw.url("/web/version"), headers=headers)
     tp = TRACEPARENT.match(upstream_headers(odoo)["traceparent"])
     assert tp
     assert tp.group(1) != "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -193,21 +200,21 @@ def test_ungoverned_location_is_untouched(nginx, odoo):
     assert gw.audit() == []
 
 
-def test_audit_record_shape_and_secrets(nginx, odoo):
+def test_audit_record_shape_and_secrets(nginx, odoo, api):
     gw = nginx(GOVERNED, odoo=odoo)
     body = json.dumps({"jsonrpc": "2.0", "id": 1, "params": {
         "service": "common", "method": "version", "args": []},
         "secret": "body-secret-77"})
-    r = requests.post(gw.url("/jsonrpc?token=query-secret-55"), data=body,
-                      headers={"Authorization": "Bearer token-secret-99",
-                               "Cookie": "session_id=cookie-secret-88",
-                               "Content-Type": "application/json"})
+    r = api.post(gw.url("/jsonrpc?token=query-secret-55"), data=body,
+                 headers={"Cookie": "session_id=cookie-secret-88",
+                          "Content-Type": "application/json"})
     assert r.status_code == 200
 
+    token = api.headers["Authorization"].split()[1]
     with open(os.path.join(gw.prefix, "audit.log")) as f:
         raw = f.read()
-    for secret in ("token-secret-99", "cookie-secret-88", "body-secret-77",
-                   "query-secret-55"):
+    for secret in (token, token.split(".")[2], "cookie-secret-88",
+                   "body-secret-77", "query-secret-55"):
         assert secret not in raw
 
     (rec,) = gw.wait_audit(1)
@@ -225,26 +232,31 @@ def test_audit_record_shape_and_secrets(nginx, odoo):
         assert isinstance(rec[field], int) and rec[field] >= 0, field
     assert rec["bytes_in"] > len(body)
     assert rec["bytes_out"] > len(r.content)
-    for field in ("partner", "sub", "iss", "kid", "jti", "scopes_required",
-                  "scopes_granted", "api_version", "deprecated", "odoo",
-                  "ratelimit", "idempotency_key", "body_sha256"):
+    assert rec["partner"] == "acme" and rec["sub"] == "acme"
+    assert rec["iss"] == tokens.ISSUER and rec["kid"] == "rs256"
+    assert re.match(r"^[0-9a-f]{16}$", rec["jti"])
+    assert rec["scopes_required"] is None
+    assert rec["scopes_granted"] == ["orders:read", "orders:write"]
+    for field in ("api_version", "deprecated", "odoo", "ratelimit",
+                  "idempotency_key", "body_sha256"):
         assert rec[field] is None, field
 
 
-def test_audit_escapes_hostile_paths(nginx, odoo):
+def test_audit_escapes_hostile_paths(nginx, odoo, api):
     gw = nginx(GOVERNED, odoo=odoo)
     raw_request(gw.port, 'GET /web/a"b\\c%22\xff\xfe HTTP/1.1\r\n'
                          "Host: x\r\nConnection: close\r\n\r\n"
-                         .encode("latin-1").decode("latin-1"))
+                         .encode("latin-1").decode("latin-1"), api)
     (rec,) = gw.wait_audit(1)
     assert rec["path"].startswith('/web/a"b\\c%22')
 
 
-def test_request_refused_by_nginx_is_audited(nginx, odoo):
+def test_request_refused_by_nginx_is_audited(nginx, odoo, api):
     gw = nginx("""
     server {
         listen 127.0.0.1:@PORT@;
         govern_audit @PREFIX@/audit.log buffer=0;
+        @JWT@
         client_max_body_size 10;
         location /jsonrpc {
             govern on;
@@ -252,7 +264,7 @@ def test_request_refused_by_nginx_is_audited(nginx, odoo):
         }
     }
     """, odoo=odoo)
-    r = requests.post(gw.url("/jsonrpc"), data="x" * 100)
+    r = api.post(gw.url("/jsonrpc"), data="x" * 100)
     assert r.status_code == 413
     rid = r.headers["X-Request-Id"]
     (rec,) = gw.wait_audit(1)
@@ -262,11 +274,12 @@ def test_request_refused_by_nginx_is_audited(nginx, odoo):
     assert odoo.requests() == []
 
 
-def test_context_survives_internal_redirect(nginx, odoo):
+def test_context_survives_internal_redirect(nginx, odoo, api):
     gw = nginx("""
     server {
         listen 127.0.0.1:@PORT@;
         govern_audit @PREFIX@/audit.log buffer=0;
+        @JWT@
         location /web/ {
             govern on;
             govern_route web;
@@ -279,7 +292,7 @@ def test_context_survives_internal_redirect(nginx, odoo):
         }
     }
     """, odoo=odoo)
-    r = requests.get(gw.url("/web/no-such-page"))
+    r = api.get(gw.url("/web/no-such-page"))
     assert r.status_code == 200
     rid = r.headers["X-Request-Id"]
     assert r.text == "%s allow web" % rid
@@ -288,7 +301,7 @@ def test_context_survives_internal_redirect(nginx, odoo):
     assert rec["request_id"] == rid and rec["upstream_status"] == 404
 
 
-def test_variables(nginx, odoo):
+def test_variables(nginx, odoo, api):
     gw = nginx("""
     log_format vars '$govern_decision|$govern_route|$govern_request_id|'
                     '$govern_trace_id|$govern_reason|$govern_partner|'
@@ -296,6 +309,7 @@ def test_variables(nginx, odoo):
     server {
         listen 127.0.0.1:@PORT@;
         access_log @PREFIX@/vars.log vars;
+        @JWT@
         location /web/ {
             govern on;
             govern_route web;
@@ -306,23 +320,23 @@ def test_variables(nginx, odoo):
         }
     }
     """, odoo=odoo)
-    r = requests.get(gw.url("/web/version"))
+    r = api.get(gw.url("/web/version"))
     requests.get(gw.url("/open/version"))
     tp = TRACEPARENT.match(upstream_headers(odoo, 0)
                            ["traceparent"])
     time.sleep(0.2)
     with open(os.path.join(gw.prefix, "vars.log")) as f:
         lines = f.read().splitlines()
-    assert lines[0] == "allow|web|%s|%s|-|-|-|-" % (r.headers["X-Request-Id"],
-                                                    tp.group(1))
+    assert lines[0] == "allow|web|%s|%s|-|acme|orders:read orders:write|-" % (
+        r.headers["X-Request-Id"], tp.group(1))
     assert lines[1] == "-|-|-|-|-|-|-|-"
 
 
-def test_audit_reopen(nginx, odoo):
+def test_audit_reopen(nginx, odoo, api):
     gw = nginx(GOVERNED.replace("buffer=0", "buffer=64k flush=1h"),
                odoo=odoo)
     for _ in range(5):
-        requests.get(gw.url("/web/version"))
+        api.get(gw.url("/web/version"))
     audit = os.path.join(gw.prefix, "audit.log")
     os.rename(audit, audit + ".1")
     gw.ctl("reopen")                     # flushes, then reopens
@@ -330,31 +344,31 @@ def test_audit_reopen(nginx, odoo):
     while not os.path.exists(audit) and time.monotonic() < deadline:
         time.sleep(0.02)
     for _ in range(3):
-        requests.get(gw.url("/web/version"))
+        api.get(gw.url("/web/version"))
     assert len(gw.audit("audit.log.1")) == 5
     gw.stop()
     assert len(gw.audit("audit.log")) == 3
 
 
-def test_buffered_audit_flushed_on_quit(nginx, odoo):
+def test_buffered_audit_flushed_on_quit(nginx, odoo, api):
     gw = nginx(GOVERNED.replace("buffer=0", "buffer=64k flush=1h"),
                odoo=odoo)
     for _ in range(10):
-        requests.get(gw.url("/web/version"))
+        api.get(gw.url("/web/version"))
     time.sleep(0.2)
     assert gw.audit() == [], "records should still be buffered"
     gw.stop()
     assert len(gw.audit()) == 10
 
 
-def test_buffered_audit_flushed_by_timer(nginx, odoo):
+def test_buffered_audit_flushed_by_timer(nginx, odoo, api):
     gw = nginx(GOVERNED.replace("buffer=0", "buffer=64k flush=200ms"),
                odoo=odoo)
-    requests.get(gw.url("/web/version"))
+    api.get(gw.url("/web/version"))
     assert len(gw.wait_audit(1, timeout=3)) == 1
 
 
-def test_no_record_lost_or_duplicated_across_reloads(nginx, odoo):
+def test_no_record_lost_or_duplicated_across_reloads(nginx, odoo, api):
     """2,000 concurrent requests while nginx -s reload runs three times."""
     gw = nginx(GOVERNED.replace("buffer=0", "buffer=64k flush=1s"),
                odoo=odoo, workers=2)
@@ -366,6 +380,8 @@ def test_no_record_lost_or_duplicated_across_reloads(nginx, odoo):
         try:
             conn.request("GET", "/web/version?i=%d" % i,
                          headers={"X-Request-Id": "load-%d" % i,
+                                  "Authorization":
+                                      api.headers["Authorization"],
                                   "Connection": "close"})
             resp = conn.getresponse()
             resp.read()

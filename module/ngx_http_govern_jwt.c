@@ -1,0 +1,947 @@
+
+/*
+ * govern: compact JWS verification and claim extraction.
+ *
+ * Order matters for safety and cost: the header is parsed and the key
+ * chosen (exact kid, else the keys pinned to the header's alg), the
+ * signature verified, and only then is the payload parsed.  "none",
+ * unknown algorithms and "crit" extensions are refused.
+ */
+
+
+#include <string.h>
+#include <stdlib.h>
+#include <math.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/rsa.h>
+
+#include "ngx_http_govern_jwt.h"
+
+
+static int ngx_http_govern_jwt_verify(const ngx_http_govern_jwt_key_t *key,
+    const unsigned char *data, size_t len, const unsigned char *sig,
+    size_t sig_len);
+static int ngx_http_govern_jwt_hmac(const ngx_http_govern_jwt_key_t *key,
+    const unsigned char *data, size_t len, unsigned char *mac,
+    unsigned int *mac_len);
+static json_t *ngx_http_govern_jwt_segment(const unsigned char *s,
+    size_t len);
+static int ngx_http_govern_jwt_time(json_t *payload, const char *name,
+    int64_t *value, unsigned *present);
+static int ngx_http_govern_jwt_copy(ngx_http_govern_jwt_str_t *dst,
+    const char *s, size_t len, ngx_http_govern_jwt_alloc_pt alloc,
+    void *ctx);
+static int ngx_http_govern_jwt_scopes(json_t *payload,
+    ngx_http_govern_jwt_str_t *out, ngx_http_govern_jwt_alloc_pt alloc,
+    void *ctx);
+static int ngx_http_govern_jwt_audiences(json_t *payload,
+    ngx_http_govern_jwt_str_t *out, ngx_http_govern_jwt_alloc_pt alloc,
+    void *ctx);
+
+
+static const signed char  ngx_http_govern_b64url[256] = {
+    ['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6,
+    ['G'] = 7, ['H'] = 8, ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12,
+    ['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16, ['Q'] = 17, ['R'] = 18,
+    ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24,
+    ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30,
+    ['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36,
+    ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42,
+    ['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48,
+    ['w'] = 49, ['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54,
+    ['2'] = 55, ['3'] = 56, ['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60,
+    ['8'] = 61, ['9'] = 62, ['-'] = 63, ['_'] = 64
+};
+
+
+/*
+ * Unpadded base64url (RFC 7515 section 2); the table holds value + 1 so
+ * that 0 means "not in the alphabet".  Returns the decoded length, or
+ * (size_t) -1 for a character outside the alphabet, an impossible length
+ * or non-zero leftover bits.
+ */
+
+size_t
+ngx_http_govern_base64url_decode(unsigned char *dst, const unsigned char *src,
+    size_t len)
+{
+    size_t    i, n;
+    uint32_t  acc;
+    int       v, bits;
+
+    if (len % 4 == 1) {
+        return (size_t) -1;
+    }
+
+    acc = 0;
+    bits = 0;
+    n = 0;
+
+    for (i = 0; i < len; i++) {
+        v = ngx_http_govern_b64url[src[i]] - 1;
+
+        if (v < 0) {
+            return (size_t) -1;
+        }
+
+        acc = (acc << 6) | (uint32_t) v;
+        bits += 6;
+
+        if (bits >= 8) {
+            bits -= 8;
+            dst[n++] = (unsigned char) (acc >> bits);
+        }
+    }
+
+    if (acc & ((1u << bits) - 1)) {
+        return (size_t) -1;
+    }
+
+    return n;
+}
+
+
+ngx_http_govern_reason_e
+ngx_http_govern_jwt_decode(const unsigned char *token, size_t len,
+    const ngx_http_govern_jwt_keys_t *keys, const char *partner_claim,
+    ngx_http_govern_jwt_alloc_pt alloc, void *alloc_ctx,
+    ngx_http_govern_jwt_claims_t *claims, const char **detail)
+{
+    size_t                            i, sig_len, signed_len;
+    json_t                           *header, *payload, *v;
+    unsigned                          dummy;
+    const char                       *alg_name, *kid;
+    unsigned char                     sig[512];
+    const unsigned char              *dot1, *dot2, *end;
+    ngx_http_govern_reason_e          rc;
+    ngx_http_govern_jwt_alg_e         alg;
+    const ngx_http_govern_jwt_key_t  *key, *used;
+
+    header = NULL;
+    payload = NULL;
+    end = token + len;
+
+    memset(claims, 0, sizeof(*claims));
+
+    if (len == 0 || len > NGX_HTTP_GOVERN_JWT_MAX_LEN) {
+        *detail = "token length out of range";
+        return NGX_HTTP_GOVERN_REASON_TOKEN_MALFORMED;
+    }
+
+    dot1 = memchr(token, '.', len);
+    dot2 = dot1 ? memchr(dot1 + 1, '.', end - dot1 - 1) : NULL;
+
+    if (dot2 == NULL || memchr(dot2 + 1, '.', end - dot2 - 1)) {
+        *detail = "a JWS has exactly three segments";
+        return NGX_HTTP_GOVERN_REASON_TOKEN_MALFORMED;
+    }
+
+    header = ngx_http_govern_jwt_segment(token, dot1 - token);
+
+    if (header == NULL) {
+        *detail = "the header is not base64url-encoded JSON";
+        return NGX_HTTP_GOVERN_REASON_TOKEN_MALFORMED;
+    }
+
+    rc = NGX_HTTP_GOVERN_REASON_TOKEN_MALFORMED;
+
+    if (json_object_get(header, "crit")) {
+        *detail = "critical header extensions are not supported";
+        goto done;
+    }
+
+    alg_name = json_string_value(json_object_get(header, "alg"));
+
+    if (alg_name == NULL) {
+        *detail = "the header has no \"alg\"";
+        goto done;
+    }
+
+    alg = ngx_http_govern_jwt_alg(alg_name, strlen(alg_name));
+
+    if (alg == NGX_HTTP_GOVERN_JWT_ALG_UNKNOWN) {
+        *detail = "the algorithm is not accepted";
+        rc = NGX_HTTP_GOVERN_REASON_TOKEN_ALG;
+        goto done;
+    }
+
+    v = json_object_get(header, "kid");
+
+    if (v && !json_is_string(v)) {
+        *detail = "\"kid\" is not a string";
+        goto done;
+    }
+
+    kid = json_string_value(v);
+
+    sig_len = end - dot2 - 1;
+
+    if (sig_len > (sizeof(sig) * 4) / 3 + 1) {
+        *detail = "the signature is too long";
+        goto done;
+    }
+
+    sig_len = ngx_http_govern_base64url_decode(sig, dot2 + 1, sig_len);
+
+    if (sig_len == (size_t) -1) {
+        *detail = "the signature is not base64url";
+        goto done;
+    }
+
+    signed_len = dot2 - token;
+    used = NULL;
+
+    if (kid) {
+        key = NULL;
+
+        for (i = 0; i < keys->nkeys; i++) {
+            if (keys->keys[i].kid && strcmp(keys->keys[i].kid, kid) == 0) {
+                key = &keys->keys[i];
+                break;
+            }
+        }
+
+        if (key == NULL) {
+            *detail = "no key has this kid";
+            rc = NGX_HTTP_GOVERN_REASON_TOKEN_SIGNATURE;
+            goto done;
+        }
+
+        if (key->alg != alg) {
+            *detail = "the key of this kid is pinned to another algorithm";
+            rc = NGX_HTTP_GOVERN_REASON_TOKEN_ALG;
+            goto done;
+        }
+
+        if (ngx_http_govern_jwt_verify(key, token, signed_len, sig,
+                                       sig_len))
+        {
+            used = key;
+        }
+
+    } else {
+        key = NULL;
+
+        for (i = 0; i < keys->nkeys; i++) {
+            if (keys->keys[i].alg != alg) {
+                continue;
+            }
+
+            key = &keys->keys[i];
+
+            if (ngx_http_govern_jwt_verify(key, token, signed_len, sig,
+                                           sig_len))
+            {
+                used = key;
+                break;
+            }
+        }
+
+        if (key == NULL) {
+            *detail = "no key is pinned to this algorithm";
+            rc = NGX_HTTP_GOVERN_REASON_TOKEN_ALG;
+            goto done;
+        }
+    }
+
+    if (used == NULL) {
+        *detail = "the signature does not verify";
+        rc = NGX_HTTP_GOVERN_REASON_TOKEN_SIGNATURE;
+        goto done;
+    }
+
+    memcpy(claims->key_fingerprint, used->fingerprint, 32);
+
+    payload = ngx_http_govern_jwt_segment(dot1 + 1, dot2 - dot1 - 1);
+
+    if (payload == NULL) {
+        *detail = "the payload is not base64url-encoded JSON";
+        goto done;
+    }
+
+    if (!ngx_http_govern_jwt_time(payload, "exp", &claims->exp, &dummy)
+        || !dummy)
+    {
+        *detail = "\"exp\" is required and must be a number";
+        goto done;
+    }
+
+    if (!ngx_http_govern_jwt_time(payload, "nbf", &claims->nbf, &dummy)) {
+        *detail = "\"nbf\" must be a number";
+        goto done;
+    }
+
+    claims->has_nbf = dummy;
+
+    if (!ngx_http_govern_jwt_time(payload, "iat", &claims->iat, &dummy)) {
+        *detail = "\"iat\" must be a number";
+        goto done;
+    }
+
+    claims->has_iat = dummy;
+
+    rc = NGX_HTTP_GOVERN_REASON_INTERNAL_ERROR;
+    *detail = "out of memory";
+
+#define govern_claim(field, name)                                            \
+    v = json_object_get(payload, name);                                      \
+    if (json_is_string(v)                                                    \
+        && !ngx_http_govern_jwt_copy(&claims->field, json_string_value(v),   \
+                                     json_string_length(v), alloc,           \
+                                     alloc_ctx))                             \
+    {                                                                        \
+        goto done;                                                           \
+    }
+
+    govern_claim(iss, "iss");
+    govern_claim(sub, "sub");
+    govern_claim(jti, "jti");
+
+#undef govern_claim
+
+    /* the partner names Redis keys and audit records: no NUL inside */
+
+    v = json_object_get(payload, partner_claim);
+
+    if (json_is_string(v)
+        && strlen(json_string_value(v)) == json_string_length(v)
+        && !ngx_http_govern_jwt_copy(&claims->partner, json_string_value(v),
+                                     json_string_length(v), alloc,
+                                     alloc_ctx))
+    {
+        goto done;
+    }
+
+    if ((kid && !ngx_http_govern_jwt_copy(&claims->kid, kid, strlen(kid),
+                                          alloc, alloc_ctx))
+        || !ngx_http_govern_jwt_copy(&claims->partner_claim, partner_claim,
+                                     strlen(partner_claim), alloc, alloc_ctx)
+        || !ngx_http_govern_jwt_audiences(payload, &claims->aud, alloc,
+                                          alloc_ctx)
+        || !ngx_http_govern_jwt_scopes(payload, &claims->scopes, alloc,
+                                       alloc_ctx))
+    {
+        goto done;
+    }
+
+    rc = NGX_HTTP_GOVERN_REASON_NONE;
+    *detail = "";
+
+done:
+
+    json_decref(header);
+    json_decref(payload);
+
+    return rc;
+}
+
+
+ngx_http_govern_reason_e
+ngx_http_govern_jwt_validate(const ngx_http_govern_jwt_claims_t *claims,
+    const ngx_http_govern_jwt_rules_t *rules, const char **detail)
+{
+    size_t              len;
+    const char         *a;
+    const char *const  *p;
+
+    if (claims->exp + rules->leeway <= rules->now) {
+        *detail = "the token has expired";
+        return NGX_HTTP_GOVERN_REASON_TOKEN_EXPIRED;
+    }
+
+    if (claims->has_nbf && claims->nbf > rules->now + rules->leeway) {
+        *detail = "the token is not valid yet (nbf)";
+        return NGX_HTTP_GOVERN_REASON_TOKEN_NOT_YET_VALID;
+    }
+
+    if (claims->has_iat && claims->iat > rules->now + rules->leeway) {
+        *detail = "the token was issued in the future (iat)";
+        return NGX_HTTP_GOVERN_REASON_TOKEN_NOT_YET_VALID;
+    }
+
+    p = rules->issuers;
+
+    if (claims->iss.data) {
+        for ( /* void */ ; *p; p++) {
+            if (strlen(*p) == claims->iss.len
+                && memcmp(*p, claims->iss.data, claims->iss.len) == 0)
+            {
+                break;
+            }
+        }
+    }
+
+    if (claims->iss.data == NULL || *p == NULL) {
+        *detail = "the issuer is not accepted";
+        return NGX_HTTP_GOVERN_REASON_TOKEN_ISSUER;
+    }
+
+    for (p = rules->audiences; *p; p++) {
+        for (a = claims->aud.data; a && a < claims->aud.data + claims->aud.len;
+             a += len + 1)
+        {
+            len = strlen(a);
+
+            if (strcmp(a, *p) == 0) {
+                goto audience;
+            }
+        }
+    }
+
+    *detail = "no audience of the token is accepted";
+    return NGX_HTTP_GOVERN_REASON_TOKEN_AUDIENCE;
+
+audience:
+
+    if (claims->partner.len == 0) {
+        *detail = "the partner claim is missing, empty or not a string";
+        return NGX_HTTP_GOVERN_REASON_TOKEN_PARTNER;
+    }
+
+    *detail = "";
+
+    return NGX_HTTP_GOVERN_REASON_NONE;
+}
+
+
+static int
+ngx_http_govern_jwt_verify(const ngx_http_govern_jwt_key_t *key,
+    const unsigned char *data, size_t len, const unsigned char *sig,
+    size_t sig_len)
+{
+    int             ok, der_len;
+    size_t          half;
+    BIGNUM         *r, *s;
+    ECDSA_SIG      *ec;
+    EVP_MD_CTX     *ctx;
+    unsigned int    mac_len;
+    EVP_PKEY_CTX   *pctx;
+    unsigned char   mac[EVP_MAX_MD_SIZE], *der, *p;
+
+    switch (key->alg) {
+
+    case NGX_HTTP_GOVERN_JWT_HS256:
+    case NGX_HTTP_GOVERN_JWT_HS384:
+    case NGX_HTTP_GOVERN_JWT_HS512:
+        return ngx_http_govern_jwt_hmac(key, data, len, mac, &mac_len)
+               && mac_len == sig_len
+               && CRYPTO_memcmp(mac, sig, sig_len) == 0;
+
+    default:
+        break;
+    }
+
+    ctx = EVP_MD_CTX_new();
+    if (ctx == NULL) {
+        return 0;
+    }
+
+    ok = 0;
+    der = NULL;
+    pctx = NULL;
+
+    if (EVP_DigestVerifyInit(ctx, &pctx, key->md, NULL, key->pkey) != 1) {
+        goto done;
+    }
+
+    switch (key->alg) {
+
+    case NGX_HTTP_GOVERN_JWT_PS256:
+    case NGX_HTTP_GOVERN_JWT_PS384:
+    case NGX_HTTP_GOVERN_JWT_PS512:
+        /* RFC 7518 3.5: MGF1 with the same hash, salt as long as it */
+        if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1
+            || EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST)
+               != 1)
+        {
+            goto done;
+        }
+
+        break;
+
+    case NGX_HTTP_GOVERN_JWT_ES256:
+    case NGX_HTTP_GOVERN_JWT_ES384:
+    case NGX_HTTP_GOVERN_JWT_ES512:
+        /* JWS carries R || S of fixed size; OpenSSL verifies DER */
+        half = key->alg == NGX_HTTP_GOVERN_JWT_ES256 ? 32
+               : key->alg == NGX_HTTP_GOVERN_JWT_ES384 ? 48 : 66;
+
+        if (sig_len != 2 * half) {
+            goto done;
+        }
+
+        ec = ECDSA_SIG_new();
+        r = BN_bin2bn(sig, half, NULL);
+        s = BN_bin2bn(sig + half, half, NULL);
+
+        if (ec == NULL || r == NULL || s == NULL
+            || ECDSA_SIG_set0(ec, r, s) != 1)
+        {
+            ECDSA_SIG_free(ec);
+            BN_free(r);
+            BN_free(s);
+            goto done;
+        }
+
+        der_len = i2d_ECDSA_SIG(ec, NULL);
+        der = der_len > 0 ? malloc(der_len) : NULL;
+
+        if (der == NULL) {
+            ECDSA_SIG_free(ec);
+            goto done;
+        }
+
+        p = der;
+        i2d_ECDSA_SIG(ec, &p);
+        ECDSA_SIG_free(ec);
+
+        sig = der;
+        sig_len = der_len;
+        break;
+
+    default:
+        break;
+    }
+
+    ok = EVP_DigestVerify(ctx, sig, sig_len, data, len) == 1;
+
+done:
+
+    free(der);
+    EVP_MD_CTX_free(ctx);
+
+    return ok;
+}
+
+
+/* RFC 2104 from contexts that absorbed the padded key at load time */
+
+static int
+ngx_http_govern_jwt_hmac(const ngx_http_govern_jwt_key_t *key,
+    const unsigned char *data, size_t len, unsigned char *mac,
+    unsigned int *mac_len)
+{
+    int            ok;
+    EVP_MD_CTX    *ctx;
+    unsigned int   inner_len;
+    unsigned char  inner[EVP_MAX_MD_SIZE];
+
+    ctx = EVP_MD_CTX_new();
+    if (ctx == NULL) {
+        return 0;
+    }
+
+    ok = EVP_MD_CTX_copy_ex(ctx, key->hmac_inner)
+         && EVP_DigestUpdate(ctx, data, len)
+         && EVP_DigestFinal_ex(ctx, inner, &inner_len)
+         && EVP_MD_CTX_copy_ex(ctx, key->hmac_outer)
+         && EVP_DigestUpdate(ctx, inner, inner_len)
+         && EVP_DigestFinal_ex(ctx, mac, mac_len);
+
+    EVP_MD_CTX_free(ctx);
+
+    return ok;
+}
+
+
+int
+ngx_http_govern_jwt_key_prepare(ngx_http_govern_jwt_key_t *key)
+{
+    int             block;
+    size_t          i, klen;
+    const char     *name;
+    unsigned int    hlen;
+    unsigned char   k[128], pad[128];
+
+    switch (key->alg) {
+    case NGX_HTTP_GOVERN_JWT_HS256:
+    case NGX_HTTP_GOVERN_JWT_RS256:
+    case NGX_HTTP_GOVERN_JWT_PS256:
+    case NGX_HTTP_GOVERN_JWT_ES256:
+        name = "SHA256";
+        break;
+    case NGX_HTTP_GOVERN_JWT_HS384:
+    case NGX_HTTP_GOVERN_JWT_RS384:
+    case NGX_HTTP_GOVERN_JWT_PS384:
+    case NGX_HTTP_GOVERN_JWT_ES384:
+        name = "SHA384";
+        break;
+    case NGX_HTTP_GOVERN_JWT_EDDSA:
+        return 0;                       /* Ed25519 hashes internally */
+    default:
+        name = "SHA512";
+    }
+
+    /* fetched once: an implicit fetch per request costs locks and lookups */
+
+    key->md = EVP_MD_fetch(NULL, name, NULL);
+    if (key->md == NULL) {
+        return -1;
+    }
+
+    if (key->secret == NULL) {
+        return 0;
+    }
+
+    block = EVP_MD_get_block_size(key->md);
+
+    if (key->secret_len > (size_t) block) {
+        if (!EVP_Digest(key->secret, key->secret_len, k, &hlen, key->md,
+                        NULL))
+        {
+            return -1;
+        }
+
+        klen = hlen;
+
+    } else {
+        memcpy(k, key->secret, key->secret_len);
+        klen = key->secret_len;
+    }
+
+    memset(k + klen, 0, block - klen);
+
+    key->hmac_inner = EVP_MD_CTX_new();
+    key->hmac_outer = EVP_MD_CTX_new();
+
+    if (key->hmac_inner == NULL || key->hmac_outer == NULL
+        || !EVP_DigestInit_ex(key->hmac_inner, key->md, NULL)
+        || !EVP_DigestInit_ex(key->hmac_outer, key->md, NULL))
+    {
+        OPENSSL_cleanse(k, sizeof(k));
+        return -1;
+    }
+
+    for (i = 0; i < (size_t) block; i++) {
+        pad[i] = k[i] ^ 0x36;
+    }
+
+    EVP_DigestUpdate(key->hmac_inner, pad, block);
+
+    for (i = 0; i < (size_t) block; i++) {
+        pad[i] = k[i] ^ 0x5c;
+    }
+
+    EVP_DigestUpdate(key->hmac_outer, pad, block);
+
+    OPENSSL_cleanse(k, sizeof(k));
+    OPENSSL_cleanse(pad, sizeof(pad));
+
+    return 0;
+}
+
+
+void
+ngx_http_govern_jwt_key_release(ngx_http_govern_jwt_key_t *key)
+{
+    EVP_PKEY_free(key->pkey);
+    EVP_MD_CTX_free(key->hmac_inner);
+    EVP_MD_CTX_free(key->hmac_outer);
+    EVP_MD_free((EVP_MD *) key->md);
+    free(key->kid);
+
+    if (key->secret) {
+        OPENSSL_cleanse(key->secret, key->secret_len);
+        free(key->secret);
+    }
+
+    memset(key, 0, sizeof(*key));
+}
+
+
+static json_t *
+ngx_http_govern_jwt_segment(const unsigned char *s, size_t len)
+{
+    size_t          n;
+    json_t         *json;
+    unsigned char   buf[NGX_HTTP_GOVERN_JWT_MAX_LEN];
+
+    if (len == 0 || len > sizeof(buf)) {
+        return NULL;
+    }
+
+    n = ngx_http_govern_base64url_decode(buf, s, len);
+
+    if (n == (size_t) -1) {
+        return NULL;
+    }
+
+    json = json_loadb((const char *) buf, n, JSON_REJECT_DUPLICATES, NULL);
+
+    if (json && !json_is_object(json)) {
+        json_decref(json);
+        return NULL;
+    }
+
+    return json;
+}
+
+
+/* 1 when absent or a finite number (fractions are truncated), else 0 */
+
+static int
+ngx_http_govern_jwt_time(json_t *payload, const char *name, int64_t *value,
+    unsigned *present)
+{
+    double   d;
+    json_t  *v;
+
+    v = json_object_get(payload, name);
+    *present = 0;
+
+    if (v == NULL) {
+        return 1;
+    }
+
+    if (json_is_integer(v)) {
+        *value = json_integer_value(v);
+
+    } else if (json_is_real(v)) {
+        d = json_real_value(v);
+
+        if (!isfinite(d) || d > 9.2e18 || d < -9.2e18) {
+            return 0;
+        }
+
+        *value = (int64_t) floor(d);
+
+    } else {
+        return 0;
+    }
+
+    *present = 1;
+
+    return 1;
+}
+
+
+static int
+ngx_http_govern_jwt_copy(ngx_http_govern_jwt_str_t *dst, const char *s,
+    size_t len, ngx_http_govern_jwt_alloc_pt alloc, void *ctx)
+{
+    char  *p;
+
+    p = alloc(ctx, len + 1);
+    if (p == NULL) {
+        return 0;
+    }
+
+    memcpy(p, s, len);
+    p[len] = '\0';
+
+    dst->data = p;
+    dst->len = len;
+
+    return 1;
+}
+
+
+/*
+ * "scope" (RFC 8693: space-separated) and "scp" (a string or an array),
+ * merged into one space-separated list without duplicates; a scope is a
+ * run of printable ASCII other than space, quote and backslash (RFC 6749
+ * 3.3), anything else is dropped rather than trusted.
+ */
+
+static int
+ngx_http_govern_jwt_scope_ok(const char *s, size_t len)
+{
+    size_t  i;
+
+    if (len == 0) {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (s[i] <= 0x20 || s[i] >= 0x7f || s[i] == '"' || s[i] == '\\') {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static void
+ngx_http_govern_jwt_scope_add(char *list, size_t *len, const char *s,
+    size_t n)
+{
+    const char  *p, *end, *sp;
+
+    if (!ngx_http_govern_jwt_scope_ok(s, n)) {
+        return;
+    }
+
+    for (p = list, end = list + *len; p < end; p = sp + 1) {
+        sp = memchr(p, ' ', end - p);
+
+        if (sp == NULL) {
+            sp = end;
+        }
+
+        if ((size_t) (sp - p) == n && memcmp(p, s, n) == 0) {
+            return;
+        }
+    }
+
+    if (*len) {
+        list[(*len)++] = ' ';
+    }
+
+    memcpy(list + *len, s, n);
+    *len += n;
+}
+
+
+static void
+ngx_http_govern_jwt_scope_split(char *list, size_t *len, const char *s)
+{
+    const char  *sp;
+
+    for ( ;; ) {
+        while (*s == ' ') {
+            s++;
+        }
+
+        if (*s == '\0') {
+            return;
+        }
+
+        sp = strchr(s, ' ');
+
+        if (sp == NULL) {
+            ngx_http_govern_jwt_scope_add(list, len, s, strlen(s));
+            return;
+        }
+
+        ngx_http_govern_jwt_scope_add(list, len, s, sp - s);
+        s = sp;
+    }
+}
+
+
+static int
+ngx_http_govern_jwt_scopes(json_t *payload, ngx_http_govern_jwt_str_t *out,
+    ngx_http_govern_jwt_alloc_pt alloc, void *ctx)
+{
+    char        *list;
+    size_t       i, size, len;
+    json_t      *scope, *scp, *v;
+    const char  *s;
+
+    scope = json_object_get(payload, "scope");
+    scp = json_object_get(payload, "scp");
+
+    size = 1;
+
+    if (json_is_string(scope)) {
+        size += json_string_length(scope) + 1;
+    }
+
+    if (json_is_string(scp)) {
+        size += json_string_length(scp) + 1;
+
+    } else if (json_is_array(scp)) {
+        json_array_foreach(scp, i, v) {
+            if (json_is_string(v)) {
+                size += json_string_length(v) + 1;
+            }
+        }
+    }
+
+    list = alloc(ctx, size);
+    if (list == NULL) {
+        return 0;
+    }
+
+    len = 0;
+
+    if (json_is_string(scope)) {
+        ngx_http_govern_jwt_scope_split(list, &len, json_string_value(scope));
+    }
+
+    if (json_is_string(scp)) {
+        ngx_http_govern_jwt_scope_split(list, &len, json_string_value(scp));
+
+    } else if (json_is_array(scp)) {
+        json_array_foreach(scp, i, v) {
+            s = json_string_value(v);
+
+            if (s && json_string_length(v) == strlen(s)) {
+                ngx_http_govern_jwt_scope_add(list, &len, s, strlen(s));
+            }
+        }
+    }
+
+    list[len] = '\0';
+    out->data = list;
+    out->len = len;
+
+    return 1;
+}
+
+
+/* every string audience, each followed by a NUL */
+
+static int
+ngx_http_govern_jwt_audiences(json_t *payload, ngx_http_govern_jwt_str_t *out,
+    ngx_http_govern_jwt_alloc_pt alloc, void *ctx)
+{
+    char        *p;
+    size_t       i, size;
+    json_t      *aud, *v;
+    const char  *s;
+
+    aud = json_object_get(payload, "aud");
+    size = 0;
+
+    if (json_is_string(aud)) {
+        size = json_string_length(aud) + 1;
+
+    } else if (json_is_array(aud)) {
+        json_array_foreach(aud, i, v) {
+            if (json_is_string(v)) {
+                size += json_string_length(v) + 1;
+            }
+        }
+    }
+
+    if (size == 0) {
+        out->data = NULL;
+        out->len = 0;
+        return 1;
+    }
+
+    p = alloc(ctx, size);
+    if (p == NULL) {
+        return 0;
+    }
+
+    out->data = p;
+    out->len = 0;
+
+    if (json_is_string(aud)) {
+        s = json_string_value(aud);
+
+        /* an embedded NUL would let "a\0b" stand for "a" */
+        if (strlen(s) == json_string_length(aud)) {
+            memcpy(p, s, json_string_length(aud) + 1);
+            out->len = json_string_length(aud) + 1;
+        }
+
+        return 1;
+    }
+
+    json_array_foreach(aud, i, v) {
+        s = json_string_value(v);
+
+        if (s && strlen(s) == json_string_length(v)) {
+            memcpy(p + out->len, s, json_string_length(v) + 1);
+            out->len += json_string_length(v) + 1;
+        }
+    }
+
+    return 1;
+}
