@@ -263,7 +263,7 @@ ngx_http_govern_audit_record(ngx_http_request_t *r,
     p = ngx_cpymem(p, ",\"scopes_granted\":",
                    sizeof(",\"scopes_granted\":") - 1);
 
-    if (ctx->token_verified) {
+    if (ctx->identified) {
         p = ngx_http_govern_audit_list(p, &ctx->scopes);
 
     } else {

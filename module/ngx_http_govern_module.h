@@ -84,6 +84,7 @@ typedef struct {
 
     unsigned                    decided:1;
     unsigned                    token_verified:1;
+    unsigned                    identified:1;   /* claim rules passed */
     unsigned                    allowed:1;
     unsigned                    headers_forwarded:1;
 

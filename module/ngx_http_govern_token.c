@@ -132,6 +132,8 @@ validate:
         return ngx_http_govern_token_refuse(r, reason, detail);
     }
 
+    ctx->identified = 1;
+
 #define govern_set(field, claim)                                             \
     ctx->field.data = (u_char *) ctx->claims.claim.data;                     \
     ctx->field.len = ctx->claims.claim.len
