@@ -14,7 +14,6 @@
 #include <math.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
-#include <openssl/ec.h>
 #include <openssl/rsa.h>
 
 #include "ngx_http_govern_jwt.h"
@@ -23,6 +22,8 @@
 static int ngx_http_govern_jwt_verify(const ngx_http_govern_jwt_key_t *key,
     const unsigned char *data, size_t len, const unsigned char *sig,
     size_t sig_len);
+static size_t ngx_http_govern_jwt_ecdsa_der(unsigned char *der,
+    const unsigned char *sig, size_t half);
 static int ngx_http_govern_jwt_hmac(const ngx_http_govern_jwt_key_t *key,
     const unsigned char *data, size_t len, unsigned char *mac,
     unsigned int *mac_len);
@@ -411,14 +412,11 @@ ngx_http_govern_jwt_verify(const ngx_http_govern_jwt_key_t *key,
     const unsigned char *data, size_t len, const unsigned char *sig,
     size_t sig_len)
 {
-    int             ok, der_len;
+    int             ok;
     size_t          half;
-    BIGNUM         *r, *s;
-    ECDSA_SIG      *ec;
     EVP_MD_CTX     *ctx;
-    unsigned int    mac_len;
-    EVP_PKEY_CTX   *pctx;
-    unsigned char   mac[EVP_MAX_MD_SIZE], *der, *p;
+    unsigned int    mac_len, dlen;
+    unsigned char   mac[EVP_MAX_MD_SIZE], der[2 * 66 + 16];
 
     switch (key->alg) {
 
@@ -429,37 +427,19 @@ ngx_http_govern_jwt_verify(const ngx_http_govern_jwt_key_t *key,
                && mac_len == sig_len
                && CRYPTO_memcmp(mac, sig, sig_len) == 0;
 
-    default:
-        break;
-    }
-
-    ctx = EVP_MD_CTX_new();
-    if (ctx == NULL) {
-        return 0;
-    }
-
-    ok = 0;
-    der = NULL;
-    pctx = NULL;
-
-    if (EVP_DigestVerifyInit(ctx, &pctx, key->md, NULL, key->pkey) != 1) {
-        goto done;
-    }
-
-    switch (key->alg) {
-
-    case NGX_HTTP_GOVERN_JWT_PS256:
-    case NGX_HTTP_GOVERN_JWT_PS384:
-    case NGX_HTTP_GOVERN_JWT_PS512:
-        /* RFC 7518 3.5: MGF1 with the same hash, salt as long as it */
-        if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1
-            || EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST)
-               != 1)
-        {
-            goto done;
+    case NGX_HTTP_GOVERN_JWT_EDDSA:
+        /* pure EdDSA signs the message itself, not a digest */
+        ctx = EVP_MD_CTX_new();
+        if (ctx == NULL) {
+            return 0;
         }
 
-        break;
+        ok = EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key->pkey) == 1
+             && EVP_DigestVerify(ctx, sig, sig_len, data, len) == 1;
+
+        EVP_MD_CTX_free(ctx);
+
+        return ok;
 
     case NGX_HTTP_GOVERN_JWT_ES256:
     case NGX_HTTP_GOVERN_JWT_ES384:
@@ -469,50 +449,79 @@ ngx_http_govern_jwt_verify(const ngx_http_govern_jwt_key_t *key,
                : key->alg == NGX_HTTP_GOVERN_JWT_ES384 ? 48 : 66;
 
         if (sig_len != 2 * half) {
-            goto done;
+            return 0;
         }
 
-        ec = ECDSA_SIG_new();
-        r = BN_bin2bn(sig, half, NULL);
-        s = BN_bin2bn(sig + half, half, NULL);
-
-        if (ec == NULL || r == NULL || s == NULL
-            || ECDSA_SIG_set0(ec, r, s) != 1)
-        {
-            ECDSA_SIG_free(ec);
-            BN_free(r);
-            BN_free(s);
-            goto done;
-        }
-
-        der_len = i2d_ECDSA_SIG(ec, NULL);
-        der = der_len > 0 ? malloc(der_len) : NULL;
-
-        if (der == NULL) {
-            ECDSA_SIG_free(ec);
-            goto done;
-        }
-
-        p = der;
-        i2d_ECDSA_SIG(ec, &p);
-        ECDSA_SIG_free(ec);
-
+        sig_len = ngx_http_govern_jwt_ecdsa_der(der, sig, half);
         sig = der;
-        sig_len = der_len;
         break;
 
     default:
         break;
     }
 
-    ok = EVP_DigestVerify(ctx, sig, sig_len, data, len) == 1;
+    /*
+     * The verify context was set up once, with its digest and padding:
+     * a context per request costs a provider fetch, more than RSA itself.
+     */
 
-done:
+    if (!EVP_Digest(data, len, mac, &dlen, key->md, NULL)) {
+        return 0;
+    }
 
-    free(der);
-    EVP_MD_CTX_free(ctx);
+    return EVP_PKEY_verify(key->verify, sig, sig_len, mac, dlen) == 1;
+}
 
-    return ok;
+
+/* ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (RFC 3279) */
+
+static size_t
+ngx_http_govern_jwt_der_int(unsigned char *dst, const unsigned char *n,
+    size_t len)
+{
+    size_t  pad;
+
+    while (len > 1 && *n == 0) {
+        n++;
+        len--;
+    }
+
+    pad = (*n & 0x80) ? 1 : 0;
+
+    dst[0] = 0x02;
+    dst[1] = (unsigned char) (len + pad);
+    dst[2] = 0;
+    memcpy(dst + 2 + pad, n, len);
+
+    return 2 + pad + len;
+}
+
+
+static size_t
+ngx_http_govern_jwt_ecdsa_der(unsigned char *der, const unsigned char *sig,
+    size_t half)
+{
+    size_t          body, head;
+    unsigned char   ints[2 * 66 + 8];
+
+    body = ngx_http_govern_jwt_der_int(ints, sig, half);
+    body += ngx_http_govern_jwt_der_int(ints + body, sig + half, half);
+
+    der[0] = 0x30;
+
+    if (body < 0x80) {
+        der[1] = (unsigned char) body;
+        head = 2;
+
+    } else {
+        der[1] = 0x81;
+        der[2] = (unsigned char) body;
+        head = 3;
+    }
+
+    memcpy(der + head, ints, body);
+
+    return head + body;
 }
 
 
@@ -582,6 +591,46 @@ ngx_http_govern_jwt_key_prepare(ngx_http_govern_jwt_key_t *key)
     }
 
     if (key->secret == NULL) {
+        key->verify = EVP_PKEY_CTX_new_from_pkey(NULL, key->pkey, NULL);
+
+        if (key->verify == NULL
+            || EVP_PKEY_verify_init(key->verify) != 1
+            || EVP_PKEY_CTX_set_signature_md(key->verify, key->md) != 1)
+        {
+            return -1;
+        }
+
+        switch (key->alg) {
+        case NGX_HTTP_GOVERN_JWT_PS256:
+        case NGX_HTTP_GOVERN_JWT_PS384:
+        case NGX_HTTP_GOVERN_JWT_PS512:
+            /* RFC 7518 3.5: MGF1 with the same hash, salt as long as it */
+            if (EVP_PKEY_CTX_set_rsa_padding(key->verify,
+                                             RSA_PKCS1_PSS_PADDING) != 1
+                || EVP_PKEY_CTX_set_rsa_pss_saltlen(key->verify,
+                                                    RSA_PSS_SALTLEN_DIGEST)
+                   != 1)
+            {
+                return -1;
+            }
+
+            break;
+
+        case NGX_HTTP_GOVERN_JWT_RS256:
+        case NGX_HTTP_GOVERN_JWT_RS384:
+        case NGX_HTTP_GOVERN_JWT_RS512:
+            if (EVP_PKEY_CTX_set_rsa_padding(key->verify,
+                                             RSA_PKCS1_PADDING) != 1)
+            {
+                return -1;
+            }
+
+            break;
+
+        default:
+            break;
+        }
+
         return 0;
     }
 
@@ -636,6 +685,7 @@ ngx_http_govern_jwt_key_prepare(ngx_http_govern_jwt_key_t *key)
 void
 ngx_http_govern_jwt_key_release(ngx_http_govern_jwt_key_t *key)
 {
+    EVP_PKEY_CTX_free(key->verify);
     EVP_PKEY_free(key->pkey);
     EVP_MD_CTX_free(key->hmac_inner);
     EVP_MD_CTX_free(key->hmac_outer);

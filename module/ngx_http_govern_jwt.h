@@ -49,6 +49,7 @@ typedef struct {
     unsigned char              *secret;         /* HS */
     size_t                      secret_len;
     const EVP_MD               *md;             /* fetched once */
+    EVP_PKEY_CTX               *verify;         /* RS, PS, ES: ready */
     EVP_MD_CTX                 *hmac_inner;     /* HS: ipad absorbed */
     EVP_MD_CTX                 *hmac_outer;     /* HS: opad absorbed */
     unsigned char               fingerprint[32];

@@ -24,29 +24,71 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 NGINX = "/usr/sbin/nginx"
 
-# name -> location body; "plain" is the baseline every ratio refers to
+# (name, location body, token): token is None (no Authorization), or
+# (alg, "repeat") for one token sent again and again (verified-token cache
+# hits), or (alg, "unique") for a rotation of distinct tokens larger than
+# the bench's small cache (every request verifies a signature)
 VARIANTS = [
     ("plain proxy_pass", """
             proxy_pass http://upstream;
-    """),
-    ("govern skeleton, audit off", """
+    """, None),
+    ("govern HS256 + scope, audit off", """
             govern on;
-            govern_route bench;
+            govern_scopes orders:read;
             proxy_pass http://upstream;
-    """),
-    ("govern skeleton + audit (tmpfs)", """
+    """, ("HS256", "repeat")),
+    ("govern HS256 + scope + audit (tmpfs)", """
             govern on;
-            govern_route bench;
+            govern_scopes orders:read;
             govern_audit @SHM@/audit.log buffer=64k flush=1s;
             proxy_pass http://upstream;
-    """),
-    ("govern skeleton + audit (disk)", """
+    """, ("HS256", "repeat")),
+    ("govern HS256 + scope + audit (disk)", """
             govern on;
-            govern_route bench;
+            govern_scopes orders:read;
             govern_audit @PREFIX@/audit.log buffer=64k flush=1s;
             proxy_pass http://upstream;
-    """),
+    """, ("HS256", "repeat")),
+    ("govern HS256 unique tokens (cache misses)", """
+            govern on;
+            govern_scopes orders:read;
+            proxy_pass http://upstream;
+    """, ("HS256", "unique")),
+    ("govern RS256 repeated token (cache hits)", """
+            govern on;
+            govern_scopes orders:read;
+            proxy_pass http://upstream;
+    """, ("RS256", "repeat")),
+    ("govern RS256 unique tokens (cache misses)", """
+            govern on;
+            govern_scopes orders:read;
+            proxy_pass http://upstream;
+    """, ("RS256", "unique")),
+    ("govern ES256 repeated token (cache hits)", """
+            govern on;
+            govern_scopes orders:read;
+            proxy_pass http://upstream;
+    """, ("ES256", "repeat")),
+    ("govern ES256 unique tokens (cache misses)", """
+            govern on;
+            govern_scopes orders:read;
+            proxy_pass http://upstream;
+    """, ("ES256", "unique")),
 ]
+
+UNIQUE_TOKENS = 3000
+
+# rotates through a file of tokens, one per line
+WRK_ROTATE = """
+local tokens = {}
+for line in io.lines("@FILE@") do tokens[#tokens + 1] = line end
+local i = 0
+request = function()
+    i = i % #tokens + 1
+    return wrk.format("GET", "/api/v1/orders",
+                      {["Authorization"] = "Bearer " .. tokens[i]})
+end
+"""
 
 UPSTREAM_CONF = """
 worker_processes 1;
@@ -79,6 +121,11 @@ events { worker_connections 4096; }
 http {
     access_log off;
     keepalive_requests 1000000;
+    # small on purpose: the unique-token variants must miss every time
+    govern_jwt_cache 64k;
+    govern_jwt_keys @PREFIX@/jwks.json;
+    govern_jwt_issuer https://idp.bench;
+    govern_jwt_audience govern;
     client_body_temp_path @PREFIX@/cb;
     proxy_temp_path @PREFIX@/px;
     fastcgi_temp_path @PREFIX@/fc;
@@ -139,11 +186,9 @@ def parse_latency(text, pct):
     return float(m.group(1)) * UNITS[m.group(2)] if m else float("nan")
 
 
-def run_wrk(url, seconds, connections, script=None):
+def run_wrk(url, seconds, connections, args=()):
     cmd = ["taskset", "-c", "1", "wrk", "-t1", "-c%d" % connections,
-           "-d%ds" % seconds, "--latency", url]
-    if script:
-        cmd[5:5] = ["-s", script]
+           "-d%ds" % seconds, "--latency"] + list(args) + [url]
     out = subprocess.run(cmd, capture_output=True, text=True,
                          timeout=seconds + 30).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -154,6 +199,66 @@ def run_wrk(url, seconds, connections, script=None):
             "p50": parse_latency(out, 50), "p99": parse_latency(out, 99),
             "non2xx": int(non2xx.group(1)) if non2xx else 0,
             "errors": errors.group(1) if errors else ""}
+
+
+def make_tokens(prefix):
+    """Keys (a JWKS with HS256, RS256, ES256) and tokens minted by PyJWT;
+    returns the wrk arguments for each token source of VARIANTS."""
+    import base64
+    import json
+    import secrets
+
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    def b64(data):
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    def num(n, size=None):
+        return b64(n.to_bytes(size or (n.bit_length() + 7) // 8, "big"))
+
+    secret = secrets.token_bytes(32)
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ec_key = ec.generate_private_key(ec.SECP256R1())
+    rpub = rsa_key.public_key().public_numbers()
+    epub = ec_key.public_key().public_numbers()
+    jwks = {"keys": [
+        {"kty": "oct", "kid": "hs", "alg": "HS256", "k": b64(secret)},
+        {"kty": "RSA", "kid": "rs", "alg": "RS256", "n": num(rpub.n),
+         "e": num(rpub.e)},
+        {"kty": "EC", "kid": "es", "alg": "ES256", "crv": "P-256",
+         "x": num(epub.x, 32), "y": num(epub.y, 32)}]}
+    with open(os.path.join(prefix, "jwks.json"), "w") as f:
+        json.dump(jwks, f)
+
+    signers = {"HS256": (secret, "hs"), "RS256": (rsa_key, "rs"),
+               "ES256": (ec_key, "es")}
+
+    def mint(alg, n):
+        key, kid = signers[alg]
+        exp = int(time.time()) + 3600
+        return jwt.encode({"iss": "https://idp.bench", "aud": "govern",
+                           "sub": "partner-%d" % (n % 50), "exp": exp,
+                           "jti": "%x" % n, "scope": "orders:read"},
+                          key, algorithm=alg, headers={"kid": kid})
+
+    args = {None: []}
+    for _, _, token in VARIANTS:
+        if token is None or token in args:
+            continue
+        alg, mode = token
+        if mode == "repeat":
+            args[token] = ["-H", "Authorization: Bearer " + mint(alg, 0)]
+            continue
+        path = os.path.join(prefix, "tokens-%s.txt" % alg)
+        with open(path, "w") as f:
+            for n in range(UNIQUE_TOKENS):
+                f.write(mint(alg, n) + "\n")
+        script = os.path.join(prefix, "rotate-%s.lua" % alg)
+        with open(script, "w") as f:
+            f.write(WRK_ROTATE.replace("@FILE@", path))
+        args[token] = ["-s", script]
+    return args
 
 
 def main():
@@ -177,8 +282,10 @@ def main():
     values = {"PREFIX": prefix, "SHM": shm, "UPORT": uport, "MODULE": opts.module,
               "USER": "user root root;" if os.geteuid() == 0 else ""}
 
+    wrk_args = make_tokens(prefix)
+
     servers = ""
-    for (name, body), port in zip(VARIANTS, ports):
+    for (name, body, _), port in zip(VARIANTS, ports):
         servers += ("    server {\n        listen 127.0.0.1:%d backlog=4096;"
                     "\n        location / {%s}\n    }\n" % (port, body))
 
@@ -203,20 +310,22 @@ def main():
         worker = worker_pid(gw.pid)
         hz = os.sysconf("SC_CLK_TCK")
 
-        results = {name: [] for name, _ in VARIANTS}
+        results = {name: [] for name, _, _ in VARIANTS}
         print("govern bench: %d rounds x %ds per variant, %d connections, "
               "gateway worker on CPU 0, wrk + upstream on CPU 1"
               % (opts.rounds, opts.seconds, opts.connections), flush=True)
 
         # warm-up: connections, caches, upstream keepalive pool
-        for port in ports:
-            run_wrk("http://127.0.0.1:%d/" % port, 1, opts.connections)
+        for (_, _, token), port in zip(VARIANTS, ports):
+            run_wrk("http://127.0.0.1:%d/api/v1/orders" % port, 1,
+                    opts.connections, wrk_args[token])
 
         for rnd in range(opts.rounds):
-            for (name, _), port in zip(VARIANTS, ports):
+            for (name, _, token), port in zip(VARIANTS, ports):
                 before = cpu_ticks(worker)
                 res = run_wrk("http://127.0.0.1:%d/api/v1/orders" % port,
-                              opts.seconds, opts.connections)
+                              opts.seconds, opts.connections,
+                              wrk_args[token])
                 res["cpu_us"] = (cpu_ticks(worker) - before) / hz * 1e6 \
                     / max(res["total"], 1)
                 results[name].append(res)
@@ -230,7 +339,7 @@ def main():
         print("| variant | req/s | p50 ms | p99 ms | gateway CPU us/req "
               "| ratio to plain |")
         print("|---|---:|---:|---:|---:|---:|")
-        for name, _ in VARIANTS:
+        for name, _, _ in VARIANTS:
             rs = results[name]
             ratio = statistics.median(
                 r["rps"] / b["rps"] for r, b in zip(rs, results[base]))

@@ -11,7 +11,7 @@ build="nginx nginx-dev libjansson-dev libjwt-dev libhiredis-dev libssl-dev
 run="$build redis-server python3 python3-jwt python3-cryptography"
 test="$run libcmocka-dev python3-pytest python3-jwt python3-requests
       python3-redis python3-cryptography openssl curl procps"
-bench="$run wrk util-linux procps"
+bench="$run wrk util-linux procps python3-jwt python3-cryptography"
 
 case "$profile" in
 build) want=$build ;;
