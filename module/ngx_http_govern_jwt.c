@@ -42,6 +42,24 @@ static int ngx_http_govern_jwt_audiences(json_t *payload,
     void *ctx);
 
 
+/*
+ * One scratch digest context per process, reset for each use: a context
+ * allocated per call costs a malloc and a free on the request path.
+ */
+static EVP_MD_CTX  *ngx_http_govern_jwt_md_ctx;
+
+
+static EVP_MD_CTX *
+ngx_http_govern_jwt_scratch(void)
+{
+    if (ngx_http_govern_jwt_md_ctx == NULL) {
+        ngx_http_govern_jwt_md_ctx = EVP_MD_CTX_new();
+    }
+
+    return ngx_http_govern_jwt_md_ctx;
+}
+
+
 static const signed char  ngx_http_govern_b64url[256] = {
     ['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6,
     ['G'] = 7, ['H'] = 8, ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12,
@@ -465,7 +483,13 @@ ngx_http_govern_jwt_verify(const ngx_http_govern_jwt_key_t *key,
      * a context per request costs a provider fetch, more than RSA itself.
      */
 
-    if (!EVP_Digest(data, len, mac, &dlen, key->md, NULL)) {
+    ctx = ngx_http_govern_jwt_scratch();
+
+    if (ctx == NULL
+        || !EVP_DigestInit_ex(ctx, key->md, NULL)
+        || !EVP_DigestUpdate(ctx, data, len)
+        || !EVP_DigestFinal_ex(ctx, mac, &dlen))
+    {
         return 0;
     }
 
@@ -532,26 +556,19 @@ ngx_http_govern_jwt_hmac(const ngx_http_govern_jwt_key_t *key,
     const unsigned char *data, size_t len, unsigned char *mac,
     unsigned int *mac_len)
 {
-    int            ok;
     EVP_MD_CTX    *ctx;
     unsigned int   inner_len;
     unsigned char  inner[EVP_MAX_MD_SIZE];
 
-    ctx = EVP_MD_CTX_new();
-    if (ctx == NULL) {
-        return 0;
-    }
+    ctx = ngx_http_govern_jwt_scratch();
 
-    ok = EVP_MD_CTX_copy_ex(ctx, key->hmac_inner)
-         && EVP_DigestUpdate(ctx, data, len)
-         && EVP_DigestFinal_ex(ctx, inner, &inner_len)
-         && EVP_MD_CTX_copy_ex(ctx, key->hmac_outer)
-         && EVP_DigestUpdate(ctx, inner, inner_len)
-         && EVP_DigestFinal_ex(ctx, mac, mac_len);
-
-    EVP_MD_CTX_free(ctx);
-
-    return ok;
+    return ctx != NULL
+           && EVP_MD_CTX_copy_ex(ctx, key->hmac_inner)
+           && EVP_DigestUpdate(ctx, data, len)
+           && EVP_DigestFinal_ex(ctx, inner, &inner_len)
+           && EVP_MD_CTX_copy_ex(ctx, key->hmac_outer)
+           && EVP_DigestUpdate(ctx, inner, inner_len)
+           && EVP_DigestFinal_ex(ctx, mac, mac_len);
 }
 
 

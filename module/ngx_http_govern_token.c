@@ -27,7 +27,8 @@ static void ngx_http_govern_remove_header_in(ngx_http_request_t *r,
 static void *ngx_http_govern_token_alloc(void *pool, size_t size);
 
 
-static EVP_MD  *ngx_http_govern_sha256;
+static EVP_MD      *ngx_http_govern_sha256;
+static EVP_MD_CTX  *ngx_http_govern_sha256_ctx;     /* reused */
 
 
 ngx_int_t
@@ -72,8 +73,11 @@ ngx_http_govern_token_stage(ngx_http_request_t *r)
     rc = NGX_DECLINED;
 
     if (gmcf->jwt_cache) {
-        if (EVP_Digest(token.data, token.len, digest, NULL,
-                       ngx_http_govern_sha256, NULL) != 1)
+        if (!EVP_DigestInit_ex(ngx_http_govern_sha256_ctx,
+                               ngx_http_govern_sha256, NULL)
+            || !EVP_DigestUpdate(ngx_http_govern_sha256_ctx, token.data,
+                                 token.len)
+            || !EVP_DigestFinal_ex(ngx_http_govern_sha256_ctx, digest, NULL))
         {
             return ngx_http_govern_token_refuse(r,
                        NGX_HTTP_GOVERN_REASON_INTERNAL_ERROR,
@@ -748,7 +752,11 @@ ngx_http_govern_token_init(ngx_conf_t *cf)
 {
     if (ngx_http_govern_sha256 == NULL) {
         ngx_http_govern_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-        if (ngx_http_govern_sha256 == NULL) {
+        ngx_http_govern_sha256_ctx = EVP_MD_CTX_new();
+
+        if (ngx_http_govern_sha256 == NULL
+            || ngx_http_govern_sha256_ctx == NULL)
+        {
             return NGX_ERROR;
         }
     }

@@ -29,9 +29,10 @@ NGINX = "/usr/sbin/nginx"
 # hits), or (alg, "unique") for a rotation of distinct tokens larger than
 # the bench's small cache (every request verifies a signature)
 VARIANTS = [
+    # the baseline gets the very request partners send, token included
     ("plain proxy_pass", """
             proxy_pass http://upstream;
-    """, None),
+    """, ("HS256", "repeat")),
     ("govern HS256 + scope, audit off", """
             govern on;
             govern_scopes orders:read;
