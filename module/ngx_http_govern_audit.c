@@ -164,6 +164,7 @@ ngx_http_govern_audit_len(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx)
            + ngx_http_govern_audit_str_len(&ctx->scopes) * 3
            + ngx_http_govern_audit_str_len(&ctx->issuer)
            + ctx->lcf->scopes_required.len
+           + ngx_http_govern_ratelimit_audit_len(ctx->rl)
            + ngx_http_govern_audit_str_len(&ctx->jwt_kid)
            + ngx_http_govern_audit_str_len(&ctx->jwt_jti)
            + ngx_http_govern_audit_str_len(&ctx->api_version)
@@ -273,11 +274,13 @@ ngx_http_govern_audit_record(ngx_http_request_t *r,
     p = ngx_cpymem(p, ",\"api_version\":", sizeof(",\"api_version\":") - 1);
     p = ngx_http_govern_audit_str(p, &ctx->api_version);
 
-    p = ngx_cpymem(p, ",\"deprecated\":null,\"odoo\":null,\"ratelimit\":null,"
-                   "\"idempotency_key\":null,\"body_sha256\":null",
+    p = ngx_cpymem(p, ",\"deprecated\":null,\"odoo\":null,\"ratelimit\":",
                    sizeof(",\"deprecated\":null,\"odoo\":null,"
-                          "\"ratelimit\":null,\"idempotency_key\":null,"
-                          "\"body_sha256\":null") - 1);
+                          "\"ratelimit\":") - 1);
+    p = ngx_http_govern_ratelimit_audit(p, ctx->rl);
+    p = ngx_cpymem(p, ",\"idempotency_key\":null,\"body_sha256\":null",
+                   sizeof(",\"idempotency_key\":null,\"body_sha256\":null")
+                   - 1);
 
     p = ngx_sprintf(p, ",\"bytes_in\":%O,\"bytes_out\":%O",
                     r->request_length, r->connection->sent);

@@ -14,6 +14,8 @@
 static ngx_int_t ngx_http_govern_access_handler(ngx_http_request_t *r);
 static void ngx_http_govern_ctx_cleanup(void *data);
 
+static ngx_int_t ngx_http_govern_init_process(ngx_cycle_t *cycle);
+static void ngx_http_govern_exit_process(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_govern_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_govern_postconfiguration(ngx_conf_t *cf);
 static void *ngx_http_govern_create_main_conf(ngx_conf_t *cf);
@@ -21,6 +23,14 @@ static char *ngx_http_govern_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_govern_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_govern_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
+
+
+static ngx_conf_enum_t  ngx_http_govern_fallbacks[] = {
+    { ngx_string("local"), NGX_HTTP_GOVERN_RL_FALLBACK_LOCAL },
+    { ngx_string("open"), NGX_HTTP_GOVERN_RL_FALLBACK_OPEN },
+    { ngx_string("closed"), NGX_HTTP_GOVERN_RL_FALLBACK_CLOSED },
+    { ngx_null_string, 0 }
+};
 
 
 static ngx_command_t  ngx_http_govern_commands[] = {
@@ -102,6 +112,27 @@ static ngx_command_t  ngx_http_govern_commands[] = {
       0,
       NULL },
 
+    { ngx_string("govern_redis"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_govern_redis_directive,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("govern_rate_limit"),
+      NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_2MORE,
+      ngx_http_govern_rate_limit_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("govern_rate_limit_fallback"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_govern_loc_conf_t, fallback),
+      &ngx_http_govern_fallbacks },
+
     { ngx_string("govern_audit"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_govern_audit_directive,
@@ -135,10 +166,10 @@ ngx_module_t  ngx_http_govern_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_govern_init_process,          /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_govern_exit_process,          /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -153,6 +184,7 @@ ngx_module_t  ngx_http_govern_module = {
 static ngx_http_govern_stage_pt  ngx_http_govern_stages[] = {
     ngx_http_govern_token_stage,
     ngx_http_govern_scopes_stage,
+    ngx_http_govern_ratelimit_stage,
     NULL
 };
 
@@ -306,11 +338,17 @@ ngx_http_govern_create_ctx(ngx_http_request_t *r)
 static void
 ngx_http_govern_ctx_cleanup(void *data)
 {
+    ngx_http_govern_ctx_t  *ctx = data;
+
     /*
-     * Marks the pool cleanup that carries the context (see
-     * ngx_http_govern_get_ctx()); stages that suspend the request
-     * cancel their pending work here.
+     * Also marks the pool cleanup that carries the context (see
+     * ngx_http_govern_get_ctx()).  Work a stage suspended the request
+     * for is cancelled here, whatever ended the request.
      */
+
+    if (ctx->rl) {
+        ngx_http_govern_ratelimit_cleanup(ctx->rl);
+    }
 }
 
 
@@ -332,6 +370,39 @@ ngx_http_govern_resume(ngx_http_request_t *r)
 
     ngx_http_core_run_phases(r);
     ngx_http_run_posted_requests(c);
+}
+
+
+static ngx_int_t
+ngx_http_govern_init_process(ngx_cycle_t *cycle)
+{
+    ngx_http_govern_main_conf_t  *gmcf;
+
+    gmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_govern_module);
+
+    /* connections belong to workers, opened after the fork */
+
+    if (gmcf == NULL || gmcf->redis == NULL
+        || (ngx_process != NGX_PROCESS_WORKER
+            && ngx_process != NGX_PROCESS_SINGLE))
+    {
+        return NGX_OK;
+    }
+
+    return ngx_http_govern_redis_init_process(cycle, gmcf->redis);
+}
+
+
+static void
+ngx_http_govern_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_govern_main_conf_t  *gmcf;
+
+    gmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_govern_module);
+
+    if (gmcf && gmcf->redis) {
+        ngx_http_govern_redis_exit_process(gmcf->redis);
+    }
 }
 
 
@@ -358,7 +429,8 @@ ngx_http_govern_postconfiguration(ngx_conf_t *cf)
     *h = ngx_http_govern_access_handler;
 
     if (ngx_http_govern_trace_init(cf) != NGX_OK
-        || ngx_http_govern_token_init(cf) != NGX_OK)
+        || ngx_http_govern_token_init(cf) != NGX_OK
+        || ngx_http_govern_ratelimit_init(cf) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -390,6 +462,13 @@ ngx_http_govern_init_main_conf(ngx_conf_t *cf, void *conf)
 
     if (gmcf->jwt_cache_size == NGX_CONF_UNSET) {
         gmcf->jwt_cache_size = 10 * 1024 * 1024;
+    }
+
+    if (gmcf->need_limiter) {
+        gmcf->limiter = ngx_http_govern_limiter_zone(cf, gmcf);
+        if (gmcf->limiter == NULL) {
+            return NGX_CONF_ERROR;
+        }
     }
 
     if (gmcf->jwt_cache_size) {
@@ -432,6 +511,8 @@ ngx_http_govern_create_loc_conf(ngx_conf_t *cf)
     conf->leeway = NGX_CONF_UNSET;
     conf->token = NGX_CONF_UNSET_PTR;
     conf->forward = NGX_CONF_UNSET;
+    conf->limits = NGX_CONF_UNSET_PTR;
+    conf->fallback = NGX_CONF_UNSET_UINT;
 
     return conf;
 }
@@ -445,6 +526,9 @@ ngx_http_govern_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
     ngx_conf_merge_ptr_value(conf->audit, prev->audit, NULL);
+    ngx_conf_merge_ptr_value(conf->limits, prev->limits, NULL);
+    ngx_conf_merge_uint_value(conf->fallback, prev->fallback,
+                              NGX_HTTP_GOVERN_RL_FALLBACK_LOCAL);
 
     return ngx_http_govern_token_merge(cf, prev, conf);
 }

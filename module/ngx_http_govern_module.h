@@ -17,14 +17,31 @@
 #include "ngx_http_govern_ids.h"
 #include "ngx_http_govern_jwt.h"
 #include "ngx_http_govern_scopes.h"
+#include "ngx_http_govern_rate.h"
+#include "ngx_http_govern_redis.h"
+
+
+#define NGX_HTTP_GOVERN_MAX_LIMITS           8
+
+#define NGX_HTTP_GOVERN_RL_FALLBACK_LOCAL    0
+#define NGX_HTTP_GOVERN_RL_FALLBACK_OPEN     1
+#define NGX_HTTP_GOVERN_RL_FALLBACK_CLOSED   2
+
+#define NGX_HTTP_GOVERN_RL_SOURCE_NONE       0
+#define NGX_HTTP_GOVERN_RL_SOURCE_REDIS      1
+#define NGX_HTTP_GOVERN_RL_SOURCE_LOCAL      2
 
 
 typedef struct ngx_http_govern_audit_s  ngx_http_govern_audit_t;
+typedef struct ngx_http_govern_rl_s     ngx_http_govern_rl_t;
 
 
 typedef struct {
     ssize_t                     jwt_cache_size;     /* 0: off */
     ngx_shm_zone_t             *jwt_cache;
+    ngx_http_govern_redis_conf_t  *redis;
+    ngx_shm_zone_t             *limiter;
+    ngx_flag_t                  need_limiter;
 } ngx_http_govern_main_conf_t;
 
 
@@ -42,6 +59,9 @@ typedef struct {
     ngx_flag_t                  forward;
     ngx_array_t                *scopes;     /* ngx_http_govern_scope_set_t */
     ngx_str_t                   scopes_required;    /* audit JSON */
+
+    ngx_array_t                *limits;     /* ngx_http_govern_rl_conf_t */
+    ngx_uint_t                  fallback;
 
     u_char                     *enable_file;        /* for nginx -t */
     ngx_uint_t                  enable_line;
@@ -75,10 +95,10 @@ typedef struct {
     ngx_str_t                   jwt_jti;
     ngx_str_t                   odoo_model;
     ngx_str_t                   odoo_method;
-    ngx_str_t                   ratelimit_remaining;
 
     ngx_str_t                   issuer;
     ngx_http_govern_jwt_claims_t  claims;
+    ngx_http_govern_rl_t       *rl;
 
     ngx_http_govern_reason_e    reason;
 
@@ -121,6 +141,25 @@ char *ngx_http_govern_jwt_cache_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_govern_token_merge(ngx_conf_t *cf,
     ngx_http_govern_loc_conf_t *prev, ngx_http_govern_loc_conf_t *conf);
 ngx_int_t ngx_http_govern_token_init(ngx_conf_t *cf);
+
+ngx_int_t ngx_http_govern_ratelimit_stage(ngx_http_request_t *r);
+void ngx_http_govern_ratelimit_cleanup(ngx_http_govern_rl_t *rl);
+ngx_int_t ngx_http_govern_ratelimit_headers(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx);
+u_char *ngx_http_govern_ratelimit_audit(u_char *p, ngx_http_govern_rl_t *rl);
+size_t ngx_http_govern_ratelimit_audit_len(ngx_http_govern_rl_t *rl);
+ngx_int_t ngx_http_govern_ratelimit_remaining(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, ngx_str_t *value);
+char *ngx_http_govern_redis_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_govern_rate_limit_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_govern_ratelimit_init(ngx_conf_t *cf);
+ngx_shm_zone_t *ngx_http_govern_limiter_zone(ngx_conf_t *cf,
+    ngx_http_govern_main_conf_t *gmcf);
+ngx_int_t ngx_http_govern_limiter_take(ngx_shm_zone_t *zone, ngx_str_t *keys,
+    ngx_http_govern_limit_t *limits, ngx_uint_t n,
+    ngx_http_govern_limit_state_t *states, uint64_t *retry_ms);
 
 ngx_shm_zone_t *ngx_http_govern_cache_zone(ngx_conf_t *cf, size_t size);
 ngx_int_t ngx_http_govern_cache_get(ngx_shm_zone_t *zone,

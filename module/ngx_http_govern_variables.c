@@ -15,6 +15,8 @@ static ngx_int_t ngx_http_govern_variable_decision(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_govern_variable_reason(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_govern_variable_remaining(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 
 
 #define ngx_http_govern_str_var(name, field)                                 \
@@ -41,8 +43,8 @@ static ngx_http_variable_t  ngx_http_govern_vars[] = {
     ngx_http_govern_str_var("govern_jwt_jti", jwt_jti),
     ngx_http_govern_str_var("govern_odoo_model", odoo_model),
     ngx_http_govern_str_var("govern_odoo_method", odoo_method),
-    ngx_http_govern_str_var("govern_ratelimit_remaining",
-                            ratelimit_remaining),
+    { ngx_string("govern_ratelimit_remaining"), NULL,
+      ngx_http_govern_variable_remaining, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
 };
@@ -130,6 +132,38 @@ ngx_http_govern_variable_reason(ngx_http_request_t *r,
     v->no_cacheable = 1;
     v->not_found = 0;
     v->data = (u_char *) info->code;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_govern_variable_remaining(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_int_t               rc;
+    ngx_str_t               value;
+    ngx_http_govern_ctx_t  *ctx;
+
+    ctx = ngx_http_govern_get_ctx(r->main);
+
+    rc = ctx ? ngx_http_govern_ratelimit_remaining(r, ctx, &value)
+             : NGX_DECLINED;
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = value.len;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+    v->data = value.data;
 
     return NGX_OK;
 }

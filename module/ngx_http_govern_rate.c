@@ -1,0 +1,166 @@
+
+/*
+ * govern: token buckets.
+ *
+ * A request passes only if every bucket of its limits holds a whole
+ * token; then each loses one.  A refused request takes nothing, so a
+ * partner hammering a limit does not starve itself further, and the
+ * tightest limit decides Retry-After.
+ */
+
+
+#include <math.h>
+#include <string.h>
+
+#include "ngx_http_govern_rate.h"
+
+
+/*
+ * The Redis side of the same arithmetic, one EVALSHA per request:
+ * KEYS are the buckets, ARGV three numbers per bucket (capacity, count,
+ * period in ms).  Redis's own clock is used, so gateways with skewed
+ * clocks still share one exact bucket.  Returns {allowed, retry_ms,
+ * remaining_1, reset_ms_1, ...}.
+ */
+
+const char  ngx_http_govern_rate_script[] =
+    "local t = redis.call('TIME')\n"
+    "local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
+    "local n = #KEYS\n"
+    "local tokens, rates, caps = {}, {}, {}\n"
+    "local allowed, retry = 1, 0\n"
+    "for i = 1, n do\n"
+    "  local cap = tonumber(ARGV[3 * i - 2])\n"
+    "  local rate = tonumber(ARGV[3 * i - 1]) / tonumber(ARGV[3 * i])\n"
+    "  local v = redis.call('HMGET', KEYS[i], 't', 'ts')\n"
+    "  local tk, ts = tonumber(v[1]), tonumber(v[2])\n"
+    "  if tk == nil or ts == nil then tk, ts = cap, now end\n"
+    "  if tk > cap then tk = cap end\n"
+    "  if now > ts then tk = math.min(cap, tk + (now - ts) * rate) end\n"
+    "  tokens[i], rates[i], caps[i] = tk, rate, cap\n"
+    "  if tk < 1 then\n"
+    "    allowed = 0\n"
+    "    local wait = math.ceil((1 - tk) / rate)\n"
+    "    if wait > retry then retry = wait end\n"
+    "  end\n"
+    "end\n"
+    "local out = {allowed, retry}\n"
+    "for i = 1, n do\n"
+    "  local tk = tokens[i]\n"
+    "  if allowed == 1 then\n"
+    "    tk = tk - 1\n"
+    "    redis.call('HSET', KEYS[i], 't', tostring(tk), 'ts', now)\n"
+    "    redis.call('PEXPIRE', KEYS[i],\n"
+    "               math.ceil((caps[i] - tk) / rates[i]) + 1000)\n"
+    "  end\n"
+    "  out[2 * i + 1] = math.floor(tk)\n"
+    "  out[2 * i + 2] = math.ceil((caps[i] - tk) / rates[i])\n"
+    "end\n"
+    "return out\n";
+
+
+/* "20r/s", "600r/m", "1000r/h", "50000r/d" */
+
+int
+ngx_http_govern_rate_parse(const char *s, size_t len,
+    ngx_http_govern_rate_t *rate)
+{
+    size_t    i;
+    uint64_t  n;
+
+    n = 0;
+
+    for (i = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+        if (n > 1000000000ULL) {
+            return 0;
+        }
+
+        n = n * 10 + (s[i] - '0');
+    }
+
+    if (i == 0 || n == 0 || len - i != 3 || s[i] != 'r' || s[i + 1] != '/')
+    {
+        return 0;
+    }
+
+    switch (s[i + 2]) {
+    case 's':
+        rate->period_ms = 1000;
+        break;
+    case 'm':
+        rate->period_ms = 60 * 1000;
+        break;
+    case 'h':
+        rate->period_ms = 3600 * 1000;
+        break;
+    case 'd':
+        rate->period_ms = 86400 * 1000;
+        break;
+    default:
+        return 0;
+    }
+
+    rate->count = n;
+
+    return 1;
+}
+
+
+int
+ngx_http_govern_buckets_take(ngx_http_govern_bucket_t **buckets,
+    const ngx_http_govern_limit_t *limits, size_t n, int64_t now_ms,
+    ngx_http_govern_limit_state_t *states, uint64_t *retry_ms)
+{
+    int                        allowed;
+    size_t                     i;
+    double                     rate, tokens, wait;
+    ngx_http_govern_bucket_t  *b;
+
+    allowed = 1;
+    *retry_ms = 0;
+
+    for (i = 0; i < n; i++) {
+        b = buckets[i];
+        rate = (double) limits[i].count / (double) limits[i].period_ms;
+
+        if (b->ts_ms == 0) {
+            b->tokens = (double) limits[i].capacity;
+            b->ts_ms = now_ms;
+        }
+
+        if (b->tokens > (double) limits[i].capacity) {
+            b->tokens = (double) limits[i].capacity;
+        }
+
+        if (now_ms > b->ts_ms) {
+            b->tokens = fmin((double) limits[i].capacity,
+                             b->tokens + (double) (now_ms - b->ts_ms) * rate);
+            b->ts_ms = now_ms;
+        }
+
+        if (b->tokens < 1) {
+            allowed = 0;
+            wait = ceil((1 - b->tokens) / rate);
+
+            if (wait > (double) *retry_ms) {
+                *retry_ms = (uint64_t) wait;
+            }
+        }
+    }
+
+    for (i = 0; i < n; i++) {
+        b = buckets[i];
+        rate = (double) limits[i].count / (double) limits[i].period_ms;
+
+        if (allowed) {
+            b->tokens -= 1;
+        }
+
+        tokens = b->tokens;
+        states[i].remaining = tokens > 0 ? (uint64_t) floor(tokens) : 0;
+        states[i].reset_ms = (uint64_t)
+                             ceil(((double) limits[i].capacity - tokens) / rate);
+    }
+
+    return allowed;
+}
