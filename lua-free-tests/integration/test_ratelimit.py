@@ -1,0 +1,330 @@
+"""Per-partner rate limits through Redis: exactness across gateways, all
+or nothing over several limits, tiers, the fallbacks and the breaker when
+Redis is slow, down or wrong, and nginx -t messages."""
+
+import concurrent.futures
+import os
+import socket
+import subprocess
+import time
+
+import pytest
+import requests
+
+import harness
+import tokens
+from fake_redis import FakeRedis
+
+
+def conf(limits, redis="govern_redis 127.0.0.1:@REDIS@;", fallback="",
+         extra_server=""):
+    return """
+    %s
+    map $govern_partner $tier_rate {
+        globex  2r/m;
+        default 4r/m;
+    }
+    server {
+        listen 127.0.0.1:@PORT@;
+        govern_audit @PREFIX@/audit.log buffer=0;
+        @JWT@
+        %s
+        %s
+
+        location /web/ {
+            govern on;
+            %s
+            proxy_pass http://odoo;
+        }
+
+        location /open/ {
+            proxy_pass http://odoo/web/;
+        }
+    }
+""" % (redis, fallback, extra_server, limits)
+
+
+@pytest.fixture
+def redis(tmp_path):
+    """A redis-server of this test's own, so it can be stopped."""
+    server = harness.Redis(str(tmp_path))
+    yield server
+    server.stop()
+
+
+def get(gw, token, path="/web/version", timeout=10):
+    return requests.get(gw.url(path), timeout=timeout,
+                        headers={"Authorization": "Bearer " + token})
+
+
+def redis_cli(redis, *args):
+    return subprocess.run(["redis-cli", "-p", str(redis.port)] + list(args),
+                          capture_output=True, text=True, check=True).stdout
+
+
+def test_exact_across_two_gateways(nginx, odoo, keys, redis):
+    c = conf("govern_rate_limit orders 10r/m;")
+    a = nginx(c, odoo=odoo, extra={"REDIS": redis.port})
+    b = nginx(c, odoo=odoo, extra={"REDIS": redis.port})
+    acme = keys.token("RS256")
+    codes = [get((a, b)[i % 2], acme).status_code for i in range(20)]
+    allowed = codes.count(200)
+    assert 10 <= allowed <= 11, codes
+    assert set(codes) == {200, 429}
+    r = get(a, acme)
+    assert r.status_code == 429
+    assert 1 <= int(r.headers["Retry-After"]) <= 6
+    assert r.json()["reason"] == "rate_limited"
+    # another partner has a bucket of its own
+    assert get(b, keys.token("RS256", sub="globex")).status_code == 200
+    assert redis_cli(redis, "exists", "govern:{acme}:rl:orders").strip() \
+        == "1"
+
+
+def test_headers_and_audit(nginx, odoo, keys, redis):
+    gw = nginx(conf("govern_rate_limit orders 600r/m;"), odoo=odoo,
+               extra={"REDIS": redis.port})
+    r = get(gw, keys.token("RS256"))
+    assert r.status_code == 200
+    assert r.headers["RateLimit-Policy"] == '"orders";q=600;w=60'
+    assert r.headers["RateLimit"] == '"orders";r=599;t=1'
+    assert "Retry-After" not in r.headers
+    (rec,) = gw.wait_audit(1)
+    assert rec["ratelimit"] == {"name": "orders", "limit": 600,
+                                "remaining": 599, "source": "redis"}
+
+
+def test_forged_token_consumes_nothing(nginx, odoo, keys, redis):
+    gw = nginx(conf("govern_rate_limit orders 3r/m;"), odoo=odoo,
+               extra={"REDIS": redis.port})
+    forged = tokens.forge({"alg": "RS256", "kid": "rs256"},
+                          keys.claims(sub="victim"), b"\x00" * 256)
+    for _ in range(10):
+        assert get(gw, forged).status_code == 401
+    assert redis_cli(redis, "keys", "*").strip() == ""
+    victim = keys.token("RS256", sub="victim")
+    assert [get(gw, victim).status_code for _ in range(4)] == \
+        [200, 200, 200, 429]
+
+
+def test_tightest_limit_wins_and_refusals_take_nothing(nginx, odoo, keys,
+                                                       redis):
+    gw = nginx(conf("govern_rate_limit burst 2r/s;\n"
+                    "            govern_rate_limit hourly 3r/h;"),
+               odoo=odoo, extra={"REDIS": redis.port})
+    token = keys.token("RS256")
+    codes = [get(gw, token).status_code for _ in range(5)]
+    assert codes[:2] == [200, 200] and 429 in codes
+    time.sleep(1.1)                 # the per-second bucket refills
+    r = get(gw, token)
+    assert r.status_code == 200     # the hourly one kept its third token
+    r = get(gw, token)
+    assert r.status_code == 429
+    assert 'hourly' in r.json()["detail"]
+    assert int(r.headers["Retry-After"]) > 1000     # an hour's refill
+
+
+def test_tiers_through_map(nginx, odoo, keys, redis):
+    gw = nginx(conf("govern_rate_limit tiered $tier_rate;"), odoo=odoo,
+               extra={"REDIS": redis.port})
+    acme = keys.token("RS256")
+    globex = keys.token("RS256", sub="globex")
+    assert [get(gw, globex).status_code for _ in range(3)] == [200, 200, 429]
+    assert [get(gw, acme).status_code for _ in range(5)] == \
+        [200, 200, 200, 200, 429]
+
+
+def test_by_variable(nginx, odoo, keys, redis):
+    gw = nginx(conf("govern_rate_limit perhost 2r/m by=$http_x_store;"),
+               odoo=odoo, extra={"REDIS": redis.port})
+    token = keys.token("RS256")
+    h = {"Authorization": "Bearer " + token, "X-Store": "s1"}
+    codes = [requests.get(gw.url("/web/version"), headers=h).status_code
+             for _ in range(3)]
+    assert codes == [200, 200, 429]
+    assert redis_cli(redis, "exists", "govern:{s1}:rl:perhost").strip() \
+        == "1"
+
+
+def test_slow_redis_never_blocks_the_worker(nginx, odoo, keys):
+    slow = FakeRedis(delay=2.0)
+    try:
+        gw = nginx(conf("govern_rate_limit orders 100r/m;"), odoo=odoo,
+                   extra={"REDIS": slow.port})
+        token = keys.token("RS256")
+        time.sleep(0.3)                 # the handshake
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            governed = pool.submit(get, gw, token)
+            time.sleep(0.02)
+            t0 = time.monotonic()
+            r = requests.get(gw.url("/open/version"), timeout=5)
+            fast = time.monotonic() - t0
+            assert r.status_code == 200
+            assert fast < 0.1, fast
+            t1 = time.monotonic()
+            g = governed.result()
+        # the governed one took the local fallback at its 50 ms timeout
+        assert g.status_code == 200
+        assert time.monotonic() - t1 < 1.0
+        (rec,) = gw.wait_audit(1)
+        assert rec["ratelimit"]["source"] == "local"
+        assert "rate limits use their fallback" in gw.error_log()
+    finally:
+        slow.stop()
+
+
+@pytest.mark.parametrize("fallback,expect", [
+    ("local", "local"), ("open", "open"), ("closed", "closed")])
+def test_redis_down_and_back(nginx, odoo, keys, redis, fallback, expect):
+    gw = nginx(conf("govern_rate_limit orders 3r/m;",
+                    fallback="govern_rate_limit_fallback %s;" % fallback),
+               odoo=odoo, extra={"REDIS": redis.port})
+    token = keys.token("RS256")
+    assert get(gw, token).status_code == 200        # via Redis
+    redis.stop()
+    time.sleep(0.2)
+
+    codes, slowest = [], 0.0
+    for _ in range(6):
+        t0 = time.monotonic()
+        codes.append(get(gw, token).status_code)
+        slowest = max(slowest, time.monotonic() - t0)
+    assert slowest < 0.5, slowest   # nobody waits out a dead Redis
+    if expect == "local":
+        # this instance's buckets: a full local bucket of 3
+        assert codes == [200, 200, 200, 429, 429, 429]
+    elif expect == "open":
+        assert codes == [200] * 6
+    else:
+        assert codes == [503] * 6
+        r = get(gw, token)
+        assert r.json()["reason"] == "ratelimit_unavailable"
+        assert r.headers["Retry-After"] == "1"
+
+    log = gw.error_log()
+    assert log.count("rate limits use their fallback") == 1    # said once
+
+    # Redis comes back on the same port: used again within seconds
+    port = redis.port
+    redis.proc = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+         "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL)
+    harness.wait_port(port)
+    deadline = time.monotonic() + 10
+    while "is available again" not in gw.error_log():
+        assert time.monotonic() < deadline, "redis not used again"
+        time.sleep(0.1)
+    other = keys.token("RS256", sub="after")
+    assert get(gw, other).status_code == 200
+    assert redis_cli(redis, "exists", "govern:{after}:rl:orders").strip() \
+        == "1"
+
+
+def test_client_gone_while_reply_pending(nginx, odoo, keys):
+    slow = FakeRedis(delay=0.5)
+    try:
+        gw = nginx(conf("govern_rate_limit orders 100r/m;",
+                        redis="govern_redis 127.0.0.1:@REDIS@ timeout=2s;"),
+                   odoo=odoo, extra={"REDIS": slow.port})
+        time.sleep(0.3)
+        token = keys.token("RS256")
+        for _ in range(5):
+            s = socket.create_connection(("127.0.0.1", gw.port))
+            s.sendall(("GET /web/version HTTP/1.1\r\nHost: x\r\n"
+                       "Authorization: Bearer %s\r\n\r\n" % token).encode())
+            time.sleep(0.05)
+            s.close()
+        time.sleep(1.5)                 # the late replies arrive
+        assert get(gw, token).status_code == 200
+    finally:
+        slow.stop()
+
+
+def test_script_flush_during_traffic(nginx, odoo, keys, redis):
+    gw = nginx(conf("govern_rate_limit orders 1000r/m;"), odoo=odoo,
+               extra={"REDIS": redis.port})
+    token = keys.token("RS256")
+    for i in range(30):
+        if i % 10 == 5:
+            redis_cli(redis, "script", "flush")
+        r = get(gw, token)
+        assert r.status_code == 200
+        assert r.headers["RateLimit"] == '"orders";r=%d;t=1' % (999 - i) \
+            or i > 0
+    (first,) = gw.wait_audit(1)[:1]
+    records = gw.wait_audit(30)
+    assert all(rec["ratelimit"]["source"] == "redis" for rec in records)
+
+
+def test_wrong_password(nginx, odoo, keys, tmp_path):
+    server = subprocess.Popen(
+        ["redis-server", "--port", "0", "--unixsocket",
+         str(tmp_path / "r.sock"), "--requirepass", "sesame", "--save", "",
+         "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 5
+        while not (tmp_path / "r.sock").exists():
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        gw = nginx(conf("govern_rate_limit orders 100r/m;",
+                        redis="govern_redis unix:%s password=wrong;"
+                        % (tmp_path / "r.sock")), odoo=odoo)
+        time.sleep(0.3)
+        r = get(gw, keys.token("RS256"))
+        assert r.status_code == 200     # the local fallback
+        log = gw.error_log()
+        assert "refused the handshake" in log and "WRONGPASS" in log
+        assert (tmp_path / "r.sock").exists()
+
+        ok = nginx(conf("govern_rate_limit orders 100r/m;",
+                        redis="govern_redis unix:%s password=sesame db=3;"
+                        % (tmp_path / "r.sock")), odoo=odoo)
+        time.sleep(0.3)
+        assert get(ok, keys.token("RS256")).status_code == 200
+        (rec,) = ok.wait_audit(1)
+        assert rec["ratelimit"]["source"] == "redis"
+    finally:
+        server.terminate()
+        server.wait(5)
+
+
+def test_redis_error_reply(nginx, odoo, keys):
+    broken = FakeRedis(error="ERR something broke")
+    try:
+        gw = nginx(conf("govern_rate_limit orders 100r/m;"), odoo=odoo,
+                   extra={"REDIS": broken.port})
+        time.sleep(0.3)
+        r = get(gw, keys.token("RS256"))
+        assert r.status_code == 200
+        assert gw.wait_audit(1)[0]["ratelimit"]["source"] == "local"
+        assert "with an error: ERR something broke" in gw.error_log()
+    finally:
+        broken.stop()
+
+
+@pytest.mark.parametrize("line,message", [
+    ("govern_rate_limit orders 10r/x;", 'invalid rate "10r/x"'),
+    ("govern_rate_limit orders 0r/s;", 'invalid rate "0r/s"'),
+    ("govern_rate_limit orders 10r/s burst=0;", 'invalid burst "burst=0"'),
+    ("govern_rate_limit orders 10r/s burst=x;", 'invalid burst "burst=x"'),
+    ("govern_rate_limit orders $nope;", 'unknown "nope" variable'),
+    ("govern_rate_limit orders 10r/s by=$nope;", 'unknown "nope" variable'),
+    ("govern_rate_limit a 1r/s; govern_rate_limit a 2r/s;",
+     'duplicate rate limit "a"'),
+    ("govern_rate_limit_fallback maybe;", 'invalid value "maybe"'),
+])
+def test_nginx_t_rate_limits(nginx, line, message):
+    gw = nginx(conf(line), extra={"REDIS": 6379}, start=False)
+    rc, out = gw.test_config()
+    gw.expect_bad_log = True
+    assert rc != 0 and message in out, out
+
+
+def test_nginx_t_unresolvable_redis(nginx):
+    gw = nginx(conf("", redis="govern_redis no-such-host.invalid:6379;"),
+               start=False)
+    rc, out = gw.test_config()
+    gw.expect_bad_log = True
+    assert rc != 0
+    assert 'govern_redis "no-such-host.invalid:6379": host not found' in out
