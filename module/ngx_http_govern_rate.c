@@ -17,8 +17,9 @@
 
 /*
  * The Redis side of the same arithmetic, one EVALSHA per request:
- * KEYS are the buckets, ARGV three numbers per bucket (capacity, count,
- * period in ms).  Redis's own clock is used, so gateways with skewed
+ * KEYS are the buckets (a string "tokens timestamp_ms" each, expiring
+ * once the bucket would be full again), ARGV three numbers per bucket
+ * (capacity, count, period in ms).  Redis's own clock is used, so gateways with skewed
  * clocks still share one exact bucket.  Returns {allowed, retry_ms,
  * remaining_1, reset_ms_1, ...}.
  */
@@ -27,20 +28,25 @@ const char  ngx_http_govern_rate_script[] =
     "local t = redis.call('TIME')\n"
     "local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
     "local n = #KEYS\n"
-    "local tokens, rates, caps = {}, {}, {}\n"
+    "local tokens, pers, caps = {}, {}, {}\n"
     "local allowed, retry = 1, 0\n"
     "for i = 1, n do\n"
     "  local cap = tonumber(ARGV[3 * i - 2])\n"
     "  local rate = tonumber(ARGV[3 * i - 1]) / tonumber(ARGV[3 * i])\n"
-    "  local v = redis.call('HMGET', KEYS[i], 't', 'ts')\n"
-    "  local tk, ts = tonumber(v[1]), tonumber(v[2])\n"
+    "  local per = tonumber(ARGV[3 * i]) / tonumber(ARGV[3 * i - 1])\n"
+    "  local tk, ts\n"
+    "  local v = redis.call('GET', KEYS[i])\n"
+    "  if v then\n"
+    "    local a, b = string.match(v, '^(%S+) (%d+)$')\n"
+    "    tk, ts = tonumber(a), tonumber(b)\n"
+    "  end\n"
     "  if tk == nil or ts == nil then tk, ts = cap, now end\n"
     "  if tk > cap then tk = cap end\n"
     "  if now > ts then tk = math.min(cap, tk + (now - ts) * rate) end\n"
-    "  tokens[i], rates[i], caps[i] = tk, rate, cap\n"
+    "  tokens[i], pers[i], caps[i] = tk, per, cap\n"
     "  if tk < 1 then\n"
     "    allowed = 0\n"
-    "    local wait = math.ceil((1 - tk) / rate)\n"
+    "    local wait = math.ceil((1 - tk) * per)\n"
     "    if wait > retry then retry = wait end\n"
     "  end\n"
     "end\n"
@@ -49,12 +55,11 @@ const char  ngx_http_govern_rate_script[] =
     "  local tk = tokens[i]\n"
     "  if allowed == 1 then\n"
     "    tk = tk - 1\n"
-    "    redis.call('HSET', KEYS[i], 't', tostring(tk), 'ts', now)\n"
-    "    redis.call('PEXPIRE', KEYS[i],\n"
-    "               math.ceil((caps[i] - tk) / rates[i]) + 1000)\n"
+    "    redis.call('SET', KEYS[i], string.format('%.6f %d', tk, now), 'PX',\n"
+    "               math.ceil((caps[i] - tk) * pers[i]) + 1000)\n"
     "  end\n"
     "  out[2 * i + 1] = math.floor(tk)\n"
-    "  out[2 * i + 2] = math.ceil((caps[i] - tk) / rates[i])\n"
+    "  out[2 * i + 2] = math.ceil((caps[i] - tk) * pers[i])\n"
     "end\n"
     "return out\n";
 
@@ -113,7 +118,7 @@ ngx_http_govern_buckets_take(ngx_http_govern_bucket_t **buckets,
 {
     int                        allowed;
     size_t                     i;
-    double                     rate, tokens, wait;
+    double                     rate, per, tokens, wait;
     ngx_http_govern_bucket_t  *b;
 
     allowed = 1;
@@ -140,7 +145,10 @@ ngx_http_govern_buckets_take(ngx_http_govern_bucket_t **buckets,
 
         if (b->tokens < 1) {
             allowed = 0;
-            wait = ceil((1 - b->tokens) / rate);
+
+            /* ms per token, not 1 / rate: exact for whole periods */
+            per = (double) limits[i].period_ms / (double) limits[i].count;
+            wait = ceil((1 - b->tokens) * per);
 
             if (wait > (double) *retry_ms) {
                 *retry_ms = (uint64_t) wait;
@@ -150,7 +158,7 @@ ngx_http_govern_buckets_take(ngx_http_govern_bucket_t **buckets,
 
     for (i = 0; i < n; i++) {
         b = buckets[i];
-        rate = (double) limits[i].count / (double) limits[i].period_ms;
+        per = (double) limits[i].period_ms / (double) limits[i].count;
 
         if (allowed) {
             b->tokens -= 1;
@@ -159,7 +167,7 @@ ngx_http_govern_buckets_take(ngx_http_govern_bucket_t **buckets,
         tokens = b->tokens;
         states[i].remaining = tokens > 0 ? (uint64_t) floor(tokens) : 0;
         states[i].reset_ms = (uint64_t)
-                             ceil(((double) limits[i].capacity - tokens) / rate);
+                             ceil(((double) limits[i].capacity - tokens) * per);
     }
 
     return allowed;

@@ -50,6 +50,12 @@ VARIANTS = [
             govern_audit @PREFIX@/audit.log buffer=64k flush=1s;
             proxy_pass http://upstream;
     """, ("HS256", "repeat")),
+    ("govern HS256 + scope + Redis rate limit", """
+            govern on;
+            govern_scopes orders:read;
+            govern_rate_limit orders 1000000r/s;
+            proxy_pass http://upstream;
+    """, ("HS256", "repeat")),
     ("govern HS256 unique tokens (cache misses)", """
             govern on;
             govern_scopes orders:read;
@@ -127,6 +133,7 @@ http {
     govern_jwt_keys @PREFIX@/jwks.json;
     govern_jwt_issuer https://idp.bench;
     govern_jwt_audience govern;
+    govern_redis 127.0.0.1:@RPORT@ timeout=500ms;
     client_body_temp_path @PREFIX@/cb;
     proxy_temp_path @PREFIX@/px;
     fastcgi_temp_path @PREFIX@/fc;
@@ -279,8 +286,9 @@ def main():
     prefix = tempfile.mkdtemp(prefix="govern-bench-")
     shm = tempfile.mkdtemp(prefix="govern-bench-", dir="/dev/shm")
     uport = free_port()
+    rport = free_port()
     ports = [free_port() for _ in VARIANTS]
-    values = {"PREFIX": prefix, "SHM": shm, "UPORT": uport, "MODULE": opts.module,
+    values = {"PREFIX": prefix, "SHM": shm, "UPORT": uport, "RPORT": rport, "MODULE": opts.module,
               "USER": "user root root;" if os.geteuid() == 0 else ""}
 
     wrk_args = make_tokens(prefix)
@@ -297,6 +305,13 @@ def main():
 
     procs = []
     try:
+        # Redis on the load generator's CPU, as a remote Redis would be
+        rd = subprocess.Popen(["taskset", "-c", "1", "redis-server", "--port",
+                               str(rport), "--bind", "127.0.0.1", "--save",
+                               "", "--appendonly", "no"],
+                              stdout=subprocess.DEVNULL)
+        procs.append(rd)
+        wait_port(rport)
         up = subprocess.Popen(["taskset", "-c", "1", NGINX, "-p", prefix,
                                "-c", os.path.join(prefix, "upstream.conf"),
                                "-e", os.path.join(prefix, "upstream.err")])
@@ -363,7 +378,8 @@ def main():
         return 0
     finally:
         for p in procs:
-            p.send_signal(3)                # SIGQUIT: graceful
+            p.send_signal(3 if p.args[0] != "taskset" or "nginx" in p.args
+                          else 15)         # nginx: SIGQUIT, graceful
         for p in procs:
             try:
                 p.wait(10)
