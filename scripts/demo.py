@@ -53,6 +53,7 @@ def main():
         conf = f.read()
     conf = conf.replace("127.0.0.1:8080", "127.0.0.1:%d" % opts.port)
     conf = conf.replace("127.0.0.1:8069", "127.0.0.1:%d" % opts.odoo_port)
+    conf = conf.replace("127.0.0.1:6379", "127.0.0.1:%d" % opts.redis_port)
     if os.geteuid() == 0:
         conf = conf.replace("worker_processes", "user root root;\n"
                             "worker_processes", 1)
