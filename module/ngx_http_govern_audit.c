@@ -274,9 +274,9 @@ ngx_http_govern_audit_record(ngx_http_request_t *r,
     p = ngx_cpymem(p, ",\"api_version\":", sizeof(",\"api_version\":") - 1);
     p = ngx_http_govern_audit_str(p, &ctx->api_version);
 
-    p = ngx_cpymem(p, ",\"deprecated\":null,\"odoo\":null,\"ratelimit\":",
-                   sizeof(",\"deprecated\":null,\"odoo\":null,"
-                          "\"ratelimit\":") - 1);
+    p = ngx_sprintf(p, ",\"deprecated\":%s,\"odoo\":null,\"ratelimit\":",
+                    ctx->api_version.len == 0 ? "null"
+                    : ctx->deprecated ? "true" : "false");
     p = ngx_http_govern_ratelimit_audit(p, ctx->rl);
     p = ngx_cpymem(p, ",\"idempotency_key\":null,\"body_sha256\":null",
                    sizeof(",\"idempotency_key\":null,\"body_sha256\":null")

@@ -133,6 +133,13 @@ static ngx_command_t  ngx_http_govern_commands[] = {
       offsetof(ngx_http_govern_loc_conf_t, fallback),
       &ngx_http_govern_fallbacks },
 
+    { ngx_string("govern_api_version"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_govern_api_version_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("govern_audit"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_govern_audit_directive,
@@ -184,6 +191,7 @@ ngx_module_t  ngx_http_govern_module = {
 static ngx_http_govern_stage_pt  ngx_http_govern_stages[] = {
     ngx_http_govern_token_stage,
     ngx_http_govern_scopes_stage,
+    ngx_http_govern_version_stage,
     ngx_http_govern_ratelimit_stage,
     NULL
 };
@@ -512,6 +520,7 @@ ngx_http_govern_create_loc_conf(ngx_conf_t *cf)
     conf->token = NGX_CONF_UNSET_PTR;
     conf->forward = NGX_CONF_UNSET;
     conf->limits = NGX_CONF_UNSET_PTR;
+    conf->version = NGX_CONF_UNSET_PTR;
     conf->fallback = NGX_CONF_UNSET_UINT;
 
     return conf;
@@ -527,6 +536,7 @@ ngx_http_govern_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
     ngx_conf_merge_ptr_value(conf->audit, prev->audit, NULL);
     ngx_conf_merge_ptr_value(conf->limits, prev->limits, NULL);
+    ngx_conf_merge_ptr_value(conf->version, prev->version, NULL);
     ngx_conf_merge_uint_value(conf->fallback, prev->fallback,
                               NGX_HTTP_GOVERN_RL_FALLBACK_LOCAL);
 

@@ -34,6 +34,7 @@
 
 typedef struct ngx_http_govern_audit_s  ngx_http_govern_audit_t;
 typedef struct ngx_http_govern_rl_s     ngx_http_govern_rl_t;
+typedef struct ngx_http_govern_version_s  ngx_http_govern_version_t;
 
 
 typedef struct {
@@ -62,6 +63,8 @@ typedef struct {
 
     ngx_array_t                *limits;     /* ngx_http_govern_rl_conf_t */
     ngx_uint_t                  fallback;
+
+    ngx_http_govern_version_t  *version;
 
     u_char                     *enable_file;        /* for nginx -t */
     ngx_uint_t                  enable_line;
@@ -99,12 +102,14 @@ typedef struct {
     ngx_str_t                   issuer;
     ngx_http_govern_jwt_claims_t  claims;
     ngx_http_govern_rl_t       *rl;
+    ngx_http_govern_version_t  *version;
 
     ngx_http_govern_reason_e    reason;
 
     unsigned                    decided:1;
     unsigned                    token_verified:1;
     unsigned                    identified:1;   /* claim rules passed */
+    unsigned                    deprecated:1;
     unsigned                    allowed:1;
     unsigned                    headers_forwarded:1;
 
@@ -141,6 +146,12 @@ char *ngx_http_govern_jwt_cache_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_govern_token_merge(ngx_conf_t *cf,
     ngx_http_govern_loc_conf_t *prev, ngx_http_govern_loc_conf_t *conf);
 ngx_int_t ngx_http_govern_token_init(ngx_conf_t *cf);
+
+ngx_int_t ngx_http_govern_version_stage(ngx_http_request_t *r);
+ngx_int_t ngx_http_govern_version_headers(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx);
+char *ngx_http_govern_api_version_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 
 ngx_int_t ngx_http_govern_ratelimit_stage(ngx_http_request_t *r);
 void ngx_http_govern_ratelimit_cleanup(ngx_http_govern_rl_t *rl);
