@@ -1,0 +1,2132 @@
+
+/*
+ * govern: a JSON Schema validator compiled once.
+ *
+ * Compilation indexes the document's resources ("$id", "$anchor"),
+ * compiles every subschema into a node (memoised per JSON object, so
+ * cyclic "$ref"s become cycles of nodes), resolves each "$ref" to its
+ * node (loading other documents through the caller's loader), and
+ * compiles "pattern"s with PCRE2.  Validation walks nodes only; it
+ * collects the annotations "unevaluatedProperties"/"unevaluatedItems"
+ * need only when the schema uses them, and bounds recursion so a cyclic
+ * "$ref" that never advances in the instance terminates.
+ */
+
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PCRE2_CODE_UNIT_WIDTH  8
+#include <pcre2.h>
+
+#include "ngx_http_govern_schema.h"
+
+
+#define GOVERN_SCHEMA_MAX_DEPTH   512
+
+#define T_NULL      0x01
+#define T_BOOLEAN   0x02
+#define T_OBJECT    0x04
+#define T_ARRAY     0x08
+#define T_NUMBER    0x10
+#define T_STRING    0x20
+#define T_INTEGER   0x40
+
+
+typedef struct ngx_http_govern_snode_s  snode_t;
+
+
+typedef struct {
+    char               *name;
+    snode_t            *node;
+} sprop_t;
+
+
+typedef struct {
+    pcre2_code         *re;
+    pcre2_match_data   *md;
+    snode_t            *node;
+} spattern_t;
+
+
+typedef struct {
+    char               *name;
+    char              **list;
+    size_t              n;
+} sdepreq_t;
+
+
+typedef struct {
+    snode_t           **v;
+    size_t              n;
+} slist_t;
+
+
+struct ngx_http_govern_snode_s {
+    int                 boolean;        /* -1 object, 0 false, 1 true */
+    unsigned            types;
+    unsigned            draft7:1;
+    unsigned            has_const:1;
+    unsigned            has_multiple:1;
+    unsigned            has_max:1;
+    unsigned            has_min:1;
+    unsigned            has_exmax:1;
+    unsigned            has_exmin:1;
+    unsigned            unique:1;
+
+    json_t             *enumv;
+    json_t             *constv;
+    double              multiple, max, min, exmax, exmin;
+    long long           max_len, min_len, max_items, min_items;
+    long long           max_props, min_props, max_contains, min_contains;
+
+    pcre2_code         *pattern;
+    pcre2_match_data   *pattern_md;
+    const char         *format;
+
+    char              **required;
+    size_t              nrequired;
+    sdepreq_t          *depreq;
+    size_t              ndepreq;
+    sprop_t            *depschemas;
+    size_t              ndepschemas;
+    sprop_t            *props;
+    size_t              nprops;
+    spattern_t         *pprops;
+    size_t              npprops;
+    snode_t            *addprops;
+    snode_t            *propnames;
+    slist_t             prefix;
+    snode_t            *items;          /* for indexes >= prefix.n */
+    snode_t            *contains;
+    slist_t             all, any, one;
+    snode_t            *not;
+    snode_t            *if_, *then_, *else_;
+    snode_t            *uneval_props;
+    snode_t            *uneval_items;
+
+    snode_t            *ref;
+    char               *ref_uri;
+    json_t             *json;           /* the schema object compiled */
+    snode_t            *next;           /* all nodes, for freeing */
+};
+
+
+typedef struct {
+    char               *uri;            /* absolute, with a fragment */
+    json_t             *json;
+    char               *base;
+    int                 draft7;
+} sres_t;
+
+
+struct ngx_http_govern_schema_s {
+    snode_t            *root;
+    snode_t            *nodes;
+    json_t            **docs;
+    size_t              ndocs;
+    int                 annotations;
+};
+
+
+typedef struct {
+    ngx_http_govern_schema_t          *schema;
+    ngx_http_govern_schema_loader_pt   loader;
+    void                              *loader_ctx;
+    sres_t                            *res;         /* ids and anchors */
+    size_t                             nres, cres;
+    snode_t                          **pending;
+    size_t                             npending, cpending;
+    char                              *err;
+    size_t                             errlen;
+    int                                failed;
+} scompiler_t;
+
+
+typedef struct {
+    const char        **props;
+    size_t              nprops, cprops;
+    size_t              items;          /* indexes below are evaluated */
+    unsigned char      *hits;           /* contains matches, per index */
+    size_t              nhits;
+} sann_t;
+
+
+typedef struct {
+    ngx_http_govern_schema_result_t   *result;
+    int                                quiet;
+    int                                depth;
+    int                                annotations;
+    char                              *path;
+    size_t                             plen, pcap;
+} svalidator_t;
+
+
+static snode_t *ngx_http_govern_schema_node(scompiler_t *c, json_t *s,
+    const char *base, int draft7, const char *where);
+static int ngx_http_govern_schema_check(svalidator_t *v, snode_t *n,
+    json_t *inst, sann_t *ann);
+
+
+/* compilation */
+
+
+static void
+ngx_http_govern_schema_fail(scompiler_t *c, const char *where,
+    const char *fmt, ...)
+{
+    va_list  args;
+    int      n;
+
+    if (c->failed) {
+        return;
+    }
+
+    c->failed = 1;
+
+    n = snprintf(c->err, c->errlen, "at \"%s\": ", *where ? where : "#");
+
+    if (n < 0 || (size_t) n >= c->errlen) {
+        return;
+    }
+
+    va_start(args, fmt);
+    vsnprintf(c->err + n, c->errlen - n, fmt, args);
+    va_end(args);
+}
+
+
+static char *
+ngx_http_govern_schema_path(const char *where, const char *key)
+{
+    char    *p;
+    size_t   len;
+
+    len = strlen(where) + strlen(key) + 2;
+
+    p = malloc(len);
+    if (p) {
+        snprintf(p, len, "%s/%s", where, key);
+    }
+
+    return p;
+}
+
+
+static int
+ngx_http_govern_schema_is_draft7(json_t *s, int inherited)
+{
+    const char  *id;
+
+    id = json_string_value(json_object_get(s, "$schema"));
+
+    if (id == NULL) {
+        return inherited;
+    }
+
+    return strstr(id, "draft-07") != NULL || strstr(id, "draft-06") != NULL
+           || strstr(id, "draft-04") != NULL;
+}
+
+
+static int
+ngx_http_govern_schema_register(scompiler_t *c, char *uri, json_t *json,
+    const char *base, int draft7)
+{
+    size_t   i;
+    sres_t  *grown;
+
+    for (i = 0; i < c->nres; i++) {
+        if (strcmp(c->res[i].uri, uri) == 0) {
+            free(uri);
+            return c->res[i].json == json ? 0 : -1;
+        }
+    }
+
+    if (c->nres == c->cres) {
+        c->cres = c->cres ? 2 * c->cres : 16;
+        grown = realloc(c->res, c->cres * sizeof(sres_t));
+        if (grown == NULL) {
+            free(uri);
+            return -1;
+        }
+
+        c->res = grown;
+    }
+
+    c->res[c->nres].uri = uri;
+    c->res[c->nres].json = json;
+    c->res[c->nres].base = strdup(base);
+    c->res[c->nres].draft7 = draft7;
+    c->nres++;
+
+    return 0;
+}
+
+
+static const char  *ngx_http_govern_schema_children[] = {
+    "additionalProperties", "additionalItems", "items", "contains", "not",
+    "if", "then", "else", "propertyNames", "unevaluatedItems",
+    "unevaluatedProperties", NULL
+};
+
+static const char  *ngx_http_govern_schema_arrays[] = {
+    "allOf", "anyOf", "oneOf", "prefixItems", "items", NULL
+};
+
+static const char  *ngx_http_govern_schema_maps[] = {
+    "properties", "patternProperties", "$defs", "definitions",
+    "dependentSchemas", "dependencies", NULL
+};
+
+
+/* records "$id"s and anchors with their base URIs, before compiling */
+
+static void
+ngx_http_govern_schema_index(scompiler_t *c, json_t *s, const char *base,
+    int draft7)
+{
+    char         *uri, *here, *a;
+    size_t        i, len;
+    json_t       *v, *e;
+    const char   *id, *anchor, *key, **k;
+
+    if (!json_is_object(s)) {
+        return;
+    }
+
+    draft7 = ngx_http_govern_schema_is_draft7(s, draft7);
+
+    here = strdup(base);
+    if (here == NULL) {
+        return;
+    }
+
+    id = json_string_value(json_object_get(s, "$id"));
+
+    /* draft-07: "$ref" hides its siblings, "$id" among them */
+    if (draft7 && json_object_get(s, "$ref")) {
+        id = NULL;
+    }
+
+    if (id) {
+        if (draft7 && id[0] == '#') {
+            /* a plain-name fragment is draft-07's anchor */
+            uri = ngx_http_govern_uri_resolve(here, id);
+            if (uri) {
+                ngx_http_govern_schema_register(c, uri, s, here, draft7);
+            }
+
+        } else {
+            uri = ngx_http_govern_uri_resolve(here, id);
+
+            if (uri) {
+                a = strchr(uri, '#');
+                if (a) {
+                    *a = '\0';
+                }
+
+                free(here);
+                here = uri;
+                uri = strdup(here);
+
+                if (uri) {
+                    ngx_http_govern_schema_register(c, uri, s, here, draft7);
+                }
+            }
+        }
+    }
+
+    anchor = json_string_value(json_object_get(s, "$anchor"));
+
+    if (anchor && !draft7) {
+        len = strlen(here) + strlen(anchor) + 2;
+        uri = malloc(len);
+
+        if (uri) {
+            snprintf(uri, len, "%s#%s", here, anchor);
+            ngx_http_govern_schema_register(c, uri, s, here, draft7);
+        }
+    }
+
+    for (k = ngx_http_govern_schema_children; *k; k++) {
+        ngx_http_govern_schema_index(c, json_object_get(s, *k), here, draft7);
+    }
+
+    for (k = ngx_http_govern_schema_arrays; *k; k++) {
+        v = json_object_get(s, *k);
+
+        if (json_is_array(v)) {
+            json_array_foreach(v, i, e) {
+                ngx_http_govern_schema_index(c, e, here, draft7);
+            }
+        }
+    }
+
+    for (k = ngx_http_govern_schema_maps; *k; k++) {
+        v = json_object_get(s, *k);
+
+        if (json_is_object(v)) {
+            json_object_foreach(v, key, e) {
+                ngx_http_govern_schema_index(c, e, here, draft7);
+            }
+        }
+    }
+
+    free(here);
+}
+
+
+static int
+ngx_http_govern_schema_number(json_t *v, double *d)
+{
+    if (json_is_integer(v)) {
+        *d = (double) json_integer_value(v);
+        return 1;
+    }
+
+    if (json_is_real(v)) {
+        *d = json_real_value(v);
+        return 1;
+    }
+
+    return 0;
+}
+
+
+static int
+ngx_http_govern_schema_count(scompiler_t *c, json_t *s, const char *key,
+    long long *out, const char *where)
+{
+    json_t  *v;
+    double   d;
+
+    v = json_object_get(s, key);
+
+    if (v == NULL) {
+        return 1;
+    }
+
+    if (!ngx_http_govern_schema_number(v, &d) || d < 0 || d != floor(d)) {
+        ngx_http_govern_schema_fail(c, where, "\"%s\" must be a "
+                                    "non-negative integer", key);
+        return 0;
+    }
+
+    *out = (long long) d;
+
+    return 1;
+}
+
+
+static snode_t *
+ngx_http_govern_schema_child(scompiler_t *c, json_t *s, const char *key,
+    const char *base, int draft7, const char *where)
+{
+    char     *path;
+    json_t   *v;
+    snode_t  *n;
+
+    v = json_object_get(s, key);
+
+    if (v == NULL) {
+        return NULL;
+    }
+
+    path = ngx_http_govern_schema_path(where, key);
+    n = ngx_http_govern_schema_node(c, v, base, draft7, path ? path : where);
+    free(path);
+
+    return n;
+}
+
+
+static int
+ngx_http_govern_schema_list(scompiler_t *c, json_t *s, const char *key,
+    slist_t *list, const char *base, int draft7, const char *where)
+{
+    char     *path, idx[32];
+    size_t    i;
+    json_t   *v, *e;
+
+    v = json_object_get(s, key);
+
+    if (v == NULL) {
+        return 1;
+    }
+
+    if (!json_is_array(v) || (json_array_size(v) == 0
+                              && strcmp(key, "prefixItems") != 0
+                              && strcmp(key, "items") != 0))
+    {
+        ngx_http_govern_schema_fail(c, where, "\"%s\" must be a non-empty "
+                                    "array of schemas", key);
+        return 0;
+    }
+
+    list->n = json_array_size(v);
+    list->v = calloc(list->n ? list->n : 1, sizeof(snode_t *));
+    if (list->v == NULL) {
+        return 0;
+    }
+
+    json_array_foreach(v, i, e) {
+        snprintf(idx, sizeof(idx), "%s/%zu", key, i);
+        path = ngx_http_govern_schema_path(where, idx);
+        list->v[i] = ngx_http_govern_schema_node(c, e, base, draft7,
+                                                 path ? path : where);
+        free(path);
+
+        if (list->v[i] == NULL) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static int
+ngx_http_govern_schema_regex(scompiler_t *c, const char *src,
+    pcre2_code **re, pcre2_match_data **md, const char *where)
+{
+    int           rc;
+    PCRE2_SIZE    off;
+    PCRE2_UCHAR   msg[128];
+
+    *re = pcre2_compile((PCRE2_SPTR) src, PCRE2_ZERO_TERMINATED,
+                        PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &rc, &off, NULL);
+
+    if (*re == NULL) {
+        pcre2_get_error_message(rc, msg, sizeof(msg));
+        ngx_http_govern_schema_fail(c, where, "invalid pattern \"%s\": %s",
+                                    src, (char *) msg);
+        return 0;
+    }
+
+    *md = pcre2_match_data_create_from_pattern(*re, NULL);
+
+    return *md != NULL;
+}
+
+
+static unsigned
+ngx_http_govern_schema_type(const char *t)
+{
+    static const struct {
+        const char  *name;
+        unsigned     bit;
+    } types[] = {
+        { "null", T_NULL }, { "boolean", T_BOOLEAN }, { "object", T_OBJECT },
+        { "array", T_ARRAY }, { "number", T_NUMBER }, { "string", T_STRING },
+        { "integer", T_INTEGER }, { NULL, 0 }
+    };
+
+    size_t  i;
+
+    for (i = 0; types[i].name; i++) {
+        if (strcmp(types[i].name, t) == 0) {
+            return types[i].bit;
+        }
+    }
+
+    return 0;
+}
+
+
+static snode_t *
+ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
+    int draft7, const char *where)
+{
+    char         *uri, *here, *a, *path;
+    size_t        i, j;
+    json_t       *v, *e, *d;
+    snode_t      *n, *it;
+    unsigned      bit;
+    const char   *key, *id;
+
+    if (c->failed) {
+        return NULL;
+    }
+
+    /* memoised: the same JSON object is the same node (cycles) */
+
+    for (it = c->schema->nodes; it; it = it->next) {
+        if (it->json == s) {
+            return it;
+        }
+    }
+
+    n = calloc(1, sizeof(snode_t));
+    if (n == NULL) {
+        ngx_http_govern_schema_fail(c, where, "out of memory");
+        return NULL;
+    }
+
+    n->json = s;
+    n->next = c->schema->nodes;
+    c->schema->nodes = n;
+
+    n->max_len = n->min_len = n->max_items = n->min_items = -1;
+    n->max_props = n->min_props = n->max_contains = n->min_contains = -1;
+
+    if (json_is_boolean(s)) {
+        n->boolean = json_is_true(s);
+        return n;
+    }
+
+    if (!json_is_object(s)) {
+        ngx_http_govern_schema_fail(c, where, "a schema must be an object "
+                                    "or a boolean");
+        return NULL;
+    }
+
+    n->boolean = -1;
+    draft7 = ngx_http_govern_schema_is_draft7(s, draft7);
+    n->draft7 = draft7;
+
+    here = strdup(base);
+    if (here == NULL) {
+        return NULL;
+    }
+
+    id = json_string_value(json_object_get(s, "$id"));
+
+    if (id && !(draft7 && (id[0] == '#' || json_object_get(s, "$ref")))) {
+        uri = ngx_http_govern_uri_resolve(here, id);
+
+        if (uri) {
+            a = strchr(uri, '#');
+            if (a) {
+                *a = '\0';
+            }
+
+            free(here);
+            here = uri;
+        }
+    }
+
+    v = json_object_get(s, "$ref");
+
+    if (v) {
+        if (!json_is_string(v)) {
+            ngx_http_govern_schema_fail(c, where, "\"$ref\" must be a string");
+            goto failed;
+        }
+
+        n->ref_uri = ngx_http_govern_uri_resolve(here, json_string_value(v));
+
+        if (n->ref_uri == NULL) {
+            goto failed;
+        }
+
+        if (c->npending == c->cpending) {
+            c->cpending = c->cpending ? 2 * c->cpending : 16;
+            c->pending = realloc(c->pending, c->cpending * sizeof(snode_t *));
+            if (c->pending == NULL) {
+                goto failed;
+            }
+        }
+
+        c->pending[c->npending++] = n;
+
+        if (draft7) {
+            /* draft-07: the siblings of "$ref" are ignored */
+            free(here);
+            return n;
+        }
+    }
+
+    v = json_object_get(s, "type");
+
+    if (json_is_string(v)) {
+        n->types = ngx_http_govern_schema_type(json_string_value(v));
+
+        if (n->types == 0) {
+            ngx_http_govern_schema_fail(c, where, "unknown type \"%s\"",
+                                        json_string_value(v));
+            goto failed;
+        }
+
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, e) {
+            bit = json_is_string(e)
+                  ? ngx_http_govern_schema_type(json_string_value(e)) : 0;
+
+            if (bit == 0) {
+                ngx_http_govern_schema_fail(c, where, "invalid \"type\"");
+                goto failed;
+            }
+
+            n->types |= bit;
+        }
+
+    } else if (v) {
+        ngx_http_govern_schema_fail(c, where, "invalid \"type\"");
+        goto failed;
+    }
+
+    v = json_object_get(s, "enum");
+
+    if (v) {
+        if (!json_is_array(v)) {
+            ngx_http_govern_schema_fail(c, where, "\"enum\" must be an array");
+            goto failed;
+        }
+
+        n->enumv = v;
+    }
+
+    if (json_object_get(s, "const")) {
+        n->has_const = 1;
+        n->constv = json_object_get(s, "const");
+    }
+
+#define govern_number(key, field, flag)                                      \
+    v = json_object_get(s, key);                                             \
+    if (v) {                                                                 \
+        if (!ngx_http_govern_schema_number(v, &n->field)) {                  \
+            ngx_http_govern_schema_fail(c, where, "\"" key "\" must be a "    \
+                                        "number");                           \
+            goto failed;                                                     \
+        }                                                                    \
+        n->flag = 1;                                                         \
+    }
+
+    govern_number("multipleOf", multiple, has_multiple);
+    govern_number("maximum", max, has_max);
+    govern_number("minimum", min, has_min);
+    govern_number("exclusiveMaximum", exmax, has_exmax);
+    govern_number("exclusiveMinimum", exmin, has_exmin);
+
+#undef govern_number
+
+    if (n->has_multiple && n->multiple <= 0) {
+        ngx_http_govern_schema_fail(c, where, "\"multipleOf\" must be "
+                                    "greater than 0");
+        goto failed;
+    }
+
+    if (!ngx_http_govern_schema_count(c, s, "maxLength", &n->max_len, where)
+        || !ngx_http_govern_schema_count(c, s, "minLength", &n->min_len,
+                                         where)
+        || !ngx_http_govern_schema_count(c, s, "maxItems", &n->max_items,
+                                         where)
+        || !ngx_http_govern_schema_count(c, s, "minItems", &n->min_items,
+                                         where)
+        || !ngx_http_govern_schema_count(c, s, "maxProperties",
+                                         &n->max_props, where)
+        || !ngx_http_govern_schema_count(c, s, "minProperties",
+                                         &n->min_props, where))
+    {
+        goto failed;
+    }
+
+    if (!draft7
+        && (!ngx_http_govern_schema_count(c, s, "maxContains",
+                                          &n->max_contains, where)
+            || !ngx_http_govern_schema_count(c, s, "minContains",
+                                             &n->min_contains, where)))
+    {
+        goto failed;
+    }
+
+    v = json_object_get(s, "pattern");
+
+    if (v) {
+        path = ngx_http_govern_schema_path(where, "pattern");
+
+        if (!json_is_string(v)
+            || !ngx_http_govern_schema_regex(c, json_string_value(v),
+                                             &n->pattern, &n->pattern_md,
+                                             path ? path : where))
+        {
+            free(path);
+            ngx_http_govern_schema_fail(c, where, "invalid \"pattern\"");
+            goto failed;
+        }
+
+        free(path);
+    }
+
+    n->format = json_string_value(json_object_get(s, "format"));
+    n->unique = json_is_true(json_object_get(s, "uniqueItems"));
+
+    v = json_object_get(s, "required");
+
+    if (v) {
+        if (!json_is_array(v)) {
+            ngx_http_govern_schema_fail(c, where, "\"required\" must be an "
+                                        "array of strings");
+            goto failed;
+        }
+
+        n->nrequired = json_array_size(v);
+        n->required = calloc(n->nrequired + 1, sizeof(char *));
+
+        json_array_foreach(v, i, e) {
+            if (!json_is_string(e)) {
+                ngx_http_govern_schema_fail(c, where, "\"required\" must be "
+                                            "an array of strings");
+                goto failed;
+            }
+
+            n->required[i] = (char *) json_string_value(e);
+        }
+    }
+
+    /* dependentRequired; draft-07 "dependencies" holds both forms */
+
+    v = json_object_get(s, draft7 ? "dependencies" : "dependentRequired");
+
+    if (json_is_object(v)) {
+        n->depreq = calloc(json_object_size(v) + 1, sizeof(sdepreq_t));
+        n->depschemas = calloc(json_object_size(v) + 1, sizeof(sprop_t));
+
+        json_object_foreach(v, key, e) {
+            if (json_is_array(e)) {
+                sdepreq_t  *dr = &n->depreq[n->ndepreq++];
+
+                dr->name = (char *) key;
+                dr->n = json_array_size(e);
+                dr->list = calloc(dr->n + 1, sizeof(char *));
+
+                json_array_foreach(e, j, d) {
+                    if (!json_is_string(d)) {
+                        ngx_http_govern_schema_fail(c, where, "dependencies "
+                                                    "must list strings");
+                        goto failed;
+                    }
+
+                    dr->list[j] = (char *) json_string_value(d);
+                }
+
+            } else if (draft7) {
+                path = ngx_http_govern_schema_path(where, key);
+                n->depschemas[n->ndepschemas].name = (char *) key;
+                n->depschemas[n->ndepschemas].node =
+                    ngx_http_govern_schema_node(c, e, here, draft7,
+                                                path ? path : where);
+                free(path);
+
+                if (n->depschemas[n->ndepschemas++].node == NULL) {
+                    goto failed;
+                }
+            }
+        }
+    }
+
+    v = draft7 ? NULL : json_object_get(s, "dependentSchemas");
+
+    if (json_is_object(v)) {
+        free(n->depschemas);
+        n->depschemas = calloc(json_object_size(v) + 1, sizeof(sprop_t));
+        n->ndepschemas = 0;
+
+        json_object_foreach(v, key, e) {
+            path = ngx_http_govern_schema_path(where, key);
+            n->depschemas[n->ndepschemas].name = (char *) key;
+            n->depschemas[n->ndepschemas].node =
+                ngx_http_govern_schema_node(c, e, here, draft7,
+                                            path ? path : where);
+            free(path);
+
+            if (n->depschemas[n->ndepschemas++].node == NULL) {
+                goto failed;
+            }
+        }
+    }
+
+    v = json_object_get(s, "properties");
+
+    if (json_is_object(v)) {
+        n->props = calloc(json_object_size(v) + 1, sizeof(sprop_t));
+
+        json_object_foreach(v, key, e) {
+            path = ngx_http_govern_schema_path(where, key);
+            n->props[n->nprops].name = (char *) key;
+            n->props[n->nprops].node =
+                ngx_http_govern_schema_node(c, e, here, draft7,
+                                            path ? path : where);
+            free(path);
+
+            if (n->props[n->nprops++].node == NULL) {
+                goto failed;
+            }
+        }
+    }
+
+    v = json_object_get(s, "patternProperties");
+
+    if (json_is_object(v)) {
+        n->pprops = calloc(json_object_size(v) + 1, sizeof(spattern_t));
+
+        json_object_foreach(v, key, e) {
+            spattern_t  *pp = &n->pprops[n->npprops++];
+
+            path = ngx_http_govern_schema_path(where, key);
+
+            if (!ngx_http_govern_schema_regex(c, key, &pp->re, &pp->md,
+                                              path ? path : where))
+            {
+                free(path);
+                goto failed;
+            }
+
+            pp->node = ngx_http_govern_schema_node(c, e, here, draft7,
+                                                   path ? path : where);
+            free(path);
+
+            if (pp->node == NULL) {
+                goto failed;
+            }
+        }
+    }
+
+    n->addprops = ngx_http_govern_schema_child(c, s, "additionalProperties",
+                                               here, draft7, where);
+    n->propnames = ngx_http_govern_schema_child(c, s, "propertyNames", here,
+                                                draft7, where);
+    n->contains = ngx_http_govern_schema_child(c, s, "contains", here, draft7,
+                                               where);
+    n->not = ngx_http_govern_schema_child(c, s, "not", here, draft7, where);
+    n->if_ = ngx_http_govern_schema_child(c, s, "if", here, draft7, where);
+    n->then_ = ngx_http_govern_schema_child(c, s, "then", here, draft7,
+                                            where);
+    n->else_ = ngx_http_govern_schema_child(c, s, "else", here, draft7,
+                                            where);
+
+    if (!draft7) {
+        n->uneval_props = ngx_http_govern_schema_child(c, s,
+                              "unevaluatedProperties", here, draft7, where);
+        n->uneval_items = ngx_http_govern_schema_child(c, s,
+                              "unevaluatedItems", here, draft7, where);
+
+        if (n->uneval_props || n->uneval_items) {
+            c->schema->annotations = 1;
+        }
+    }
+
+    /* items: 2020-12 "prefixItems" + "items"; draft-07 array "items" +
+     * "additionalItems" */
+
+    v = json_object_get(s, "items");
+
+    if (draft7 && json_is_array(v)) {
+        if (!ngx_http_govern_schema_list(c, s, "items", &n->prefix, here,
+                                         draft7, where))
+        {
+            goto failed;
+        }
+
+        n->items = ngx_http_govern_schema_child(c, s, "additionalItems", here,
+                                                draft7, where);
+
+    } else {
+        if (!draft7
+            && !ngx_http_govern_schema_list(c, s, "prefixItems", &n->prefix,
+                                            here, draft7, where))
+        {
+            goto failed;
+        }
+
+        n->items = ngx_http_govern_schema_child(c, s, "items", here, draft7,
+                                                where);
+    }
+
+    if (!ngx_http_govern_schema_list(c, s, "allOf", &n->all, here, draft7,
+                                     where)
+        || !ngx_http_govern_schema_list(c, s, "anyOf", &n->any, here, draft7,
+                                        where)
+        || !ngx_http_govern_schema_list(c, s, "oneOf", &n->one, here, draft7,
+                                        where))
+    {
+        goto failed;
+    }
+
+    free(here);
+
+    return c->failed ? NULL : n;
+
+failed:
+
+    free(here);
+
+    return NULL;
+}
+
+
+/* RFC 6901 JSON pointer, with the URI fragment's percent-encoding */
+
+static json_t *
+ngx_http_govern_schema_pointer(json_t *doc, const char *ptr)
+{
+    char    *tok, *out;
+    size_t   i, len;
+    json_t  *cur;
+
+    cur = doc;
+
+    while (*ptr == '/' && cur) {
+        ptr++;
+        len = strcspn(ptr, "/");
+
+        tok = malloc(len + 1);
+        if (tok == NULL) {
+            return NULL;
+        }
+
+        out = tok;
+
+        for (i = 0; i < len; i++) {
+            if (ptr[i] == '%' && i + 2 < len + 1 && ptr[i + 1] && ptr[i + 2])
+            {
+                char  hex[3] = { ptr[i + 1], ptr[i + 2], 0 };
+
+                *out++ = (char) strtol(hex, NULL, 16);
+                i += 2;
+
+            } else if (ptr[i] == '~' && i + 1 < len && ptr[i + 1] == '1') {
+                *out++ = '/';
+                i++;
+
+            } else if (ptr[i] == '~' && i + 1 < len && ptr[i + 1] == '0') {
+                *out++ = '~';
+                i++;
+
+            } else {
+                *out++ = ptr[i];
+            }
+        }
+
+        *out = '\0';
+
+        if (json_is_object(cur)) {
+            cur = json_object_get(cur, tok);
+
+        } else if (json_is_array(cur)) {
+            cur = json_array_get(cur, strtoul(tok, NULL, 10));
+
+        } else {
+            cur = NULL;
+        }
+
+        free(tok);
+        ptr += len;
+    }
+
+    return *ptr ? NULL : cur;
+}
+
+
+static sres_t *
+ngx_http_govern_schema_lookup(scompiler_t *c, const char *uri)
+{
+    size_t  i;
+
+    for (i = 0; i < c->nres; i++) {
+        if (strcmp(c->res[i].uri, uri) == 0) {
+            return &c->res[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+static int
+ngx_http_govern_schema_resolve(scompiler_t *c, snode_t *n)
+{
+    char     *doc_uri, *frag, *full;
+    json_t   *doc, *target, **grown;
+    sres_t   *res;
+    size_t    len;
+    int       draft7;
+
+    doc_uri = strdup(n->ref_uri);
+    if (doc_uri == NULL) {
+        return 0;
+    }
+
+    frag = strchr(doc_uri, '#');
+
+    if (frag) {
+        *frag++ = '\0';
+    }
+
+    res = ngx_http_govern_schema_lookup(c, doc_uri);
+
+    if (res == NULL && c->loader) {
+        doc = c->loader(c->loader_ctx, doc_uri);
+
+        if (doc) {
+            grown = realloc(c->schema->docs,
+                            (c->schema->ndocs + 1) * sizeof(json_t *));
+            if (grown == NULL) {
+                json_decref(doc);
+                free(doc_uri);
+                return 0;
+            }
+
+            c->schema->docs = grown;
+            c->schema->docs[c->schema->ndocs++] = doc;
+
+            draft7 = ngx_http_govern_schema_is_draft7(doc, n->draft7);
+            ngx_http_govern_schema_register(c, strdup(doc_uri), doc, doc_uri,
+                                            draft7);
+            ngx_http_govern_schema_index(c, doc, doc_uri, draft7);
+            res = ngx_http_govern_schema_lookup(c, doc_uri);
+        }
+    }
+
+    if (res == NULL) {
+        ngx_http_govern_schema_fail(c, "", "unresolvable \"$ref\" \"%s\"",
+                                    n->ref_uri);
+        free(doc_uri);
+        return 0;
+    }
+
+    target = NULL;
+
+    if (frag == NULL || *frag == '\0') {
+        target = res->json;
+
+    } else if (*frag == '/') {
+        target = ngx_http_govern_schema_pointer(res->json, frag);
+
+    } else {
+        len = strlen(doc_uri) + strlen(frag) + 2;
+        full = malloc(len);
+
+        if (full) {
+            snprintf(full, len, "%s#%s", doc_uri, frag);
+            res = ngx_http_govern_schema_lookup(c, full);
+            target = res ? res->json : NULL;
+            free(full);
+        }
+    }
+
+    if (target == NULL) {
+        ngx_http_govern_schema_fail(c, "", "unresolvable \"$ref\" \"%s\"",
+                                    n->ref_uri);
+        free(doc_uri);
+        return 0;
+    }
+
+    n->ref = ngx_http_govern_schema_node(c, target, res->base, res->draft7,
+                                         n->ref_uri);
+    free(doc_uri);
+
+    return n->ref != NULL;
+}
+
+
+ngx_http_govern_schema_t *
+ngx_http_govern_schema_compile(json_t *document, const char *base_uri,
+    ngx_http_govern_schema_loader_pt loader, void *loader_ctx, char *err,
+    size_t errlen)
+{
+    int                        draft7;
+    size_t                     i;
+    scompiler_t                c;
+    ngx_http_govern_schema_t  *schema;
+
+    schema = calloc(1, sizeof(ngx_http_govern_schema_t));
+    if (schema == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+
+    memset(&c, 0, sizeof(c));
+    c.schema = schema;
+    c.loader = loader;
+    c.loader_ctx = loader_ctx;
+    c.err = err;
+    c.errlen = errlen;
+
+    /* the compiled tree borrows strings from the document */
+    schema->docs = malloc(sizeof(json_t *));
+    if (schema->docs == NULL) {
+        free(schema);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+
+    schema->docs[0] = json_incref(document);
+    schema->ndocs = 1;
+
+    draft7 = ngx_http_govern_schema_is_draft7(document, 0);
+
+    ngx_http_govern_schema_register(&c, strdup(base_uri), document, base_uri,
+                                    draft7);
+    ngx_http_govern_schema_index(&c, document, base_uri, draft7);
+
+    schema->root = ngx_http_govern_schema_node(&c, document, base_uri, draft7,
+                                               "");
+
+    for (i = 0; !c.failed && i < c.npending; i++) {
+        ngx_http_govern_schema_resolve(&c, c.pending[i]);
+    }
+
+    for (i = 0; i < c.nres; i++) {
+        free(c.res[i].uri);
+        free(c.res[i].base);
+    }
+
+    free(c.res);
+    free(c.pending);
+
+    if (c.failed || schema->root == NULL) {
+        if (!c.failed) {
+            snprintf(err, errlen, "invalid schema");
+        }
+
+        ngx_http_govern_schema_free(schema);
+        return NULL;
+    }
+
+    return schema;
+}
+
+
+void
+ngx_http_govern_schema_free(ngx_http_govern_schema_t *schema)
+{
+    size_t    i;
+    snode_t  *n, *next;
+
+    if (schema == NULL) {
+        return;
+    }
+
+    for (n = schema->nodes; n; n = next) {
+        next = n->next;
+
+        pcre2_code_free(n->pattern);
+        pcre2_match_data_free(n->pattern_md);
+
+        for (i = 0; i < n->npprops; i++) {
+            pcre2_code_free(n->pprops[i].re);
+            pcre2_match_data_free(n->pprops[i].md);
+        }
+
+        for (i = 0; i < n->ndepreq; i++) {
+            free(n->depreq[i].list);
+        }
+
+        free(n->required);
+        free(n->depreq);
+        free(n->depschemas);
+        free(n->props);
+        free(n->pprops);
+        free(n->prefix.v);
+        free(n->all.v);
+        free(n->any.v);
+        free(n->one.v);
+        free(n->ref_uri);
+        free(n);
+    }
+
+    for (i = 0; i < schema->ndocs; i++) {
+        json_decref(schema->docs[i]);
+    }
+
+    free(schema->docs);
+    free(schema);
+}
+
+
+/* validation */
+
+
+static void
+ngx_http_govern_schema_error(svalidator_t *v, const char *keyword,
+    const char *fmt, ...)
+{
+    va_list                          args;
+    char                             msg[256];
+    ngx_http_govern_schema_error_t  *e;
+
+    if (v->quiet || v->result == NULL) {
+        return;
+    }
+
+    v->result->total++;
+
+    if (v->result->nerrors == NGX_HTTP_GOVERN_SCHEMA_MAX_ERRORS) {
+        return;
+    }
+
+    va_start(args, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, args);
+    va_end(args);
+
+    e = &v->result->errors[v->result->nerrors];
+    e->pointer = strndup(v->path ? v->path : "", v->plen);
+    e->keyword = keyword;
+    e->message = strdup(msg);
+
+    if (e->pointer && e->message) {
+        v->result->nerrors++;
+
+    } else {
+        free(e->pointer);
+        free(e->message);
+    }
+}
+
+
+/* appends "/token" (RFC 6901 escaped) to the instance path */
+
+static size_t
+ngx_http_govern_schema_push(svalidator_t *v, const char *tok, size_t len)
+{
+    char    *grown;
+    size_t   i, old, need;
+
+    old = v->plen;
+
+    if (v->result == NULL || v->quiet) {
+        return old;
+    }
+
+    need = v->plen + 2 * len + 2;
+
+    if (need > v->pcap) {
+        v->pcap = need * 2;
+        grown = realloc(v->path, v->pcap);
+        if (grown == NULL) {
+            return old;
+        }
+
+        v->path = grown;
+    }
+
+    v->path[v->plen++] = '/';
+
+    for (i = 0; i < len; i++) {
+        if (tok[i] == '~') {
+            v->path[v->plen++] = '~';
+            v->path[v->plen++] = '0';
+
+        } else if (tok[i] == '/') {
+            v->path[v->plen++] = '~';
+            v->path[v->plen++] = '1';
+
+        } else {
+            v->path[v->plen++] = tok[i];
+        }
+    }
+
+    return old;
+}
+
+
+static int
+ngx_http_govern_schema_equal(json_t *a, json_t *b)
+{
+    double       x, y;
+    size_t       i;
+    json_t      *e;
+    const char  *key;
+
+    if (ngx_http_govern_schema_number(a, &x)
+        && ngx_http_govern_schema_number(b, &y))
+    {
+        if (json_is_integer(a) && json_is_integer(b)) {
+            return json_integer_value(a) == json_integer_value(b);
+        }
+
+        return x == y;
+    }
+
+    if (json_typeof(a) != json_typeof(b)) {
+        return 0;
+    }
+
+    switch (json_typeof(a)) {
+
+    case JSON_OBJECT:
+        if (json_object_size(a) != json_object_size(b)) {
+            return 0;
+        }
+
+        json_object_foreach(a, key, e) {
+            if (json_object_get(b, key) == NULL
+                || !ngx_http_govern_schema_equal(e, json_object_get(b, key)))
+            {
+                return 0;
+            }
+        }
+
+        return 1;
+
+    case JSON_ARRAY:
+        if (json_array_size(a) != json_array_size(b)) {
+            return 0;
+        }
+
+        for (i = 0; i < json_array_size(a); i++) {
+            if (!ngx_http_govern_schema_equal(json_array_get(a, i),
+                                              json_array_get(b, i)))
+            {
+                return 0;
+            }
+        }
+
+        return 1;
+
+    case JSON_STRING:
+        return json_string_length(a) == json_string_length(b)
+               && memcmp(json_string_value(a), json_string_value(b),
+                         json_string_length(a)) == 0;
+
+    default:
+        return 1;                       /* true, false, null */
+    }
+}
+
+
+static size_t
+ngx_http_govern_schema_codepoints(const char *s, size_t len)
+{
+    size_t  i, n;
+
+    n = 0;
+
+    for (i = 0; i < len; i++) {
+        if (((unsigned char) s[i] & 0xc0) != 0x80) {
+            n++;
+        }
+    }
+
+    return n;
+}
+
+
+static int
+ngx_http_govern_schema_match(pcre2_code *re, pcre2_match_data *md,
+    const char *s, size_t len)
+{
+    return pcre2_match(re, (PCRE2_SPTR) s, len, 0, 0, md, NULL) >= 0;
+}
+
+
+static void
+ngx_http_govern_ann_prop(sann_t *ann, const char *key)
+{
+    size_t        i;
+    const char  **grown;
+
+    if (ann == NULL) {
+        return;
+    }
+
+    for (i = 0; i < ann->nprops; i++) {
+        if (ann->props[i] == key) {
+            return;
+        }
+    }
+
+    if (ann->nprops == ann->cprops) {
+        ann->cprops = ann->cprops ? 2 * ann->cprops : 8;
+        grown = realloc(ann->props, ann->cprops * sizeof(char *));
+        if (grown == NULL) {
+            return;
+        }
+
+        ann->props = grown;
+    }
+
+    ann->props[ann->nprops++] = key;
+}
+
+
+static void
+ngx_http_govern_ann_merge(sann_t *to, sann_t *from)
+{
+    size_t  i;
+
+    if (to == NULL) {
+        return;
+    }
+
+    for (i = 0; i < from->nprops; i++) {
+        ngx_http_govern_ann_prop(to, from->props[i]);
+    }
+
+    if (from->items > to->items) {
+        to->items = from->items;
+    }
+
+    if (from->hits) {
+        if (to->hits == NULL) {
+            to->hits = calloc(from->nhits, 1);
+            to->nhits = to->hits ? from->nhits : 0;
+        }
+
+        for (i = 0; i < from->nhits && i < to->nhits; i++) {
+            to->hits[i] |= from->hits[i];
+        }
+    }
+}
+
+
+static void
+ngx_http_govern_ann_free(sann_t *ann)
+{
+    free(ann->props);
+    free(ann->hits);
+}
+
+
+/* validates a subschema; its annotations join ann only if it is valid */
+
+static int
+ngx_http_govern_schema_sub(svalidator_t *v, snode_t *n, json_t *inst,
+    sann_t *ann)
+{
+    int     ok;
+    sann_t  sub;
+
+    if (ann == NULL) {
+        return ngx_http_govern_schema_check(v, n, inst, NULL);
+    }
+
+    memset(&sub, 0, sizeof(sub));
+
+    ok = ngx_http_govern_schema_check(v, n, inst, &sub);
+
+    if (ok) {
+        ngx_http_govern_ann_merge(ann, &sub);
+    }
+
+    ngx_http_govern_ann_free(&sub);
+
+    return ok;
+}
+
+
+static int
+ngx_http_govern_schema_quiet(svalidator_t *v, snode_t *n, json_t *inst,
+    sann_t *ann)
+{
+    int  ok;
+
+    v->quiet++;
+    ok = ngx_http_govern_schema_sub(v, n, inst, ann);
+    v->quiet--;
+
+    return ok;
+}
+
+
+static int
+ngx_http_govern_schema_object(svalidator_t *v, snode_t *n, json_t *inst,
+    sann_t *ann)
+{
+    int          ok, matched;
+    size_t       i, j, old;
+    json_t      *e, *name;
+    const char  *key;
+
+    ok = 1;
+
+    if (n->max_props >= 0 && (long long) json_object_size(inst) > n->max_props)
+    {
+        ngx_http_govern_schema_error(v, "maxProperties", "more than %lld "
+                                     "properties", n->max_props);
+        ok = 0;
+    }
+
+    if (n->min_props >= 0 && (long long) json_object_size(inst) < n->min_props)
+    {
+        ngx_http_govern_schema_error(v, "minProperties", "fewer than %lld "
+                                     "properties", n->min_props);
+        ok = 0;
+    }
+
+    for (i = 0; i < n->nrequired; i++) {
+        if (json_object_get(inst, n->required[i]) == NULL) {
+            ngx_http_govern_schema_error(v, "required", "\"%s\" is required",
+                                         n->required[i]);
+            ok = 0;
+        }
+    }
+
+    for (i = 0; i < n->ndepreq; i++) {
+        if (json_object_get(inst, n->depreq[i].name) == NULL) {
+            continue;
+        }
+
+        for (j = 0; j < n->depreq[i].n; j++) {
+            if (json_object_get(inst, n->depreq[i].list[j]) == NULL) {
+                ngx_http_govern_schema_error(v, "dependentRequired",
+                                             "\"%s\" requires \"%s\"",
+                                             n->depreq[i].name,
+                                             n->depreq[i].list[j]);
+                ok = 0;
+            }
+        }
+    }
+
+    for (i = 0; i < n->ndepschemas; i++) {
+        if (json_object_get(inst, n->depschemas[i].name)
+            && !ngx_http_govern_schema_sub(v, n->depschemas[i].node, inst,
+                                           ann))
+        {
+            ok = 0;
+        }
+    }
+
+    json_object_foreach(inst, key, e) {
+        old = ngx_http_govern_schema_push(v, key, strlen(key));
+        matched = 0;
+
+        if (n->propnames) {
+            name = json_string(key);
+
+            if (name && !ngx_http_govern_schema_quiet(v, n->propnames, name,
+                                                      NULL))
+            {
+                ngx_http_govern_schema_error(v, "propertyNames",
+                                             "the property name is not "
+                                             "allowed");
+                ok = 0;
+            }
+
+            json_decref(name);
+        }
+
+        for (i = 0; i < n->nprops; i++) {
+            if (strcmp(n->props[i].name, key) == 0) {
+                matched = 1;
+                ngx_http_govern_ann_prop(ann, key);
+
+                if (!ngx_http_govern_schema_check(v, n->props[i].node, e,
+                                                  NULL))
+                {
+                    ok = 0;
+                }
+            }
+        }
+
+        for (i = 0; i < n->npprops; i++) {
+            if (ngx_http_govern_schema_match(n->pprops[i].re, n->pprops[i].md,
+                                             key, strlen(key)))
+            {
+                matched = 1;
+                ngx_http_govern_ann_prop(ann, key);
+
+                if (!ngx_http_govern_schema_check(v, n->pprops[i].node, e,
+                                                  NULL))
+                {
+                    ok = 0;
+                }
+            }
+        }
+
+        if (!matched && n->addprops) {
+            ngx_http_govern_ann_prop(ann, key);
+
+            if (n->addprops->boolean == 0) {
+                ngx_http_govern_schema_error(v, "additionalProperties",
+                                             "the property is not allowed");
+                ok = 0;
+
+            } else if (!ngx_http_govern_schema_check(v, n->addprops, e, NULL))
+            {
+                ok = 0;
+            }
+        }
+
+        v->plen = old;
+    }
+
+    return ok;
+}
+
+
+static int
+ngx_http_govern_schema_array(svalidator_t *v, snode_t *n, json_t *inst,
+    sann_t *ann)
+{
+    int      ok;
+    char     idx[32];
+    size_t   i, j, size, old, hits;
+    json_t  *e;
+
+    ok = 1;
+    size = json_array_size(inst);
+
+    if (n->max_items >= 0 && (long long) size > n->max_items) {
+        ngx_http_govern_schema_error(v, "maxItems", "more than %lld items",
+                                     n->max_items);
+        ok = 0;
+    }
+
+    if (n->min_items >= 0 && (long long) size < n->min_items) {
+        ngx_http_govern_schema_error(v, "minItems", "fewer than %lld items",
+                                     n->min_items);
+        ok = 0;
+    }
+
+    if (n->unique) {
+        for (i = 0; i < size; i++) {
+            for (j = i + 1; j < size; j++) {
+                if (ngx_http_govern_schema_equal(json_array_get(inst, i),
+                                                 json_array_get(inst, j)))
+                {
+                    ngx_http_govern_schema_error(v, "uniqueItems",
+                                                 "items %zu and %zu are "
+                                                 "equal", i, j);
+                    ok = 0;
+                    i = size;
+                    break;
+                }
+            }
+        }
+    }
+
+    json_array_foreach(inst, i, e) {
+        if (i >= n->prefix.n && n->items == NULL) {
+            break;
+        }
+
+        snprintf(idx, sizeof(idx), "%zu", i);
+        old = ngx_http_govern_schema_push(v, idx, strlen(idx));
+
+        if (!ngx_http_govern_schema_check(v, i < n->prefix.n ? n->prefix.v[i]
+                                                              : n->items,
+                                          e, NULL))
+        {
+            ok = 0;
+        }
+
+        v->plen = old;
+    }
+
+    if (ann) {
+        if (n->items) {
+            ann->items = size;
+
+        } else if (n->prefix.n > ann->items) {
+            ann->items = n->prefix.n < size ? n->prefix.n : size;
+        }
+    }
+
+    if (n->contains) {
+        hits = 0;
+
+        if (ann && size && ann->hits == NULL) {
+            ann->hits = calloc(size, 1);
+            ann->nhits = ann->hits ? size : 0;
+        }
+
+        json_array_foreach(inst, i, e) {
+            if (ngx_http_govern_schema_quiet(v, n->contains, e, NULL)) {
+                hits++;
+
+                if (ann && i < ann->nhits) {
+                    ann->hits[i] = 1;
+                }
+            }
+        }
+
+        if (n->min_contains >= 0 ? (long long) hits < n->min_contains
+                                 : hits == 0)
+        {
+            ngx_http_govern_schema_error(v, n->min_contains >= 0
+                                            ? "minContains" : "contains",
+                                         "too few items match \"contains\"");
+            ok = 0;
+        }
+
+        if (n->max_contains >= 0 && (long long) hits > n->max_contains) {
+            ngx_http_govern_schema_error(v, "maxContains", "too many items "
+                                         "match \"contains\"");
+            ok = 0;
+        }
+    }
+
+    return ok;
+}
+
+
+static int
+ngx_http_govern_schema_scalar(svalidator_t *v, snode_t *n, json_t *inst)
+{
+    int          ok;
+    double       d, q;
+    size_t       len;
+    const char  *s;
+
+    ok = 1;
+
+    if (ngx_http_govern_schema_number(inst, &d)) {
+        if (n->has_max && d > n->max) {
+            ngx_http_govern_schema_error(v, "maximum", "greater than %g",
+                                         n->max);
+            ok = 0;
+        }
+
+        if (n->has_min && d < n->min) {
+            ngx_http_govern_schema_error(v, "minimum", "less than %g",
+                                         n->min);
+            ok = 0;
+        }
+
+        if (n->has_exmax && d >= n->exmax) {
+            ngx_http_govern_schema_error(v, "exclusiveMaximum",
+                                         "not less than %g", n->exmax);
+            ok = 0;
+        }
+
+        if (n->has_exmin && d <= n->exmin) {
+            ngx_http_govern_schema_error(v, "exclusiveMinimum",
+                                         "not greater than %g", n->exmin);
+            ok = 0;
+        }
+
+        if (n->has_multiple) {
+            if (json_is_integer(inst) && n->multiple == floor(n->multiple)
+                && n->multiple < 9e15)
+            {
+                ok = ok && json_integer_value(inst)
+                           % (long long) n->multiple == 0;
+
+            } else {
+                q = d / n->multiple;
+                ok = ok && isfinite(q)
+                     && fabs(q - nearbyint(q)) < 1e-9 * fmax(1, fabs(q));
+            }
+
+            if (!ok) {
+                ngx_http_govern_schema_error(v, "multipleOf",
+                                             "not a multiple of %g",
+                                             n->multiple);
+            }
+        }
+    }
+
+    if (json_is_string(inst)) {
+        s = json_string_value(inst);
+        len = json_string_length(inst);
+
+        if (n->max_len >= 0 || n->min_len >= 0) {
+            q = (double) ngx_http_govern_schema_codepoints(s, len);
+
+            if (n->max_len >= 0 && q > n->max_len) {
+                ngx_http_govern_schema_error(v, "maxLength", "longer than "
+                                             "%lld characters", n->max_len);
+                ok = 0;
+            }
+
+            if (n->min_len >= 0 && q < n->min_len) {
+                ngx_http_govern_schema_error(v, "minLength", "shorter than "
+                                             "%lld characters", n->min_len);
+                ok = 0;
+            }
+        }
+
+        if (n->pattern
+            && !ngx_http_govern_schema_match(n->pattern, n->pattern_md, s,
+                                             len))
+        {
+            ngx_http_govern_schema_error(v, "pattern", "does not match the "
+                                         "pattern");
+            ok = 0;
+        }
+
+        if (n->format && !ngx_http_govern_format_check(n->format, s, len)) {
+            ngx_http_govern_schema_error(v, "format", "not a valid %s",
+                                         n->format);
+            ok = 0;
+        }
+    }
+
+    return ok;
+}
+
+
+static unsigned
+ngx_http_govern_schema_typeof(json_t *inst)
+{
+    double  d;
+
+    switch (json_typeof(inst)) {
+    case JSON_NULL:
+        return T_NULL;
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return T_BOOLEAN;
+    case JSON_OBJECT:
+        return T_OBJECT;
+    case JSON_ARRAY:
+        return T_ARRAY;
+    case JSON_STRING:
+        return T_STRING;
+    case JSON_INTEGER:
+        return T_NUMBER | T_INTEGER;
+    default:
+        d = json_real_value(inst);
+        return T_NUMBER | (d == floor(d) && isfinite(d) ? T_INTEGER : 0);
+    }
+}
+
+
+static int
+ngx_http_govern_schema_check(svalidator_t *v, snode_t *n, json_t *inst,
+    sann_t *ann)
+{
+    int          ok, valid;
+    size_t       i, passed, size;
+    json_t      *e;
+    sann_t      *track, own;
+    const char  *key;
+
+    if (n->boolean == 1) {
+        return 1;
+    }
+
+    if (n->boolean == 0) {
+        ngx_http_govern_schema_error(v, "false", "no value is allowed here");
+        return 0;
+    }
+
+    if (++v->depth > GOVERN_SCHEMA_MAX_DEPTH) {
+        v->depth--;
+        ngx_http_govern_schema_error(v, "$ref", "the schema recurses "
+                                     "without end");
+        return 0;
+    }
+
+    ok = 1;
+
+    /* a node with unevaluated* keeps its own annotations to decide them */
+
+    memset(&own, 0, sizeof(own));
+    track = (n->uneval_props || n->uneval_items) ? &own : ann;
+
+    if (!v->annotations) {
+        track = NULL;
+    }
+
+    if (n->ref && !ngx_http_govern_schema_sub(v, n->ref, inst, track)) {
+        ok = 0;
+    }
+
+    if (n->draft7 && n->ref) {
+        goto done;
+    }
+
+    if (n->types && !(n->types & ngx_http_govern_schema_typeof(inst))) {
+        ngx_http_govern_schema_error(v, "type", "the value has the wrong "
+                                     "type");
+        ok = 0;
+    }
+
+    if (n->enumv) {
+        valid = 0;
+
+        json_array_foreach(n->enumv, i, e) {
+            if (ngx_http_govern_schema_equal(inst, e)) {
+                valid = 1;
+                break;
+            }
+        }
+
+        if (!valid) {
+            ngx_http_govern_schema_error(v, "enum", "not one of the allowed "
+                                         "values");
+            ok = 0;
+        }
+    }
+
+    if (n->has_const && !ngx_http_govern_schema_equal(inst, n->constv)) {
+        ngx_http_govern_schema_error(v, "const", "not the allowed value");
+        ok = 0;
+    }
+
+    if (!ngx_http_govern_schema_scalar(v, n, inst)) {
+        ok = 0;
+    }
+
+    if (json_is_object(inst) && !ngx_http_govern_schema_object(v, n, inst,
+                                                               track))
+    {
+        ok = 0;
+    }
+
+    if (json_is_array(inst) && !ngx_http_govern_schema_array(v, n, inst,
+                                                             track))
+    {
+        ok = 0;
+    }
+
+    for (i = 0; i < n->all.n; i++) {
+        if (!ngx_http_govern_schema_sub(v, n->all.v[i], inst, track)) {
+            ok = 0;
+        }
+    }
+
+    if (n->any.n) {
+        valid = 0;
+
+        /* every branch runs: each valid one adds annotations */
+        for (i = 0; i < n->any.n; i++) {
+            if (ngx_http_govern_schema_quiet(v, n->any.v[i], inst, track)) {
+                valid = 1;
+
+                if (track == NULL) {
+                    break;
+                }
+            }
+        }
+
+        if (!valid) {
+            ngx_http_govern_schema_error(v, "anyOf", "matches none of the "
+                                         "alternatives");
+            ok = 0;
+        }
+    }
+
+    if (n->one.n) {
+        passed = 0;
+
+        for (i = 0; i < n->one.n; i++) {
+            if (ngx_http_govern_schema_quiet(v, n->one.v[i], inst, track)) {
+                passed++;
+            }
+        }
+
+        if (passed != 1) {
+            ngx_http_govern_schema_error(v, "oneOf", passed ? "matches more "
+                                         "than one alternative" : "matches "
+                                         "none of the alternatives");
+            ok = 0;
+        }
+    }
+
+    if (n->not && ngx_http_govern_schema_quiet(v, n->not, inst, NULL)) {
+        ngx_http_govern_schema_error(v, "not", "matches a schema it must "
+                                     "not");
+        ok = 0;
+    }
+
+    if (n->if_) {
+        if (ngx_http_govern_schema_quiet(v, n->if_, inst, track)) {
+            if (n->then_ && !ngx_http_govern_schema_sub(v, n->then_, inst,
+                                                        track))
+            {
+                ok = 0;
+            }
+
+        } else if (n->else_
+                   && !ngx_http_govern_schema_sub(v, n->else_, inst, track))
+        {
+            ok = 0;
+        }
+    }
+
+    /* last: everything else of this schema has annotated by now */
+
+    if (n->uneval_props && json_is_object(inst) && track) {
+        json_object_foreach(inst, key, e) {
+            for (i = 0; i < own.nprops; i++) {
+                if (own.props[i] == key) {
+                    break;
+                }
+            }
+
+            if (i < own.nprops) {
+                continue;
+            }
+
+            size = ngx_http_govern_schema_push(v, key, strlen(key));
+
+            if (!ngx_http_govern_schema_check(v, n->uneval_props, e, NULL)) {
+                ok = 0;
+            }
+
+            v->plen = size;
+            ngx_http_govern_ann_prop(&own, key);
+        }
+    }
+
+    if (n->uneval_items && json_is_array(inst) && track) {
+        json_array_foreach(inst, i, e) {
+            char    idx[32];
+            size_t  old;
+
+            if (i < own.items || (i < own.nhits && own.hits[i])) {
+                continue;
+            }
+
+            snprintf(idx, sizeof(idx), "%zu", i);
+            old = ngx_http_govern_schema_push(v, idx, strlen(idx));
+
+            if (!ngx_http_govern_schema_check(v, n->uneval_items, e, NULL)) {
+                ok = 0;
+            }
+
+            v->plen = old;
+        }
+
+        own.items = json_array_size(inst);
+    }
+
+done:
+
+    if (track == &own) {
+        if (ok && ann) {
+            ngx_http_govern_ann_merge(ann, &own);
+        }
+
+        ngx_http_govern_ann_free(&own);
+    }
+
+    v->depth--;
+
+    return ok;
+}
+
+
+int
+ngx_http_govern_schema_validate(ngx_http_govern_schema_t *schema,
+    json_t *instance, ngx_http_govern_schema_result_t *result)
+{
+    int           ok;
+    svalidator_t  v;
+
+    memset(&v, 0, sizeof(v));
+    v.result = result;
+    v.annotations = schema->annotations;
+
+    if (result) {
+        memset(result, 0, sizeof(*result));
+    }
+
+    ok = ngx_http_govern_schema_check(&v, schema->root, instance, NULL);
+
+    free(v.path);
+
+    return ok;
+}
+
+
+void
+ngx_http_govern_schema_result_free(ngx_http_govern_schema_result_t *result)
+{
+    size_t  i;
+
+    for (i = 0; i < result->nerrors; i++) {
+        free(result->errors[i].pointer);
+        free(result->errors[i].message);
+    }
+
+    result->nerrors = 0;
+}

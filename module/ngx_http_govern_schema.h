@@ -1,0 +1,66 @@
+
+/*
+ * govern: JSON Schema (2020-12, and draft-07 by "$schema"), compiled once
+ * into a tree that validation only walks.  Pure logic over jansson and
+ * PCRE2: no nginx types, so the CLI, unit tests and fuzzers use it as is.
+ */
+
+
+#ifndef _NGX_HTTP_GOVERN_SCHEMA_H_INCLUDED_
+#define _NGX_HTTP_GOVERN_SCHEMA_H_INCLUDED_
+
+
+#include <stddef.h>
+#include <jansson.h>
+
+
+#define NGX_HTTP_GOVERN_SCHEMA_MAX_ERRORS  20
+
+
+typedef struct ngx_http_govern_schema_s  ngx_http_govern_schema_t;
+
+
+/*
+ * Returns the schema document at an absolute URI (without fragment), a
+ * new reference the compiler releases, or NULL when there is none.
+ */
+typedef json_t *(*ngx_http_govern_schema_loader_pt)(void *ctx,
+    const char *uri);
+
+
+typedef struct {
+    char                       *pointer;    /* JSON pointer in the instance */
+    const char                 *keyword;
+    char                       *message;
+} ngx_http_govern_schema_error_t;
+
+
+typedef struct {
+    ngx_http_govern_schema_error_t  errors[NGX_HTTP_GOVERN_SCHEMA_MAX_ERRORS];
+    size_t                          nerrors;
+    size_t                          total;      /* also those not kept */
+} ngx_http_govern_schema_result_t;
+
+
+/*
+ * Compiles the schema document found at base_uri.  On failure returns
+ * NULL and a message naming the JSON pointer of the problem in err.
+ */
+ngx_http_govern_schema_t *ngx_http_govern_schema_compile(json_t *document,
+    const char *base_uri, ngx_http_govern_schema_loader_pt loader,
+    void *loader_ctx, char *err, size_t errlen);
+void ngx_http_govern_schema_free(ngx_http_govern_schema_t *schema);
+
+/* 1 valid, 0 invalid; result may be NULL when the errors are not needed */
+int ngx_http_govern_schema_validate(ngx_http_govern_schema_t *schema,
+    json_t *instance, ngx_http_govern_schema_result_t *result);
+void ngx_http_govern_schema_result_free(
+    ngx_http_govern_schema_result_t *result);
+
+/* helpers shared with the loader of schema files */
+char *ngx_http_govern_uri_resolve(const char *base, const char *ref);
+int ngx_http_govern_format_check(const char *format, const char *s,
+    size_t len);
+
+
+#endif /* _NGX_HTTP_GOVERN_SCHEMA_H_INCLUDED_ */
