@@ -22,10 +22,26 @@ CC_OPT     := -O2 -g -Wall -Wextra -Werror -fstack-protector-strong \
               -D_FORTIFY_SOURCE=2 $(SAN_FLAGS)
 LD_OPT     := $(SAN_FLAGS)
 
-.PHONY: all deps deps-test deps-run deps-bench test unit integration run \
-        bench clean
+SCHEMA_SRC := module/ngx_http_govern_schema.c module/ngx_http_govern_uri.c \
+              module/ngx_http_govern_format.c
+SUITE      ?= $(firstword $(wildcard $(CURDIR)/../shared/conformance/json-schema-test-suite \
+                                     /work/shared/conformance/json-schema-test-suite))
 
-all: $(MODULE)
+.PHONY: all deps deps-test deps-run deps-bench test unit integration run \
+        bench clean conformance
+
+all: $(MODULE) $(BUILD)/govern-schema
+
+$(BUILD)/govern-schema: module/ngx_http_govern_schema_cli.c $(SCHEMA_SRC) \
+                        module/ngx_http_govern_schema.h | deps
+	@mkdir -p $(BUILD)
+	$(CC) -O2 -g -Wall -Wextra -Werror $(SAN_FLAGS) -Imodule -o $@ \
+	    module/ngx_http_govern_schema_cli.c $(SCHEMA_SRC) \
+	    -ljansson -lpcre2-8 -lm
+
+# the official JSON Schema Test Suite (read in place, never copied)
+conformance: deps-test
+	$(MAKE) -C lua-free-tests/conformance SUITE="$(SUITE)"
 
 deps:
 	@scripts/install-deps.sh build
@@ -52,7 +68,7 @@ $(MODULE): $(BUILD)/nginx/objs/Makefile $(MODULE_SRC)
 	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules
 	cp $(BUILD)/nginx/objs/ngx_http_govern_module.so $@
 
-test: deps-test $(MODULE) unit integration
+test: deps-test $(MODULE) unit conformance integration
 
 unit: deps-test
 	$(MAKE) -C lua-free-tests/unit SANITIZE=$(SANITIZE)

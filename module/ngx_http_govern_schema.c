@@ -133,7 +133,16 @@ struct ngx_http_govern_schema_s {
 
 
 typedef struct {
+    json_t             *json;
+    char               *base;           /* before its own "$id" */
+    int                 draft7;
+} sbase_t;
+
+
+typedef struct {
     ngx_http_govern_schema_t          *schema;
+    sbase_t                           *bases;
+    size_t                             nbases, cbases;
     ngx_http_govern_schema_loader_pt   loader;
     void                              *loader_ctx;
     sres_t                            *res;         /* ids and anchors */
@@ -300,6 +309,23 @@ ngx_http_govern_schema_index(scompiler_t *c, json_t *s, const char *base,
 
     draft7 = ngx_http_govern_schema_is_draft7(s, draft7);
 
+    if (c->nbases == c->cbases) {
+        sbase_t  *grown;
+
+        c->cbases = c->cbases ? 2 * c->cbases : 64;
+        grown = realloc(c->bases, c->cbases * sizeof(sbase_t));
+        if (grown == NULL) {
+            return;
+        }
+
+        c->bases = grown;
+    }
+
+    c->bases[c->nbases].json = s;
+    c->bases[c->nbases].base = strdup(base);
+    c->bases[c->nbases].draft7 = draft7;
+    c->nbases++;
+
     here = strdup(base);
     if (here == NULL) {
         return;
@@ -317,7 +343,7 @@ ngx_http_govern_schema_index(scompiler_t *c, json_t *s, const char *base,
             /* a plain-name fragment is draft-07's anchor */
             uri = ngx_http_govern_uri_resolve(here, id);
             if (uri) {
-                ngx_http_govern_schema_register(c, uri, s, here, draft7);
+                ngx_http_govern_schema_register(c, uri, s, base, draft7);
             }
 
         } else {
@@ -334,7 +360,7 @@ ngx_http_govern_schema_index(scompiler_t *c, json_t *s, const char *base,
                 uri = strdup(here);
 
                 if (uri) {
-                    ngx_http_govern_schema_register(c, uri, s, here, draft7);
+                    ngx_http_govern_schema_register(c, uri, s, base, draft7);
                 }
             }
         }
@@ -348,7 +374,7 @@ ngx_http_govern_schema_index(scompiler_t *c, json_t *s, const char *base,
 
         if (uri) {
             snprintf(uri, len, "%s#%s", here, anchor);
-            ngx_http_govern_schema_register(c, uri, s, here, draft7);
+            ngx_http_govern_schema_register(c, uri, s, base, draft7);
         }
     }
 
@@ -489,16 +515,85 @@ ngx_http_govern_schema_list(scompiler_t *c, json_t *s, const char *key,
 }
 
 
+/*
+ * ECMA-262 knows Unicode property long names (\p{Letter}) that PCRE2
+ * spells short (\p{L}): rewrite those before compiling.
+ */
+
+static char *
+ngx_http_govern_schema_ecma(const char *src)
+{
+    char        *out, *p;
+    size_t       i, n;
+    const char  *s;
+
+    static const char  *names[][2] = {
+        { "Letter", "L" }, { "Lowercase_Letter", "Ll" },
+        { "Uppercase_Letter", "Lu" }, { "Titlecase_Letter", "Lt" },
+        { "Modifier_Letter", "Lm" }, { "Other_Letter", "Lo" },
+        { "Mark", "M" }, { "Number", "N" }, { "Decimal_Number", "Nd" },
+        { "digit", "Nd" }, { "Letter_Number", "Nl" },
+        { "Other_Number", "No" }, { "Punctuation", "P" },
+        { "punct", "P" }, { "Symbol", "S" }, { "Separator", "Z" },
+        { "Space_Separator", "Zs" }, { "Other", "C" }, { "Control", "Cc" },
+        { NULL, NULL }
+    };
+
+    out = malloc(strlen(src) + 1);
+    if (out == NULL) {
+        return NULL;
+    }
+
+    p = out;
+    s = src;
+
+    while (*s) {
+        if (s[0] == '\\' && (s[1] == 'p' || s[1] == 'P') && s[2] == '{') {
+            for (i = 0; names[i][0]; i++) {
+                n = strlen(names[i][0]);
+
+                if (strncmp(s + 3, names[i][0], n) == 0 && s[3 + n] == '}') {
+                    p += sprintf(p, "\\%c{%s}", s[1], names[i][1]);
+                    s += 4 + n;
+                    break;
+                }
+            }
+
+            if (names[i][0]) {
+                continue;
+            }
+        }
+
+        if (s[0] == '\\' && s[1]) {
+            *p++ = *s++;
+        }
+
+        *p++ = *s++;
+    }
+
+    *p = '\0';
+
+    return out;
+}
+
+
 static int
 ngx_http_govern_schema_regex(scompiler_t *c, const char *src,
     pcre2_code **re, pcre2_match_data **md, const char *where)
 {
     int           rc;
+    char         *ecma;
     PCRE2_SIZE    off;
     PCRE2_UCHAR   msg[128];
 
-    *re = pcre2_compile((PCRE2_SPTR) src, PCRE2_ZERO_TERMINATED,
+    ecma = ngx_http_govern_schema_ecma(src);
+    if (ecma == NULL) {
+        return 0;
+    }
+
+    *re = pcre2_compile((PCRE2_SPTR) ecma, PCRE2_ZERO_TERMINATED,
                         PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &rc, &off, NULL);
+    free(ecma);
 
     if (*re == NULL) {
         pcre2_get_error_message(rc, msg, sizeof(msg));
@@ -1040,11 +1135,12 @@ ngx_http_govern_schema_lookup(scompiler_t *c, const char *uri)
 static int
 ngx_http_govern_schema_resolve(scompiler_t *c, snode_t *n)
 {
-    char     *doc_uri, *frag, *full;
-    json_t   *doc, *target, **grown;
-    sres_t   *res;
-    size_t    len;
-    int       draft7;
+    char         *doc_uri, *frag, *full;
+    json_t       *doc, *target, **grown;
+    sres_t       *res;
+    size_t        len, i;
+    int           draft7;
+    const char   *base;
 
     doc_uri = strdup(n->ref_uri);
     if (doc_uri == NULL) {
@@ -1116,7 +1212,18 @@ ngx_http_govern_schema_resolve(scompiler_t *c, snode_t *n)
         return 0;
     }
 
-    n->ref = ngx_http_govern_schema_node(c, target, res->base, res->draft7,
+    base = res->base;
+    draft7 = res->draft7;
+
+    for (i = 0; i < c->nbases; i++) {
+        if (c->bases[i].json == target) {
+            base = c->bases[i].base;
+            draft7 = c->bases[i].draft7;
+            break;
+        }
+    }
+
+    n->ref = ngx_http_govern_schema_node(c, target, base, draft7,
                                          n->ref_uri);
     free(doc_uri);
 
@@ -1126,10 +1233,9 @@ ngx_http_govern_schema_resolve(scompiler_t *c, snode_t *n)
 
 ngx_http_govern_schema_t *
 ngx_http_govern_schema_compile(json_t *document, const char *base_uri,
-    ngx_http_govern_schema_loader_pt loader, void *loader_ctx, char *err,
-    size_t errlen)
+    int draft7, ngx_http_govern_schema_loader_pt loader, void *loader_ctx,
+    char *err, size_t errlen)
 {
-    int                        draft7;
     size_t                     i;
     scompiler_t                c;
     ngx_http_govern_schema_t  *schema;
@@ -1158,7 +1264,7 @@ ngx_http_govern_schema_compile(json_t *document, const char *base_uri,
     schema->docs[0] = json_incref(document);
     schema->ndocs = 1;
 
-    draft7 = ngx_http_govern_schema_is_draft7(document, 0);
+    draft7 = ngx_http_govern_schema_is_draft7(document, draft7);
 
     ngx_http_govern_schema_register(&c, strdup(base_uri), document, base_uri,
                                     draft7);
@@ -1176,7 +1282,12 @@ ngx_http_govern_schema_compile(json_t *document, const char *base_uri,
         free(c.res[i].base);
     }
 
+    for (i = 0; i < c.nbases; i++) {
+        free(c.bases[i].base);
+    }
+
     free(c.res);
+    free(c.bases);
     free(c.pending);
 
     if (c.failed || schema->root == NULL) {
@@ -2129,4 +2240,63 @@ ngx_http_govern_schema_result_free(ngx_http_govern_schema_result_t *result)
     }
 
     result->nerrors = 0;
+}
+
+
+/*
+ * The loader for schema files: "file://" URIs only, so a "$ref" reaches
+ * the files beside the schema and nothing on the network.  Config time.
+ */
+
+json_t *
+ngx_http_govern_schema_load_file(void *ctx, const char *uri)
+{
+    (void) ctx;
+
+    if (strncmp(uri, "file://", 7) != 0) {
+        return NULL;
+    }
+
+    return json_load_file(uri + 7, JSON_REJECT_DUPLICATES, NULL);
+}
+
+
+/* compiles the schema file at path (absolute) */
+
+ngx_http_govern_schema_t *
+ngx_http_govern_schema_compile_file(const char *path, char *err,
+    size_t errlen)
+{
+    char                      *uri;
+    size_t                     len;
+    json_t                    *doc;
+    json_error_t               jerr;
+    ngx_http_govern_schema_t  *schema;
+
+    doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+
+    if (doc == NULL) {
+        snprintf(err, errlen, "not JSON: %s at line %d, column %d",
+                 jerr.text, jerr.line, jerr.column);
+        return NULL;
+    }
+
+    len = strlen(path) + sizeof("file://");
+    uri = malloc(len);
+
+    if (uri == NULL) {
+        json_decref(doc);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+
+    snprintf(uri, len, "file://%s", path);
+
+    schema = ngx_http_govern_schema_compile(doc, uri, 0,
+                                            ngx_http_govern_schema_load_file,
+                                            NULL, err, errlen);
+    free(uri);
+    json_decref(doc);
+
+    return schema;
 }

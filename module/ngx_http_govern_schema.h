@@ -43,13 +43,17 @@ typedef struct {
 
 
 /*
- * Compiles the schema document found at base_uri.  On failure returns
+ * Compiles the schema document found at base_uri; its dialect is the one
+ * its "$schema" names, else draft-07 if draft7, else 2020-12.  On failure returns
  * NULL and a message naming the JSON pointer of the problem in err.
  */
 ngx_http_govern_schema_t *ngx_http_govern_schema_compile(json_t *document,
-    const char *base_uri, ngx_http_govern_schema_loader_pt loader,
+    const char *base_uri, int draft7, ngx_http_govern_schema_loader_pt loader,
     void *loader_ctx, char *err, size_t errlen);
 void ngx_http_govern_schema_free(ngx_http_govern_schema_t *schema);
+json_t *ngx_http_govern_schema_load_file(void *ctx, const char *uri);
+ngx_http_govern_schema_t *ngx_http_govern_schema_compile_file(
+    const char *path, char *err, size_t errlen);
 
 /* 1 valid, 0 invalid; result may be NULL when the errors are not needed */
 int ngx_http_govern_schema_validate(ngx_http_govern_schema_t *schema,

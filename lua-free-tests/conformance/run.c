@@ -15,6 +15,7 @@
 
 
 static const char  *suite;
+static int          draft7;
 
 /* what the validator does not implement, with the reason */
 static const struct {
@@ -28,10 +29,40 @@ static const struct {
 };
 
 
+/* test groups left out on purpose, by a words of their description */
+static const struct {
+    const char  *group;
+    const char  *reason;
+} excluded_groups[] = {
+    { "is only an annotation by default",
+      "govern asserts formats, as its issue requires" },
+    { "against metaschema", "the metaschemas cannot be fetched here" },
+    { "remote ref, containing refs itself",
+      "the metaschemas cannot be fetched here" },
+    { "$dynamicRef", "$dynamicRef is not implemented" },
+    { NULL, NULL }
+};
+
+
+static const char *
+group_exclusion(const char *group)
+{
+    int  i;
+
+    for (i = 0; excluded_groups[i].group; i++) {
+        if (group && strstr(group, excluded_groups[i].group)) {
+            return excluded_groups[i].reason;
+        }
+    }
+
+    return NULL;
+}
+
+
 static json_t *
 load(void *ctx, const char *uri)
 {
-    char        path[4096];
+    char        path[8192];
     const char  *prefix = "http://localhost:1234/";
 
     (void) ctx;
@@ -40,7 +71,11 @@ load(void *ctx, const char *uri)
         return NULL;            /* e.g. the metaschemas: not available */
     }
 
-    snprintf(path, sizeof(path), "%s/remotes/%s", suite, uri + strlen(prefix));
+    if (snprintf(path, sizeof(path), "%s/remotes/%s", suite,
+                 uri + strlen(prefix)) >= (int) sizeof(path))
+    {
+        return NULL;
+    }
 
     return json_load_file(path, JSON_DECODE_ANY, NULL);
 }
@@ -62,16 +97,21 @@ exclusion(const char *file)
 
 
 static void
-run_file(const char *dir, const char *name, int *pass, int *fail, int verbose)
+run_file(const char *dir, const char *name, int *pass, int *fail, int verbose,
+    int *skipped)
 {
-    char                       path[4096], err[512];
+    char                       path[8192], err[512];
     size_t                     i, j;
     json_t                    *groups, *g, *t;
     int                        p, f, ok, valid;
     ngx_http_govern_schema_t  *schema;
 
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    groups = json_load_file(path, 0, NULL);
+    if (snprintf(path, sizeof(path), "%s/%s", dir, name)
+        >= (int) sizeof(path))
+    {
+        return;
+    }
+    groups = json_load_file(path, JSON_ALLOW_NUL, NULL);
 
     if (groups == NULL) {
         printf("  %-40s unreadable\n", name);
@@ -82,11 +122,26 @@ run_file(const char *dir, const char *name, int *pass, int *fail, int verbose)
     f = 0;
 
     json_array_foreach(groups, i, g) {
+        if (group_exclusion(json_string_value(json_object_get(g,
+                                                              "description"))))
+        {
+            (*skipped) += json_array_size(json_object_get(g, "tests"));
+            continue;
+        }
+
         schema = ngx_http_govern_schema_compile(json_object_get(g, "schema"),
                                                 "http://localhost:1234/root",
-                                                load, NULL, err, sizeof(err));
+                                                draft7, load, NULL, err,
+                                                sizeof(err));
 
         json_array_foreach(json_object_get(g, "tests"), j, t) {
+            if (group_exclusion(json_string_value(json_object_get(t,
+                                                      "description"))))
+            {
+                (*skipped)++;
+                continue;
+            }
+
             valid = json_is_true(json_object_get(t, "valid"));
             ok = schema ? ngx_http_govern_schema_validate(schema,
                               json_object_get(t, "data"), NULL) : -1;
@@ -133,7 +188,7 @@ run_dir(const char *draft, int verbose, int *tp, int *tf)
 {
     DIR            *d;
     char            dir[4096], *names[256];
-    int             pass, fail, n, i;
+    int             pass, fail, n, i, skipped;
     const char     *why;
     struct dirent  *de;
 
@@ -159,6 +214,7 @@ run_dir(const char *draft, int verbose, int *tp, int *tf)
     printf("%s\n", draft);
     pass = 0;
     fail = 0;
+    skipped = 0;
 
     for (i = 0; i < n; i++) {
         why = exclusion(names[i]);
@@ -167,13 +223,19 @@ run_dir(const char *draft, int verbose, int *tp, int *tf)
             printf("  %-40s excluded: %s\n", names[i], why);
 
         } else {
-            run_file(dir, names[i], &pass, &fail, verbose);
+            run_file(dir, names[i], &pass, &fail, verbose, &skipped);
         }
 
         free(names[i]);
     }
 
-    printf("%s: %d passed, %d failed\n\n", draft, pass, fail);
+    printf("%s: %d passed, %d failed, %d in excluded groups\n", draft, pass,
+           fail, skipped);
+    for (i = 0; excluded_groups[i].group; i++) {
+        printf("  excluded groups \"...%s...\": %s\n",
+               excluded_groups[i].group, excluded_groups[i].reason);
+    }
+    printf("\n");
 
     *tp += pass;
     *tf += fail;
@@ -196,9 +258,10 @@ main(int argc, char **argv)
     fail = 0;
 
     run_dir("draft2020-12", verbose, &pass, &fail);
+    draft7 = 1;
     run_dir("draft7", verbose, &pass, &fail);
 
     printf("total: %d passed, %d failed\n", pass, fail);
 
-    return 0;
+    return fail ? 1 : 0;
 }
