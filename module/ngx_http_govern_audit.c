@@ -163,6 +163,7 @@ ngx_http_govern_audit_len(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx)
            + ngx_http_govern_audit_str_len(&ctx->subject)
            + ngx_http_govern_audit_str_len(&ctx->scopes) * 3
            + ngx_http_govern_audit_str_len(&ctx->issuer)
+           + ngx_http_govern_audit_str_len(&ctx->body_sha256)
            + ctx->lcf->scopes_required.len
            + ngx_http_govern_ratelimit_audit_len(ctx->rl)
            + ngx_http_govern_audit_str_len(&ctx->jwt_kid)
@@ -278,9 +279,9 @@ ngx_http_govern_audit_record(ngx_http_request_t *r,
                     ctx->api_version.len == 0 ? "null"
                     : ctx->deprecated ? "true" : "false");
     p = ngx_http_govern_ratelimit_audit(p, ctx->rl);
-    p = ngx_cpymem(p, ",\"idempotency_key\":null,\"body_sha256\":null",
-                   sizeof(",\"idempotency_key\":null,\"body_sha256\":null")
-                   - 1);
+    p = ngx_cpymem(p, ",\"idempotency_key\":null,\"body_sha256\":",
+                   sizeof(",\"idempotency_key\":null,\"body_sha256\":") - 1);
+    p = ngx_http_govern_audit_str(p, &ctx->body_sha256);
 
     p = ngx_sprintf(p, ",\"bytes_in\":%O,\"bytes_out\":%O",
                     r->request_length, r->connection->sent);

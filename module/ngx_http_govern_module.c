@@ -140,6 +140,20 @@ static ngx_command_t  ngx_http_govern_commands[] = {
       0,
       NULL },
 
+    { ngx_string("govern_schema"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_govern_schema_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("govern_content_types"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_conf_set_str_array_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_govern_loc_conf_t, content_types),
+      NULL },
+
     { ngx_string("govern_audit"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_govern_audit_directive,
@@ -193,6 +207,7 @@ static ngx_http_govern_stage_pt  ngx_http_govern_stages[] = {
     ngx_http_govern_scopes_stage,
     ngx_http_govern_version_stage,
     ngx_http_govern_ratelimit_stage,
+    ngx_http_govern_body_stage,
     NULL
 };
 
@@ -438,7 +453,8 @@ ngx_http_govern_postconfiguration(ngx_conf_t *cf)
 
     if (ngx_http_govern_trace_init(cf) != NGX_OK
         || ngx_http_govern_token_init(cf) != NGX_OK
-        || ngx_http_govern_ratelimit_init(cf) != NGX_OK)
+        || ngx_http_govern_ratelimit_init(cf) != NGX_OK
+        || ngx_http_govern_body_init(cf) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -521,6 +537,8 @@ ngx_http_govern_create_loc_conf(ngx_conf_t *cf)
     conf->forward = NGX_CONF_UNSET;
     conf->limits = NGX_CONF_UNSET_PTR;
     conf->version = NGX_CONF_UNSET_PTR;
+    conf->schema = NGX_CONF_UNSET_PTR;
+    conf->content_types = NGX_CONF_UNSET_PTR;
     conf->fallback = NGX_CONF_UNSET_UINT;
 
     return conf;
@@ -537,6 +555,8 @@ ngx_http_govern_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->audit, prev->audit, NULL);
     ngx_conf_merge_ptr_value(conf->limits, prev->limits, NULL);
     ngx_conf_merge_ptr_value(conf->version, prev->version, NULL);
+    ngx_conf_merge_ptr_value(conf->schema, prev->schema, NULL);
+    ngx_conf_merge_ptr_value(conf->content_types, prev->content_types, NULL);
     ngx_conf_merge_uint_value(conf->fallback, prev->fallback,
                               NGX_HTTP_GOVERN_RL_FALLBACK_LOCAL);
 

@@ -19,6 +19,7 @@
 #include "ngx_http_govern_scopes.h"
 #include "ngx_http_govern_rate.h"
 #include "ngx_http_govern_redis.h"
+#include "ngx_http_govern_schema.h"
 
 
 #define NGX_HTTP_GOVERN_MAX_LIMITS           8
@@ -35,6 +36,7 @@
 typedef struct ngx_http_govern_audit_s  ngx_http_govern_audit_t;
 typedef struct ngx_http_govern_rl_s     ngx_http_govern_rl_t;
 typedef struct ngx_http_govern_version_s  ngx_http_govern_version_t;
+typedef struct ngx_http_govern_schema_conf_s  ngx_http_govern_schema_conf_t;
 
 
 typedef struct {
@@ -65,6 +67,9 @@ typedef struct {
     ngx_uint_t                  fallback;
 
     ngx_http_govern_version_t  *version;
+
+    ngx_http_govern_schema_conf_t  *schema;
+    ngx_array_t                *content_types;  /* ngx_str_t */
 
     u_char                     *enable_file;        /* for nginx -t */
     ngx_uint_t                  enable_line;
@@ -104,12 +109,18 @@ typedef struct {
     ngx_http_govern_rl_t       *rl;
     ngx_http_govern_version_t  *version;
 
+    ngx_uint_t                  body_state;
+    ngx_buf_t                  *body;           /* the body, contiguous */
+    json_t                     *json;           /* parsed, pool-owned */
+    ngx_str_t                   body_sha256;
+
     ngx_http_govern_reason_e    reason;
 
     unsigned                    decided:1;
     unsigned                    token_verified:1;
     unsigned                    identified:1;   /* claim rules passed */
     unsigned                    deprecated:1;
+    unsigned                    capture:1;      /* copying the body */
     unsigned                    allowed:1;
     unsigned                    headers_forwarded:1;
 
@@ -128,6 +139,13 @@ ngx_int_t ngx_http_govern_trace_init(ngx_conf_t *cf);
 
 ngx_int_t ngx_http_govern_refuse(ngx_http_request_t *r,
     ngx_http_govern_reason_e reason, ngx_str_t *detail);
+ngx_int_t ngx_http_govern_refuse_with(ngx_http_request_t *r,
+    ngx_http_govern_reason_e reason, ngx_str_t *detail, ngx_str_t *extra);
+
+ngx_int_t ngx_http_govern_body_stage(ngx_http_request_t *r);
+ngx_int_t ngx_http_govern_body_init(ngx_conf_t *cf);
+char *ngx_http_govern_schema_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 ngx_int_t ngx_http_govern_add_variables(ngx_conf_t *cf);
 

@@ -27,6 +27,16 @@ ngx_int_t
 ngx_http_govern_refuse(ngx_http_request_t *r, ngx_http_govern_reason_e reason,
     ngx_str_t *detail)
 {
+    return ngx_http_govern_refuse_with(r, reason, detail, NULL);
+}
+
+
+/* extra: more members of the problem object, as ',"name":value...' */
+
+ngx_int_t
+ngx_http_govern_refuse_with(ngx_http_request_t *r,
+    ngx_http_govern_reason_e reason, ngx_str_t *detail, ngx_str_t *extra)
+{
     size_t                           len;
     u_char                          *p;
     ngx_int_t                        rc;
@@ -59,6 +69,7 @@ ngx_http_govern_refuse(ngx_http_request_t *r, ngx_http_govern_reason_e reason,
           + NGX_HTTP_GOVERN_JSON_ESCAPE_MAX(detail->len)
           + sizeof("\",\"reason\":\"") - 1 + info->code_len
           + sizeof("\",\"request_id\":\"") - 1 + ctx->request_id.len
+          + (extra ? extra->len : 0)
           + sizeof("\"}\n") - 1;
 
     b = ngx_create_temp_buf(r->pool, len);
@@ -70,8 +81,14 @@ ngx_http_govern_refuse(ngx_http_request_t *r, ngx_http_govern_reason_e reason,
                     "%s\",\"title\":\"%s\",\"status\":%d,\"detail\":\"",
                     info->code, info->title, info->status);
     p = ngx_http_govern_json_escape(p, detail->data, detail->len);
-    b->last = ngx_sprintf(p, "\",\"reason\":\"%s\",\"request_id\":\"%V\"}\n",
-                          info->code, &ctx->request_id);
+    p = ngx_sprintf(p, "\",\"reason\":\"%s\",\"request_id\":\"%V\"",
+                    info->code, &ctx->request_id);
+
+    if (extra) {
+        p = ngx_cpymem(p, extra->data, extra->len);
+    }
+
+    b->last = ngx_cpymem(p, "}\n", 2);
 
     r->headers_out.status = info->status;
     r->headers_out.content_type = ngx_http_govern_problem_type;

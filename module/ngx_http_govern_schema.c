@@ -2244,20 +2244,47 @@ ngx_http_govern_schema_result_free(ngx_http_govern_schema_result_t *result)
 
 
 /*
- * The loader for schema files: "file://" URIs only, so a "$ref" reaches
- * the files beside the schema and nothing on the network.  Config time.
+ * The loader for schema files: "file://" URIs, and URIs under the
+ * directory of the root schema's own absolute "$id", which name the files
+ * beside it; nothing on the network.  Config time only.
  */
+
+typedef struct {
+    char        *id_dir;        /* "https://schemas.example/" */
+    char        *file_dir;      /* "/etc/govern/schemas/" */
+} sfiles_t;
+
 
 json_t *
 ngx_http_govern_schema_load_file(void *ctx, const char *uri)
 {
-    (void) ctx;
+    char      *path;
+    size_t     len;
+    json_t    *doc;
+    sfiles_t  *files = ctx;
 
-    if (strncmp(uri, "file://", 7) != 0) {
+    if (strncmp(uri, "file://", 7) == 0) {
+        return json_load_file(uri + 7, JSON_REJECT_DUPLICATES, NULL);
+    }
+
+    if (files == NULL || files->id_dir == NULL
+        || strncmp(uri, files->id_dir, strlen(files->id_dir)) != 0
+        || strstr(uri, "/../") || strstr(uri, "?"))
+    {
         return NULL;
     }
 
-    return json_load_file(uri + 7, JSON_REJECT_DUPLICATES, NULL);
+    len = strlen(files->file_dir) + strlen(uri) + 1;
+    path = malloc(len);
+    if (path == NULL) {
+        return NULL;
+    }
+
+    snprintf(path, len, "%s%s", files->file_dir, uri + strlen(files->id_dir));
+    doc = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+    free(path);
+
+    return doc;
 }
 
 
@@ -2267,9 +2294,11 @@ ngx_http_govern_schema_t *
 ngx_http_govern_schema_compile_file(const char *path, char *err,
     size_t errlen)
 {
-    char                      *uri;
+    char                      *uri, *slash;
     size_t                     len;
     json_t                    *doc;
+    sfiles_t                   files;
+    const char                *id;
     json_error_t               jerr;
     ngx_http_govern_schema_t  *schema;
 
@@ -2292,9 +2321,31 @@ ngx_http_govern_schema_compile_file(const char *path, char *err,
 
     snprintf(uri, len, "file://%s", path);
 
+    memset(&files, 0, sizeof(files));
+    id = json_string_value(json_object_get(doc, "$id"));
+
+    if (id && strstr(id, "://") && strncmp(id, "file:", 5) != 0) {
+        files.id_dir = strdup(id);
+        files.file_dir = strdup(path);
+
+        if (files.id_dir && files.file_dir) {
+            slash = strrchr(files.id_dir, '/');
+            if (slash) {
+                slash[1] = '\0';
+            }
+
+            slash = strrchr(files.file_dir, '/');
+            if (slash) {
+                slash[1] = '\0';
+            }
+        }
+    }
+
     schema = ngx_http_govern_schema_compile(doc, uri, 0,
                                             ngx_http_govern_schema_load_file,
-                                            NULL, err, errlen);
+                                            &files, err, errlen);
+    free(files.id_dir);
+    free(files.file_dir);
     free(uri);
     json_decref(doc);
 
