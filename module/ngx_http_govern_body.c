@@ -575,3 +575,47 @@ ngx_http_govern_schema_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
     return NGX_CONF_OK;
 }
+
+
+/* govern_content_types TYPE ... */
+
+char *
+ngx_http_govern_content_types_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_govern_loc_conf_t *glcf = conf;
+
+    ngx_str_t   *value, *t;
+    ngx_uint_t   i;
+
+    if (glcf->content_types != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    glcf->content_types = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                           sizeof(ngx_str_t));
+    if (glcf->content_types == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if (ngx_strlchr(value[i].data, value[i].data + value[i].len, '/')
+            == NULL)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid media type \"%V\"", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        t = ngx_array_push(glcf->content_types);
+        if (t == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *t = value[i];
+    }
+
+    return NGX_CONF_OK;
+}

@@ -149,9 +149,9 @@ static ngx_command_t  ngx_http_govern_commands[] = {
 
     { ngx_string("govern_content_types"),
       NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
-      ngx_conf_set_str_array_slot,
+      ngx_http_govern_content_types_directive,
       NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_govern_loc_conf_t, content_types),
+      0,
       NULL },
 
     { ngx_string("govern_audit"),

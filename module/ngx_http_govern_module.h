@@ -146,6 +146,8 @@ ngx_int_t ngx_http_govern_body_stage(ngx_http_request_t *r);
 ngx_int_t ngx_http_govern_body_init(ngx_conf_t *cf);
 char *ngx_http_govern_schema_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+char *ngx_http_govern_content_types_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 
 ngx_int_t ngx_http_govern_add_variables(ngx_conf_t *cf);
 

@@ -225,6 +225,41 @@ ngx_http_govern_schema_path(const char *where, const char *key)
 }
 
 
+/* where/keyword/member, the member escaped as a JSON pointer token */
+
+static char *
+ngx_http_govern_schema_path2(const char *where, const char *keyword,
+    const char *member)
+{
+    char        *p, *out;
+    size_t       len;
+    const char  *m;
+
+    len = strlen(where) + strlen(keyword) + 2 * strlen(member) + 3;
+
+    out = malloc(len);
+    if (out == NULL) {
+        return NULL;
+    }
+
+    p = out + snprintf(out, len, "%s/%s/", where, keyword);
+
+    for (m = member; *m; m++) {
+        if (*m == '~' || *m == '/') {
+            *p++ = '~';
+            *p++ = (*m == '~') ? '0' : '1';
+
+        } else {
+            *p++ = *m;
+        }
+    }
+
+    *p = '\0';
+
+    return out;
+}
+
+
 static int
 ngx_http_govern_schema_is_draft7(json_t *s, int inherited)
 {
@@ -900,7 +935,8 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
                 }
 
             } else if (draft7) {
-                path = ngx_http_govern_schema_path(where, key);
+                path = ngx_http_govern_schema_path2(where, "dependencies",
+                                                    key);
                 n->depschemas[n->ndepschemas].name = (char *) key;
                 n->depschemas[n->ndepschemas].node =
                     ngx_http_govern_schema_node(c, e, here, draft7,
@@ -922,7 +958,8 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
         n->ndepschemas = 0;
 
         json_object_foreach(v, key, e) {
-            path = ngx_http_govern_schema_path(where, key);
+            path = ngx_http_govern_schema_path2(where, "dependentSchemas",
+                                                key);
             n->depschemas[n->ndepschemas].name = (char *) key;
             n->depschemas[n->ndepschemas].node =
                 ngx_http_govern_schema_node(c, e, here, draft7,
@@ -941,7 +978,7 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
         n->props = calloc(json_object_size(v) + 1, sizeof(sprop_t));
 
         json_object_foreach(v, key, e) {
-            path = ngx_http_govern_schema_path(where, key);
+            path = ngx_http_govern_schema_path2(where, "properties", key);
             n->props[n->nprops].name = (char *) key;
             n->props[n->nprops].node =
                 ngx_http_govern_schema_node(c, e, here, draft7,
@@ -962,7 +999,8 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
         json_object_foreach(v, key, e) {
             spattern_t  *pp = &n->pprops[n->npprops++];
 
-            path = ngx_http_govern_schema_path(where, key);
+            path = ngx_http_govern_schema_path2(where, "patternProperties",
+                                                key);
 
             if (!ngx_http_govern_schema_regex(c, key, &pp->re, &pp->md,
                                               path ? path : where))

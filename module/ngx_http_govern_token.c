@@ -22,7 +22,7 @@ static ngx_int_t ngx_http_govern_token_refuse(ngx_http_request_t *r,
     ngx_http_govern_reason_e reason, const char *detail);
 static ngx_int_t ngx_http_govern_www_authenticate(ngx_http_request_t *r,
     const char *error, const char *name, ngx_str_t *value);
-static void ngx_http_govern_remove_header_in(ngx_http_request_t *r,
+static ngx_int_t ngx_http_govern_remove_header_in(ngx_http_request_t *r,
     ngx_table_elt_t *h);
 static void *ngx_http_govern_token_alloc(void *pool, size_t size);
 
@@ -152,7 +152,12 @@ validate:
 #undef govern_set
 
     if (!glcf->forward && r->headers_in.authorization) {
-        ngx_http_govern_remove_header_in(r, r->headers_in.authorization);
+        if (ngx_http_govern_remove_header_in(r, r->headers_in.authorization)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
         r->headers_in.authorization = NULL;
     }
 
@@ -392,24 +397,53 @@ ngx_http_govern_www_authenticate(ngx_http_request_t *r, const char *error,
 }
 
 
-/* ngx_list_t has no removal: close the gap inside the element's part */
+/*
+ * ngx_list_t has no removal, and r->headers_in keeps pointers to its
+ * elements: the request gets a new list without the header, while those
+ * pointers keep pointing at the old elements, which stay as they were.
+ */
 
-static void
+static ngx_int_t
 ngx_http_govern_remove_header_in(ngx_http_request_t *r, ngx_table_elt_t *h)
 {
+    ngx_uint_t        i, n;
+    ngx_list_t        headers;
     ngx_list_part_t  *part;
-    ngx_table_elt_t  *elts;
+    ngx_table_elt_t  *elts, *e;
+
+    n = 0;
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        n += part->nelts;
+    }
+
+    if (ngx_list_init(&headers, r->pool, ngx_max(n, 1),
+                      sizeof(ngx_table_elt_t))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
     for (part = &r->headers_in.headers.part; part; part = part->next) {
         elts = part->elts;
 
-        if (h >= elts && h < elts + part->nelts) {
-            ngx_memmove(h, h + 1,
-                        (elts + part->nelts - h - 1) * sizeof(*h));
-            part->nelts--;
-            return;
+        for (i = 0; i < part->nelts; i++) {
+            if (&elts[i] == h) {
+                continue;
+            }
+
+            e = ngx_list_push(&headers);
+            if (e == NULL) {
+                return NGX_ERROR;
+            }
+
+            *e = elts[i];
         }
     }
+
+    r->headers_in.headers = headers;
+
+    return NGX_OK;
 }
 
 
