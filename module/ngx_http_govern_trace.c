@@ -265,6 +265,20 @@ ngx_http_govern_header_filter(ngx_http_request_t *r)
         }
     }
 
+    /*
+     * nginx itself refused a body it was reading for us (a chunked body
+     * over client_max_body_size): the audit names the reason
+     */
+
+    if (ctx->capture && r->headers_out.status
+                        == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE)
+    {
+        ctx->capture = 0;
+        ctx->decided = 1;
+        ctx->allowed = 0;
+        ctx->reason = NGX_HTTP_GOVERN_REASON_BODY_TOO_LARGE;
+    }
+
     /* the upstream's own X-Request-Id must not contradict ours */
 
     part = &r->headers_out.headers.part;
