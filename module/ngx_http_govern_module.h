@@ -113,6 +113,7 @@ typedef struct {
     ngx_buf_t                  *body;           /* the body, contiguous */
     json_t                     *json;           /* parsed, pool-owned */
     ngx_str_t                   body_sha256;
+    ngx_buf_t                  *replacement;    /* for nginx's own page */
 
     ngx_http_govern_reason_e    reason;
 
@@ -140,6 +141,8 @@ ngx_int_t ngx_http_govern_trace_init(ngx_conf_t *cf);
 ngx_int_t ngx_http_govern_refuse(ngx_http_request_t *r,
     ngx_http_govern_reason_e reason, ngx_str_t *detail);
 ngx_int_t ngx_http_govern_refuse_with(ngx_http_request_t *r,
+    ngx_http_govern_reason_e reason, ngx_str_t *detail, ngx_str_t *extra);
+ngx_buf_t *ngx_http_govern_problem(ngx_http_request_t *r,
     ngx_http_govern_reason_e reason, ngx_str_t *detail, ngx_str_t *extra);
 
 ngx_int_t ngx_http_govern_body_stage(ngx_http_request_t *r);

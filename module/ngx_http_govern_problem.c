@@ -37,11 +37,55 @@ ngx_int_t
 ngx_http_govern_refuse_with(ngx_http_request_t *r,
     ngx_http_govern_reason_e reason, ngx_str_t *detail, ngx_str_t *extra)
 {
+    ngx_int_t               rc;
+    ngx_buf_t              *b;
+    ngx_chain_t             out;
+    ngx_http_govern_ctx_t  *ctx;
+
+    ctx = ngx_http_govern_get_ctx(r);
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "govern: request \"%V\" refused: %s: %V",
+                  &ctx->request_id, ngx_http_govern_reason(reason)->code,
+                  detail);
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        r->keepalive = 0;
+    }
+
+    b = ngx_http_govern_problem(r, reason, detail, extra);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        ngx_http_finalize_request(r, rc);
+        return NGX_DONE;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    ngx_http_finalize_request(r, ngx_http_output_filter(r, &out));
+
+    return NGX_DONE;
+}
+
+
+/*
+ * Records the refusal and turns the response headers into a problem's;
+ * returns the problem+json body (last in its chain).
+ */
+
+ngx_buf_t *
+ngx_http_govern_problem(ngx_http_request_t *r,
+    ngx_http_govern_reason_e reason, ngx_str_t *detail, ngx_str_t *extra)
+{
     size_t                           len;
     u_char                          *p;
-    ngx_int_t                        rc;
     ngx_buf_t                       *b;
-    ngx_chain_t                      out;
     ngx_table_elt_t                 *cc;
     ngx_http_govern_ctx_t           *ctx;
     const ngx_http_govern_reason_t  *info;
@@ -52,14 +96,6 @@ ngx_http_govern_refuse_with(ngx_http_request_t *r,
     ctx->decided = 1;
     ctx->allowed = 0;
     ctx->reason = reason;
-
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "govern: request \"%V\" refused: %s: %V",
-                  &ctx->request_id, info->code, detail);
-
-    if (ngx_http_discard_request_body(r) != NGX_OK) {
-        r->keepalive = 0;
-    }
 
     len = sizeof("{\"type\":\"" NGX_HTTP_GOVERN_PROBLEM_TYPE) - 1
           + info->code_len
@@ -74,7 +110,7 @@ ngx_http_govern_refuse_with(ngx_http_request_t *r,
 
     b = ngx_create_temp_buf(r->pool, len);
     if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NULL;
     }
 
     p = ngx_sprintf(b->last, "{\"type\":\"" NGX_HTTP_GOVERN_PROBLEM_TYPE
@@ -89,6 +125,8 @@ ngx_http_govern_refuse_with(ngx_http_request_t *r,
     }
 
     b->last = ngx_cpymem(p, "}\n", 2);
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
 
     r->headers_out.status = info->status;
     r->headers_out.content_type = ngx_http_govern_problem_type;
@@ -105,27 +143,12 @@ ngx_http_govern_refuse_with(ngx_http_request_t *r,
 
     cc = ngx_list_push(&r->headers_out.headers);
     if (cc == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NULL;
     }
 
     cc->hash = 1;
     ngx_str_set(&cc->key, "Cache-Control");
     ngx_str_set(&cc->value, "no-store");
 
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        ngx_http_finalize_request(r, rc);
-        return NGX_DONE;
-    }
-
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    ngx_http_finalize_request(r, ngx_http_output_filter(r, &out));
-
-    return NGX_DONE;
+    return b;
 }

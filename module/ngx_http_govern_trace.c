@@ -21,7 +21,15 @@ static ngx_int_t ngx_http_govern_random_hex(u_char *dst, size_t bytes);
 static ngx_int_t ngx_http_govern_header_filter(ngx_http_request_t *r);
 
 
+static ngx_int_t ngx_http_govern_body_out_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+
+
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
+
+static ngx_str_t  ngx_http_govern_too_large =
+    ngx_string("the request body is larger than client_max_body_size");
 
 static ngx_http_govern_rng_t  ngx_http_govern_rng;
 static ngx_pid_t              ngx_http_govern_rng_pid = -1;
@@ -274,9 +282,15 @@ ngx_http_govern_header_filter(ngx_http_request_t *r)
                         == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE)
     {
         ctx->capture = 0;
-        ctx->decided = 1;
-        ctx->allowed = 0;
-        ctx->reason = NGX_HTTP_GOVERN_REASON_BODY_TOO_LARGE;
+
+        /* its HTML page becomes our problem+json (the body filter) */
+
+        ctx->replacement = ngx_http_govern_problem(r,
+                               NGX_HTTP_GOVERN_REASON_BODY_TOO_LARGE,
+                               &ngx_http_govern_too_large, NULL);
+        if (ctx->replacement == NULL) {
+            return NGX_ERROR;
+        }
     }
 
     /* the upstream's own X-Request-Id must not contradict ours */
@@ -325,11 +339,51 @@ ngx_http_govern_header_filter(ngx_http_request_t *r)
 }
 
 
+/* sends the replacement instead of whatever nginx's page was */
+
+static ngx_int_t
+ngx_http_govern_body_out_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    ngx_buf_t              *b;
+    ngx_chain_t             out;
+    ngx_http_govern_ctx_t  *ctx;
+
+    if (r != r->main) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_govern_module);
+
+    if (ctx == NULL || ctx->replacement == NULL) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    for ( /* void */ ; in; in = in->next) {
+        in->buf->pos = in->buf->last;       /* consumed */
+
+        if (in->buf->file_pos < in->buf->file_last) {
+            in->buf->file_pos = in->buf->file_last;
+        }
+    }
+
+    b = ctx->replacement;
+    ctx->replacement = NULL;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_next_body_filter(r, &out);
+}
+
+
 ngx_int_t
 ngx_http_govern_trace_init(ngx_conf_t *cf)
 {
     ngx_http_next_header_filter = ngx_http_top_header_filter;
     ngx_http_top_header_filter = ngx_http_govern_header_filter;
+
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_govern_body_out_filter;
 
     return NGX_OK;
 }
