@@ -28,7 +28,7 @@ SUITE      ?= $(firstword $(wildcard $(CURDIR)/../shared/conformance/json-schema
                                      /work/shared/conformance/json-schema-test-suite))
 
 .PHONY: all deps deps-test deps-run deps-bench test unit integration run \
-        bench clean conformance
+        bench clean conformance fuzz
 
 all: $(MODULE) $(BUILD)/govern-schema
 
@@ -38,6 +38,11 @@ $(BUILD)/govern-schema: module/ngx_http_govern_schema_cli.c $(SCHEMA_SRC) \
 	$(CC) -O2 -g -Wall -Wextra -Werror $(SAN_FLAGS) -Imodule -o $@ \
 	    module/ngx_http_govern_schema_cli.c $(SCHEMA_SRC) \
 	    -ljansson -lpcre2-8 -lm
+
+# libFuzzer on the validator, bounded: FUZZ_SECONDS=600 make fuzz
+fuzz: deps-test
+	$(MAKE) -C lua-free-tests/fuzz FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60) \
+	    SUITE="$(SUITE)"
 
 # the official JSON Schema Test Suite (read in place, never copied)
 conformance: deps-test
