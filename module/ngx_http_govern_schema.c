@@ -27,6 +27,13 @@
 
 #define GOVERN_SCHEMA_MAX_DEPTH   512
 
+/*
+ * Subschema evaluations one validation may take: applicators over a
+ * recursive schema can grow exponentially with the depth of an instance,
+ * and the instance is the caller's.
+ */
+#define GOVERN_SCHEMA_MAX_STEPS   200000
+
 #define T_NULL      0x01
 #define T_BOOLEAN   0x02
 #define T_OBJECT    0x04
@@ -168,6 +175,8 @@ typedef struct {
     ngx_http_govern_schema_result_t   *result;
     int                                quiet;
     int                                depth;
+    long                               steps;
+    int                                exhausted;
     int                                annotations;
     char                              *path;
     size_t                             plen, pcap;
@@ -2046,6 +2055,15 @@ ngx_http_govern_schema_check(svalidator_t *v, snode_t *n, json_t *inst,
         return 0;
     }
 
+    if (v->exhausted) {
+        return 0;
+    }
+
+    if (++v->steps > GOVERN_SCHEMA_MAX_STEPS) {
+        v->exhausted = 1;
+        return 0;
+    }
+
     if (++v->depth > GOVERN_SCHEMA_MAX_DEPTH) {
         v->depth--;
         ngx_http_govern_schema_error(v, "$ref", "the schema recurses "
@@ -2260,6 +2278,14 @@ ngx_http_govern_schema_validate(ngx_http_govern_schema_t *schema,
     }
 
     ok = ngx_http_govern_schema_check(&v, schema->root, instance, NULL);
+
+    if (v.exhausted) {
+        ok = 0;
+        v.quiet = 0;
+        v.plen = 0;
+        ngx_http_govern_schema_error(&v, "$ref", "validating this value "
+                                     "takes too many steps");
+    }
 
     free(v.path);
 
