@@ -142,6 +142,8 @@ ngx_int_t ngx_http_govern_refuse(ngx_http_request_t *r,
     ngx_http_govern_reason_e reason, ngx_str_t *detail);
 ngx_int_t ngx_http_govern_refuse_with(ngx_http_request_t *r,
     ngx_http_govern_reason_e reason, ngx_str_t *detail, ngx_str_t *extra);
+ngx_int_t ngx_http_govern_add_header(ngx_http_request_t *r, const char *name,
+    u_char *value, size_t len);
 ngx_buf_t *ngx_http_govern_problem(ngx_http_request_t *r,
     ngx_http_govern_reason_e reason, ngx_str_t *detail, ngx_str_t *extra);
 

@@ -152,3 +152,34 @@ ngx_http_govern_problem(ngx_http_request_t *r,
 
     return b;
 }
+
+
+/* adds a response header; the value is copied to the request pool */
+
+ngx_int_t
+ngx_http_govern_add_header(ngx_http_request_t *r, const char *name,
+    u_char *value, size_t len)
+{
+    u_char           *v;
+    ngx_table_elt_t  *h;
+
+    v = ngx_pnalloc(r->pool, len);
+    if (v == NULL) {
+        return NGX_ERROR;
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(v, value, len);
+
+    h->hash = 1;
+    h->key.data = (u_char *) name;
+    h->key.len = ngx_strlen(name);
+    h->value.data = v;
+    h->value.len = len;
+
+    return NGX_OK;
+}

@@ -58,8 +58,6 @@ static void ngx_http_govern_rl_fallback(ngx_http_request_t *r,
     ngx_http_govern_rl_t *rl);
 static void ngx_http_govern_rl_finish(ngx_http_request_t *r,
     ngx_http_govern_rl_t *rl);
-static ngx_int_t ngx_http_govern_rl_header(ngx_http_request_t *r,
-    const char *name, u_char *value, size_t len);
 static void ngx_http_govern_rl_tightest(ngx_http_govern_rl_t *rl);
 
 
@@ -125,7 +123,7 @@ ngx_http_govern_ratelimit_stage(ngx_http_request_t *r)
     if (rl->source == NGX_HTTP_GOVERN_RL_SOURCE_NONE) {
         ngx_str_set(&detail, "the rate limiter is unavailable");
 
-        if (ngx_http_govern_rl_header(r, "Retry-After", (u_char *) "1", 1)
+        if (ngx_http_govern_add_header(r, "Retry-After", (u_char *) "1", 1)
             != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -545,14 +543,14 @@ ngx_http_govern_ratelimit_headers(ngx_http_request_t *r,
                         (rl->states[i].reset_ms + 999) / 1000);
     }
 
-    if (ngx_http_govern_rl_header(r, "RateLimit-Policy", policy, p - policy)
+    if (ngx_http_govern_add_header(r, "RateLimit-Policy", policy, p - policy)
         != NGX_OK)
     {
         return NGX_ERROR;
     }
 
     if (rl->known) {
-        if (ngx_http_govern_rl_header(r, "RateLimit", state, q - state)
+        if (ngx_http_govern_add_header(r, "RateLimit", state, q - state)
             != NGX_OK)
         {
             return NGX_ERROR;
@@ -562,7 +560,7 @@ ngx_http_govern_ratelimit_headers(ngx_http_request_t *r,
     if (!rl->allowed && rl->known) {
         p = ngx_sprintf(retry, "%uL", ngx_max((rl->retry_ms + 999) / 1000, 1));
 
-        if (ngx_http_govern_rl_header(r, "Retry-After", retry, p - retry)
+        if (ngx_http_govern_add_header(r, "Retry-After", retry, p - retry)
             != NGX_OK)
         {
             return NGX_ERROR;
@@ -589,35 +587,6 @@ ngx_http_govern_rl_tightest(ngx_http_govern_rl_t *rl)
     }
 
     rl->tightest = min;
-}
-
-
-static ngx_int_t
-ngx_http_govern_rl_header(ngx_http_request_t *r, const char *name,
-    u_char *value, size_t len)
-{
-    u_char           *v;
-    ngx_table_elt_t  *h;
-
-    v = ngx_pnalloc(r->pool, len);
-    if (v == NULL) {
-        return NGX_ERROR;
-    }
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(v, value, len);
-
-    h->hash = 1;
-    h->key.data = (u_char *) name;
-    h->key.len = ngx_strlen(name);
-    h->value.data = v;
-    h->value.len = len;
-
-    return NGX_OK;
 }
 
 

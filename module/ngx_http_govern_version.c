@@ -23,8 +23,6 @@ struct ngx_http_govern_version_s {
 };
 
 
-static ngx_int_t ngx_http_govern_version_header(ngx_http_request_t *r,
-    const char *name, ngx_str_t *value);
 static ngx_int_t ngx_http_govern_version_link(ngx_http_request_t *r,
     ngx_http_govern_version_t *v, const char *rel);
 
@@ -54,7 +52,8 @@ ngx_http_govern_version_stage(ngx_http_request_t *r)
         return NGX_OK;
     }
 
-    if (ngx_http_govern_version_header(r, "Sunset", &v->sunset_http)
+    if (ngx_http_govern_add_header(r, "Sunset", v->sunset_http.data,
+                                   v->sunset_http.len)
         != NGX_OK
         || ngx_http_govern_version_link(r, v, "sunset") != NGX_OK)
     {
@@ -93,7 +92,8 @@ ngx_http_govern_version_headers(ngx_http_request_t *r,
     }
 
     if (ctx->deprecated) {
-        if (ngx_http_govern_version_header(r, "Deprecation", &v->deprecation)
+        if (ngx_http_govern_add_header(r, "Deprecation", v->deprecation.data,
+                                       v->deprecation.len)
             != NGX_OK
             || ngx_http_govern_version_link(r, v, "deprecation") != NGX_OK)
         {
@@ -102,32 +102,13 @@ ngx_http_govern_version_headers(ngx_http_request_t *r,
     }
 
     if (v->sunset != -1) {
-        if (ngx_http_govern_version_header(r, "Sunset", &v->sunset_http)
+        if (ngx_http_govern_add_header(r, "Sunset", v->sunset_http.data,
+                                       v->sunset_http.len)
             != NGX_OK)
         {
             return NGX_ERROR;
         }
     }
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_govern_version_header(ngx_http_request_t *r, const char *name,
-    ngx_str_t *value)
-{
-    ngx_table_elt_t  *h;
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->hash = 1;
-    h->key.data = (u_char *) name;
-    h->key.len = ngx_strlen(name);
-    h->value = *value;
 
     return NGX_OK;
 }
@@ -153,7 +134,7 @@ ngx_http_govern_version_link(ngx_http_request_t *r,
     ngx_sprintf(link.data, "<%V>; rel=\"%s\"; type=\"text/html\"", &v->link,
                 rel);
 
-    return ngx_http_govern_version_header(r, "Link", &link);
+    return ngx_http_govern_add_header(r, "Link", link.data, link.len);
 }
 
 

@@ -56,6 +56,20 @@ VARIANTS = [
             govern_rate_limit orders 1000000r/s;
             proxy_pass http://upstream;
     """, ("HS256", "repeat")),
+    ("plain proxy_pass, POST 1 KB order", """
+            proxy_pass http://upstream;
+    """, ("HS256", "post")),
+    ("govern HS256, POST 1 KB order, no schema", """
+            govern on;
+            govern_scopes orders:read;
+            proxy_pass http://upstream;
+    """, ("HS256", "post")),
+    ("govern HS256, POST 1 KB order + schema", """
+            govern on;
+            govern_scopes orders:read;
+            govern_schema @PREFIX@/order.json;
+            proxy_pass http://upstream;
+    """, ("HS256", "post")),
     ("govern HS256 unique tokens (cache misses)", """
             govern on;
             govern_scopes orders:read;
@@ -84,6 +98,26 @@ VARIANTS = [
 ]
 
 UNIQUE_TOKENS = 3000
+
+# the same valid order (about 1 KB) on every request
+WRK_POST = """
+local f = io.open("@FILE@")
+local body = f:read("*a")
+f:close()
+request = function()
+    return wrk.format("POST", "/api/v1/orders",
+                      {["Authorization"] = "Bearer @TOKEN@",
+                       ["Content-Type"] = "application/json"}, body)
+end
+"""
+
+# pairs whose ratio the table is followed by
+PAIRS = [
+    ("govern HS256, POST 1 KB order + schema",
+     "govern HS256, POST 1 KB order, no schema"),
+    ("govern HS256, POST 1 KB order + schema",
+     "plain proxy_pass, POST 1 KB order"),
+]
 
 # rotates through a file of tokens, one per line
 WRK_ROTATE = """
@@ -209,6 +243,18 @@ def run_wrk(url, seconds, connections, args=()):
             "errors": errors.group(1) if errors else ""}
 
 
+def bench_order():
+    """A valid order of about 1 KB for config/schemas/order.json."""
+    lines = [{"sku": "SKU-%03d" % i, "qty": i + 1, "unit_price": 9.99,
+              "gift_wrap": False} for i in range(14)]
+    return {"partner_ref": "PX-PO-100234", "currency": "EUR",
+            "ordered_at": "2026-11-26T10:00:00Z",
+            "delivery_date": "2026-12-01",
+            "customer": {"name": "Jane Doe", "email": "jane@example.com",
+                         "phone": "+1 555 0100", "country": "US"},
+            "lines": lines, "note": "leave at the door"}
+
+
 def make_tokens(prefix):
     """Keys (a JWKS with HS256, RS256, ES256) and tokens minted by PyJWT;
     returns the wrk arguments for each token source of VARIANTS."""
@@ -255,6 +301,16 @@ def make_tokens(prefix):
         if token is None or token in args:
             continue
         alg, mode = token
+        if mode == "post":
+            order = os.path.join(prefix, "order-body.json")
+            with open(order, "w") as f:
+                json.dump(bench_order(), f)
+            script = os.path.join(prefix, "post.lua")
+            with open(script, "w") as f:
+                f.write(WRK_POST.replace("@FILE@", order)
+                        .replace("@TOKEN@", mint(alg, 0)))
+            args[token] = ["-s", script]
+            continue
         if mode == "repeat":
             args[token] = ["-H", "Authorization: Bearer " + mint(alg, 0)]
             continue
@@ -292,6 +348,8 @@ def main():
               "USER": "user root root;" if os.geteuid() == 0 else ""}
 
     wrk_args = make_tokens(prefix)
+    for name in ("order.json", "customer.json"):
+        shutil.copy(os.path.join(ROOT, "config", "schemas", name), prefix)
 
     servers = ""
     for (name, body, _), port in zip(VARIANTS, ports):
@@ -364,6 +422,10 @@ def main():
                 statistics.median(r["p50"] for r in rs),
                 statistics.median(r["p99"] for r in rs),
                 statistics.median(r["cpu_us"] for r in rs), ratio))
+        print()
+        for a, b in PAIRS:
+            print("%s vs %s: %.3f" % (a, b, statistics.median(
+                x["rps"] / y["rps"] for x, y in zip(results[a], results[b]))))
         bad = []
         for name in ("gateway.err", "upstream.err", "error.log"):
             path = os.path.join(prefix, name)
