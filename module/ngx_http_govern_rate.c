@@ -19,9 +19,9 @@
  * The Redis side of the same arithmetic, one EVALSHA per request:
  * KEYS are the buckets (a string "tokens timestamp_ms" each, expiring
  * once the bucket would be full again), ARGV three numbers per bucket
- * (capacity, count, period in ms).  Redis's own clock is used, so gateways with skewed
- * clocks still share one exact bucket.  Returns {allowed, retry_ms,
- * remaining_1, reset_ms_1, ...}.
+ * (capacity, count, period in ms).  Redis's own clock is used, so
+ * gateways with skewed clocks still share one exact bucket.  Returns
+ * {allowed, retry_ms, remaining_1, reset_ms_1, ...}.
  */
 
 const char  ngx_http_govern_rate_script[] =

@@ -44,8 +44,8 @@ typedef struct {
 
 /*
  * Compiles the schema document found at base_uri; its dialect is the one
- * its "$schema" names, else draft-07 if draft7, else 2020-12.  On failure returns
- * NULL and a message naming the JSON pointer of the problem in err.
+ * its "$schema" names, else draft-07 if draft7, else 2020-12.  On failure
+ * returns NULL and a message naming the JSON pointer of the problem in err.
  */
 ngx_http_govern_schema_t *ngx_http_govern_schema_compile(json_t *document,
     const char *base_uri, int draft7, ngx_http_govern_schema_loader_pt loader,
