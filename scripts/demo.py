@@ -57,6 +57,11 @@ def main():
     if os.geteuid() == 0:
         conf = conf.replace("worker_processes", "user root root;\n"
                             "worker_processes", 1)
+    schemas = os.path.join(demo, "schemas")
+    if os.path.lexists(schemas):
+        os.remove(schemas)
+    os.symlink(os.path.join(ROOT, "config", "schemas"), schemas)
+
     keys = os.path.join(demo, "keys")
     mint = [sys.executable, os.path.join(ROOT, "scripts", "mint_token.py")]
     subprocess.run(mint + ["--init", keys], check=True)

@@ -54,6 +54,8 @@ def test_gateway_conf_passes_nginx_t(tmp_path, keys):
     conf = conf.replace("/run/govern.pid", str(tmp_path / "nginx.pid"))
     conf = conf.replace("/etc/govern/tls/", str(tmp_path) + "/")
     conf = conf.replace("/etc/govern/jwks.json", keys.jwks_path)
+    conf = conf.replace("/etc/govern/schemas/",
+                        os.path.join(harness.ROOT, "config", "schemas") + "/")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
                     "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                     "-subj", "/CN=api.retail.example", "-days", "1",
