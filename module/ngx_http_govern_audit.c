@@ -166,6 +166,7 @@ ngx_http_govern_audit_len(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx)
            + ngx_http_govern_audit_str_len(&ctx->body_sha256)
            + ctx->lcf->scopes_required.len
            + ngx_http_govern_ratelimit_audit_len(ctx->rl)
+           + ngx_http_govern_odoo_audit_len(ctx)
            + ngx_http_govern_audit_str_len(&ctx->jwt_kid)
            + ngx_http_govern_audit_str_len(&ctx->jwt_jti)
            + ngx_http_govern_audit_str_len(&ctx->api_version)
@@ -275,9 +276,11 @@ ngx_http_govern_audit_record(ngx_http_request_t *r,
     p = ngx_cpymem(p, ",\"api_version\":", sizeof(",\"api_version\":") - 1);
     p = ngx_http_govern_audit_str(p, &ctx->api_version);
 
-    p = ngx_sprintf(p, ",\"deprecated\":%s,\"odoo\":null,\"ratelimit\":",
+    p = ngx_sprintf(p, ",\"deprecated\":%s,\"odoo\":",
                     ctx->api_version.len == 0 ? "null"
                     : ctx->deprecated ? "true" : "false");
+    p = ngx_http_govern_odoo_audit(p, ctx);
+    p = ngx_cpymem(p, ",\"ratelimit\":", sizeof(",\"ratelimit\":") - 1);
     p = ngx_http_govern_ratelimit_audit(p, ctx->rl);
     p = ngx_cpymem(p, ",\"idempotency_key\":null,\"body_sha256\":",
                    sizeof(",\"idempotency_key\":null,\"body_sha256\":") - 1);

@@ -46,7 +46,10 @@ static void ngx_http_govern_schema_cleanup(void *data);
 
 static ngx_http_request_body_filter_pt  ngx_http_next_request_body_filter;
 
-static ngx_str_t  ngx_http_govern_default_type = ngx_string("application/json");
+static ngx_str_t  ngx_http_govern_default_types[] = {
+    ngx_string("application/json"),
+    ngx_string("application/json-rpc")      /* Odoo's JSON-RPC accepts it */
+};
 
 
 ngx_int_t
@@ -59,7 +62,11 @@ ngx_http_govern_body_stage(ngx_http_request_t *r)
 
     glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
 
-    if (glcf->schema == NULL || !(r->method & glcf->schema->methods)) {
+    /* bodies are read where a schema applies, and for every Odoo call */
+
+    if (!((glcf->schema && (r->method & glcf->schema->methods))
+          || (glcf->odoo && (r->method & NGX_HTTP_POST))))
+    {
         return NGX_OK;
     }
 
@@ -81,7 +88,15 @@ ngx_http_govern_body_stage(ngx_http_request_t *r)
         return NGX_OK;                  /* after an internal redirect */
     }
 
-    /* cheap refusals before a byte of the body is read */
+    /* cheap refusals before a byte of the body is read; JSON-2 allows an
+     * empty body without a type */
+
+    if (glcf->odoo == NGX_HTTP_GOVERN_ODOO_JSON2
+        && r->headers_in.content_length_n == 0)
+    {
+        ctx->body_state = NGX_HTTP_GOVERN_BODY_DONE;
+        return NGX_OK;
+    }
 
     if (ngx_http_govern_body_type(r, glcf) != NGX_OK) {
         ngx_str_set(&detail, "the request body must be one of the accepted "
@@ -200,7 +215,9 @@ ngx_http_govern_body_check(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
     cln->data = json;
     ctx->json = json;
 
-    if (ngx_http_govern_schema_validate(glcf->schema->schema, json, &result))
+    if (glcf->schema == NULL
+        || ngx_http_govern_schema_validate(glcf->schema->schema, json,
+                                           &result))
     {
         return NGX_OK;
     }
@@ -296,8 +313,8 @@ ngx_http_govern_body_type(ngx_http_request_t *r,
         n = glcf->content_types->nelts;
 
     } else {
-        types = &ngx_http_govern_default_type;
-        n = 1;
+        types = ngx_http_govern_default_types;
+        n = (glcf->odoo == NGX_HTTP_GOVERN_ODOO_JSONRPC) ? 2 : 1;
     }
 
     for (i = 0; i < n; i++) {

@@ -33,6 +33,14 @@ static ngx_conf_enum_t  ngx_http_govern_fallbacks[] = {
 };
 
 
+static ngx_conf_enum_t  ngx_http_govern_odoo_protocols[] = {
+    { ngx_string("off"), 0 },
+    { ngx_string("jsonrpc"), NGX_HTTP_GOVERN_ODOO_JSONRPC },
+    { ngx_string("json2"), NGX_HTTP_GOVERN_ODOO_JSON2 },
+    { ngx_null_string, 0 }
+};
+
+
 static ngx_command_t  ngx_http_govern_commands[] = {
 
     { ngx_string("govern"),
@@ -154,6 +162,34 @@ static ngx_command_t  ngx_http_govern_commands[] = {
       0,
       NULL },
 
+    { ngx_string("govern_odoo"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_govern_loc_conf_t, odoo),
+      &ngx_http_govern_odoo_protocols },
+
+    { ngx_string("govern_odoo_allow"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE3,
+      ngx_http_govern_odoo_allow_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("govern_odoo_context_allow"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_govern_odoo_context_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("govern_odoo_max_records"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_govern_odoo_max_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("govern_audit"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_govern_audit_directive,
@@ -208,6 +244,7 @@ static ngx_http_govern_stage_pt  ngx_http_govern_stages[] = {
     ngx_http_govern_version_stage,
     ngx_http_govern_ratelimit_stage,
     ngx_http_govern_body_stage,
+    ngx_http_govern_odoo_stage,
     NULL
 };
 
@@ -539,6 +576,8 @@ ngx_http_govern_create_loc_conf(ngx_conf_t *cf)
     conf->version = NGX_CONF_UNSET_PTR;
     conf->schema = NGX_CONF_UNSET_PTR;
     conf->content_types = NGX_CONF_UNSET_PTR;
+    conf->odoo = NGX_CONF_UNSET_UINT;
+    conf->odoo_conf = NGX_CONF_UNSET_PTR;
     conf->fallback = NGX_CONF_UNSET_UINT;
 
     return conf;
@@ -559,6 +598,10 @@ ngx_http_govern_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->content_types, prev->content_types, NULL);
     ngx_conf_merge_uint_value(conf->fallback, prev->fallback,
                               NGX_HTTP_GOVERN_RL_FALLBACK_LOCAL);
+
+    if (ngx_http_govern_odoo_merge(cf, prev, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     return ngx_http_govern_token_merge(cf, prev, conf);
 }

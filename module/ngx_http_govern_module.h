@@ -20,6 +20,7 @@
 #include "ngx_http_govern_rate.h"
 #include "ngx_http_govern_redis.h"
 #include "ngx_http_govern_schema.h"
+#include "ngx_http_govern_odoo.h"
 
 
 #define NGX_HTTP_GOVERN_MAX_LIMITS           8
@@ -37,6 +38,7 @@ typedef struct ngx_http_govern_audit_s  ngx_http_govern_audit_t;
 typedef struct ngx_http_govern_rl_s     ngx_http_govern_rl_t;
 typedef struct ngx_http_govern_version_s  ngx_http_govern_version_t;
 typedef struct ngx_http_govern_schema_conf_s  ngx_http_govern_schema_conf_t;
+typedef struct ngx_http_govern_odoo_conf_s  ngx_http_govern_odoo_conf_t;
 
 
 typedef struct {
@@ -70,6 +72,9 @@ typedef struct {
 
     ngx_http_govern_schema_conf_t  *schema;
     ngx_array_t                *content_types;  /* ngx_str_t */
+
+    ngx_uint_t                  odoo;           /* 0, JSONRPC or JSON2 */
+    ngx_http_govern_odoo_conf_t  *odoo_conf;
 
     u_char                     *enable_file;        /* for nginx -t */
     ngx_uint_t                  enable_line;
@@ -114,6 +119,7 @@ typedef struct {
     json_t                     *json;           /* parsed, pool-owned */
     ngx_str_t                   body_sha256;
     ngx_buf_t                  *replacement;    /* for nginx's own page */
+    ngx_http_govern_odoo_call_t  *odoo;
 
     ngx_http_govern_reason_e    reason;
 
@@ -153,6 +159,21 @@ char *ngx_http_govern_schema_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_govern_content_types_directive(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+
+ngx_int_t ngx_http_govern_odoo_stage(ngx_http_request_t *r);
+ngx_buf_t *ngx_http_govern_odoo_error(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, const ngx_http_govern_reason_t *info,
+    ngx_uint_t protocol, ngx_str_t *detail, ngx_str_t *extra);
+u_char *ngx_http_govern_odoo_audit(u_char *p, ngx_http_govern_ctx_t *ctx);
+size_t ngx_http_govern_odoo_audit_len(ngx_http_govern_ctx_t *ctx);
+char *ngx_http_govern_odoo_allow_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_govern_odoo_context_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_govern_odoo_max_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_govern_odoo_merge(ngx_conf_t *cf,
+    ngx_http_govern_loc_conf_t *prev, ngx_http_govern_loc_conf_t *conf);
 
 ngx_int_t ngx_http_govern_add_variables(ngx_conf_t *cf);
 

@@ -88,6 +88,7 @@ ngx_http_govern_problem(ngx_http_request_t *r,
     ngx_buf_t                       *b;
     ngx_table_elt_t                 *cc;
     ngx_http_govern_ctx_t           *ctx;
+    ngx_http_govern_loc_conf_t      *glcf;
     const ngx_http_govern_reason_t  *info;
 
     ctx = ngx_http_govern_get_ctx(r);
@@ -96,6 +97,18 @@ ngx_http_govern_problem(ngx_http_request_t *r,
     ctx->decided = 1;
     ctx->allowed = 0;
     ctx->reason = reason;
+
+    glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
+
+    if (glcf->odoo) {
+        b = ngx_http_govern_odoo_error(r, ctx, info, glcf->odoo, detail,
+                                       extra);
+        if (b == NULL) {
+            return NULL;
+        }
+
+        goto headers;
+    }
 
     len = sizeof("{\"type\":\"" NGX_HTTP_GOVERN_PROBLEM_TYPE) - 1
           + info->code_len
@@ -131,6 +144,9 @@ ngx_http_govern_problem(ngx_http_request_t *r,
     r->headers_out.status = info->status;
     r->headers_out.content_type = ngx_http_govern_problem_type;
     r->headers_out.content_type_len = ngx_http_govern_problem_type.len;
+
+headers:
+
     r->headers_out.content_type_lowcase = NULL;
     r->headers_out.content_length_n = b->last - b->pos;
 
