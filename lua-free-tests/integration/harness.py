@@ -73,8 +73,9 @@ class FakeOdoo:
                "--port-file", port_file]
         if credentials:
             cmd += ["--credentials", credentials]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+        self.log = open(os.path.join(workdir, "odoo.log"), "w")
+        self.proc = subprocess.Popen(cmd, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 10
         while not os.path.exists(port_file):
             if time.monotonic() > deadline or self.proc.poll() is not None:

@@ -1,0 +1,296 @@
+"""Odoo-aware governance end to end against the fake Odoo: the retail
+calls partners make on both protocols, the policy's refusals in the shape
+Odoo clients expect, and the call log showing what reached Odoo."""
+
+import json
+import os
+
+import pytest
+import requests
+
+import harness
+
+KEY = json.load(open(os.path.join(harness.ROOT, "config",
+                                  "odoo-credentials.json")))["acme"]["api_key"]
+
+RULES = """
+            govern_odoo_allow product.product search_read scope=catalog:read;
+            govern_odoo_allow stock.quant search_read scope=catalog:read;
+            govern_odoo_allow res.partner create scope=customers:write;
+            govern_odoo_allow sale.order create,action_confirm
+                              scope=orders:write;
+            govern_odoo_allow stock.picking search_read,read
+                              scope=orders:read;
+            govern_odoo_allow account.move search_read scope=invoices:read;
+            govern_odoo_max_records 100;
+"""
+
+CONF = """
+    server {
+        listen 127.0.0.1:@PORT@;
+        govern_audit @PREFIX@/audit.log buffer=0;
+        @JWT@
+
+        location = /jsonrpc {
+            govern on;
+            govern_odoo jsonrpc;
+            @RULES@
+            proxy_pass http://odoo;
+        }
+
+        location /web/dataset/ {
+            govern on;
+            govern_odoo jsonrpc;
+            @RULES@
+            proxy_pass http://odoo;
+        }
+
+        location /json/2/ {
+            govern on;
+            govern_odoo json2;
+            # until credential mediation: the partner token comes in its
+            # own header and Odoo's key passes through
+            govern_jwt_token $http_x_partner_token;
+            govern_jwt_forward on;
+            @RULES@
+            proxy_pass http://odoo;
+        }
+    }
+"""
+
+SCOPES = "catalog:read customers:write orders:write orders:read " \
+         "invoices:read"
+
+
+@pytest.fixture
+def gw(nginx, odoo):
+    return nginx(CONF, odoo=odoo, extra={"RULES": RULES})
+
+
+@pytest.fixture
+def token(keys):
+    return keys.token("RS256", scope=SCOPES)
+
+
+def rpc(gw, token, model, method, args, kwargs=None, rid=1, uid=7, key=KEY):
+    params = {"service": "object", "method": "execute_kw",
+              "args": ["retail", uid, key, model, method, args]
+              + ([kwargs] if kwargs is not None else [])}
+    r = requests.post(gw.url("/jsonrpc"),
+                      json={"jsonrpc": "2.0", "method": "call", "id": rid,
+                            "params": params},
+                      headers={"Authorization": "Bearer " + token})
+    assert r.status_code == 200, (model, method, r.text)
+    return r.json()
+
+
+def j2(gw, token, model, method, body):
+    return requests.post(gw.url("/json/2/%s/%s" % (model, method)),
+                         json=body,
+                         headers={"X-Partner-Token": token,
+                                  "Authorization": "bearer " + KEY})
+
+
+def test_retail_flow_jsonrpc(gw, odoo, token):
+    r = rpc(gw, token, "product.product", "search_read",
+            [[["sale_ok", "=", True]]],
+            {"fields": ["default_code", "qty_available"], "limit": 10})
+    assert [p["default_code"] for p in r["result"]] == ["SKU-001", "SKU-002"]
+    r = rpc(gw, token, "stock.quant", "search_read", [[]],
+            {"fields": ["quantity"], "limit": 10})
+    assert len(r["result"]) == 2
+    partner = rpc(gw, token, "res.partner", "create",
+                  [{"name": "Jane Doe", "email": "jane@example.com"}])
+    assert isinstance(partner["result"], int)
+    order = rpc(gw, token, "sale.order", "create",
+                [{"partner_id": partner["result"],
+                  "order_line": [[0, 0, {"product_id": 1,
+                                         "product_uom_qty": 2}]]}],
+                {"context": {"lang": "en_US"}})
+    assert rpc(gw, token, "sale.order", "action_confirm",
+               [[order["result"]]])["result"] is True
+    picks = rpc(gw, token, "stock.picking", "search_read",
+                [[["sale_id", "=", order["result"]]]],
+                {"fields": ["state"], "limit": 5})
+    assert picks["result"][0]["state"] == "assigned"
+    inv = rpc(gw, token, "account.move", "search_read",
+              [[["move_type", "=", "out_invoice"]]],
+              {"fields": ["name"], "limit": 50})
+    assert inv["result"][0]["name"] == "INV/2026/00001"
+
+    calls = [(c["model"], c["method"]) for c in odoo.calls()]
+    assert ("sale.order", "action_confirm") in calls
+    recs = gw.wait_audit(7)
+    assert recs[3]["odoo"] == {"db": "retail", "model": "sale.order",
+                               "method": "create", "records": 2}
+    assert recs[0]["odoo"]["records"] == 10
+
+
+def test_retail_flow_json2(gw, odoo, token):
+    r = j2(gw, token, "product.product", "search_read",
+           {"domain": [["sale_ok", "=", True]], "fields": ["default_code"],
+            "limit": 10})
+    assert r.status_code == 200 and len(r.json()) == 2
+    r = j2(gw, token, "sale.order", "create",
+           {"vals_list": [{"partner_id": 3, "order_line": [
+               [0, 0, {"product_id": 1, "product_uom_qty": 1}]]}]})
+    assert r.status_code == 200
+    (oid,) = r.json()
+    r = j2(gw, token, "sale.order", "action_confirm", {"ids": [oid]})
+    assert r.status_code == 200 and r.json() is True
+    r = j2(gw, token, "stock.picking", "read",
+           {"ids": [1], "fields": ["state"]})
+    assert r.json()[0]["state"] == "assigned"
+    rec = gw.wait_audit(4)[1]
+    assert rec["odoo"]["model"] == "sale.order" and rec["odoo"]["db"] is None
+
+
+def jsonrpc_refused(resp, name, rid=1):
+    assert resp["id"] == rid
+    err = resp["error"]
+    assert err["code"] == 200 and err["message"] == "Odoo Server Error"
+    assert err["data"]["name"] == name
+    return err["data"]
+
+
+@pytest.mark.parametrize("model,method,args,kwargs,why", [
+    ("res.partner", "unlink", [[1]], None, "no rule allows"),
+    ("res.users", "write", [[7], {"name": "x"}], None, "no rule allows"),
+    ("res.partner", "_compute_display_name", [[1]], None, "private"),
+    ("res.users.apikeys", "search_read", [[]], None, "API keys"),
+    ("sale.order", "create", [{"partner_id": 3}],
+     {"context": {"allowed_company_ids": [2]}}, "allowed_company_ids"),
+    ("sale.order", "create", [{"partner_id": 3}],
+     {"context": {"default_user_id": 2}}, "default_user_id"),
+    ("product.product", "search_read", [[]], {"fields": ["name"]},
+     "without a limit"),
+    ("product.product", "search_read", [[]], {"limit": 500},
+     "more records"),
+    ("sale.order", "create",
+     [{"partner_id": 3, "order_line": [[0, 0, {"product_id": 1}]] * 120}],
+     None, "more records"),
+])
+def test_policy_refusals_jsonrpc(gw, odoo, token, model, method, args,
+                                 kwargs, why):
+    data = jsonrpc_refused(rpc(gw, token, model, method, args, kwargs, rid=9),
+                           "odoo.exceptions.AccessError", rid=9)
+    assert why in data["message"]
+    assert data["reason"] == "odoo_denied"
+    assert odoo.calls() == [] and odoo.requests() == []
+    assert gw.wait_audit(1)[0]["reason"] == "odoo_denied"
+
+
+def test_outside_the_partners_scopes(gw, odoo, keys):
+    token = keys.token("RS256", scope="catalog:read")
+    data = jsonrpc_refused(rpc(gw, token, "sale.order", "create",
+                               [{"partner_id": 3}]),
+                           "odoo.exceptions.AccessError")
+    assert "sale.order.create" in data["message"]
+    assert odoo.requests() == []
+
+
+def test_db_service_and_logins_never_pass(gw, odoo, token):
+    for service, method, args in [("db", "list", []),
+                                  ("db", "drop", ["admin", "retail"]),
+                                  ("common", "login",
+                                   ["retail", "admin", "admin"]),
+                                  ("common", "authenticate",
+                                   ["retail", "admin", "admin", {}])]:
+        r = requests.post(gw.url("/jsonrpc"), json={
+            "jsonrpc": "2.0", "id": 3, "params": {
+                "service": service, "method": method, "args": args}},
+            headers={"Authorization": "Bearer " + token})
+        jsonrpc_refused(r.json(), "odoo.exceptions.AccessError", rid=3)
+    assert odoo.requests() == []
+    r = requests.post(gw.url("/jsonrpc"), json={
+        "jsonrpc": "2.0", "id": 4, "params": {
+            "service": "common", "method": "version", "args": []}},
+        headers={"Authorization": "Bearer " + token})
+    assert r.json()["result"]["server_version"] == "19.0"
+
+
+def test_call_kw_url_cannot_lie(gw, odoo, token):
+    # the URL names an allowed model, the body a forbidden one
+    r = requests.post(gw.url("/web/dataset/call_kw/product.product/"
+                             "search_read"),
+                      json={"jsonrpc": "2.0", "id": 5, "params": {
+                          "model": "res.users", "method": "write",
+                          "args": [[2], {"login": "x"}], "kwargs": {}}},
+                      headers={"Authorization": "Bearer " + token})
+    data = jsonrpc_refused(r.json(), "odoo.exceptions.AccessError", rid=5)
+    assert "res.users.write" in data["message"]
+    assert odoo.requests() == []
+
+
+def test_json2_refusals(gw, odoo, token):
+    r = j2(gw, token, "res.users", "write", {"ids": [2], "vals": {}})
+    assert r.status_code == 403
+    body = r.json()
+    assert body["name"] == "odoo.exceptions.AccessError"
+    assert body["arguments"][1] == 403 and body["reason"] == "odoo_denied"
+    r = j2(gw, token, "sale.order", "create",
+           {"vals_list": [{"partner_id": 3}],
+            "context": {"active_test": False}})
+    assert r.status_code == 403 and "active_test" in r.json()["message"]
+    r = j2(gw, token, "product.product", "search_read", {"domain": []})
+    assert r.status_code == 403 and "limit" in r.json()["message"]
+    r = requests.post(gw.url("/json/2/sale.order"), json={},
+                      headers={"X-Partner-Token": token})
+    assert r.status_code == 400
+    assert r.json()["name"] == "werkzeug.exceptions.BadRequest"
+    assert odoo.requests() == []
+
+
+def test_refusals_before_the_body_use_odoo_shapes(gw, odoo, keys):
+    r = requests.post(gw.url("/jsonrpc"), json={"jsonrpc": "2.0", "id": 1},
+                      headers={"Authorization": "Bearer nope"})
+    assert r.status_code == 200
+    assert r.json()["id"] is None
+    assert r.json()["error"]["data"]["name"] == \
+        "odoo.exceptions.AccessDenied"
+    assert r.json()["error"]["data"]["reason"] == "token_malformed"
+    r = requests.post(gw.url("/json/2/res.partner/search_read"), json={})
+    assert r.status_code == 401
+    assert r.json()["name"] == "werkzeug.exceptions.Unauthorized"
+    assert odoo.requests() == []
+
+
+def test_malformed_jsonrpc(gw, odoo, token):
+    for body in ([1, 2], {"jsonrpc": "2.0", "id": 2, "params": []},
+                 {"jsonrpc": "2.0", "id": 2, "params": {
+                     "service": "object", "method": "execute_kw",
+                     "args": ["retail", 7]}}):
+        r = requests.post(gw.url("/jsonrpc"), json=body,
+                          headers={"Authorization": "Bearer " + token})
+        assert r.status_code == 200
+        err = r.json()["error"]["data"]
+        assert err["name"] == "odoo.exceptions.ValidationError"
+        assert err["reason"] == "odoo_malformed"
+    assert odoo.requests() == []
+
+
+@pytest.mark.parametrize("line,message", [
+    ("govern_odoo maybe;", 'invalid value "maybe"'),
+    ("govern_odoo_allow sale.order create orders:write;",
+     'invalid parameter "orders:write", it must be scope=SCOPE'),
+    ("govern_odoo_allow sale.order create,,write scope=a;",
+     'invalid method list'),
+    ("govern_odoo_allow sale.order _private scope=a;",
+     'invalid method list'),
+    ("govern_odoo_max_records none;", 'invalid number of records "none"'),
+])
+def test_nginx_t_odoo(nginx, line, message):
+    gw = nginx("""
+    server {
+        listen 127.0.0.1:@PORT@;
+        @JWT@
+        location /json/2/ {
+            govern on;
+            %s
+            proxy_pass http://odoo;
+        }
+    }
+""" % line, start=False)
+    rc, out = gw.test_config()
+    gw.expect_bad_log = True
+    assert rc != 0 and message in out, out
