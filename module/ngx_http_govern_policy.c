@@ -378,6 +378,13 @@ ngx_http_govern_odoo_allow_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
     value = cf->args->elts;
 
+    if (ngx_strlchr(value[1].data, value[1].data + value[1].len, ',')) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid model \"%V\", one model per rule",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
     if (ngx_strncmp(value[3].data, "scope=", 6) != 0 || value[3].len == 6) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid parameter \"%V\", it must be "

@@ -278,6 +278,8 @@ def test_malformed_jsonrpc(gw, odoo, token):
     ("govern_odoo_allow sale.order _private scope=a;",
      'invalid method list'),
     ("govern_odoo_max_records none;", 'invalid number of records "none"'),
+    ("govern_odoo_allow a.b,c.d read scope=x;",
+     'invalid model "a.b,c.d", one model per rule'),
 ])
 def test_nginx_t_odoo(nginx, line, message):
     gw = nginx("""
