@@ -102,6 +102,7 @@ struct ngx_http_govern_snode_s {
     size_t              ndepschemas;
     sprop_t            *props;
     size_t              nprops;
+    json_t             *props_json;     /* "properties", for lookups */
     spattern_t         *pprops;
     size_t              npprops;
     snode_t            *addprops;
@@ -984,6 +985,7 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     v = json_object_get(s, "properties");
 
     if (json_is_object(v)) {
+        n->props_json = v;
         n->props = calloc(json_object_size(v) + 1, sizeof(sprop_t));
 
         json_object_foreach(v, key, e) {
@@ -1740,6 +1742,33 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n, json_t *inst,
         }
     }
 
+    /* properties: a hash lookup each */
+
+    for (i = 0; i < n->nprops; i++) {
+        e = json_object_get(inst, n->props[i].name);
+
+        if (e == NULL) {
+            continue;
+        }
+
+        old = ngx_http_govern_schema_push(v, n->props[i].name,
+                                          strlen(n->props[i].name));
+
+        if (!ngx_http_govern_schema_check(v, n->props[i].node, e, NULL)) {
+            ok = 0;
+        }
+
+        v->plen = old;
+    }
+
+    /* the rest looks at every member, when anything needs to */
+
+    if (n->npprops == 0 && n->addprops == NULL && n->propnames == NULL
+        && ann == NULL)
+    {
+        return ok;
+    }
+
     json_object_foreach(inst, key, e) {
         old = ngx_http_govern_schema_push(v, key, strlen(key));
         matched = 0;
@@ -1759,17 +1788,9 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n, json_t *inst,
             json_decref(name);
         }
 
-        for (i = 0; i < n->nprops; i++) {
-            if (strcmp(n->props[i].name, key) == 0) {
-                matched = 1;
-                ngx_http_govern_ann_prop(ann, key);
-
-                if (!ngx_http_govern_schema_check(v, n->props[i].node, e,
-                                                  NULL))
-                {
-                    ok = 0;
-                }
-            }
+        if (n->props_json && json_object_get(n->props_json, key)) {
+            matched = 1;
+            ngx_http_govern_ann_prop(ann, key);
         }
 
         for (i = 0; i < n->npprops; i++) {
@@ -2269,13 +2290,20 @@ ngx_http_govern_schema_validate(ngx_http_govern_schema_t *schema,
     int           ok;
     svalidator_t  v;
 
+    if (result) {
+        memset(result, 0, sizeof(*result));
+
+        /* valid documents are the common case: find out without paths
+         * and messages first */
+
+        if (ngx_http_govern_schema_validate(schema, instance, NULL)) {
+            return 1;
+        }
+    }
+
     memset(&v, 0, sizeof(v));
     v.result = result;
     v.annotations = schema->annotations;
-
-    if (result) {
-        memset(result, 0, sizeof(*result));
-    }
 
     ok = ngx_http_govern_schema_check(&v, schema->root, instance, NULL);
 
