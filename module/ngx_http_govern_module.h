@@ -47,6 +47,7 @@ typedef struct {
     ngx_http_govern_redis_conf_t  *redis;
     ngx_shm_zone_t             *limiter;
     ngx_flag_t                  need_limiter;
+    json_t                     *credentials;    /* partner -> Odoo */
 } ngx_http_govern_main_conf_t;
 
 
@@ -172,6 +173,10 @@ char *ngx_http_govern_odoo_context_directive(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 char *ngx_http_govern_odoo_max_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+ngx_int_t ngx_http_govern_credentials_apply(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, ngx_http_govern_loc_conf_t *glcf);
+char *ngx_http_govern_credentials_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 char *ngx_http_govern_odoo_merge(ngx_conf_t *cf,
     ngx_http_govern_loc_conf_t *prev, ngx_http_govern_loc_conf_t *conf);
 

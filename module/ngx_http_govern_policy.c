@@ -100,7 +100,7 @@ ngx_http_govern_odoo_stage(ngx_http_request_t *r)
     }
 
     if (reason == NGX_HTTP_GOVERN_REASON_NONE) {
-        return NGX_OK;
+        return ngx_http_govern_credentials_apply(r, ctx, glcf);
     }
 
     len = ngx_strlen(why) + (key ? ngx_strlen(key) + 4 : 0)

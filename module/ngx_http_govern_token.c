@@ -407,24 +407,29 @@ static ngx_int_t
 ngx_http_govern_remove_header_in(ngx_http_request_t *r, ngx_table_elt_t *h)
 {
     ngx_uint_t        i, n;
-    ngx_list_t        headers;
+    ngx_list_t        old;
     ngx_list_part_t  *part;
     ngx_table_elt_t  *elts, *e;
 
+    /* the copy's parts are walked from old.part: its "last" is not used */
+
+    old = r->headers_in.headers;
     n = 0;
 
-    for (part = &r->headers_in.headers.part; part; part = part->next) {
+    for (part = &old.part; part; part = part->next) {
         n += part->nelts;
     }
 
-    if (ngx_list_init(&headers, r->pool, ngx_max(n, 1),
+    /* in place: the list's "last" points into the list itself */
+
+    if (ngx_list_init(&r->headers_in.headers, r->pool, ngx_max(n, 1),
                       sizeof(ngx_table_elt_t))
         != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    for (part = &r->headers_in.headers.part; part; part = part->next) {
+    for (part = &old.part; part; part = part->next) {
         elts = part->elts;
 
         for (i = 0; i < part->nelts; i++) {
@@ -432,7 +437,7 @@ ngx_http_govern_remove_header_in(ngx_http_request_t *r, ngx_table_elt_t *h)
                 continue;
             }
 
-            e = ngx_list_push(&headers);
+            e = ngx_list_push(&r->headers_in.headers);
             if (e == NULL) {
                 return NGX_ERROR;
             }
@@ -440,8 +445,6 @@ ngx_http_govern_remove_header_in(ngx_http_request_t *r, ngx_table_elt_t *h)
             *e = elts[i];
         }
     }
-
-    r->headers_in.headers = headers;
 
     return NGX_OK;
 }

@@ -296,3 +296,91 @@ def test_nginx_t_odoo(nginx, line, message):
     rc, out = gw.test_config()
     gw.expect_bad_log = True
     assert rc != 0 and message in out, out
+
+
+MEDIATED = """
+    govern_odoo_credentials @PREFIX@/odoo-credentials.json;
+    server {
+        listen 127.0.0.1:@PORT@;
+        govern_audit @PREFIX@/audit.log buffer=0;
+        error_log @PREFIX@/debug.log debug;
+        @JWT@
+
+        location = /jsonrpc {
+            govern on;
+            govern_odoo jsonrpc;
+            @RULES@
+            proxy_pass http://odoo;
+        }
+
+        location /json/2/ {
+            govern on;
+            govern_odoo json2;
+            @RULES@
+            proxy_pass http://odoo;
+        }
+    }
+"""
+
+
+def mediated(nginx, odoo, mode=0o600):
+    gw = nginx(MEDIATED, odoo=odoo, extra={"RULES": RULES}, start=False)
+    path = os.path.join(gw.prefix, "odoo-credentials.json")
+    with open(os.path.join(harness.ROOT, "config",
+                           "odoo-credentials.json")) as f:
+        data = f.read()
+    with open(path, "w") as f:
+        f.write(data)
+    os.chmod(path, mode)
+    return gw
+
+
+def test_credentials_are_injected_jsonrpc(nginx, odoo, token):
+    gw = mediated(nginx, odoo).start()
+    # the partner claims the admin account: the mapped bot is used instead
+    r = rpc(gw, token, "res.partner", "create", [{"name": "Via gateway"}],
+            uid=2, key="admin")
+    assert isinstance(r["result"], int), r
+    (call,) = odoo.calls()
+    assert call["uid"] == 7 and call["db"] == "retail"
+    assert call["credential"] == KEY[:8]
+    (req,) = odoo.requests()
+    body = req["body_len"]
+    assert body > 0
+    # the key stays out of the audit trail and the logs
+    with open(os.path.join(gw.prefix, "audit.log")) as f:
+        assert KEY not in f.read()
+    assert KEY not in gw.error_log()
+    with open(os.path.join(gw.prefix, "debug.log")) as f:
+        assert KEY not in f.read()
+    assert gw.wait_audit(1)[0]["odoo"]["db"] == "retail"
+
+
+def test_credentials_are_injected_json2(nginx, odoo, token):
+    gw = mediated(nginx, odoo).start()
+    r = requests.post(gw.url("/json/2/product.product/search_read"),
+                      json={"domain": [], "fields": ["name"], "limit": 5},
+                      headers={"Authorization": "Bearer " + token})
+    assert r.status_code == 200 and len(r.json()) == 3
+    (req,) = odoo.requests()
+    assert req["headers"]["authorization"] == "bearer " + KEY
+    assert req["headers"]["x-odoo-database"] == "retail"
+
+
+def test_partner_without_credentials(nginx, odoo, keys):
+    gw = mediated(nginx, odoo).start()
+    token = keys.token("RS256", sub="stranger", scope=SCOPES)
+    data = jsonrpc_refused(rpc(gw, token, "res.partner", "create",
+                               [{"name": "x"}]),
+                           "odoo.exceptions.AccessError")
+    assert "no Odoo credentials" in data["message"]
+    assert odoo.requests() == []
+
+
+def test_world_readable_credentials_fail_nginx_t(nginx, odoo):
+    gw = mediated(nginx, odoo, mode=0o644)
+    rc, out = gw.test_config()
+    gw.expect_bad_log = True
+    assert rc != 0
+    assert ("is accessible by group or others: it holds Odoo keys, "
+            "chmod 600 it") in out

@@ -1,0 +1,329 @@
+
+/*
+ * govern: Odoo credentials mediated by the gateway.
+ *
+ * govern_odoo_credentials maps each verified partner to an Odoo database,
+ * bot uid and API key, read at config time from a file only its owner may
+ * read.  On JSON-RPC the forwarded body carries the mapped db, uid and key
+ * in execute_kw's first three arguments whatever the partner sent (the
+ * body is rewritten and its length follows); on JSON-2 the gateway sets
+ * "Authorization: bearer <key>" and X-Odoo-Database.  Partners never hold
+ * Odoo keys, and the key is never logged, audited or put in a variable.
+ */
+
+
+#include <sys/stat.h>
+
+#include "ngx_http_govern_module.h"
+
+
+static ngx_int_t ngx_http_govern_credentials_body(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx);
+static ngx_int_t ngx_http_govern_credentials_header(ngx_http_request_t *r,
+    ngx_str_t *lowcase, ngx_str_t *key, ngx_str_t *value);
+static void ngx_http_govern_credentials_cleanup(void *data);
+
+
+static ngx_str_t  ngx_http_govern_authorization = ngx_string("authorization");
+static ngx_str_t  ngx_http_govern_authorization_key =
+    ngx_string("Authorization");
+static ngx_str_t  ngx_http_govern_database = ngx_string("x-odoo-database");
+static ngx_str_t  ngx_http_govern_database_key = ngx_string("X-Odoo-Database");
+
+
+/* after the policy allowed the call: put the partner's Odoo credentials */
+
+ngx_int_t
+ngx_http_govern_credentials_apply(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, ngx_http_govern_loc_conf_t *glcf)
+{
+    u_char                       *p;
+    json_t                       *entry, *args, *params;
+    ngx_str_t                     detail, value, db;
+    const char                   *key;
+    ngx_http_govern_odoo_call_t  *call;
+    ngx_http_govern_main_conf_t  *gmcf;
+
+    gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
+    call = ctx->odoo;
+
+    if (gmcf->credentials == NULL) {
+        return NGX_OK;
+    }
+
+    /* nothing to mediate for common.version and the like */
+
+    if (call->service && ngx_strcmp(call->service, "object") != 0) {
+        return NGX_OK;
+    }
+
+    entry = NULL;
+
+    if (ctx->partner.len) {
+        p = ngx_pnalloc(r->pool, ctx->partner.len + 1);
+        if (p == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_cpystrn(p, ctx->partner.data, ctx->partner.len + 1);
+        entry = json_object_get(gmcf->credentials, (char *) p);
+    }
+
+    if (entry == NULL) {
+        ngx_str_set(&detail, "no Odoo credentials are mapped to this "
+                             "partner");
+        return ngx_http_govern_refuse(r, NGX_HTTP_GOVERN_REASON_ODOO_DENIED,
+                                      &detail);
+    }
+
+    db.data = (u_char *) json_string_value(json_object_get(entry, "db"));
+    db.len = ngx_strlen(db.data);
+    key = json_string_value(json_object_get(entry, "api_key"));
+
+    if (glcf->odoo == NGX_HTTP_GOVERN_ODOO_JSON2) {
+        value.len = sizeof("bearer ") - 1 + ngx_strlen(key);
+        value.data = ngx_pnalloc(r->pool, value.len);
+        if (value.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_sprintf(value.data, "bearer %s", key);
+
+        if (ngx_http_govern_credentials_header(r,
+                &ngx_http_govern_authorization,
+                &ngx_http_govern_authorization_key, &value)
+            != NGX_OK
+            || ngx_http_govern_credentials_header(r,
+                   &ngx_http_govern_database, &ngx_http_govern_database_key,
+                   &db)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        call->db = (const char *) db.data;
+
+        return NGX_OK;
+    }
+
+    /* /jsonrpc object.execute_kw: args[0..2] are db, uid, key */
+
+    params = json_object_get(ctx->json, "params");
+    args = json_object_get(params, "args");
+
+    if (!json_is_array(args) || json_array_size(args) < 3) {
+        return NGX_OK;                  /* call_kw: a session, no key */
+    }
+
+    if (json_array_set_new(args, 0, json_string((char *) db.data)) != 0
+        || json_array_set(args, 1, json_object_get(entry, "uid")) != 0
+        || json_array_set_new(args, 2, json_string(key)) != 0)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* the partner's db string is gone: point at the mapped one */
+    call->db = (const char *) db.data;
+
+    return ngx_http_govern_credentials_body(r, ctx);
+}
+
+
+/* the rewritten call replaces the body the upstream will receive */
+
+static ngx_int_t
+ngx_http_govern_credentials_body(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx)
+{
+    char         *text;
+    size_t        len;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    text = json_dumps(ctx->json, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (text == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    len = ngx_strlen(text);
+
+    b = ngx_create_temp_buf(r->pool, len);
+    cl = ngx_alloc_chain_link(r->pool);
+
+    if (b == NULL || cl == NULL || r->request_body == NULL) {
+        ngx_explicit_memzero(text, len);
+        free(text);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->last = ngx_cpymem(b->pos, text, len);
+    b->last_buf = 1;
+
+    ngx_explicit_memzero(text, len);
+    free(text);
+
+    cl->buf = b;
+    cl->next = NULL;
+
+    r->request_body->bufs = cl;
+    r->request_body->temp_file = NULL;
+    r->headers_in.content_length_n = len;
+    r->headers_in.chunked = 0;
+
+    if (r->headers_in.content_length) {
+        r->headers_in.content_length->value.data = ngx_pnalloc(r->pool,
+                                                               NGX_OFF_T_LEN);
+        if (r->headers_in.content_length->value.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        r->headers_in.content_length->value.len =
+            ngx_sprintf(r->headers_in.content_length->value.data, "%O",
+                        (off_t) len)
+            - r->headers_in.content_length->value.data;
+    }
+
+    return NGX_OK;
+}
+
+
+/* sets a request header for the upstream: every copy, or a new one */
+
+static ngx_int_t
+ngx_http_govern_credentials_header(ngx_http_request_t *r, ngx_str_t *lowcase,
+    ngx_str_t *key, ngx_str_t *value)
+{
+    ngx_uint_t        i, found;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    found = 0;
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == lowcase->len
+            && ngx_strncmp(h[i].lowcase_key, lowcase->data, lowcase->len) == 0)
+        {
+            h[i].value = *value;
+            found = 1;
+        }
+    }
+
+    if (found) {
+        return NGX_OK;
+    }
+
+    h = ngx_list_push(&r->headers_in.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->key = *key;
+    h->lowcase_key = lowcase->data;
+    h->hash = ngx_hash_key(lowcase->data, lowcase->len);
+    h->value = *value;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_govern_credentials_cleanup(void *data)
+{
+    json_decref(data);
+}
+
+
+/* govern_odoo_credentials FILE */
+
+char *
+ngx_http_govern_credentials_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_govern_main_conf_t *gmcf = conf;
+
+    json_t              *creds, *entry, *v;
+    ngx_str_t           *value, file;
+    const char          *partner;
+    struct stat          st;
+    json_error_t         jerr;
+    ngx_pool_cleanup_t  *cln;
+
+    if (gmcf->credentials) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    file = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &file, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (stat((char *) file.data, &st) == -1) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "govern_odoo_credentials \"%V\"", &file);
+        return NGX_CONF_ERROR;
+    }
+
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "govern_odoo_credentials \"%V\" is accessible by "
+                           "group or others: it holds Odoo keys, "
+                           "chmod 600 it", &file);
+        return NGX_CONF_ERROR;
+    }
+
+    creds = json_load_file((char *) file.data, JSON_REJECT_DUPLICATES, &jerr);
+
+    if (creds == NULL || !json_is_object(creds)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "govern_odoo_credentials \"%V\": %s", &file,
+                           creds ? "not a JSON object" : jerr.text);
+        json_decref(creds);
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        json_decref(creds);
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_govern_credentials_cleanup;
+    cln->data = creds;
+
+    json_object_foreach(creds, partner, entry) {
+        v = json_object_get(entry, "uid");
+
+        if (!json_is_object(entry)
+            || !json_is_string(json_object_get(entry, "db"))
+            || json_string_length(json_object_get(entry, "db")) == 0
+            || !json_is_integer(v) || json_integer_value(v) <= 0
+            || !json_is_string(json_object_get(entry, "api_key"))
+            || json_string_length(json_object_get(entry, "api_key")) < 16)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "govern_odoo_credentials \"%V\": partner "
+                               "\"%s\" needs a db, a uid and an api_key",
+                               &file, partner);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    gmcf->credentials = creds;
+
+    return NGX_CONF_OK;
+}
