@@ -18,6 +18,11 @@ CURL = ("curl -si http://127.0.0.1:%d/jsonrpc -H 'Authorization: Bearer %s' "
         "\"method\":\"version\",\"args\":[]}}'")
 
 
+CALL = ("curl -s http://127.0.0.1:%d/json/2/product.product/search_read "
+        "-H 'Authorization: Bearer %s' -H 'Content-Type: application/json' "
+        "-d '{\"domain\":[],\"fields\":[\"name\"],\"limit\":5}'")
+
+
 def wait_port(port, proc, what):
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -62,12 +67,23 @@ def main():
         os.remove(schemas)
     os.symlink(os.path.join(ROOT, "config", "schemas"), schemas)
 
+    # the credentials file must be readable by its owner only
+    creds = os.path.join(demo, "odoo-credentials.json")
+    with open(os.path.join(ROOT, "config", "odoo-credentials.json")) as f:
+        data = f.read()
+    fd = os.open(creds + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(data)
+    os.chmod(creds + ".tmp", 0o600)
+    os.rename(creds + ".tmp", creds)
+
     keys = os.path.join(demo, "keys")
     mint = [sys.executable, os.path.join(ROOT, "scripts", "mint_token.py")]
     subprocess.run(mint + ["--init", keys], check=True)
     token = subprocess.run(
         mint + ["--key", os.path.join(keys, "private.pem"), "--sub", "acme",
-                "--scope", "odoo:rpc"],
+                "--scope", "odoo:rpc catalog:read orders:write"],
         check=True, capture_output=True, text=True).stdout.strip()
 
     conf_path = os.path.join(demo, "nginx.conf")
@@ -120,9 +136,12 @@ def main():
           "http://127.0.0.1:%d, redis 127.0.0.1:%d"
           % (opts.port, opts.odoo_port, opts.redis_port))
     print("audit records: %s" % os.path.join(demo, "audit.log"))
-    print("a token for partner acme (scope odoo:rpc, valid 1 h; mint others "
-          "with scripts/mint_token.py --key %s/private.pem)" % keys)
+    print("a token for partner acme (scopes odoo:rpc catalog:read "
+          "orders:write, valid 1 h; mint others with scripts/mint_token.py "
+          "--key %s/private.pem)" % keys)
     print("try:\n  " + CURL % (opts.port, token))
+    print("an Odoo call: the gateway puts acme's Odoo db, uid and key in:\n  "
+          + CALL % (opts.port, token))
     print("Ctrl-C stops everything.", flush=True)
 
     while all(p.poll() is None for p in procs):
