@@ -164,6 +164,7 @@ ngx_http_govern_audit_len(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx)
            + ngx_http_govern_audit_str_len(&ctx->scopes) * 3
            + ngx_http_govern_audit_str_len(&ctx->issuer)
            + ngx_http_govern_audit_str_len(&ctx->body_sha256)
+           + ngx_http_govern_audit_str_len(&ctx->idempotency_key)
            + ctx->lcf->scopes_required.len
            + ngx_http_govern_ratelimit_audit_len(ctx->rl)
            + ngx_http_govern_odoo_audit_len(ctx)
@@ -282,8 +283,10 @@ ngx_http_govern_audit_record(ngx_http_request_t *r,
     p = ngx_http_govern_odoo_audit(p, ctx);
     p = ngx_cpymem(p, ",\"ratelimit\":", sizeof(",\"ratelimit\":") - 1);
     p = ngx_http_govern_ratelimit_audit(p, ctx->rl);
-    p = ngx_cpymem(p, ",\"idempotency_key\":null,\"body_sha256\":",
-                   sizeof(",\"idempotency_key\":null,\"body_sha256\":") - 1);
+    p = ngx_cpymem(p, ",\"idempotency_key\":",
+                   sizeof(",\"idempotency_key\":") - 1);
+    p = ngx_http_govern_audit_str(p, &ctx->idempotency_key);
+    p = ngx_cpymem(p, ",\"body_sha256\":", sizeof(",\"body_sha256\":") - 1);
     p = ngx_http_govern_audit_str(p, &ctx->body_sha256);
 
     p = ngx_sprintf(p, ",\"bytes_in\":%O,\"bytes_out\":%O",

@@ -33,7 +33,8 @@ struct ngx_http_govern_schema_conf_s {
 
 static void ngx_http_govern_body_done(ngx_http_request_t *r);
 static ngx_int_t ngx_http_govern_body_check(ngx_http_request_t *r,
-    ngx_http_govern_ctx_t *ctx, ngx_http_govern_loc_conf_t *glcf);
+    ngx_http_govern_ctx_t *ctx, ngx_http_govern_loc_conf_t *glcf,
+    ngx_uint_t json_needed);
 static ngx_int_t ngx_http_govern_body_type(ngx_http_request_t *r,
     ngx_http_govern_loc_conf_t *glcf);
 static ngx_int_t ngx_http_govern_body_depth(u_char *p, size_t len,
@@ -56,16 +57,23 @@ ngx_int_t
 ngx_http_govern_body_stage(ngx_http_request_t *r)
 {
     ngx_int_t                    rc;
+    ngx_uint_t                   json_needed;
     ngx_str_t                    detail;
     ngx_http_govern_ctx_t       *ctx;
     ngx_http_govern_loc_conf_t  *glcf;
 
     glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
 
-    /* bodies are read where a schema applies, and for every Odoo call */
+    /* bodies are read where a schema applies, for every Odoo call, and
+     * for the fingerprint of an idempotent request */
 
-    if (!((glcf->schema && (r->method & glcf->schema->methods))
-          || (glcf->odoo && (r->method & NGX_HTTP_POST))))
+    json_needed = (glcf->schema && (r->method & glcf->schema->methods))
+                  || (glcf->odoo && (r->method & NGX_HTTP_POST));
+
+    if (!json_needed
+        && !(glcf->idempotency
+             && (r->method & (NGX_HTTP_POST | NGX_HTTP_PUT | NGX_HTTP_PATCH
+                              | NGX_HTTP_DELETE))))
     {
         return NGX_OK;
     }
@@ -82,7 +90,7 @@ ngx_http_govern_body_stage(ngx_http_request_t *r)
 
     case NGX_HTTP_GOVERN_BODY_READ:
         ctx->body_state = NGX_HTTP_GOVERN_BODY_DONE;
-        return ngx_http_govern_body_check(r, ctx, glcf);
+        return ngx_http_govern_body_check(r, ctx, glcf, json_needed);
 
     default:
         return NGX_OK;                  /* after an internal redirect */
@@ -98,7 +106,7 @@ ngx_http_govern_body_stage(ngx_http_request_t *r)
         return NGX_OK;
     }
 
-    if (ngx_http_govern_body_type(r, glcf) != NGX_OK) {
+    if (json_needed && ngx_http_govern_body_type(r, glcf) != NGX_OK) {
         ngx_str_set(&detail, "the request body must be one of the accepted "
                              "media types");
         return ngx_http_govern_refuse(r, NGX_HTTP_GOVERN_REASON_CONTENT_TYPE,
@@ -148,7 +156,7 @@ ngx_http_govern_body_done(ngx_http_request_t *r)
 
 static ngx_int_t
 ngx_http_govern_body_check(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
-    ngx_http_govern_loc_conf_t *glcf)
+    ngx_http_govern_loc_conf_t *glcf, ngx_uint_t json_needed)
 {
     u_char                           *p, digest[32];
     size_t                            len, i, size;
@@ -177,6 +185,10 @@ ngx_http_govern_body_check(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
             ngx_http_govern_hex(ctx->body_sha256.data, digest, 32);
             ctx->body_sha256.len = 64;
         }
+    }
+
+    if (!json_needed) {
+        return NGX_OK;
     }
 
     if (ngx_http_govern_body_depth(ctx->body->pos, len,

@@ -197,6 +197,13 @@ static ngx_command_t  ngx_http_govern_commands[] = {
       0,
       NULL },
 
+    { ngx_string("govern_idempotency"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_govern_idempotency_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("govern_audit"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_govern_audit_directive,
@@ -252,6 +259,7 @@ static ngx_http_govern_stage_pt  ngx_http_govern_stages[] = {
     ngx_http_govern_ratelimit_stage,
     ngx_http_govern_body_stage,
     ngx_http_govern_odoo_stage,
+    ngx_http_govern_idempotency_stage,
     NULL
 };
 
@@ -416,6 +424,10 @@ ngx_http_govern_ctx_cleanup(void *data)
     if (ctx->rl) {
         ngx_http_govern_ratelimit_cleanup(ctx->rl);
     }
+
+    if (ctx->idem) {
+        ngx_http_govern_idempotency_cleanup(ctx->idem);
+    }
 }
 
 
@@ -498,7 +510,8 @@ ngx_http_govern_postconfiguration(ngx_conf_t *cf)
     if (ngx_http_govern_trace_init(cf) != NGX_OK
         || ngx_http_govern_token_init(cf) != NGX_OK
         || ngx_http_govern_ratelimit_init(cf) != NGX_OK
-        || ngx_http_govern_body_init(cf) != NGX_OK)
+        || ngx_http_govern_body_init(cf) != NGX_OK
+        || ngx_http_govern_idempotency_init(cf) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -584,6 +597,8 @@ ngx_http_govern_create_loc_conf(ngx_conf_t *cf)
     conf->schema = NGX_CONF_UNSET_PTR;
     conf->content_types = NGX_CONF_UNSET_PTR;
     conf->odoo = NGX_CONF_UNSET_UINT;
+    conf->idempotency = NGX_CONF_UNSET_UINT;
+    conf->idempotency_ttl = NGX_CONF_UNSET_MSEC;
     conf->odoo_conf = NGX_CONF_UNSET_PTR;
     conf->fallback = NGX_CONF_UNSET_UINT;
 
@@ -603,6 +618,9 @@ ngx_http_govern_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->version, prev->version, NULL);
     ngx_conf_merge_ptr_value(conf->schema, prev->schema, NULL);
     ngx_conf_merge_ptr_value(conf->content_types, prev->content_types, NULL);
+    ngx_conf_merge_uint_value(conf->idempotency, prev->idempotency, 0);
+    ngx_conf_merge_msec_value(conf->idempotency_ttl, prev->idempotency_ttl,
+                              24 * 60 * 60 * 1000);
     ngx_conf_merge_uint_value(conf->fallback, prev->fallback,
                               NGX_HTTP_GOVERN_RL_FALLBACK_LOCAL);
 

@@ -29,6 +29,9 @@
 #define NGX_HTTP_GOVERN_RL_FALLBACK_OPEN     1
 #define NGX_HTTP_GOVERN_RL_FALLBACK_CLOSED   2
 
+#define NGX_HTTP_GOVERN_IDEM_OPTIONAL        1
+#define NGX_HTTP_GOVERN_IDEM_REQUIRED        2
+
 #define NGX_HTTP_GOVERN_RL_SOURCE_NONE       0
 #define NGX_HTTP_GOVERN_RL_SOURCE_REDIS      1
 #define NGX_HTTP_GOVERN_RL_SOURCE_LOCAL      2
@@ -39,6 +42,7 @@ typedef struct ngx_http_govern_rl_s     ngx_http_govern_rl_t;
 typedef struct ngx_http_govern_version_s  ngx_http_govern_version_t;
 typedef struct ngx_http_govern_schema_conf_s  ngx_http_govern_schema_conf_t;
 typedef struct ngx_http_govern_odoo_conf_s  ngx_http_govern_odoo_conf_t;
+typedef struct ngx_http_govern_idem_s   ngx_http_govern_idem_t;
 
 
 typedef struct {
@@ -76,6 +80,9 @@ typedef struct {
 
     ngx_uint_t                  odoo;           /* 0, JSONRPC or JSON2 */
     ngx_http_govern_odoo_conf_t  *odoo_conf;
+
+    ngx_uint_t                  idempotency;    /* 0, OPTIONAL, REQUIRED */
+    ngx_msec_t                  idempotency_ttl;
 
     u_char                     *enable_file;        /* for nginx -t */
     ngx_uint_t                  enable_line;
@@ -121,6 +128,8 @@ typedef struct {
     ngx_str_t                   body_sha256;
     ngx_buf_t                  *replacement;    /* for nginx's own page */
     ngx_http_govern_odoo_call_t  *odoo;
+    ngx_http_govern_idem_t     *idem;
+    ngx_str_t                   idempotency_key;
 
     ngx_http_govern_reason_e    reason;
 
@@ -173,6 +182,15 @@ char *ngx_http_govern_odoo_context_directive(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 char *ngx_http_govern_odoo_max_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+ngx_int_t ngx_http_govern_idempotency_stage(ngx_http_request_t *r);
+void ngx_http_govern_idempotency_capture(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, ngx_chain_t *in);
+void ngx_http_govern_idempotency_finish(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx);
+void ngx_http_govern_idempotency_cleanup(ngx_http_govern_idem_t *idem);
+ngx_int_t ngx_http_govern_idempotency_init(ngx_conf_t *cf);
+char *ngx_http_govern_idempotency_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_govern_credentials_apply(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx, ngx_http_govern_loc_conf_t *glcf);
 char *ngx_http_govern_credentials_directive(ngx_conf_t *cf,

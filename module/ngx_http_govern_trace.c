@@ -354,7 +354,15 @@ ngx_http_govern_body_out_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_govern_module);
 
-    if (ctx == NULL || ctx->replacement == NULL) {
+    if (ctx == NULL) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    if (ctx->idem) {
+        ngx_http_govern_idempotency_capture(r, ctx, in);
+    }
+
+    if (ctx->replacement == NULL) {
         return ngx_http_next_body_filter(r, in);
     }
 

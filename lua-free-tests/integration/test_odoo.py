@@ -4,6 +4,7 @@ Odoo clients expect, and the call log showing what reached Odoo."""
 
 import json
 import os
+import time
 
 import pytest
 import requests
@@ -384,3 +385,123 @@ def test_world_readable_credentials_fail_nginx_t(nginx, odoo):
     assert rc != 0
     assert ("is accessible by group or others: it holds Odoo keys, "
             "chmod 600 it") in out
+
+
+IDEM = """
+    govern_redis 127.0.0.1:@REDIS@ timeout=500ms;
+    govern_odoo_credentials @PREFIX@/odoo-credentials.json;
+    server {
+        listen 127.0.0.1:@PORT@;
+        govern_audit @PREFIX@/audit.log buffer=0;
+        @JWT@
+
+        location /json/2/ {
+            govern on;
+            govern_odoo json2;
+            govern_idempotency @MODE@ ttl=1h;
+            @RULES@
+            proxy_pass http://odoo;
+        }
+    }
+"""
+
+
+def idem_gw(nginx, odoo, redis, mode="required"):
+    gw = nginx(IDEM, odoo=odoo, start=False,
+               extra={"RULES": RULES, "REDIS": redis.port, "MODE": mode})
+    path = os.path.join(gw.prefix, "odoo-credentials.json")
+    with open(os.path.join(harness.ROOT, "config",
+                           "odoo-credentials.json")) as f:
+        data = f.read()
+    with open(path, "w") as f:
+        f.write(data)
+    os.chmod(path, 0o600)
+    return gw.start()
+
+
+ORDER = {"vals_list": [{"partner_id": 3, "order_line": [
+    [0, 0, {"product_id": 1, "product_uom_qty": 2}]]}]}
+
+
+def create(gw, token, key, body=ORDER):
+    headers = {"Authorization": "Bearer " + token}
+    if key:
+        headers["Idempotency-Key"] = key
+    return requests.post(gw.url("/json/2/sale.order/create"), json=body,
+                         headers=headers, timeout=10)
+
+
+@pytest.fixture
+def redis(tmp_path):
+    server = harness.Redis(str(tmp_path))
+    yield server
+    server.stop()
+
+
+def test_concurrent_retries_create_one_order(nginx, odoo, token, redis):
+    import concurrent.futures
+    gw = idem_gw(nginx, odoo, redis)
+    odoo.control("faults", {"latency_ms": 300})
+    with concurrent.futures.ThreadPoolExecutor(10) as pool:
+        results = list(pool.map(lambda _: create(gw, token, "order-42"),
+                                range(10)))
+    odoo.control("faults", {"latency_ms": 0})
+    codes = sorted(r.status_code for r in results)
+    assert codes.count(200) >= 1
+    assert all(c in (200, 409) for c in codes), codes
+    created = [c for c in odoo.calls() if c["method"] == "create"]
+    assert len(created) == 1
+    orders = odoo.control("records/sale.order")
+    assert len(orders) == 1
+    # a retry after completion: the same answer, not a second order
+    first = [r for r in results
+             if r.status_code == 200 and "Idempotency-Replayed"
+             not in r.headers]
+    assert len(first) == 1
+    again = create(gw, token, "order-42")
+    assert again.status_code == 200
+    assert again.headers["Idempotency-Replayed"] == "true"
+    assert again.content == first[0].content
+    assert again.headers["Content-Type"] == first[0].headers["Content-Type"]
+    assert len([c for c in odoo.calls() if c["method"] == "create"]) == 1
+    conflicts = [r for r in results if r.status_code == 409]
+    for r in conflicts:
+        assert r.json()["reason"] == "idempotency_conflict"
+        assert r.json()["name"] == "werkzeug.exceptions.HTTPException"
+
+
+def test_changed_payload_and_missing_key(nginx, odoo, token, redis):
+    gw = idem_gw(nginx, odoo, redis)
+    assert create(gw, token, "k1").status_code == 200
+    other = {"vals_list": [{"partner_id": 3, "order_line": []}]}
+    r = create(gw, token, "k1", other)
+    assert r.status_code == 422
+    assert r.json()["reason"] == "idempotency_mismatch"
+    r = create(gw, token, None)
+    assert r.status_code == 400
+    assert r.json()["reason"] == "idempotency_required"
+    assert len(odoo.control("records/sale.order")) == 1
+    rec = gw.wait_audit(3)[0]
+    assert rec["idempotency_key"] == "k1"
+
+
+def test_upstream_failure_releases_the_key(nginx, odoo, token, redis):
+    gw = idem_gw(nginx, odoo, redis)
+    odoo.control("faults", {"fail_500": 1})
+    r = create(gw, token, "k500")
+    assert r.status_code == 500
+    time.sleep(0.2)             # the release is sent after the response
+    r = create(gw, token, "k500")
+    assert r.status_code == 200 and "Idempotency-Replayed" not in r.headers
+    assert len(odoo.control("records/sale.order")) == 1
+
+
+def test_optional_mode_and_redis_down(nginx, odoo, token, redis):
+    gw = idem_gw(nginx, odoo, redis, mode="optional")
+    assert create(gw, token, None).status_code == 200
+    redis.stop()
+    time.sleep(0.3)
+    r = create(gw, token, "k-down")
+    assert r.status_code == 503
+    assert r.json()["reason"] == "idempotency_unavailable"
+    assert len(odoo.control("records/sale.order")) == 1
