@@ -70,6 +70,32 @@ VARIANTS = [
             govern_schema @PREFIX@/order.json;
             proxy_pass http://upstream;
     """, ("HS256", "post")),
+    ("govern HS256, JSON-RPC 1 KB, no govern_odoo", """
+            govern on;
+            govern_scopes orders:read;
+            proxy_pass http://upstream;
+    """, ("HS256", "post-jsonrpc")),
+    ("govern HS256, JSON-RPC 1 KB + Odoo policy + credentials", """
+            govern on;
+            govern_scopes orders:read;
+            govern_odoo jsonrpc;
+            govern_odoo_allow product.product search_read scope=orders:read;
+            govern_odoo_max_records 100;
+            proxy_pass http://upstream;
+    """, ("HS256", "post-jsonrpc")),
+    ("govern HS256, JSON-2 1 KB, no govern_odoo", """
+            govern on;
+            govern_scopes orders:read;
+            proxy_pass http://upstream;
+    """, ("HS256", "post-json2")),
+    ("govern HS256, JSON-2 1 KB + Odoo policy + credentials", """
+            govern on;
+            govern_scopes orders:read;
+            govern_odoo json2;
+            govern_odoo_allow product.product search_read scope=orders:read;
+            govern_odoo_max_records 100;
+            proxy_pass http://upstream;
+    """, ("HS256", "post-json2")),
     ("govern HS256 unique tokens (cache misses)", """
             govern on;
             govern_scopes orders:read;
@@ -105,7 +131,7 @@ local f = io.open("@FILE@")
 local body = f:read("*a")
 f:close()
 request = function()
-    return wrk.format("POST", "/api/v1/orders",
+    return wrk.format("POST", "@PATH@",
                       {["Authorization"] = "Bearer @TOKEN@",
                        ["Content-Type"] = "application/json"}, body)
 end
@@ -113,6 +139,10 @@ end
 
 # pairs whose ratio the table is followed by
 PAIRS = [
+    ("govern HS256, JSON-RPC 1 KB + Odoo policy + credentials",
+     "govern HS256, JSON-RPC 1 KB, no govern_odoo"),
+    ("govern HS256, JSON-2 1 KB + Odoo policy + credentials",
+     "govern HS256, JSON-2 1 KB, no govern_odoo"),
     ("govern HS256, POST 1 KB order + schema",
      "govern HS256, POST 1 KB order, no schema"),
     ("govern HS256, POST 1 KB order + schema",
@@ -168,6 +198,7 @@ http {
     govern_jwt_issuer https://idp.bench;
     govern_jwt_audience govern;
     govern_redis 127.0.0.1:@RPORT@ timeout=500ms;
+    govern_odoo_credentials @PREFIX@/odoo-credentials.json;
     client_body_temp_path @PREFIX@/cb;
     proxy_temp_path @PREFIX@/px;
     fastcgi_temp_path @PREFIX@/fc;
@@ -255,6 +286,27 @@ def bench_order():
             "lines": lines, "note": "leave at the door"}
 
 
+def bench_domain():
+    """A search of about 1 KB, as a storefront sends for availability."""
+    return [["default_code", "in", ["SKU-%05d" % i for i in range(70)]],
+            ["sale_ok", "=", True]]
+
+
+def bench_jsonrpc():
+    return {"jsonrpc": "2.0", "method": "call", "id": 7, "params": {
+        "service": "object", "method": "execute_kw",
+        "args": ["retail", 1, "partner-never-holds-this", "product.product",
+                 "search_read", [bench_domain()],
+                 {"fields": ["default_code", "qty_available"], "limit": 50,
+                  "context": {"lang": "en_US"}}]}}
+
+
+def bench_json2():
+    return {"domain": bench_domain(), "fields": ["default_code",
+                                                 "qty_available"],
+            "limit": 50, "context": {"lang": "en_US"}}
+
+
 def make_tokens(prefix):
     """Keys (a JWKS with HS256, RS256, ES256) and tokens minted by PyJWT;
     returns the wrk arguments for each token source of VARIANTS."""
@@ -301,13 +353,21 @@ def make_tokens(prefix):
         if token is None or token in args:
             continue
         alg, mode = token
-        if mode == "post":
-            order = os.path.join(prefix, "order-body.json")
-            with open(order, "w") as f:
-                json.dump(bench_order(), f)
-            script = os.path.join(prefix, "post.lua")
+        if mode.startswith("post"):
+            body, path = {
+                "post": (bench_order(), "/api/v1/orders"),
+                "post-jsonrpc": (bench_jsonrpc(),
+                                 "/jsonrpc"),
+                "post-json2": (bench_json2(),
+                               "/json/2/product.product/search_read"),
+            }[mode]
+            name = os.path.join(prefix, "%s-body.json" % mode)
+            with open(name, "w") as f:
+                json.dump(body, f)
+            script = os.path.join(prefix, "%s.lua" % mode)
             with open(script, "w") as f:
-                f.write(WRK_POST.replace("@FILE@", order)
+                f.write(WRK_POST.replace("@FILE@", name)
+                        .replace("@PATH@", path)
                         .replace("@TOKEN@", mint(alg, 0)))
             args[token] = ["-s", script]
             continue
@@ -348,6 +408,11 @@ def main():
               "USER": "user root root;" if os.geteuid() == 0 else ""}
 
     wrk_args = make_tokens(prefix)
+    creds = os.path.join(prefix, "odoo-credentials.json")
+    fd = os.open(creds, os.O_WRONLY | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write('{"partner-0": {"db": "retail", "uid": 7, '
+                '"api_key": "3f1c9a7be2d04c55a1e6f0b9d8c7a6e5f4d3c2b1"}}')
     for name in ("order.json", "customer.json"):
         shutil.copy(os.path.join(ROOT, "config", "schemas", name), prefix)
 
