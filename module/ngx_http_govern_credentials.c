@@ -19,8 +19,6 @@
 
 static ngx_int_t ngx_http_govern_credentials_body(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx);
-static ngx_int_t ngx_http_govern_credentials_header(ngx_http_request_t *r,
-    ngx_str_t *lowcase, ngx_str_t *key, ngx_str_t *value);
 static void ngx_http_govern_credentials_cleanup(void *data);
 
 
@@ -89,12 +87,12 @@ ngx_http_govern_credentials_apply(ngx_http_request_t *r,
 
         ngx_sprintf(value.data, "bearer %s", key);
 
-        if (ngx_http_govern_credentials_header(r,
-                &ngx_http_govern_authorization,
-                &ngx_http_govern_authorization_key, &value)
+        if (ngx_http_govern_set_header_in(r,
+                &ngx_http_govern_authorization_key,
+                &ngx_http_govern_authorization, &value)
             != NGX_OK
-            || ngx_http_govern_credentials_header(r,
-                   &ngx_http_govern_database, &ngx_http_govern_database_key,
+            || ngx_http_govern_set_header_in(r,
+                   &ngx_http_govern_database_key, &ngx_http_govern_database,
                    &db)
             != NGX_OK)
         {
@@ -182,58 +180,6 @@ ngx_http_govern_credentials_body(ngx_http_request_t *r,
                         (off_t) len)
             - r->headers_in.content_length->value.data;
     }
-
-    return NGX_OK;
-}
-
-
-/* sets a request header for the upstream: every copy, or a new one */
-
-static ngx_int_t
-ngx_http_govern_credentials_header(ngx_http_request_t *r, ngx_str_t *lowcase,
-    ngx_str_t *key, ngx_str_t *value)
-{
-    ngx_uint_t        i, found;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    found = 0;
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == lowcase->len
-            && ngx_strncmp(h[i].lowcase_key, lowcase->data, lowcase->len) == 0)
-        {
-            h[i].value = *value;
-            found = 1;
-        }
-    }
-
-    if (found) {
-        return NGX_OK;
-    }
-
-    h = ngx_list_push(&r->headers_in.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->key = *key;
-    h->lowcase_key = lowcase->data;
-    h->hash = ngx_hash_key(lowcase->data, lowcase->len);
-    h->value = *value;
 
     return NGX_OK;
 }

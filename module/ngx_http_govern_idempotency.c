@@ -56,6 +56,9 @@ static const char  ngx_http_govern_idem_script[] =
     "return {2, string.sub(v, 66)}\n";
 
 
+static ngx_str_t  ngx_http_govern_idem_header = ngx_string("idempotency-key");
+
+
 static ngx_int_t ngx_http_govern_idem_send(ngx_http_request_t *r,
     ngx_http_govern_idem_t *idem);
 static void ngx_http_govern_idem_reply(void *data, redisReply *reply);
@@ -72,8 +75,7 @@ ngx_http_govern_idempotency_stage(ngx_http_request_t *r)
     ngx_str_t                     detail;
     ngx_uint_t                    i;
     EVP_MD_CTX                   *md;
-    ngx_list_part_t              *part;
-    ngx_table_elt_t              *h, *key;
+    ngx_table_elt_t              *key;
     ngx_http_govern_ctx_t        *ctx;
     ngx_http_govern_idem_t       *idem;
     ngx_http_govern_loc_conf_t   *glcf;
@@ -93,30 +95,8 @@ ngx_http_govern_idempotency_stage(ngx_http_request_t *r)
     idem = ctx->idem;
 
     if (idem == NULL) {
-        key = NULL;
-        part = &r->headers_in.headers.part;
-        h = part->elts;
-
-        for (i = 0; /* void */; i++) {
-
-            if (i >= part->nelts) {
-                if (part->next == NULL) {
-                    break;
-                }
-
-                part = part->next;
-                h = part->elts;
-                i = 0;
-            }
-
-            if (h[i].key.len == sizeof("idempotency-key") - 1
-                && ngx_strncmp(h[i].lowcase_key, "idempotency-key",
-                               sizeof("idempotency-key") - 1) == 0)
-            {
-                key = &h[i];
-                break;
-            }
-        }
+        key = ngx_http_govern_find_header_in(r,
+                                             &ngx_http_govern_idem_header);
 
         if (key == NULL) {
             if (glcf->idempotency == NGX_HTTP_GOVERN_IDEM_OPTIONAL) {

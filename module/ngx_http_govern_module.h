@@ -153,6 +153,10 @@ void ngx_http_govern_resume(ngx_http_request_t *r);
 ngx_int_t ngx_http_govern_trace_ids(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx, ngx_uint_t forward);
 ngx_int_t ngx_http_govern_trace_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_govern_set_header_in(ngx_http_request_t *r,
+    ngx_str_t *key, ngx_str_t *lowcase, ngx_str_t *value);
+ngx_table_elt_t *ngx_http_govern_find_header_in(ngx_http_request_t *r,
+    ngx_str_t *lowcase);
 
 ngx_int_t ngx_http_govern_refuse(ngx_http_request_t *r,
     ngx_http_govern_reason_e reason, ngx_str_t *detail);

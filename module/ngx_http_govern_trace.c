@@ -14,9 +14,6 @@
 
 static ngx_uint_t ngx_http_govern_header_is(ngx_table_elt_t *h,
     ngx_str_t *lowcase);
-static ngx_int_t ngx_http_govern_set_header_in(ngx_http_request_t *r,
-    ngx_uint_t copies, ngx_str_t *key, ngx_str_t *lowcase,
-    ngx_str_t *value);
 static ngx_int_t ngx_http_govern_random_hex(u_char *dst, size_t bytes);
 static ngx_int_t ngx_http_govern_header_filter(ngx_http_request_t *r);
 
@@ -145,8 +142,7 @@ ngx_http_govern_trace_ids(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
     traceparent.len = NGX_HTTP_GOVERN_TRACEPARENT_LEN;
     traceparent.data = ctx->traceparent;
 
-    if (ngx_http_govern_set_header_in(r, ids,
-                                      &ngx_http_govern_request_id_key,
+    if (ngx_http_govern_set_header_in(r, &ngx_http_govern_request_id_key,
                                       &ngx_http_govern_request_id_lowcase,
                                       &ctx->request_id)
         != NGX_OK)
@@ -154,8 +150,7 @@ ngx_http_govern_trace_ids(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
         return NGX_ERROR;
     }
 
-    return ngx_http_govern_set_header_in(r, tps,
-                                         &ngx_http_govern_traceparent,
+    return ngx_http_govern_set_header_in(r, &ngx_http_govern_traceparent,
                                          &ngx_http_govern_traceparent,
                                          &traceparent);
 }
@@ -170,32 +165,19 @@ ngx_http_govern_header_is(ngx_table_elt_t *h, ngx_str_t *lowcase)
 
 
 /*
- * Gives every copy of the header the value, so no hop sees another,
+ * Gives every copy of a request header the value, so no hop sees another,
  * or adds the header when the client sent none.
  */
 
-static ngx_int_t
-ngx_http_govern_set_header_in(ngx_http_request_t *r, ngx_uint_t copies,
-    ngx_str_t *key, ngx_str_t *lowcase, ngx_str_t *value)
+ngx_int_t
+ngx_http_govern_set_header_in(ngx_http_request_t *r, ngx_str_t *key,
+    ngx_str_t *lowcase, ngx_str_t *value)
 {
-    ngx_uint_t        i;
+    ngx_uint_t        i, found;
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
 
-    if (copies == 0) {
-        h = ngx_list_push(&r->headers_in.headers);
-        if (h == NULL) {
-            return NGX_ERROR;
-        }
-
-        h->key = *key;
-        h->lowcase_key = lowcase->data;
-        h->hash = ngx_hash_key(lowcase->data, lowcase->len);
-        h->value = *value;
-
-        return NGX_OK;
-    }
-
+    found = 0;
     part = &r->headers_in.headers.part;
     h = part->elts;
 
@@ -213,10 +195,56 @@ ngx_http_govern_set_header_in(ngx_http_request_t *r, ngx_uint_t copies,
 
         if (ngx_http_govern_header_is(&h[i], lowcase)) {
             h[i].value = *value;
+            found = 1;
         }
     }
 
+    if (found) {
+        return NGX_OK;
+    }
+
+    h = ngx_list_push(&r->headers_in.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->key = *key;
+    h->lowcase_key = lowcase->data;
+    h->hash = ngx_hash_key(lowcase->data, lowcase->len);
+    h->value = *value;
+
     return NGX_OK;
+}
+
+
+/* the first request header of that (lower-case) name, or NULL */
+
+ngx_table_elt_t *
+ngx_http_govern_find_header_in(ngx_http_request_t *r, ngx_str_t *lowcase)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (ngx_http_govern_header_is(&h[i], lowcase)) {
+            return &h[i];
+        }
+    }
 }
 
 
