@@ -390,7 +390,7 @@ def main():
     ap.add_argument("--module", default=os.path.join(
         ROOT, "build", "ngx_http_govern_module.so"))
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--seconds", type=int, default=4)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--keep", action="store_true",
                     help="keep the temporary prefix")
