@@ -28,7 +28,7 @@ SUITE      ?= $(firstword $(wildcard $(CURDIR)/../shared/conformance/json-schema
                                      /work/shared/conformance/json-schema-test-suite))
 
 .PHONY: all deps deps-test deps-run deps-bench test unit integration run \
-        bench clean conformance fuzz
+        bench clean conformance fuzz bench-schema
 
 all: $(MODULE) $(BUILD)/govern-schema
 
@@ -38,6 +38,10 @@ $(BUILD)/govern-schema: module/ngx_http_govern_schema_cli.c $(SCHEMA_SRC) \
 	$(CC) -O2 -g -Wall -Wextra -Werror $(SAN_FLAGS) -Imodule -o $@ \
 	    module/ngx_http_govern_schema_cli.c $(SCHEMA_SRC) \
 	    -ljansson -lpcre2-8 -lm
+
+# govern's validator against AJV (npm) on the same schema and payload
+bench-schema: deps-test
+	$(PYTHON) scripts/bench_schema.py
 
 # libFuzzer on the validator, bounded: FUZZ_SECONDS=600 make fuzz
 fuzz: deps-test

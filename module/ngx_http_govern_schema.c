@@ -647,6 +647,10 @@ ngx_http_govern_schema_regex(scompiler_t *c, const char *src,
         return 0;
     }
 
+    /* JIT when available: pcre2_match() uses it by itself (no error when
+     * the library was built without it) */
+    (void) pcre2_jit_compile(*re, PCRE2_JIT_COMPLETE);
+
     *md = pcre2_match_data_create_from_pattern(*re, NULL);
 
     return *md != NULL;
@@ -1875,8 +1879,13 @@ ngx_http_govern_schema_array(svalidator_t *v, snode_t *n, json_t *inst,
             break;
         }
 
-        snprintf(idx, sizeof(idx), "%zu", i);
-        old = ngx_http_govern_schema_push(v, idx, strlen(idx));
+        old = v->plen;
+
+        /* paths are only built when errors are reported */
+        if (v->result && !v->quiet) {
+            snprintf(idx, sizeof(idx), "%zu", i);
+            old = ngx_http_govern_schema_push(v, idx, strlen(idx));
+        }
 
         if (!ngx_http_govern_schema_check(v, i < n->prefix.n ? n->prefix.v[i]
                                                               : n->items,
@@ -2254,8 +2263,12 @@ ngx_http_govern_schema_check(svalidator_t *v, snode_t *n, json_t *inst,
                 continue;
             }
 
-            snprintf(idx, sizeof(idx), "%zu", i);
-            old = ngx_http_govern_schema_push(v, idx, strlen(idx));
+            old = v->plen;
+
+            if (v->result && !v->quiet) {
+                snprintf(idx, sizeof(idx), "%zu", i);
+                old = ngx_http_govern_schema_push(v, idx, strlen(idx));
+            }
 
             if (!ngx_http_govern_schema_check(v, n->uneval_items, e, NULL)) {
                 ok = 0;

@@ -1,0 +1,91 @@
+/*
+ * make bench-schema, govern's side: the order schema and payloads through
+ * the validator, reporting validations per second for validate-only and
+ * for parse + validate.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <jansson.h>
+
+#include "ngx_http_govern_schema.h"
+
+
+static double
+now(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+
+int
+main(int argc, char **argv)
+{
+    int                        i, n, rounds;
+    char                       err[512], *buf;
+    long                       len;
+    FILE                      *f;
+    double                     t;
+    json_t                    *doc;
+    ngx_http_govern_schema_t  *schema;
+
+    if (argc != 4) {
+        fprintf(stderr, "usage: schema_bench SCHEMA PAYLOAD ROUNDS\n");
+        return 2;
+    }
+
+    schema = ngx_http_govern_schema_compile_file(argv[1], err, sizeof(err));
+    if (schema == NULL) {
+        fprintf(stderr, "%s\n", err);
+        return 2;
+    }
+
+    f = fopen(argv[2], "rb");
+    if (f == NULL) {
+        return 2;
+    }
+
+    fseek(f, 0, SEEK_END);
+    len = ftell(f);
+    rewind(f);
+    buf = malloc(len);
+    if (buf == NULL || fread(buf, 1, len, f) != (size_t) len) {
+        return 2;
+    }
+
+    fclose(f);
+    rounds = atoi(argv[3]);
+
+    doc = json_loadb(buf, len, 0, NULL);
+    if (doc == NULL || !ngx_http_govern_schema_validate(schema, doc, NULL)) {
+        fprintf(stderr, "the payload must be valid\n");
+        return 2;
+    }
+
+    t = now();
+    for (i = 0, n = 0; i < rounds; i++) {
+        n += ngx_http_govern_schema_validate(schema, doc, NULL);
+    }
+    printf("govern validate-only: %.0f/s\n", n / (now() - t));
+
+    json_decref(doc);
+
+    t = now();
+    for (i = 0, n = 0; i < rounds; i++) {
+        doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
+        n += ngx_http_govern_schema_validate(schema, doc, NULL);
+        json_decref(doc);
+    }
+    printf("govern parse+validate: %.0f/s\n", n / (now() - t));
+
+    ngx_http_govern_schema_free(schema);
+    free(buf);
+
+    return 0;
+}
