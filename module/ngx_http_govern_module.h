@@ -212,6 +212,7 @@ char *ngx_http_govern_jwt_keys_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_govern_strings_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+const char **ngx_http_govern_conf_strings(ngx_conf_t *cf);
 char *ngx_http_govern_scopes_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_govern_jwt_cache_directive(ngx_conf_t *cf, ngx_command_t *cmd,

@@ -451,9 +451,6 @@ char *
 ngx_http_govern_odoo_context_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
-    ngx_str_t                    *value;
-    ngx_uint_t                    i;
-    const char                  **list;
     ngx_http_govern_odoo_conf_t  *oc;
 
     oc = ngx_http_govern_odoo_conf(cf, conf);
@@ -465,21 +462,9 @@ ngx_http_govern_odoo_context_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         return "is duplicate";
     }
 
-    value = cf->args->elts;
+    oc->context_allow = ngx_http_govern_conf_strings(cf);
 
-    list = ngx_palloc(cf->pool, cf->args->nelts * sizeof(char *));
-    if (list == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    for (i = 1; i < cf->args->nelts; i++) {
-        list[i - 1] = (const char *) value[i].data;
-    }
-
-    list[cf->args->nelts - 1] = NULL;
-    oc->context_allow = list;
-
-    return NGX_CONF_OK;
+    return oc->context_allow ? NGX_CONF_OK : NGX_CONF_ERROR;
 }
 
 

@@ -565,7 +565,7 @@ ngx_http_govern_strings_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     char  *p = conf;
 
-    const char  ***field, **list;
+    const char  ***field;
     ngx_str_t     *value;
     ngx_uint_t     i;
 
@@ -577,23 +577,41 @@ ngx_http_govern_strings_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
     value = cf->args->elts;
 
-    list = ngx_palloc(cf->pool, cf->args->nelts * sizeof(char *));
-    if (list == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
     for (i = 1; i < cf->args->nelts; i++) {
         if (value[i].len == 0) {
             return "takes no empty value";
         }
+    }
 
+    *field = ngx_http_govern_conf_strings(cf);
+
+    return *field ? NGX_CONF_OK : NGX_CONF_ERROR;
+}
+
+
+/* the directive's arguments as a NULL-terminated list of C strings */
+
+const char **
+ngx_http_govern_conf_strings(ngx_conf_t *cf)
+{
+    ngx_str_t    *value;
+    ngx_uint_t    i;
+    const char  **list;
+
+    value = cf->args->elts;
+
+    list = ngx_palloc(cf->pool, cf->args->nelts * sizeof(char *));
+    if (list == NULL) {
+        return NULL;
+    }
+
+    for (i = 1; i < cf->args->nelts; i++) {
         list[i - 1] = (const char *) value[i].data;
     }
 
     list[cf->args->nelts - 1] = NULL;
-    *field = list;
 
-    return NGX_CONF_OK;
+    return list;
 }
 
 
