@@ -177,9 +177,7 @@ ngx_http_govern_body_check(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
 
     len = ctx->body->last - ctx->body->pos;
 
-    if (EVP_Digest(ctx->body->pos, len, digest, NULL, EVP_sha256(), NULL)
-        == 1)
-    {
+    if (ngx_http_govern_digest(ctx->body->pos, len, digest) == NGX_OK) {
         ctx->body_sha256.data = ngx_pnalloc(r->pool, 64);
         if (ctx->body_sha256.data) {
             ngx_http_govern_hex(ctx->body_sha256.data, digest, 32);

@@ -72,9 +72,8 @@ ngx_int_t
 ngx_http_govern_idempotency_stage(ngx_http_request_t *r)
 {
     u_char                        digest[32];
-    ngx_str_t                     detail;
+    ngx_str_t                     detail, fp;
     ngx_uint_t                    i;
-    EVP_MD_CTX                   *md;
     ngx_table_elt_t              *key;
     ngx_http_govern_ctx_t        *ctx;
     ngx_http_govern_idem_t       *idem;
@@ -153,26 +152,24 @@ ngx_http_govern_idempotency_stage(ngx_http_request_t *r)
         ngx_sprintf(idem->key.data, "govern:{%V}:idem:%V", &ctx->partner,
                     &key->value);
 
-        /* the fingerprint: method, path and body as the partner sent them */
+        /*
+         * the fingerprint: method, path and the body as the partner sent
+         * it, by the SHA-256 the body stage computed for the audit
+         */
 
-        md = EVP_MD_CTX_new();
-
-        if (md == NULL
-            || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)
-            || !EVP_DigestUpdate(md, r->method_name.data, r->method_name.len)
-            || !EVP_DigestUpdate(md, "\n", 1)
-            || !EVP_DigestUpdate(md, r->uri.data, r->uri.len)
-            || !EVP_DigestUpdate(md, "\n", 1)
-            || (ctx->body
-                && !EVP_DigestUpdate(md, ctx->body->pos,
-                                     ctx->body->last - ctx->body->pos))
-            || !EVP_DigestFinal_ex(md, digest, NULL))
-        {
-            EVP_MD_CTX_free(md);
+        fp.len = r->method_name.len + r->uri.len + ctx->body_sha256.len + 2;
+        fp.data = ngx_pnalloc(r->pool, fp.len);
+        if (fp.data == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        EVP_MD_CTX_free(md);
+        ngx_sprintf(fp.data, "%V\n%V\n%V", &r->method_name, &r->uri,
+                    &ctx->body_sha256);
+
+        if (ngx_http_govern_digest(fp.data, fp.len, digest) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
         ngx_http_govern_hex(idem->fingerprint, digest, 32);
 
         if (gmcf->redis == NULL || !ngx_http_govern_redis_usable(gmcf->redis)

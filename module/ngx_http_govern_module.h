@@ -213,6 +213,8 @@ char *ngx_http_govern_jwt_keys_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_govern_strings_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 const char **ngx_http_govern_conf_strings(ngx_conf_t *cf);
+ngx_int_t ngx_http_govern_digest(const u_char *data, size_t len,
+    u_char *digest);
 char *ngx_http_govern_scopes_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_govern_jwt_cache_directive(ngx_conf_t *cf, ngx_command_t *cmd,

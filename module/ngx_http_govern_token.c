@@ -73,12 +73,7 @@ ngx_http_govern_token_stage(ngx_http_request_t *r)
     rc = NGX_DECLINED;
 
     if (gmcf->jwt_cache) {
-        if (!EVP_DigestInit_ex(ngx_http_govern_sha256_ctx,
-                               ngx_http_govern_sha256, NULL)
-            || !EVP_DigestUpdate(ngx_http_govern_sha256_ctx, token.data,
-                                 token.len)
-            || !EVP_DigestFinal_ex(ngx_http_govern_sha256_ctx, digest, NULL))
-        {
+        if (ngx_http_govern_digest(token.data, token.len, digest) != NGX_OK) {
             return ngx_http_govern_token_refuse(r,
                        NGX_HTTP_GOVERN_REASON_INTERNAL_ERROR,
                        "cannot hash the token");
@@ -799,6 +794,26 @@ ngx_http_govern_token_merge(ngx_conf_t *cf, ngx_http_govern_loc_conf_t *prev,
                   missing, conf->enable_file, conf->enable_line);
 
     return NGX_CONF_ERROR;
+}
+
+
+/*
+ * SHA-256 with the digest fetched once and one context reused: the
+ * token cache key, the audit's body_sha256, idempotency fingerprints.
+ */
+
+ngx_int_t
+ngx_http_govern_digest(const u_char *data, size_t len, u_char *digest)
+{
+    if (!EVP_DigestInit_ex(ngx_http_govern_sha256_ctx, ngx_http_govern_sha256,
+                           NULL)
+        || !EVP_DigestUpdate(ngx_http_govern_sha256_ctx, data, len)
+        || !EVP_DigestFinal_ex(ngx_http_govern_sha256_ctx, digest, NULL))
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 
