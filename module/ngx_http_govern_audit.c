@@ -36,7 +36,6 @@ typedef struct {
 } ngx_http_govern_audit_buf_t;
 
 
-static ngx_int_t ngx_http_govern_audit_handler(ngx_http_request_t *r);
 static size_t ngx_http_govern_audit_len(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx);
 static u_char *ngx_http_govern_audit_record(ngx_http_request_t *r,
@@ -60,21 +59,14 @@ static void ngx_http_govern_audit_flush_handler(ngx_event_t *ev);
 #define NGX_HTTP_GOVERN_AUDIT_FIXED_LEN  1024
 
 
-static ngx_int_t
-ngx_http_govern_audit_handler(ngx_http_request_t *r)
+ngx_int_t
+ngx_http_govern_audit(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx)
 {
     u_char                       *rec, *last;
     size_t                        len;
-    ngx_http_govern_ctx_t        *ctx;
     ngx_http_govern_audit_t      *audit;
     ngx_http_govern_audit_buf_t  *buf;
     ngx_http_govern_loc_conf_t   *glcf;
-
-    if (r != r->main) {
-        return NGX_OK;
-    }
-
-    ctx = ngx_http_govern_get_ctx(r);
 
     if (ctx == NULL) {
         glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
@@ -651,23 +643,4 @@ ngx_http_govern_audit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     file->data = buf;
 
     return NGX_CONF_OK;
-}
-
-
-ngx_int_t
-ngx_http_govern_audit_init(ngx_conf_t *cf)
-{
-    ngx_http_handler_pt        *h;
-    ngx_http_core_main_conf_t  *cmcf;
-
-    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
-
-    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    *h = ngx_http_govern_audit_handler;
-
-    return NGX_OK;
 }

@@ -65,7 +65,6 @@ static void ngx_http_govern_idem_reply(void *data, redisReply *reply);
 static void ngx_http_govern_idem_timeout(ngx_event_t *ev);
 static ngx_int_t ngx_http_govern_idem_replay(ngx_http_request_t *r,
     ngx_http_govern_idem_t *idem);
-static ngx_int_t ngx_http_govern_idempotency_log(ngx_http_request_t *r);
 
 
 ngx_int_t
@@ -655,42 +654,4 @@ ngx_http_govern_idempotency_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     return NGX_CONF_OK;
-}
-
-
-static ngx_int_t
-ngx_http_govern_idempotency_log(ngx_http_request_t *r)
-{
-    ngx_http_govern_ctx_t  *ctx;
-
-    if (r != r->main) {
-        return NGX_OK;
-    }
-
-    ctx = ngx_http_govern_get_ctx(r);
-
-    if (ctx && ctx->idem) {
-        ngx_http_govern_idempotency_finish(r, ctx);
-    }
-
-    return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_govern_idempotency_init(ngx_conf_t *cf)
-{
-    ngx_http_handler_pt        *h;
-    ngx_http_core_main_conf_t  *cmcf;
-
-    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
-
-    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    *h = ngx_http_govern_idempotency_log;
-
-    return NGX_OK;
 }

@@ -12,6 +12,7 @@
 
 
 static ngx_int_t ngx_http_govern_access_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_govern_log_handler(ngx_http_request_t *r);
 static void ngx_http_govern_ctx_cleanup(void *data);
 
 static ngx_int_t ngx_http_govern_init_process(ngx_cycle_t *cycle);
@@ -510,13 +511,40 @@ ngx_http_govern_postconfiguration(ngx_conf_t *cf)
     if (ngx_http_govern_trace_init(cf) != NGX_OK
         || ngx_http_govern_token_init(cf) != NGX_OK
         || ngx_http_govern_ratelimit_init(cf) != NGX_OK
-        || ngx_http_govern_body_init(cf) != NGX_OK
-        || ngx_http_govern_idempotency_init(cf) != NGX_OK)
+        || ngx_http_govern_body_init(cf) != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    return ngx_http_govern_audit_init(cf);
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_govern_log_handler;
+
+    return NGX_OK;
+}
+
+
+/* one log-phase pass: settle the idempotency key, then write the record */
+
+static ngx_int_t
+ngx_http_govern_log_handler(ngx_http_request_t *r)
+{
+    ngx_http_govern_ctx_t  *ctx;
+
+    if (r != r->main) {
+        return NGX_OK;
+    }
+
+    ctx = ngx_http_govern_get_ctx(r);
+
+    if (ctx && ctx->idem) {
+        ngx_http_govern_idempotency_finish(r, ctx);
+    }
+
+    return ngx_http_govern_audit(r, ctx);
 }
 
 

@@ -192,7 +192,6 @@ void ngx_http_govern_idempotency_capture(ngx_http_request_t *r,
 void ngx_http_govern_idempotency_finish(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx);
 void ngx_http_govern_idempotency_cleanup(ngx_http_govern_idem_t *idem);
-ngx_int_t ngx_http_govern_idempotency_init(ngx_conf_t *cf);
 char *ngx_http_govern_idempotency_directive(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_govern_credentials_apply(ngx_http_request_t *r,
@@ -257,7 +256,8 @@ void ngx_http_govern_cache_put(ngx_shm_zone_t *zone, const u_char *digest,
 
 char *ngx_http_govern_audit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-ngx_int_t ngx_http_govern_audit_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_govern_audit(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx);
 
 
 extern ngx_module_t  ngx_http_govern_module;
