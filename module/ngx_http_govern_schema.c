@@ -515,6 +515,24 @@ ngx_http_govern_schema_child(scompiler_t *c, json_t *s, const char *key,
 }
 
 
+/* a named member of an object keyword: "properties", "dependentSchemas" */
+
+static snode_t *
+ngx_http_govern_schema_member(scompiler_t *c, const char *keyword,
+    const char *name, json_t *v, const char *base, int draft7,
+    const char *where)
+{
+    char     *path;
+    snode_t  *n;
+
+    path = ngx_http_govern_schema_path2(where, keyword, name);
+    n = ngx_http_govern_schema_node(c, v, base, draft7, path ? path : where);
+    free(path);
+
+    return n;
+}
+
+
 static int
 ngx_http_govern_schema_list(scompiler_t *c, json_t *s, const char *key,
     slist_t *list, const char *base, int draft7, const char *where)
@@ -689,6 +707,7 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     size_t        i, j;
     json_t       *v, *e, *d;
     snode_t      *n, *it;
+    sprop_t      *prop;
     unsigned      bit;
     const char   *key, *id;
 
@@ -928,7 +947,10 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 
     if (json_is_object(v)) {
         n->depreq = calloc(json_object_size(v) + 1, sizeof(sdepreq_t));
-        n->depschemas = calloc(json_object_size(v) + 1, sizeof(sprop_t));
+
+        if (draft7) {
+            n->depschemas = calloc(json_object_size(v) + 1, sizeof(sprop_t));
+        }
 
         json_object_foreach(v, key, e) {
             if (json_is_array(e)) {
@@ -949,15 +971,12 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
                 }
 
             } else if (draft7) {
-                path = ngx_http_govern_schema_path2(where, "dependencies",
-                                                    key);
-                n->depschemas[n->ndepschemas].name = (char *) key;
-                n->depschemas[n->ndepschemas].node =
-                    ngx_http_govern_schema_node(c, e, here, draft7,
-                                                path ? path : where);
-                free(path);
-
-                if (n->depschemas[n->ndepschemas++].node == NULL) {
+                prop = &n->depschemas[n->ndepschemas++];
+                prop->name = (char *) key;
+                prop->node = ngx_http_govern_schema_member(c, "dependencies",
+                                                           key, e, here,
+                                                           draft7, where);
+                if (prop->node == NULL) {
                     goto failed;
                 }
             }
@@ -967,20 +986,15 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     v = draft7 ? NULL : json_object_get(s, "dependentSchemas");
 
     if (json_is_object(v)) {
-        free(n->depschemas);
         n->depschemas = calloc(json_object_size(v) + 1, sizeof(sprop_t));
-        n->ndepschemas = 0;
 
         json_object_foreach(v, key, e) {
-            path = ngx_http_govern_schema_path2(where, "dependentSchemas",
-                                                key);
-            n->depschemas[n->ndepschemas].name = (char *) key;
-            n->depschemas[n->ndepschemas].node =
-                ngx_http_govern_schema_node(c, e, here, draft7,
-                                            path ? path : where);
-            free(path);
-
-            if (n->depschemas[n->ndepschemas++].node == NULL) {
+            prop = &n->depschemas[n->ndepschemas++];
+            prop->name = (char *) key;
+            prop->node = ngx_http_govern_schema_member(c, "dependentSchemas",
+                                                       key, e, here, draft7,
+                                                       where);
+            if (prop->node == NULL) {
                 goto failed;
             }
         }
@@ -993,14 +1007,11 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
         n->props = calloc(json_object_size(v) + 1, sizeof(sprop_t));
 
         json_object_foreach(v, key, e) {
-            path = ngx_http_govern_schema_path2(where, "properties", key);
-            n->props[n->nprops].name = (char *) key;
-            n->props[n->nprops].node =
-                ngx_http_govern_schema_node(c, e, here, draft7,
-                                            path ? path : where);
-            free(path);
-
-            if (n->props[n->nprops++].node == NULL) {
+            prop = &n->props[n->nprops++];
+            prop->name = (char *) key;
+            prop->node = ngx_http_govern_schema_member(c, "properties", key, e,
+                                                       here, draft7, where);
+            if (prop->node == NULL) {
                 goto failed;
             }
         }
