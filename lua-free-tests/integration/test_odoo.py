@@ -4,6 +4,7 @@ Odoo clients expect, and the call log showing what reached Odoo."""
 
 import json
 import os
+import shutil
 import time
 
 import pytest
@@ -324,15 +325,17 @@ MEDIATED = """
 """
 
 
+def install_credentials(gw, mode=0o600):
+    """Copies the demo credentials file into the gateway's prefix."""
+    path = os.path.join(gw.prefix, "odoo-credentials.json")
+    shutil.copyfile(os.path.join(harness.ROOT, "config",
+                                 "odoo-credentials.json"), path)
+    os.chmod(path, mode)
+
+
 def mediated(nginx, odoo, mode=0o600):
     gw = nginx(MEDIATED, odoo=odoo, extra={"RULES": RULES}, start=False)
-    path = os.path.join(gw.prefix, "odoo-credentials.json")
-    with open(os.path.join(harness.ROOT, "config",
-                           "odoo-credentials.json")) as f:
-        data = f.read()
-    with open(path, "w") as f:
-        f.write(data)
-    os.chmod(path, mode)
+    install_credentials(gw, mode)
     return gw
 
 
@@ -409,13 +412,7 @@ IDEM = """
 def idem_gw(nginx, odoo, redis, mode="required"):
     gw = nginx(IDEM, odoo=odoo, start=False,
                extra={"RULES": RULES, "REDIS": redis.port, "MODE": mode})
-    path = os.path.join(gw.prefix, "odoo-credentials.json")
-    with open(os.path.join(harness.ROOT, "config",
-                           "odoo-credentials.json")) as f:
-        data = f.read()
-    with open(path, "w") as f:
-        f.write(data)
-    os.chmod(path, 0o600)
+    install_credentials(gw)
     return gw.start()
 
 
