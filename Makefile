@@ -23,7 +23,8 @@ CC_OPT     := -O2 -g -Wall -Wextra -Werror -fstack-protector-strong \
 LD_OPT     := $(SAN_FLAGS)
 
 SCHEMA_SRC := module/ngx_http_govern_schema.c module/ngx_http_govern_uri.c \
-              module/ngx_http_govern_format.c
+              module/ngx_http_govern_format.c module/ngx_http_govern_jv.c \
+              module/ngx_http_govern_json.c
 SUITE      ?= $(firstword $(wildcard $(CURDIR)/../shared/conformance/json-schema-test-suite \
                                      /work/shared/conformance/json-schema-test-suite))
 
@@ -33,7 +34,8 @@ SUITE      ?= $(firstword $(wildcard $(CURDIR)/../shared/conformance/json-schema
 all: $(MODULE) $(BUILD)/govern-schema
 
 $(BUILD)/govern-schema: module/ngx_http_govern_schema_cli.c $(SCHEMA_SRC) \
-                        module/ngx_http_govern_schema.h | deps
+                        module/ngx_http_govern_schema.h \
+                        module/ngx_http_govern_jv.h | deps
 	@mkdir -p $(BUILD)
 	$(CC) -O2 -g -Wall -Wextra -Werror $(SAN_FLAGS) -Imodule -o $@ \
 	    module/ngx_http_govern_schema_cli.c $(SCHEMA_SRC) \

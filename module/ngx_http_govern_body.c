@@ -21,8 +21,6 @@
 #define NGX_HTTP_GOVERN_BODY_READ     2
 #define NGX_HTTP_GOVERN_BODY_DONE     3
 
-#define NGX_HTTP_GOVERN_JSON_DEPTH    64
-
 
 struct ngx_http_govern_schema_conf_s {
     ngx_http_govern_schema_t   *schema;
@@ -37,11 +35,9 @@ static ngx_int_t ngx_http_govern_body_check(ngx_http_request_t *r,
     ngx_uint_t json_needed);
 static ngx_int_t ngx_http_govern_body_type(ngx_http_request_t *r,
     ngx_http_govern_loc_conf_t *glcf);
-static ngx_int_t ngx_http_govern_body_depth(u_char *p, size_t len,
-    ngx_uint_t max);
 static ngx_int_t ngx_http_govern_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
-static void ngx_http_govern_body_json_cleanup(void *data);
+static void *ngx_http_govern_body_alloc(void *pool, size_t size);
 static void ngx_http_govern_schema_cleanup(void *data);
 
 
@@ -160,10 +156,9 @@ ngx_http_govern_body_check(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
 {
     u_char                           *p, digest[32];
     size_t                            len, i, size;
-    json_t                           *json;
     ngx_str_t                         detail, errors;
-    json_error_t                      jerr;
-    ngx_pool_cleanup_t               *cln;
+    ngx_http_govern_jv_t             *json;
+    ngx_http_govern_jv_error_t        jerr;
     ngx_http_govern_schema_result_t   result;
 
     /* body_sha256: what the audit trail can prove was sent */
@@ -189,17 +184,9 @@ ngx_http_govern_body_check(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
         return NGX_OK;
     }
 
-    if (ngx_http_govern_body_depth(ctx->body->pos, len,
-                                   NGX_HTTP_GOVERN_JSON_DEPTH)
-        != NGX_OK)
-    {
-        ngx_str_set(&detail, "the JSON body nests deeper than 64 levels");
-        return ngx_http_govern_refuse(r,
-                   NGX_HTTP_GOVERN_REASON_JSON_MALFORMED, &detail);
-    }
-
-    json = json_loadb((const char *) ctx->body->pos, len,
-                      JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    json = ngx_http_govern_jv_parse((const char *) ctx->body->pos, len, 0,
+                                    ngx_http_govern_body_alloc, r->pool,
+                                    &jerr);
 
     if (json == NULL) {
         detail.data = ngx_pnalloc(r->pool, sizeof(jerr.text) + 64);
@@ -207,7 +194,7 @@ ngx_http_govern_body_check(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        detail.len = ngx_sprintf(detail.data, "%s (at byte %d)", jerr.text,
+        detail.len = ngx_sprintf(detail.data, "%s (at byte %uz)", jerr.text,
                                  jerr.position)
                      - detail.data;
 
@@ -215,14 +202,6 @@ ngx_http_govern_body_check(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
                    NGX_HTTP_GOVERN_REASON_JSON_MALFORMED, &detail);
     }
 
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        json_decref(json);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    cln->handler = ngx_http_govern_body_json_cleanup;
-    cln->data = json;
     ctx->json = json;
 
     if (glcf->schema == NULL
@@ -339,52 +318,6 @@ ngx_http_govern_body_type(ngx_http_request_t *r,
 }
 
 
-/* nesting depth outside strings, before the parser sees the body */
-
-static ngx_int_t
-ngx_http_govern_body_depth(u_char *p, size_t len, ngx_uint_t max)
-{
-    u_char      *end;
-    ngx_uint_t   depth, in_string;
-
-    depth = 0;
-    in_string = 0;
-
-    for (end = p + len; p < end; p++) {
-        if (in_string) {
-            if (*p == '\\') {
-                p++;
-
-            } else if (*p == '"') {
-                in_string = 0;
-            }
-
-            continue;
-        }
-
-        switch (*p) {
-        case '"':
-            in_string = 1;
-            break;
-        case '[':
-        case '{':
-            if (++depth > max) {
-                return NGX_DECLINED;
-            }
-            break;
-        case ']':
-        case '}':
-            if (depth) {
-                depth--;
-            }
-            break;
-        }
-    }
-
-    return NGX_OK;
-}
-
-
 /*
  * Keeps a copy of the body as it is read: buffers reach the request body
  * filters in memory, before nginx may write them to a temp file.
@@ -473,10 +406,12 @@ ngx_http_govern_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 }
 
 
-static void
-ngx_http_govern_body_json_cleanup(void *data)
+/* the parsed body lives as long as the request */
+
+static void *
+ngx_http_govern_body_alloc(void *pool, size_t size)
 {
-    json_decref(data);
+    return ngx_palloc(pool, size);
 }
 
 

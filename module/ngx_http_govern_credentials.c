@@ -6,7 +6,8 @@
  * bot uid and API key, read at config time from a file only its owner may
  * read.  On JSON-RPC the forwarded body carries the mapped db, uid and key
  * in execute_kw's first three arguments whatever the partner sent (the
- * body is rewritten and its length follows); on JSON-2 the gateway sets
+ * three values are spliced into the partner's bytes, everything else is
+ * forwarded as sent, and the length follows); on JSON-2 the gateway sets
  * "Authorization: bearer <key>" and X-Odoo-Database.  Partners never hold
  * Odoo keys, and the key is never logged, audited or put in a variable.
  */
@@ -15,10 +16,12 @@
 #include <sys/stat.h>
 
 #include "ngx_http_govern_module.h"
+#include "ngx_http_govern_json.h"
 
 
 static ngx_int_t ngx_http_govern_credentials_body(ngx_http_request_t *r,
-    ngx_http_govern_ctx_t *ctx);
+    ngx_http_govern_ctx_t *ctx, ngx_http_govern_jv_t *args, ngx_str_t *db,
+    json_t *uid, const char *key);
 static void ngx_http_govern_credentials_cleanup(void *data);
 
 
@@ -36,9 +39,10 @@ ngx_http_govern_credentials_apply(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx, ngx_http_govern_loc_conf_t *glcf)
 {
     u_char                       *p;
-    json_t                       *entry, *args, *params;
+    json_t                       *entry;
     ngx_str_t                     detail, value, db;
     const char                   *key;
+    ngx_http_govern_jv_t         *args;
     ngx_http_govern_odoo_call_t  *call;
     ngx_http_govern_main_conf_t  *gmcf;
 
@@ -106,59 +110,85 @@ ngx_http_govern_credentials_apply(ngx_http_request_t *r,
 
     /* /jsonrpc object.execute_kw: args[0..2] are db, uid, key */
 
-    params = json_object_get(ctx->json, "params");
-    args = json_object_get(params, "args");
+    args = ngx_http_govern_jv_getz(ngx_http_govern_jv_getz(ctx->json,
+                                                           "params"),
+                                   "args");
 
-    if (!json_is_array(args) || json_array_size(args) < 3) {
+    if (!ngx_http_govern_jv_is_array(args) || args->len < 3) {
         return NGX_OK;                  /* call_kw: a session, no key */
-    }
-
-    if (json_array_set_new(args, 0, json_string((char *) db.data)) != 0
-        || json_array_set(args, 1, json_object_get(entry, "uid")) != 0
-        || json_array_set_new(args, 2, json_string(key)) != 0)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     /* the partner's db string is gone: point at the mapped one */
     call->db = (const char *) db.data;
 
-    return ngx_http_govern_credentials_body(r, ctx);
+    return ngx_http_govern_credentials_body(r, ctx, args, &db,
+                                            json_object_get(entry, "uid"),
+                                            key);
 }
 
 
-/* the rewritten call replaces the body the upstream will receive */
+/*
+ * The rewritten call replaces the body the upstream will receive: the
+ * partner's text with args[0..2] (in order in it) replaced by ours.
+ */
 
 static ngx_int_t
 ngx_http_govern_credentials_body(ngx_http_request_t *r,
-    ngx_http_govern_ctx_t *ctx)
+    ngx_http_govern_ctx_t *ctx, ngx_http_govern_jv_t *args, ngx_str_t *db,
+    json_t *uid, const char *key)
 {
-    char         *text;
-    size_t        len;
-    ngx_buf_t    *b;
-    ngx_chain_t  *cl;
+    u_char                *p, *text, number[NGX_INT64_LEN];
+    size_t                 len, key_len, off;
+    ngx_buf_t             *b;
+    ngx_str_t              value[3];
+    ngx_uint_t             i;
+    ngx_chain_t           *cl;
+    ngx_http_govern_jv_t  *item;
 
-    text = json_dumps(ctx->json, JSON_COMPACT | JSON_ENCODE_ANY);
-    if (text == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    key_len = ngx_strlen(key);
+    text = ctx->body->pos;
+    len = ctx->body->last - ctx->body->pos;
 
-    len = ngx_strlen(text);
+    value[0] = *db;
+    value[1].data = number;
+    value[1].len = ngx_sprintf(number, "%L", (int64_t) json_integer_value(uid))
+                   - number;
+    value[2].data = (u_char *) key;
+    value[2].len = key_len;
+
+    len += 2 + NGX_HTTP_GOVERN_JSON_ESCAPE_MAX(db->len) + value[1].len
+           + 2 + NGX_HTTP_GOVERN_JSON_ESCAPE_MAX(key_len);
 
     b = ngx_create_temp_buf(r->pool, len);
     cl = ngx_alloc_chain_link(r->pool);
 
     if (b == NULL || cl == NULL || r->request_body == NULL) {
-        ngx_explicit_memzero(text, len);
-        free(text);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b->last = ngx_cpymem(b->pos, text, len);
-    b->last_buf = 1;
+    p = b->pos;
+    off = 0;
 
-    ngx_explicit_memzero(text, len);
-    free(text);
+    for (i = 0; i < 3; i++) {
+        item = &args->u.items[i];
+        p = ngx_cpymem(p, text + off, item->start - off);
+        off = item->end;
+
+        if (i == 1) {
+            p = ngx_cpymem(p, value[i].data, value[i].len);
+            continue;
+        }
+
+        *p++ = '"';
+        p = ngx_http_govern_json_escape(p, value[i].data, value[i].len);
+        *p++ = '"';
+    }
+
+    p = ngx_cpymem(p, text + off, ctx->body->last - text - off);
+
+    b->last = p;
+    b->last_buf = 1;
+    len = p - b->pos;
 
     cl->buf = b;
     cl->next = NULL;

@@ -25,9 +25,25 @@ static const char  *ngx_http_govern_odoo_model_methods[] = {
 };
 
 
+static const char *ngx_http_govern_odoo_string(ngx_http_govern_jv_t *object,
+    const char *key);
 static int ngx_http_govern_odoo_in(const char *s, const char **list);
-static long long ngx_http_govern_odoo_count_ids(json_t *ids);
-static long long ngx_http_govern_odoo_count_values(json_t *values);
+static long long ngx_http_govern_odoo_count_ids(ngx_http_govern_jv_t *ids);
+static long long ngx_http_govern_odoo_count_values(
+    ngx_http_govern_jv_t *values);
+
+
+/* a string member, or NULL when absent or not a string */
+
+static const char *
+ngx_http_govern_odoo_string(ngx_http_govern_jv_t *object, const char *key)
+{
+    ngx_http_govern_jv_t  *v;
+
+    v = ngx_http_govern_jv_getz(object, key);
+
+    return ngx_http_govern_jv_string(v);
+}
 
 
 static int
@@ -44,12 +60,14 @@ ngx_http_govern_odoo_in(const char *s, const char **list)
 
 
 ngx_http_govern_reason_e
-ngx_http_govern_odoo_parse(int protocol, json_t *body, const char *path,
-    size_t path_len, ngx_http_govern_odoo_call_t *call, const char **why)
+ngx_http_govern_odoo_parse(int protocol, ngx_http_govern_jv_t *body,
+    const char *path, size_t path_len, ngx_http_govern_odoo_call_t *call,
+    const char **why)
 {
-    size_t        n, skip;
-    json_t       *params, *args, *kwargs, *rest, *v;
-    const char   *p, *end, *slash;
+    size_t                 n, skip;
+    long long              values;
+    const char            *p, *end, *slash;
+    ngx_http_govern_jv_t  *params, *args, *kwargs, *rest, *v;
 
     memset(call, 0, sizeof(*call));
     call->protocol = protocol;
@@ -93,35 +111,35 @@ ngx_http_govern_odoo_parse(int protocol, json_t *body, const char *path,
             return NGX_HTTP_GOVERN_REASON_NONE;
         }
 
-        if (!json_is_object(body)) {
+        if (!ngx_http_govern_jv_is_object(body)) {
             *why = "a JSON-2 body is an object of named arguments";
             return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
         }
 
-        call->ids = json_object_get(body, "ids");
-        call->context = json_object_get(body, "context");
-        call->values = json_object_get(body, "vals_list");
+        call->ids = ngx_http_govern_jv_getz(body, "ids");
+        call->context = ngx_http_govern_jv_getz(body, "context");
+        call->values = ngx_http_govern_jv_getz(body, "vals_list");
 
         if (call->values == NULL) {
-            call->values = json_object_get(body, "vals");
+            call->values = ngx_http_govern_jv_getz(body, "vals");
         }
 
-        v = json_object_get(body, "limit");
+        v = ngx_http_govern_jv_getz(body, "limit");
         kwargs = body;
         goto limit;
     }
 
     /* JSON-RPC 2.0 envelope; only by-name params */
 
-    if (!json_is_object(body)) {
+    if (!ngx_http_govern_jv_is_object(body)) {
         *why = "not a JSON-RPC request object";
         return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
     }
 
-    call->id = json_object_get(body, "id");
-    params = json_object_get(body, "params");
+    call->id = ngx_http_govern_jv_getz(body, "id");
+    params = ngx_http_govern_jv_getz(body, "params");
 
-    if (!json_is_object(params)) {
+    if (!ngx_http_govern_jv_is_object(params)) {
         *why = "JSON-RPC \"params\" must be an object";
         return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
     }
@@ -132,14 +150,14 @@ ngx_http_govern_odoo_parse(int protocol, json_t *body, const char *path,
     {
         /* the web client's RPC: model and method from the body */
 
-        call->model = json_string_value(json_object_get(params, "model"));
-        call->method = json_string_value(json_object_get(params, "method"));
-        args = json_object_get(params, "args");
-        kwargs = json_object_get(params, "kwargs");
+        call->model = ngx_http_govern_odoo_string(params, "model");
+        call->method = ngx_http_govern_odoo_string(params, "method");
+        args = ngx_http_govern_jv_getz(params, "args");
+        kwargs = ngx_http_govern_jv_getz(params, "kwargs");
 
         if (call->model == NULL || call->method == NULL
-            || (args && !json_is_array(args))
-            || (kwargs && !json_is_object(kwargs)))
+            || (args && !ngx_http_govern_jv_is_array(args))
+            || (kwargs && !ngx_http_govern_jv_is_object(kwargs)))
         {
             *why = "call_kw needs params.model, params.method, args and "
                    "kwargs";
@@ -150,12 +168,12 @@ ngx_http_govern_odoo_parse(int protocol, json_t *body, const char *path,
         goto positional;
     }
 
-    call->service = json_string_value(json_object_get(params, "service"));
-    call->method = json_string_value(json_object_get(params, "method"));
-    args = json_object_get(params, "args");
+    call->service = ngx_http_govern_odoo_string(params, "service");
+    call->method = ngx_http_govern_odoo_string(params, "method");
+    args = ngx_http_govern_jv_getz(params, "args");
 
     if (call->service == NULL || call->method == NULL
-        || (args && !json_is_array(args)))
+        || (args && !ngx_http_govern_jv_is_array(args)))
     {
         *why = "JSON-RPC needs params.service, params.method and args";
         return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
@@ -176,27 +194,28 @@ ngx_http_govern_odoo_parse(int protocol, json_t *body, const char *path,
         return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
     }
 
-    if (json_array_size(args) < 5
-        || !json_is_string(json_array_get(args, 3))
-        || !json_is_string(json_array_get(args, 4)))
+    if (ngx_http_govern_jv_size(args) < 5
+        || !ngx_http_govern_jv_is_string(ngx_http_govern_jv_item(args, 3))
+        || !ngx_http_govern_jv_is_string(ngx_http_govern_jv_item(args, 4)))
     {
         *why = "execute_kw needs db, uid, key, model and method";
         return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
     }
 
-    call->db = json_string_value(json_array_get(args, 0));
-    call->model = json_string_value(json_array_get(args, 3));
-    v = json_array_get(args, 4);
-    call->method = json_string_value(v);
+    call->db = ngx_http_govern_jv_string(ngx_http_govern_jv_item(args, 0));
+    call->model = ngx_http_govern_jv_string(ngx_http_govern_jv_item(args, 3));
+    v = ngx_http_govern_jv_item(args, 4);
+    call->method = ngx_http_govern_jv_string(v);
 
-    if (strcmp(json_string_value(json_object_get(params, "method")),
-               "execute_kw") == 0)
+    if (strcmp(ngx_http_govern_odoo_string(params, "method"), "execute_kw")
+        == 0)
     {
-        rest = json_array_get(args, 5);
-        kwargs = json_array_get(args, 6);
+        rest = ngx_http_govern_jv_item(args, 5);
+        kwargs = ngx_http_govern_jv_item(args, 6);
 
-        if ((rest && !json_is_array(rest))
-            || (kwargs && !json_is_object(kwargs) && !json_is_null(kwargs)))
+        if ((rest && !ngx_http_govern_jv_is_array(rest))
+            || (kwargs && !ngx_http_govern_jv_is_object(kwargs)
+                && !ngx_http_govern_jv_is_null(kwargs)))
         {
             *why = "execute_kw takes an args list and a kwargs object";
             return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
@@ -212,49 +231,49 @@ ngx_http_govern_odoo_parse(int protocol, json_t *body, const char *path,
 
 positional:
 
-    n = json_array_size(args);
+    n = ngx_http_govern_jv_size(args);
 
     if (!ngx_http_govern_odoo_in(call->method,
                                  ngx_http_govern_odoo_model_methods))
     {
         /* a record method: its first argument is the ids */
-        call->ids = json_array_get(args, skip);
+        call->ids = ngx_http_govern_jv_item(args, skip);
         skip++;
     }
 
     if (strcmp(call->method, "create") == 0) {
-        call->values = json_array_get(args, skip);
+        call->values = ngx_http_govern_jv_item(args, skip);
 
-        if (call->values == NULL && json_is_object(kwargs)) {
-            call->values = json_object_get(kwargs, "vals_list");
+        if (call->values == NULL && ngx_http_govern_jv_is_object(kwargs)) {
+            call->values = ngx_http_govern_jv_getz(kwargs, "vals_list");
         }
 
     } else if (strcmp(call->method, "write") == 0) {
-        call->values = json_array_get(args, skip);
+        call->values = ngx_http_govern_jv_item(args, skip);
 
-        if (call->values == NULL && json_is_object(kwargs)) {
-            call->values = json_object_get(kwargs, "vals");
+        if (call->values == NULL && ngx_http_govern_jv_is_object(kwargs)) {
+            call->values = ngx_http_govern_jv_getz(kwargs, "vals");
         }
     }
 
-    if (json_is_object(kwargs)) {
-        call->context = json_object_get(kwargs, "context");
+    if (ngx_http_govern_jv_is_object(kwargs)) {
+        call->context = ngx_http_govern_jv_getz(kwargs, "context");
     }
 
     /* search_read(domain, fields, offset, limit); search(domain, offset,
      * limit): a positional limit counts too */
 
-    v = json_is_object(kwargs) ? json_object_get(kwargs, "limit") : NULL;
+    v = ngx_http_govern_jv_getz(kwargs, "limit");
 
     if (v == NULL && strcmp(call->method, "search_read") == 0
         && n > skip + 3)
     {
-        v = json_array_get(args, skip + 3);
+        v = ngx_http_govern_jv_item(args, skip + 3);
 
     } else if (v == NULL && strcmp(call->method, "search") == 0
                && n > skip + 2)
     {
-        v = json_array_get(args, skip + 2);
+        v = ngx_http_govern_jv_item(args, skip + 2);
     }
 
 limit:
@@ -268,22 +287,23 @@ limit:
     {
         call->searches = 1;
 
-        if (json_is_integer(v) && json_integer_value(v) > 0) {
-            call->limit = json_integer_value(v);
+        if (ngx_http_govern_jv_is_integer(v) && v->u.integer > 0) {
+            call->limit = v->u.integer;
         }
     }
 
-    if (call->context && !json_is_object(call->context)
-        && !json_is_null(call->context))
+    if (call->context && !ngx_http_govern_jv_is_object(call->context)
+        && !ngx_http_govern_jv_is_null(call->context))
     {
         *why = "the context must be an object";
         return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
     }
 
     call->records = ngx_http_govern_odoo_count_ids(call->ids);
+    values = ngx_http_govern_odoo_count_values(call->values);
 
-    if (ngx_http_govern_odoo_count_values(call->values) > call->records) {
-        call->records = ngx_http_govern_odoo_count_values(call->values);
+    if (values > call->records) {
+        call->records = values;
     }
 
     if (call->searches) {
@@ -300,13 +320,13 @@ limit:
 
 
 static long long
-ngx_http_govern_odoo_count_ids(json_t *ids)
+ngx_http_govern_odoo_count_ids(ngx_http_govern_jv_t *ids)
 {
-    if (json_is_integer(ids)) {
+    if (ngx_http_govern_jv_is_integer(ids)) {
         return 1;
     }
 
-    return json_is_array(ids) ? (long long) json_array_size(ids) : 0;
+    return ngx_http_govern_jv_is_array(ids) ? (long long) ids->len : 0;
 }
 
 
@@ -317,52 +337,56 @@ ngx_http_govern_odoo_count_ids(json_t *ids)
  */
 
 static long long
-ngx_http_govern_odoo_count_values(json_t *values)
+ngx_http_govern_odoo_count_values(ngx_http_govern_jv_t *values)
 {
-    size_t       i, j;
-    json_t      *v, *cmd;
-    long long    n, code;
-    const char  *key;
+    size_t                 i, j;
+    long long              n, code;
+    ngx_http_govern_jv_t  *v, *cmd;
 
-    if (json_is_array(values)) {
+    if (ngx_http_govern_jv_is_array(values)) {
         n = 0;
 
-        json_array_foreach(values, i, v) {
-            n += ngx_http_govern_odoo_count_values(v);
+        for (i = 0; i < values->len; i++) {
+            n += ngx_http_govern_odoo_count_values(&values->u.items[i]);
         }
 
         return n;
     }
 
-    if (!json_is_object(values)) {
+    if (!ngx_http_govern_jv_is_object(values)) {
         return 0;
     }
 
     n = 1;
 
-    json_object_foreach(values, key, v) {
-        if (!json_is_array(v)) {
+    for (i = 0; i < values->len; i++) {
+        v = &values->u.members[i].value;
+
+        if (!ngx_http_govern_jv_is_array(v)) {
             continue;
         }
 
-        json_array_foreach(v, j, cmd) {
-            if (!json_is_array(cmd) || json_array_size(cmd) == 0
-                || !json_is_integer(json_array_get(cmd, 0)))
+        for (j = 0; j < v->len; j++) {
+            cmd = &v->u.items[j];
+
+            if (!ngx_http_govern_jv_is_array(cmd) || cmd->len == 0
+                || !ngx_http_govern_jv_is_integer(&cmd->u.items[0]))
             {
                 continue;
             }
 
-            code = json_integer_value(json_array_get(cmd, 0));
+            code = cmd->u.items[0].u.integer;
 
             if (code == 0 || code == 1) {
-                n += ngx_http_govern_odoo_count_values(json_array_get(cmd,
-                                                                      2));
+                n += ngx_http_govern_odoo_count_values(
+                         ngx_http_govern_jv_item(cmd, 2));
 
             } else if (code == 2) {
                 n++;
 
             } else if (code == 6) {
-                n += ngx_http_govern_odoo_count_ids(json_array_get(cmd, 2));
+                n += ngx_http_govern_odoo_count_ids(
+                         ngx_http_govern_jv_item(cmd, 2));
             }
         }
     }
@@ -378,7 +402,6 @@ ngx_http_govern_odoo_check(const ngx_http_govern_odoo_call_t *call,
 {
     size_t                              i;
     const char                         *k;
-    json_t                             *v;
     const char *const                  *allow;
     const ngx_http_govern_odoo_rule_t  *rule;
 
@@ -444,8 +467,10 @@ ngx_http_govern_odoo_check(const ngx_http_govern_odoo_call_t *call,
 
 allowed:
 
-    if (json_is_object(call->context)) {
-        json_object_foreach(call->context, k, v) {
+    if (ngx_http_govern_jv_is_object(call->context)) {
+        for (i = 0; i < call->context->len; i++) {
+            k = call->context->u.members[i].key;
+
             for (allow = policy->context_allow; *allow; allow++) {
                 if (strcmp(*allow, k) == 0) {
                     break;

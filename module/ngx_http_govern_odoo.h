@@ -3,7 +3,7 @@
  * govern: Odoo's external API calls, understood.  JSON-RPC (/jsonrpc and
  * /web/dataset/call_kw) and JSON-2 (/json/2/<model>/<method>) calls are
  * normalised to one tuple, and the tuple is checked against the policy.
- * Pure logic over jansson: no nginx types.
+ * Pure logic over parsed bodies (ngx_http_govern_jv_t): no nginx types.
  */
 
 
@@ -12,8 +12,8 @@
 
 
 #include <stddef.h>
-#include <jansson.h>
 
+#include "ngx_http_govern_jv.h"
 #include "ngx_http_govern_reason.h"
 
 
@@ -24,20 +24,20 @@
 
 
 typedef struct {
-    int                 protocol;       /* NGX_HTTP_GOVERN_ODOO_* */
-    const char         *service;        /* JSON-RPC: common, object, db */
-    const char         *db;
-    const char         *model;
-    const char         *method;
-    json_t             *id;             /* the JSON-RPC request id */
-    json_t             *ids;
-    json_t             *values;         /* create or write values */
-    json_t             *context;
-    long long           limit;          /* search limit, or UNLIMITED */
-    int                 searches;       /* a search: limit applies */
-    long long           records;        /* the most records it touches */
-    char                path_model[128];    /* JSON-2: from the path */
-    char                path_method[128];
+    int                     protocol;       /* NGX_HTTP_GOVERN_ODOO_* */
+    const char             *service;        /* JSON-RPC: common, object, db */
+    const char             *db;
+    const char             *model;
+    const char             *method;
+    ngx_http_govern_jv_t   *id;             /* the JSON-RPC request id */
+    ngx_http_govern_jv_t   *ids;
+    ngx_http_govern_jv_t   *values;         /* create or write values */
+    ngx_http_govern_jv_t   *context;
+    long long               limit;          /* search limit, or UNLIMITED */
+    int                     searches;       /* a search: limit applies */
+    long long               records;        /* the most records it touches */
+    char                    path_model[128];    /* JSON-2: from the path */
+    char                    path_method[128];
 } ngx_http_govern_odoo_call_t;
 
 
@@ -58,7 +58,7 @@ typedef struct {
 
 /* path: the request path; model/method of JSON-2 come from it */
 ngx_http_govern_reason_e ngx_http_govern_odoo_parse(int protocol,
-    json_t *body, const char *path, size_t path_len,
+    ngx_http_govern_jv_t *body, const char *path, size_t path_len,
     ngx_http_govern_odoo_call_t *call, const char **why);
 
 /* the partner's granted scopes: space separated */

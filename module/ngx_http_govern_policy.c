@@ -179,8 +179,7 @@ ngx_http_govern_odoo_error(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
     const ngx_http_govern_reason_t *info, ngx_uint_t protocol,
     ngx_str_t *detail, ngx_str_t *extra)
 {
-    char        *id;
-    u_char      *p;
+    u_char      *p, *id;
     size_t       len, id_len;
     ngx_buf_t   *b;
     const char  *name;
@@ -189,11 +188,16 @@ ngx_http_govern_odoo_error(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
 
     name = ngx_http_govern_odoo_exception(ctx->reason, protocol);
 
-    /* the JSON-RPC id is echoed once the body was read, else null */
+    /* the JSON-RPC id is echoed as sent once the body was read, else null */
 
-    id = (ctx->odoo && ctx->odoo->id)
-         ? json_dumps(ctx->odoo->id, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-    id_len = id ? ngx_strlen(id) : 4;
+    if (ctx->odoo && ctx->odoo->id) {
+        id = ctx->body->pos + ctx->odoo->id->start;
+        id_len = ctx->odoo->id->end - ctx->odoo->id->start;
+
+    } else {
+        id = NULL;
+        id_len = 4;
+    }
 
     len = sizeof("{\"jsonrpc\":\"2.0\",\"id\":,\"error\":{\"code\":200,"
                  "\"message\":\"Odoo Server Error\",\"data\":{\"name\":\"\","
@@ -206,7 +210,6 @@ ngx_http_govern_odoo_error(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
 
     b = ngx_create_temp_buf(r->pool, len);
     if (b == NULL) {
-        free(id);
         return NULL;
     }
 
@@ -246,8 +249,6 @@ ngx_http_govern_odoo_error(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
     }
 
     *p++ = '\n';
-
-    free(id);
 
     b->last = p;
     b->last_buf = (r == r->main) ? 1 : 0;

@@ -48,6 +48,7 @@ typedef struct ngx_http_govern_snode_s  snode_t;
 
 typedef struct {
     char               *name;
+    size_t              len;
     snode_t            *node;
 } sprop_t;
 
@@ -84,8 +85,8 @@ struct ngx_http_govern_snode_s {
     unsigned            has_exmin:1;
     unsigned            unique:1;
 
-    json_t             *enumv;
-    json_t             *constv;
+    ngx_http_govern_jv_t  *enumv;       /* an array */
+    ngx_http_govern_jv_t  *constv;
     double              multiple, max, min, exmax, exmin;
     long long           max_len, min_len, max_items, min_items;
     long long           max_props, min_props, max_contains, min_contains;
@@ -102,7 +103,6 @@ struct ngx_http_govern_snode_s {
     size_t              ndepschemas;
     sprop_t            *props;
     size_t              nprops;
-    json_t             *props_json;     /* "properties", for lookups */
     spattern_t         *pprops;
     size_t              npprops;
     snode_t            *addprops;
@@ -137,6 +137,7 @@ struct ngx_http_govern_schema_s {
     json_t            **docs;
     size_t              ndocs;
     int                 annotations;
+    ngx_http_govern_jv_arena_t  values;     /* enum and const */
 };
 
 
@@ -187,7 +188,7 @@ typedef struct {
 static snode_t *ngx_http_govern_schema_node(scompiler_t *c, json_t *s,
     const char *base, int draft7, const char *where);
 static int ngx_http_govern_schema_check(svalidator_t *v, snode_t *n,
-    json_t *inst, sann_t *ann);
+    ngx_http_govern_jv_t *inst, sann_t *ann);
 
 
 /* compilation */
@@ -490,6 +491,35 @@ ngx_http_govern_schema_count(scompiler_t *c, json_t *s, const char *key,
     *out = (long long) d;
 
     return 1;
+}
+
+
+/* "enum" and "const" compare with instances: held in the instances' form */
+
+static ngx_http_govern_jv_t *
+ngx_http_govern_schema_value(scompiler_t *c, json_t *v, const char *where)
+{
+    char                        *text;
+    ngx_http_govern_jv_t        *jv;
+    ngx_http_govern_jv_error_t   err;
+
+    text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    if (text == NULL) {
+        ngx_http_govern_schema_fail(c, where, "out of memory");
+        return NULL;
+    }
+
+    jv = ngx_http_govern_jv_parse(text, strlen(text),
+                                  NGX_HTTP_GOVERN_JV_ALLOW_NUL,
+                                  ngx_http_govern_jv_arena_alloc,
+                                  &c->schema->values, &err);
+    free(text);
+
+    if (jv == NULL) {
+        ngx_http_govern_schema_fail(c, where, "%s", err.text);
+    }
+
+    return jv;
 }
 
 
@@ -840,12 +870,20 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
             goto failed;
         }
 
-        n->enumv = v;
+        n->enumv = ngx_http_govern_schema_value(c, v, where);
+        if (n->enumv == NULL) {
+            goto failed;
+        }
     }
 
-    if (json_object_get(s, "const")) {
+    v = json_object_get(s, "const");
+
+    if (v) {
         n->has_const = 1;
-        n->constv = json_object_get(s, "const");
+        n->constv = ngx_http_govern_schema_value(c, v, where);
+        if (n->constv == NULL) {
+            goto failed;
+        }
     }
 
 #define govern_number(key, field, flag)                                      \
@@ -1003,12 +1041,12 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     v = json_object_get(s, "properties");
 
     if (json_is_object(v)) {
-        n->props_json = v;
         n->props = calloc(json_object_size(v) + 1, sizeof(sprop_t));
 
         json_object_foreach(v, key, e) {
             prop = &n->props[n->nprops++];
             prop->name = (char *) key;
+            prop->len = strlen(key);
             prop->node = ngx_http_govern_schema_member(c, "properties", key, e,
                                                        here, draft7, where);
             if (prop->node == NULL) {
@@ -1409,6 +1447,7 @@ ngx_http_govern_schema_free(ngx_http_govern_schema_t *schema)
         json_decref(schema->docs[i]);
     }
 
+    ngx_http_govern_jv_arena_free(&schema->values);
     free(schema->docs);
     free(schema);
 }
@@ -1497,71 +1536,6 @@ ngx_http_govern_schema_push(svalidator_t *v, const char *tok, size_t len)
     }
 
     return old;
-}
-
-
-static int
-ngx_http_govern_schema_equal(json_t *a, json_t *b)
-{
-    double       x, y;
-    size_t       i;
-    json_t      *e;
-    const char  *key;
-
-    if (ngx_http_govern_schema_number(a, &x)
-        && ngx_http_govern_schema_number(b, &y))
-    {
-        if (json_is_integer(a) && json_is_integer(b)) {
-            return json_integer_value(a) == json_integer_value(b);
-        }
-
-        return x == y;
-    }
-
-    if (json_typeof(a) != json_typeof(b)) {
-        return 0;
-    }
-
-    switch (json_typeof(a)) {
-
-    case JSON_OBJECT:
-        if (json_object_size(a) != json_object_size(b)) {
-            return 0;
-        }
-
-        json_object_foreach(a, key, e) {
-            if (json_object_get(b, key) == NULL
-                || !ngx_http_govern_schema_equal(e, json_object_get(b, key)))
-            {
-                return 0;
-            }
-        }
-
-        return 1;
-
-    case JSON_ARRAY:
-        if (json_array_size(a) != json_array_size(b)) {
-            return 0;
-        }
-
-        for (i = 0; i < json_array_size(a); i++) {
-            if (!ngx_http_govern_schema_equal(json_array_get(a, i),
-                                              json_array_get(b, i)))
-            {
-                return 0;
-            }
-        }
-
-        return 1;
-
-    case JSON_STRING:
-        return json_string_length(a) == json_string_length(b)
-               && memcmp(json_string_value(a), json_string_value(b),
-                         json_string_length(a)) == 0;
-
-    default:
-        return 1;                       /* true, false, null */
-    }
 }
 
 
@@ -1661,8 +1635,8 @@ ngx_http_govern_ann_free(sann_t *ann)
 /* validates a subschema; its annotations join ann only if it is valid */
 
 static int
-ngx_http_govern_schema_sub(svalidator_t *v, snode_t *n, json_t *inst,
-    sann_t *ann)
+ngx_http_govern_schema_sub(svalidator_t *v, snode_t *n,
+    ngx_http_govern_jv_t *inst, sann_t *ann)
 {
     int     ok;
     sann_t  sub;
@@ -1686,8 +1660,8 @@ ngx_http_govern_schema_sub(svalidator_t *v, snode_t *n, json_t *inst,
 
 
 static int
-ngx_http_govern_schema_quiet(svalidator_t *v, snode_t *n, json_t *inst,
-    sann_t *ann)
+ngx_http_govern_schema_quiet(svalidator_t *v, snode_t *n,
+    ngx_http_govern_jv_t *inst, sann_t *ann)
 {
     int  ok;
 
@@ -1700,24 +1674,25 @@ ngx_http_govern_schema_quiet(svalidator_t *v, snode_t *n, json_t *inst,
 
 
 static int
-ngx_http_govern_schema_object(svalidator_t *v, snode_t *n, json_t *inst,
-    sann_t *ann)
+ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
+    ngx_http_govern_jv_t *inst, sann_t *ann)
 {
-    int          ok, matched;
-    size_t       i, j, old;
-    json_t      *e, *name;
-    const char  *key;
+    int                         ok, matched;
+    size_t                      i, j, k, old;
+    const char                 *key;
+    ngx_http_govern_jv_t       *e, name;
+    ngx_http_govern_jmember_t  *m;
 
     ok = 1;
 
-    if (n->max_props >= 0 && (long long) json_object_size(inst) > n->max_props)
+    if (n->max_props >= 0 && (long long) inst->len > n->max_props)
     {
         ngx_http_govern_schema_error(v, "maxProperties", "more than %lld "
                                      "properties", n->max_props);
         ok = 0;
     }
 
-    if (n->min_props >= 0 && (long long) json_object_size(inst) < n->min_props)
+    if (n->min_props >= 0 && (long long) inst->len < n->min_props)
     {
         ngx_http_govern_schema_error(v, "minProperties", "fewer than %lld "
                                      "properties", n->min_props);
@@ -1725,7 +1700,7 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n, json_t *inst,
     }
 
     for (i = 0; i < n->nrequired; i++) {
-        if (json_object_get(inst, n->required[i]) == NULL) {
+        if (ngx_http_govern_jv_getz(inst, n->required[i]) == NULL) {
             ngx_http_govern_schema_error(v, "required", "\"%s\" is required",
                                          n->required[i]);
             ok = 0;
@@ -1733,12 +1708,12 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n, json_t *inst,
     }
 
     for (i = 0; i < n->ndepreq; i++) {
-        if (json_object_get(inst, n->depreq[i].name) == NULL) {
+        if (ngx_http_govern_jv_getz(inst, n->depreq[i].name) == NULL) {
             continue;
         }
 
         for (j = 0; j < n->depreq[i].n; j++) {
-            if (json_object_get(inst, n->depreq[i].list[j]) == NULL) {
+            if (ngx_http_govern_jv_getz(inst, n->depreq[i].list[j]) == NULL) {
                 ngx_http_govern_schema_error(v, "dependentRequired",
                                              "\"%s\" requires \"%s\"",
                                              n->depreq[i].name,
@@ -1749,7 +1724,7 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n, json_t *inst,
     }
 
     for (i = 0; i < n->ndepschemas; i++) {
-        if (json_object_get(inst, n->depschemas[i].name)
+        if (ngx_http_govern_jv_getz(inst, n->depschemas[i].name)
             && !ngx_http_govern_schema_sub(v, n->depschemas[i].node, inst,
                                            ann))
         {
@@ -1757,17 +1732,15 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n, json_t *inst,
         }
     }
 
-    /* properties: a hash lookup each */
-
     for (i = 0; i < n->nprops; i++) {
-        e = json_object_get(inst, n->props[i].name);
+        e = ngx_http_govern_jv_get(inst, n->props[i].name, n->props[i].len);
 
         if (e == NULL) {
             continue;
         }
 
         old = ngx_http_govern_schema_push(v, n->props[i].name,
-                                          strlen(n->props[i].name));
+                                          n->props[i].len);
 
         if (!ngx_http_govern_schema_check(v, n->props[i].node, e, NULL)) {
             ok = 0;
@@ -1784,33 +1757,40 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n, json_t *inst,
         return ok;
     }
 
-    json_object_foreach(inst, key, e) {
-        old = ngx_http_govern_schema_push(v, key, strlen(key));
+    for (k = 0; k < inst->len; k++) {
+        m = &inst->u.members[k];
+        key = m->key;
+        e = &m->value;
+        old = ngx_http_govern_schema_push(v, key, m->key_len);
         matched = 0;
 
         if (n->propnames) {
-            name = json_string(key);
+            memset(&name, 0, sizeof(name));
+            name.type = NGX_HTTP_GOVERN_JV_STRING;
+            name.u.string = key;
+            name.len = m->key_len;
 
-            if (name && !ngx_http_govern_schema_quiet(v, n->propnames, name,
-                                                      NULL))
-            {
+            if (!ngx_http_govern_schema_quiet(v, n->propnames, &name, NULL)) {
                 ngx_http_govern_schema_error(v, "propertyNames",
                                              "the property name is not "
                                              "allowed");
                 ok = 0;
             }
-
-            json_decref(name);
         }
 
-        if (n->props_json && json_object_get(n->props_json, key)) {
-            matched = 1;
-            ngx_http_govern_ann_prop(ann, key);
+        for (i = 0; i < n->nprops; i++) {
+            if (n->props[i].len == m->key_len
+                && memcmp(n->props[i].name, key, m->key_len) == 0)
+            {
+                matched = 1;
+                ngx_http_govern_ann_prop(ann, key);
+                break;
+            }
         }
 
         for (i = 0; i < n->npprops; i++) {
             if (ngx_http_govern_schema_match(n->pprops[i].re, n->pprops[i].md,
-                                             key, strlen(key)))
+                                             key, m->key_len))
             {
                 matched = 1;
                 ngx_http_govern_ann_prop(ann, key);
@@ -1845,16 +1825,16 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n, json_t *inst,
 
 
 static int
-ngx_http_govern_schema_array(svalidator_t *v, snode_t *n, json_t *inst,
-    sann_t *ann)
+ngx_http_govern_schema_array(svalidator_t *v, snode_t *n,
+    ngx_http_govern_jv_t *inst, sann_t *ann)
 {
-    int      ok;
-    char     idx[32];
-    size_t   i, j, size, old, hits;
-    json_t  *e;
+    int                    ok;
+    char                   idx[32];
+    size_t                 i, j, size, old, hits;
+    ngx_http_govern_jv_t  *e;
 
     ok = 1;
-    size = json_array_size(inst);
+    size = inst->len;
 
     if (n->max_items >= 0 && (long long) size > n->max_items) {
         ngx_http_govern_schema_error(v, "maxItems", "more than %lld items",
@@ -1871,8 +1851,8 @@ ngx_http_govern_schema_array(svalidator_t *v, snode_t *n, json_t *inst,
     if (n->unique) {
         for (i = 0; i < size; i++) {
             for (j = i + 1; j < size; j++) {
-                if (ngx_http_govern_schema_equal(json_array_get(inst, i),
-                                                 json_array_get(inst, j)))
+                if (ngx_http_govern_jv_equal(&inst->u.items[i],
+                                             &inst->u.items[j]))
                 {
                     ngx_http_govern_schema_error(v, "uniqueItems",
                                                  "items %zu and %zu are "
@@ -1885,10 +1865,12 @@ ngx_http_govern_schema_array(svalidator_t *v, snode_t *n, json_t *inst,
         }
     }
 
-    json_array_foreach(inst, i, e) {
+    for (i = 0; i < size; i++) {
         if (i >= n->prefix.n && n->items == NULL) {
             break;
         }
+
+        e = &inst->u.items[i];
 
         old = v->plen;
 
@@ -1925,7 +1907,9 @@ ngx_http_govern_schema_array(svalidator_t *v, snode_t *n, json_t *inst,
             ann->nhits = ann->hits ? size : 0;
         }
 
-        json_array_foreach(inst, i, e) {
+        for (i = 0; i < size; i++) {
+            e = &inst->u.items[i];
+
             if (ngx_http_govern_schema_quiet(v, n->contains, e, NULL)) {
                 hits++;
 
@@ -1956,16 +1940,30 @@ ngx_http_govern_schema_array(svalidator_t *v, snode_t *n, json_t *inst,
 
 
 static int
-ngx_http_govern_schema_scalar(svalidator_t *v, snode_t *n, json_t *inst)
+ngx_http_govern_schema_scalar(svalidator_t *v, snode_t *n,
+    ngx_http_govern_jv_t *inst)
 {
-    int          ok;
+    int          ok, number;
     double       d, q;
     size_t       len;
     const char  *s;
 
     ok = 1;
+    number = 1;
 
-    if (ngx_http_govern_schema_number(inst, &d)) {
+    switch (inst->type) {
+    case NGX_HTTP_GOVERN_JV_INTEGER:
+        d = (double) inst->u.integer;
+        break;
+    case NGX_HTTP_GOVERN_JV_REAL:
+        d = inst->u.real;
+        break;
+    default:
+        number = 0;
+        d = 0;
+    }
+
+    if (number) {
         if (n->has_max && d > n->max) {
             ngx_http_govern_schema_error(v, "maximum", "greater than %g",
                                          n->max);
@@ -1991,11 +1989,10 @@ ngx_http_govern_schema_scalar(svalidator_t *v, snode_t *n, json_t *inst)
         }
 
         if (n->has_multiple) {
-            if (json_is_integer(inst) && n->multiple == floor(n->multiple)
-                && n->multiple < 9e15)
+            if (inst->type == NGX_HTTP_GOVERN_JV_INTEGER
+                && n->multiple == floor(n->multiple) && n->multiple < 9e15)
             {
-                ok = ok && json_integer_value(inst)
-                           % (long long) n->multiple == 0;
+                ok = ok && inst->u.integer % (long long) n->multiple == 0;
 
             } else {
                 q = d / n->multiple;
@@ -2011,9 +2008,9 @@ ngx_http_govern_schema_scalar(svalidator_t *v, snode_t *n, json_t *inst)
         }
     }
 
-    if (json_is_string(inst)) {
-        s = json_string_value(inst);
-        len = json_string_length(inst);
+    if (inst->type == NGX_HTTP_GOVERN_JV_STRING) {
+        s = inst->u.string;
+        len = inst->len;
 
         if (n->max_len >= 0 || n->min_len >= 0) {
             q = (double) ngx_http_govern_schema_codepoints(s, len);
@@ -2052,40 +2049,39 @@ ngx_http_govern_schema_scalar(svalidator_t *v, snode_t *n, json_t *inst)
 
 
 static unsigned
-ngx_http_govern_schema_typeof(json_t *inst)
+ngx_http_govern_schema_typeof(ngx_http_govern_jv_t *inst)
 {
     double  d;
 
-    switch (json_typeof(inst)) {
-    case JSON_NULL:
+    switch (inst->type) {
+    case NGX_HTTP_GOVERN_JV_NULL:
         return T_NULL;
-    case JSON_TRUE:
-    case JSON_FALSE:
+    case NGX_HTTP_GOVERN_JV_TRUE:
+    case NGX_HTTP_GOVERN_JV_FALSE:
         return T_BOOLEAN;
-    case JSON_OBJECT:
+    case NGX_HTTP_GOVERN_JV_OBJECT:
         return T_OBJECT;
-    case JSON_ARRAY:
+    case NGX_HTTP_GOVERN_JV_ARRAY:
         return T_ARRAY;
-    case JSON_STRING:
+    case NGX_HTTP_GOVERN_JV_STRING:
         return T_STRING;
-    case JSON_INTEGER:
+    case NGX_HTTP_GOVERN_JV_INTEGER:
         return T_NUMBER | T_INTEGER;
     default:
-        d = json_real_value(inst);
+        d = inst->u.real;
         return T_NUMBER | (d == floor(d) && isfinite(d) ? T_INTEGER : 0);
     }
 }
 
 
 static int
-ngx_http_govern_schema_check(svalidator_t *v, snode_t *n, json_t *inst,
-    sann_t *ann)
+ngx_http_govern_schema_check(svalidator_t *v, snode_t *n,
+    ngx_http_govern_jv_t *inst, sann_t *ann)
 {
-    int          ok, valid;
-    size_t       i, passed, size;
-    json_t      *e;
-    sann_t      *track, own;
-    const char  *key;
+    int                         ok, valid;
+    size_t                      i, k, passed, size;
+    sann_t                     *track, own;
+    ngx_http_govern_jmember_t  *m;
 
     if (n->boolean == 1) {
         return 1;
@@ -2140,8 +2136,8 @@ ngx_http_govern_schema_check(svalidator_t *v, snode_t *n, json_t *inst,
     if (n->enumv) {
         valid = 0;
 
-        json_array_foreach(n->enumv, i, e) {
-            if (ngx_http_govern_schema_equal(inst, e)) {
+        for (i = 0; i < n->enumv->len; i++) {
+            if (ngx_http_govern_jv_equal(inst, &n->enumv->u.items[i])) {
                 valid = 1;
                 break;
             }
@@ -2154,7 +2150,7 @@ ngx_http_govern_schema_check(svalidator_t *v, snode_t *n, json_t *inst,
         }
     }
 
-    if (n->has_const && !ngx_http_govern_schema_equal(inst, n->constv)) {
+    if (n->has_const && !ngx_http_govern_jv_equal(inst, n->constv)) {
         ngx_http_govern_schema_error(v, "const", "not the allowed value");
         ok = 0;
     }
@@ -2163,14 +2159,14 @@ ngx_http_govern_schema_check(svalidator_t *v, snode_t *n, json_t *inst,
         ok = 0;
     }
 
-    if (json_is_object(inst) && !ngx_http_govern_schema_object(v, n, inst,
-                                                               track))
+    if (inst->type == NGX_HTTP_GOVERN_JV_OBJECT
+        && !ngx_http_govern_schema_object(v, n, inst, track))
     {
         ok = 0;
     }
 
-    if (json_is_array(inst) && !ngx_http_govern_schema_array(v, n, inst,
-                                                             track))
+    if (inst->type == NGX_HTTP_GOVERN_JV_ARRAY
+        && !ngx_http_govern_schema_array(v, n, inst, track))
     {
         ok = 0;
     }
@@ -2242,10 +2238,13 @@ ngx_http_govern_schema_check(svalidator_t *v, snode_t *n, json_t *inst,
 
     /* last: everything else of this schema has annotated by now */
 
-    if (n->uneval_props && json_is_object(inst) && track) {
-        json_object_foreach(inst, key, e) {
+    if (n->uneval_props && inst->type == NGX_HTTP_GOVERN_JV_OBJECT && track)
+    {
+        for (k = 0; k < inst->len; k++) {
+            m = &inst->u.members[k];
+
             for (i = 0; i < own.nprops; i++) {
-                if (own.props[i] == key) {
+                if (own.props[i] == m->key) {
                     break;
                 }
             }
@@ -2254,19 +2253,21 @@ ngx_http_govern_schema_check(svalidator_t *v, snode_t *n, json_t *inst,
                 continue;
             }
 
-            size = ngx_http_govern_schema_push(v, key, strlen(key));
+            size = ngx_http_govern_schema_push(v, m->key, m->key_len);
 
-            if (!ngx_http_govern_schema_check(v, n->uneval_props, e, NULL)) {
+            if (!ngx_http_govern_schema_check(v, n->uneval_props, &m->value,
+                                              NULL))
+            {
                 ok = 0;
             }
 
             v->plen = size;
-            ngx_http_govern_ann_prop(&own, key);
+            ngx_http_govern_ann_prop(&own, m->key);
         }
     }
 
-    if (n->uneval_items && json_is_array(inst) && track) {
-        json_array_foreach(inst, i, e) {
+    if (n->uneval_items && inst->type == NGX_HTTP_GOVERN_JV_ARRAY && track) {
+        for (i = 0; i < inst->len; i++) {
             char    idx[32];
             size_t  old;
 
@@ -2281,14 +2282,16 @@ ngx_http_govern_schema_check(svalidator_t *v, snode_t *n, json_t *inst,
                 old = ngx_http_govern_schema_push(v, idx, strlen(idx));
             }
 
-            if (!ngx_http_govern_schema_check(v, n->uneval_items, e, NULL)) {
+            if (!ngx_http_govern_schema_check(v, n->uneval_items,
+                                              &inst->u.items[i], NULL))
+            {
                 ok = 0;
             }
 
             v->plen = old;
         }
 
-        own.items = json_array_size(inst);
+        own.items = inst->len;
     }
 
 done:
@@ -2309,7 +2312,7 @@ done:
 
 int
 ngx_http_govern_schema_validate(ngx_http_govern_schema_t *schema,
-    json_t *instance, ngx_http_govern_schema_result_t *result)
+    ngx_http_govern_jv_t *instance, ngx_http_govern_schema_result_t *result)
 {
     int           ok;
     svalidator_t  v;

@@ -1,8 +1,10 @@
 
 /*
  * govern: JSON Schema (2020-12, and draft-07 by "$schema"), compiled once
- * into a tree that validation only walks.  Pure logic over jansson and
- * PCRE2: no nginx types, so the CLI, unit tests and fuzzers use it as is.
+ * into a tree that validation only walks.  Schemas are read with jansson
+ * at config time, instances are ngx_http_govern_jv_t values parsed from
+ * request bodies.  Pure logic over jansson and PCRE2: no nginx types, so
+ * the CLI, unit tests and fuzzers use it as is.
  */
 
 
@@ -12,6 +14,8 @@
 
 #include <stddef.h>
 #include <jansson.h>
+
+#include "ngx_http_govern_jv.h"
 
 
 #define NGX_HTTP_GOVERN_SCHEMA_MAX_ERRORS  20
@@ -57,7 +61,7 @@ ngx_http_govern_schema_t *ngx_http_govern_schema_compile_file(
 
 /* 1 valid, 0 invalid; result may be NULL when the errors are not needed */
 int ngx_http_govern_schema_validate(ngx_http_govern_schema_t *schema,
-    json_t *instance, ngx_http_govern_schema_result_t *result);
+    ngx_http_govern_jv_t *instance, ngx_http_govern_schema_result_t *result);
 void ngx_http_govern_schema_result_free(
     ngx_http_govern_schema_result_t *result);
 

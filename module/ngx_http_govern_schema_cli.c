@@ -15,14 +15,61 @@
 #include "ngx_http_govern_schema.h"
 
 
+/* the whole file, as the gateway holds a body; NULL if it cannot be read */
+
+static char *
+govern_schema_read(const char *name, size_t *len)
+{
+    FILE    *f;
+    char    *text, *grown;
+    size_t   size, n;
+
+    f = fopen(name, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+
+    size = 65536;
+    *len = 0;
+    text = malloc(size);
+
+    while (text) {
+        n = fread(text + *len, 1, size - *len, f);
+        *len += n;
+
+        if (*len < size) {
+            break;
+        }
+
+        size *= 2;
+        grown = realloc(text, size);
+        if (grown == NULL) {
+            free(text);
+        }
+
+        text = grown;
+    }
+
+    if (text && ferror(f)) {
+        free(text);
+        text = NULL;
+    }
+
+    fclose(f);
+
+    return text;
+}
+
+
 int
 main(int argc, char **argv)
 {
     int                               i, status;
-    char                              path[PATH_MAX], err[1024];
-    size_t                            j;
-    json_t                           *inst;
-    json_error_t                      jerr;
+    char                              path[PATH_MAX], err[1024], *text;
+    size_t                            j, len;
+    ngx_http_govern_jv_t             *inst;
+    ngx_http_govern_jv_error_t        jerr;
+    ngx_http_govern_jv_arena_t        arena;
     ngx_http_govern_schema_t         *schema;
     ngx_http_govern_schema_result_t   result;
 
@@ -46,12 +93,24 @@ main(int argc, char **argv)
     status = 0;
 
     for (i = 2; i < argc; i++) {
-        inst = json_load_file(argv[i], JSON_REJECT_DUPLICATES
-                                       | JSON_DECODE_ANY, &jerr);
+        text = govern_schema_read(argv[i], &len);
+
+        if (text == NULL) {
+            printf("%s: cannot read\n", argv[i]);
+            status = 2;
+            continue;
+        }
+
+        arena.blocks = NULL;
+        inst = ngx_http_govern_jv_parse(text, len, 0,
+                                        ngx_http_govern_jv_arena_alloc,
+                                        &arena, &jerr);
+        free(text);
 
         if (inst == NULL) {
-            printf("%s: not JSON: %s at line %d\n", argv[i], jerr.text,
-                   jerr.line);
+            printf("%s: not JSON: %s at byte %zu\n", argv[i], jerr.text,
+                   jerr.position);
+            ngx_http_govern_jv_arena_free(&arena);
             status = 2;
             continue;
         }
@@ -75,7 +134,7 @@ main(int argc, char **argv)
         }
 
         ngx_http_govern_schema_result_free(&result);
-        json_decref(inst);
+        ngx_http_govern_jv_arena_free(&arena);
     }
 
     if (argc == 2) {

@@ -392,12 +392,17 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=4)
     ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--only", metavar="REGEX",
+                    help="run plain proxy_pass and the variants matching")
     ap.add_argument("--keep", action="store_true",
                     help="keep the temporary prefix")
     opts = ap.parse_args()
 
     if os.cpu_count() < 2:
         raise SystemExit("bench: needs two CPUs (gateway vs load)")
+    if opts.only:
+        VARIANTS[1:] = [v for v in VARIANTS[1:]
+                        if re.search(opts.only, v[0])]
 
     prefix = tempfile.mkdtemp(prefix="govern-bench-")
     shm = tempfile.mkdtemp(prefix="govern-bench-", dir="/dev/shm")
@@ -489,6 +494,8 @@ def main():
                 statistics.median(r["cpu_us"] for r in rs), ratio))
         print()
         for a, b in PAIRS:
+            if a not in results or b not in results:
+                continue
             print("%s vs %s: %.3f" % (a, b, statistics.median(
                 x["rps"] / y["rps"] for x, y in zip(results[a], results[b]))))
         bad = []

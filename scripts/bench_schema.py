@@ -34,6 +34,8 @@ def main():
                     os.path.join(module, "ngx_http_govern_schema.c"),
                     os.path.join(module, "ngx_http_govern_uri.c"),
                     os.path.join(module, "ngx_http_govern_format.c"),
+                    os.path.join(module, "ngx_http_govern_jv.c"),
+                    os.path.join(module, "ngx_http_govern_json.c"),
                     "-ljansson", "-lpcre2-8", "-lm"], check=True)
     payload = os.path.join(BUILD, "order.json")
     with open(payload, "w") as f:

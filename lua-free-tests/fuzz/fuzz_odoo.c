@@ -1,7 +1,10 @@
 /*
  * libFuzzer target: a partner's Odoo call body through govern's parser
  * and policy, on both protocols.  The first byte picks the protocol and
- * the path; the rest is the body.
+ * the path; the rest is the body.  The body parser is also checked
+ * against jansson: both accept the same texts, but for what govern
+ * refuses on purpose (nesting beyond 64), what jansson cannot hold
+ * (integers beyond 64 bits) and jansson's end of input at a NUL byte.
  */
 
 #include <stddef.h>
@@ -12,11 +15,47 @@
 #include "ngx_http_govern_odoo.h"
 
 
+static int
+too_deep(const uint8_t *p, size_t len)
+{
+    int  depth, in_string;
+
+    depth = 0;
+    in_string = 0;
+
+    for ( ; len; p++, len--) {
+        if (in_string) {
+            if (*p == '\\' && len > 1) {
+                p++;
+                len--;
+
+            } else if (*p == '"') {
+                in_string = 0;
+            }
+
+        } else if (*p == '"') {
+            in_string = 1;
+
+        } else if ((*p == '[' || *p == '{') && ++depth > 64) {
+            return 1;
+
+        } else if (*p == ']' || *p == '}') {
+            depth--;
+        }
+    }
+
+    return 0;
+}
+
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    json_t                         *body;
+    json_t                         *jansson;
     const char                     *why, *key, *path;
+    ngx_http_govern_jv_t           *body;
+    json_error_t                    jerr;
+    ngx_http_govern_jv_arena_t      arena;
     ngx_http_govern_odoo_call_t     call;
     ngx_http_govern_odoo_policy_t   policy;
 
@@ -35,8 +74,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     path = paths[data[0] % 4];
-    body = json_loadb((const char *) data + 1, size - 1,
-                      JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
+    arena.blocks = NULL;
+    body = ngx_http_govern_jv_parse((const char *) data + 1, size - 1, 0,
+                                    ngx_http_govern_jv_arena_alloc, &arena,
+                                    NULL);
+    jansson = json_loadb((const char *) data + 1, size - 1,
+                         JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+
+    if (jansson && body == NULL && !too_deep(data + 1, size - 1)
+        && memchr(data + 1, 0, size - 1) == NULL)
+    {
+        __builtin_trap();               /* refused what jansson reads */
+    }
+
+    if (jansson == NULL && body
+        && strstr(jerr.text, "too big integer") == NULL
+        && strstr(jerr.text, "too big negative integer") == NULL)
+    {
+        __builtin_trap();               /* read what jansson refuses */
+    }
+
+    json_decref(jansson);
 
     policy.rules = rules;
     policy.nrules = data[0] & 0x10 ? 1 : 0;
@@ -53,7 +111,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                           &why, &key);
     }
 
-    json_decref(body);
+    ngx_http_govern_jv_arena_free(&arena);
 
     return 0;
 }

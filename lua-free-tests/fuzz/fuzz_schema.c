@@ -16,7 +16,9 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char                             err[256];
-    json_t                          *schema_json, *instance;
+    json_t                          *schema_json;
+    ngx_http_govern_jv_t            *instance;
+    ngx_http_govern_jv_arena_t       arena;
     const uint8_t                   *sep;
     ngx_http_govern_schema_t        *schema;
     ngx_http_govern_schema_result_t  result;
@@ -32,8 +34,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
 
-    instance = json_loadb((const char *) sep + 1, size - (sep - data) - 1,
-                          JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
+    arena.blocks = NULL;
+    instance = ngx_http_govern_jv_parse((const char *) sep + 1,
+                                        size - (sep - data) - 1, 0,
+                                        ngx_http_govern_jv_arena_alloc,
+                                        &arena, NULL);
 
     schema = ngx_http_govern_schema_compile(schema_json, "urn:fuzz", 0, NULL,
                                             NULL, err, sizeof(err));
@@ -46,7 +51,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     ngx_http_govern_schema_free(schema);
     json_decref(schema_json);
-    json_decref(instance);
+    ngx_http_govern_jv_arena_free(&arena);
 
     return 0;
 }

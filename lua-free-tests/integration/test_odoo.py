@@ -360,6 +360,30 @@ def test_credentials_are_injected_jsonrpc(nginx, odoo, token):
     assert gw.wait_audit(1)[0]["odoo"]["db"] == "retail"
 
 
+def test_credentials_rewrite_keeps_the_partners_bytes(nginx, odoo, token):
+    """Only execute_kw's db, uid and key change: spacing, key order,
+    escapes and numbers reach Odoo exactly as the partner wrote them."""
+    import hashlib
+    gw = mediated(nginx, odoo).start()
+    template = ('{ "params" : {"args":[ %s ,\t%s , %s, "product.product",'
+                ' "search_read", [[["name", "ilike", "T-shirt \\u00e9\\/"],'
+                ' ["list_price", ">=", -1E1]]],'
+                ' {"limit": 10, "fields": ["name"]}], "method": '
+                '"execute_kw", "service": "object"},\n"id": 1.50,'
+                ' "jsonrpc": "2.0", "method": "call" }')
+    sent = template % ('"someone-else"', "2", '"admin"')
+    r = requests.post(gw.url("/jsonrpc"), data=sent.encode(),
+                      headers={"Authorization": "Bearer " + token,
+                               "Content-Type": "application/json"})
+    assert r.status_code == 200 and "result" in r.json(), r.text
+    assert r.json()["id"] == 1.5
+    want = (template % ('"retail"', "7", json.dumps(KEY))).encode()
+    (req,) = odoo.requests()
+    assert req["body_len"] == len(want)
+    assert req["body_sha256"] == hashlib.sha256(want).hexdigest()
+    assert int(req["headers"]["content-length"]) == len(want)
+
+
 def test_credentials_are_injected_json2(nginx, odoo, token):
     gw = mediated(nginx, odoo).start()
     r = requests.post(gw.url("/json/2/product.product/search_read"),

@@ -120,14 +120,22 @@ def test_at_most_20_errors(gw, odoo, api):
     b'{"partner_ref": "PX-PO-1001", "currency": ',
     b'',
     b'not json',
+    b'{"partner_ref": "\\ud800"}',
+    b'{"partner_ref": "PX\\u0000PO"}',
+    b'{"qty": 1e400}',
+    b'{"qty": 01}',
+    b'{"a": 1} {"b": 2}',
+    b'{"k%d": 1, ' % 0 + b", ".join(b'"k%d": 1' % i for i in range(300)) + b'}',
 ], ids=["duplicate-keys", "invalid-utf8", "30000-deep", "truncated",
-        "empty", "not-json"])
+        "empty", "not-json", "lone-surrogate", "nul-escape", "huge-number",
+        "leading-zero", "two-documents", "duplicate-among-300-keys"])
 def test_malformed_json(gw, odoo, api, data):
     t0 = time.monotonic()
     r = post(gw, api, data)
     assert r.status_code in (400, 413), r.text
     if r.status_code == 400:
         assert r.json()["reason"] == "json_malformed"
+        assert "(at byte " in r.json()["detail"]
     assert time.monotonic() - t0 < 2
     assert odoo.requests() == []
 

@@ -30,10 +30,22 @@ compile(const char *text)
 }
 
 
+static ngx_http_govern_jv_arena_t  arena;
+
+
+static ngx_http_govern_jv_t *
+parse(const char *text)
+{
+    return ngx_http_govern_jv_parse(text, strlen(text), 0,
+                                    ngx_http_govern_jv_arena_alloc, &arena,
+                                    NULL);
+}
+
+
 static void
 test_error_pointers(void **state)
 {
-    json_t                           *inst;
+    ngx_http_govern_jv_t             *inst;
     ngx_http_govern_schema_t         *s;
     ngx_http_govern_schema_result_t   r;
 
@@ -42,8 +54,8 @@ test_error_pointers(void **state)
                 "\"string\"}}}");
     assert_non_null(s);
 
-    inst = json_loads("{\"lines\": [{\"qty\": 1}, {\"qty\": 0}], "
-                      "\"a/b\": 1}", 0, NULL);
+    inst = parse("{\"lines\": [{\"qty\": 1}, {\"qty\": 0}], \"a/b\": 1}");
+    assert_non_null(inst);
 
     assert_false(ngx_http_govern_schema_validate(s, inst, &r));
     assert_int_equal(r.nerrors, 2);
@@ -53,7 +65,7 @@ test_error_pointers(void **state)
     assert_string_equal(r.errors[1].keyword, "type");
 
     ngx_http_govern_schema_result_free(&r);
-    json_decref(inst);
+    ngx_http_govern_jv_arena_free(&arena);
     ngx_http_govern_schema_free(s);
 }
 
@@ -87,7 +99,7 @@ test_step_budget(void **state)
     int                               i;
     char                              deep[4096];
     clock_t                           t0;
-    json_t                           *inst;
+    ngx_http_govern_jv_t             *inst;
     ngx_http_govern_schema_t         *s;
     ngx_http_govern_schema_result_t   r;
 
@@ -104,7 +116,7 @@ test_step_budget(void **state)
     deep[60] = '1';
     deep[121] = '\0';
 
-    inst = json_loads(deep, 0, NULL);
+    inst = parse(deep);
     assert_non_null(inst);
 
     t0 = clock();
@@ -113,7 +125,7 @@ test_step_budget(void **state)
     assert_true(r.nerrors >= 1);
 
     ngx_http_govern_schema_result_free(&r);
-    json_decref(inst);
+    ngx_http_govern_jv_arena_free(&arena);
     ngx_http_govern_schema_free(s);
 }
 

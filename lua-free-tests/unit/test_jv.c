@@ -1,0 +1,309 @@
+/* Unit tests: the request body parser (ngx_http_govern_jv.c). */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ngx_http_govern_jv.h"
+
+
+static ngx_http_govern_jv_arena_t  arena;
+static ngx_http_govern_jv_error_t  err;
+
+
+static ngx_http_govern_jv_t *
+parse_flags(const char *text, size_t len, unsigned flags)
+{
+    return ngx_http_govern_jv_parse(text, len, flags,
+                                    ngx_http_govern_jv_arena_alloc, &arena,
+                                    &err);
+}
+
+
+static ngx_http_govern_jv_t *
+parse(const char *text)
+{
+    return parse_flags(text, strlen(text), 0);
+}
+
+
+static void
+refused(const char *text, const char *why)
+{
+    assert_null(parse(text));
+
+    if (strstr(err.text, why) == NULL) {
+        fail_msg("%s: \"%s\", not \"%s\"", text, err.text, why);
+    }
+}
+
+
+static int
+teardown(void **state)
+{
+    ngx_http_govern_jv_arena_free(&arena);
+    return 0;
+}
+
+
+static void
+test_values(void **state)
+{
+    const char            *text;
+    ngx_http_govern_jv_t  *v, *e;
+
+    text = " {\"a\": [1, -2, 3.5, true, false, null], \"b\": {\"c\": \"d\"},"
+           " \"\": \"\"} ";
+    v = parse(text);
+    assert_non_null(v);
+    assert_int_equal(v->type, NGX_HTTP_GOVERN_JV_OBJECT);
+    assert_int_equal(ngx_http_govern_jv_size(v), 3);
+
+    e = ngx_http_govern_jv_getz(v, "a");
+    assert_true(ngx_http_govern_jv_is_array(e));
+    assert_int_equal(e->len, 6);
+    assert_int_equal(ngx_http_govern_jv_item(e, 0)->u.integer, 1);
+    assert_int_equal(ngx_http_govern_jv_item(e, 1)->u.integer, -2);
+    assert_int_equal(ngx_http_govern_jv_item(e, 2)->type,
+                     NGX_HTTP_GOVERN_JV_REAL);
+    assert_true(ngx_http_govern_jv_item(e, 2)->u.real == 3.5);
+    assert_int_equal(ngx_http_govern_jv_item(e, 3)->type,
+                     NGX_HTTP_GOVERN_JV_TRUE);
+    assert_int_equal(ngx_http_govern_jv_item(e, 4)->type,
+                     NGX_HTTP_GOVERN_JV_FALSE);
+    assert_true(ngx_http_govern_jv_is_null(ngx_http_govern_jv_item(e, 5)));
+    assert_null(ngx_http_govern_jv_item(e, 6));
+
+    /* spans: the exact bytes of each value in the text */
+    assert_memory_equal(text + e->start, "[1, -2, 3.5, true, false, null]",
+                        e->end - e->start);
+    e = ngx_http_govern_jv_getz(v, "b");
+    assert_int_equal(e->end - e->start, strlen("{\"c\": \"d\"}"));
+    assert_string_equal(ngx_http_govern_jv_string(
+                            ngx_http_govern_jv_getz(e, "c")), "d");
+    assert_string_equal(ngx_http_govern_jv_string(
+                            ngx_http_govern_jv_getz(v, "")), "");
+    assert_null(ngx_http_govern_jv_getz(v, "missing"));
+    assert_null(ngx_http_govern_jv_getz(ngx_http_govern_jv_getz(e, "c"),
+                                        "c"));
+
+    assert_non_null(parse("\"top-level string\""));
+    assert_non_null(parse("[]"));
+    assert_non_null(parse("{}"));
+    assert_non_null(parse("0"));
+}
+
+
+static void
+test_strings(void **state)
+{
+    ngx_http_govern_jv_t  *v;
+
+    v = parse("\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\\u00e9\\u20ac\\ud83d\\ude00\"");
+    assert_non_null(v);
+    assert_string_equal(v->u.string, "a\"b\\c/d\b\f\n\r\t\xc3\xa9"
+                                     "\xe2\x82\xac\xf0\x9f\x98\x80");
+    assert_int_equal(v->len, strlen(v->u.string));
+
+    v = parse("\"caf\xc3\xa9 \xe2\x82\xac\"");
+    assert_non_null(v);
+    assert_string_equal(v->u.string, "caf\xc3\xa9 \xe2\x82\xac");
+
+    refused("\"\\ud83d\"", "surrogate");
+    refused("\"\\ude00\"", "surrogate");
+    refused("\"\\ud83d\\u0041\"", "surrogate");
+    refused("\"\\u12\"", "\\u escape");
+    refused("\"\\x\"", "invalid escape");
+    refused("\"a\nb\"", "control character");
+    refused("\"\xc0\xaf\"", "UTF-8");          /* overlong '/' */
+    refused("\"\xed\xa0\x80\"", "UTF-8");      /* encoded surrogate */
+    refused("\"\xf4\x90\x80\x80\"", "UTF-8");  /* above U+10FFFF */
+    refused("\"\xe2\x82\"", "UTF-8");          /* truncated */
+    refused("\"abc", "unterminated");
+    refused("\"a\\u0000b\"", "\\u0000");
+
+    v = parse_flags("\"a\\u0000b\"", 10, NGX_HTTP_GOVERN_JV_ALLOW_NUL);
+    assert_non_null(v);
+    assert_int_equal(v->len, 3);
+    assert_memory_equal(v->u.string, "a\0b", 3);
+}
+
+
+static void
+test_numbers(void **state)
+{
+    int                    i;
+    char                   text[64];
+    double                 want;
+    ngx_http_govern_jv_t  *v;
+
+    static const char  *reals[] = {
+        "0.1", "1e23", "9007199254740993.0", "2.2250738585072014e-308",
+        "1.7976931348623157e308", "4.9e-324", "123456789012345678901234",
+        "0.000001", "1E+2", "-0.0", "3.141592653589793238462643383279",
+        "1e-400", "0e99999"
+    };
+
+    v = parse("9223372036854775807");
+    assert_int_equal(v->type, NGX_HTTP_GOVERN_JV_INTEGER);
+    assert_true(v->u.integer == 9223372036854775807LL);
+
+    v = parse("-9223372036854775808");
+    assert_int_equal(v->type, NGX_HTTP_GOVERN_JV_INTEGER);
+    assert_true(v->u.integer == (-9223372036854775807LL - 1));
+
+    /* beyond 64 bits: a real, as Python would still read it */
+    v = parse("9223372036854775808");
+    assert_int_equal(v->type, NGX_HTTP_GOVERN_JV_REAL);
+    assert_true(v->u.real == 9223372036854775808.0);
+
+    v = parse("-0");
+    assert_int_equal(v->type, NGX_HTTP_GOVERN_JV_INTEGER);
+
+    for (i = 0; i < (int) (sizeof(reals) / sizeof(reals[0])); i++) {
+        v = parse(reals[i]);
+        assert_non_null(v);
+        assert_int_equal(v->type, NGX_HTTP_GOVERN_JV_REAL);
+        assert_true(v->u.real == strtod(reals[i], NULL));
+    }
+
+    /* the fast path rounds exactly as strtod() does */
+    srand(7);
+
+    for (i = 0; i < 100000; i++) {
+        snprintf(text, sizeof(text), "%d.%0*de%d", rand() % 100000,
+                 1 + rand() % 9, rand() % 1000000000, rand() % 45 - 22);
+        want = strtod(text, NULL);
+        v = parse(text);
+        assert_non_null(v);
+
+        if (v->u.real != want) {
+            fail_msg("%s: %.17g, not %.17g", text, v->u.real, want);
+        }
+    }
+
+    refused("1e400", "out of range");
+    refused("-1e400", "out of range");
+    refused("01", "invalid number");
+    refused("1.", "invalid number");
+    refused(".5", "unexpected character");
+    refused("-", "invalid number");
+    refused("1e", "invalid number");
+    refused("1e+", "invalid number");
+    refused("+1", "unexpected character");
+    refused("0x10", "end of input expected");
+    refused("NaN", "unexpected character");
+}
+
+
+static void
+test_structure(void **state)
+{
+    int   i;
+    char  deep[200];
+
+    refused("", "unexpected end");
+    refused("   ", "unexpected end");
+    refused("{", "unexpected end");
+    refused("[1,]", "unexpected character");
+    refused("[1 2]", "expected ','");
+    refused("{\"a\" 1}", "expected ':'");
+    refused("{\"a\": 1,}", "string key");
+    refused("{a: 1}", "string key");
+    refused("{\"a\": 1} x", "end of input expected");
+    refused("[1] [2]", "end of input expected");
+    refused("tru", "invalid literal");
+    refused("nul", "invalid literal");
+
+    /* 64 levels are read, 65 are not */
+    for (i = 0; i < 64; i++) {
+        deep[i] = '[';
+        deep[64 + i] = ']';
+    }
+
+    deep[128] = '\0';
+    assert_non_null(parse(deep));
+
+    memmove(deep + 1, deep, 129);
+    deep[0] = '[';
+    deep[130] = ']';
+    deep[131] = '\0';
+    refused(deep, "nested deeper than 64");
+
+    assert_null(parse_flags("[1]", 2, 0));
+    assert_int_equal(err.position, 2);
+}
+
+
+static void
+test_duplicates(void **state)
+{
+    int     i;
+    char   *big, *p;
+    size_t  size;
+
+    refused("{\"a\": 1, \"a\": 2}", "duplicate");
+    refused("{\"a\": 1, \"\\u0061\": 2}", "duplicate");
+    refused("{\"x\": {\"a\": 1, \"b\": 2, \"a\": 3}}", "duplicate");
+    assert_non_null(parse("{\"a\": 1, \"ab\": 2, \"b\": {\"a\": 3}}"));
+
+    /* many members: found by hashing, the last one repeating the first */
+    size = 200 * 16 + 32;
+    big = malloc(size);
+    assert_non_null(big);
+
+    for (i = 0; i < 2; i++) {
+        p = big;
+        p += sprintf(p, "{");
+
+        for (int k = 0; k < 200; k++) {
+            p += sprintf(p, "\"key%d\":%d,", k, k);
+        }
+
+        p += sprintf(p, "\"key%d\":0}", i ? 0 : 200);
+
+        if (i == 0) {
+            assert_non_null(parse(big));
+            assert_int_equal(ngx_http_govern_jv_size(parse(big)), 201);
+
+        } else {
+            refused(big, "duplicate");
+        }
+    }
+
+    free(big);
+}
+
+
+static void
+test_equal(void **state)
+{
+    assert_true(ngx_http_govern_jv_equal(parse("{\"a\": [1, 2.0], \"b\": 1}"),
+                                         parse("{\"b\": 1.0, \"a\": [1, 2]}")));
+    assert_false(ngx_http_govern_jv_equal(parse("[1, 2]"), parse("[2, 1]")));
+    assert_false(ngx_http_govern_jv_equal(parse("\"1\""), parse("1")));
+    assert_false(ngx_http_govern_jv_equal(parse("{\"a\": 1}"),
+                                          parse("{\"a\": 1, \"b\": 1}")));
+    assert_false(ngx_http_govern_jv_equal(parse("true"), parse("false")));
+    assert_true(ngx_http_govern_jv_equal(parse("null"), parse("null")));
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest  tests[] = {
+        cmocka_unit_test_teardown(test_values, teardown),
+        cmocka_unit_test_teardown(test_strings, teardown),
+        cmocka_unit_test_teardown(test_numbers, teardown),
+        cmocka_unit_test_teardown(test_structure, teardown),
+        cmocka_unit_test_teardown(test_duplicates, teardown),
+        cmocka_unit_test_teardown(test_equal, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,1026 @@
+
+/*
+ * govern: a JSON parser for request bodies.
+ *
+ * Bodies are parsed on every governed POST, so the parser does one pass
+ * and allocates only what it returns, from the caller's allocator (the
+ * request pool): strings are copied once, arrays and objects are laid out
+ * contiguously when they close, from a scratch stack reused by the whole
+ * parse.  Numbers take the exact fast path (at most 19 digits, a power of
+ * ten below 10^23) and fall back to strtod() otherwise.
+ *
+ * What it refuses is what a gateway must not let through to a parser that
+ * would read it differently: invalid UTF-8, lone surrogates, control
+ * characters, duplicate keys (Odoo's Python keeps the last, we would have
+ * checked the first), and nesting deeper than NGX_HTTP_GOVERN_JV_MAX_DEPTH.
+ */
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+
+#include "ngx_http_govern_jv.h"
+#include "ngx_http_govern_json.h"
+
+
+#define GOVERN_JV_SMALL_OBJECT  16      /* duplicate check by pairs */
+
+
+typedef struct {
+    const unsigned char          *text;
+    const unsigned char          *p;
+    const unsigned char          *end;
+    unsigned                      flags;
+    int                           depth;
+    ngx_http_govern_jv_alloc_pt   alloc;
+    void                         *alloc_ctx;
+    ngx_http_govern_jmember_t    *stack;    /* children of open containers */
+    size_t                        top;
+    size_t                        cap;
+    ngx_http_govern_jv_error_t   *err;
+} ngx_http_govern_jparser_t;
+
+
+struct ngx_http_govern_jv_block_s {
+    ngx_http_govern_jv_block_t   *next;
+    size_t                        used;
+    size_t                        size;
+    /* the memory follows, 16-aligned */
+};
+
+
+static int ngx_http_govern_jv_value(ngx_http_govern_jparser_t *jp,
+    ngx_http_govern_jv_t *v);
+
+
+static const double  ngx_http_govern_jv_pow10[] = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+    1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+};
+
+
+static int
+ngx_http_govern_jv_fail(ngx_http_govern_jparser_t *jp, const char *what)
+{
+    if (jp->err) {
+        jp->err->position = jp->p - jp->text;
+        snprintf(jp->err->text, sizeof(jp->err->text), "%s", what);
+    }
+
+    return 0;
+}
+
+
+static void
+ngx_http_govern_jv_space(ngx_http_govern_jparser_t *jp)
+{
+    while (jp->p < jp->end
+           && (*jp->p == ' ' || *jp->p == '\n' || *jp->p == '\r'
+               || *jp->p == '\t'))
+    {
+        jp->p++;
+    }
+}
+
+
+static int
+ngx_http_govern_jv_push(ngx_http_govern_jparser_t *jp, const char *key,
+    size_t key_len, ngx_http_govern_jv_t *v)
+{
+    size_t                      cap;
+    ngx_http_govern_jmember_t  *grown;
+
+    if (jp->top == jp->cap) {
+        cap = jp->cap ? 2 * jp->cap : 64;
+        grown = realloc(jp->stack, cap * sizeof(ngx_http_govern_jmember_t));
+        if (grown == NULL) {
+            return ngx_http_govern_jv_fail(jp, "out of memory");
+        }
+
+        jp->stack = grown;
+        jp->cap = cap;
+    }
+
+    jp->stack[jp->top].key = key;
+    jp->stack[jp->top].key_len = key_len;
+    jp->stack[jp->top].value = *v;
+    jp->top++;
+
+    return 1;
+}
+
+
+static int
+ngx_http_govern_jv_hex4(const unsigned char *p, unsigned *cp)
+{
+    int       i;
+    unsigned  c, d;
+
+    d = 0;
+
+    for (i = 0; i < 4; i++) {
+        c = p[i];
+
+        if (c >= '0' && c <= '9') {
+            c -= '0';
+
+        } else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') {
+            c = (c | 0x20) - 'a' + 10;
+
+        } else {
+            return 0;
+        }
+
+        d = (d << 4) | c;
+    }
+
+    *cp = d;
+
+    return 1;
+}
+
+
+/*
+ * Reads the escape at jp->p (just after the backslash) as a code point;
+ * a surrogate pair counts as one, a lone surrogate is an error.
+ */
+
+static int
+ngx_http_govern_jv_escape(ngx_http_govern_jparser_t *jp, unsigned *cp)
+{
+    unsigned  lo;
+
+    switch (*jp->p) {
+    case '"':  *cp = '"';  break;
+    case '\\': *cp = '\\'; break;
+    case '/':  *cp = '/';  break;
+    case 'b':  *cp = '\b'; break;
+    case 'f':  *cp = '\f'; break;
+    case 'n':  *cp = '\n'; break;
+    case 'r':  *cp = '\r'; break;
+    case 't':  *cp = '\t'; break;
+
+    case 'u':
+        if (jp->end - jp->p < 5 || !ngx_http_govern_jv_hex4(jp->p + 1, cp)) {
+            return ngx_http_govern_jv_fail(jp, "invalid \\u escape");
+        }
+
+        jp->p += 4;
+
+        if (*cp >= 0xdc00 && *cp <= 0xdfff) {
+            return ngx_http_govern_jv_fail(jp, "lone Unicode surrogate");
+        }
+
+        if (*cp >= 0xd800 && *cp <= 0xdbff) {
+            if (jp->end - jp->p < 7 || jp->p[1] != '\\' || jp->p[2] != 'u'
+                || !ngx_http_govern_jv_hex4(jp->p + 3, &lo)
+                || lo < 0xdc00 || lo > 0xdfff)
+            {
+                return ngx_http_govern_jv_fail(jp, "lone Unicode surrogate");
+            }
+
+            *cp = 0x10000 + ((*cp - 0xd800) << 10) + (lo - 0xdc00);
+            jp->p += 6;
+        }
+
+        if (*cp == 0 && !(jp->flags & NGX_HTTP_GOVERN_JV_ALLOW_NUL)) {
+            return ngx_http_govern_jv_fail(jp, "\\u0000 is not allowed");
+        }
+
+        break;
+
+    default:
+        return ngx_http_govern_jv_fail(jp, "invalid escape");
+    }
+
+    jp->p++;
+
+    return 1;
+}
+
+
+static unsigned char *
+ngx_http_govern_jv_utf8(unsigned char *d, unsigned cp)
+{
+    if (cp < 0x80) {
+        *d++ = (unsigned char) cp;
+
+    } else if (cp < 0x800) {
+        *d++ = (unsigned char) (0xc0 | (cp >> 6));
+        *d++ = (unsigned char) (0x80 | (cp & 0x3f));
+
+    } else if (cp < 0x10000) {
+        *d++ = (unsigned char) (0xe0 | (cp >> 12));
+        *d++ = (unsigned char) (0x80 | ((cp >> 6) & 0x3f));
+        *d++ = (unsigned char) (0x80 | (cp & 0x3f));
+
+    } else {
+        *d++ = (unsigned char) (0xf0 | (cp >> 18));
+        *d++ = (unsigned char) (0x80 | ((cp >> 12) & 0x3f));
+        *d++ = (unsigned char) (0x80 | ((cp >> 6) & 0x3f));
+        *d++ = (unsigned char) (0x80 | (cp & 0x3f));
+    }
+
+    return d;
+}
+
+
+/*
+ * The string at jp->p (on its opening quote), copied NUL-terminated.
+ * Plain strings are copied as they are; with escapes the text is checked
+ * and measured first, then decoded into a buffer of the exact size.
+ */
+
+static int
+ngx_http_govern_jv_read_string(ngx_http_govern_jparser_t *jp,
+    const char **out, size_t *out_len)
+{
+    size_t                n, len;
+    unsigned              cp;
+    unsigned char        *d;
+    const unsigned char  *s, *p;
+
+    s = ++jp->p;
+    p = s;
+
+    while (p < jp->end && *p >= 0x20 && *p < 0x80 && *p != '"'
+           && *p != '\\')
+    {
+        p++;
+    }
+
+    if (p < jp->end && *p == '"') {
+        len = p - s;
+        d = jp->alloc(jp->alloc_ctx, len + 1);
+        if (d == NULL) {
+            return ngx_http_govern_jv_fail(jp, "out of memory");
+        }
+
+        memcpy(d, s, len);
+        d[len] = '\0';
+
+        jp->p = p + 1;
+        *out = (const char *) d;
+        *out_len = len;
+
+        return 1;
+    }
+
+    /* check and measure */
+
+    jp->p = p;
+    len = p - s;
+
+    for ( ;; ) {
+        if (jp->p == jp->end) {
+            return ngx_http_govern_jv_fail(jp, "unterminated string");
+        }
+
+        if (*jp->p == '"') {
+            break;
+        }
+
+        if (*jp->p < 0x20) {
+            return ngx_http_govern_jv_fail(jp, "control character in a "
+                                               "string");
+        }
+
+        if (*jp->p == '\\') {
+            jp->p++;
+
+            if (jp->p == jp->end) {
+                return ngx_http_govern_jv_fail(jp, "unterminated string");
+            }
+
+            if (!ngx_http_govern_jv_escape(jp, &cp)) {
+                return 0;
+            }
+
+            len += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            continue;
+        }
+
+        if (*jp->p >= 0x80) {
+            n = ngx_http_govern_utf8_seq_len(jp->p, jp->end - jp->p);
+            if (n == 0) {
+                return ngx_http_govern_jv_fail(jp, "invalid UTF-8");
+            }
+
+        } else {
+            n = 1;
+        }
+
+        jp->p += n;
+        len += n;
+    }
+
+    d = jp->alloc(jp->alloc_ctx, len + 1);
+    if (d == NULL) {
+        return ngx_http_govern_jv_fail(jp, "out of memory");
+    }
+
+    *out = (const char *) d;
+    *out_len = len;
+
+    /* decode what was checked: escapes are the only change */
+
+    for (p = s; p < jp->p; /* void */) {
+        if (*p != '\\') {
+            *d++ = *p++;
+            continue;
+        }
+
+        p++;
+
+        switch (*p) {
+        case 'b':  *d++ = '\b'; p++; break;
+        case 'f':  *d++ = '\f'; p++; break;
+        case 'n':  *d++ = '\n'; p++; break;
+        case 'r':  *d++ = '\r'; p++; break;
+        case 't':  *d++ = '\t'; p++; break;
+
+        case 'u':
+            cp = 0;
+            (void) ngx_http_govern_jv_hex4(p + 1, &cp);
+            p += 5;
+
+            if (cp >= 0xd800 && cp <= 0xdbff) {
+                unsigned  lo = 0xdc00;
+
+                (void) ngx_http_govern_jv_hex4(p + 2, &lo);
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                p += 6;
+            }
+
+            d = ngx_http_govern_jv_utf8(d, cp);
+            break;
+
+        default:                        /* " \ / */
+            *d++ = *p++;
+        }
+    }
+
+    *d = '\0';
+    jp->p++;
+
+    return 1;
+}
+
+
+static int
+ngx_http_govern_jv_number(ngx_http_govern_jparser_t *jp,
+    ngx_http_govern_jv_t *v)
+{
+    int                   neg, real, truncated, esign, e, exp10, digits;
+    char                  small[64], *copy;
+    size_t                len;
+    double                d;
+    uint64_t              mant;
+    const unsigned char  *p, *end;
+
+    p = jp->p;
+    end = jp->end;
+    neg = 0;
+    real = 0;
+    truncated = 0;
+    exp10 = 0;
+    digits = 0;
+    mant = 0;
+
+    if (*p == '-') {
+        neg = 1;
+        p++;
+    }
+
+    if (p == end || *p < '0' || *p > '9') {
+        return ngx_http_govern_jv_fail(jp, "invalid number");
+    }
+
+    if (*p == '0') {
+        p++;
+
+        if (p < end && *p >= '0' && *p <= '9') {
+            return ngx_http_govern_jv_fail(jp, "invalid number");
+        }
+
+    } else {
+        while (p < end && *p >= '0' && *p <= '9') {
+            if (digits < 19) {
+                mant = mant * 10 + (*p - '0');
+                digits++;
+
+            } else {
+                exp10++;
+                truncated = 1;
+            }
+
+            p++;
+        }
+    }
+
+    if (p < end && *p == '.') {
+        real = 1;
+        p++;
+
+        if (p == end || *p < '0' || *p > '9') {
+            jp->p = p;
+            return ngx_http_govern_jv_fail(jp, "invalid number");
+        }
+
+        while (p < end && *p >= '0' && *p <= '9') {
+            if (digits < 19) {
+                mant = mant * 10 + (*p - '0');
+                digits += (mant != 0);
+                exp10--;
+
+            } else if (*p != '0') {
+                truncated = 1;
+            }
+
+            p++;
+        }
+    }
+
+    if (p < end && (*p | 0x20) == 'e') {
+        real = 1;
+        p++;
+        esign = 1;
+
+        if (p < end && (*p == '+' || *p == '-')) {
+            esign = (*p == '-') ? -1 : 1;
+            p++;
+        }
+
+        if (p == end || *p < '0' || *p > '9') {
+            jp->p = p;
+            return ngx_http_govern_jv_fail(jp, "invalid number");
+        }
+
+        e = 0;
+
+        while (p < end && *p >= '0' && *p <= '9') {
+            if (e < 100000) {
+                e = e * 10 + (*p - '0');
+            }
+
+            p++;
+        }
+
+        exp10 += esign * e;
+    }
+
+    v->start = jp->p - jp->text;
+    v->end = p - jp->text;
+
+    if (!real && !truncated
+        && mant <= (uint64_t) INT64_MAX + (uint64_t) neg)
+    {
+        v->type = NGX_HTTP_GOVERN_JV_INTEGER;
+        v->u.integer = neg ? (long long) (0 - mant) : (long long) mant;
+        jp->p = p;
+        return 1;
+    }
+
+    v->type = NGX_HTTP_GOVERN_JV_REAL;
+
+    if (!truncated && mant < (1ULL << 53) && exp10 >= -22 && exp10 <= 22) {
+        d = (double) mant;
+        d = exp10 < 0 ? d / ngx_http_govern_jv_pow10[-exp10]
+                      : d * ngx_http_govern_jv_pow10[exp10];
+        v->u.real = neg ? -d : d;
+        jp->p = p;
+        return 1;
+    }
+
+    /* the rare long or extreme number: let libc round it */
+
+    len = p - jp->p;
+    copy = small;
+
+    if (len >= sizeof(small)) {
+        copy = jp->alloc(jp->alloc_ctx, len + 1);
+        if (copy == NULL) {
+            return ngx_http_govern_jv_fail(jp, "out of memory");
+        }
+    }
+
+    memcpy(copy, jp->p, len);
+    copy[len] = '\0';
+
+    d = strtod(copy, NULL);
+
+    if (isinf(d)) {
+        return ngx_http_govern_jv_fail(jp, "number out of range");
+    }
+
+    v->u.real = d;
+    jp->p = p;
+
+    return 1;
+}
+
+
+static uint32_t
+ngx_http_govern_jv_hash(const char *s, size_t len)
+{
+    size_t    i;
+    uint32_t  h;
+
+    h = 2166136261u;
+
+    for (i = 0; i < len; i++) {
+        h = (h ^ (unsigned char) s[i]) * 16777619u;
+    }
+
+    return h;
+}
+
+
+static int
+ngx_http_govern_jv_same_key(const ngx_http_govern_jmember_t *a,
+    const ngx_http_govern_jmember_t *b)
+{
+    return a->key_len == b->key_len && memcmp(a->key, b->key, a->key_len) == 0;
+}
+
+
+/* 1 if two members share a key: by pairs when few, else by hashing */
+
+static int
+ngx_http_govern_jv_duplicates(const ngx_http_govern_jmember_t *m, size_t n)
+{
+    int        dup;
+    size_t     i, j, size;
+    uint32_t  *slots, h;
+
+    if (n <= GOVERN_JV_SMALL_OBJECT) {
+        for (i = 1; i < n; i++) {
+            for (j = 0; j < i; j++) {
+                if (ngx_http_govern_jv_same_key(&m[i], &m[j])) {
+                    return 1;
+                }
+            }
+        }
+
+        return 0;
+    }
+
+    for (size = 64; size < 2 * n; size *= 2) { /* void */ }
+
+    slots = calloc(size, sizeof(uint32_t));     /* member index + 1 */
+    if (slots == NULL) {
+        return -1;
+    }
+
+    dup = 0;
+
+    for (i = 0; i < n && !dup; i++) {
+        h = ngx_http_govern_jv_hash(m[i].key, m[i].key_len) & (size - 1);
+
+        while (slots[h]) {
+            if (ngx_http_govern_jv_same_key(&m[i], &m[slots[h] - 1])) {
+                dup = 1;
+                break;
+            }
+
+            h = (h + 1) & (size - 1);
+        }
+
+        slots[h] = i + 1;
+    }
+
+    free(slots);
+
+    return dup;
+}
+
+
+/* moves the children pushed since base into one block of the arena */
+
+static int
+ngx_http_govern_jv_close(ngx_http_govern_jparser_t *jp, size_t base,
+    ngx_http_govern_jv_t *v)
+{
+    size_t                  i, n;
+    ngx_http_govern_jv_t   *items;
+
+    n = jp->top - base;
+    v->len = n;
+    v->end = jp->p - jp->text;
+
+    if (n == 0) {
+        v->u.items = NULL;
+        return 1;
+    }
+
+    if (v->type == NGX_HTTP_GOVERN_JV_OBJECT) {
+        switch (ngx_http_govern_jv_duplicates(&jp->stack[base], n)) {
+        case 0:
+            break;
+        case 1:
+            return ngx_http_govern_jv_fail(jp, "duplicate object key");
+        default:
+            return ngx_http_govern_jv_fail(jp, "out of memory");
+        }
+
+        v->u.members = jp->alloc(jp->alloc_ctx,
+                                 n * sizeof(ngx_http_govern_jmember_t));
+        if (v->u.members == NULL) {
+            return ngx_http_govern_jv_fail(jp, "out of memory");
+        }
+
+        memcpy(v->u.members, &jp->stack[base],
+               n * sizeof(ngx_http_govern_jmember_t));
+
+    } else {
+        items = jp->alloc(jp->alloc_ctx, n * sizeof(ngx_http_govern_jv_t));
+        if (items == NULL) {
+            return ngx_http_govern_jv_fail(jp, "out of memory");
+        }
+
+        for (i = 0; i < n; i++) {
+            items[i] = jp->stack[base + i].value;
+        }
+
+        v->u.items = items;
+    }
+
+    jp->top = base;
+
+    return 1;
+}
+
+
+static int
+ngx_http_govern_jv_container(ngx_http_govern_jparser_t *jp,
+    ngx_http_govern_jv_t *v)
+{
+    int                    object;
+    size_t                 base, key_len;
+    const char            *key;
+    unsigned char          close;
+    ngx_http_govern_jv_t   child;
+
+    if (++jp->depth > NGX_HTTP_GOVERN_JV_MAX_DEPTH) {
+        return ngx_http_govern_jv_fail(jp, "nested deeper than 64 levels");
+    }
+
+    object = (*jp->p == '{');
+    close = object ? '}' : ']';
+    v->type = object ? NGX_HTTP_GOVERN_JV_OBJECT : NGX_HTTP_GOVERN_JV_ARRAY;
+    v->start = jp->p - jp->text;
+
+    base = jp->top;
+    key = NULL;
+    key_len = 0;
+
+    jp->p++;
+    ngx_http_govern_jv_space(jp);
+
+    if (jp->p < jp->end && *jp->p == close) {
+        jp->p++;
+        jp->depth--;
+        return ngx_http_govern_jv_close(jp, base, v);
+    }
+
+    for ( ;; ) {
+        if (jp->p == jp->end) {
+            return ngx_http_govern_jv_fail(jp, "unexpected end of input");
+        }
+
+        if (object) {
+            if (*jp->p != '"') {
+                return ngx_http_govern_jv_fail(jp, "expected a string key");
+            }
+
+            if (!ngx_http_govern_jv_read_string(jp, &key, &key_len)) {
+                return 0;
+            }
+
+            ngx_http_govern_jv_space(jp);
+
+            if (jp->p == jp->end || *jp->p != ':') {
+                return ngx_http_govern_jv_fail(jp, "expected ':'");
+            }
+
+            jp->p++;
+        }
+
+        if (!ngx_http_govern_jv_value(jp, &child)
+            || !ngx_http_govern_jv_push(jp, key, key_len, &child))
+        {
+            return 0;
+        }
+
+        ngx_http_govern_jv_space(jp);
+
+        if (jp->p == jp->end) {
+            return ngx_http_govern_jv_fail(jp, "unexpected end of input");
+        }
+
+        if (*jp->p == ',') {
+            jp->p++;
+            ngx_http_govern_jv_space(jp);
+            continue;
+        }
+
+        if (*jp->p == close) {
+            jp->p++;
+            jp->depth--;
+            return ngx_http_govern_jv_close(jp, base, v);
+        }
+
+        return ngx_http_govern_jv_fail(jp, object ? "expected ',' or '}'"
+                                                  : "expected ',' or ']'");
+    }
+}
+
+
+static int
+ngx_http_govern_jv_literal(ngx_http_govern_jparser_t *jp,
+    ngx_http_govern_jv_t *v, const char *word, size_t len, unsigned type)
+{
+    if ((size_t) (jp->end - jp->p) < len || memcmp(jp->p, word, len) != 0) {
+        return ngx_http_govern_jv_fail(jp, "invalid literal");
+    }
+
+    v->type = type;
+    v->start = jp->p - jp->text;
+    jp->p += len;
+    v->end = jp->p - jp->text;
+
+    return 1;
+}
+
+
+static int
+ngx_http_govern_jv_value(ngx_http_govern_jparser_t *jp,
+    ngx_http_govern_jv_t *v)
+{
+    ngx_http_govern_jv_space(jp);
+
+    if (jp->p == jp->end) {
+        return ngx_http_govern_jv_fail(jp, "unexpected end of input");
+    }
+
+    v->len = 0;
+
+    switch (*jp->p) {
+
+    case '{':
+    case '[':
+        return ngx_http_govern_jv_container(jp, v);
+
+    case '"':
+        v->type = NGX_HTTP_GOVERN_JV_STRING;
+        v->start = jp->p - jp->text;
+
+        if (!ngx_http_govern_jv_read_string(jp, &v->u.string, &v->len)) {
+            return 0;
+        }
+
+        v->end = jp->p - jp->text;
+        return 1;
+
+    case 't':
+        return ngx_http_govern_jv_literal(jp, v, "true", 4,
+                                          NGX_HTTP_GOVERN_JV_TRUE);
+    case 'f':
+        return ngx_http_govern_jv_literal(jp, v, "false", 5,
+                                          NGX_HTTP_GOVERN_JV_FALSE);
+    case 'n':
+        return ngx_http_govern_jv_literal(jp, v, "null", 4,
+                                          NGX_HTTP_GOVERN_JV_NULL);
+
+    default:
+        if (*jp->p == '-' || (*jp->p >= '0' && *jp->p <= '9')) {
+            return ngx_http_govern_jv_number(jp, v);
+        }
+
+        return ngx_http_govern_jv_fail(jp, "unexpected character");
+    }
+}
+
+
+ngx_http_govern_jv_t *
+ngx_http_govern_jv_parse(const char *text, size_t len, unsigned flags,
+    ngx_http_govern_jv_alloc_pt alloc, void *alloc_ctx,
+    ngx_http_govern_jv_error_t *err)
+{
+    int                        ok;
+    ngx_http_govern_jv_t      *v;
+    ngx_http_govern_jparser_t  jp;
+
+    memset(&jp, 0, sizeof(jp));
+    jp.text = (const unsigned char *) text;
+    jp.p = jp.text;
+    jp.end = jp.text + len;
+    jp.flags = flags;
+    jp.alloc = alloc;
+    jp.alloc_ctx = alloc_ctx;
+    jp.err = err;
+
+    if (len > UINT32_MAX) {
+        ngx_http_govern_jv_fail(&jp, "the text is too long");
+        return NULL;
+    }
+
+    v = alloc(alloc_ctx, sizeof(ngx_http_govern_jv_t));
+    if (v == NULL) {
+        ngx_http_govern_jv_fail(&jp, "out of memory");
+        return NULL;
+    }
+
+    ok = ngx_http_govern_jv_value(&jp, v);
+
+    if (ok) {
+        ngx_http_govern_jv_space(&jp);
+
+        if (jp.p != jp.end) {
+            ok = ngx_http_govern_jv_fail(&jp, "end of input expected");
+        }
+    }
+
+    free(jp.stack);
+
+    return ok ? v : NULL;
+}
+
+
+ngx_http_govern_jv_t *
+ngx_http_govern_jv_get(const ngx_http_govern_jv_t *v, const char *key,
+    size_t key_len)
+{
+    size_t                      i;
+    ngx_http_govern_jmember_t  *m;
+
+    if (v == NULL || v->type != NGX_HTTP_GOVERN_JV_OBJECT) {
+        return NULL;
+    }
+
+    m = v->u.members;
+
+    for (i = 0; i < v->len; i++) {
+        if (m[i].key_len == key_len && memcmp(m[i].key, key, key_len) == 0) {
+            return &m[i].value;
+        }
+    }
+
+    return NULL;
+}
+
+
+ngx_http_govern_jv_t *
+ngx_http_govern_jv_getz(const ngx_http_govern_jv_t *v, const char *key)
+{
+    return ngx_http_govern_jv_get(v, key, strlen(key));
+}
+
+
+ngx_http_govern_jv_t *
+ngx_http_govern_jv_item(const ngx_http_govern_jv_t *v, size_t i)
+{
+    if (v == NULL || v->type != NGX_HTTP_GOVERN_JV_ARRAY || i >= v->len) {
+        return NULL;
+    }
+
+    return &v->u.items[i];
+}
+
+
+static int
+ngx_http_govern_jv_number_value(const ngx_http_govern_jv_t *v, double *d)
+{
+    if (v->type == NGX_HTTP_GOVERN_JV_INTEGER) {
+        *d = (double) v->u.integer;
+        return 1;
+    }
+
+    if (v->type == NGX_HTTP_GOVERN_JV_REAL) {
+        *d = v->u.real;
+        return 1;
+    }
+
+    return 0;
+}
+
+
+/* JSON Schema equality: 1 and 1.0 are equal, key order does not matter */
+
+int
+ngx_http_govern_jv_equal(const ngx_http_govern_jv_t *a,
+    const ngx_http_govern_jv_t *b)
+{
+    size_t                      i;
+    double                      x, y;
+    ngx_http_govern_jv_t       *e;
+    ngx_http_govern_jmember_t  *m;
+
+    if (ngx_http_govern_jv_number_value(a, &x)
+        && ngx_http_govern_jv_number_value(b, &y))
+    {
+        if (a->type == NGX_HTTP_GOVERN_JV_INTEGER
+            && b->type == NGX_HTTP_GOVERN_JV_INTEGER)
+        {
+            return a->u.integer == b->u.integer;
+        }
+
+        return x == y;
+    }
+
+    if (a->type != b->type) {
+        return 0;
+    }
+
+    switch (a->type) {
+
+    case NGX_HTTP_GOVERN_JV_OBJECT:
+        if (a->len != b->len) {
+            return 0;
+        }
+
+        m = a->u.members;
+
+        for (i = 0; i < a->len; i++) {
+            e = ngx_http_govern_jv_get(b, m[i].key, m[i].key_len);
+
+            if (e == NULL || !ngx_http_govern_jv_equal(&m[i].value, e)) {
+                return 0;
+            }
+        }
+
+        return 1;
+
+    case NGX_HTTP_GOVERN_JV_ARRAY:
+        if (a->len != b->len) {
+            return 0;
+        }
+
+        for (i = 0; i < a->len; i++) {
+            if (!ngx_http_govern_jv_equal(&a->u.items[i], &b->u.items[i])) {
+                return 0;
+            }
+        }
+
+        return 1;
+
+    case NGX_HTTP_GOVERN_JV_STRING:
+        return a->len == b->len && memcmp(a->u.string, b->u.string, a->len)
+                                   == 0;
+
+    default:
+        return 1;                       /* true, false, null */
+    }
+}
+
+
+#define GOVERN_JV_BLOCK    16384
+#define GOVERN_JV_HEADER                                                     \
+    ((sizeof(ngx_http_govern_jv_block_t) + 15) & ~(size_t) 15)
+
+
+void *
+ngx_http_govern_jv_arena_alloc(void *data, size_t size)
+{
+    size_t                       want;
+    ngx_http_govern_jv_arena_t  *arena;
+    ngx_http_govern_jv_block_t  *b;
+
+    arena = data;
+    size = (size + 15) & ~(size_t) 15;
+    b = arena->blocks;
+
+    if (b == NULL || b->size - b->used < size) {
+        want = size > GOVERN_JV_BLOCK ? size : GOVERN_JV_BLOCK;
+
+        b = malloc(GOVERN_JV_HEADER + want);
+        if (b == NULL) {
+            return NULL;
+        }
+
+        b->used = 0;
+        b->size = want;
+        b->next = arena->blocks;
+        arena->blocks = b;
+    }
+
+    b->used += size;
+
+    return (char *) b + GOVERN_JV_HEADER + b->used - size;
+}
+
+
+void
+ngx_http_govern_jv_arena_free(ngx_http_govern_jv_arena_t *arena)
+{
+    ngx_http_govern_jv_block_t  *b, *next;
+
+    for (b = arena->blocks; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+
+    arena->blocks = NULL;
+}

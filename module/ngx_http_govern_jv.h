@@ -1,0 +1,118 @@
+
+/*
+ * govern: JSON values parsed from a request body into the caller's memory
+ * (the request pool in nginx).  One pass, strict RFC 8259: UTF-8 checked,
+ * duplicate keys and nesting beyond a limit refused, every value keeping
+ * its byte span in the text so a call can be rewritten by splicing.
+ * Pure logic: no nginx types.
+ */
+
+
+#ifndef _NGX_HTTP_GOVERN_JV_H_INCLUDED_
+#define _NGX_HTTP_GOVERN_JV_H_INCLUDED_
+
+
+#include <stddef.h>
+#include <stdint.h>
+
+
+#define NGX_HTTP_GOVERN_JV_NULL     0
+#define NGX_HTTP_GOVERN_JV_FALSE    1
+#define NGX_HTTP_GOVERN_JV_TRUE     2
+#define NGX_HTTP_GOVERN_JV_INTEGER  3
+#define NGX_HTTP_GOVERN_JV_REAL     4
+#define NGX_HTTP_GOVERN_JV_STRING   5
+#define NGX_HTTP_GOVERN_JV_ARRAY    6
+#define NGX_HTTP_GOVERN_JV_OBJECT   7
+
+/* parse flags */
+#define NGX_HTTP_GOVERN_JV_ALLOW_NUL  0x01  /* "\u0000" inside strings */
+
+#define NGX_HTTP_GOVERN_JV_MAX_DEPTH  64
+
+
+typedef struct ngx_http_govern_jv_s      ngx_http_govern_jv_t;
+typedef struct ngx_http_govern_jmember_s ngx_http_govern_jmember_t;
+
+
+struct ngx_http_govern_jv_s {
+    unsigned                     type;
+    uint32_t                     start;     /* its bytes in the text */
+    uint32_t                     end;
+    size_t                       len;       /* bytes, items or members */
+    union {
+        long long                    integer;
+        double                       real;
+        const char                  *string;    /* NUL-terminated copy */
+        ngx_http_govern_jv_t        *items;
+        ngx_http_govern_jmember_t   *members;
+    } u;
+};
+
+
+struct ngx_http_govern_jmember_s {
+    const char                  *key;       /* NUL-terminated copy */
+    size_t                       key_len;
+    ngx_http_govern_jv_t         value;
+};
+
+
+typedef void *(*ngx_http_govern_jv_alloc_pt)(void *ctx, size_t size);
+
+
+typedef struct {
+    size_t                       position;  /* byte offset of the error */
+    char                         text[96];
+} ngx_http_govern_jv_error_t;
+
+
+/* a malloc-backed arena for callers outside nginx (CLI, tests, schemas) */
+typedef struct ngx_http_govern_jv_block_s  ngx_http_govern_jv_block_t;
+
+typedef struct {
+    ngx_http_govern_jv_block_t  *blocks;
+} ngx_http_govern_jv_arena_t;
+
+
+/* the whole text must be one value, surrounded by whitespace only */
+ngx_http_govern_jv_t *ngx_http_govern_jv_parse(const char *text, size_t len,
+    unsigned flags, ngx_http_govern_jv_alloc_pt alloc, void *alloc_ctx,
+    ngx_http_govern_jv_error_t *err);
+
+ngx_http_govern_jv_t *ngx_http_govern_jv_get(const ngx_http_govern_jv_t *v,
+    const char *key, size_t key_len);
+ngx_http_govern_jv_t *ngx_http_govern_jv_getz(const ngx_http_govern_jv_t *v,
+    const char *key);
+ngx_http_govern_jv_t *ngx_http_govern_jv_item(const ngx_http_govern_jv_t *v,
+    size_t i);
+int ngx_http_govern_jv_equal(const ngx_http_govern_jv_t *a,
+    const ngx_http_govern_jv_t *b);
+
+void *ngx_http_govern_jv_arena_alloc(void *arena, size_t size);
+void ngx_http_govern_jv_arena_free(ngx_http_govern_jv_arena_t *arena);
+
+
+#define ngx_http_govern_jv_is(v, t)  ((v) != NULL && (v)->type == (t))
+#define ngx_http_govern_jv_is_object(v)                                       \
+    ngx_http_govern_jv_is(v, NGX_HTTP_GOVERN_JV_OBJECT)
+#define ngx_http_govern_jv_is_array(v)                                        \
+    ngx_http_govern_jv_is(v, NGX_HTTP_GOVERN_JV_ARRAY)
+#define ngx_http_govern_jv_is_string(v)                                       \
+    ngx_http_govern_jv_is(v, NGX_HTTP_GOVERN_JV_STRING)
+#define ngx_http_govern_jv_is_integer(v)                                      \
+    ngx_http_govern_jv_is(v, NGX_HTTP_GOVERN_JV_INTEGER)
+#define ngx_http_govern_jv_is_null(v)                                         \
+    ngx_http_govern_jv_is(v, NGX_HTTP_GOVERN_JV_NULL)
+
+/* a string's text, or NULL for any other value (or none) */
+#define ngx_http_govern_jv_string(v)                                          \
+    (ngx_http_govern_jv_is_string(v) ? (v)->u.string : NULL)
+
+/* items of an array, members of an object, else 0 */
+#define ngx_http_govern_jv_size(v)                                            \
+    ((v) != NULL && ((v)->type == NGX_HTTP_GOVERN_JV_ARRAY                    \
+                     || (v)->type == NGX_HTTP_GOVERN_JV_OBJECT)               \
+     ? (v)->len : 0)
+
+
+#endif /* _NGX_HTTP_GOVERN_JV_H_INCLUDED_ */
