@@ -89,6 +89,10 @@ ngx_http_govern_audit(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx)
         return NGX_OK;
     }
 
+    if (ngx_http_govern_body_sha256(r, ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     len = ngx_http_govern_audit_len(r, ctx);
 
     if (audit->syslog) {

@@ -135,6 +135,40 @@ ngx_http_govern_body_stage(ngx_http_request_t *r)
 }
 
 
+/*
+ * body_sha256, what the audit trail can prove was sent: computed when an
+ * audit record or an idempotency fingerprint first needs it, from the
+ * body as read (kept in the pool; unchanged by credential rewriting).
+ */
+
+ngx_int_t
+ngx_http_govern_body_sha256(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx)
+{
+    u_char  digest[32];
+
+    if (ctx->body == NULL || ctx->body_sha256.len) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_govern_digest(ctx->body->pos,
+                               ctx->body->last - ctx->body->pos, digest)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ctx->body_sha256.data = ngx_pnalloc(r->pool, 64);
+    if (ctx->body_sha256.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_govern_hex(ctx->body_sha256.data, digest, 32);
+    ctx->body_sha256.len = 64;
+
+    return NGX_OK;
+}
+
+
 static void
 ngx_http_govern_body_done(ngx_http_request_t *r)
 {
@@ -154,14 +188,12 @@ static ngx_int_t
 ngx_http_govern_body_check(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
     ngx_http_govern_loc_conf_t *glcf, ngx_uint_t json_needed)
 {
-    u_char                           *p, digest[32];
+    u_char                           *p;
     size_t                            len, i, size;
     ngx_str_t                         detail, errors;
     ngx_http_govern_jv_t             *json;
     ngx_http_govern_jv_error_t        jerr;
     ngx_http_govern_schema_result_t   result;
-
-    /* body_sha256: what the audit trail can prove was sent */
 
     if (ctx->body == NULL) {
         ctx->body = ngx_create_temp_buf(r->pool, 1);
@@ -171,14 +203,6 @@ ngx_http_govern_body_check(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
     }
 
     len = ctx->body->last - ctx->body->pos;
-
-    if (ngx_http_govern_digest(ctx->body->pos, len, digest) == NGX_OK) {
-        ctx->body_sha256.data = ngx_pnalloc(r->pool, 64);
-        if (ctx->body_sha256.data) {
-            ngx_http_govern_hex(ctx->body_sha256.data, digest, 32);
-            ctx->body_sha256.len = 64;
-        }
-    }
 
     if (!json_needed) {
         return NGX_OK;

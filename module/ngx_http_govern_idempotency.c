@@ -153,8 +153,12 @@ ngx_http_govern_idempotency_stage(ngx_http_request_t *r)
 
         /*
          * the fingerprint: method, path and the body as the partner sent
-         * it, by the SHA-256 the body stage computed for the audit
+         * it, by the SHA-256 the audit record carries too
          */
+
+        if (ngx_http_govern_body_sha256(r, ctx) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
 
         fp.len = r->method_name.len + r->uri.len + ctx->body_sha256.len + 2;
         fp.data = ngx_pnalloc(r->pool, fp.len);

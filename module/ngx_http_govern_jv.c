@@ -4,9 +4,10 @@
  *
  * Bodies are parsed on every governed POST, so the parser does one pass
  * and allocates only what it returns, from the caller's allocator (the
- * request pool): strings are copied once, arrays and objects are laid out
- * contiguously when they close, from a scratch stack reused by the whole
- * parse.  Numbers take the exact fast path (at most 19 digits, a power of
+ * request pool): strings are copied once into one block the size of the
+ * text (decoding never lengthens a string, and its quotes pay for its
+ * NUL), arrays and objects are laid out contiguously when they close,
+ * from a scratch stack reused by the whole parse.  Numbers take the exact fast path (at most 19 digits, a power of
  * ten below 10^23) and fall back to strtod() otherwise.
  *
  * What it refuses is what a gateway must not let through to a parser that
@@ -36,6 +37,7 @@ typedef struct {
     int                           depth;
     ngx_http_govern_jv_alloc_pt   alloc;
     void                         *alloc_ctx;
+    unsigned char                *strings;  /* the next string's bytes */
     ngx_http_govern_jmember_t    *stack;    /* children of open containers */
     size_t                        top;
     size_t                        cap;
@@ -253,10 +255,8 @@ ngx_http_govern_jv_read_string(ngx_http_govern_jparser_t *jp,
 
     if (p < jp->end && *p == '"') {
         len = p - s;
-        d = jp->alloc(jp->alloc_ctx, len + 1);
-        if (d == NULL) {
-            return ngx_http_govern_jv_fail(jp, "out of memory");
-        }
+        d = jp->strings;
+        jp->strings += len + 1;
 
         memcpy(d, s, len);
         d[len] = '\0';
@@ -316,10 +316,8 @@ ngx_http_govern_jv_read_string(ngx_http_govern_jparser_t *jp,
         len += n;
     }
 
-    d = jp->alloc(jp->alloc_ctx, len + 1);
-    if (d == NULL) {
-        return ngx_http_govern_jv_fail(jp, "out of memory");
-    }
+    d = jp->strings;
+    jp->strings += len + 1;
 
     *out = (const char *) d;
     *out_len = len;
@@ -828,7 +826,9 @@ ngx_http_govern_jv_parse(const char *text, size_t len, unsigned flags,
     }
 
     v = alloc(alloc_ctx, sizeof(ngx_http_govern_jv_t));
-    if (v == NULL) {
+    jp.strings = alloc(alloc_ctx, len + 1);
+
+    if (v == NULL || jp.strings == NULL) {
         ngx_http_govern_jv_fail(&jp, "out of memory");
         return NULL;
     }

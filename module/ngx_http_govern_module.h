@@ -168,6 +168,8 @@ ngx_buf_t *ngx_http_govern_problem(ngx_http_request_t *r,
     ngx_http_govern_reason_e reason, ngx_str_t *detail, ngx_str_t *extra);
 
 ngx_int_t ngx_http_govern_body_stage(ngx_http_request_t *r);
+ngx_int_t ngx_http_govern_body_sha256(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx);
 ngx_int_t ngx_http_govern_body_init(ngx_conf_t *cf);
 char *ngx_http_govern_schema_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
