@@ -540,7 +540,10 @@ static int
 ngx_http_govern_jv_same_key(const ngx_http_govern_jmember_t *a,
     const ngx_http_govern_jmember_t *b)
 {
-    return a->key_len == b->key_len && memcmp(a->key, b->key, a->key_len) == 0;
+    return a->key_len == b->key_len
+           && (a->key_len == 0 || (a->key[0] == b->key[0]
+                                   && memcmp(a->key, b->key, a->key_len)
+                                      == 0));
 }
 
 
@@ -863,7 +866,10 @@ ngx_http_govern_jv_get(const ngx_http_govern_jv_t *v, const char *key,
     m = v->u.members;
 
     for (i = 0; i < v->len; i++) {
-        if (m[i].key_len == key_len && memcmp(m[i].key, key, key_len) == 0) {
+        if (m[i].key_len == key_len
+            && (key_len == 0 || (m[i].key[0] == key[0]
+                                 && memcmp(m[i].key, key, key_len) == 0)))
+        {
             return &m[i].value;
         }
     }

@@ -42,6 +42,15 @@
 #define T_STRING    0x20
 #define T_INTEGER   0x40
 
+/* keyword groups a node has, so validation skips the others at once */
+#define KW_NUMBER   0x01
+#define KW_STRING   0x02
+#define KW_OBJECT   0x04
+#define KW_ARRAY    0x08
+#define KW_APPLY    0x10        /* allOf anyOf oneOf not if */
+#define KW_UNEVAL   0x20
+#define KW_VALUE    0x40        /* type enum const */
+
 
 typedef struct ngx_http_govern_snode_s  snode_t;
 
@@ -75,6 +84,8 @@ typedef struct {
 
 struct ngx_http_govern_snode_s {
     int                 boolean;        /* -1 object, 0 false, 1 true */
+    unsigned            kw;             /* KW_* */
+    unsigned            pure_ref:1;     /* nothing but "$ref": its target */
     unsigned            types;
     unsigned            draft7:1;
     unsigned            has_const:1;
@@ -95,7 +106,7 @@ struct ngx_http_govern_snode_s {
     pcre2_match_data   *pattern_md;
     const char         *format;
 
-    char              **required;
+    sprop_t            *required;       /* names only */
     size_t              nrequired;
     sdepreq_t          *depreq;
     size_t              ndepreq;
@@ -966,7 +977,7 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
         }
 
         n->nrequired = json_array_size(v);
-        n->required = calloc(n->nrequired + 1, sizeof(char *));
+        n->required = calloc(n->nrequired + 1, sizeof(sprop_t));
 
         json_array_foreach(v, i, e) {
             if (!json_is_string(e)) {
@@ -975,7 +986,8 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
                 goto failed;
             }
 
-            n->required[i] = (char *) json_string_value(e);
+            n->required[i].name = (char *) json_string_value(e);
+            n->required[i].len = json_string_length(e);
         }
     }
 
@@ -1333,6 +1345,60 @@ ngx_http_govern_schema_resolve(scompiler_t *c, snode_t *n)
 }
 
 
+/*
+ * Which keyword groups each node has; a node with nothing but a "$ref"
+ * (draft-07: with a "$ref", whatever else) is validated as its target.
+ */
+
+static void
+ngx_http_govern_schema_keywords(ngx_http_govern_schema_t *schema)
+{
+    snode_t  *n;
+
+    for (n = schema->nodes; n; n = n->next) {
+        n->kw = 0;
+
+        if (n->has_max || n->has_min || n->has_exmax || n->has_exmin
+            || n->has_multiple)
+        {
+            n->kw |= KW_NUMBER;
+        }
+
+        if (n->max_len >= 0 || n->min_len >= 0 || n->pattern || n->format) {
+            n->kw |= KW_STRING;
+        }
+
+        if (n->max_props >= 0 || n->min_props >= 0 || n->nrequired
+            || n->ndepreq || n->ndepschemas || n->nprops || n->npprops
+            || n->addprops || n->propnames)
+        {
+            n->kw |= KW_OBJECT;
+        }
+
+        if (n->max_items >= 0 || n->min_items >= 0 || n->unique
+            || n->prefix.n || n->items || n->contains)
+        {
+            n->kw |= KW_ARRAY;
+        }
+
+        if (n->all.n || n->any.n || n->one.n || n->not || n->if_) {
+            n->kw |= KW_APPLY;
+        }
+
+        if (n->uneval_props || n->uneval_items) {
+            n->kw |= KW_UNEVAL;
+        }
+
+        if (n->types || n->enumv || n->has_const) {
+            n->kw |= KW_VALUE;
+        }
+
+        n->pure_ref = n->boolean == -1 && n->ref != NULL
+                      && (n->draft7 || n->kw == 0);
+    }
+}
+
+
 ngx_http_govern_schema_t *
 ngx_http_govern_schema_compile(json_t *document, const char *base_uri,
     int draft7, ngx_http_govern_schema_loader_pt loader, void *loader_ctx,
@@ -1377,6 +1443,10 @@ ngx_http_govern_schema_compile(json_t *document, const char *base_uri,
 
     for (i = 0; !c.failed && i < c.npending; i++) {
         ngx_http_govern_schema_resolve(&c, c.pending[i]);
+    }
+
+    if (!c.failed) {
+        ngx_http_govern_schema_keywords(schema);
     }
 
     for (i = 0; i < c.nres; i++) {
@@ -1673,12 +1743,31 @@ ngx_http_govern_schema_quiet(svalidator_t *v, snode_t *n,
 }
 
 
+static sprop_t *
+ngx_http_govern_schema_prop(snode_t *n, const char *key, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < n->nprops; i++) {
+        if (n->props[i].len == len
+            && (len == 0 || (n->props[i].name[0] == key[0]
+                             && memcmp(n->props[i].name, key, len) == 0)))
+        {
+            return &n->props[i];
+        }
+    }
+
+    return NULL;
+}
+
+
 static int
 ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
     ngx_http_govern_jv_t *inst, sann_t *ann)
 {
     int                         ok, matched;
     size_t                      i, j, k, old;
+    sprop_t                    *prop;
     const char                 *key;
     ngx_http_govern_jv_t       *e, name;
     ngx_http_govern_jmember_t  *m;
@@ -1700,9 +1789,12 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
     }
 
     for (i = 0; i < n->nrequired; i++) {
-        if (ngx_http_govern_jv_getz(inst, n->required[i]) == NULL) {
+        if (ngx_http_govern_jv_get(inst, n->required[i].name,
+                                   n->required[i].len)
+            == NULL)
+        {
             ngx_http_govern_schema_error(v, "required", "\"%s\" is required",
-                                         n->required[i]);
+                                         n->required[i].name);
             ok = 0;
         }
     }
@@ -1730,6 +1822,44 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
         {
             ok = 0;
         }
+    }
+
+    /* the common shape: properties and additionalProperties, no
+     * annotations wanted: one pass over the members */
+
+    if (ann == NULL && n->npprops == 0 && n->propnames == NULL) {
+        for (k = 0; k < inst->len; k++) {
+            m = &inst->u.members[k];
+            prop = ngx_http_govern_schema_prop(n, m->key, m->key_len);
+
+            if (prop == NULL && n->addprops == NULL) {
+                continue;
+            }
+
+            old = ngx_http_govern_schema_push(v, m->key, m->key_len);
+
+            if (prop) {
+                if (!ngx_http_govern_schema_check(v, prop->node, &m->value,
+                                                  NULL))
+                {
+                    ok = 0;
+                }
+
+            } else if (n->addprops->boolean == 0) {
+                ngx_http_govern_schema_error(v, "additionalProperties",
+                                             "the property is not allowed");
+                ok = 0;
+
+            } else if (!ngx_http_govern_schema_check(v, n->addprops,
+                                                     &m->value, NULL))
+            {
+                ok = 0;
+            }
+
+            v->plen = old;
+        }
+
+        return ok;
     }
 
     for (i = 0; i < n->nprops; i++) {
@@ -1778,14 +1908,9 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
             }
         }
 
-        for (i = 0; i < n->nprops; i++) {
-            if (n->props[i].len == m->key_len
-                && memcmp(n->props[i].name, key, m->key_len) == 0)
-            {
-                matched = 1;
-                ngx_http_govern_ann_prop(ann, key);
-                break;
-            }
+        if (ngx_http_govern_schema_prop(n, key, m->key_len)) {
+            matched = 1;
+            ngx_http_govern_ann_prop(ann, key);
         }
 
         for (i = 0; i < n->npprops; i++) {
@@ -2078,10 +2203,17 @@ static int
 ngx_http_govern_schema_check(svalidator_t *v, snode_t *n,
     ngx_http_govern_jv_t *inst, sann_t *ann)
 {
-    int                         ok, valid;
+    int                         ok, valid, hops;
     size_t                      i, k, passed, size;
     sann_t                     *track, own;
     ngx_http_govern_jmember_t  *m;
+
+    /* a schema that is only a "$ref" is its target (a cycle of them ends
+     * in the depth bound below) */
+
+    for (hops = 0; n->pure_ref && hops < 8; hops++) {
+        n = n->ref;
+    }
 
     if (n->boolean == 1) {
         return 1;
@@ -2112,8 +2244,12 @@ ngx_http_govern_schema_check(svalidator_t *v, snode_t *n,
 
     /* a node with unevaluated* keeps its own annotations to decide them */
 
-    memset(&own, 0, sizeof(own));
-    track = (n->uneval_props || n->uneval_items) ? &own : ann;
+    track = ann;
+
+    if (n->kw & KW_UNEVAL) {
+        memset(&own, 0, sizeof(own));
+        track = &own;
+    }
 
     if (!v->annotations) {
         track = NULL;
@@ -2125,6 +2261,10 @@ ngx_http_govern_schema_check(svalidator_t *v, snode_t *n,
 
     if (n->draft7 && n->ref) {
         goto done;
+    }
+
+    if (!(n->kw & KW_VALUE)) {
+        goto value_done;
     }
 
     if (n->types && !(n->types & ngx_http_govern_schema_typeof(inst))) {
@@ -2155,20 +2295,44 @@ ngx_http_govern_schema_check(svalidator_t *v, snode_t *n,
         ok = 0;
     }
 
-    if (!ngx_http_govern_schema_scalar(v, n, inst)) {
-        ok = 0;
+value_done:
+
+    switch (inst->type) {
+
+    case NGX_HTTP_GOVERN_JV_INTEGER:
+    case NGX_HTTP_GOVERN_JV_REAL:
+        if ((n->kw & KW_NUMBER) && !ngx_http_govern_schema_scalar(v, n, inst))
+        {
+            ok = 0;
+        }
+        break;
+
+    case NGX_HTTP_GOVERN_JV_STRING:
+        if ((n->kw & KW_STRING) && !ngx_http_govern_schema_scalar(v, n, inst))
+        {
+            ok = 0;
+        }
+        break;
+
+    case NGX_HTTP_GOVERN_JV_OBJECT:
+        if ((n->kw & KW_OBJECT)
+            && !ngx_http_govern_schema_object(v, n, inst, track))
+        {
+            ok = 0;
+        }
+        break;
+
+    case NGX_HTTP_GOVERN_JV_ARRAY:
+        if ((n->kw & KW_ARRAY)
+            && !ngx_http_govern_schema_array(v, n, inst, track))
+        {
+            ok = 0;
+        }
+        break;
     }
 
-    if (inst->type == NGX_HTTP_GOVERN_JV_OBJECT
-        && !ngx_http_govern_schema_object(v, n, inst, track))
-    {
-        ok = 0;
-    }
-
-    if (inst->type == NGX_HTTP_GOVERN_JV_ARRAY
-        && !ngx_http_govern_schema_array(v, n, inst, track))
-    {
-        ok = 0;
+    if (!(n->kw & (KW_APPLY | KW_UNEVAL))) {
+        goto done;
     }
 
     for (i = 0; i < n->all.n; i++) {
