@@ -59,12 +59,13 @@ typedef struct {
     char               *name;
     size_t              len;
     snode_t            *node;
+    int                 index;          /* required: its "properties" entry */
 } sprop_t;
 
 
 typedef struct {
     pcre2_code         *re;
-    pcre2_match_data   *md;
+    int                 jit;
     snode_t            *node;
 } spattern_t;
 
@@ -103,7 +104,7 @@ struct ngx_http_govern_snode_s {
     long long           max_props, min_props, max_contains, min_contains;
 
     pcre2_code         *pattern;
-    pcre2_match_data   *pattern_md;
+    int                 pattern_jit;
     const char         *format;
 
     sprop_t            *required;       /* names only */
@@ -681,9 +682,18 @@ ngx_http_govern_schema_ecma(const char *src)
 }
 
 
+/*
+ * Matches only need to succeed or fail: one match data of one pair per
+ * process serves every pattern, so validation writes nothing into the
+ * compiled schema.
+ */
+
+static pcre2_match_data  *ngx_http_govern_schema_md;
+
+
 static int
 ngx_http_govern_schema_regex(scompiler_t *c, const char *src,
-    pcre2_code **re, pcre2_match_data **md, const char *where)
+    pcre2_code **re, int *jit, const char *where)
 {
     int           rc;
     char         *ecma;
@@ -706,13 +716,20 @@ ngx_http_govern_schema_regex(scompiler_t *c, const char *src,
         return 0;
     }
 
-    /* JIT when available: pcre2_match() uses it by itself (no error when
-     * the library was built without it) */
-    (void) pcre2_jit_compile(*re, PCRE2_JIT_COMPLETE);
+    /* JIT when the library has it; the fast entry is used then, as
+     * subjects are already checked UTF-8 */
+    *jit = (pcre2_jit_compile(*re, PCRE2_JIT_COMPLETE) == 0);
 
-    *md = pcre2_match_data_create_from_pattern(*re, NULL);
+    if (ngx_http_govern_schema_md == NULL) {
+        ngx_http_govern_schema_md = pcre2_match_data_create(1, NULL);
 
-    return *md != NULL;
+        if (ngx_http_govern_schema_md == NULL) {
+            ngx_http_govern_schema_fail(c, where, "out of memory");
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
@@ -953,7 +970,7 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 
         if (!json_is_string(v)
             || !ngx_http_govern_schema_regex(c, json_string_value(v),
-                                             &n->pattern, &n->pattern_md,
+                                             &n->pattern, &n->pattern_jit,
                                              path ? path : where))
         {
             free(path);
@@ -1078,7 +1095,7 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
             path = ngx_http_govern_schema_path2(where, "patternProperties",
                                                 key);
 
-            if (!ngx_http_govern_schema_regex(c, key, &pp->re, &pp->md,
+            if (!ngx_http_govern_schema_regex(c, key, &pp->re, &pp->jit,
                                               path ? path : where))
             {
                 free(path);
@@ -1353,10 +1370,25 @@ ngx_http_govern_schema_resolve(scompiler_t *c, snode_t *n)
 static void
 ngx_http_govern_schema_keywords(ngx_http_govern_schema_t *schema)
 {
+    size_t    i, j;
     snode_t  *n;
 
     for (n = schema->nodes; n; n = n->next) {
         n->kw = 0;
+
+        /* a required name that is also a property is seen by the pass
+         * over the members: no lookup */
+
+        for (i = 0; i < n->nrequired; i++) {
+            n->required[i].index = -1;
+
+            for (j = 0; j < n->nprops && j < 64; j++) {
+                if (strcmp(n->required[i].name, n->props[j].name) == 0) {
+                    n->required[i].index = (int) j;
+                    break;
+                }
+            }
+        }
 
         if (n->has_max || n->has_min || n->has_exmax || n->has_exmin
             || n->has_multiple)
@@ -1489,11 +1521,9 @@ ngx_http_govern_schema_free(ngx_http_govern_schema_t *schema)
         next = n->next;
 
         pcre2_code_free(n->pattern);
-        pcre2_match_data_free(n->pattern_md);
 
         for (i = 0; i < n->npprops; i++) {
             pcre2_code_free(n->pprops[i].re);
-            pcre2_match_data_free(n->pprops[i].md);
         }
 
         for (i = 0; i < n->ndepreq; i++) {
@@ -1627,10 +1657,20 @@ ngx_http_govern_schema_codepoints(const char *s, size_t len)
 
 
 static int
-ngx_http_govern_schema_match(pcre2_code *re, pcre2_match_data *md,
-    const char *s, size_t len)
+ngx_http_govern_schema_match(pcre2_code *re, int jit, const char *s,
+    size_t len)
 {
-    return pcre2_match(re, (PCRE2_SPTR) s, len, 0, 0, md, NULL) >= 0;
+    /* >= 0: matched (0: more captures than the one pair kept) */
+
+    if (jit) {
+        return pcre2_jit_match(re, (PCRE2_SPTR) s, len, 0, 0,
+                               ngx_http_govern_schema_md, NULL)
+               >= 0;
+    }
+
+    return pcre2_match(re, (PCRE2_SPTR) s, len, 0, 0,
+                       ngx_http_govern_schema_md, NULL)
+           >= 0;
 }
 
 
@@ -1765,9 +1805,10 @@ static int
 ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
     ngx_http_govern_jv_t *inst, sann_t *ann)
 {
-    int                         ok, matched;
+    int                         ok, matched, single, present;
     size_t                      i, j, k, old;
     sprop_t                    *prop;
+    uint64_t                    seen;
     const char                 *key;
     ngx_http_govern_jv_t       *e, name;
     ngx_http_govern_jmember_t  *m;
@@ -1788,11 +1829,60 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
         ok = 0;
     }
 
+    /* the common shape: properties and additionalProperties, no
+     * annotations wanted: one pass over the members */
+
+    single = (ann == NULL && n->npprops == 0 && n->propnames == NULL);
+    seen = 0;
+
+    if (single) {
+        for (k = 0; k < inst->len; k++) {
+            m = &inst->u.members[k];
+            prop = ngx_http_govern_schema_prop(n, m->key, m->key_len);
+
+            if (prop && prop - n->props < 64) {
+                seen |= (uint64_t) 1 << (prop - n->props);
+            }
+
+            if (prop == NULL && n->addprops == NULL) {
+                continue;
+            }
+
+            old = ngx_http_govern_schema_push(v, m->key, m->key_len);
+
+            if (prop) {
+                if (!ngx_http_govern_schema_check(v, prop->node, &m->value,
+                                                  NULL))
+                {
+                    ok = 0;
+                }
+
+            } else if (n->addprops->boolean == 0) {
+                ngx_http_govern_schema_error(v, "additionalProperties",
+                                             "the property is not allowed");
+                ok = 0;
+
+            } else if (!ngx_http_govern_schema_check(v, n->addprops,
+                                                     &m->value, NULL))
+            {
+                ok = 0;
+            }
+
+            v->plen = old;
+        }
+    }
+
     for (i = 0; i < n->nrequired; i++) {
-        if (ngx_http_govern_jv_get(inst, n->required[i].name,
-                                   n->required[i].len)
-            == NULL)
-        {
+        if (single && n->required[i].index >= 0) {
+            present = (seen >> n->required[i].index) & 1;
+
+        } else {
+            present = ngx_http_govern_jv_get(inst, n->required[i].name,
+                                             n->required[i].len)
+                      != NULL;
+        }
+
+        if (!present) {
             ngx_http_govern_schema_error(v, "required", "\"%s\" is required",
                                          n->required[i].name);
             ok = 0;
@@ -1824,41 +1914,7 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
         }
     }
 
-    /* the common shape: properties and additionalProperties, no
-     * annotations wanted: one pass over the members */
-
-    if (ann == NULL && n->npprops == 0 && n->propnames == NULL) {
-        for (k = 0; k < inst->len; k++) {
-            m = &inst->u.members[k];
-            prop = ngx_http_govern_schema_prop(n, m->key, m->key_len);
-
-            if (prop == NULL && n->addprops == NULL) {
-                continue;
-            }
-
-            old = ngx_http_govern_schema_push(v, m->key, m->key_len);
-
-            if (prop) {
-                if (!ngx_http_govern_schema_check(v, prop->node, &m->value,
-                                                  NULL))
-                {
-                    ok = 0;
-                }
-
-            } else if (n->addprops->boolean == 0) {
-                ngx_http_govern_schema_error(v, "additionalProperties",
-                                             "the property is not allowed");
-                ok = 0;
-
-            } else if (!ngx_http_govern_schema_check(v, n->addprops,
-                                                     &m->value, NULL))
-            {
-                ok = 0;
-            }
-
-            v->plen = old;
-        }
-
+    if (single) {
         return ok;
     }
 
@@ -1914,7 +1970,8 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
         }
 
         for (i = 0; i < n->npprops; i++) {
-            if (ngx_http_govern_schema_match(n->pprops[i].re, n->pprops[i].md,
+            if (ngx_http_govern_schema_match(n->pprops[i].re,
+                                             n->pprops[i].jit,
                                              key, m->key_len))
             {
                 matched = 1;
@@ -2068,7 +2125,7 @@ static int
 ngx_http_govern_schema_scalar(svalidator_t *v, snode_t *n,
     ngx_http_govern_jv_t *inst)
 {
-    int          ok, number;
+    int          ok, number, multiple;
     double       d, q;
     size_t       len;
     const char  *s;
@@ -2117,15 +2174,17 @@ ngx_http_govern_schema_scalar(svalidator_t *v, snode_t *n,
             if (inst->type == NGX_HTTP_GOVERN_JV_INTEGER
                 && n->multiple == floor(n->multiple) && n->multiple < 9e15)
             {
-                ok = ok && inst->u.integer % (long long) n->multiple == 0;
+                multiple = (inst->u.integer % (long long) n->multiple == 0);
 
             } else {
                 q = d / n->multiple;
-                ok = ok && isfinite(q)
-                     && fabs(q - nearbyint(q)) < 1e-9 * fmax(1, fabs(q));
+                multiple = isfinite(q)
+                           && fabs(q - nearbyint(q))
+                              < 1e-9 * (fabs(q) > 1 ? fabs(q) : 1);
             }
 
-            if (!ok) {
+            if (!multiple) {
+                ok = 0;
                 ngx_http_govern_schema_error(v, "multipleOf",
                                              "not a multiple of %g",
                                              n->multiple);
@@ -2154,7 +2213,7 @@ ngx_http_govern_schema_scalar(svalidator_t *v, snode_t *n,
         }
 
         if (n->pattern
-            && !ngx_http_govern_schema_match(n->pattern, n->pattern_md, s,
+            && !ngx_http_govern_schema_match(n->pattern, n->pattern_jit, s,
                                              len))
         {
             ngx_http_govern_schema_error(v, "pattern", "does not match the "

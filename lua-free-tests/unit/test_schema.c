@@ -130,6 +130,82 @@ test_step_budget(void **state)
 }
 
 
+/* schemas that are only "$ref"s: chains resolve, cycles end in an error */
+
+static void
+test_ref_chains(void **state)
+{
+    ngx_http_govern_schema_t         *s;
+    ngx_http_govern_schema_result_t   r;
+
+    s = compile("{\"$defs\": {\"a\": {\"$ref\": \"#/$defs/b\"}, "
+                "\"b\": {\"$ref\": \"#/$defs/c\"}, \"c\": {\"maximum\": 3}},"
+                " \"items\": {\"$ref\": \"#/$defs/a\"}}");
+    assert_non_null(s);
+    assert_true(ngx_http_govern_schema_validate(s, parse("[1, 3]"), &r));
+    assert_false(ngx_http_govern_schema_validate(s, parse("[1, 4]"), &r));
+    assert_string_equal(r.errors[0].pointer, "/1");
+    ngx_http_govern_schema_result_free(&r);
+    ngx_http_govern_schema_free(s);
+
+    s = compile("{\"$defs\": {\"a\": {\"$ref\": \"#/$defs/b\"}, "
+                "\"b\": {\"$ref\": \"#/$defs/a\"}}, \"$ref\": \"#/$defs/a\"}");
+    assert_non_null(s);
+    assert_false(ngx_http_govern_schema_validate(s, parse("1"), &r));
+    assert_true(r.nerrors >= 1);
+    ngx_http_govern_schema_result_free(&r);
+    ngx_http_govern_schema_free(s);
+
+    s = compile("{\"$ref\": \"#\"}");
+    assert_non_null(s);
+    assert_false(ngx_http_govern_schema_validate(s, parse("{}"), NULL));
+    ngx_http_govern_schema_free(s);
+
+    ngx_http_govern_jv_arena_free(&arena);
+}
+
+
+/* each failed keyword is reported once, by its own name */
+
+static void
+test_keyword_errors(void **state)
+{
+    ngx_http_govern_schema_t         *s;
+    ngx_http_govern_schema_result_t   r;
+
+    s = compile("{\"maximum\": 10, \"multipleOf\": 0.5}");
+    assert_non_null(s);
+    assert_false(ngx_http_govern_schema_validate(s, parse("11.5"), &r));
+    assert_int_equal(r.nerrors, 1);
+    assert_string_equal(r.errors[0].keyword, "maximum");
+    ngx_http_govern_schema_result_free(&r);
+    assert_false(ngx_http_govern_schema_validate(s, parse("3.25"), &r));
+    assert_int_equal(r.nerrors, 1);
+    assert_string_equal(r.errors[0].keyword, "multipleOf");
+    ngx_http_govern_schema_result_free(&r);
+    ngx_http_govern_schema_free(s);
+
+    s = compile("{\"required\": [\"a\", \"z\"], \"properties\": "
+                "{\"a\": {\"type\": \"string\"}}, "
+                "\"additionalProperties\": false}");
+    assert_non_null(s);
+    assert_true(ngx_http_govern_schema_validate(s,
+                    parse("{\"z\": 1, \"a\": \"x\"}"), &r) == 0);
+    assert_int_equal(r.nerrors, 1);
+    assert_string_equal(r.errors[0].keyword, "additionalProperties");
+    ngx_http_govern_schema_result_free(&r);
+    assert_false(ngx_http_govern_schema_validate(s, parse("{\"a\": 1}"),
+                                                 &r));
+    assert_int_equal(r.nerrors, 2);             /* "a" a string, "z" */
+    assert_string_equal(r.errors[0].keyword, "type");
+    assert_string_equal(r.errors[1].keyword, "required");
+    ngx_http_govern_schema_result_free(&r);
+    ngx_http_govern_schema_free(s);
+
+    ngx_http_govern_jv_arena_free(&arena);
+}
+
+
 static void
 test_uri_resolution(void **state)
 {
@@ -161,6 +237,8 @@ main(void)
         cmocka_unit_test(test_error_pointers),
         cmocka_unit_test(test_compile_errors),
         cmocka_unit_test(test_step_budget),
+        cmocka_unit_test(test_ref_chains),
+        cmocka_unit_test(test_keyword_errors),
         cmocka_unit_test(test_uri_resolution),
     };
 
