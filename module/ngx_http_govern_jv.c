@@ -27,6 +27,7 @@
 
 
 #define GOVERN_JV_SMALL_OBJECT  16      /* duplicate check by pairs */
+#define GOVERN_JV_STACK         128     /* scratch entries on the C stack */
 
 
 typedef struct {
@@ -39,6 +40,7 @@ typedef struct {
     void                         *alloc_ctx;
     unsigned char                *strings;  /* the next string's bytes */
     ngx_http_govern_jmember_t    *stack;    /* children of open containers */
+    ngx_http_govern_jmember_t    *local;    /* the first GOVERN_JV_STACK */
     size_t                        top;
     size_t                        cap;
     ngx_http_govern_jv_error_t   *err;
@@ -95,10 +97,16 @@ ngx_http_govern_jv_push(ngx_http_govern_jparser_t *jp, const char *key,
     ngx_http_govern_jmember_t  *grown;
 
     if (jp->top == jp->cap) {
-        cap = jp->cap ? 2 * jp->cap : 64;
-        grown = realloc(jp->stack, cap * sizeof(ngx_http_govern_jmember_t));
+        cap = 2 * jp->cap;
+        grown = realloc(jp->stack == jp->local ? NULL : jp->stack,
+                        cap * sizeof(ngx_http_govern_jmember_t));
         if (grown == NULL) {
             return ngx_http_govern_jv_fail(jp, "out of memory");
+        }
+
+        if (jp->stack == jp->local) {
+            memcpy(grown, jp->local,
+                   jp->top * sizeof(ngx_http_govern_jmember_t));
         }
 
         jp->stack = grown;
@@ -812,9 +820,13 @@ ngx_http_govern_jv_parse(const char *text, size_t len, unsigned flags,
 {
     int                        ok;
     ngx_http_govern_jv_t      *v;
+    ngx_http_govern_jmember_t  local[GOVERN_JV_STACK];
     ngx_http_govern_jparser_t  jp;
 
     memset(&jp, 0, sizeof(jp));
+    jp.stack = local;
+    jp.local = local;
+    jp.cap = GOVERN_JV_STACK;
     jp.text = (const unsigned char *) text;
     jp.p = jp.text;
     jp.end = jp.text + len;
@@ -846,7 +858,9 @@ ngx_http_govern_jv_parse(const char *text, size_t len, unsigned flags,
         }
     }
 
-    free(jp.stack);
+    if (jp.stack != local) {
+        free(jp.stack);
+    }
 
     return ok ? v : NULL;
 }
