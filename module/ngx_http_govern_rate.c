@@ -22,44 +22,54 @@
  * (capacity, count, period in ms).  Redis's own clock is used, so
  * gateways with skewed clocks still share one exact bucket.  Returns
  * {allowed, retry_ms, remaining_1, reset_ms_1, ...}.
+ *
+ * The script runs in Redis for every governed request, so it is written
+ * for Redis's CPU: one bucket (the common route) needs no tables, and
+ * values are parsed with find/sub and written by concatenation (%.14g:
+ * exact for ms timestamps and token counts) instead of string.match and
+ * string.format.
  */
 
 const char  ngx_http_govern_rate_script[] =
+    "local ceil, floor, min = math.ceil, math.floor, math.min\n"
     "local t = redis.call('TIME')\n"
-    "local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
+    "local now = t[1] * 1000 + floor(t[2] / 1000)\n"
     "local n = #KEYS\n"
-    "local tokens, pers, caps = {}, {}, {}\n"
-    "local allowed, retry = 1, 0\n"
+    "local tokens, pers, caps\n"
+    "if n > 1 then tokens, pers, caps = {}, {}, {} end\n"
+    "local allowed, retry, tk, per, cap = 1, 0\n"
     "for i = 1, n do\n"
-    "  local cap = tonumber(ARGV[3 * i - 2])\n"
-    "  local rate = tonumber(ARGV[3 * i - 1]) / tonumber(ARGV[3 * i])\n"
-    "  local per = tonumber(ARGV[3 * i]) / tonumber(ARGV[3 * i - 1])\n"
-    "  local tk, ts\n"
+    "  cap = tonumber(ARGV[3 * i - 2])\n"
+    "  per = ARGV[3 * i] / ARGV[3 * i - 1]\n"
+    "  tk = cap\n"
+    "  local ts = now\n"
     "  local v = redis.call('GET', KEYS[i])\n"
     "  if v then\n"
-    "    local a, b = string.match(v, '^(%S+) (%d+)$')\n"
-    "    tk, ts = tonumber(a), tonumber(b)\n"
+    "    local sp = string.find(v, ' ', 1, true)\n"
+    "    if sp then\n"
+    "      tk = tonumber(string.sub(v, 1, sp - 1)) or cap\n"
+    "      ts = tonumber(string.sub(v, sp + 1)) or now\n"
+    "    end\n"
     "  end\n"
-    "  if tk == nil or ts == nil then tk, ts = cap, now end\n"
     "  if tk > cap then tk = cap end\n"
-    "  if now > ts then tk = math.min(cap, tk + (now - ts) * rate) end\n"
-    "  tokens[i], pers[i], caps[i] = tk, per, cap\n"
+    "  if now > ts then tk = min(cap, tk + (now - ts) / per) end\n"
+    "  if n > 1 then tokens[i], pers[i], caps[i] = tk, per, cap end\n"
     "  if tk < 1 then\n"
     "    allowed = 0\n"
-    "    local wait = math.ceil((1 - tk) * per)\n"
+    "    local wait = ceil((1 - tk) * per)\n"
     "    if wait > retry then retry = wait end\n"
     "  end\n"
     "end\n"
     "local out = {allowed, retry}\n"
     "for i = 1, n do\n"
-    "  local tk = tokens[i]\n"
+    "  if n > 1 then tk, per, cap = tokens[i], pers[i], caps[i] end\n"
     "  if allowed == 1 then\n"
     "    tk = tk - 1\n"
-    "    redis.call('SET', KEYS[i], string.format('%.6f %d', tk, now), 'PX',\n"
-    "               math.ceil((caps[i] - tk) * pers[i]) + 1000)\n"
+    "    redis.call('SET', KEYS[i], tk .. ' ' .. now, 'PX',\n"
+    "               ceil((cap - tk) * per) + 1000)\n"
     "  end\n"
-    "  out[2 * i + 1] = math.floor(tk)\n"
-    "  out[2 * i + 2] = math.ceil((caps[i] - tk) * pers[i])\n"
+    "  out[2 * i + 1] = floor(tk)\n"
+    "  out[2 * i + 2] = ceil((cap - tk) * per)\n"
     "end\n"
     "return out\n";
 
