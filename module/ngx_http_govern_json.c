@@ -148,6 +148,23 @@ ngx_http_govern_json_escape(unsigned char *dst, const unsigned char *s,
     unsigned char  e;
 
     while (len) {
+
+        /* the common case: a run of printable ASCII, copied at once */
+
+        for (n = 0; n < len && s[n] >= 0x20 && s[n] < 0x7f && s[n] != '"'
+                    && s[n] != '\\';
+             n++)
+        {
+            /* void */
+        }
+
+        if (n) {
+            dst = (unsigned char *) memcpy(dst, s, n) + n;
+            s += n;
+            len -= n;
+            continue;
+        }
+
         if (*s >= 0x80) {
             n = ngx_http_govern_utf8_seq_len(s, len);
 
