@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Writes fuzzing seeds (schema NUL instance) into a directory: from the
 official suite read in place (never copied into the repository) and from
-the repository's own schemas."""
+the repository's own schemas; with a fourth argument, Odoo call bodies
+(a selector byte, then the body) for fuzz_odoo into that directory."""
 
 import glob
 import json
@@ -22,3 +23,23 @@ for f in sorted(glob.glob(os.path.join(root, "config", "schemas", "*.json"))):
     with open(os.path.join(out, os.path.basename(f)), "wb") as w:
         w.write(open(f, "rb").read() + b"\0{}")
 print("fuzz: %d seeds" % (n + 1))
+
+if len(sys.argv) > 4:
+    odoo = sys.argv[4]
+    os.makedirs(odoo, exist_ok=True)
+    rpc = {"jsonrpc": "2.0", "method": "call", "id": 7, "params": {
+        "service": "object", "method": "execute_kw",
+        "args": ["retail", 7, "key", "sale.order", "create",
+                 [{"partner_id": 3, "order_line": [[0, 0, {"qty": 1.5}],
+                                                   [6, 0, [1, 2]]]}],
+                 {"context": {"lang": "en_US", "tz": "UTC"}}]}}
+    call_kw = {"jsonrpc": "2.0", "params": {
+        "model": "sale.order", "method": "search_read",
+        "args": [[["name", "ilike", "caf\u00e9 \ud83d\ude00"]]],
+        "kwargs": {"limit": 10, "fields": ["name"]}}}
+    json2 = {"vals_list": [{"name": "x", "note": "a\"b\\c\n"}],
+             "context": {"lang": "fr_FR"}, "limit": -1e-3}
+    bodies = [(0x10, rpc), (0x31, call_kw), (0x22, json2), (0x03, [])]
+    for i, (sel, body) in enumerate(bodies):
+        with open(os.path.join(odoo, "odoo%d" % i), "wb") as w:
+            w.write(bytes([sel]) + json.dumps(body).encode())
