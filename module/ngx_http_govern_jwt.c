@@ -5,18 +5,20 @@
  * Order matters for safety and cost: the header is parsed and the key
  * chosen (exact kid, else the keys pinned to the header's alg), the
  * signature verified, and only then is the payload parsed.  "none",
- * unknown algorithms and "crit" extensions are refused.
+ * unknown algorithms and "crit" extensions are refused.  Header and
+ * payload are parsed by the body parser into the caller's memory (the
+ * request pool): no allocation to free on any path.
  */
 
 
 #include <string.h>
 #include <stdlib.h>
 #include <math.h>
-#include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/rsa.h>
 
 #include "ngx_http_govern_jwt.h"
+#include "ngx_http_govern_jv.h"
 
 
 static int ngx_http_govern_jwt_verify(const ngx_http_govern_jwt_key_t *key,
@@ -27,17 +29,19 @@ static size_t ngx_http_govern_jwt_ecdsa_der(unsigned char *der,
 static int ngx_http_govern_jwt_hmac(const ngx_http_govern_jwt_key_t *key,
     const unsigned char *data, size_t len, unsigned char *mac,
     unsigned int *mac_len);
-static json_t *ngx_http_govern_jwt_segment(const unsigned char *s,
-    size_t len);
-static int ngx_http_govern_jwt_time(json_t *payload, const char *name,
+static ngx_http_govern_jv_t *ngx_http_govern_jwt_segment(
+    const unsigned char *s, size_t len, ngx_http_govern_jwt_alloc_pt alloc,
+    void *ctx);
+static int ngx_http_govern_jwt_time(ngx_http_govern_jv_t *payload,
+    const char *name,
     int64_t *value, unsigned *present);
 static int ngx_http_govern_jwt_copy(ngx_http_govern_jwt_str_t *dst,
     const char *s, size_t len, ngx_http_govern_jwt_alloc_pt alloc,
     void *ctx);
-static int ngx_http_govern_jwt_scopes(json_t *payload,
+static int ngx_http_govern_jwt_scopes(ngx_http_govern_jv_t *payload,
     ngx_http_govern_jwt_str_t *out, ngx_http_govern_jwt_alloc_pt alloc,
     void *ctx);
-static int ngx_http_govern_jwt_audiences(json_t *payload,
+static int ngx_http_govern_jwt_audiences(ngx_http_govern_jv_t *payload,
     ngx_http_govern_jwt_str_t *out, ngx_http_govern_jwt_alloc_pt alloc,
     void *ctx);
 
@@ -129,17 +133,15 @@ ngx_http_govern_jwt_decode(const unsigned char *token, size_t len,
     ngx_http_govern_jwt_claims_t *claims, const char **detail)
 {
     size_t                            i, sig_len, signed_len;
-    json_t                           *header, *payload, *v;
     unsigned                          dummy;
     const char                       *alg_name, *kid;
     unsigned char                     sig[512];
     const unsigned char              *dot1, *dot2, *end;
     ngx_http_govern_reason_e          rc;
     ngx_http_govern_jwt_alg_e         alg;
+    ngx_http_govern_jv_t             *header, *payload, *v;
     const ngx_http_govern_jwt_key_t  *key, *used;
 
-    header = NULL;
-    payload = NULL;
     end = token + len;
 
     memset(claims, 0, sizeof(*claims));
@@ -157,7 +159,8 @@ ngx_http_govern_jwt_decode(const unsigned char *token, size_t len,
         return NGX_HTTP_GOVERN_REASON_TOKEN_MALFORMED;
     }
 
-    header = ngx_http_govern_jwt_segment(token, dot1 - token);
+    header = ngx_http_govern_jwt_segment(token, dot1 - token, alloc,
+                                         alloc_ctx);
 
     if (header == NULL) {
         *detail = "the header is not base64url-encoded JSON";
@@ -166,12 +169,13 @@ ngx_http_govern_jwt_decode(const unsigned char *token, size_t len,
 
     rc = NGX_HTTP_GOVERN_REASON_TOKEN_MALFORMED;
 
-    if (json_object_get(header, "crit")) {
+    if (ngx_http_govern_jv_getz(header, "crit")) {
         *detail = "critical header extensions are not supported";
         goto done;
     }
 
-    alg_name = json_string_value(json_object_get(header, "alg"));
+    v = ngx_http_govern_jv_getz(header, "alg");
+    alg_name = ngx_http_govern_jv_string(v);
 
     if (alg_name == NULL) {
         *detail = "the header has no \"alg\"";
@@ -186,14 +190,14 @@ ngx_http_govern_jwt_decode(const unsigned char *token, size_t len,
         goto done;
     }
 
-    v = json_object_get(header, "kid");
+    v = ngx_http_govern_jv_getz(header, "kid");
 
-    if (v && !json_is_string(v)) {
+    if (v && !ngx_http_govern_jv_is_string(v)) {
         *detail = "\"kid\" is not a string";
         goto done;
     }
 
-    kid = json_string_value(v);
+    kid = ngx_http_govern_jv_string(v);
 
     sig_len = end - dot2 - 1;
 
@@ -273,7 +277,8 @@ ngx_http_govern_jwt_decode(const unsigned char *token, size_t len,
 
     memcpy(claims->key_fingerprint, used->fingerprint, 32);
 
-    payload = ngx_http_govern_jwt_segment(dot1 + 1, dot2 - dot1 - 1);
+    payload = ngx_http_govern_jwt_segment(dot1 + 1, dot2 - dot1 - 1, alloc,
+                                          alloc_ctx);
 
     if (payload == NULL) {
         *detail = "the payload is not base64url-encoded JSON";
@@ -305,11 +310,10 @@ ngx_http_govern_jwt_decode(const unsigned char *token, size_t len,
     *detail = "out of memory";
 
 #define govern_claim(field, name)                                            \
-    v = json_object_get(payload, name);                                      \
-    if (json_is_string(v)                                                    \
-        && !ngx_http_govern_jwt_copy(&claims->field, json_string_value(v),   \
-                                     json_string_length(v), alloc,           \
-                                     alloc_ctx))                             \
+    v = ngx_http_govern_jv_getz(payload, name);                              \
+    if (ngx_http_govern_jv_is_string(v)                                      \
+        && !ngx_http_govern_jwt_copy(&claims->field, v->u.string, v->len,    \
+                                     alloc, alloc_ctx))                      \
     {                                                                        \
         goto done;                                                           \
     }
@@ -322,13 +326,12 @@ ngx_http_govern_jwt_decode(const unsigned char *token, size_t len,
 
     /* the partner names Redis keys and audit records: no NUL inside */
 
-    v = json_object_get(payload, partner_claim);
+    v = ngx_http_govern_jv_getz(payload, partner_claim);
 
-    if (json_is_string(v)
-        && strlen(json_string_value(v)) == json_string_length(v)
-        && !ngx_http_govern_jwt_copy(&claims->partner, json_string_value(v),
-                                     json_string_length(v), alloc,
-                                     alloc_ctx))
+    if (ngx_http_govern_jv_is_string(v)
+        && strlen(v->u.string) == v->len
+        && !ngx_http_govern_jwt_copy(&claims->partner, v->u.string, v->len,
+                                     alloc, alloc_ctx))
     {
         goto done;
     }
@@ -350,8 +353,7 @@ ngx_http_govern_jwt_decode(const unsigned char *token, size_t len,
 
 done:
 
-    json_decref(header);
-    json_decref(payload);
+    /* header and payload stay in the caller's memory, as the claims */
 
     return rc;
 }
@@ -718,12 +720,13 @@ ngx_http_govern_jwt_key_release(ngx_http_govern_jwt_key_t *key)
 }
 
 
-static json_t *
-ngx_http_govern_jwt_segment(const unsigned char *s, size_t len)
+static ngx_http_govern_jv_t *
+ngx_http_govern_jwt_segment(const unsigned char *s, size_t len,
+    ngx_http_govern_jwt_alloc_pt alloc, void *ctx)
 {
-    size_t          n;
-    json_t         *json;
-    unsigned char   buf[NGX_HTTP_GOVERN_JWT_MAX_LEN];
+    size_t                 n;
+    unsigned char          buf[NGX_HTTP_GOVERN_JWT_MAX_LEN];
+    ngx_http_govern_jv_t  *json;
 
     if (len == 0 || len > sizeof(buf)) {
         return NULL;
@@ -735,38 +738,34 @@ ngx_http_govern_jwt_segment(const unsigned char *s, size_t len)
         return NULL;
     }
 
-    json = json_loadb((const char *) buf, n, JSON_REJECT_DUPLICATES, NULL);
+    json = ngx_http_govern_jv_parse((const char *) buf, n, 0, alloc, ctx,
+                                    NULL);
 
-    if (json && !json_is_object(json)) {
-        json_decref(json);
-        return NULL;
-    }
-
-    return json;
+    return ngx_http_govern_jv_is_object(json) ? json : NULL;
 }
 
 
 /* 1 when absent or a finite number (fractions are truncated), else 0 */
 
 static int
-ngx_http_govern_jwt_time(json_t *payload, const char *name, int64_t *value,
-    unsigned *present)
+ngx_http_govern_jwt_time(ngx_http_govern_jv_t *payload, const char *name,
+    int64_t *value, unsigned *present)
 {
-    double   d;
-    json_t  *v;
+    double                 d;
+    ngx_http_govern_jv_t  *v;
 
-    v = json_object_get(payload, name);
+    v = ngx_http_govern_jv_getz(payload, name);
     *present = 0;
 
     if (v == NULL) {
         return 1;
     }
 
-    if (json_is_integer(v)) {
-        *value = json_integer_value(v);
+    if (v->type == NGX_HTTP_GOVERN_JV_INTEGER) {
+        *value = v->u.integer;
 
-    } else if (json_is_real(v)) {
-        d = json_real_value(v);
+    } else if (v->type == NGX_HTTP_GOVERN_JV_REAL) {
+        d = v->u.real;
 
         if (!isfinite(d) || d > 9.2e18 || d < -9.2e18) {
             return 0;
@@ -890,30 +889,32 @@ ngx_http_govern_jwt_scope_split(char *list, size_t *len, const char *s)
 
 
 static int
-ngx_http_govern_jwt_scopes(json_t *payload, ngx_http_govern_jwt_str_t *out,
-    ngx_http_govern_jwt_alloc_pt alloc, void *ctx)
+ngx_http_govern_jwt_scopes(ngx_http_govern_jv_t *payload,
+    ngx_http_govern_jwt_str_t *out, ngx_http_govern_jwt_alloc_pt alloc,
+    void *ctx)
 {
-    char        *list;
-    size_t       i, size, len;
-    json_t      *scope, *scp, *v;
-    const char  *s;
+    char                  *list;
+    size_t                 i, size, len;
+    ngx_http_govern_jv_t  *scope, *scp, *v;
 
-    scope = json_object_get(payload, "scope");
-    scp = json_object_get(payload, "scp");
+    scope = ngx_http_govern_jv_getz(payload, "scope");
+    scp = ngx_http_govern_jv_getz(payload, "scp");
 
     size = 1;
 
-    if (json_is_string(scope)) {
-        size += json_string_length(scope) + 1;
+    if (ngx_http_govern_jv_is_string(scope)) {
+        size += scope->len + 1;
     }
 
-    if (json_is_string(scp)) {
-        size += json_string_length(scp) + 1;
+    if (ngx_http_govern_jv_is_string(scp)) {
+        size += scp->len + 1;
 
-    } else if (json_is_array(scp)) {
-        json_array_foreach(scp, i, v) {
-            if (json_is_string(v)) {
-                size += json_string_length(v) + 1;
+    } else if (ngx_http_govern_jv_is_array(scp)) {
+        for (i = 0; i < scp->len; i++) {
+            v = &scp->u.items[i];
+
+            if (ngx_http_govern_jv_is_string(v)) {
+                size += v->len + 1;
             }
         }
     }
@@ -925,19 +926,22 @@ ngx_http_govern_jwt_scopes(json_t *payload, ngx_http_govern_jwt_str_t *out,
 
     len = 0;
 
-    if (json_is_string(scope)) {
-        ngx_http_govern_jwt_scope_split(list, &len, json_string_value(scope));
+    if (ngx_http_govern_jv_is_string(scope)) {
+        ngx_http_govern_jwt_scope_split(list, &len, scope->u.string);
     }
 
-    if (json_is_string(scp)) {
-        ngx_http_govern_jwt_scope_split(list, &len, json_string_value(scp));
+    if (ngx_http_govern_jv_is_string(scp)) {
+        ngx_http_govern_jwt_scope_split(list, &len, scp->u.string);
 
-    } else if (json_is_array(scp)) {
-        json_array_foreach(scp, i, v) {
-            s = json_string_value(v);
+    } else if (ngx_http_govern_jv_is_array(scp)) {
+        for (i = 0; i < scp->len; i++) {
+            v = &scp->u.items[i];
 
-            if (s && json_string_length(v) == strlen(s)) {
-                ngx_http_govern_jwt_scope_add(list, &len, s, strlen(s));
+            if (ngx_http_govern_jv_is_string(v)
+                && v->len == strlen(v->u.string))
+            {
+                ngx_http_govern_jwt_scope_add(list, &len, v->u.string,
+                                              v->len);
             }
         }
     }
@@ -953,25 +957,34 @@ ngx_http_govern_jwt_scopes(json_t *payload, ngx_http_govern_jwt_str_t *out,
 /* every string audience, each followed by a NUL */
 
 static int
-ngx_http_govern_jwt_audiences(json_t *payload, ngx_http_govern_jwt_str_t *out,
-    ngx_http_govern_jwt_alloc_pt alloc, void *ctx)
+ngx_http_govern_jwt_audiences(ngx_http_govern_jv_t *payload,
+    ngx_http_govern_jwt_str_t *out, ngx_http_govern_jwt_alloc_pt alloc,
+    void *ctx)
 {
-    char        *p;
-    size_t       i, size;
-    json_t      *aud, *v;
-    const char  *s;
+    char                  *p;
+    size_t                 i, n, size;
+    ngx_http_govern_jv_t  *aud, *list, *v;
 
-    aud = json_object_get(payload, "aud");
+    aud = ngx_http_govern_jv_getz(payload, "aud");
+
+    /* a string is a list of one */
+
+    list = aud;
+    n = 1;
+
+    if (ngx_http_govern_jv_is_array(aud)) {
+        list = aud->u.items;
+        n = aud->len;
+
+    } else if (!ngx_http_govern_jv_is_string(aud)) {
+        n = 0;
+    }
+
     size = 0;
 
-    if (json_is_string(aud)) {
-        size = json_string_length(aud) + 1;
-
-    } else if (json_is_array(aud)) {
-        json_array_foreach(aud, i, v) {
-            if (json_is_string(v)) {
-                size += json_string_length(v) + 1;
-            }
+    for (i = 0; i < n; i++) {
+        if (ngx_http_govern_jv_is_string(&list[i])) {
+            size += list[i].len + 1;
         }
     }
 
@@ -989,24 +1002,15 @@ ngx_http_govern_jwt_audiences(json_t *payload, ngx_http_govern_jwt_str_t *out,
     out->data = p;
     out->len = 0;
 
-    if (json_is_string(aud)) {
-        s = json_string_value(aud);
+    for (i = 0; i < n; i++) {
+        v = &list[i];
 
         /* an embedded NUL would let "a\0b" stand for "a" */
-        if (strlen(s) == json_string_length(aud)) {
-            memcpy(p, s, json_string_length(aud) + 1);
-            out->len = json_string_length(aud) + 1;
-        }
 
-        return 1;
-    }
-
-    json_array_foreach(aud, i, v) {
-        s = json_string_value(v);
-
-        if (s && strlen(s) == json_string_length(v)) {
-            memcpy(p + out->len, s, json_string_length(v) + 1);
-            out->len += json_string_length(v) + 1;
+        if (ngx_http_govern_jv_is_string(v) && strlen(v->u.string) == v->len)
+        {
+            memcpy(p + out->len, v->u.string, v->len + 1);
+            out->len += v->len + 1;
         }
     }
 

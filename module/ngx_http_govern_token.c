@@ -445,10 +445,12 @@ ngx_http_govern_remove_header_in(ngx_http_request_t *r, ngx_table_elt_t *h)
 }
 
 
+/* claims, and the parsed header and payload: aligned for the latter */
+
 static void *
 ngx_http_govern_token_alloc(void *pool, size_t size)
 {
-    return ngx_pnalloc(pool, size);
+    return ngx_palloc(pool, size);
 }
 
 

@@ -2,7 +2,8 @@
 """Writes fuzzing seeds (schema NUL instance) into a directory: from the
 official suite read in place (never copied into the repository) and from
 the repository's own schemas; with a fourth argument, Odoo call bodies
-(a selector byte, then the body) for fuzz_odoo into that directory."""
+(a selector byte, then the body) for fuzz_odoo into that directory; with a
+fifth, HS256 tokens signed with fuzz_jwt's secret."""
 
 import glob
 import json
@@ -43,3 +44,26 @@ if len(sys.argv) > 4:
     for i, (sel, body) in enumerate(bodies):
         with open(os.path.join(odoo, "odoo%d" % i), "wb") as w:
             w.write(bytes([sel]) + json.dumps(body).encode())
+
+if len(sys.argv) > 5:
+    import base64
+    import hashlib
+    import hmac
+
+    def b64(b):
+        return base64.urlsafe_b64encode(b).rstrip(b"=")
+
+    jwt_dir = sys.argv[5]
+    os.makedirs(jwt_dir, exist_ok=True)
+    secret = b"fuzz-secret-of-32-bytes-or-more!"
+    claims = [{"sub": "acme", "iss": "i", "aud": ["a", "b"], "exp": 4102444800,
+               "nbf": 1.5, "scope": "orders:read orders:write",
+               "scp": ["x", "y"], "jti": "j"},
+              {"sub": "p", "exp": 1e30, "aud": "a"}]
+    for i, c in enumerate(claims):
+        head = b64(json.dumps({"alg": "HS256", "kid": "k"}).encode())
+        body = b64(json.dumps(c).encode())
+        sig = b64(hmac.new(secret, head + b"." + body,
+                           hashlib.sha256).digest())
+        with open(os.path.join(jwt_dir, "jwt%d" % i), "wb") as w:
+            w.write(head + b"." + body + b"." + sig)
