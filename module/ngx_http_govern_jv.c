@@ -7,8 +7,9 @@
  * request pool): strings are copied once into one block the size of the
  * text (decoding never lengthens a string, and its quotes pay for its
  * NUL), arrays and objects are laid out contiguously when they close,
- * from a scratch stack reused by the whole parse.  Numbers take the exact fast path (at most 19 digits, a power of
- * ten below 10^23) and fall back to strtod() otherwise.
+ * from a scratch stack reused by the whole parse (on the C stack up to
+ * GOVERN_JV_STACK entries).  Numbers take the exact fast path (at most 19
+ * digits, a power of ten below 10^23) and fall back to strtod() otherwise.
  *
  * What it refuses is what a gateway must not let through to a parser that
  * would read it differently: invalid UTF-8, lone surrogates, control
