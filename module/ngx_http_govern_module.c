@@ -95,7 +95,7 @@ static ngx_command_t  ngx_http_govern_commands[] = {
 
     { ngx_string("govern_jwt_token"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_set_complex_value_slot,
+      ngx_http_govern_jwt_token_directive,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_govern_loc_conf_t, token),
       NULL },

@@ -66,6 +66,7 @@ typedef struct {
     time_t                      leeway;
     ngx_str_t                   partner_claim;
     ngx_http_complex_value_t   *token;
+    ngx_str_t                   token_header;   /* of "$http_NAME", lower */
     ngx_flag_t                  forward;
     ngx_array_t                *scopes;     /* ngx_http_govern_scope_set_t */
     ngx_str_t                   scopes_required;    /* audit JSON */
@@ -220,6 +221,8 @@ char *ngx_http_govern_scopes_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_govern_jwt_cache_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+char *ngx_http_govern_jwt_token_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 char *ngx_http_govern_token_merge(ngx_conf_t *cf,
     ngx_http_govern_loc_conf_t *prev, ngx_http_govern_loc_conf_t *conf);
 ngx_int_t ngx_http_govern_token_init(ngx_conf_t *cf);

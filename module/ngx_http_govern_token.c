@@ -23,7 +23,9 @@ static ngx_int_t ngx_http_govern_token_refuse(ngx_http_request_t *r,
 static ngx_int_t ngx_http_govern_www_authenticate(ngx_http_request_t *r,
     const char *error, const char *name, ngx_str_t *value);
 static ngx_int_t ngx_http_govern_remove_header_in(ngx_http_request_t *r,
-    ngx_table_elt_t *h);
+    ngx_table_elt_t *h, ngx_str_t *name);
+static ngx_uint_t ngx_http_govern_header_is(ngx_table_elt_t *h,
+    ngx_str_t *name);
 static void *ngx_http_govern_token_alloc(void *pool, size_t size);
 
 
@@ -146,14 +148,28 @@ validate:
 
 #undef govern_set
 
-    if (!glcf->forward && r->headers_in.authorization) {
-        if (ngx_http_govern_remove_header_in(r, r->headers_in.authorization)
+    if (glcf->forward) {
+        return NGX_OK;
+    }
+
+    if (r->headers_in.authorization) {
+        if (ngx_http_govern_remove_header_in(r, r->headers_in.authorization,
+                                             NULL)
             != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
         r->headers_in.authorization = NULL;
+    }
+
+    /* a token read from another header does not travel on either */
+
+    if (glcf->token_header.len
+        && ngx_http_govern_remove_header_in(r, NULL, &glcf->token_header)
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     return NGX_OK;
@@ -394,12 +410,14 @@ ngx_http_govern_www_authenticate(ngx_http_request_t *r, const char *error,
 
 /*
  * ngx_list_t has no removal, and r->headers_in keeps pointers to its
- * elements: the request gets a new list without the header, while those
- * pointers keep pointing at the old elements, which stay as they were.
+ * elements: the request gets a new list without the header h, or without
+ * every header called name, while those pointers keep pointing at the old
+ * elements, which stay as they were.
  */
 
 static ngx_int_t
-ngx_http_govern_remove_header_in(ngx_http_request_t *r, ngx_table_elt_t *h)
+ngx_http_govern_remove_header_in(ngx_http_request_t *r, ngx_table_elt_t *h,
+    ngx_str_t *name)
 {
     ngx_uint_t        i, n;
     ngx_list_t        old;
@@ -428,7 +446,9 @@ ngx_http_govern_remove_header_in(ngx_http_request_t *r, ngx_table_elt_t *h)
         elts = part->elts;
 
         for (i = 0; i < part->nelts; i++) {
-            if (&elts[i] == h) {
+            if (&elts[i] == h
+                || (name && ngx_http_govern_header_is(&elts[i], name)))
+            {
                 continue;
             }
 
@@ -442,6 +462,34 @@ ngx_http_govern_remove_header_in(ngx_http_request_t *r, ngx_table_elt_t *h)
     }
 
     return NGX_OK;
+}
+
+
+/* as $http_NAME matches headers: case-insensitive, '-' read as '_' */
+
+static ngx_uint_t
+ngx_http_govern_header_is(ngx_table_elt_t *h, ngx_str_t *name)
+{
+    u_char      c;
+    ngx_uint_t  i;
+
+    if (h->key.len != name->len) {
+        return 0;
+    }
+
+    for (i = 0; i < name->len; i++) {
+        c = ngx_tolower(h->key.data[i]);
+
+        if (c == '-') {
+            c = '_';
+        }
+
+        if (c != name->data[i]) {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
@@ -701,6 +749,62 @@ ngx_http_govern_jwt_cache_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
+/*
+ * govern_jwt_token $var: a complex value; when it is exactly "$http_NAME",
+ * the header is remembered so that, like Authorization, it is not
+ * forwarded unless govern_jwt_forward is on.
+ */
+
+char *
+ngx_http_govern_jwt_token_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_govern_loc_conf_t *glcf = conf;
+
+    char        *rv;
+    u_char       c;
+    ngx_str_t   *value;
+    ngx_uint_t   i;
+
+    rv = ngx_http_set_complex_value_slot(cf, cmd, conf);
+
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len <= sizeof("$http_") - 1
+        || ngx_strncmp(value[1].data, "$http_", sizeof("$http_") - 1) != 0)
+    {
+        return NGX_CONF_OK;
+    }
+
+    for (i = sizeof("$http_") - 1; i < value[1].len; i++) {
+        c = value[1].data[i];
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9') || c == '_'))
+        {
+            return NGX_CONF_OK;         /* not a lone variable */
+        }
+    }
+
+    glcf->token_header.len = value[1].len - (sizeof("$http_") - 1);
+    glcf->token_header.data = ngx_pnalloc(cf->pool, glcf->token_header.len);
+    if (glcf->token_header.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 0; i < glcf->token_header.len; i++) {
+        glcf->token_header.data[i] =
+            ngx_tolower(value[1].data[sizeof("$http_") - 1 + i]);
+    }
+
+    return NGX_CONF_OK;
+}
+
+
 char *
 ngx_http_govern_token_merge(ngx_conf_t *cf, ngx_http_govern_loc_conf_t *prev,
     ngx_http_govern_loc_conf_t *conf)
@@ -715,6 +819,10 @@ ngx_http_govern_token_merge(ngx_conf_t *cf, ngx_http_govern_loc_conf_t *prev,
     ngx_conf_merge_ptr_value(conf->audiences, prev->audiences, NULL);
     ngx_conf_merge_sec_value(conf->leeway, prev->leeway, 30);
     ngx_conf_merge_str_value(conf->partner_claim, prev->partner_claim, "sub");
+    if (conf->token == NGX_CONF_UNSET_PTR) {
+        conf->token_header = prev->token_header;
+    }
+
     ngx_conf_merge_ptr_value(conf->token, prev->token, NULL);
     ngx_conf_merge_value(conf->forward, prev->forward, 0);
 

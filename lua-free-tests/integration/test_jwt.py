@@ -49,6 +49,19 @@ CONF = """
             proxy_pass http://odoo/web/;
         }
 
+        location /header-forward/ {
+            govern on;
+            govern_jwt_token $http_X_Partner_Token;
+            govern_jwt_forward on;
+            proxy_pass http://odoo/web/;
+        }
+
+        location /header-mixed/ {
+            govern on;
+            govern_jwt_token "$http_x_partner_token";
+            proxy_pass http://odoo/web/;
+        }
+
         location /claim/ {
             govern on;
             govern_partner_claim partner_id;
@@ -311,6 +324,35 @@ def test_token_from_a_variable(gw, odoo, keys):
     odoo.reset()
     r = call(gw, token, path="/header/version")     # Authorization ignored
     assert_401(r, odoo, "token_missing")
+
+
+def test_token_header_not_forwarded_unless_asked(gw, odoo, keys):
+    """Like Authorization, the header a $http_NAME token came in stays at
+    the gateway (every copy of it, whatever its case)."""
+    import http.client
+    import urllib.parse
+    token = keys.token("RS256")
+    for path in ("/header/version", "/header-mixed/version"):
+        u = urllib.parse.urlsplit(gw.url(path))
+        c = http.client.HTTPConnection(u.hostname, u.port, timeout=5)
+        c.putrequest("GET", u.path)
+        c.putheader("X-Partner-Token", token)
+        c.putheader("x-partner-TOKEN", "a second copy")
+        c.putheader("X-Other", "kept")
+        c.endheaders()
+        r = c.getresponse()
+        assert r.status == 200, r.read()
+        c.close()
+    assert len(odoo.requests()) == 2
+    for req in odoo.requests():
+        assert "x-partner-token" not in req["headers"], req["headers"]
+        assert req["headers"]["x-other"] == "kept"
+    odoo.reset()
+    r = call(gw, path="/header-forward/version",
+             headers={"X-Partner-Token": token})
+    assert r.status_code == 200
+    (req,) = odoo.requests()
+    assert req["headers"]["x-partner-token"] == token
 
 
 def test_partner_claim(gw, odoo, keys):
