@@ -529,19 +529,15 @@ ngx_http_govern_jv_number(ngx_http_govern_jparser_t *jp,
 }
 
 
-static uint32_t
-ngx_http_govern_jv_hash(const char *s, size_t len)
+static int
+ngx_http_govern_jv_key_cmp(const ngx_http_govern_jmember_t *a,
+    const ngx_http_govern_jmember_t *b)
 {
-    size_t    i;
-    uint32_t  h;
-
-    h = 2166136261u;
-
-    for (i = 0; i < len; i++) {
-        h = (h ^ (unsigned char) s[i]) * 16777619u;
+    if (a->key_len != b->key_len) {
+        return a->key_len < b->key_len ? -1 : 1;
     }
 
-    return h;
+    return memcmp(a->key, b->key, a->key_len);
 }
 
 
@@ -556,14 +552,18 @@ ngx_http_govern_jv_same_key(const ngx_http_govern_jmember_t *a,
 }
 
 
-/* 1 if two members share a key: by pairs when few, else by hashing */
+/*
+ * 1 if two members share a key: by pairs when few, else by sorting the
+ * keys (a bottom-up merge sort) and comparing neighbours.  Sorting costs
+ * O(n log n) whatever keys a client chooses; a hash table could be driven
+ * into collisions by a body crafted for it.
+ */
 
 static int
 ngx_http_govern_jv_duplicates(const ngx_http_govern_jmember_t *m, size_t n)
 {
-    int        dup;
-    size_t     i, j, size;
-    uint32_t  *slots, h;
+    size_t                             i, j, k, lo, mid, hi, width;
+    const ngx_http_govern_jmember_t  **buf, **a, **b, **t;
 
     if (n <= GOVERN_JV_SMALL_OBJECT) {
         for (i = 1; i < n; i++) {
@@ -577,33 +577,50 @@ ngx_http_govern_jv_duplicates(const ngx_http_govern_jmember_t *m, size_t n)
         return 0;
     }
 
-    for (size = 64; size < 2 * n; size *= 2) { /* void */ }
-
-    slots = calloc(size, sizeof(uint32_t));     /* member index + 1 */
-    if (slots == NULL) {
+    buf = malloc(2 * n * sizeof(ngx_http_govern_jmember_t *));
+    if (buf == NULL) {
         return -1;
     }
 
-    dup = 0;
+    a = buf;
+    b = buf + n;
 
-    for (i = 0; i < n && !dup; i++) {
-        h = ngx_http_govern_jv_hash(m[i].key, m[i].key_len) & (size - 1);
-
-        while (slots[h]) {
-            if (ngx_http_govern_jv_same_key(&m[i], &m[slots[h] - 1])) {
-                dup = 1;
-                break;
-            }
-
-            h = (h + 1) & (size - 1);
-        }
-
-        slots[h] = i + 1;
+    for (i = 0; i < n; i++) {
+        a[i] = &m[i];
     }
 
-    free(slots);
+    for (width = 1; width < n; width *= 2) {
+        for (lo = 0; lo < n; lo += 2 * width) {
+            mid = lo + width < n ? lo + width : n;
+            hi = lo + 2 * width < n ? lo + 2 * width : n;
 
-    return dup;
+            for (i = lo, j = mid, k = lo; k < hi; k++) {
+                if (j == hi
+                    || (i < mid && ngx_http_govern_jv_key_cmp(a[i], a[j]) <= 0))
+                {
+                    b[k] = a[i++];
+
+                } else {
+                    b[k] = a[j++];
+                }
+            }
+        }
+
+        t = a;
+        a = b;
+        b = t;
+    }
+
+    for (i = 1; i < n; i++) {
+        if (ngx_http_govern_jv_key_cmp(a[i - 1], a[i]) == 0) {
+            free(buf);
+            return 1;
+        }
+    }
+
+    free(buf);
+
+    return 0;
 }
 
 

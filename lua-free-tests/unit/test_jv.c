@@ -276,6 +276,67 @@ test_duplicates(void **state)
     }
 
     free(big);
+
+    /* keys of several lengths in every order (a letter prefix, then a
+     * number unique per member), one member given another's key in half
+     * of the documents: the sort finds exactly those */
+    big = malloc(1000 * 24 + 32);
+    assert_non_null(big);
+    srand(11);
+
+    for (i = 0; i < 60; i++) {
+        int  k, n, dup_a, dup_b, dup, prefix[1000];
+
+        n = 17 + rand() % 900;
+        dup_a = rand() % n;
+        dup_b = (dup_a + 1 + rand() % (n - 1)) % n;
+        dup = (i % 2 == 0);
+        p = big;
+        p += sprintf(p, "{");
+
+        for (k = 0; k < n; k++) {
+            prefix[k] = rand() % 4;
+        }
+
+        for (k = 0; k < n; k++) {
+            int  m = (dup && k == dup_b) ? dup_a : k;
+
+            p += sprintf(p, "%s\"%.*s%d\":1", k ? "," : "", prefix[m],
+                         "abc", (m * 7919) % 1000);
+        }
+
+        sprintf(p, "}");
+
+        if (dup) {
+            refused(big, "duplicate");
+
+        } else {
+            assert_int_equal(ngx_http_govern_jv_size(parse(big)), n);
+        }
+    }
+
+    /* deterministic: the same key at both ends of 500, and 500 distinct */
+    p = big;
+    p += sprintf(p, "{\"same\":0");
+
+    for (i = 1; i < 499; i++) {
+        p += sprintf(p, ",\"k%d\":%d", i, i);
+    }
+
+    sprintf(p, ",\"same\":1}");
+    refused(big, "duplicate");
+
+    p = big;
+    p += sprintf(p, "{\"same\":0");
+
+    for (i = 1; i < 500; i++) {
+        p += sprintf(p, ",\"k%d\":%d", 500 - i, i);
+    }
+
+    sprintf(p, "}");
+    assert_int_equal(ngx_http_govern_jv_size(parse(big)), 500);
+
+    free(big);
 }
 
 
