@@ -34,6 +34,12 @@
  */
 #define GOVERN_SCHEMA_MAX_STEPS   200000
 
+/*
+ * Value comparisons one validation may make: uniqueItems and annotation
+ * bookkeeping compare pairs, quadratic in the size of an instance.
+ */
+#define GOVERN_SCHEMA_MAX_COMPARES  10000000
+
 #define T_NULL      0x01
 #define T_BOOLEAN   0x02
 #define T_OBJECT    0x04
@@ -190,6 +196,7 @@ typedef struct {
     int                                quiet;
     int                                depth;
     long                               steps;
+    long                               compares;
     int                                exhausted;
     int                                annotations;
     char                              *path;
@@ -1674,13 +1681,29 @@ ngx_http_govern_schema_match(pcre2_code *re, int jit, const char *s,
 }
 
 
+/* counts n comparisons against the budget; 0 once it is spent */
+
+static int
+ngx_http_govern_schema_compares(svalidator_t *v, size_t n)
+{
+    v->compares += n;
+
+    if (v->compares > GOVERN_SCHEMA_MAX_COMPARES) {
+        v->exhausted = 1;
+        return 0;
+    }
+
+    return 1;
+}
+
+
 static void
-ngx_http_govern_ann_prop(sann_t *ann, const char *key)
+ngx_http_govern_ann_prop(svalidator_t *v, sann_t *ann, const char *key)
 {
     size_t        i;
     const char  **grown;
 
-    if (ann == NULL) {
+    if (ann == NULL || !ngx_http_govern_schema_compares(v, ann->nprops)) {
         return;
     }
 
@@ -1705,7 +1728,7 @@ ngx_http_govern_ann_prop(sann_t *ann, const char *key)
 
 
 static void
-ngx_http_govern_ann_merge(sann_t *to, sann_t *from)
+ngx_http_govern_ann_merge(svalidator_t *v, sann_t *to, sann_t *from)
 {
     size_t  i;
 
@@ -1714,7 +1737,7 @@ ngx_http_govern_ann_merge(sann_t *to, sann_t *from)
     }
 
     for (i = 0; i < from->nprops; i++) {
-        ngx_http_govern_ann_prop(to, from->props[i]);
+        ngx_http_govern_ann_prop(v, to, from->props[i]);
     }
 
     if (from->items > to->items) {
@@ -1760,7 +1783,7 @@ ngx_http_govern_schema_sub(svalidator_t *v, snode_t *n,
     ok = ngx_http_govern_schema_check(v, n, inst, &sub);
 
     if (ok) {
-        ngx_http_govern_ann_merge(ann, &sub);
+        ngx_http_govern_ann_merge(v, ann, &sub);
     }
 
     ngx_http_govern_ann_free(&sub);
@@ -1966,7 +1989,7 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
 
         if (ngx_http_govern_schema_prop(n, key, m->key_len)) {
             matched = 1;
-            ngx_http_govern_ann_prop(ann, key);
+            ngx_http_govern_ann_prop(v, ann, key);
         }
 
         for (i = 0; i < n->npprops; i++) {
@@ -1975,7 +1998,7 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
                                              key, m->key_len))
             {
                 matched = 1;
-                ngx_http_govern_ann_prop(ann, key);
+                ngx_http_govern_ann_prop(v, ann, key);
 
                 if (!ngx_http_govern_schema_check(v, n->pprops[i].node, e,
                                                   NULL))
@@ -1986,7 +2009,7 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
         }
 
         if (!matched && n->addprops) {
-            ngx_http_govern_ann_prop(ann, key);
+            ngx_http_govern_ann_prop(v, ann, key);
 
             if (n->addprops->boolean == 0) {
                 ngx_http_govern_schema_error(v, "additionalProperties",
@@ -2032,6 +2055,10 @@ ngx_http_govern_schema_array(svalidator_t *v, snode_t *n,
 
     if (n->unique) {
         for (i = 0; i < size; i++) {
+            if (!ngx_http_govern_schema_compares(v, size - i - 1)) {
+                return 0;
+            }
+
             for (j = i + 1; j < size; j++) {
                 if (ngx_http_govern_jv_equal(&inst->u.items[i],
                                              &inst->u.items[j]))
@@ -2466,6 +2493,11 @@ value_done:
         for (k = 0; k < inst->len; k++) {
             m = &inst->u.members[k];
 
+            if (!ngx_http_govern_schema_compares(v, own.nprops)) {
+                ok = 0;
+                break;
+            }
+
             for (i = 0; i < own.nprops; i++) {
                 if (own.props[i] == m->key) {
                     break;
@@ -2485,7 +2517,7 @@ value_done:
             }
 
             v->plen = size;
-            ngx_http_govern_ann_prop(&own, m->key);
+            ngx_http_govern_ann_prop(v, &own, m->key);
         }
     }
 
@@ -2521,7 +2553,7 @@ done:
 
     if (track == &own) {
         if (ok && ann) {
-            ngx_http_govern_ann_merge(ann, &own);
+            ngx_http_govern_ann_merge(v, ann, &own);
         }
 
         ngx_http_govern_ann_free(&own);

@@ -206,6 +206,46 @@ test_keyword_errors(void **state)
 }
 
 
+/* pairwise keywords are bounded too: uniqueItems over a huge array */
+
+static void
+test_compare_budget(void **state)
+{
+    int                               i;
+    char                             *text, *p;
+    ngx_http_govern_schema_t         *s;
+    ngx_http_govern_schema_result_t   r;
+
+    s = compile("{\"uniqueItems\": true}");
+    assert_non_null(s);
+
+    text = malloc(6000 * 8 + 8);
+    assert_non_null(text);
+
+    /* 1,000 distinct items: half a million comparisons, valid */
+    p = text + sprintf(text, "[0");
+    for (i = 1; i < 1000; i++) {
+        p += sprintf(p, ",%d", i);
+    }
+    sprintf(p, "]");
+    assert_true(ngx_http_govern_schema_validate(s, parse(text), NULL));
+
+    /* 6,000: 18 million, over the budget: refused, saying why */
+    p = text + sprintf(text, "[0");
+    for (i = 1; i < 6000; i++) {
+        p += sprintf(p, ",%d", i);
+    }
+    sprintf(p, "]");
+    assert_false(ngx_http_govern_schema_validate(s, parse(text), &r));
+    assert_non_null(strstr(r.errors[r.nerrors - 1].message, "too many"));
+    ngx_http_govern_schema_result_free(&r);
+
+    free(text);
+    ngx_http_govern_schema_free(s);
+    ngx_http_govern_jv_arena_free(&arena);
+}
+
+
 static void
 test_uri_resolution(void **state)
 {
@@ -239,6 +279,7 @@ main(void)
         cmocka_unit_test(test_step_budget),
         cmocka_unit_test(test_ref_chains),
         cmocka_unit_test(test_keyword_errors),
+        cmocka_unit_test(test_compare_budget),
         cmocka_unit_test(test_uri_resolution),
     };
 
