@@ -553,33 +553,21 @@ ngx_http_govern_jv_same_key(const ngx_http_govern_jmember_t *a,
 
 
 /*
- * 1 if two members share a key: by pairs when few, else by sorting the
- * keys (a bottom-up merge sort) and comparing neighbours.  Sorting costs
- * O(n log n) whatever keys a client chooses; a hash table could be driven
- * into collisions by a body crafted for it.
+ * The members' addresses sorted by key (length, then bytes) with a
+ * bottom-up merge sort: O(n log n) whatever keys a client chooses, where
+ * a hash table could be driven into collisions by a crafted body.  The
+ * result is malloc()ed (2n pointers, the sorted ones first), or NULL.
  */
 
-static int
-ngx_http_govern_jv_duplicates(const ngx_http_govern_jmember_t *m, size_t n)
+static const ngx_http_govern_jmember_t **
+ngx_http_govern_jv_sorted(const ngx_http_govern_jmember_t *m, size_t n)
 {
     size_t                             i, j, k, lo, mid, hi, width;
     const ngx_http_govern_jmember_t  **buf, **a, **b, **t;
 
-    if (n <= GOVERN_JV_SMALL_OBJECT) {
-        for (i = 1; i < n; i++) {
-            for (j = 0; j < i; j++) {
-                if (ngx_http_govern_jv_same_key(&m[i], &m[j])) {
-                    return 1;
-                }
-            }
-        }
-
-        return 0;
-    }
-
     buf = malloc(2 * n * sizeof(ngx_http_govern_jmember_t *));
     if (buf == NULL) {
-        return -1;
+        return NULL;
     }
 
     a = buf;
@@ -611,16 +599,49 @@ ngx_http_govern_jv_duplicates(const ngx_http_govern_jmember_t *m, size_t n)
         b = t;
     }
 
-    for (i = 1; i < n; i++) {
-        if (ngx_http_govern_jv_key_cmp(a[i - 1], a[i]) == 0) {
-            free(buf);
-            return 1;
-        }
+    if (a != buf) {
+        memcpy(buf, a, n * sizeof(ngx_http_govern_jmember_t *));
     }
 
-    free(buf);
+    return buf;
+}
 
-    return 0;
+
+/* 1 if two members share a key: by pairs when few, else sorted */
+
+static int
+ngx_http_govern_jv_duplicates(const ngx_http_govern_jmember_t *m, size_t n)
+{
+    int                                dup;
+    size_t                             i, j;
+    const ngx_http_govern_jmember_t  **sorted;
+
+    if (n <= GOVERN_JV_SMALL_OBJECT) {
+        for (i = 1; i < n; i++) {
+            for (j = 0; j < i; j++) {
+                if (ngx_http_govern_jv_same_key(&m[i], &m[j])) {
+                    return 1;
+                }
+            }
+        }
+
+        return 0;
+    }
+
+    sorted = ngx_http_govern_jv_sorted(m, n);
+    if (sorted == NULL) {
+        return -1;
+    }
+
+    dup = 0;
+
+    for (i = 1; i < n && !dup; i++) {
+        dup = (ngx_http_govern_jv_key_cmp(sorted[i - 1], sorted[i]) == 0);
+    }
+
+    free(sorted);
+
+    return dup;
 }
 
 
@@ -945,12 +966,50 @@ ngx_http_govern_jv_number_value(const ngx_http_govern_jv_t *v, double *d)
 }
 
 
+/*
+ * Big objects of the same size are compared member by member in key
+ * order (keys are unique in a parsed object): O(n log n), where a lookup
+ * per member would be quadratic in a partner's object.  -1: no memory.
+ */
+
+static int
+ngx_http_govern_jv_equal_objects(const ngx_http_govern_jv_t *a,
+    const ngx_http_govern_jv_t *b)
+{
+    int                                eq;
+    size_t                             i;
+    const ngx_http_govern_jmember_t  **x, **y;
+
+    x = ngx_http_govern_jv_sorted(a->u.members, a->len);
+    y = ngx_http_govern_jv_sorted(b->u.members, b->len);
+
+    if (x == NULL || y == NULL) {
+        free(x);
+        free(y);
+        return -1;
+    }
+
+    eq = 1;
+
+    for (i = 0; eq && i < a->len; i++) {
+        eq = ngx_http_govern_jv_key_cmp(x[i], y[i]) == 0
+             && ngx_http_govern_jv_equal(&x[i]->value, &y[i]->value);
+    }
+
+    free(x);
+    free(y);
+
+    return eq;
+}
+
+
 /* JSON Schema equality: 1 and 1.0 are equal, key order does not matter */
 
 int
 ngx_http_govern_jv_equal(const ngx_http_govern_jv_t *a,
     const ngx_http_govern_jv_t *b)
 {
+    int                         eq;
     size_t                      i;
     double                      x, y;
     ngx_http_govern_jv_t       *e;
@@ -977,6 +1036,14 @@ ngx_http_govern_jv_equal(const ngx_http_govern_jv_t *a,
     case NGX_HTTP_GOVERN_JV_OBJECT:
         if (a->len != b->len) {
             return 0;
+        }
+
+        if (a->len > GOVERN_JV_SMALL_OBJECT) {
+            eq = ngx_http_govern_jv_equal_objects(a, b);
+
+            if (eq >= 0) {
+                return eq;
+            }
         }
 
         m = a->u.members;

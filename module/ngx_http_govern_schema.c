@@ -2055,7 +2055,13 @@ ngx_http_govern_schema_array(svalidator_t *v, snode_t *n,
 
     if (n->unique) {
         for (i = 0; i < size; i++) {
-            if (!ngx_http_govern_schema_compares(v, size - i - 1)) {
+
+            /* comparing big items costs more: charged by their size */
+
+            if (!ngx_http_govern_schema_compares(v, (size - i - 1)
+                     * (1 + (inst->u.items[i].end - inst->u.items[i].start)
+                            / 16)))
+            {
                 return 0;
             }
 

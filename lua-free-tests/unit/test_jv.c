@@ -351,6 +351,34 @@ test_equal(void **state)
                                           parse("{\"a\": 1, \"b\": 1}")));
     assert_false(ngx_http_govern_jv_equal(parse("true"), parse("false")));
     assert_true(ngx_http_govern_jv_equal(parse("null"), parse("null")));
+
+    /* big objects are compared in key order, whatever the text's order */
+    {
+        int    i;
+        char   a[2048], b[2048], *p, *q;
+
+        p = a + sprintf(a, "{");
+        q = b + sprintf(b, "{");
+
+        for (i = 0; i < 40; i++) {
+            p += sprintf(p, "%s\"k%d\":%d", i ? "," : "", i, i);
+            q += sprintf(q, "%s\"k%d\":%d.0", i ? "," : "", 39 - i, 39 - i);
+        }
+
+        sprintf(p, "}");
+        sprintf(q, "}");
+        assert_true(ngx_http_govern_jv_equal(parse(a), parse(b)));
+
+        q[-3] = '5';                    /* "k0": 5.0 */
+        assert_false(ngx_http_govern_jv_equal(parse(a), parse(b)));
+
+        q[-3] = '0';
+        q = strstr(b, "\"k7\"");
+        q[2] = '8';                     /* "k8" twice: refused, never equal */
+        assert_null(parse(b));
+        q[1] = 'j';                     /* "j8" for "k7" */
+        assert_false(ngx_http_govern_jv_equal(parse(a), parse(b)));
+    }
 }
 
 

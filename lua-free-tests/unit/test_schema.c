@@ -240,6 +240,30 @@ test_compare_budget(void **state)
     assert_non_null(strstr(r.errors[r.nerrors - 1].message, "too many"));
     ngx_http_govern_schema_result_free(&r);
 
+    /* 2,000 arrays of 60 numbers, differing at their ends: comparing two
+     * costs 60, so the budget is spent long before 2 million pairs */
+    free(text);
+    text = malloc(2000 * 260 + 8);
+    assert_non_null(text);
+    p = text + sprintf(text, "[");
+
+    for (i = 0; i < 2000; i++) {
+        int  k;
+
+        p += sprintf(p, "%s[", i ? "," : "");
+
+        for (k = 0; k < 59; k++) {
+            p += sprintf(p, "%d,", k);
+        }
+
+        p += sprintf(p, "%d]", i);
+    }
+
+    sprintf(p, "]");
+    assert_false(ngx_http_govern_schema_validate(s, parse(text), &r));
+    assert_non_null(strstr(r.errors[r.nerrors - 1].message, "too many"));
+    ngx_http_govern_schema_result_free(&r);
+
     free(text);
     ngx_http_govern_schema_free(s);
     ngx_http_govern_jv_arena_free(&arena);
