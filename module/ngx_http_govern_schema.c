@@ -695,7 +695,16 @@ ngx_http_govern_schema_ecma(const char *src)
  * compiled schema.
  */
 
-static pcre2_match_data  *ngx_http_govern_schema_md;
+static pcre2_match_data     *ngx_http_govern_schema_md;
+
+/*
+ * A pattern is the security team's, the string the partner's: a pattern
+ * that backtracks badly must not let a body hold the worker, so each
+ * match is bounded (PCRE2's default is 10 million steps).
+ */
+#define GOVERN_SCHEMA_MATCH_LIMIT  100000
+
+static pcre2_match_context  *ngx_http_govern_schema_mctx;
 
 
 static int
@@ -729,11 +738,24 @@ ngx_http_govern_schema_regex(scompiler_t *c, const char *src,
 
     if (ngx_http_govern_schema_md == NULL) {
         ngx_http_govern_schema_md = pcre2_match_data_create(1, NULL);
+        ngx_http_govern_schema_mctx = pcre2_match_context_create(NULL);
 
-        if (ngx_http_govern_schema_md == NULL) {
+        if (ngx_http_govern_schema_md == NULL
+            || ngx_http_govern_schema_mctx == NULL)
+        {
+            pcre2_match_data_free(ngx_http_govern_schema_md);
+            pcre2_match_context_free(ngx_http_govern_schema_mctx);
+            ngx_http_govern_schema_md = NULL;
+            ngx_http_govern_schema_mctx = NULL;
+
             ngx_http_govern_schema_fail(c, where, "out of memory");
             return 0;
         }
+
+        pcre2_set_match_limit(ngx_http_govern_schema_mctx,
+                              GOVERN_SCHEMA_MATCH_LIMIT);
+        pcre2_set_depth_limit(ngx_http_govern_schema_mctx,
+                              GOVERN_SCHEMA_MATCH_LIMIT);
     }
 
     return 1;
@@ -1664,20 +1686,33 @@ ngx_http_govern_schema_codepoints(const char *s, size_t len)
 
 
 static int
-ngx_http_govern_schema_match(pcre2_code *re, int jit, const char *s,
-    size_t len)
+ngx_http_govern_schema_match(svalidator_t *v, pcre2_code *re, int jit,
+    const char *s, size_t len)
 {
-    /* >= 0: matched (0: more captures than the one pair kept) */
+    int  rc;
 
     if (jit) {
-        return pcre2_jit_match(re, (PCRE2_SPTR) s, len, 0, 0,
-                               ngx_http_govern_schema_md, NULL)
-               >= 0;
+        rc = pcre2_jit_match(re, (PCRE2_SPTR) s, len, 0, 0,
+                             ngx_http_govern_schema_md,
+                             ngx_http_govern_schema_mctx);
+
+    } else {
+        rc = pcre2_match(re, (PCRE2_SPTR) s, len, 0, 0,
+                         ngx_http_govern_schema_md,
+                         ngx_http_govern_schema_mctx);
     }
 
-    return pcre2_match(re, (PCRE2_SPTR) s, len, 0, 0,
-                       ngx_http_govern_schema_md, NULL)
-           >= 0;
+    /* >= 0: matched (0: more captures than the one pair kept) */
+
+    if (rc >= 0) {
+        return 1;
+    }
+
+    if (rc != PCRE2_ERROR_NOMATCH) {
+        v->exhausted = 1;               /* the match limit, most likely */
+    }
+
+    return 0;
 }
 
 
@@ -1993,7 +2028,7 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
         }
 
         for (i = 0; i < n->npprops; i++) {
-            if (ngx_http_govern_schema_match(n->pprops[i].re,
+            if (ngx_http_govern_schema_match(v, n->pprops[i].re,
                                              n->pprops[i].jit,
                                              key, m->key_len))
             {
@@ -2246,8 +2281,8 @@ ngx_http_govern_schema_scalar(svalidator_t *v, snode_t *n,
         }
 
         if (n->pattern
-            && !ngx_http_govern_schema_match(n->pattern, n->pattern_jit, s,
-                                             len))
+            && !ngx_http_govern_schema_match(v, n->pattern, n->pattern_jit,
+                                             s, len))
         {
             ngx_http_govern_schema_error(v, "pattern", "does not match the "
                                          "pattern");

@@ -270,6 +270,30 @@ test_compare_budget(void **state)
 }
 
 
+/* a pattern that backtracks exponentially is cut off, not waited for */
+
+static void
+test_pattern_limit(void **state)
+{
+    ngx_http_govern_schema_t         *s;
+    ngx_http_govern_schema_result_t   r;
+
+    s = compile("{\"items\": {\"pattern\": \"^(a+)+$\"}}");
+    assert_non_null(s);
+
+    assert_true(ngx_http_govern_schema_validate(s, parse("[\"aaaa\"]"),
+                                                NULL));
+    assert_false(ngx_http_govern_schema_validate(s,
+                     parse("[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\"]"),
+                     &r));
+    assert_non_null(strstr(r.errors[r.nerrors - 1].message, "too many"));
+    ngx_http_govern_schema_result_free(&r);
+
+    ngx_http_govern_schema_free(s);
+    ngx_http_govern_jv_arena_free(&arena);
+}
+
+
 static void
 test_uri_resolution(void **state)
 {
@@ -304,6 +328,7 @@ main(void)
         cmocka_unit_test(test_ref_chains),
         cmocka_unit_test(test_keyword_errors),
         cmocka_unit_test(test_compare_budget),
+        cmocka_unit_test(test_pattern_limit),
         cmocka_unit_test(test_uri_resolution),
     };
 
