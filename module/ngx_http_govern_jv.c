@@ -553,29 +553,29 @@ ngx_http_govern_jv_same_key(const ngx_http_govern_jmember_t *a,
 
 
 /*
- * The members' addresses sorted by key (length, then bytes) with a
- * bottom-up merge sort: O(n log n) whatever keys a client chooses, where
- * a hash table could be driven into collisions by a crafted body.  The
- * result is malloc()ed (2n pointers, the sorted ones first), or NULL.
+ * A stable bottom-up merge sort of n pointers: O(n log n) comparisons
+ * whatever a client put in the body, where a hash table could be driven
+ * into collisions by a crafted one.  0, or -1 without memory.
  */
 
-static const ngx_http_govern_jmember_t **
-ngx_http_govern_jv_sorted(const ngx_http_govern_jmember_t *m, size_t n)
+int
+ngx_http_govern_jv_sort(const void **v, size_t n,
+    int (*cmp)(const void *a, const void *b))
 {
-    size_t                             i, j, k, lo, mid, hi, width;
-    const ngx_http_govern_jmember_t  **buf, **a, **b, **t;
+    size_t        i, j, k, lo, mid, hi, width;
+    const void  **tmp, **a, **b, **t;
 
-    buf = malloc(2 * n * sizeof(ngx_http_govern_jmember_t *));
-    if (buf == NULL) {
-        return NULL;
+    if (n < 2) {
+        return 0;
     }
 
-    a = buf;
-    b = buf + n;
-
-    for (i = 0; i < n; i++) {
-        a[i] = &m[i];
+    tmp = malloc(n * sizeof(void *));
+    if (tmp == NULL) {
+        return -1;
     }
+
+    a = v;
+    b = tmp;
 
     for (width = 1; width < n; width *= 2) {
         for (lo = 0; lo < n; lo += 2 * width) {
@@ -583,9 +583,7 @@ ngx_http_govern_jv_sorted(const ngx_http_govern_jmember_t *m, size_t n)
             hi = lo + 2 * width < n ? lo + 2 * width : n;
 
             for (i = lo, j = mid, k = lo; k < hi; k++) {
-                if (j == hi
-                    || (i < mid && ngx_http_govern_jv_key_cmp(a[i], a[j]) <= 0))
-                {
+                if (j == hi || (i < mid && cmp(a[i], a[j]) <= 0)) {
                     b[k] = a[i++];
 
                 } else {
@@ -599,11 +597,49 @@ ngx_http_govern_jv_sorted(const ngx_http_govern_jmember_t *m, size_t n)
         b = t;
     }
 
-    if (a != buf) {
-        memcpy(buf, a, n * sizeof(ngx_http_govern_jmember_t *));
+    if (a != v) {
+        memcpy(v, a, n * sizeof(void *));
     }
 
-    return buf;
+    free(tmp);
+
+    return 0;
+}
+
+
+static int
+ngx_http_govern_jv_key_order(const void *a, const void *b)
+{
+    return ngx_http_govern_jv_key_cmp(a, b);
+}
+
+
+/* the members' addresses sorted by key (malloc()ed), or NULL */
+
+static const ngx_http_govern_jmember_t **
+ngx_http_govern_jv_sorted(const ngx_http_govern_jmember_t *m, size_t n)
+{
+    size_t                             i;
+    const ngx_http_govern_jmember_t  **sorted;
+
+    sorted = malloc(n * sizeof(ngx_http_govern_jmember_t *));
+    if (sorted == NULL) {
+        return NULL;
+    }
+
+    for (i = 0; i < n; i++) {
+        sorted[i] = &m[i];
+    }
+
+    if (ngx_http_govern_jv_sort((const void **) sorted, n,
+                                ngx_http_govern_jv_key_order)
+        != 0)
+    {
+        free(sorted);
+        return NULL;
+    }
+
+    return sorted;
 }
 
 

@@ -87,6 +87,8 @@ ngx_http_govern_jv_t *ngx_http_govern_jv_item(const ngx_http_govern_jv_t *v,
     size_t i);
 int ngx_http_govern_jv_equal(const ngx_http_govern_jv_t *a,
     const ngx_http_govern_jv_t *b);
+int ngx_http_govern_jv_sort(const void **v, size_t n,
+    int (*cmp)(const void *a, const void *b));
 
 void *ngx_http_govern_jv_arena_alloc(void *arena, size_t size);
 void ngx_http_govern_jv_arena_free(ngx_http_govern_jv_arena_t *arena);

@@ -219,21 +219,46 @@ test_compare_budget(void **state)
     s = compile("{\"uniqueItems\": true}");
     assert_non_null(s);
 
-    text = malloc(6000 * 8 + 8);
+    text = malloc(6000 * 10 + 16);
     assert_non_null(text);
 
-    /* 1,000 distinct items: half a million comparisons, valid */
+    /* scalars are sorted: 6,000 distinct numbers and strings are valid,
+     * one repeated is found and both its indexes named */
     p = text + sprintf(text, "[0");
-    for (i = 1; i < 1000; i++) {
-        p += sprintf(p, ",%d", i);
+    for (i = 1; i < 6000; i++) {
+        p += i % 2 ? sprintf(p, ",%d", i) : sprintf(p, ",\"%d\"", i);
     }
     sprintf(p, "]");
     assert_true(ngx_http_govern_schema_validate(s, parse(text), NULL));
 
-    /* 6,000: 18 million, over the budget: refused, saying why */
-    p = text + sprintf(text, "[0");
+    p = strrchr(text, ']');
+    sprintf(p, ",4321.0]");
+    assert_false(ngx_http_govern_schema_validate(s, parse(text), &r));
+    assert_int_equal(r.nerrors, 1);
+    assert_string_equal(r.errors[0].message, "items 4321 and 6000 are equal");
+    ngx_http_govern_schema_result_free(&r);
+
+    /* what the sort must keep apart, and what it must not */
+    assert_true(ngx_http_govern_schema_validate(s, parse(
+        "[1, \"1\", true, false, null, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,"
+        " 13, 14, \"\", 0]"), NULL));
+    assert_false(ngx_http_govern_schema_validate(s, parse(
+        "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, -0.0, 0]"),
+        NULL));
+    assert_false(ngx_http_govern_schema_validate(s, parse(
+        "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, null, null]"),
+        NULL));
+
+    /* integers past 2^53 are compared by pairs, exactly */
+    assert_true(ngx_http_govern_schema_validate(s, parse(
+        "[9007199254740993, 9007199254740992, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,"
+        " 11, 12, 13, 14, 15, 16]"), NULL));
+
+    /* 6,000 small arrays: 18 million pairs, over the budget: refused,
+     * saying why */
+    p = text + sprintf(text, "[[0]");
     for (i = 1; i < 6000; i++) {
-        p += sprintf(p, ",%d", i);
+        p += sprintf(p, ",[%d]", i);
     }
     sprintf(p, "]");
     assert_false(ngx_http_govern_schema_validate(s, parse(text), &r));
