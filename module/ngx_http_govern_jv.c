@@ -616,13 +616,13 @@ ngx_http_govern_jv_key_order(const void *a, const void *b)
 
 /* the members' addresses sorted by key (malloc()ed), or NULL */
 
-static const ngx_http_govern_jmember_t **
+static const void **
 ngx_http_govern_jv_sorted(const ngx_http_govern_jmember_t *m, size_t n)
 {
-    size_t                             i;
-    const ngx_http_govern_jmember_t  **sorted;
+    size_t        i;
+    const void  **sorted;
 
-    sorted = malloc(n * sizeof(ngx_http_govern_jmember_t *));
+    sorted = malloc(n * sizeof(void *));
     if (sorted == NULL) {
         return NULL;
     }
@@ -631,8 +631,7 @@ ngx_http_govern_jv_sorted(const ngx_http_govern_jmember_t *m, size_t n)
         sorted[i] = &m[i];
     }
 
-    if (ngx_http_govern_jv_sort((const void **) sorted, n,
-                                ngx_http_govern_jv_key_order)
+    if (ngx_http_govern_jv_sort(sorted, n, ngx_http_govern_jv_key_order)
         != 0)
     {
         free(sorted);
@@ -648,9 +647,9 @@ ngx_http_govern_jv_sorted(const ngx_http_govern_jmember_t *m, size_t n)
 static int
 ngx_http_govern_jv_duplicates(const ngx_http_govern_jmember_t *m, size_t n)
 {
-    int                                dup;
-    size_t                             i, j;
-    const ngx_http_govern_jmember_t  **sorted;
+    int           dup;
+    size_t        i, j;
+    const void  **sorted;
 
     if (n <= GOVERN_JV_SMALL_OBJECT) {
         for (i = 1; i < n; i++) {
@@ -672,7 +671,7 @@ ngx_http_govern_jv_duplicates(const ngx_http_govern_jmember_t *m, size_t n)
     dup = 0;
 
     for (i = 1; i < n && !dup; i++) {
-        dup = (ngx_http_govern_jv_key_cmp(sorted[i - 1], sorted[i]) == 0);
+        dup = (ngx_http_govern_jv_key_order(sorted[i - 1], sorted[i]) == 0);
     }
 
     free(sorted);
@@ -1012,9 +1011,10 @@ static int
 ngx_http_govern_jv_equal_objects(const ngx_http_govern_jv_t *a,
     const ngx_http_govern_jv_t *b)
 {
-    int                                eq;
-    size_t                             i;
-    const ngx_http_govern_jmember_t  **x, **y;
+    int                               eq;
+    size_t                            i;
+    const void                      **x, **y;
+    const ngx_http_govern_jmember_t  *mx, *my;
 
     x = ngx_http_govern_jv_sorted(a->u.members, a->len);
     y = ngx_http_govern_jv_sorted(b->u.members, b->len);
@@ -1028,8 +1028,11 @@ ngx_http_govern_jv_equal_objects(const ngx_http_govern_jv_t *a,
     eq = 1;
 
     for (i = 0; eq && i < a->len; i++) {
-        eq = ngx_http_govern_jv_key_cmp(x[i], y[i]) == 0
-             && ngx_http_govern_jv_equal(&x[i]->value, &y[i]->value);
+        mx = x[i];
+        my = y[i];
+
+        eq = ngx_http_govern_jv_key_cmp(mx, my) == 0
+             && ngx_http_govern_jv_equal(&mx->value, &my->value);
     }
 
     free(x);

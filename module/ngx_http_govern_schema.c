@@ -2124,7 +2124,7 @@ ngx_http_govern_schema_unique_scalars(svalidator_t *v,
     ngx_http_govern_jv_t *inst)
 {
     size_t                        i, a, b;
-    const ngx_http_govern_jv_t  **sorted;
+    const void                  **sorted;
 
     for (i = 0; i < inst->len; i++) {
         switch (inst->u.items[i].type) {
@@ -2140,7 +2140,7 @@ ngx_http_govern_schema_unique_scalars(svalidator_t *v,
         }
     }
 
-    sorted = malloc(inst->len * sizeof(ngx_http_govern_jv_t *));
+    sorted = malloc(inst->len * sizeof(void *));
     if (sorted == NULL) {
         return -1;
     }
@@ -2149,7 +2149,7 @@ ngx_http_govern_schema_unique_scalars(svalidator_t *v,
         sorted[i] = &inst->u.items[i];
     }
 
-    if (ngx_http_govern_jv_sort((const void **) sorted, inst->len,
+    if (ngx_http_govern_jv_sort(sorted, inst->len,
                                 ngx_http_govern_schema_scalar_order)
         != 0)
     {
@@ -2161,8 +2161,8 @@ ngx_http_govern_schema_unique_scalars(svalidator_t *v,
         if (ngx_http_govern_schema_scalar_order(sorted[i - 1], sorted[i])
             == 0)
         {
-            a = sorted[i - 1] - inst->u.items;
-            b = sorted[i] - inst->u.items;
+            a = (const ngx_http_govern_jv_t *) sorted[i - 1] - inst->u.items;
+            b = (const ngx_http_govern_jv_t *) sorted[i] - inst->u.items;
 
             ngx_http_govern_schema_error(v, "uniqueItems", "items %zu and "
                                          "%zu are equal", a < b ? a : b,
