@@ -1120,6 +1120,168 @@ ngx_http_govern_jv_equal(const ngx_http_govern_jv_t *a,
 }
 
 
+/*
+ * The order uniqueness sorts scalars in: by kind, then numbers by value
+ * (exact: used only when every integer fits a double), strings by length
+ * and bytes.  Equal in this order is equal for JSON Schema.
+ */
+
+static int
+ngx_http_govern_jv_scalar_order(const void *pa, const void *pb)
+{
+    int                          ka, kb;
+    double                       x, y;
+    const ngx_http_govern_jv_t  *a = pa, *b = pb;
+
+    static const int  kind[] = {
+        0, 1, 1, 2, 2, 3                /* null, false, true, numbers, string */
+    };
+
+    ka = kind[a->type];
+    kb = kind[b->type];
+
+    if (ka != kb) {
+        return ka < kb ? -1 : 1;
+    }
+
+    switch (ka) {
+
+    case 1:
+        return (int) a->type - (int) b->type;
+
+    case 2:
+        x = a->type == NGX_HTTP_GOVERN_JV_INTEGER ? (double) a->u.integer
+                                                   : a->u.real;
+        y = b->type == NGX_HTTP_GOVERN_JV_INTEGER ? (double) b->u.integer
+                                                   : b->u.real;
+        return x < y ? -1 : x > y ? 1 : 0;
+
+    case 3:
+        if (a->len != b->len) {
+            return a->len < b->len ? -1 : 1;
+        }
+
+        return memcmp(a->u.string, b->u.string, a->len);
+
+    default:
+        return 0;
+    }
+}
+
+
+/* 1 unique, 0 not (*first < *second), -1 not only scalars, or no memory */
+
+static int
+ngx_http_govern_jv_unique_scalars(const ngx_http_govern_jv_t *array,
+    size_t *first, size_t *second)
+{
+    size_t                       i, a, b;
+    const void                 **sorted;
+    const ngx_http_govern_jv_t  *items;
+
+    items = array->u.items;
+
+    for (i = 0; i < array->len; i++) {
+        switch (items[i].type) {
+        case NGX_HTTP_GOVERN_JV_ARRAY:
+        case NGX_HTTP_GOVERN_JV_OBJECT:
+            return -1;
+        case NGX_HTTP_GOVERN_JV_INTEGER:
+            if (items[i].u.integer > (1LL << 53)
+                || items[i].u.integer < -(1LL << 53))
+            {
+                return -1;
+            }
+        }
+    }
+
+    sorted = malloc(array->len * sizeof(void *));
+    if (sorted == NULL) {
+        return -1;
+    }
+
+    for (i = 0; i < array->len; i++) {
+        sorted[i] = &items[i];
+    }
+
+    if (ngx_http_govern_jv_sort(sorted, array->len,
+                                ngx_http_govern_jv_scalar_order)
+        != 0)
+    {
+        free(sorted);
+        return -1;
+    }
+
+    for (i = 1; i < array->len; i++) {
+        if (ngx_http_govern_jv_scalar_order(sorted[i - 1], sorted[i]) == 0) {
+            a = (const ngx_http_govern_jv_t *) sorted[i - 1] - items;
+            b = (const ngx_http_govern_jv_t *) sorted[i] - items;
+
+            *first = a < b ? a : b;
+            *second = a < b ? b : a;
+
+            free(sorted);
+            return 0;
+        }
+    }
+
+    free(sorted);
+
+    return 1;
+}
+
+
+/*
+ * Whether an array's items are unique (JSON Schema equality): 1 yes, 0 no
+ * (*first and *second the equal pair), -1 when *budget ran out.  Scalars
+ * are sorted: O(n log n).  Anything else is compared by pairs, each
+ * charged 1 + its size / 16 against *budget, as it is quadratic in what
+ * a client sends.
+ */
+
+int
+ngx_http_govern_jv_unique(const ngx_http_govern_jv_t *array, long *budget,
+    size_t *first, size_t *second)
+{
+    int                          rc;
+    long                         cost;
+    size_t                       i, j, n;
+    const ngx_http_govern_jv_t  *items;
+
+    n = ngx_http_govern_jv_size(array);
+    items = array->u.items;
+
+    if (n > 16) {
+        rc = ngx_http_govern_jv_unique_scalars(array, first, second);
+
+        if (rc != -1) {
+            return rc;
+        }
+    }
+
+    for (i = 0; i < n; i++) {
+        cost = (long) (n - i - 1) * (1 + (items[i].end - items[i].start) / 16);
+
+        if (cost > *budget) {
+            *budget = 0;
+            return -1;
+        }
+
+        *budget -= cost;
+
+        for (j = i + 1; j < n; j++) {
+            if (ngx_http_govern_jv_equal(&items[i], &items[j])) {
+                *first = i;
+                *second = j;
+                return 0;
+            }
+        }
+    }
+
+    return 1;
+}
+
+
 #define GOVERN_JV_BLOCK    16384
 #define GOVERN_JV_HEADER                                                     \
     ((sizeof(ngx_http_govern_jv_block_t) + 15) & ~(size_t) 15)

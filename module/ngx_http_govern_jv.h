@@ -89,6 +89,8 @@ int ngx_http_govern_jv_equal(const ngx_http_govern_jv_t *a,
     const ngx_http_govern_jv_t *b);
 int ngx_http_govern_jv_sort(const void **v, size_t n,
     int (*cmp)(const void *a, const void *b));
+int ngx_http_govern_jv_unique(const ngx_http_govern_jv_t *array,
+    long *budget, size_t *first, size_t *second);
 
 void *ngx_http_govern_jv_arena_alloc(void *arena, size_t size);
 void ngx_http_govern_jv_arena_free(ngx_http_govern_jv_arena_t *arena);

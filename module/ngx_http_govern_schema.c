@@ -2064,117 +2064,30 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
 }
 
 
-/*
- * The order uniqueItems sorts scalars in: by kind, then numbers by value
- * (exact: only used when every integer fits a double), strings by length
- * and bytes.  Equal in this order is equal for JSON Schema.
- */
+/* uniqueItems, decided by the JSON values code within the budget */
 
 static int
-ngx_http_govern_schema_scalar_order(const void *pa, const void *pb)
+ngx_http_govern_schema_unique(svalidator_t *v, ngx_http_govern_jv_t *inst)
 {
-    int                          ka, kb;
-    double                       x, y;
-    const ngx_http_govern_jv_t  *a = pa, *b = pb;
+    int     rc;
+    long    budget;
+    size_t  a, b;
 
-    static const int  kind[] = {
-        0, 1, 1, 2, 2, 3                /* null, false, true, numbers, string */
-    };
+    budget = GOVERN_SCHEMA_MAX_COMPARES - v->compares;
 
-    ka = kind[a->type];
-    kb = kind[b->type];
+    rc = ngx_http_govern_jv_unique(inst, &budget, &a, &b);
 
-    if (ka != kb) {
-        return ka < kb ? -1 : 1;
+    v->compares = GOVERN_SCHEMA_MAX_COMPARES - budget;
+
+    if (rc == 0) {
+        ngx_http_govern_schema_error(v, "uniqueItems", "items %zu and %zu "
+                                     "are equal", a, b);
+
+    } else if (rc == -1) {
+        v->exhausted = 1;
     }
 
-    switch (ka) {
-
-    case 1:
-        return (int) a->type - (int) b->type;
-
-    case 2:
-        x = a->type == NGX_HTTP_GOVERN_JV_INTEGER ? (double) a->u.integer
-                                                   : a->u.real;
-        y = b->type == NGX_HTTP_GOVERN_JV_INTEGER ? (double) b->u.integer
-                                                   : b->u.real;
-        return x < y ? -1 : x > y ? 1 : 0;
-
-    case 3:
-        if (a->len != b->len) {
-            return a->len < b->len ? -1 : 1;
-        }
-
-        return memcmp(a->u.string, b->u.string, a->len);
-
-    default:
-        return 0;
-    }
-}
-
-
-/*
- * uniqueItems over an array of scalars, sorted: O(n log n) where pairs
- * would be quadratic.  1 unique, 0 not (the error reported), -1 when the
- * array holds containers or integers beyond 2^53 (or no memory): pairs.
- */
-
-static int
-ngx_http_govern_schema_unique_scalars(svalidator_t *v,
-    ngx_http_govern_jv_t *inst)
-{
-    size_t                        i, a, b;
-    const void                  **sorted;
-
-    for (i = 0; i < inst->len; i++) {
-        switch (inst->u.items[i].type) {
-        case NGX_HTTP_GOVERN_JV_ARRAY:
-        case NGX_HTTP_GOVERN_JV_OBJECT:
-            return -1;
-        case NGX_HTTP_GOVERN_JV_INTEGER:
-            if (inst->u.items[i].u.integer > (1LL << 53)
-                || inst->u.items[i].u.integer < -(1LL << 53))
-            {
-                return -1;
-            }
-        }
-    }
-
-    sorted = malloc(inst->len * sizeof(void *));
-    if (sorted == NULL) {
-        return -1;
-    }
-
-    for (i = 0; i < inst->len; i++) {
-        sorted[i] = &inst->u.items[i];
-    }
-
-    if (ngx_http_govern_jv_sort(sorted, inst->len,
-                                ngx_http_govern_schema_scalar_order)
-        != 0)
-    {
-        free(sorted);
-        return -1;
-    }
-
-    for (i = 1; i < inst->len; i++) {
-        if (ngx_http_govern_schema_scalar_order(sorted[i - 1], sorted[i])
-            == 0)
-        {
-            a = (const ngx_http_govern_jv_t *) sorted[i - 1] - inst->u.items;
-            b = (const ngx_http_govern_jv_t *) sorted[i] - inst->u.items;
-
-            ngx_http_govern_schema_error(v, "uniqueItems", "items %zu and "
-                                         "%zu are equal", a < b ? a : b,
-                                         a < b ? b : a);
-            free(sorted);
-            return 0;
-        }
-    }
-
-    free(sorted);
-
-    return 1;
+    return rc == 1;
 }
 
 
@@ -2182,9 +2095,9 @@ static int
 ngx_http_govern_schema_array(svalidator_t *v, snode_t *n,
     ngx_http_govern_jv_t *inst, sann_t *ann)
 {
-    int                    ok, unique;
+    int                    ok;
     char                   idx[32];
-    size_t                 i, j, size, old, hits;
+    size_t                 i, size, old, hits;
     ngx_http_govern_jv_t  *e;
 
     ok = 1;
@@ -2202,38 +2115,8 @@ ngx_http_govern_schema_array(svalidator_t *v, snode_t *n,
         ok = 0;
     }
 
-    unique = n->unique && size > 16
-             ? ngx_http_govern_schema_unique_scalars(v, inst) : -1;
-
-    if (unique == 0) {
+    if (n->unique && !ngx_http_govern_schema_unique(v, inst)) {
         ok = 0;
-    }
-
-    if (n->unique && unique == -1) {
-        for (i = 0; i < size; i++) {
-
-            /* comparing big items costs more: charged by their size */
-
-            if (!ngx_http_govern_schema_compares(v, (size - i - 1)
-                     * (1 + (inst->u.items[i].end - inst->u.items[i].start)
-                            / 16)))
-            {
-                return 0;
-            }
-
-            for (j = i + 1; j < size; j++) {
-                if (ngx_http_govern_jv_equal(&inst->u.items[i],
-                                             &inst->u.items[j]))
-                {
-                    ngx_http_govern_schema_error(v, "uniqueItems",
-                                                 "items %zu and %zu are "
-                                                 "equal", i, j);
-                    ok = 0;
-                    i = size;
-                    break;
-                }
-            }
-        }
     }
 
     for (i = 0; i < size; i++) {
