@@ -20,53 +20,58 @@ static int ngx_http_govern_fmt_uuid(const char *s, size_t len);
 static int ngx_http_govern_fmt_uri(const char *s, size_t len);
 static int ngx_http_govern_fmt_ipv4(const char *s, size_t len);
 static int ngx_http_govern_fmt_ipv6(const char *s, size_t len);
+static int ngx_http_govern_fmt_date_time(const char *s, size_t len);
 
 
-int
-ngx_http_govern_format_check(const char *format, const char *s, size_t len)
+static int
+ngx_http_govern_fmt_date_time(const char *s, size_t len)
 {
     size_t  i;
 
-    if (strcmp(format, "date-time") == 0) {
-        for (i = 0; i < len; i++) {
-            if (s[i] == 'T' || s[i] == 't') {
-                return i == 10 && ngx_http_govern_fmt_date(s, 10)
-                       && ngx_http_govern_fmt_time(s + 11, len - 11);
-            }
+    for (i = 0; i < len; i++) {
+        if (s[i] == 'T' || s[i] == 't') {
+            return i == 10 && ngx_http_govern_fmt_date(s, 10)
+                   && ngx_http_govern_fmt_time(s + 11, len - 11);
         }
-
-        return 0;
     }
 
-    if (strcmp(format, "date") == 0) {
-        return ngx_http_govern_fmt_date(s, len);
+    return 0;
+}
+
+
+typedef struct {
+    const char                 *name;
+    ngx_http_govern_format_pt   check;
+} ngx_http_govern_format_t;
+
+
+static const ngx_http_govern_format_t  ngx_http_govern_formats[] = {
+    { "date-time", ngx_http_govern_fmt_date_time },
+    { "date", ngx_http_govern_fmt_date },
+    { "time", ngx_http_govern_fmt_time },
+    { "email", ngx_http_govern_fmt_email },
+    { "uuid", ngx_http_govern_fmt_uuid },
+    { "uri", ngx_http_govern_fmt_uri },
+    { "ipv4", ngx_http_govern_fmt_ipv4 },
+    { "ipv6", ngx_http_govern_fmt_ipv6 },
+    { NULL, NULL }
+};
+
+
+/* the checker of a format, found once when the schema is compiled */
+
+ngx_http_govern_format_pt
+ngx_http_govern_format_lookup(const char *format)
+{
+    const ngx_http_govern_format_t  *f;
+
+    for (f = ngx_http_govern_formats; f->name; f++) {
+        if (strcmp(f->name, format) == 0) {
+            return f->check;
+        }
     }
 
-    if (strcmp(format, "time") == 0) {
-        return ngx_http_govern_fmt_time(s, len);
-    }
-
-    if (strcmp(format, "email") == 0) {
-        return ngx_http_govern_fmt_email(s, len);
-    }
-
-    if (strcmp(format, "uuid") == 0) {
-        return ngx_http_govern_fmt_uuid(s, len);
-    }
-
-    if (strcmp(format, "uri") == 0) {
-        return ngx_http_govern_fmt_uri(s, len);
-    }
-
-    if (strcmp(format, "ipv4") == 0) {
-        return ngx_http_govern_fmt_ipv4(s, len);
-    }
-
-    if (strcmp(format, "ipv6") == 0) {
-        return ngx_http_govern_fmt_ipv6(s, len);
-    }
-
-    return 1;
+    return NULL;                        /* unknown: passes */
 }
 
 

@@ -112,6 +112,7 @@ struct ngx_http_govern_snode_s {
     pcre2_code         *pattern;
     int                 pattern_jit;
     const char         *format;
+    ngx_http_govern_format_pt   format_check;   /* NULL: unknown, passes */
 
     sprop_t            *required;       /* names only */
     size_t              nrequired;
@@ -1011,6 +1012,8 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     }
 
     n->format = json_string_value(json_object_get(s, "format"));
+    n->format_check = n->format ? ngx_http_govern_format_lookup(n->format)
+                                : NULL;
     n->unique = json_is_true(json_object_get(s, "uniqueItems"));
 
     v = json_object_get(s, "required");
@@ -1425,7 +1428,9 @@ ngx_http_govern_schema_keywords(ngx_http_govern_schema_t *schema)
             n->kw |= KW_NUMBER;
         }
 
-        if (n->max_len >= 0 || n->min_len >= 0 || n->pattern || n->format) {
+        if (n->max_len >= 0 || n->min_len >= 0 || n->pattern
+            || n->format_check)
+        {
             n->kw |= KW_STRING;
         }
 
@@ -2293,7 +2298,7 @@ ngx_http_govern_schema_scalar(svalidator_t *v, snode_t *n,
             ok = 0;
         }
 
-        if (n->format && !ngx_http_govern_format_check(n->format, s, len)) {
+        if (n->format_check && !n->format_check(s, len)) {
             ngx_http_govern_schema_error(v, "format", "not a valid %s",
                                          n->format);
             ok = 0;

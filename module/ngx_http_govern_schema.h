@@ -67,8 +67,9 @@ void ngx_http_govern_schema_result_free(
 
 /* helpers shared with the loader of schema files */
 char *ngx_http_govern_uri_resolve(const char *base, const char *ref);
-int ngx_http_govern_format_check(const char *format, const char *s,
-    size_t len);
+typedef int (*ngx_http_govern_format_pt)(const char *s, size_t len);
+
+ngx_http_govern_format_pt ngx_http_govern_format_lookup(const char *format);
 
 
 #endif /* _NGX_HTTP_GOVERN_SCHEMA_H_INCLUDED_ */
