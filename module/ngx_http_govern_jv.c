@@ -6,7 +6,7 @@
  * and allocates only what it returns, from the caller's allocator (the
  * request pool): strings are copied once into one block the size of the
  * text (decoding never lengthens a string, and its quotes pay for its
- * NUL), arrays and objects are laid out contiguously when they close,
+ * NUL) plus NGX_HTTP_GOVERN_JV_READABLE, arrays and objects are laid out contiguously when they close,
  * from a scratch stack reused by the whole parse (on the C stack up to
  * GOVERN_JV_STACK entries).  Numbers take the exact fast path (at most 19
  * digits, a power of ten below 10^23) and fall back to strtod() otherwise.
@@ -915,7 +915,7 @@ ngx_http_govern_jv_parse(const char *text, size_t len, unsigned flags,
     }
 
     v = alloc(alloc_ctx, sizeof(ngx_http_govern_jv_t));
-    jp.strings = alloc(alloc_ctx, len + 1);
+    jp.strings = alloc(alloc_ctx, len + 1 + NGX_HTTP_GOVERN_JV_READABLE);
 
     if (v == NULL || jp.strings == NULL) {
         ngx_http_govern_jv_fail(&jp, "out of memory");

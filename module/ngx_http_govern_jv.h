@@ -30,6 +30,13 @@
 
 #define NGX_HTTP_GOVERN_JV_MAX_DEPTH  64
 
+/*
+ * From the start of any parsed string or key at least this many bytes
+ * are readable (its bytes, its NUL, and whatever follows in the block):
+ * callers may load it a word at a time and mask what is not theirs.
+ */
+#define NGX_HTTP_GOVERN_JV_READABLE   16
+
 
 typedef struct ngx_http_govern_jv_s      ngx_http_govern_jv_t;
 typedef struct ngx_http_govern_jmember_s ngx_http_govern_jmember_t;

@@ -66,6 +66,8 @@ typedef struct {
     size_t              len;
     snode_t            *node;
     int                 index;          /* required: its "properties" entry */
+    uint64_t            word[2];        /* properties: the name's first 16 */
+    uint64_t            mask[2];        /* bytes, and which of them count */
 } sprop_t;
 
 
@@ -511,6 +513,33 @@ ngx_http_govern_schema_count(scompiler_t *c, json_t *s, const char *key,
     *out = (long long) d;
 
     return 1;
+}
+
+
+/*
+ * A property name of up to 16 bytes as two words and their masks: an
+ * instance key (NGX_HTTP_GOVERN_JV_READABLE bytes readable) is then
+ * matched with two loads instead of a call to memcmp().
+ */
+
+static void
+ngx_http_govern_schema_words(sprop_t *prop)
+{
+    size_t  n;
+
+    if (prop->len > 16) {
+        return;
+    }
+
+    n = prop->len < 8 ? prop->len : 8;
+
+    memcpy(&prop->word[0], prop->name, n);
+    memset(&prop->mask[0], 0xff, n);
+
+    if (prop->len > 8) {
+        memcpy(&prop->word[1], prop->name + 8, prop->len - 8);
+        memset(&prop->mask[1], 0xff, prop->len - 8);
+    }
 }
 
 
@@ -1108,6 +1137,7 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
             prop = &n->props[n->nprops++];
             prop->name = (char *) key;
             prop->len = strlen(key);
+            ngx_http_govern_schema_words(prop);
             prop->node = ngx_http_govern_schema_member(c, "properties", key, e,
                                                        here, draft7, where);
             if (prop->node == NULL) {
@@ -1849,14 +1879,32 @@ ngx_http_govern_schema_quiet(svalidator_t *v, snode_t *n,
 static sprop_t *
 ngx_http_govern_schema_prop(snode_t *n, const char *key, size_t len)
 {
-    size_t  i;
+    size_t     i;
+    sprop_t   *prop;
+    uint64_t   w[2];
+
+    /* keys are parsed ones: 16 bytes are readable from their start */
+    memcpy(w, key, sizeof(w));
 
     for (i = 0; i < n->nprops; i++) {
-        if (n->props[i].len == len
-            && (len == 0 || (n->props[i].name[0] == key[0]
-                             && memcmp(n->props[i].name, key, len) == 0)))
-        {
-            return &n->props[i];
+        prop = &n->props[i];
+
+        if (prop->len != len) {
+            continue;
+        }
+
+        if (len <= 16) {
+            if ((w[0] & prop->mask[0]) == prop->word[0]
+                && (w[1] & prop->mask[1]) == prop->word[1])
+            {
+                return prop;
+            }
+
+            continue;
+        }
+
+        if (memcmp(prop->name, key, len) == 0) {
+            return prop;
         }
     }
 

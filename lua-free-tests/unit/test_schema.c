@@ -295,6 +295,50 @@ test_compare_budget(void **state)
 }
 
 
+/* property names of every length around the word size, matched exactly */
+
+static void
+test_property_names(void **state)
+{
+    int                        i, j;
+    char                       schema[2048], inst[256], *p;
+    ngx_http_govern_schema_t  *s;
+
+    static const char  *names[] = {
+        "", "a", "abcdefg", "abcdefgh", "abcdefghi", "abcdefghijklmno",
+        "abcdefghijklmnop", "abcdefghijklmnopq", "abcdefghijklmnoq",
+        "abcdefgi", "b", "abcdefghijklmnopr"
+    };
+
+    /* the first nine are properties (each a string), nothing else is */
+    p = schema + sprintf(schema, "{\"additionalProperties\": false, "
+                                 "\"properties\": {");
+    for (i = 0; i < 9; i++) {
+        p += sprintf(p, "%s\"%s\": {\"type\": \"string\"}", i ? ", " : "",
+                     names[i]);
+    }
+    sprintf(p, "}}");
+
+    s = compile(schema);
+    assert_non_null(s);
+
+    for (i = 0; i < 12; i++) {
+        for (j = 0; j < 2; j++) {
+            sprintf(inst, "{\"%s\": %s}", names[i], j ? "1" : "\"x\"");
+
+            /* a known name takes a string, not a number; an unknown one
+             * nothing */
+            assert_int_equal(ngx_http_govern_schema_validate(s, parse(inst),
+                                                             NULL),
+                             i < 9 && j == 0);
+        }
+    }
+
+    ngx_http_govern_schema_free(s);
+    ngx_http_govern_jv_arena_free(&arena);
+}
+
+
 /* a pattern that backtracks exponentially is cut off, not waited for */
 
 static void
@@ -354,6 +398,7 @@ main(void)
         cmocka_unit_test(test_keyword_errors),
         cmocka_unit_test(test_compare_budget),
         cmocka_unit_test(test_pattern_limit),
+        cmocka_unit_test(test_property_names),
         cmocka_unit_test(test_uri_resolution),
     };
 
