@@ -24,7 +24,7 @@ static ngx_int_t ngx_http_govern_www_authenticate(ngx_http_request_t *r,
     const char *error, const char *name, ngx_str_t *value);
 static ngx_int_t ngx_http_govern_remove_header_in(ngx_http_request_t *r,
     ngx_table_elt_t *h, ngx_str_t *name);
-static ngx_uint_t ngx_http_govern_header_is(ngx_table_elt_t *h,
+static ngx_uint_t ngx_http_govern_header_is_variable(ngx_table_elt_t *h,
     ngx_str_t *name);
 static void *ngx_http_govern_token_alloc(void *pool, size_t size);
 
@@ -148,29 +148,25 @@ validate:
 
 #undef govern_set
 
-    if (glcf->forward) {
+    if (glcf->forward
+        || (r->headers_in.authorization == NULL
+            && glcf->token_header.len == 0))
+    {
         return NGX_OK;
     }
 
-    if (r->headers_in.authorization) {
-        if (ngx_http_govern_remove_header_in(r, r->headers_in.authorization,
-                                             NULL)
-            != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
+    /* Authorization, and a token read from another header, stay here:
+     * one rebuild of the header list removes both */
 
-        r->headers_in.authorization = NULL;
-    }
-
-    /* a token read from another header does not travel on either */
-
-    if (glcf->token_header.len
-        && ngx_http_govern_remove_header_in(r, NULL, &glcf->token_header)
-           != NGX_OK)
+    if (ngx_http_govern_remove_header_in(r, r->headers_in.authorization,
+                                         glcf->token_header.len
+                                         ? &glcf->token_header : NULL)
+        != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    r->headers_in.authorization = NULL;
 
     return NGX_OK;
 }
@@ -447,7 +443,8 @@ ngx_http_govern_remove_header_in(ngx_http_request_t *r, ngx_table_elt_t *h,
 
         for (i = 0; i < part->nelts; i++) {
             if (&elts[i] == h
-                || (name && ngx_http_govern_header_is(&elts[i], name)))
+                || (name
+                    && ngx_http_govern_header_is_variable(&elts[i], name)))
             {
                 continue;
             }
@@ -465,10 +462,13 @@ ngx_http_govern_remove_header_in(ngx_http_request_t *r, ngx_table_elt_t *h,
 }
 
 
-/* as $http_NAME matches headers: case-insensitive, '-' read as '_' */
+/*
+ * As $http_NAME finds its header: case-insensitive, '-' read as '_'
+ * (trace.c's ngx_http_govern_header_is() compares lowcase keys exactly).
+ */
 
 static ngx_uint_t
-ngx_http_govern_header_is(ngx_table_elt_t *h, ngx_str_t *name)
+ngx_http_govern_header_is_variable(ngx_table_elt_t *h, ngx_str_t *name)
 {
     u_char      c;
     ngx_uint_t  i;
