@@ -6,10 +6,11 @@
  * and allocates only what it returns, from the caller's allocator (the
  * request pool): strings are copied once into one block the size of the
  * text (decoding never lengthens a string, and its quotes pay for its
- * NUL) plus NGX_HTTP_GOVERN_JV_READABLE, arrays and objects are laid out contiguously when they close,
- * from a scratch stack reused by the whole parse (on the C stack up to
- * GOVERN_JV_STACK entries).  Numbers take the exact fast path (at most 19
- * digits, a power of ten below 10^23) and fall back to strtod() otherwise.
+ * NUL) plus NGX_HTTP_GOVERN_JV_READABLE; arrays and objects are laid out
+ * contiguously when they close, from a scratch stack reused by the whole
+ * parse (on the C stack up to GOVERN_JV_STACK entries).  Numbers take the
+ * exact fast path (at most 19 digits, a power of ten below 10^23) and fall
+ * back to strtod() otherwise.
  *
  * What it refuses is what a gateway must not let through to a parser that
  * would read it differently: invalid UTF-8, lone surrogates, control
@@ -541,14 +542,15 @@ ngx_http_govern_jv_key_cmp(const ngx_http_govern_jmember_t *a,
 }
 
 
+/* keys differ in their first byte more often than not */
+
 static int
-ngx_http_govern_jv_same_key(const ngx_http_govern_jmember_t *a,
-    const ngx_http_govern_jmember_t *b)
+ngx_http_govern_jv_key_is(const ngx_http_govern_jmember_t *m,
+    const char *key, size_t key_len)
 {
-    return a->key_len == b->key_len
-           && (a->key_len == 0 || (a->key[0] == b->key[0]
-                                   && memcmp(a->key, b->key, a->key_len)
-                                      == 0));
+    return m->key_len == key_len
+           && (key_len == 0 || (m->key[0] == key[0]
+                                && memcmp(m->key, key, key_len) == 0));
 }
 
 
@@ -654,7 +656,7 @@ ngx_http_govern_jv_duplicates(const ngx_http_govern_jmember_t *m, size_t n)
     if (n <= GOVERN_JV_SMALL_OBJECT) {
         for (i = 1; i < n; i++) {
             for (j = 0; j < i; j++) {
-                if (ngx_http_govern_jv_same_key(&m[i], &m[j])) {
+                if (ngx_http_govern_jv_key_is(&m[i], m[j].key, m[j].key_len)) {
                     return 1;
                 }
             }
@@ -954,10 +956,7 @@ ngx_http_govern_jv_get(const ngx_http_govern_jv_t *v, const char *key,
     m = v->u.members;
 
     for (i = 0; i < v->len; i++) {
-        if (m[i].key_len == key_len
-            && (key_len == 0 || (m[i].key[0] == key[0]
-                                 && memcmp(m[i].key, key, key_len) == 0)))
-        {
+        if (ngx_http_govern_jv_key_is(&m[i], key, key_len)) {
             return &m[i].value;
         }
     }
