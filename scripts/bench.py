@@ -6,7 +6,9 @@ CPU 0; wrk and the upstream (an nginx stand-in returning a small JSON body)
 share CPU 1.  Every variant is a server block of the same gateway, so all
 run in one process under the same conditions, interleaved over several
 rounds.  Printed per variant: median req/s, p50 and p99 latency, gateway
-CPU time per request, and the ratio to plain proxy_pass in the same round.
+CPU time per request, and the ratio to plain proxy_pass in the same round;
+then pairs that isolate one feature: a route against the same route
+without it, or against plain proxy_pass sent the very same request.
 Only loopback is used; the whole run is bounded (well under 5 minutes).
 """
 
@@ -101,6 +103,11 @@ VARIANTS = [
             govern_scopes orders:read;
             proxy_pass http://upstream;
     """, ("HS256", "unique")),
+    # the same request without govern: an RS256 or ES256 token is longer
+    # than the baseline's HS256 one, and its bytes cost the plain proxy too
+    ("plain proxy_pass, RS256 token", """
+            proxy_pass http://upstream;
+    """, ("RS256", "repeat")),
     ("govern RS256 repeated token (cache hits)", """
             govern on;
             govern_scopes orders:read;
@@ -111,6 +118,9 @@ VARIANTS = [
             govern_scopes orders:read;
             proxy_pass http://upstream;
     """, ("RS256", "unique")),
+    ("plain proxy_pass, ES256 token", """
+            proxy_pass http://upstream;
+    """, ("ES256", "repeat")),
     ("govern ES256 repeated token (cache hits)", """
             govern on;
             govern_scopes orders:read;
@@ -139,6 +149,10 @@ end
 
 # pairs whose ratio the table is followed by
 PAIRS = [
+    ("govern HS256 + scope + audit (tmpfs)",
+     "govern HS256 + scope, audit off"),
+    ("govern HS256 + scope + Redis rate limit",
+     "govern HS256 + scope, audit off"),
     ("govern HS256, JSON-RPC 1 KB + Odoo policy + credentials",
      "govern HS256, JSON-RPC 1 KB, no govern_odoo"),
     ("govern HS256, JSON-2 1 KB + Odoo policy + credentials",
@@ -147,6 +161,14 @@ PAIRS = [
      "govern HS256, POST 1 KB order, no schema"),
     ("govern HS256, POST 1 KB order + schema",
      "plain proxy_pass, POST 1 KB order"),
+    ("govern RS256 repeated token (cache hits)",
+     "plain proxy_pass, RS256 token"),
+    ("govern RS256 unique tokens (cache misses)",
+     "plain proxy_pass, RS256 token"),
+    ("govern ES256 repeated token (cache hits)",
+     "plain proxy_pass, ES256 token"),
+    ("govern ES256 unique tokens (cache misses)",
+     "plain proxy_pass, ES256 token"),
 ]
 
 # rotates through a file of tokens, one per line
