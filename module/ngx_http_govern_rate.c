@@ -17,17 +17,19 @@
 
 /*
  * The Redis side of the same arithmetic, one EVALSHA per request:
- * KEYS are the buckets (a string "tokens timestamp_ms" each, expiring
- * once the bucket would be full again), ARGV three numbers per bucket
- * (capacity, count, period in ms).  Redis's own clock is used, so
+ * KEYS are the buckets, ARGV four numbers per bucket (capacity, count,
+ * period in ms, and how long an idle bucket is kept: until it would be
+ * full again from empty, plus a second).  Redis's own clock is used, so
  * gateways with skewed clocks still share one exact bucket.  Returns
  * {allowed, retry_ms, remaining_1, reset_ms_1, ...}.
  *
  * The script runs in Redis for every governed request, so it is written
- * for Redis's CPU: one bucket (the common route) needs no tables, and
- * values are parsed with find/sub and written by concatenation (%.14g:
- * exact for ms timestamps and token counts) instead of string.match and
- * string.format.
+ * for Redis's CPU.  A bucket is stored as two little-endian doubles,
+ * tokens then ms timestamp (struct.pack "<dd"): turning numbers into text
+ * and back (printf and strtod in Redis) was a fifth of each call.  Any
+ * other value, like one a broken writer left, counts as a full bucket;
+ * a NaN fails both tests and does too.  One bucket (the common route)
+ * needs no tables.
  */
 
 const char  ngx_http_govern_rate_script[] =
@@ -37,22 +39,18 @@ const char  ngx_http_govern_rate_script[] =
     "local n = #KEYS\n"
     "local tokens, pers, caps\n"
     "if n > 1 then tokens, pers, caps = {}, {}, {} end\n"
-    "local allowed, retry, tk, per, cap = 1, 0\n"
+    "local allowed, retry, tk, ts, per, cap, v = 1, 0\n"
     "for i = 1, n do\n"
-    "  cap = tonumber(ARGV[3 * i - 2])\n"
-    "  per = ARGV[3 * i] / ARGV[3 * i - 1]\n"
+    "  cap = tonumber(ARGV[4 * i - 3])\n"
+    "  per = ARGV[4 * i - 1] / ARGV[4 * i - 2]\n"
     "  tk = cap\n"
-    "  local ts = now\n"
-    "  local v = redis.call('GET', KEYS[i])\n"
-    "  if v then\n"
-    "    local sp = string.find(v, ' ', 1, true)\n"
-    "    if sp then\n"
-    "      tk = tonumber(string.sub(v, 1, sp - 1)) or cap\n"
-    "      ts = tonumber(string.sub(v, sp + 1)) or now\n"
-    "    end\n"
+    "  v = redis.call('GET', KEYS[i])\n"
+    "  if v and #v == 16 then\n"
+    "    tk, ts = struct.unpack('<dd', v)\n"
+    "    if not (tk >= 0 and ts >= 0) then tk = cap end\n"
+    "    if tk > cap then tk = cap end\n"
+    "    if now > ts then tk = min(cap, tk + (now - ts) / per) end\n"
     "  end\n"
-    "  if tk > cap then tk = cap end\n"
-    "  if now > ts then tk = min(cap, tk + (now - ts) / per) end\n"
     "  if n > 1 then tokens[i], pers[i], caps[i] = tk, per, cap end\n"
     "  if tk < 1 then\n"
     "    allowed = 0\n"
@@ -65,8 +63,8 @@ const char  ngx_http_govern_rate_script[] =
     "  if n > 1 then tk, per, cap = tokens[i], pers[i], caps[i] end\n"
     "  if allowed == 1 then\n"
     "    tk = tk - 1\n"
-    "    redis.call('SET', KEYS[i], tk .. ' ' .. now, 'PX',\n"
-    "               ceil((cap - tk) * per) + 1000)\n"
+    "    redis.call('SET', KEYS[i], struct.pack('<dd', tk, now), 'PX',\n"
+    "               ARGV[4 * i])\n"
     "  end\n"
     "  out[2 * i + 1] = floor(tk)\n"
     "  out[2 * i + 2] = ceil((cap - tk) * per)\n"

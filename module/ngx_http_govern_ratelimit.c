@@ -59,6 +59,7 @@ static void ngx_http_govern_rl_fallback(ngx_http_request_t *r,
 static void ngx_http_govern_rl_finish(ngx_http_request_t *r,
     ngx_http_govern_rl_t *rl);
 static void ngx_http_govern_rl_tightest(ngx_http_govern_rl_t *rl);
+static uint64_t ngx_http_govern_rl_fill_ms(ngx_http_govern_limit_t *limit);
 
 
 static u_char  ngx_http_govern_rl_sha[41];      /* of the script */
@@ -241,14 +242,14 @@ ngx_http_govern_rl_redis(ngx_http_request_t *r, ngx_http_govern_rl_t *rl,
     ngx_uint_t eval)
 {
     u_char                       *p, *nums;
-    size_t                        argvlen[3 + 4 * NGX_HTTP_GOVERN_MAX_LIMITS];
+    size_t                        argvlen[3 + 5 * NGX_HTTP_GOVERN_MAX_LIMITS];
     ngx_uint_t                    i, argc;
-    const char                   *argv[3 + 4 * NGX_HTTP_GOVERN_MAX_LIMITS];
+    const char                   *argv[3 + 5 * NGX_HTTP_GOVERN_MAX_LIMITS];
     ngx_http_govern_main_conf_t  *gmcf;
 
     gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
 
-    nums = ngx_pnalloc(r->pool, NGX_INT_T_LEN * (1 + 3 * rl->n));
+    nums = ngx_pnalloc(r->pool, NGX_INT_T_LEN * (1 + 4 * rl->n));
     if (nums == NULL) {
         return NGX_ERROR;
     }
@@ -292,6 +293,13 @@ ngx_http_govern_rl_redis(ngx_http_request_t *r, ngx_http_govern_rl_t *rl,
 
         argv[argc] = (const char *) p;
         p = ngx_sprintf(p, "%uL", rl->limits[i].period_ms);
+        argvlen[argc] = p - (u_char *) argv[argc];
+        argc++;
+
+        /* an idle bucket is kept until it would be full again */
+        argv[argc] = (const char *) p;
+        p = ngx_sprintf(p, "%uL", ngx_http_govern_rl_fill_ms(&rl->limits[i])
+                                  + 1000);
         argvlen[argc] = p - (u_char *) argv[argc];
         argc++;
     }
@@ -536,8 +544,8 @@ ngx_http_govern_ratelimit_headers(ngx_http_request_t *r,
 
         p = ngx_sprintf(p, "\"%V\";q=%uL;w=%uL", &rl->confs[i].name,
                         rl->limits[i].capacity,
-                        (rl->limits[i].period_ms * rl->limits[i].capacity
-                         / rl->limits[i].count + 999) / 1000);
+                        (ngx_http_govern_rl_fill_ms(&rl->limits[i]) + 999)
+                        / 1000);
         q = ngx_sprintf(q, "\"%V\";r=%uL;t=%uL", &rl->confs[i].name,
                         rl->states[i].remaining,
                         (rl->states[i].reset_ms + 999) / 1000);
@@ -587,6 +595,17 @@ ngx_http_govern_rl_tightest(ngx_http_govern_rl_t *rl)
     }
 
     rl->tightest = min;
+}
+
+
+/* ms for an empty bucket to fill; whole ms, rounded up */
+
+static uint64_t
+ngx_http_govern_rl_fill_ms(ngx_http_govern_limit_t *limit)
+{
+    /* capacity < 10^11 (rates, burst=) and period <= 86,400,000 */
+    return (limit->period_ms * limit->capacity + limit->count - 1)
+           / limit->count;
 }
 
 
@@ -776,10 +795,10 @@ ngx_http_govern_rate_limit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         if (ngx_strncmp(value[i].data, "burst=", 6) == 0) {
             n = ngx_atoi(value[i].data + 6, value[i].len - 6);
 
-            if (n <= 0) {
+            if (n <= 0 || n > 1000000000) {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                    "invalid burst \"%V\", it must be a "
-                                   "positive number", &value[i]);
+                                   "number from 1 to 1000000000", &value[i]);
                 return NGX_CONF_ERROR;
             }
 

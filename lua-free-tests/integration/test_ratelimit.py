@@ -5,8 +5,10 @@ Redis is slow, down or wrong, and nginx -t messages."""
 import concurrent.futures
 import os
 import socket
+import struct
 import subprocess
 import time
+from math import nan as NAN
 
 import pytest
 import requests
@@ -55,6 +57,11 @@ def redis(tmp_path):
 def get(gw, token, path="/web/version", timeout=10):
     return requests.get(gw.url(path), timeout=timeout,
                         headers={"Authorization": "Bearer " + token})
+
+
+def redis_py(redis):
+    import redis as redis_module
+    return redis_module.Redis(port=redis.port)
 
 
 def redis_cli(redis, *args):
@@ -144,6 +151,37 @@ def test_by_variable(nginx, odoo, keys, redis):
     assert codes == [200, 200, 429]
     assert redis_cli(redis, "exists", "govern:{s1}:rl:perhost").strip() \
         == "1"
+
+
+def test_bucket_as_stored_in_redis(nginx, odoo, keys, redis):
+    """Two little-endian doubles, tokens then Redis's ms clock, kept while
+    the bucket refills; a value that is not a bucket counts as full."""
+    gw = nginx(conf("govern_rate_limit orders 6r/m;"), odoo=odoo,
+               extra={"REDIS": redis.port})
+    token = keys.token("RS256")
+    assert get(gw, token).status_code == 200
+    r = get(gw, token)
+    assert r.headers["RateLimit"] == '"orders";r=4;t=20'
+    key = "govern:{acme}:rl:orders"
+    client = redis_py(redis)
+    value = client.get(key)
+    assert len(value) == 16
+    tokens_left, ms = struct.unpack("<dd", value)
+    seconds, micros = client.time()
+    assert 4.0 <= tokens_left < 4.01
+    assert 0 <= seconds * 1000 + micros // 1000 - ms < 2000
+    assert 0 < client.pttl(key) <= 61000        # empty to full, plus 1 s
+
+    for junk in (b"4 1700000000000", b"x" * 16, struct.pack("<dd", NAN, 0),
+                 struct.pack("<dd", -1.0, 0)):
+        client.set(key, junk)
+        r = get(gw, token)
+        assert r.status_code == 200
+        assert r.headers["RateLimit"] == '"orders";r=5;t=10', junk
+    # a bucket above capacity (a rate lowered since) holds the capacity
+    client.set(key, struct.pack("<dd", 1e9, 0))
+    assert get(gw, token).headers["RateLimit"] == '"orders";r=5;t=10'
+    assert gw.error_log().count("[error]") == 0
 
 
 def test_slow_redis_never_blocks_the_worker(nginx, odoo, keys):
@@ -308,6 +346,8 @@ def test_redis_error_reply(nginx, odoo, keys):
     ("govern_rate_limit orders 0r/s;", 'invalid rate "0r/s"'),
     ("govern_rate_limit orders 10r/s burst=0;", 'invalid burst "burst=0"'),
     ("govern_rate_limit orders 10r/s burst=x;", 'invalid burst "burst=x"'),
+    ("govern_rate_limit orders 10r/s burst=1000000001;",
+     'invalid burst "burst=1000000001", it must be a number from 1 to'),
     ("govern_rate_limit orders $nope;", 'unknown "nope" variable'),
     ("govern_rate_limit orders 10r/s by=$nope;", 'unknown "nope" variable'),
     ("govern_rate_limit a 1r/s; govern_rate_limit a 2r/s;",
