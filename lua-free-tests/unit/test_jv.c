@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "ngx_http_govern_jv.h"
 
@@ -382,12 +383,147 @@ test_equal(void **state)
 }
 
 
+/*
+ * Strings are scanned 16 bytes at a time while 16 remain: every length
+ * around that block, each kind of special byte at every position, and
+ * every distance to the end of the text, as a value and as a key, in an
+ * exactly sized buffer (so ASan sees any read past it); jansson decides
+ * what the answer must be.
+ */
+
+static const char  *specials[] = {
+    NULL, "\\n", "\\\"", "\\u00e9", "\\ud83d\\ude00", "\xc3\xa9",
+    "\xf0\x9f\x98\x80", "\x01", "\x80", "\x7f", "\\u0000", "\\x"
+};
+
+
+static void
+string_case(const char *content, size_t content_len, size_t pad, int key)
+{
+    char                  *text;
+    size_t                 n;
+    json_t                *expect, *s;
+    json_error_t           jerr;
+    ngx_http_govern_jv_t  *v;
+
+    text = malloc(content_len + pad + 8);
+    assert_non_null(text);
+
+    n = 0;
+    if (key) {
+        text[n++] = '{';
+    }
+    text[n++] = '"';
+    memcpy(text + n, content, content_len);
+    n += content_len;
+    text[n++] = '"';
+    if (key) {
+        memcpy(text + n, ":1}", 3);
+        n += 3;
+    }
+    memset(text + n, ' ', pad);
+    n += pad;
+
+    /* exactly n bytes: a read past them is a heap overflow */
+    text = realloc(text, n);
+    assert_non_null(text);
+
+    expect = json_loadb(text, n, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
+                        &jerr);
+    v = parse_flags(text, n, 0);
+
+    if (expect == NULL) {
+        if (v != NULL) {
+            fail_msg("accepted what jansson refuses: %.*s", (int) n, text);
+        }
+
+    } else {
+        s = key ? NULL : expect;
+
+        if (key) {
+            assert_non_null(v);
+            assert_int_equal(v->len, 1);
+            assert_int_equal(v->u.members[0].key_len,
+                             strlen(json_object_iter_key(
+                                        json_object_iter(expect))));
+            assert_memory_equal(v->u.members[0].key,
+                                json_object_iter_key(json_object_iter(expect)),
+                                v->u.members[0].key_len + 1);
+
+        } else {
+            if (v == NULL) {
+                fail_msg("refused (%s): %.*s", err.text, (int) n, text);
+            }
+
+            assert_int_equal(v->type, NGX_HTTP_GOVERN_JV_STRING);
+            assert_int_equal(v->len, json_string_length(s));
+            assert_memory_equal(v->u.string, json_string_value(s), v->len);
+            assert_int_equal(v->u.string[v->len], '\0');
+            assert_int_equal(v->start, 0);
+            assert_int_equal(v->end, content_len + 2);
+        }
+
+        json_decref(expect);
+    }
+
+    free(text);
+    ngx_http_govern_jv_arena_free(&arena);
+}
+
+
+static void
+test_string_blocks(void **state)
+{
+    int          key;
+    char         content[64];
+    size_t       len, pos, pad, k, sl, n;
+    const char  *sp;
+
+    for (len = 0; len <= 40; len++) {
+        for (k = 0; k < sizeof(specials) / sizeof(specials[0]); k++) {
+            for (pos = 0; pos <= len; pos++) {
+                sp = specials[k];
+
+                if (sp == NULL && pos > 0) {
+                    break;
+                }
+
+                sl = sp ? strlen(sp) : 0;
+                n = 0;
+
+                while (n < pos) {
+                    content[n] = 'a' + n % 26;
+                    n++;
+                }
+
+                if (sp) {
+                    memcpy(content + n, sp, sl);
+                    n += sl;
+                }
+
+                while (n < len + sl) {
+                    content[n] = 'A' + n % 26;
+                    n++;
+                }
+
+                for (pad = 0; pad <= 18; pad++) {
+                    for (key = 0; key <= 1; key++) {
+                        string_case(content, n, pad, key);
+                    }
+                }
+            }
+        }
+    }
+}
+
+
 int
 main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test_teardown(test_values, teardown),
         cmocka_unit_test_teardown(test_strings, teardown),
+        cmocka_unit_test_teardown(test_string_blocks, teardown),
         cmocka_unit_test_teardown(test_numbers, teardown),
         cmocka_unit_test_teardown(test_structure, teardown),
         cmocka_unit_test_teardown(test_duplicates, teardown),
