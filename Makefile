@@ -29,7 +29,7 @@ SUITE      ?= $(firstword $(wildcard $(CURDIR)/../shared/conformance/json-schema
                                      /work/shared/conformance/json-schema-test-suite))
 
 .PHONY: all deps deps-test deps-run deps-bench test unit integration run \
-        bench clean conformance fuzz bench-schema
+        bench clean conformance fuzz bench-schema docker-smoke
 
 all: $(MODULE) $(BUILD)/govern-schema
 
@@ -44,6 +44,11 @@ $(BUILD)/govern-schema: module/ngx_http_govern_schema_cli.c $(SCHEMA_SRC) \
 # govern's validator against AJV (npm) on the same schema and payload
 bench-schema: deps-test
 	$(PYTHON) scripts/bench_schema.py
+
+# the container image against local Redis and the fake Odoo (needs a
+# Docker engine and debian:bookworm-slim; not part of make test)
+docker-smoke: deps-test
+	$(PYTHON) scripts/docker_smoke.py
 
 # libFuzzer on the validator, bounded: FUZZ_SECONDS=600 make fuzz
 fuzz: deps-test

@@ -54,6 +54,11 @@ def test_gateway_conf_passes_nginx_t(tmp_path, keys):
     conf = conf.replace("/run/govern.pid", str(tmp_path / "nginx.pid"))
     conf = conf.replace("/etc/govern/tls/", str(tmp_path) + "/")
     conf = conf.replace("/etc/govern/jwks.json", keys.jwks_path)
+    creds = tmp_path / "odoo-credentials.json"
+    creds.write_text('{"acme": {"db": "retail", "uid": 7, "api_key": "%s"}}'
+                     % ("ab" * 20))
+    creds.chmod(0o600)
+    conf = conf.replace("/etc/govern/odoo-credentials.json", str(creds))
     conf = conf.replace("/etc/govern/schemas/",
                         os.path.join(harness.ROOT, "config", "schemas") + "/")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
