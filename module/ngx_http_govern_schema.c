@@ -200,7 +200,7 @@ typedef struct {
     int                                depth;
     long                               steps;
     long                               compares;
-    int                                exhausted;
+    const char                        *exhausted;  /* the bound's keyword */
     int                                annotations;
     char                              *path;
     size_t                             plen, pcap;
@@ -1722,7 +1722,7 @@ ngx_http_govern_schema_codepoints(const char *s, size_t len)
 
 static int
 ngx_http_govern_schema_match(svalidator_t *v, pcre2_code *re, int jit,
-    const char *s, size_t len)
+    const char *s, size_t len, const char *keyword)
 {
     int  rc;
 
@@ -1744,7 +1744,7 @@ ngx_http_govern_schema_match(svalidator_t *v, pcre2_code *re, int jit,
     }
 
     if (rc != PCRE2_ERROR_NOMATCH) {
-        v->exhausted = 1;               /* the match limit, most likely */
+        v->exhausted = keyword;         /* the match limit, most likely */
     }
 
     return 0;
@@ -1754,12 +1754,13 @@ ngx_http_govern_schema_match(svalidator_t *v, pcre2_code *re, int jit,
 /* counts n comparisons against the budget; 0 once it is spent */
 
 static int
-ngx_http_govern_schema_compares(svalidator_t *v, size_t n)
+ngx_http_govern_schema_compares(svalidator_t *v, size_t n,
+    const char *keyword)
 {
     v->compares += n;
 
     if (v->compares > GOVERN_SCHEMA_MAX_COMPARES) {
-        v->exhausted = 1;
+        v->exhausted = keyword;
         return 0;
     }
 
@@ -1773,7 +1774,10 @@ ngx_http_govern_ann_prop(svalidator_t *v, sann_t *ann, const char *key)
     size_t        i;
     const char  **grown;
 
-    if (ann == NULL || !ngx_http_govern_schema_compares(v, ann->nprops)) {
+    if (ann == NULL
+        || !ngx_http_govern_schema_compares(v, ann->nprops,
+                                            "unevaluatedProperties"))
+    {
         return;
     }
 
@@ -2083,7 +2087,8 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
         for (i = 0; i < n->npprops; i++) {
             if (ngx_http_govern_schema_match(v, n->pprops[i].re,
                                              n->pprops[i].jit,
-                                             key, m->key_len))
+                                             key, m->key_len,
+                                             "patternProperties"))
             {
                 matched = 1;
                 ngx_http_govern_ann_prop(v, ann, key);
@@ -2137,7 +2142,7 @@ ngx_http_govern_schema_unique(svalidator_t *v, ngx_http_govern_jv_t *inst)
                                      "are equal", a, b);
 
     } else if (rc == -1) {
-        v->exhausted = 1;
+        v->exhausted = "uniqueItems";
     }
 
     return rc == 1;
@@ -2339,7 +2344,7 @@ ngx_http_govern_schema_scalar(svalidator_t *v, snode_t *n,
 
         if (n->pattern
             && !ngx_http_govern_schema_match(v, n->pattern, n->pattern_jit,
-                                             s, len))
+                                             s, len, "pattern"))
         {
             ngx_http_govern_schema_error(v, "pattern", "does not match the "
                                          "pattern");
@@ -2413,7 +2418,7 @@ ngx_http_govern_schema_check(svalidator_t *v, snode_t *n,
     }
 
     if (++v->steps > GOVERN_SCHEMA_MAX_STEPS) {
-        v->exhausted = 1;
+        v->exhausted = "$ref";
         return 0;
     }
 
@@ -2591,7 +2596,9 @@ value_done:
         for (k = 0; k < inst->len; k++) {
             m = &inst->u.members[k];
 
-            if (!ngx_http_govern_schema_compares(v, own.nprops)) {
+            if (!ngx_http_govern_schema_compares(v, own.nprops,
+                                                 "unevaluatedProperties"))
+            {
                 ok = 0;
                 break;
             }
@@ -2691,7 +2698,7 @@ ngx_http_govern_schema_validate(ngx_http_govern_schema_t *schema,
         ok = 0;
         v.quiet = 0;
         v.plen = 0;
-        ngx_http_govern_schema_error(&v, "$ref", "validating this value "
+        ngx_http_govern_schema_error(&v, v.exhausted, "validating this value "
                                      "takes too many steps");
     }
 

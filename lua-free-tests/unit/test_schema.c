@@ -123,6 +123,8 @@ test_step_budget(void **state)
     assert_false(ngx_http_govern_schema_validate(s, inst, &r));
     assert_true(clock() - t0 < 5 * CLOCKS_PER_SEC);
     assert_true(r.nerrors >= 1);
+    assert_string_equal(r.errors[r.nerrors - 1].keyword, "$ref");
+    assert_non_null(strstr(r.errors[r.nerrors - 1].message, "too many"));
 
     ngx_http_govern_schema_result_free(&r);
     ngx_http_govern_jv_arena_free(&arena);
@@ -263,6 +265,7 @@ test_compare_budget(void **state)
     sprintf(p, "]");
     assert_false(ngx_http_govern_schema_validate(s, parse(text), &r));
     assert_non_null(strstr(r.errors[r.nerrors - 1].message, "too many"));
+    assert_string_equal(r.errors[r.nerrors - 1].keyword, "uniqueItems");
     ngx_http_govern_schema_result_free(&r);
 
     /* 2,000 arrays of 60 numbers, differing at their ends: comparing two
@@ -287,6 +290,7 @@ test_compare_budget(void **state)
     sprintf(p, "]");
     assert_false(ngx_http_govern_schema_validate(s, parse(text), &r));
     assert_non_null(strstr(r.errors[r.nerrors - 1].message, "too many"));
+    assert_string_equal(r.errors[r.nerrors - 1].keyword, "uniqueItems");
     ngx_http_govern_schema_result_free(&r);
 
     free(text);
@@ -356,6 +360,7 @@ test_pattern_limit(void **state)
                      parse("[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\"]"),
                      &r));
     assert_non_null(strstr(r.errors[r.nerrors - 1].message, "too many"));
+    assert_string_equal(r.errors[r.nerrors - 1].keyword, "pattern");
     ngx_http_govern_schema_result_free(&r);
 
     ngx_http_govern_schema_free(s);
