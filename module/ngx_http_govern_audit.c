@@ -66,22 +66,6 @@ ngx_http_govern_audit(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx)
     size_t                        len;
     ngx_http_govern_audit_t      *audit;
     ngx_http_govern_audit_buf_t  *buf;
-    ngx_http_govern_loc_conf_t   *glcf;
-
-    if (ctx == NULL) {
-        glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
-
-        if (!glcf->enable || glcf->audit == NULL) {
-            return NGX_OK;
-        }
-
-        /* nginx answered before the access phase, e.g. 400 or 413 */
-
-        ctx = ngx_http_govern_create_ctx(r);
-        if (ctx == NULL || ngx_http_govern_trace_ids(r, ctx, 0) != NGX_OK) {
-            return NGX_ERROR;
-        }
-    }
 
     audit = ctx->lcf->audit;
 

@@ -212,6 +212,13 @@ static ngx_command_t  ngx_http_govern_commands[] = {
       0,
       NULL },
 
+    { ngx_string("govern_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_govern_metrics_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -527,12 +534,16 @@ ngx_http_govern_postconfiguration(ngx_conf_t *cf)
 }
 
 
-/* one log-phase pass: settle the idempotency key, then write the record */
+/*
+ * One log-phase pass: settle the idempotency key, count the request, then
+ * write its record.
+ */
 
 static ngx_int_t
 ngx_http_govern_log_handler(ngx_http_request_t *r)
 {
-    ngx_http_govern_ctx_t  *ctx;
+    ngx_http_govern_ctx_t       *ctx;
+    ngx_http_govern_loc_conf_t  *glcf;
 
     if (r != r->main) {
         return NGX_OK;
@@ -540,9 +551,26 @@ ngx_http_govern_log_handler(ngx_http_request_t *r)
 
     ctx = ngx_http_govern_get_ctx(r);
 
-    if (ctx && ctx->idem) {
+    if (ctx == NULL) {
+        glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
+
+        if (!glcf->enable) {
+            return NGX_OK;
+        }
+
+        /* nginx answered before the access phase, e.g. 400 or 413 */
+
+        ctx = ngx_http_govern_create_ctx(r);
+        if (ctx == NULL || ngx_http_govern_trace_ids(r, ctx, 0) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    if (ctx->idem) {
         ngx_http_govern_idempotency_finish(r, ctx);
     }
+
+    ngx_http_govern_metrics_count(r, ctx);
 
     return ngx_http_govern_audit(r, ctx);
 }

@@ -52,6 +52,7 @@ typedef struct {
     ngx_shm_zone_t             *limiter;
     ngx_flag_t                  need_limiter;
     json_t                     *credentials;    /* partner -> Odoo */
+    ngx_shm_zone_t             *metrics;        /* NULL: not counted */
 } ngx_http_govern_main_conf_t;
 
 
@@ -239,6 +240,14 @@ ngx_int_t ngx_http_govern_ratelimit_headers(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx);
 u_char *ngx_http_govern_ratelimit_audit(u_char *p, ngx_http_govern_rl_t *rl);
 size_t ngx_http_govern_ratelimit_audit_len(ngx_http_govern_rl_t *rl);
+ngx_uint_t ngx_http_govern_ratelimit_source(ngx_http_govern_rl_t *rl);
+
+char *ngx_http_govern_metrics_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+void ngx_http_govern_metrics_count(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx);
+void ngx_http_govern_metrics_token_cache(ngx_http_request_t *r,
+    ngx_uint_t hit);
 ngx_int_t ngx_http_govern_ratelimit_remaining(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx, ngx_str_t *value);
 char *ngx_http_govern_redis_directive(ngx_conf_t *cf, ngx_command_t *cmd,

@@ -609,6 +609,15 @@ ngx_http_govern_rl_fill_ms(ngx_http_govern_limit_t *limit)
 }
 
 
+/* where the decision was taken: NGX_HTTP_GOVERN_RL_SOURCE_* */
+
+ngx_uint_t
+ngx_http_govern_ratelimit_source(ngx_http_govern_rl_t *rl)
+{
+    return rl->source;
+}
+
+
 /* the audit record's "ratelimit": the tightest limit */
 
 u_char *

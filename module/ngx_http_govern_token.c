@@ -98,6 +98,8 @@ ngx_http_govern_token_stage(ngx_http_request_t *r)
         {
             rc = NGX_DECLINED;
         }
+
+        ngx_http_govern_metrics_token_cache(r, rc == NGX_OK);
     }
 
     if (rc != NGX_OK) {
