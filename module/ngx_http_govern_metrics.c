@@ -179,6 +179,8 @@ ngx_http_govern_metrics_route(ngx_http_govern_metrics_t *m, ngx_str_t *name)
         slot = &m->routes[i];
 
         if (slot->state == GOVERN_SLOT_PUBLISHED) {
+            ngx_memory_barrier();       /* then its name */
+
             if (slot->hash == hash && slot->len == name->len
                 && ngx_memcmp(slot->name, name->data, name->len) == 0)
             {
@@ -261,6 +263,8 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
         {
             continue;
         }
+
+        ngx_memory_barrier();
 
         /* a route that owns two slots is one series: the first slot's */
 
