@@ -3,6 +3,7 @@ decision and reason; token-cache and rate-limit counters; kept across
 reloads; label values escaped; only GET and HEAD."""
 
 import re
+import time
 
 import pytest
 import requests
@@ -61,6 +62,22 @@ def metrics(gw):
     return series
 
 
+def settled(gw, key, value, timeout=3.0):
+    """The counters once key reached value: a request is counted in the
+    log phase, after its response has left."""
+    deadline = time.time() + timeout
+    while True:
+        m = metrics(gw)
+        if key is None:         # all governed requests
+            seen = sum(v for k, v in m.items()
+                       if k.startswith("govern_requests_total"))
+        else:
+            seen = m.get(key, 0)
+        if seen >= value or time.time() > deadline:
+            return m
+        time.sleep(0.02)
+
+
 def requests_total(route, decision, reason=""):
     return 'govern_requests_total{route="%s",decision="%s",reason="%s"}' \
         % (route, decision, reason)
@@ -84,7 +101,7 @@ def test_counts_by_route_decision_and_reason(gw, keys):
     assert requests.get(gw.url("/unnamed/web/version"), headers=good,
                         timeout=5).status_code == 200
 
-    m = metrics(gw)
+    m = settled(gw, None, 6)
     assert m[requests_total("orders", "allow")] == 3
     assert m[requests_total("orders", "deny", "token_missing")] == 1
     # the route label escaped as Prometheus wants it
@@ -105,12 +122,13 @@ def test_counts_by_route_decision_and_reason(gw, keys):
 
 def test_counters_survive_a_reload(gw, keys):
     good = {"Authorization": "Bearer " + keys.token("RS256")}
+    key = requests_total("orders", "allow")
     for _ in range(4):
         requests.get(gw.url("/orders/version"), headers=good, timeout=5)
-    assert metrics(gw)[requests_total("orders", "allow")] == 4
+    assert settled(gw, key, 4)[key] == 4
     gw.reload()
     requests.get(gw.url("/orders/version"), headers=good, timeout=5)
-    assert metrics(gw)[requests_total("orders", "allow")] == 5
+    assert settled(gw, key, 5)[key] == 5
 
 
 def test_redis_down_shows(nginx, odoo, keys):
@@ -118,7 +136,7 @@ def test_redis_down_shows(nginx, odoo, keys):
     good = {"Authorization": "Bearer " + keys.token("RS256")}
     assert requests.get(gw.url("/orders/version"), headers=good,
                         timeout=5).status_code == 200
-    m = metrics(gw)
+    m = settled(gw, 'govern_ratelimit_total{source="local"}', 1)
     assert m["govern_redis_up"] == 0
     assert m['govern_ratelimit_total{source="local"}'] == 1
 
