@@ -64,6 +64,8 @@ struct ngx_http_govern_jv_block_s {
 
 static int ngx_http_govern_jv_value(ngx_http_govern_jparser_t *jp,
     ngx_http_govern_jv_t *v);
+static int ngx_http_govern_jv_read_string_rest(ngx_http_govern_jparser_t *jp,
+    const unsigned char *s, const char **out, size_t *out_len);
 
 
 static const double  ngx_http_govern_jv_pow10[] = {
@@ -271,47 +273,26 @@ ngx_http_govern_jv_special(__m128i block)
 
 
 static int
-ngx_http_govern_jv_read_string(ngx_http_govern_jparser_t *jp,
-    const char **out, size_t *out_len)
+ngx_http_govern_jv_read_string_rest(ngx_http_govern_jparser_t *jp,
+    const unsigned char *s, const char **out, size_t *out_len)
 {
     size_t                n, len;
     unsigned              cp;
     unsigned char        *d;
-    const unsigned char  *s, *p;
+    const unsigned char  *p;
 #if defined(__SSE2__)
     unsigned              mask;
-    __m128i               block;
 #endif
 
-    s = ++jp->p;
     p = s;
 
 #if defined(__SSE2__)
 
-    /*
-     * 16 bytes at a time while 16 remain: most strings and keys end in
-     * the first block, and are then stored with the same 16-byte write
-     * (the string block has room: no string outgrows its JSON text)
-     */
+    /* 16 bytes at a time while 16 remain */
 
     if (jp->end - p >= 16) {
-        block = _mm_loadu_si128((const __m128i *) p);
-        mask = ngx_http_govern_jv_special(block);
-
-        if (mask && p[__builtin_ctz(mask)] == '"') {
-            len = __builtin_ctz(mask);
-            d = jp->strings;
-            jp->strings += len + 1;
-
-            _mm_storeu_si128((__m128i *) d, block);
-            d[len] = '\0';
-
-            jp->p = p + len + 1;
-            *out = (const char *) d;
-            *out_len = len;
-
-            return 1;
-        }
+        mask = ngx_http_govern_jv_special(
+                   _mm_loadu_si128((const __m128i *) p));
 
         while (mask == 0) {
             p += 16;
@@ -448,6 +429,57 @@ ngx_http_govern_jv_read_string(ngx_http_govern_jparser_t *jp,
     jp->p++;
 
     return 1;
+}
+
+
+/*
+ * A string or key, the opening quote at jp->p.  The common case, a plain
+ * string that ends within 16 bytes, is inlined into the callers; the rest
+ * (longer strings, escapes, UTF-8, the end of the text) is below.
+ */
+
+static inline int
+ngx_http_govern_jv_read_string(ngx_http_govern_jparser_t *jp,
+    const char **out, size_t *out_len)
+{
+    const unsigned char  *s;
+#if defined(__SSE2__)
+    size_t                len;
+    unsigned              mask;
+    unsigned char        *d;
+    __m128i               block;
+#endif
+
+    s = ++jp->p;
+
+#if defined(__SSE2__)
+
+    /* the string block has room for the whole write: no string outgrows
+     * its JSON text */
+
+    if (jp->end - s >= 16) {
+        block = _mm_loadu_si128((const __m128i *) s);
+        mask = ngx_http_govern_jv_special(block);
+
+        if (mask && s[__builtin_ctz(mask)] == '"') {
+            len = __builtin_ctz(mask);
+            d = jp->strings;
+            jp->strings += len + 1;
+
+            _mm_storeu_si128((__m128i *) d, block);
+            d[len] = '\0';
+
+            jp->p = s + len + 1;
+            *out = (const char *) d;
+            *out_len = len;
+
+            return 1;
+        }
+    }
+
+#endif
+
+    return ngx_http_govern_jv_read_string_rest(jp, s, out, out_len);
 }
 
 
@@ -829,6 +861,7 @@ ngx_http_govern_jv_container(ngx_http_govern_jparser_t *jp,
     size_t                  base, key_len, child;
     const char             *key;
     unsigned char           close;
+    ngx_http_govern_jv_t   *item;
 
     if (++jp->depth > NGX_HTTP_GOVERN_JV_MAX_DEPTH) {
         return ngx_http_govern_jv_fail(jp, "nested deeper than 64 levels");
@@ -889,10 +922,28 @@ ngx_http_govern_jv_container(ngx_http_govern_jparser_t *jp,
         jp->stack[child].key = key;
         jp->stack[child].key_len = key_len;
 
-        if (jp->p < jp->end && (*jp->p == '{' || *jp->p == '[')) {
+        if (jp->p == jp->end) {
+            return ngx_http_govern_jv_fail(jp, "unexpected end of input");
+        }
+
+        if (*jp->p == '{' || *jp->p == '[') {
             if (!ngx_http_govern_jv_container(jp, NULL, child)) {
                 return 0;
             }
+
+        } else if (*jp->p == '"') {
+            /* strings are most values: no dispatch through jv_value() */
+            item = &jp->stack[child].value;
+            item->type = NGX_HTTP_GOVERN_JV_STRING;
+            item->start = jp->p - jp->text;
+
+            if (!ngx_http_govern_jv_read_string(jp, &item->u.string,
+                                                &item->len))
+            {
+                return 0;
+            }
+
+            item->end = jp->p - jp->text;
 
         } else if (!ngx_http_govern_jv_value(jp, &jp->stack[child].value)) {
             return 0;
