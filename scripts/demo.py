@@ -136,6 +136,8 @@ def main():
           "http://127.0.0.1:%d, redis 127.0.0.1:%d"
           % (opts.port, opts.odoo_port, opts.redis_port))
     print("audit records: %s" % os.path.join(demo, "audit.log"))
+    print("counters for Prometheus: curl http://127.0.0.1:%d/metrics"
+          % opts.port)
     print("a token for partner acme (scopes odoo:rpc catalog:read "
           "orders:write, valid 1 h; mint others with scripts/mint_token.py "
           "--key %s/private.pem)" % keys)
