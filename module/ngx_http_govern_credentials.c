@@ -129,7 +129,10 @@ ngx_http_govern_credentials_apply(ngx_http_request_t *r,
 
 /*
  * The rewritten call replaces the body the upstream will receive: the
- * partner's text with args[0..2] (in order in it) replaced by ours.
+ * partner's text with args[0..2] (in order in it) replaced by ours.  Only
+ * the three values and what separates them are written anew; the text
+ * before and after them is chained from the partner's own buffer, which
+ * lives as long as the request.
  */
 
 static ngx_int_t
@@ -138,16 +141,15 @@ ngx_http_govern_credentials_body(ngx_http_request_t *r,
     json_t *uid, const char *key)
 {
     u_char                *p, *text, number[NGX_INT64_LEN];
-    size_t                 len, key_len, off;
-    ngx_buf_t             *b;
+    size_t                 len, key_len;
+    ngx_buf_t             *head, *mid, *tail;
     ngx_str_t              value[3];
     ngx_uint_t             i;
-    ngx_chain_t           *cl;
+    ngx_chain_t           *cl[3];
     ngx_http_govern_jv_t  *item;
 
     key_len = ngx_strlen(key);
     text = ctx->body->pos;
-    len = ctx->body->last - ctx->body->pos;
 
     value[0] = *db;
     value[1].data = number;
@@ -156,23 +158,52 @@ ngx_http_govern_credentials_body(ngx_http_request_t *r,
     value[2].data = (u_char *) key;
     value[2].len = key_len;
 
-    len += 2 + NGX_HTTP_GOVERN_JSON_ESCAPE_MAX(db->len) + value[1].len
-           + 2 + NGX_HTTP_GOVERN_JSON_ESCAPE_MAX(key_len);
+    len = args->u.items[2].start - args->u.items[0].end
+          + 2 + NGX_HTTP_GOVERN_JSON_ESCAPE_MAX(db->len) + value[1].len
+          + 2 + NGX_HTTP_GOVERN_JSON_ESCAPE_MAX(key_len);
 
-    b = ngx_create_temp_buf(r->pool, len);
-    cl = ngx_alloc_chain_link(r->pool);
+    head = ngx_calloc_buf(r->pool);
+    mid = ngx_create_temp_buf(r->pool, len);
+    tail = ngx_calloc_buf(r->pool);
 
-    if (b == NULL || cl == NULL || r->request_body == NULL) {
+    for (i = 0; i < 3; i++) {
+        cl[i] = ngx_alloc_chain_link(r->pool);
+        if (cl[i] == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    if (head == NULL || mid == NULL || tail == NULL
+        || r->request_body == NULL)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    p = b->pos;
-    off = 0;
+    /* what precedes args[0], and what follows args[2], as the partner
+     * sent it (start is where an upstream retry sends it from again) */
+
+    head->start = text;
+    head->pos = text;
+    head->last = text + args->u.items[0].start;
+    head->end = head->last;
+    head->memory = 1;
+
+    tail->start = text + args->u.items[2].end;
+    tail->pos = tail->start;
+    tail->last = ctx->body->last;
+    tail->end = tail->last;
+    tail->memory = 1;
+    tail->last_buf = 1;
+
+    p = mid->pos;
 
     for (i = 0; i < 3; i++) {
         item = &args->u.items[i];
-        p = ngx_cpymem(p, text + off, item->start - off);
-        off = item->end;
+
+        if (i) {
+            p = ngx_cpymem(p, text + args->u.items[i - 1].end,
+                           item->start - args->u.items[i - 1].end);
+        }
 
         if (i == 1) {
             p = ngx_cpymem(p, value[i].data, value[i].len);
@@ -184,16 +215,19 @@ ngx_http_govern_credentials_body(ngx_http_request_t *r,
         *p++ = '"';
     }
 
-    p = ngx_cpymem(p, text + off, ctx->body->last - text - off);
+    mid->last = p;
 
-    b->last = p;
-    b->last_buf = 1;
-    len = p - b->pos;
+    len = (head->last - head->pos) + (mid->last - mid->pos)
+          + (tail->last - tail->pos);
 
-    cl->buf = b;
-    cl->next = NULL;
+    cl[0]->buf = head;
+    cl[0]->next = cl[1];
+    cl[1]->buf = mid;
+    cl[1]->next = cl[2];
+    cl[2]->buf = tail;
+    cl[2]->next = NULL;
 
-    r->request_body->bufs = cl;
+    r->request_body->bufs = cl[0];
     r->request_body->temp_file = NULL;
     r->headers_in.content_length_n = len;
     r->headers_in.chunked = 0;

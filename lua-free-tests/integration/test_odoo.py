@@ -384,6 +384,67 @@ def test_credentials_rewrite_keeps_the_partners_bytes(nginx, odoo, token):
     assert int(req["headers"]["content-length"]) == len(want)
 
 
+def test_credentials_rewrite_is_resent_whole_on_retry(nginx, odoo, token):
+    """The rewritten body is a chain around the partner's buffer: when the
+    first upstream drops the connection after reading it, nginx sends it
+    again to the next one, from its first byte."""
+    import hashlib
+    import socket
+    import threading
+
+    dropper = socket.socket()
+    dropper.bind(("127.0.0.1", 0))
+    dropper.listen(4)
+    seen = []
+
+    def drop():
+        conn, _ = dropper.accept()
+        conn.settimeout(5)
+        data = b""
+        while b"jsonrpc" not in data.split(b"\r\n\r\n", 1)[-1]:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        seen.append(data)
+        conn.close()
+
+    thread = threading.Thread(target=drop, daemon=True)
+    thread.start()
+    conf = MEDIATED.replace("proxy_pass http://odoo;",
+                            "proxy_pass http://retry;\n"
+                            "            proxy_next_upstream error "
+                            "non_idempotent;")
+    conf = ("upstream retry { server 127.0.0.1:%d max_fails=0; "
+            "server 127.0.0.1:@ODOO@ max_fails=0; }\n" % dropper.getsockname()[1]
+            + conf)
+    gw = nginx(conf, odoo=odoo, extra={"RULES": RULES}, start=False)
+    install_credentials(gw)
+    gw.start()
+    try:
+        body = json.dumps({
+            "jsonrpc": "2.0", "method": "call", "id": 3, "params": {
+                "service": "object", "method": "execute_kw",
+                "args": ["someone-else", 2, "admin", "product.product",
+                         "search_read", [[]], {"limit": 5}]}}).encode()
+        for _ in range(2):      # round robin: one of them meets the dropper
+            r = requests.post(gw.url("/jsonrpc"), data=body,
+                              headers={"Authorization": "Bearer " + token,
+                                       "Content-Type": "application/json"})
+            assert r.status_code == 200 and "result" in r.json(), r.text
+        thread.join(5)
+        assert seen, "the first upstream was never tried"
+        reqs = odoo.requests()
+        assert len(reqs) == 2
+        first = seen[0].split(b"\r\n\r\n", 1)[1]
+        for req in reqs:
+            assert req["body_sha256"] == hashlib.sha256(first).hexdigest()
+            assert int(req["headers"]["content-length"]) == len(first)
+        assert b'"retail"' in first and b'"admin"' not in first
+    finally:
+        dropper.close()
+
+
 def test_credentials_are_injected_json2(nginx, odoo, token):
     gw = mediated(nginx, odoo).start()
     r = requests.post(gw.url("/json/2/product.product/search_read"),
