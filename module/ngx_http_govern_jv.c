@@ -483,6 +483,25 @@ ngx_http_govern_jv_read_string(ngx_http_govern_jparser_t *jp,
 }
 
 
+/* a string value, the opening quote at jp->p */
+
+static inline int
+ngx_http_govern_jv_string_value(ngx_http_govern_jparser_t *jp,
+    ngx_http_govern_jv_t *v)
+{
+    v->type = NGX_HTTP_GOVERN_JV_STRING;
+    v->start = jp->p - jp->text;
+
+    if (!ngx_http_govern_jv_read_string(jp, &v->u.string, &v->len)) {
+        return 0;
+    }
+
+    v->end = jp->p - jp->text;
+
+    return 1;
+}
+
+
 static int
 ngx_http_govern_jv_number(ngx_http_govern_jparser_t *jp,
     ngx_http_govern_jv_t *v)
@@ -861,7 +880,6 @@ ngx_http_govern_jv_container(ngx_http_govern_jparser_t *jp,
     size_t                  base, key_len, child;
     const char             *key;
     unsigned char           close;
-    ngx_http_govern_jv_t   *item;
 
     if (++jp->depth > NGX_HTTP_GOVERN_JV_MAX_DEPTH) {
         return ngx_http_govern_jv_fail(jp, "nested deeper than 64 levels");
@@ -933,17 +951,11 @@ ngx_http_govern_jv_container(ngx_http_govern_jparser_t *jp,
 
         } else if (*jp->p == '"') {
             /* strings are most values: no dispatch through jv_value() */
-            item = &jp->stack[child].value;
-            item->type = NGX_HTTP_GOVERN_JV_STRING;
-            item->start = jp->p - jp->text;
-
-            if (!ngx_http_govern_jv_read_string(jp, &item->u.string,
-                                                &item->len))
+            if (!ngx_http_govern_jv_string_value(jp,
+                                                 &jp->stack[child].value))
             {
                 return 0;
             }
-
-            item->end = jp->p - jp->text;
 
         } else if (!ngx_http_govern_jv_value(jp, &jp->stack[child].value)) {
             return 0;
@@ -1014,15 +1026,7 @@ ngx_http_govern_jv_value(ngx_http_govern_jparser_t *jp,
         return ngx_http_govern_jv_container(jp, v, GOVERN_JV_NO_SLOT);
 
     case '"':
-        v->type = NGX_HTTP_GOVERN_JV_STRING;
-        v->start = jp->p - jp->text;
-
-        if (!ngx_http_govern_jv_read_string(jp, &v->u.string, &v->len)) {
-            return 0;
-        }
-
-        v->end = jp->p - jp->text;
-        return 1;
+        return ngx_http_govern_jv_string_value(jp, v);
 
     case 't':
         return ngx_http_govern_jv_literal(jp, v, "true", 4,
