@@ -20,6 +20,28 @@
 #define GOVERN_METRICS_ROUTES      256
 #define GOVERN_METRICS_NAME        128      /* longer names: route="" */
 
+/* the fixed text, counted once for the buffer and written once */
+
+#define GOVERN_METRICS_REQUESTS_HEAD                                          \
+    "# HELP govern_requests_total Governed requests by route, decision "      \
+    "and reason.\n# TYPE govern_requests_total counter\n"
+#define GOVERN_METRICS_CACHE_HEAD                                             \
+    "# HELP govern_token_cache_total Verified-token cache lookups.\n"         \
+    "# TYPE govern_token_cache_total counter\n"
+#define GOVERN_METRICS_RATELIMIT_HEAD                                         \
+    "# HELP govern_ratelimit_total Rate-limit decisions by where they were "  \
+    "taken.\n# TYPE govern_ratelimit_total counter\n"
+#define GOVERN_METRICS_REDIS_HEAD                                             \
+    "# HELP govern_redis_up Whether Redis is in use (the breaker is "         \
+    "closed).\n# TYPE govern_redis_up gauge\n"
+
+#define govern_metrics_head(p, head)  ngx_cpymem(p, head, sizeof(head) - 1)
+
+/* a route's count of one reason and decision in the handler's snapshot */
+#define govern_metrics_count(counts, route, reason, allowed)                  \
+    (counts)[((route) * NGX_HTTP_GOVERN_REASON_LAST + (reason)) * 2           \
+             + (allowed)]
+
 #define GOVERN_SLOT_FREE           0
 #define GOVERN_SLOT_WRITING        1
 #define GOVERN_SLOT_PUBLISHED      2
@@ -283,8 +305,7 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
 
         for (k = 0; k < NGX_HTTP_GOVERN_REASON_LAST; k++) {
             for (a = 0; a < 2; a++) {
-                counts[(j * NGX_HTTP_GOVERN_REASON_LAST + k) * 2 + a] +=
-                                                       slot->requests[k][a];
+                govern_metrics_count(counts, j, k, a) += slot->requests[k][a];
             }
         }
     }
@@ -298,29 +319,21 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
 
     /* the length, from the snapshot */
 
-    len = sizeof("# HELP govern_requests_total Governed requests by route, "
-                 "decision and reason.\n"
-                 "# TYPE govern_requests_total counter\n") - 1
-          + sizeof("# HELP govern_token_cache_total Verified-token cache "
-                   "lookups.\n"
-                   "# TYPE govern_token_cache_total counter\n") - 1
+    len = sizeof(GOVERN_METRICS_REQUESTS_HEAD) - 1
+          + sizeof(GOVERN_METRICS_CACHE_HEAD) - 1
           + 2 * (sizeof("govern_token_cache_total{result=\"miss\"} \n") - 1
                  + NGX_ATOMIC_T_LEN)
-          + sizeof("# HELP govern_ratelimit_total Rate-limit decisions by "
-                   "where they were taken.\n"
-                   "# TYPE govern_ratelimit_total counter\n") - 1
+          + sizeof(GOVERN_METRICS_RATELIMIT_HEAD) - 1
           + 3 * (sizeof("govern_ratelimit_total{source=\"redis\"} \n") - 1
                  + NGX_ATOMIC_T_LEN)
-          + sizeof("# HELP govern_redis_up Whether Redis is in use (the "
-                   "breaker is closed).\n"
-                   "# TYPE govern_redis_up gauge\ngovern_redis_up 0\n") - 1;
+          + sizeof(GOVERN_METRICS_REDIS_HEAD "govern_redis_up 0\n") - 1;
 
     for (j = 0; j < nroutes; j++) {
         nlen = routes[j] == &m->other ? 0 : 2 * routes[j]->len;
 
         for (k = 0; k < NGX_HTTP_GOVERN_REASON_LAST; k++) {
             for (a = 0; a < 2; a++) {
-                if (counts[(j * NGX_HTTP_GOVERN_REASON_LAST + k) * 2 + a]) {
+                if (govern_metrics_count(counts, j, k, a)) {
                     len += sizeof("govern_requests_total{route=\"\","
                                   "decision=\"allow\",reason=\"\"} \n") - 1
                            + nlen + ngx_http_govern_reason(k)->code_len
@@ -335,17 +348,12 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    p = ngx_cpymem(b->last, "# HELP govern_requests_total Governed requests "
-                   "by route, decision and reason.\n"
-                   "# TYPE govern_requests_total counter\n",
-                   sizeof("# HELP govern_requests_total Governed requests "
-                          "by route, decision and reason.\n"
-                          "# TYPE govern_requests_total counter\n") - 1);
+    p = govern_metrics_head(b->last, GOVERN_METRICS_REQUESTS_HEAD);
 
     for (j = 0; j < nroutes; j++) {
         for (k = 0; k < NGX_HTTP_GOVERN_REASON_LAST; k++) {
             for (a = 0; a < 2; a++) {
-                v = counts[(j * NGX_HTTP_GOVERN_REASON_LAST + k) * 2 + a];
+                v = govern_metrics_count(counts, j, k, a);
 
                 if (v == 0) {
                     continue;
@@ -368,16 +376,12 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
         }
     }
 
-    p = ngx_sprintf(p, "# HELP govern_token_cache_total Verified-token cache "
-                    "lookups.\n"
-                    "# TYPE govern_token_cache_total counter\n"
-                    "govern_token_cache_total{result=\"hit\"} %uA\n"
+    p = govern_metrics_head(p, GOVERN_METRICS_CACHE_HEAD);
+    p = ngx_sprintf(p, "govern_token_cache_total{result=\"hit\"} %uA\n"
                     "govern_token_cache_total{result=\"miss\"} %uA\n",
                     cache[1], cache[0]);
 
-    p = ngx_sprintf(p, "# HELP govern_ratelimit_total Rate-limit decisions by "
-                    "where they were taken.\n"
-                    "# TYPE govern_ratelimit_total counter\n");
+    p = govern_metrics_head(p, GOVERN_METRICS_RATELIMIT_HEAD);
 
     for (i = 0; i < 3; i++) {
         p = ngx_sprintf(p, "govern_ratelimit_total{source=\"%s\"} %uA\n",
@@ -385,9 +389,8 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
     }
 
     if (gmcf->redis) {
-        p = ngx_sprintf(p, "# HELP govern_redis_up Whether Redis is in use "
-                        "(the breaker is closed).\n"
-                        "# TYPE govern_redis_up gauge\ngovern_redis_up %d\n",
+        p = govern_metrics_head(p, GOVERN_METRICS_REDIS_HEAD);
+        p = ngx_sprintf(p, "govern_redis_up %d\n",
                         gmcf->redis->breaker->down ? 0 : 1);
     }
 
