@@ -108,6 +108,13 @@ ngx_http_govern_credentials_apply(ngx_http_request_t *r,
         return NGX_OK;
     }
 
+    /* call_kw (no service) runs on the caller's Odoo session: its args
+     * are the method's own, not db, uid and key */
+
+    if (call->service == NULL) {
+        return NGX_OK;
+    }
+
     /* /jsonrpc object.execute_kw: args[0..2] are db, uid, key */
 
     args = ngx_http_govern_jv_getz(ngx_http_govern_jv_getz(ctx->json,
@@ -115,7 +122,7 @@ ngx_http_govern_credentials_apply(ngx_http_request_t *r,
                                    "args");
 
     if (!ngx_http_govern_jv_is_array(args) || args->len < 3) {
-        return NGX_OK;                  /* call_kw: a session, no key */
+        return NGX_OK;
     }
 
     /* the partner's db string is gone: point at the mapped one */

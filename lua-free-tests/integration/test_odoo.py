@@ -224,6 +224,25 @@ def test_call_kw_url_cannot_lie(gw, odoo, token):
     assert odoo.requests() == []
 
 
+@pytest.mark.parametrize("model,method,body,why", [
+    # a search's containers are read only when the policy needs them
+    ("product.product", "search_read",
+     {"domain": [["default_code", "in", ["A", "B"]]], "limit": 5,
+      "context": {"lang": "en_US", "allowed_company_ids": [2]}},
+     "allowed_company_ids"),
+    ("stock.picking", "read",
+     {"ids": list(range(1, 102)), "fields": ["state"]}, "more records"),
+    ("sale.order", "action_confirm",
+     {"ids": [1], "vals_list": [{"order_line": [[0, 0, {}]] * 120}]},
+     "more records"),
+])
+def test_json2_policy_reads_what_it_needs(gw, odoo, token, model, method,
+                                          body, why):
+    r = j2(gw, token, model, method, body)
+    assert r.status_code == 403 and why in r.json()["message"], r.text
+    assert odoo.requests() == []
+
+
 def test_json2_refusals(gw, odoo, token):
     r = j2(gw, token, "res.users", "write", {"ids": [2], "vals": {}})
     assert r.status_code == 403
@@ -318,6 +337,13 @@ MEDIATED = """
         location /json/2/ {
             govern on;
             govern_odoo json2;
+            @RULES@
+            proxy_pass http://odoo;
+        }
+
+        location /web/dataset/ {
+            govern on;
+            govern_odoo jsonrpc;
             @RULES@
             proxy_pass http://odoo;
         }
@@ -443,6 +469,26 @@ def test_credentials_rewrite_is_resent_whole_on_retry(nginx, odoo, token):
         assert b'"retail"' in first and b'"admin"' not in first
     finally:
         dropper.close()
+
+
+def test_call_kw_is_not_rewritten(nginx, odoo, token):
+    """call_kw runs on the caller's Odoo session: its positional args are
+    the method's own (a domain, fields, offset, limit), never db, uid and
+    key, so the body reaches Odoo as sent and holds no key."""
+    import hashlib
+    gw = mediated(nginx, odoo).start()
+    sent = json.dumps({"jsonrpc": "2.0", "method": "call", "id": 4,
+                       "params": {"model": "product.product",
+                                  "method": "search_read",
+                                  "args": [[["sale_ok", "=", True]],
+                                           ["name"], 0, 5],
+                                  "kwargs": {}}}).encode()
+    requests.post(gw.url("/web/dataset/call_kw"), data=sent,
+                  headers={"Authorization": "Bearer " + token,
+                           "Content-Type": "application/json"})
+    (req,) = odoo.requests()
+    assert req["body_sha256"] == hashlib.sha256(sent).hexdigest()
+    assert int(req["headers"]["content-length"]) == len(sent)
 
 
 def test_credentials_are_injected_json2(nginx, odoo, token):
