@@ -190,6 +190,7 @@ ngx_http_govern_body_check(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
 {
     u_char                           *p;
     size_t                            len, i, size;
+    unsigned                          flags;
     ngx_str_t                         detail, errors;
     ngx_http_govern_jv_t             *json;
     ngx_http_govern_jv_error_t        jerr;
@@ -208,7 +209,23 @@ ngx_http_govern_body_check(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
         return NGX_OK;
     }
 
-    json = ngx_http_govern_jv_parse((const char *) ctx->body->pos, len, 0,
+    /* an Odoo call's policy reads a few members: the rest (a search's
+     * domain) is checked but built only if read; a schema reads all */
+
+    flags = 0;
+
+    if (glcf->odoo && glcf->schema == NULL) {
+        flags = NGX_HTTP_GOVERN_JV_LAZY(
+                    ngx_http_govern_odoo_lazy_depth(glcf->odoo,
+                        (const char *) r->uri.data, r->uri.len));
+    }
+
+    ctx->json_source.text = (const char *) ctx->body->pos;
+    ctx->json_source.flags = flags;
+    ctx->json_source.alloc = ngx_http_govern_body_alloc;
+    ctx->json_source.alloc_ctx = r->pool;
+
+    json = ngx_http_govern_jv_parse((const char *) ctx->body->pos, len, flags,
                                     ngx_http_govern_body_alloc, r->pool,
                                     &jerr);
 

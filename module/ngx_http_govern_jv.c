@@ -43,6 +43,7 @@ typedef struct {
     const unsigned char          *end;
     unsigned                      flags;
     int                           depth;
+    int                           lazy;     /* containers this deep: skip */
     ngx_http_govern_jv_alloc_pt   alloc;
     void                         *alloc_ctx;
     unsigned char                *strings;  /* the next string's bytes */
@@ -64,6 +65,8 @@ struct ngx_http_govern_jv_block_s {
 
 static int ngx_http_govern_jv_value(ngx_http_govern_jparser_t *jp,
     ngx_http_govern_jv_t *v);
+static int ngx_http_govern_jv_skip(ngx_http_govern_jparser_t *jp,
+    ngx_http_govern_jv_t *v, size_t slot);
 static int ngx_http_govern_jv_read_string_rest(ngx_http_govern_jparser_t *jp,
     const unsigned char *s, const char **out, size_t *out_len);
 
@@ -272,11 +275,71 @@ ngx_http_govern_jv_special(__m128i block)
 #endif
 
 
+/*
+ * Checks the rest of a string from jp->p (escapes, UTF-8, control
+ * characters) up to its closing quote, where it leaves jp->p; *len is
+ * what those bytes decode to.
+ */
+
+static int
+ngx_http_govern_jv_check_string(ngx_http_govern_jparser_t *jp, size_t *len)
+{
+    size_t    n;
+    unsigned  cp;
+
+    *len = 0;
+
+    for ( ;; ) {
+        if (jp->p == jp->end) {
+            return ngx_http_govern_jv_fail(jp, "unterminated string");
+        }
+
+        if (*jp->p == '"') {
+            return 1;
+        }
+
+        if (*jp->p < 0x20) {
+            return ngx_http_govern_jv_fail(jp, "control character in a "
+                                               "string");
+        }
+
+        if (*jp->p == '\\') {
+            jp->p++;
+
+            if (jp->p == jp->end) {
+                return ngx_http_govern_jv_fail(jp, "unterminated string");
+            }
+
+            if (!ngx_http_govern_jv_escape(jp, &cp)) {
+                return 0;
+            }
+
+            *len += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            continue;
+        }
+
+        if (*jp->p >= 0x80) {
+            n = ngx_http_govern_utf8_seq_len(jp->p, jp->end - jp->p);
+            if (n == 0) {
+                return ngx_http_govern_jv_fail(jp, "invalid UTF-8");
+            }
+
+        } else {
+            n = 1;
+        }
+
+        jp->p += n;
+        *len += n;
+    }
+}
+
+
+
 static int
 ngx_http_govern_jv_read_string_rest(ngx_http_govern_jparser_t *jp,
     const unsigned char *s, const char **out, size_t *out_len)
 {
-    size_t                n, len;
+    size_t                len;
     unsigned              cp;
     unsigned char        *d;
     const unsigned char  *p;
@@ -336,50 +399,12 @@ ngx_http_govern_jv_read_string_rest(ngx_http_govern_jparser_t *jp,
     /* check and measure */
 
     jp->p = p;
-    len = p - s;
 
-    for ( ;; ) {
-        if (jp->p == jp->end) {
-            return ngx_http_govern_jv_fail(jp, "unterminated string");
-        }
-
-        if (*jp->p == '"') {
-            break;
-        }
-
-        if (*jp->p < 0x20) {
-            return ngx_http_govern_jv_fail(jp, "control character in a "
-                                               "string");
-        }
-
-        if (*jp->p == '\\') {
-            jp->p++;
-
-            if (jp->p == jp->end) {
-                return ngx_http_govern_jv_fail(jp, "unterminated string");
-            }
-
-            if (!ngx_http_govern_jv_escape(jp, &cp)) {
-                return 0;
-            }
-
-            len += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-            continue;
-        }
-
-        if (*jp->p >= 0x80) {
-            n = ngx_http_govern_utf8_seq_len(jp->p, jp->end - jp->p);
-            if (n == 0) {
-                return ngx_http_govern_jv_fail(jp, "invalid UTF-8");
-            }
-
-        } else {
-            n = 1;
-        }
-
-        jp->p += n;
-        len += n;
+    if (!ngx_http_govern_jv_check_string(jp, &len)) {
+        return 0;
     }
+
+    len += p - s;
 
     d = jp->strings;
     jp->strings += len + 1;
@@ -481,6 +506,55 @@ ngx_http_govern_jv_read_string(ngx_http_govern_jparser_t *jp,
 
     return ngx_http_govern_jv_read_string_rest(jp, s, out, out_len);
 }
+
+
+/* a string checked but not kept, the opening quote at jp->p */
+
+static inline int
+ngx_http_govern_jv_skip_string(ngx_http_govern_jparser_t *jp)
+{
+    size_t                len;
+    const unsigned char  *p;
+#if defined(__SSE2__)
+    unsigned              mask;
+#endif
+
+    p = ++jp->p;
+
+#if defined(__SSE2__)
+
+    while (jp->end - p >= 16) {
+        mask = ngx_http_govern_jv_special(
+                   _mm_loadu_si128((const __m128i *) p));
+
+        if (mask == 0) {
+            p += 16;
+            continue;
+        }
+
+        p += __builtin_ctz(mask);
+
+        if (*p == '"') {
+            jp->p = p + 1;
+            return 1;
+        }
+
+        break;
+    }
+
+#endif
+
+    jp->p = p;
+
+    if (!ngx_http_govern_jv_check_string(jp, &len)) {
+        return 0;
+    }
+
+    jp->p++;
+
+    return 1;
+}
+
 
 
 /* a string value, the opening quote at jp->p */
@@ -945,7 +1019,12 @@ ngx_http_govern_jv_container(ngx_http_govern_jparser_t *jp,
         }
 
         if (*jp->p == '{' || *jp->p == '[') {
-            if (!ngx_http_govern_jv_container(jp, NULL, child)) {
+            if (jp->depth >= jp->lazy) {
+                if (!ngx_http_govern_jv_skip(jp, NULL, child)) {
+                    return 0;
+                }
+
+            } else if (!ngx_http_govern_jv_container(jp, NULL, child)) {
                 return 0;
             }
 
@@ -987,6 +1066,147 @@ ngx_http_govern_jv_container(ngx_http_govern_jparser_t *jp,
         return ngx_http_govern_jv_fail(jp, object ? "expected ',' or '}'"
                                                   : "expected ',' or ']'");
     }
+}
+
+
+/*
+ * A container checked as strictly as jv_container() checks one, but not
+ * built: v gets its type, span and number of children, and u.items NULL
+ * (ngx_http_govern_jv_expand() builds it when it is read).  Strings are
+ * decoded into the string block and dropped; an object's keys stay on
+ * the scratch stack until its duplicate check.
+ */
+
+static int
+ngx_http_govern_jv_skip(ngx_http_govern_jparser_t *jp, ngx_http_govern_jv_t *v,
+    size_t slot)
+{
+    int                    object;
+    size_t                 base, n, start;
+    unsigned char         *strings, close;
+    ngx_http_govern_jv_t   scalar;
+
+    if (++jp->depth > NGX_HTTP_GOVERN_JV_MAX_DEPTH) {
+        return ngx_http_govern_jv_fail(jp, "nested deeper than 64 levels");
+    }
+
+    object = (*jp->p == '{');
+    close = object ? '}' : ']';
+    start = jp->p - jp->text;
+
+    base = jp->top;
+    strings = jp->strings;
+    n = 0;
+
+    jp->p++;
+    ngx_http_govern_jv_space(jp);
+
+    if (jp->p < jp->end && *jp->p == close) {
+        jp->p++;
+        goto done;
+    }
+
+    for ( ;; ) {
+        if (jp->p == jp->end) {
+            return ngx_http_govern_jv_fail(jp, "unexpected end of input");
+        }
+
+        if (object) {
+            if (*jp->p != '"') {
+                return ngx_http_govern_jv_fail(jp, "expected a string key");
+            }
+
+            if (!ngx_http_govern_jv_reserve(jp)) {
+                return 0;
+            }
+
+            if (!ngx_http_govern_jv_read_string(jp, &jp->stack[jp->top].key,
+                                                &jp->stack[jp->top].key_len))
+            {
+                return 0;
+            }
+
+            jp->top++;
+            ngx_http_govern_jv_space(jp);
+
+            if (jp->p == jp->end || *jp->p != ':') {
+                return ngx_http_govern_jv_fail(jp, "expected ':'");
+            }
+
+            jp->p++;
+            ngx_http_govern_jv_space(jp);
+
+            if (jp->p == jp->end) {
+                return ngx_http_govern_jv_fail(jp, "unexpected end of input");
+            }
+        }
+
+        if (*jp->p == '{' || *jp->p == '[') {
+            if (!ngx_http_govern_jv_skip(jp, &scalar, GOVERN_JV_NO_SLOT)) {
+                return 0;
+            }
+
+        } else if (*jp->p == '"') {
+            if (!ngx_http_govern_jv_skip_string(jp)) {
+                return 0;
+            }
+
+        } else if (!ngx_http_govern_jv_value(jp, &scalar)) {
+            return 0;
+        }
+
+        n++;
+        ngx_http_govern_jv_space(jp);
+
+        if (jp->p == jp->end) {
+            return ngx_http_govern_jv_fail(jp, "unexpected end of input");
+        }
+
+        if (*jp->p == ',') {
+            jp->p++;
+            ngx_http_govern_jv_space(jp);
+            continue;
+        }
+
+        if (*jp->p == close) {
+            jp->p++;
+            break;
+        }
+
+        return ngx_http_govern_jv_fail(jp, object ? "expected ',' or '}'"
+                                                  : "expected ',' or ']'");
+    }
+
+    /* after the close, as jv_close() checks: the same error position */
+
+    if (object) {
+        switch (ngx_http_govern_jv_duplicates(&jp->stack[base], n)) {
+        case 0:
+            break;
+        case 1:
+            return ngx_http_govern_jv_fail(jp, "duplicate object key");
+        default:
+            return ngx_http_govern_jv_fail(jp, "out of memory");
+        }
+    }
+
+done:
+
+    jp->depth--;
+    jp->top = base;
+    jp->strings = strings;
+
+    if (v == NULL) {
+        v = &jp->stack[slot].value;     /* the stack may have moved */
+    }
+
+    v->type = object ? NGX_HTTP_GOVERN_JV_OBJECT : NGX_HTTP_GOVERN_JV_ARRAY;
+    v->start = start;
+    v->end = jp->p - jp->text;
+    v->len = n;
+    v->u.items = NULL;
+
+    return 1;
 }
 
 
@@ -1066,6 +1286,9 @@ ngx_http_govern_jv_parse(const char *text, size_t len, unsigned flags,
     jp.p = jp.text;
     jp.end = jp.text + len;
     jp.flags = flags;
+    jp.lazy = NGX_HTTP_GOVERN_JV_LAZY_DEPTH(flags)
+              ? (int) NGX_HTTP_GOVERN_JV_LAZY_DEPTH(flags)
+              : NGX_HTTP_GOVERN_JV_MAX_DEPTH + 1;
     jp.alloc = alloc;
     jp.alloc_ctx = alloc_ctx;
     jp.err = err;
@@ -1101,6 +1324,48 @@ ngx_http_govern_jv_parse(const char *text, size_t len, unsigned flags,
 }
 
 
+int
+ngx_http_govern_jv_expand(ngx_http_govern_jv_t *v,
+    const ngx_http_govern_jv_source_t *src)
+{
+    int                        ok;
+    ngx_http_govern_jmember_t  local[GOVERN_JV_STACK];
+    ngx_http_govern_jparser_t  jp;
+
+    if (!ngx_http_govern_jv_is_lazy(v)) {
+        return 1;
+    }
+
+    memset(&jp, 0, sizeof(jp));
+    jp.stack = local;
+    jp.local = local;
+    jp.cap = GOVERN_JV_STACK;
+    jp.text = (const unsigned char *) src->text;
+    jp.p = jp.text + v->start;
+    jp.end = jp.text + v->end;
+    jp.flags = src->flags;
+    jp.lazy = NGX_HTTP_GOVERN_JV_MAX_DEPTH + 1;
+    jp.alloc = src->alloc;
+    jp.alloc_ctx = src->alloc_ctx;
+
+    /* the text was checked whole: only memory can fail */
+
+    jp.strings = src->alloc(src->alloc_ctx, v->end - v->start + 1
+                                            + NGX_HTTP_GOVERN_JV_READABLE);
+    if (jp.strings == NULL) {
+        return 0;
+    }
+
+    ok = ngx_http_govern_jv_container(&jp, v, GOVERN_JV_NO_SLOT);
+
+    if (jp.stack != local) {
+        free(jp.stack);
+    }
+
+    return ok;
+}
+
+
 ngx_http_govern_jv_t *
 ngx_http_govern_jv_get(const ngx_http_govern_jv_t *v, const char *key,
     size_t key_len)
@@ -1108,7 +1373,9 @@ ngx_http_govern_jv_get(const ngx_http_govern_jv_t *v, const char *key,
     size_t                      i;
     ngx_http_govern_jmember_t  *m;
 
-    if (v == NULL || v->type != NGX_HTTP_GOVERN_JV_OBJECT) {
+    if (v == NULL || v->type != NGX_HTTP_GOVERN_JV_OBJECT
+        || v->u.members == NULL)    /* empty, or lazy: not yet expanded */
+    {
         return NULL;
     }
 
@@ -1134,7 +1401,9 @@ ngx_http_govern_jv_getz(const ngx_http_govern_jv_t *v, const char *key)
 ngx_http_govern_jv_t *
 ngx_http_govern_jv_item(const ngx_http_govern_jv_t *v, size_t i)
 {
-    if (v == NULL || v->type != NGX_HTTP_GOVERN_JV_ARRAY || i >= v->len) {
+    if (v == NULL || v->type != NGX_HTTP_GOVERN_JV_ARRAY || i >= v->len
+        || v->u.items == NULL)      /* lazy: not yet expanded */
+    {
         return NULL;
     }
 

@@ -28,6 +28,16 @@
 /* parse flags */
 #define NGX_HTTP_GOVERN_JV_ALLOW_NUL  0x01  /* "\u0000" inside strings */
 
+/*
+ * Containers nested this deep (the root is depth 0) are checked as
+ * strictly as the rest but not built: they keep their type, span and
+ * number of children, with u.items NULL, until ngx_http_govern_jv_expand()
+ * builds one.  A reader that needs a subtree the policy rarely reads (a
+ * search's domain) pays for validating it only.
+ */
+#define NGX_HTTP_GOVERN_JV_LAZY(depth)      ((unsigned) (depth) << 8)
+#define NGX_HTTP_GOVERN_JV_LAZY_DEPTH(flags)  (((flags) >> 8) & 0xff)
+
 #define NGX_HTTP_GOVERN_JV_MAX_DEPTH  64
 
 /*
@@ -81,10 +91,23 @@ typedef struct {
 } ngx_http_govern_jv_arena_t;
 
 
+/* the parse a lazy tree came from, for ngx_http_govern_jv_expand() */
+typedef struct {
+    const char                   *text;
+    unsigned                      flags;
+    ngx_http_govern_jv_alloc_pt   alloc;
+    void                         *alloc_ctx;
+} ngx_http_govern_jv_source_t;
+
+
 /* the whole text must be one value, surrounded by whitespace only */
 ngx_http_govern_jv_t *ngx_http_govern_jv_parse(const char *text, size_t len,
     unsigned flags, ngx_http_govern_jv_alloc_pt alloc, void *alloc_ctx,
     ngx_http_govern_jv_error_t *err);
+
+/* builds a lazy container whole, in place; 0: out of memory */
+int ngx_http_govern_jv_expand(ngx_http_govern_jv_t *v,
+    const ngx_http_govern_jv_source_t *src);
 
 ngx_http_govern_jv_t *ngx_http_govern_jv_get(const ngx_http_govern_jv_t *v,
     const char *key, size_t key_len);
@@ -114,6 +137,12 @@ void ngx_http_govern_jv_arena_free(ngx_http_govern_jv_arena_t *arena);
     ngx_http_govern_jv_is(v, NGX_HTTP_GOVERN_JV_INTEGER)
 #define ngx_http_govern_jv_is_null(v)                                         \
     ngx_http_govern_jv_is(v, NGX_HTTP_GOVERN_JV_NULL)
+
+/* a container left unbuilt by NGX_HTTP_GOVERN_JV_LAZY() */
+#define ngx_http_govern_jv_is_lazy(v)                                         \
+    ((v) != NULL && ((v)->type == NGX_HTTP_GOVERN_JV_ARRAY                    \
+                     || (v)->type == NGX_HTTP_GOVERN_JV_OBJECT)               \
+     && (v)->len && (v)->u.items == NULL)
 
 /* a string's text, or NULL for any other value (or none) */
 #define ngx_http_govern_jv_string(v)                                          \

@@ -127,6 +127,7 @@ typedef struct {
     ngx_uint_t                  body_state;
     ngx_buf_t                  *body;           /* the body, contiguous */
     ngx_http_govern_jv_t       *json;           /* parsed, pool-owned */
+    ngx_http_govern_jv_source_t  json_source;   /* to build lazy parts */
     ngx_str_t                   body_sha256;
     ngx_buf_t                  *replacement;    /* for nginx's own page */
     ngx_http_govern_odoo_call_t  *odoo;

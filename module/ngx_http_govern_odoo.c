@@ -25,12 +25,95 @@ static const char  *ngx_http_govern_odoo_model_methods[] = {
 };
 
 
+static ngx_http_govern_jv_t *ngx_http_govern_odoo_get(
+    ngx_http_govern_jv_t *object, const char *key,
+    const ngx_http_govern_jv_source_t *src, int *nomem);
 static const char *ngx_http_govern_odoo_string(ngx_http_govern_jv_t *object,
     const char *key);
 static int ngx_http_govern_odoo_in(const char *s, const char **list);
 static long long ngx_http_govern_odoo_count_ids(ngx_http_govern_jv_t *ids);
 static long long ngx_http_govern_odoo_count_values(
-    ngx_http_govern_jv_t *values);
+    ngx_http_govern_jv_t *values, const ngx_http_govern_jv_source_t *src,
+    int *nomem);
+
+
+/*
+ * A member, built first when the parse left it lazy: every container the
+ * call is read from goes through here, so any lazy depth reads the same.
+ */
+
+static ngx_http_govern_jv_t *
+ngx_http_govern_odoo_get(ngx_http_govern_jv_t *object, const char *key,
+    const ngx_http_govern_jv_source_t *src, int *nomem)
+{
+    ngx_http_govern_jv_t  *v;
+
+    v = ngx_http_govern_jv_getz(object, key);
+
+    if (src && !ngx_http_govern_jv_expand(v, src)) {
+        *nomem = 1;
+    }
+
+    return v;
+}
+
+
+static ngx_http_govern_jv_t *
+ngx_http_govern_odoo_item(ngx_http_govern_jv_t *array, size_t i,
+    const ngx_http_govern_jv_source_t *src, int *nomem)
+{
+    ngx_http_govern_jv_t  *v;
+
+    v = ngx_http_govern_jv_item(array, i);
+
+    if (src && !ngx_http_govern_jv_expand(v, src)) {
+        *nomem = 1;
+    }
+
+    return v;
+}
+
+
+/*
+ * How deep the body is built before the policy reads it (see
+ * NGX_HTTP_GOVERN_JV_LAZY): below the containers the call is read from,
+ * so a search's domain and fields are checked but not built.  Values
+ * are built whole when read; where the path names create or write,
+ * building everything at once is cheaper.
+ */
+
+unsigned
+ngx_http_govern_odoo_lazy_depth(int protocol, const char *path,
+    size_t path_len)
+{
+    const char  *method;
+
+    if (protocol == NGX_HTTP_GOVERN_ODOO_JSON2) {
+        method = path + path_len;
+
+        while (method > path && method[-1] != '/') {
+            method--;
+        }
+
+        if ((path + path_len - method == 6 && memcmp(method, "create", 6) == 0)
+            || (path + path_len - method == 5
+                && memcmp(method, "write", 5) == 0))
+        {
+            return 0;
+        }
+
+        return 1;                   /* {"domain": [...], ...} */
+    }
+
+    if (path_len >= sizeof("/web/dataset/call_") - 1
+        && memcmp(path, "/web/dataset/call_", sizeof("/web/dataset/call_") - 1)
+           == 0)
+    {
+        return 3;                   /* params.args[0], params.kwargs.x */
+    }
+
+    return 4;                       /* params.args[5][0], args[6].x */
+}
 
 
 /* a string member, or NULL when absent or not a string */
@@ -61,15 +144,17 @@ ngx_http_govern_odoo_in(const char *s, const char **list)
 
 ngx_http_govern_reason_e
 ngx_http_govern_odoo_parse(int protocol, ngx_http_govern_jv_t *body,
-    const char *path, size_t path_len, ngx_http_govern_odoo_call_t *call,
-    const char **why)
+    const ngx_http_govern_jv_source_t *src, const char *path,
+    size_t path_len, ngx_http_govern_odoo_call_t *call, const char **why)
 {
+    int                    nomem;
     size_t                 n, skip;
     long long              values;
     const char            *p, *end, *slash;
     ngx_http_govern_jv_t  *params, *args, *kwargs, *rest, *v;
 
     memset(call, 0, sizeof(*call));
+    nomem = 0;
     call->protocol = protocol;
     call->limit = NGX_HTTP_GOVERN_ODOO_UNLIMITED;
 
@@ -117,11 +202,14 @@ ngx_http_govern_odoo_parse(int protocol, ngx_http_govern_jv_t *body,
         }
 
         call->ids = ngx_http_govern_jv_getz(body, "ids");
-        call->context = ngx_http_govern_jv_getz(body, "context");
-        call->values = ngx_http_govern_jv_getz(body, "vals_list");
+        call->context = ngx_http_govern_odoo_get(body, "context", src,
+                                                 &nomem);
+        call->values = ngx_http_govern_odoo_get(body, "vals_list", src,
+                                                &nomem);
 
         if (call->values == NULL) {
-            call->values = ngx_http_govern_jv_getz(body, "vals");
+            call->values = ngx_http_govern_odoo_get(body, "vals", src,
+                                                    &nomem);
         }
 
         v = ngx_http_govern_jv_getz(body, "limit");
@@ -137,7 +225,7 @@ ngx_http_govern_odoo_parse(int protocol, ngx_http_govern_jv_t *body,
     }
 
     call->id = ngx_http_govern_jv_getz(body, "id");
-    params = ngx_http_govern_jv_getz(body, "params");
+    params = ngx_http_govern_odoo_get(body, "params", src, &nomem);
 
     if (!ngx_http_govern_jv_is_object(params)) {
         *why = "JSON-RPC \"params\" must be an object";
@@ -152,8 +240,8 @@ ngx_http_govern_odoo_parse(int protocol, ngx_http_govern_jv_t *body,
 
         call->model = ngx_http_govern_odoo_string(params, "model");
         call->method = ngx_http_govern_odoo_string(params, "method");
-        args = ngx_http_govern_jv_getz(params, "args");
-        kwargs = ngx_http_govern_jv_getz(params, "kwargs");
+        args = ngx_http_govern_odoo_get(params, "args", src, &nomem);
+        kwargs = ngx_http_govern_odoo_get(params, "kwargs", src, &nomem);
 
         if (call->model == NULL || call->method == NULL
             || (args && !ngx_http_govern_jv_is_array(args))
@@ -170,7 +258,7 @@ ngx_http_govern_odoo_parse(int protocol, ngx_http_govern_jv_t *body,
 
     call->service = ngx_http_govern_odoo_string(params, "service");
     call->method = ngx_http_govern_odoo_string(params, "method");
-    args = ngx_http_govern_jv_getz(params, "args");
+    args = ngx_http_govern_odoo_get(params, "args", src, &nomem);
 
     if (call->service == NULL || call->method == NULL
         || (args && !ngx_http_govern_jv_is_array(args)))
@@ -210,8 +298,8 @@ ngx_http_govern_odoo_parse(int protocol, ngx_http_govern_jv_t *body,
     if (strcmp(ngx_http_govern_odoo_string(params, "method"), "execute_kw")
         == 0)
     {
-        rest = ngx_http_govern_jv_item(args, 5);
-        kwargs = ngx_http_govern_jv_item(args, 6);
+        rest = ngx_http_govern_odoo_item(args, 5, src, &nomem);
+        kwargs = ngx_http_govern_odoo_item(args, 6, src, &nomem);
 
         if ((rest && !ngx_http_govern_jv_is_array(rest))
             || (kwargs && !ngx_http_govern_jv_is_object(kwargs)
@@ -242,22 +330,25 @@ positional:
     }
 
     if (strcmp(call->method, "create") == 0) {
-        call->values = ngx_http_govern_jv_item(args, skip);
+        call->values = ngx_http_govern_odoo_item(args, skip, src, &nomem);
 
         if (call->values == NULL && ngx_http_govern_jv_is_object(kwargs)) {
-            call->values = ngx_http_govern_jv_getz(kwargs, "vals_list");
+            call->values = ngx_http_govern_odoo_get(kwargs, "vals_list", src,
+                                                    &nomem);
         }
 
     } else if (strcmp(call->method, "write") == 0) {
-        call->values = ngx_http_govern_jv_item(args, skip);
+        call->values = ngx_http_govern_odoo_item(args, skip, src, &nomem);
 
         if (call->values == NULL && ngx_http_govern_jv_is_object(kwargs)) {
-            call->values = ngx_http_govern_jv_getz(kwargs, "vals");
+            call->values = ngx_http_govern_odoo_get(kwargs, "vals", src,
+                                                    &nomem);
         }
     }
 
     if (ngx_http_govern_jv_is_object(kwargs)) {
-        call->context = ngx_http_govern_jv_getz(kwargs, "context");
+        call->context = ngx_http_govern_odoo_get(kwargs, "context", src,
+                                                 &nomem);
     }
 
     /* search_read(domain, fields, offset, limit); search(domain, offset,
@@ -280,6 +371,11 @@ limit:
 
     (void) kwargs;
 
+    if (nomem) {
+        *why = "out of memory";
+        return NGX_HTTP_GOVERN_REASON_INTERNAL_ERROR;
+    }
+
     if (strcmp(call->method, "search_read") == 0
         || strcmp(call->method, "search") == 0
         || strcmp(call->method, "web_search_read") == 0
@@ -300,7 +396,12 @@ limit:
     }
 
     call->records = ngx_http_govern_odoo_count_ids(call->ids);
-    values = ngx_http_govern_odoo_count_values(call->values);
+    values = ngx_http_govern_odoo_count_values(call->values, src, &nomem);
+
+    if (nomem) {
+        *why = "out of memory";
+        return NGX_HTTP_GOVERN_REASON_INTERNAL_ERROR;
+    }
 
     if (values > call->records) {
         call->records = values;
@@ -337,17 +438,26 @@ ngx_http_govern_odoo_count_ids(ngx_http_govern_jv_t *ids)
  */
 
 static long long
-ngx_http_govern_odoo_count_values(ngx_http_govern_jv_t *values)
+ngx_http_govern_odoo_count_values(ngx_http_govern_jv_t *values,
+    const ngx_http_govern_jv_source_t *src, int *nomem)
 {
     size_t                 i, j;
     long long              n, code;
     ngx_http_govern_jv_t  *v, *cmd;
 
+    /* values may sit below the lazy depth: built whole on first read */
+
+    if (src && !ngx_http_govern_jv_expand(values, src)) {
+        *nomem = 1;
+        return 0;
+    }
+
     if (ngx_http_govern_jv_is_array(values)) {
         n = 0;
 
         for (i = 0; i < values->len; i++) {
-            n += ngx_http_govern_odoo_count_values(&values->u.items[i]);
+            n += ngx_http_govern_odoo_count_values(&values->u.items[i], src,
+                                                   nomem);
         }
 
         return n;
@@ -366,8 +476,18 @@ ngx_http_govern_odoo_count_values(ngx_http_govern_jv_t *values)
             continue;
         }
 
+        if (src && !ngx_http_govern_jv_expand(v, src)) {
+            *nomem = 1;
+            return 0;
+        }
+
         for (j = 0; j < v->len; j++) {
             cmd = &v->u.items[j];
+
+            if (src && !ngx_http_govern_jv_expand(cmd, src)) {
+                *nomem = 1;
+                return 0;
+            }
 
             if (!ngx_http_govern_jv_is_array(cmd) || cmd->len == 0
                 || !ngx_http_govern_jv_is_integer(&cmd->u.items[0]))
@@ -379,7 +499,7 @@ ngx_http_govern_odoo_count_values(ngx_http_govern_jv_t *values)
 
             if (code == 0 || code == 1) {
                 n += ngx_http_govern_odoo_count_values(
-                         ngx_http_govern_jv_item(cmd, 2));
+                         ngx_http_govern_jv_item(cmd, 2), src, nomem);
 
             } else if (code == 2) {
                 n++;

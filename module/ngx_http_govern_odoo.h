@@ -56,10 +56,18 @@ typedef struct {
 } ngx_http_govern_odoo_policy_t;
 
 
-/* path: the request path; model/method of JSON-2 come from it */
+/* the lazy depth (NGX_HTTP_GOVERN_JV_LAZY) to parse a call's body with */
+unsigned ngx_http_govern_odoo_lazy_depth(int protocol, const char *path,
+    size_t path_len);
+
+/*
+ * path: the request path; model/method of JSON-2 come from it.  src: the
+ * parse of a lazily parsed body (what is read of it is built), or NULL.
+ */
 ngx_http_govern_reason_e ngx_http_govern_odoo_parse(int protocol,
-    ngx_http_govern_jv_t *body, const char *path, size_t path_len,
-    ngx_http_govern_odoo_call_t *call, const char **why);
+    ngx_http_govern_jv_t *body, const ngx_http_govern_jv_source_t *src,
+    const char *path, size_t path_len, ngx_http_govern_odoo_call_t *call,
+    const char **why);
 
 /* the partner's granted scopes: space separated */
 ngx_http_govern_reason_e ngx_http_govern_odoo_check(

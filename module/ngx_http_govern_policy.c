@@ -69,6 +69,7 @@ ngx_http_govern_odoo_stage(ngx_http_request_t *r)
     }
 
     reason = ngx_http_govern_odoo_parse(glcf->odoo, ctx->json,
+                                        &ctx->json_source,
                                         (const char *) r->uri.data,
                                         r->uri.len, call, &why);
 

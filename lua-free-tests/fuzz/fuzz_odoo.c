@@ -5,6 +5,9 @@
  * against jansson: both accept the same texts, but for what govern
  * refuses on purpose (nesting beyond 64), what jansson cannot hold
  * (integers beyond 64 bits) and jansson's end of input at a NUL byte.
+ * And the lazy parse the gateway uses is checked against the whole one:
+ * the same texts accepted (the same error where refused), and the same
+ * call and policy decision read from both trees.
  */
 
 #include <stddef.h>
@@ -48,15 +51,28 @@ too_deep(const uint8_t *p, size_t len)
 }
 
 
+static int
+same_string(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL)
+           || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    int                             protocol;
     json_t                         *jansson;
-    const char                     *why, *key, *path;
-    ngx_http_govern_jv_t           *body;
+    unsigned                        depth;
+    const char                     *why, *key, *path, *lwhy, *lkey;
+    ngx_http_govern_jv_t           *body, *lazy;
     json_error_t                    jerr;
+    ngx_http_govern_jv_error_t      err, lerr;
     ngx_http_govern_jv_arena_t      arena;
-    ngx_http_govern_odoo_call_t     call;
+    ngx_http_govern_jv_source_t     src;
+    ngx_http_govern_odoo_call_t     call, lcall;
+    ngx_http_govern_reason_e        reason, lreason;
     ngx_http_govern_odoo_policy_t   policy;
 
     static const char  *methods[] = { "search_read", "create", NULL };
@@ -77,7 +93,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     arena.blocks = NULL;
     body = ngx_http_govern_jv_parse((const char *) data + 1, size - 1, 0,
                                     ngx_http_govern_jv_arena_alloc, &arena,
-                                    NULL);
+                                    &err);
+
+    /* the gateway's depth for this path, or any other */
+
+    protocol = data[0] % 4 < 2 ? 1 : 2;
+    depth = data[0] & 0x40
+            ? ngx_http_govern_odoo_lazy_depth(protocol, path, strlen(path))
+            : (unsigned) (data[0] >> 7) * 2 + 1;
+
+    src.text = (const char *) data + 1;
+    src.flags = NGX_HTTP_GOVERN_JV_LAZY(depth);
+    src.alloc = ngx_http_govern_jv_arena_alloc;
+    src.alloc_ctx = &arena;
+
+    lazy = ngx_http_govern_jv_parse(src.text, size - 1, src.flags,
+                                    src.alloc, src.alloc_ctx, &lerr);
+
+    if ((body == NULL) != (lazy == NULL)
+        || (body == NULL && (err.position != lerr.position
+                             || strcmp(err.text, lerr.text) != 0)))
+    {
+        __builtin_trap();               /* lazy and whole parses differ */
+    }
     jansson = json_loadb((const char *) data + 1, size - 1,
                          JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
 
@@ -103,12 +141,34 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* as the policy stage does: every parsed call is checked */
 
-    if (ngx_http_govern_odoo_parse(data[0] % 4 < 2 ? 1 : 2, body, path,
-                                   strlen(path), &call, &why)
-        == NGX_HTTP_GOVERN_REASON_NONE)
+    reason = ngx_http_govern_odoo_parse(protocol, body, NULL, path,
+                                        strlen(path), &call, &why);
+    lreason = ngx_http_govern_odoo_parse(protocol, lazy, &src, path,
+                                         strlen(path), &lcall, &lwhy);
+
+    if (reason != lreason
+        || (reason == NGX_HTTP_GOVERN_REASON_NONE
+            && (!same_string(call.service, lcall.service)
+                || !same_string(call.db, lcall.db)
+                || !same_string(call.model, lcall.model)
+                || !same_string(call.method, lcall.method)
+                || call.records != lcall.records
+                || call.limit != lcall.limit
+                || call.searches != lcall.searches)))
     {
-        (void) ngx_http_govern_odoo_check(&call, &policy, "orders:write", 12,
-                                          &why, &key);
+        __builtin_trap();               /* a lazy tree read differently */
+    }
+
+    if (reason == NGX_HTTP_GOVERN_REASON_NONE) {
+        reason = ngx_http_govern_odoo_check(&call, &policy, "orders:write",
+                                            12, &why, &key);
+        lreason = ngx_http_govern_odoo_check(&lcall, &policy,
+                                             "orders:write", 12, &lwhy,
+                                             &lkey);
+
+        if (reason != lreason || !same_string(key, lkey)) {
+            __builtin_trap();
+        }
     }
 
     ngx_http_govern_jv_arena_free(&arena);

@@ -517,6 +517,92 @@ test_string_blocks(void **state)
 }
 
 
+/* lazy parsing: deep containers counted and spanned, built on demand */
+
+static void
+test_lazy(void **state)
+{
+    size_t                        i;
+    const char                   *text;
+    ngx_http_govern_jv_t         *v, *whole, *domain, *ctx;
+    ngx_http_govern_jv_source_t   src;
+
+    static const char  *bad[] = {
+        "{\"a\": [[1, 2], [\"x\" 3]]}",
+        "{\"a\": [{\"k\": 1, \"k\": 2}]}",
+        "{\"a\": [\"\\ud800\"]}",
+        "{\"a\": [\"\xc3\x28\"]}",
+        "{\"a\": [\"tab\there\"]}",
+        "{\"a\": [1e999]}",
+        "{\"a\": [tru]}",
+        "{\"a\": [01]}",
+        "{\"a\": [[1], }",
+        "{\"a\": [\"unterminated]}",
+        NULL
+    };
+
+    text = "{\"domain\": [[\"code\", \"in\", [\"A\", \"B\\u00e9\"]]],"
+           " \"context\": {\"lang\": \"en_US\", \"x\": {\"y\": [1]}},"
+           " \"ids\": [1, 2, 3], \"e\": [], \"limit\": 5}";
+
+    src.text = text;
+    src.flags = NGX_HTTP_GOVERN_JV_LAZY(1);
+    src.alloc = ngx_http_govern_jv_arena_alloc;
+    src.alloc_ctx = &arena;
+
+    v = parse_flags(text, strlen(text), src.flags);
+    whole = parse(text);
+    assert_non_null(v);
+    assert_non_null(whole);
+
+    /* the root is built; its containers are counted, not built */
+
+    domain = ngx_http_govern_jv_getz(v, "domain");
+    assert_true(ngx_http_govern_jv_is_array(domain));
+    assert_true(ngx_http_govern_jv_is_lazy(domain));
+    assert_int_equal(domain->len, 1);
+    assert_memory_equal(text + domain->start, "[[", 2);
+    assert_memory_equal(text + domain->end - 2, "]]", 2);
+    assert_null(ngx_http_govern_jv_item(domain, 0));
+    assert_int_equal(ngx_http_govern_jv_getz(v, "ids")->len, 3);
+    assert_false(ngx_http_govern_jv_is_lazy(ngx_http_govern_jv_getz(v, "e")));
+    assert_int_equal(ngx_http_govern_jv_getz(v, "limit")->u.integer, 5);
+
+    /* built on demand, whole, equal to the whole parse */
+
+    ctx = ngx_http_govern_jv_getz(v, "context");
+    assert_int_equal(ngx_http_govern_jv_expand(ctx, &src), 1);
+    assert_false(ngx_http_govern_jv_is_lazy(ctx));
+    assert_string_equal(ngx_http_govern_jv_getz(ctx, "lang")->u.string,
+                        "en_US");
+    assert_int_equal(ngx_http_govern_jv_item(
+        ngx_http_govern_jv_getz(ngx_http_govern_jv_getz(ctx, "x"), "y"),
+        0)->u.integer, 1);
+
+    for (i = 0; i < v->len; i++) {
+        assert_int_equal(ngx_http_govern_jv_expand(&v->u.members[i].value,
+                                                   &src), 1);
+    }
+
+    assert_int_equal(ngx_http_govern_jv_equal(v, whole), 1);
+    assert_string_equal(ngx_http_govern_jv_item(ngx_http_govern_jv_item(
+        ngx_http_govern_jv_item(domain, 0), 2), 1)->u.string, "B\xc3\xa9");
+
+    /* a lazy part is checked as strictly: the same error, same place */
+
+    for (i = 0; bad[i]; i++) {
+        ngx_http_govern_jv_error_t  whole_err;
+
+        assert_null(parse(bad[i]));
+        whole_err = err;
+        assert_null(parse_flags(bad[i], strlen(bad[i]),
+                                NGX_HTTP_GOVERN_JV_LAZY(1)));
+        assert_string_equal(err.text, whole_err.text);
+        assert_int_equal(err.position, whole_err.position);
+    }
+}
+
+
 int
 main(void)
 {
@@ -528,6 +614,7 @@ main(void)
         cmocka_unit_test_teardown(test_structure, teardown),
         cmocka_unit_test_teardown(test_duplicates, teardown),
         cmocka_unit_test_teardown(test_equal, teardown),
+        cmocka_unit_test_teardown(test_lazy, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
