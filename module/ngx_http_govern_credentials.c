@@ -19,10 +19,31 @@
 #include "ngx_http_govern_json.h"
 
 
+/*
+ * One partner's mapping, prepared at config time in the forms requests
+ * use: the db and key as JSON string literals for the JSON-RPC splice,
+ * and the JSON-2 Authorization value.  Sorted by partner for lookups.
+ */
+
+typedef struct {
+    ngx_str_t                   partner;
+    ngx_str_t                   db;             /* NUL-terminated */
+    ngx_str_t                   db_json;        /* "retail" */
+    ngx_str_t                   uid;            /* 7 */
+    ngx_str_t                   key_json;       /* "<key>" */
+    ngx_str_t                   bearer;         /* bearer <key> */
+} ngx_http_govern_credential_t;
+
+
+static ngx_http_govern_credential_t *ngx_http_govern_credentials_find(
+    ngx_array_t *credentials, ngx_str_t *partner);
 static ngx_int_t ngx_http_govern_credentials_body(ngx_http_request_t *r,
-    ngx_http_govern_ctx_t *ctx, ngx_http_govern_jv_t *args, ngx_str_t *db,
-    json_t *uid, const char *key);
-static void ngx_http_govern_credentials_cleanup(void *data);
+    ngx_http_govern_ctx_t *ctx, ngx_http_govern_jv_t *args,
+    ngx_http_govern_credential_t *cred);
+static int ngx_http_govern_credentials_cmp(const void *a, const void *b);
+static ngx_int_t ngx_http_govern_credentials_quote(ngx_conf_t *cf,
+    ngx_str_t *dst, const char *s, size_t len);
+static void ngx_http_govern_credentials_wipe(void *data);
 
 
 static ngx_str_t  ngx_http_govern_authorization = ngx_string("authorization");
@@ -38,13 +59,11 @@ ngx_int_t
 ngx_http_govern_credentials_apply(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx, ngx_http_govern_loc_conf_t *glcf)
 {
-    u_char                       *p;
-    json_t                       *entry;
-    ngx_str_t                     detail, value, db;
-    const char                   *key;
-    ngx_http_govern_jv_t         *args;
-    ngx_http_govern_odoo_call_t  *call;
-    ngx_http_govern_main_conf_t  *gmcf;
+    ngx_str_t                      detail;
+    ngx_http_govern_jv_t          *args;
+    ngx_http_govern_odoo_call_t   *call;
+    ngx_http_govern_main_conf_t   *gmcf;
+    ngx_http_govern_credential_t  *cred;
 
     gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
     call = ctx->odoo;
@@ -59,51 +78,30 @@ ngx_http_govern_credentials_apply(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    entry = NULL;
+    cred = ngx_http_govern_credentials_find(gmcf->credentials,
+                                            &ctx->partner);
 
-    if (ctx->partner.len) {
-        p = ngx_pnalloc(r->pool, ctx->partner.len + 1);
-        if (p == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        ngx_cpystrn(p, ctx->partner.data, ctx->partner.len + 1);
-        entry = json_object_get(gmcf->credentials, (char *) p);
-    }
-
-    if (entry == NULL) {
+    if (cred == NULL) {
         ngx_str_set(&detail, "no Odoo credentials are mapped to this "
                              "partner");
         return ngx_http_govern_refuse(r, NGX_HTTP_GOVERN_REASON_ODOO_DENIED,
                                       &detail);
     }
 
-    db.data = (u_char *) json_string_value(json_object_get(entry, "db"));
-    db.len = ngx_strlen(db.data);
-    key = json_string_value(json_object_get(entry, "api_key"));
-
     if (glcf->odoo == NGX_HTTP_GOVERN_ODOO_JSON2) {
-        value.len = sizeof("bearer ") - 1 + ngx_strlen(key);
-        value.data = ngx_pnalloc(r->pool, value.len);
-        if (value.data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        ngx_sprintf(value.data, "bearer %s", key);
-
         if (ngx_http_govern_set_header_in(r,
                 &ngx_http_govern_authorization_key,
-                &ngx_http_govern_authorization, &value)
+                &ngx_http_govern_authorization, &cred->bearer)
             != NGX_OK
             || ngx_http_govern_set_header_in(r,
                    &ngx_http_govern_database_key, &ngx_http_govern_database,
-                   &db)
+                   &cred->db)
             != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        call->db = (const char *) db.data;
+        call->db = (const char *) cred->db.data;
 
         return NGX_OK;
     }
@@ -126,11 +124,50 @@ ngx_http_govern_credentials_apply(ngx_http_request_t *r,
     }
 
     /* the partner's db string is gone: point at the mapped one */
-    call->db = (const char *) db.data;
+    call->db = (const char *) cred->db.data;
 
-    return ngx_http_govern_credentials_body(r, ctx, args, &db,
-                                            json_object_get(entry, "uid"),
-                                            key);
+    return ngx_http_govern_credentials_body(r, ctx, args, cred);
+}
+
+
+/* binary search: partners are sorted by length, then bytes */
+
+static ngx_http_govern_credential_t *
+ngx_http_govern_credentials_find(ngx_array_t *credentials,
+    ngx_str_t *partner)
+{
+    ngx_int_t                      rc;
+    ngx_uint_t                     lo, hi, mid;
+    ngx_http_govern_credential_t  *c;
+
+    c = credentials->elts;
+    lo = 0;
+    hi = credentials->nelts;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+
+        if (c[mid].partner.len != partner->len) {
+            rc = c[mid].partner.len < partner->len ? -1 : 1;
+
+        } else {
+            rc = ngx_memcmp(c[mid].partner.data, partner->data,
+                            partner->len);
+        }
+
+        if (rc == 0) {
+            return &c[mid];
+        }
+
+        if (rc < 0) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    return NULL;
 }
 
 
@@ -144,30 +181,25 @@ ngx_http_govern_credentials_apply(ngx_http_request_t *r,
 
 static ngx_int_t
 ngx_http_govern_credentials_body(ngx_http_request_t *r,
-    ngx_http_govern_ctx_t *ctx, ngx_http_govern_jv_t *args, ngx_str_t *db,
-    json_t *uid, const char *key)
+    ngx_http_govern_ctx_t *ctx, ngx_http_govern_jv_t *args,
+    ngx_http_govern_credential_t *cred)
 {
-    u_char                *p, *text, number[NGX_INT64_LEN];
-    size_t                 len, key_len;
+    u_char                *p, *text;
+    size_t                 len;
     ngx_buf_t             *head, *mid, *tail;
-    ngx_str_t              value[3];
+    ngx_str_t             *value[3];
     ngx_uint_t             i;
     ngx_chain_t           *cl[3];
     ngx_http_govern_jv_t  *item;
 
-    key_len = ngx_strlen(key);
     text = ctx->body->pos;
 
-    value[0] = *db;
-    value[1].data = number;
-    value[1].len = ngx_sprintf(number, "%L", (int64_t) json_integer_value(uid))
-                   - number;
-    value[2].data = (u_char *) key;
-    value[2].len = key_len;
+    value[0] = &cred->db_json;
+    value[1] = &cred->uid;
+    value[2] = &cred->key_json;
 
     len = args->u.items[2].start - args->u.items[0].end
-          + 2 + NGX_HTTP_GOVERN_JSON_ESCAPE_MAX(db->len) + value[1].len
-          + 2 + NGX_HTTP_GOVERN_JSON_ESCAPE_MAX(key_len);
+          + value[0]->len + value[1]->len + value[2]->len;
 
     head = ngx_calloc_buf(r->pool);
     mid = ngx_create_temp_buf(r->pool, len);
@@ -212,14 +244,7 @@ ngx_http_govern_credentials_body(ngx_http_request_t *r,
                            item->start - args->u.items[i - 1].end);
         }
 
-        if (i == 1) {
-            p = ngx_cpymem(p, value[i].data, value[i].len);
-            continue;
-        }
-
-        *p++ = '"';
-        p = ngx_http_govern_json_escape(p, value[i].data, value[i].len);
-        *p++ = '"';
+        p = ngx_cpymem(p, value[i]->data, value[i]->len);
     }
 
     mid->last = p;
@@ -256,10 +281,58 @@ ngx_http_govern_credentials_body(ngx_http_request_t *r,
 }
 
 
+/* the keys are wiped when their configuration is freed (after a reload) */
+
 static void
-ngx_http_govern_credentials_cleanup(void *data)
+ngx_http_govern_credentials_wipe(void *data)
 {
-    json_decref(data);
+    ngx_array_t  *credentials = data;
+
+    ngx_uint_t                     i;
+    ngx_http_govern_credential_t  *c;
+
+    c = credentials->elts;
+
+    for (i = 0; i < credentials->nelts; i++) {
+        ngx_explicit_memzero(c[i].key_json.data, c[i].key_json.len);
+        ngx_explicit_memzero(c[i].bearer.data, c[i].bearer.len);
+    }
+}
+
+
+static int
+ngx_http_govern_credentials_cmp(const void *a, const void *b)
+{
+    const ngx_http_govern_credential_t  *x = a, *y = b;
+
+    if (x->partner.len != y->partner.len) {
+        return x->partner.len < y->partner.len ? -1 : 1;
+    }
+
+    return ngx_memcmp(x->partner.data, y->partner.data, x->partner.len);
+}
+
+
+/* s as a JSON string literal, quotes included */
+
+static ngx_int_t
+ngx_http_govern_credentials_quote(ngx_conf_t *cf, ngx_str_t *dst,
+    const char *s, size_t len)
+{
+    u_char  *p;
+
+    p = ngx_pnalloc(cf->pool, NGX_HTTP_GOVERN_JSON_ESCAPE_MAX(len) + 2);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    dst->data = p;
+    *p++ = '"';
+    p = ngx_http_govern_json_escape(p, (u_char *) s, len);
+    *p++ = '"';
+    dst->len = p - dst->data;
+
+    return NGX_OK;
 }
 
 
@@ -271,12 +344,15 @@ ngx_http_govern_credentials_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_govern_main_conf_t *gmcf = conf;
 
-    json_t              *creds, *entry, *v;
-    ngx_str_t           *value, file;
-    const char          *partner;
-    struct stat          st;
-    json_error_t         jerr;
-    ngx_pool_cleanup_t  *cln;
+    char                          *rv;
+    json_t                        *creds, *entry, *v, *db, *key;
+    ngx_str_t                     *value, file;
+    const char                    *partner;
+    struct stat                    st;
+    ngx_array_t                   *credentials;
+    json_error_t                   jerr;
+    ngx_pool_cleanup_t            *cln;
+    ngx_http_govern_credential_t  *c;
 
     if (gmcf->credentials) {
         return "is duplicate";
@@ -313,34 +389,88 @@ ngx_http_govern_credentials_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
+    credentials = ngx_array_create(cf->pool, json_object_size(creds) + 1,
+                                   sizeof(ngx_http_govern_credential_t));
     cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
+
+    if (credentials == NULL || cln == NULL) {
         json_decref(creds);
         return NGX_CONF_ERROR;
     }
 
-    cln->handler = ngx_http_govern_credentials_cleanup;
-    cln->data = creds;
+    cln->handler = ngx_http_govern_credentials_wipe;
+    cln->data = credentials;
+    rv = NGX_CONF_ERROR;
 
     json_object_foreach(creds, partner, entry) {
         v = json_object_get(entry, "uid");
+        db = json_object_get(entry, "db");
+        key = json_object_get(entry, "api_key");
 
         if (!json_is_object(entry)
-            || !json_is_string(json_object_get(entry, "db"))
-            || json_string_length(json_object_get(entry, "db")) == 0
+            || !json_is_string(db) || json_string_length(db) == 0
             || !json_is_integer(v) || json_integer_value(v) <= 0
-            || !json_is_string(json_object_get(entry, "api_key"))
-            || json_string_length(json_object_get(entry, "api_key")) < 16)
+            || !json_is_string(key) || json_string_length(key) < 16)
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "govern_odoo_credentials \"%V\": partner "
                                "\"%s\" needs a db, a uid and an api_key",
                                &file, partner);
-            return NGX_CONF_ERROR;
+            goto done;
         }
+
+        c = ngx_array_push(credentials);
+        if (c == NULL) {
+            goto done;
+        }
+
+        ngx_memzero(c, sizeof(ngx_http_govern_credential_t));
+
+        c->partner.len = ngx_strlen(partner);
+        c->partner.data = (u_char *) partner;
+        c->partner.data = ngx_pstrdup(cf->pool, &c->partner);
+
+        c->db.len = json_string_length(db);
+        c->db.data = ngx_pnalloc(cf->pool, c->db.len + 1);
+
+        c->uid.data = ngx_pnalloc(cf->pool, NGX_INT64_LEN);
+
+        c->bearer.len = sizeof("bearer ") - 1 + json_string_length(key);
+        c->bearer.data = ngx_pnalloc(cf->pool, c->bearer.len);
+
+        if (c->partner.data == NULL || c->db.data == NULL
+            || c->uid.data == NULL || c->bearer.data == NULL
+            || ngx_http_govern_credentials_quote(cf, &c->db_json,
+                   json_string_value(db), c->db.len) != NGX_OK
+            || ngx_http_govern_credentials_quote(cf, &c->key_json,
+                   json_string_value(key), json_string_length(key))
+               != NGX_OK)
+        {
+            goto done;
+        }
+
+        ngx_memcpy(c->db.data, json_string_value(db), c->db.len);
+        c->db.data[c->db.len] = '\0';
+
+        c->uid.len = ngx_sprintf(c->uid.data, "%L",
+                                 (int64_t) json_integer_value(v))
+                     - c->uid.data;
+
+        ngx_memcpy(ngx_cpymem(c->bearer.data, "bearer ",
+                              sizeof("bearer ") - 1),
+                   json_string_value(key), json_string_length(key));
     }
 
-    gmcf->credentials = creds;
+    ngx_qsort(credentials->elts, credentials->nelts,
+              sizeof(ngx_http_govern_credential_t),
+              ngx_http_govern_credentials_cmp);
 
-    return NGX_CONF_OK;
+    gmcf->credentials = credentials;
+    rv = NGX_CONF_OK;
+
+done:
+
+    json_decref(creds);
+
+    return rv;
 }

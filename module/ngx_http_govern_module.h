@@ -51,7 +51,7 @@ typedef struct {
     ngx_http_govern_redis_conf_t  *redis;
     ngx_shm_zone_t             *limiter;
     ngx_flag_t                  need_limiter;
-    json_t                     *credentials;    /* partner -> Odoo */
+    ngx_array_t                *credentials;    /* partner -> Odoo */
     ngx_shm_zone_t             *metrics;        /* NULL: not counted */
 } ngx_http_govern_main_conf_t;
 

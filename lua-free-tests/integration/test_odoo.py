@@ -512,6 +512,46 @@ def test_partner_without_credentials(nginx, odoo, keys):
     assert odoo.requests() == []
 
 
+def test_credentials_file_is_read_again_on_reload(nginx, odoo, keys):
+    """Partners are looked up among several mappings, and nginx -s reload
+    picks up a changed file: a partner added, another removed."""
+    creds = json.load(open(os.path.join(harness.ROOT, "config",
+                                        "odoo-credentials.json")))
+    gw = mediated(nginx, odoo)
+    path = os.path.join(gw.prefix, "odoo-credentials.json")
+
+    def write(partners):
+        with open(path, "w") as f:
+            json.dump({p: creds[p] for p in partners}, f)
+
+    def create_as(partner):
+        token = keys.token("RS256", sub=partner, scope=SCOPES)
+        return rpc(gw, token, "res.partner", "create", [{"name": partner}])
+
+    def reload_until(partner, mapped):
+        gw.reload()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            r = create_as(partner)
+            if ("result" in r) == mapped:
+                return r
+            time.sleep(0.1)
+        raise AssertionError("reload did not change %s's mapping" % partner)
+
+    write(["acme"])
+    gw.start()
+    assert "result" in create_as("acme")
+    assert "no Odoo credentials" in create_as("globex")["error"]["data"][
+        "message"]
+    write(["acme", "globex"])
+    reload_until("globex", True)
+    assert [c["uid"] for c in odoo.calls()] == [7, 8]
+    write(["globex"])
+    reload_until("acme", False)     # old workers may serve acme meanwhile
+    assert "result" in create_as("globex")
+    assert odoo.calls()[-1]["uid"] == 8
+
+
 def test_world_readable_credentials_fail_nginx_t(nginx, odoo):
     gw = mediated(nginx, odoo, mode=0o644)
     rc, out = gw.test_config()
