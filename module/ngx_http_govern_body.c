@@ -401,17 +401,17 @@ ngx_http_govern_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
                   ? (size_t) clcf->client_max_body_size
                   : (size_t) 64 * 1024 * 1024;
 
-            /* the whole body at once when its length is known */
+            /* the whole body at once when its length is known (a small
+             * one then fits the request pool's blocks) */
 
             if (r->headers_in.content_length_n > 0) {
                 size = (size_t) r->headers_in.content_length_n;
 
             } else {
-                size = 2 * need;
+                size = ngx_max(2 * need, 4096);
             }
 
             size = ngx_max(size, need);
-            size = ngx_max(size, 4096);
             size = ngx_min(size, ngx_max(max, need));
 
             p = ngx_pnalloc(r->pool, size);
