@@ -516,26 +516,34 @@ ngx_http_govern_jv_skip_string(ngx_http_govern_jparser_t *jp)
     size_t                len;
     const unsigned char  *p;
 #if defined(__SSE2__)
-    unsigned              mask;
+    unsigned              mask, quote;
+    __m128i               block;
 #endif
 
     p = ++jp->p;
 
 #if defined(__SSE2__)
 
-    while (jp->end - p >= 16) {
-        mask = ngx_http_govern_jv_special(
-                   _mm_loadu_si128((const __m128i *) p));
+    /* the next position depends on the quote alone: the check that no
+     * other special byte comes first stays off that dependency chain */
 
-        if (mask == 0) {
-            p += 16;
-            continue;
+    while (jp->end - p >= 16) {
+        block = _mm_loadu_si128((const __m128i *) p);
+        quote = (unsigned) _mm_movemask_epi8(
+                    _mm_cmpeq_epi8(block, _mm_set1_epi8('"')));
+        mask = ngx_http_govern_jv_special(block);
+
+        if (quote == 0) {
+            if (mask == 0) {
+                p += 16;
+                continue;
+            }
+
+            break;
         }
 
-        p += __builtin_ctz(mask);
-
-        if (*p == '"') {
-            jp->p = p + 1;
+        if ((mask & ((quote & (0 - quote)) - 1)) == 0) {
+            jp->p = p + __builtin_ctz(quote) + 1;
             return 1;
         }
 
