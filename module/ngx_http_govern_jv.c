@@ -47,6 +47,8 @@ typedef struct {
     ngx_http_govern_jv_alloc_pt   alloc;
     void                         *alloc_ctx;
     unsigned char                *strings;  /* the next string's bytes */
+    unsigned char                *strings_end;
+    size_t                        strings_size;     /* the last block's */
     ngx_http_govern_jmember_t    *stack;    /* children of open containers */
     ngx_http_govern_jmember_t    *local;    /* the first GOVERN_JV_STACK */
     size_t                        top;
@@ -126,6 +128,47 @@ ngx_http_govern_jv_reserve(ngx_http_govern_jparser_t *jp)
 
     jp->stack = grown;
     jp->cap = cap;
+
+    return 1;
+}
+
+
+/*
+ * Room for a string of len bytes and the readable tail after it.  A
+ * whole parse gets one block the size of the text at the start and never
+ * comes here; a lazy one starts small (most of its strings are checked,
+ * not kept) and takes blocks as it needs them: twice the last, but never
+ * more than the rest of the text can fill.
+ */
+
+static int
+ngx_http_govern_jv_grow(ngx_http_govern_jparser_t *jp, size_t len)
+{
+    size_t  need, size;
+
+    need = len + 1 + NGX_HTTP_GOVERN_JV_READABLE;
+
+    if ((size_t) (jp->strings_end - jp->strings) >= need) {
+        return 1;
+    }
+
+    size = 2 * jp->strings_size;
+
+    if (size > need + (size_t) (jp->end - jp->p)) {
+        size = need + (jp->end - jp->p);
+    }
+
+    if (size < need) {
+        size = need;
+    }
+
+    jp->strings = jp->alloc(jp->alloc_ctx, size);
+    if (jp->strings == NULL) {
+        return ngx_http_govern_jv_fail(jp, "out of memory");
+    }
+
+    jp->strings_end = jp->strings + size;
+    jp->strings_size = size;
 
     return 1;
 }
@@ -383,6 +426,11 @@ ngx_http_govern_jv_read_string_rest(ngx_http_govern_jparser_t *jp,
 
     if (p < jp->end && *p == '"') {
         len = p - s;
+
+        if (!ngx_http_govern_jv_grow(jp, len)) {
+            return 0;
+        }
+
         d = jp->strings;
         jp->strings += len + 1;
 
@@ -405,6 +453,10 @@ ngx_http_govern_jv_read_string_rest(ngx_http_govern_jparser_t *jp,
     }
 
     len += p - s;
+
+    if (!ngx_http_govern_jv_grow(jp, len)) {
+        return 0;
+    }
 
     d = jp->strings;
     jp->strings += len + 1;
@@ -479,10 +531,13 @@ ngx_http_govern_jv_read_string(ngx_http_govern_jparser_t *jp,
 
 #if defined(__SSE2__)
 
-    /* the string block has room for the whole write: no string outgrows
-     * its JSON text */
+    /* room for the whole 16-byte write and the readable tail after the
+     * string (a whole parse's block always has it: no string outgrows its
+     * JSON text) */
 
-    if (jp->end - s >= 16) {
+    if (jp->end - s >= 16
+        && jp->strings_end - jp->strings >= 2 * NGX_HTTP_GOVERN_JV_READABLE)
+    {
         block = _mm_loadu_si128((const __m128i *) s);
         mask = ngx_http_govern_jv_special(block);
 
@@ -1091,7 +1146,7 @@ ngx_http_govern_jv_skip(ngx_http_govern_jparser_t *jp, ngx_http_govern_jv_t *v,
 {
     int                    object;
     size_t                 base, n, start;
-    unsigned char         *strings, close;
+    unsigned char         *strings, *strings_end, close;
     ngx_http_govern_jv_t   scalar;
 
     if (++jp->depth > NGX_HTTP_GOVERN_JV_MAX_DEPTH) {
@@ -1104,6 +1159,7 @@ ngx_http_govern_jv_skip(ngx_http_govern_jparser_t *jp, ngx_http_govern_jv_t *v,
 
     base = jp->top;
     strings = jp->strings;
+    strings_end = jp->strings_end;
     n = 0;
 
     jp->p++;
@@ -1203,6 +1259,7 @@ done:
     jp->depth--;
     jp->top = base;
     jp->strings = strings;
+    jp->strings_end = strings_end;
 
     if (v == NULL) {
         v = &jp->stack[slot].value;     /* the stack may have moved */
@@ -1307,7 +1364,16 @@ ngx_http_govern_jv_parse(const char *text, size_t len, unsigned flags,
     }
 
     v = alloc(alloc_ctx, sizeof(ngx_http_govern_jv_t));
-    jp.strings = alloc(alloc_ctx, len + 1 + NGX_HTTP_GOVERN_JV_READABLE);
+    /* a lazy parse keeps a few strings: its block starts small */
+
+    jp.strings_size = len + 1 + NGX_HTTP_GOVERN_JV_READABLE;
+
+    if (NGX_HTTP_GOVERN_JV_LAZY_DEPTH(flags) && len > 256) {
+        jp.strings_size = 256 + 1 + NGX_HTTP_GOVERN_JV_READABLE;
+    }
+
+    jp.strings = alloc(alloc_ctx, jp.strings_size);
+    jp.strings_end = jp.strings ? jp.strings + jp.strings_size : NULL;
 
     if (v == NULL || jp.strings == NULL) {
         ngx_http_govern_jv_fail(&jp, "out of memory");
@@ -1358,11 +1424,13 @@ ngx_http_govern_jv_expand(ngx_http_govern_jv_t *v,
 
     /* the text was checked whole: only memory can fail */
 
-    jp.strings = src->alloc(src->alloc_ctx, v->end - v->start + 1
-                                            + NGX_HTTP_GOVERN_JV_READABLE);
+    jp.strings_size = v->end - v->start + 1 + NGX_HTTP_GOVERN_JV_READABLE;
+    jp.strings = src->alloc(src->alloc_ctx, jp.strings_size);
     if (jp.strings == NULL) {
         return 0;
     }
+
+    jp.strings_end = jp.strings + jp.strings_size;
 
     ok = ngx_http_govern_jv_container(&jp, v, GOVERN_JV_NO_SLOT);
 

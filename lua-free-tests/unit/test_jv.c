@@ -43,10 +43,39 @@ refused(const char *text, const char *why)
 }
 
 
+/* one malloc() per allocation: ASan sees the end of every block */
+
+static void   *exact_blocks[4096];
+static size_t  exact_n;
+
+
+static void *
+exact_alloc(void *ctx, size_t size)
+{
+    void  *p;
+
+    (void) ctx;
+
+    if (exact_n == sizeof(exact_blocks) / sizeof(exact_blocks[0])) {
+        return NULL;
+    }
+
+    p = malloc(size);
+    exact_blocks[exact_n++] = p;
+
+    return p;
+}
+
+
 static int
 teardown(void **state)
 {
     ngx_http_govern_jv_arena_free(&arena);
+
+    while (exact_n) {
+        free(exact_blocks[--exact_n]);
+    }
+
     return 0;
 }
 
@@ -587,6 +616,46 @@ test_lazy(void **state)
     assert_int_equal(ngx_http_govern_jv_equal(v, whole), 1);
     assert_string_equal(ngx_http_govern_jv_item(ngx_http_govern_jv_item(
         ngx_http_govern_jv_item(domain, 0), 2), 1)->u.string, "B\xc3\xa9");
+
+    /* what a lazy parse keeps takes string blocks as it needs them: each
+     * string keeps its readable tail (read here: ASan watches) */
+
+    {
+        char                   big[16384], want[32];
+        char                   tail[NGX_HTTP_GOVERN_JV_READABLE];
+        size_t                off;
+        ngx_http_govern_jv_t  *m;
+
+        off = 0;
+        off += sprintf(big + off,
+                       "{\"skipped\": [\"a\", [1, {\"k\": \"v\"}]]");
+
+        for (i = 0; i < 300; i++) {
+            off += sprintf(big + off, ", \"key%03zu\": \"%.*s\"", i,
+                           (int) (i % 40),
+                           "0123456789012345678901234567890123456789");
+        }
+
+        off += sprintf(big + off, "}");
+
+        m = ngx_http_govern_jv_parse(big, off, NGX_HTTP_GOVERN_JV_LAZY(1),
+                                     exact_alloc, NULL, &err);
+        assert_non_null(m);
+        assert_int_equal(m->len, 301);
+
+        for (i = 0; i < 300; i++) {
+            sprintf(want, "key%03zu", i);
+            v = ngx_http_govern_jv_getz(m, want);
+            assert_non_null(v);
+            assert_int_equal(v->len, i % 40);
+            assert_memory_equal(v->u.string,
+                                "0123456789012345678901234567890123456789",
+                                i % 40);
+            assert_int_equal(v->u.string[v->len], '\0');
+            memcpy(tail, v->u.string, sizeof(tail));
+            memcpy(tail, m->u.members[i + 1].key, sizeof(tail));
+        }
+    }
 
     /* a lazy part is checked as strictly: the same error, same place */
 
