@@ -804,15 +804,25 @@ ngx_http_govern_jv_key_cmp(const ngx_http_govern_jmember_t *a,
 }
 
 
-/* keys differ in their first byte more often than not */
+/* keys are short and differ early: a loop, where memcmp() is a call */
 
 static int
 ngx_http_govern_jv_key_is(const ngx_http_govern_jmember_t *m,
     const char *key, size_t key_len)
 {
-    return m->key_len == key_len
-           && (key_len == 0 || (m->key[0] == key[0]
-                                && memcmp(m->key, key, key_len) == 0));
+    size_t  i;
+
+    if (m->key_len != key_len) {
+        return 0;
+    }
+
+    for (i = 0; i < key_len; i++) {
+        if (m->key[i] != key[i]) {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
@@ -1464,13 +1474,6 @@ ngx_http_govern_jv_get(const ngx_http_govern_jv_t *v, const char *key,
     }
 
     return NULL;
-}
-
-
-ngx_http_govern_jv_t *
-ngx_http_govern_jv_getz(const ngx_http_govern_jv_t *v, const char *key)
-{
-    return ngx_http_govern_jv_get(v, key, strlen(key));
 }
 
 

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 
 #define NGX_HTTP_GOVERN_JV_NULL     0
@@ -111,8 +112,6 @@ int ngx_http_govern_jv_expand(ngx_http_govern_jv_t *v,
 
 ngx_http_govern_jv_t *ngx_http_govern_jv_get(const ngx_http_govern_jv_t *v,
     const char *key, size_t key_len);
-ngx_http_govern_jv_t *ngx_http_govern_jv_getz(const ngx_http_govern_jv_t *v,
-    const char *key);
 ngx_http_govern_jv_t *ngx_http_govern_jv_item(const ngx_http_govern_jv_t *v,
     size_t i);
 int ngx_http_govern_jv_equal(const ngx_http_govern_jv_t *a,
@@ -137,6 +136,10 @@ void ngx_http_govern_jv_arena_free(ngx_http_govern_jv_arena_t *arena);
     ngx_http_govern_jv_is(v, NGX_HTTP_GOVERN_JV_INTEGER)
 #define ngx_http_govern_jv_is_null(v)                                         \
     ngx_http_govern_jv_is(v, NGX_HTTP_GOVERN_JV_NULL)
+
+/* a member by a NUL-terminated key (a literal's length is folded) */
+#define ngx_http_govern_jv_getz(v, key)                                       \
+    ngx_http_govern_jv_get(v, key, strlen(key))
 
 /* a container left unbuilt by NGX_HTTP_GOVERN_JV_LAZY() */
 #define ngx_http_govern_jv_is_lazy(v)                                         \

@@ -17,6 +17,17 @@
 #include "ngx_http_govern_scopes.h"
 
 
+/*
+ * s equals the literal.  A call's strings are parsed strings or copies of
+ * the path, readable for NGX_HTTP_GOVERN_JV_READABLE bytes: a short
+ * literal is compared with its NUL at once, inline, where strcmp() is a
+ * call per comparison.
+ */
+#define ngx_http_govern_odoo_is(s, lit)                                       \
+    (sizeof(lit) <= NGX_HTTP_GOVERN_JV_READABLE                               \
+     ? memcmp(s, lit, sizeof(lit)) == 0 : strcmp(s, lit) == 0)
+
+
 /* @api.model methods: their first argument is not record ids */
 static const char  *ngx_http_govern_odoo_model_methods[] = {
     "create", "search", "search_read", "search_count", "name_search",
@@ -133,7 +144,7 @@ static int
 ngx_http_govern_odoo_in(const char *s, const char **list)
 {
     for ( /* void */ ; *list; list++) {
-        if (strcmp(s, *list) == 0) {
+        if (s[0] == (*list)[0] && strcmp(s, *list) == 0) {
             return 1;
         }
     }
@@ -147,7 +158,7 @@ ngx_http_govern_odoo_parse(int protocol, ngx_http_govern_jv_t *body,
     const ngx_http_govern_jv_source_t *src, const char *path,
     size_t path_len, ngx_http_govern_odoo_call_t *call, const char **why)
 {
-    int                    nomem;
+    int                    nomem, kw;
     size_t                 n, skip;
     long long              values;
     const char            *p, *end, *slash;
@@ -267,7 +278,7 @@ ngx_http_govern_odoo_parse(int protocol, ngx_http_govern_jv_t *body,
         return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
     }
 
-    if (strcmp(call->service, "object") != 0) {
+    if (!ngx_http_govern_odoo_is(call->service, "object")) {
         call->model = NULL;
         return NGX_HTTP_GOVERN_REASON_NONE;
     }
@@ -275,9 +286,9 @@ ngx_http_govern_odoo_parse(int protocol, ngx_http_govern_jv_t *body,
     /* execute_kw(db, uid, password, model, method, args, kwargs) and
      * execute(db, uid, password, model, method, *args) */
 
-    if (strcmp(call->method, "execute_kw") != 0
-        && strcmp(call->method, "execute") != 0)
-    {
+    kw = ngx_http_govern_odoo_is(call->method, "execute_kw");
+
+    if (!kw && !ngx_http_govern_odoo_is(call->method, "execute")) {
         *why = "the object service offers execute_kw and execute";
         return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
     }
@@ -295,9 +306,7 @@ ngx_http_govern_odoo_parse(int protocol, ngx_http_govern_jv_t *body,
     v = ngx_http_govern_jv_item(args, 4);
     call->method = ngx_http_govern_jv_string(v);
 
-    if (strcmp(ngx_http_govern_odoo_string(params, "method"), "execute_kw")
-        == 0)
-    {
+    if (kw) {
         rest = ngx_http_govern_odoo_item(args, 5, src, &nomem);
         kwargs = ngx_http_govern_odoo_item(args, 6, src, &nomem);
 
@@ -329,7 +338,7 @@ positional:
         skip++;
     }
 
-    if (strcmp(call->method, "create") == 0) {
+    if (ngx_http_govern_odoo_is(call->method, "create")) {
         call->values = ngx_http_govern_odoo_item(args, skip, src, &nomem);
 
         if (call->values == NULL && ngx_http_govern_jv_is_object(kwargs)) {
@@ -337,7 +346,7 @@ positional:
                                                     &nomem);
         }
 
-    } else if (strcmp(call->method, "write") == 0) {
+    } else if (ngx_http_govern_odoo_is(call->method, "write")) {
         call->values = ngx_http_govern_odoo_item(args, skip, src, &nomem);
 
         if (call->values == NULL && ngx_http_govern_jv_is_object(kwargs)) {
@@ -356,12 +365,12 @@ positional:
 
     v = ngx_http_govern_jv_getz(kwargs, "limit");
 
-    if (v == NULL && strcmp(call->method, "search_read") == 0
+    if (v == NULL && ngx_http_govern_odoo_is(call->method, "search_read")
         && n > skip + 3)
     {
         v = ngx_http_govern_jv_item(args, skip + 3);
 
-    } else if (v == NULL && strcmp(call->method, "search") == 0
+    } else if (v == NULL && ngx_http_govern_odoo_is(call->method, "search")
                && n > skip + 2)
     {
         v = ngx_http_govern_jv_item(args, skip + 2);
@@ -376,10 +385,10 @@ limit:
         return NGX_HTTP_GOVERN_REASON_INTERNAL_ERROR;
     }
 
-    if (strcmp(call->method, "search_read") == 0
-        || strcmp(call->method, "search") == 0
-        || strcmp(call->method, "web_search_read") == 0
-        || strcmp(call->method, "read_group") == 0)
+    if (ngx_http_govern_odoo_is(call->method, "search_read")
+        || ngx_http_govern_odoo_is(call->method, "search")
+        || ngx_http_govern_odoo_is(call->method, "web_search_read")
+        || ngx_http_govern_odoo_is(call->method, "read_group"))
     {
         call->searches = 1;
 
@@ -529,14 +538,14 @@ ngx_http_govern_odoo_check(const ngx_http_govern_odoo_call_t *call,
 
     /* never through the gateway, whatever the rules */
 
-    if (call->service && strcmp(call->service, "db") == 0) {
+    if (call->service && ngx_http_govern_odoo_is(call->service, "db")) {
         *why = "the db service is not exposed";
         return NGX_HTTP_GOVERN_REASON_ODOO_DENIED;
     }
 
-    if (call->service && strcmp(call->service, "common") == 0) {
-        if (strcmp(call->method, "version") == 0
-            || strcmp(call->method, "about") == 0)
+    if (call->service && ngx_http_govern_odoo_is(call->service, "common")) {
+        if (ngx_http_govern_odoo_is(call->method, "version")
+            || ngx_http_govern_odoo_is(call->method, "about"))
         {
             return NGX_HTTP_GOVERN_REASON_NONE;
         }
@@ -545,7 +554,7 @@ ngx_http_govern_odoo_check(const ngx_http_govern_odoo_call_t *call,
         return NGX_HTTP_GOVERN_REASON_ODOO_DENIED;
     }
 
-    if (call->service && strcmp(call->service, "object") != 0) {
+    if (call->service && !ngx_http_govern_odoo_is(call->service, "object")) {
         *why = "unknown JSON-RPC service";
         return NGX_HTTP_GOVERN_REASON_ODOO_DENIED;
     }
@@ -555,7 +564,7 @@ ngx_http_govern_odoo_check(const ngx_http_govern_odoo_call_t *call,
         return NGX_HTTP_GOVERN_REASON_ODOO_DENIED;
     }
 
-    if (strcmp(call->model, "res.users.apikeys") == 0) {
+    if (ngx_http_govern_odoo_is(call->model, "res.users.apikeys")) {
         *why = "API keys are not managed through the gateway";
         return NGX_HTTP_GOVERN_REASON_ODOO_DENIED;
     }
