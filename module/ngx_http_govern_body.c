@@ -37,7 +37,7 @@ static ngx_int_t ngx_http_govern_body_type(ngx_http_request_t *r,
     ngx_http_govern_loc_conf_t *glcf);
 static ngx_int_t ngx_http_govern_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
-static void *ngx_http_govern_body_alloc(void *pool, size_t size);
+static void *ngx_http_govern_body_alloc(void *data, size_t size);
 static void ngx_http_govern_schema_cleanup(void *data);
 
 
@@ -220,14 +220,15 @@ ngx_http_govern_body_check(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
                         (const char *) r->uri.data, r->uri.len));
     }
 
+    ctx->json_arena.pool = r->pool;
     ctx->json_source.text = (const char *) ctx->body->pos;
     ctx->json_source.flags = flags;
     ctx->json_source.alloc = ngx_http_govern_body_alloc;
-    ctx->json_source.alloc_ctx = r->pool;
+    ctx->json_source.alloc_ctx = &ctx->json_arena;
 
     json = ngx_http_govern_jv_parse((const char *) ctx->body->pos, len, flags,
-                                    ngx_http_govern_body_alloc, r->pool,
-                                    &jerr);
+                                    ngx_http_govern_body_alloc,
+                                    &ctx->json_arena, &jerr);
 
     if (json == NULL) {
         detail.data = ngx_pnalloc(r->pool, sizeof(jerr.text) + 64);
@@ -447,12 +448,43 @@ ngx_http_govern_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 }
 
 
-/* the parsed body lives as long as the request */
+/*
+ * The parsed body lives as long as the request.  A parse makes a dozen
+ * small allocations (one per container): they are carved from one block
+ * of the pool instead of each walking the pool's blocks; what does not fit
+ * is the pool's.
+ */
+
+#define NGX_HTTP_GOVERN_BODY_ARENA  1024
 
 static void *
-ngx_http_govern_body_alloc(void *pool, size_t size)
+ngx_http_govern_body_alloc(void *data, size_t size)
 {
-    return ngx_palloc(pool, size);
+    ngx_http_govern_arena_t  *arena = data;
+
+    u_char  *p;
+
+    size = ngx_align(size, NGX_ALIGNMENT);
+
+    if ((size_t) (arena->end - arena->pos) >= size) {
+        p = arena->pos;
+        arena->pos += size;
+        return p;
+    }
+
+    if (size > NGX_HTTP_GOVERN_BODY_ARENA / 2) {
+        return ngx_palloc(arena->pool, size);
+    }
+
+    p = ngx_palloc(arena->pool, NGX_HTTP_GOVERN_BODY_ARENA);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    arena->pos = p + size;
+    arena->end = p + NGX_HTTP_GOVERN_BODY_ARENA;
+
+    return p;
 }
 
 

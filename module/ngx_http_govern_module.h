@@ -45,6 +45,14 @@ typedef struct ngx_http_govern_odoo_conf_s  ngx_http_govern_odoo_conf_t;
 typedef struct ngx_http_govern_idem_s   ngx_http_govern_idem_t;
 
 
+/* small allocations of one request carved from one block of its pool */
+typedef struct {
+    ngx_pool_t                 *pool;
+    u_char                     *pos;
+    u_char                     *end;
+} ngx_http_govern_arena_t;
+
+
 typedef struct {
     ssize_t                     jwt_cache_size;     /* 0: off */
     ngx_shm_zone_t             *jwt_cache;
@@ -128,6 +136,7 @@ typedef struct {
     ngx_buf_t                  *body;           /* the body, contiguous */
     ngx_http_govern_jv_t       *json;           /* parsed, pool-owned */
     ngx_http_govern_jv_source_t  json_source;   /* to build lazy parts */
+    ngx_http_govern_arena_t     json_arena;     /* the parse's memory */
     ngx_str_t                   body_sha256;
     ngx_buf_t                  *replacement;    /* for nginx's own page */
     ngx_http_govern_odoo_call_t  *odoo;
