@@ -28,6 +28,12 @@
 #include <emmintrin.h>
 #endif
 
+/* 64-byte scans where the CPU has AVX-512BW (chosen at run time) */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define GOVERN_JV_WIDE  1
+#endif
+
 #include "ngx_http_govern_jv.h"
 #include "ngx_http_govern_json.h"
 
@@ -44,6 +50,7 @@ typedef struct {
     unsigned                      flags;
     int                           depth;
     int                           lazy;     /* containers this deep: skip */
+    int                           wide;     /* AVX-512BW scans */
     ngx_http_govern_jv_alloc_pt   alloc;
     void                         *alloc_ctx;
     unsigned char                *strings;  /* the next string's bytes */
@@ -618,6 +625,105 @@ ngx_http_govern_jv_skip_string(ngx_http_govern_jparser_t *jp)
     return 1;
 }
 
+
+
+#if (GOVERN_JV_WIDE)
+
+/* bit i: the parity of the bits 0..i of x */
+
+static inline uint64_t
+ngx_http_govern_jv_prefix_xor(uint64_t x)
+{
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+
+    return x;
+}
+
+
+/*
+ * A run of plain strings in an array (a domain's codes), jp->p on the
+ * first one's opening quote.  Read a byte after another, each string's end
+ * is where the next scan starts: a chain of dependent loads.  Here the run
+ * is classified 64 bytes at a time, each block on its own but for two
+ * carried bits (inside a string, and the parity of tokens so far), and
+ * checked by bit arithmetic: inside strings no escape, control or
+ * non-ASCII byte, outside them only spaces and commas, strings and commas
+ * alternating.  Returns the strings passed with their commas; jp->p is
+ * left on the opening quote of the last string seen, which the general
+ * loop reads with whatever stopped the run (and says what is wrong).
+ */
+
+__attribute__((target("avx512f,avx512bw,popcnt")))
+static size_t
+ngx_http_govern_jv_skip_strings(ngx_http_govern_jparser_t *jp)
+{
+    size_t                n;
+    uint64_t              quote, special, comma, space, inside, opens,
+                          commas, bad, parity, wrong, stop, in_string,
+                          odd;
+    __m512i               b;
+    const unsigned char  *p, *last;
+
+    n = 0;
+    p = jp->p;
+    last = p;
+    in_string = 0;
+    odd = 0;
+
+    while (jp->end - p >= 64) {
+        b = _mm512_loadu_si512((const void *) p);
+
+        quote = _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8('"'));
+        comma = _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8(','));
+        space = _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8(' '));
+        special = _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8('\\'))
+                  | _mm512_cmplt_epu8_mask(b, _mm512_set1_epi8(0x20))
+                  | _mm512_movepi8_mask(b);
+
+        /* from each opening quote up to its closing one, exclusive */
+        inside = ngx_http_govern_jv_prefix_xor(quote) ^ in_string;
+        in_string = (uint64_t) ((int64_t) inside >> 63);
+
+        opens = quote & inside;
+        commas = comma & ~inside;
+
+        /* the k-th token is a string if k is odd, a comma if even */
+        parity = ngx_http_govern_jv_prefix_xor(opens | commas) ^ odd;
+        odd = (uint64_t) ((int64_t) parity >> 63);
+
+        bad = (special & inside) | (~inside & ~quote & ~space & ~comma);
+        wrong = (opens & ~parity) | (commas & parity);
+        stop = bad | wrong;
+
+        if (stop) {
+            opens &= (stop & (0 - stop)) - 1;
+        }
+
+        if (opens) {
+            n += __builtin_popcountll(opens);
+            last = p + 63 - __builtin_clzll(opens);
+        }
+
+        if (stop) {
+            break;
+        }
+
+        p += 64;
+    }
+
+    /* every string before the last was followed by its comma */
+
+    jp->p = last;
+
+    return n ? n - 1 : 0;
+}
+
+#endif
 
 
 /* a string value, the opening quote at jp->p */
@@ -1221,6 +1327,12 @@ ngx_http_govern_jv_skip(ngx_http_govern_jparser_t *jp, ngx_http_govern_jv_t *v,
             }
 
         } else if (*jp->p == '"') {
+#if (GOVERN_JV_WIDE)
+            if (jp->wide && !object) {
+                n += ngx_http_govern_jv_skip_strings(jp);
+            }
+#endif
+
             if (!ngx_http_govern_jv_skip_string(jp)) {
                 return 0;
             }
@@ -1364,6 +1476,10 @@ ngx_http_govern_jv_parse(const char *text, size_t len, unsigned flags,
     jp.lazy = NGX_HTTP_GOVERN_JV_LAZY_DEPTH(flags)
               ? (int) NGX_HTTP_GOVERN_JV_LAZY_DEPTH(flags)
               : NGX_HTTP_GOVERN_JV_MAX_DEPTH + 1;
+#if (GOVERN_JV_WIDE)
+    jp.wide = !(flags & NGX_HTTP_GOVERN_JV_BYTEWISE)
+              && __builtin_cpu_supports("avx512bw");
+#endif
     jp.alloc = alloc;
     jp.alloc_ctx = alloc_ctx;
     jp.err = err;

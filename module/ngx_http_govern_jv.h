@@ -28,6 +28,7 @@
 
 /* parse flags */
 #define NGX_HTTP_GOVERN_JV_ALLOW_NUL  0x01  /* "\u0000" inside strings */
+#define NGX_HTTP_GOVERN_JV_BYTEWISE   0x02  /* no AVX-512 scans (tests) */
 
 /*
  * Containers nested this deep (the root is depth 0) are checked as

@@ -40,10 +40,24 @@ if len(sys.argv) > 4:
         "kwargs": {"limit": 10, "fields": ["name"]}}}
     json2 = {"vals_list": [{"name": "x", "note": "a\"b\\c\n"}],
              "context": {"lang": "fr_FR"}, "limit": -1e-3}
-    bodies = [(0x10, rpc), (0x31, call_kw), (0x22, json2), (0x03, [])]
+    # searches whose domains are runs of strings (the lazy parse's
+    # 64-byte scans), compact and spaced
+    codes = ["SKU-%05d" % i for i in range(40)]
+    search = {"jsonrpc": "2.0", "method": "call", "id": 8, "params": {
+        "service": "object", "method": "execute_kw",
+        "args": ["retail", 7, "key", "product.product", "search_read",
+                 [[["default_code", "in", codes]]],
+                 {"fields": ["name", "qty_available"], "limit": 50}]}}
+    json2_search = {"domain": [["default_code", "in", codes]],
+                    "fields": ["name"], "limit": 50}
+    bodies = [(0x10, rpc), (0x31, call_kw), (0x22, json2), (0x03, []),
+              (0x50, search), (0x56, json2_search)]
     for i, (sel, body) in enumerate(bodies):
         with open(os.path.join(odoo, "odoo%d" % i), "wb") as w:
             w.write(bytes([sel]) + json.dumps(body).encode())
+        with open(os.path.join(odoo, "odoo%d-compact" % i), "wb") as w:
+            w.write(bytes([sel ^ 0x04]) + json.dumps(
+                body, separators=(",", ":")).encode())
 
 if len(sys.argv) > 5:
     import base64

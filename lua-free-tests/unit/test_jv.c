@@ -672,6 +672,103 @@ test_lazy(void **state)
 }
 
 
+/*
+ * Lazy arrays of strings are passed 64 bytes at a time where the CPU can
+ * (AVX-512BW), byte by byte elsewhere: both must accept, count and refuse
+ * exactly as the whole parse does, whatever the strings' lengths, the
+ * separators and where a flaw sits (across the 64-byte blocks too).
+ */
+
+static void
+test_lazy_string_runs(void **state)
+{
+    int                         k;
+    char                        text[4096];
+    size_t                      len, count, at, flaw, i, j, off;
+    unsigned                    lazy[2];
+    ngx_http_govern_jv_t       *whole, *v;
+    ngx_http_govern_jv_error_t  whole_err;
+
+    static const char  *seps[] = { ",", ", ", " , ", ",  " };
+    static const char  *flaws[] = {
+        "", "\\n", "\\\"", "\xc3\xa9", "\t", "\x01", "\xff",
+        "\",\"", "\" \"", "\",,\"", "\", 1, \"", "\", [\"", "\", {\"",
+        "\"]\"", "\\u00e9", "\\", "\"\t,\""
+    };
+
+    lazy[0] = NGX_HTTP_GOVERN_JV_LAZY(1);
+    lazy[1] = NGX_HTTP_GOVERN_JV_LAZY(1) | NGX_HTTP_GOVERN_JV_BYTEWISE;
+
+    for (len = 0; len < 70; len += (len < 20 ? 1 : 7)) {
+        for (i = 0; i < sizeof(seps) / sizeof(seps[0]); i++) {
+            for (flaw = 0; flaw < sizeof(flaws) / sizeof(flaws[0]); flaw++) {
+                for (at = 0; at < 150; at += 1 + at / 10) {
+
+                    /* {"a": ["xxx", "xxx", ...]} with a flaw at byte at */
+
+                    off = sprintf(text, "{\"a\": [");
+                    count = 0;
+
+                    while (off < 400 + len) {
+                        if (count++) {
+                            off += sprintf(text + off, "%s", seps[i]);
+                        }
+
+                        text[off++] = '"';
+
+                        for (j = 0; j < len; j++) {
+                            text[off] = 'a' + (off % 26);
+                            off++;
+                        }
+
+                        text[off++] = '"';
+                    }
+
+                    off += sprintf(text + off, "]}");
+
+                    if (flaw && 10 + at < off - 3) {
+                        memmove(text + 10 + at + strlen(flaws[flaw]),
+                                text + 10 + at, off - 10 - at);
+                        memcpy(text + 10 + at, flaws[flaw],
+                               strlen(flaws[flaw]));
+                        off += strlen(flaws[flaw]);
+                    }
+
+                    whole = parse_flags(text, off, 0);
+                    whole_err = err;
+
+                    for (k = 0; k < 2; k++) {
+                        v = parse_flags(text, off, lazy[k]);
+
+                        if ((whole == NULL) != (v == NULL)) {
+                            fail_msg("len %zu sep %zu flaw %zu at %zu: %s",
+                                     len, i, flaw, at,
+                                     whole ? err.text : whole_err.text);
+                        }
+
+                        if (whole == NULL) {
+                            assert_string_equal(err.text, whole_err.text);
+                            assert_int_equal(err.position,
+                                             whole_err.position);
+                            continue;
+                        }
+
+                        assert_int_equal(
+                            ngx_http_govern_jv_getz(v, "a")->len,
+                            ngx_http_govern_jv_getz(whole, "a")->len);
+                        assert_int_equal(
+                            ngx_http_govern_jv_getz(v, "a")->end,
+                            ngx_http_govern_jv_getz(whole, "a")->end);
+                    }
+
+                    ngx_http_govern_jv_arena_free(&arena);
+                }
+            }
+        }
+    }
+}
+
+
 int
 main(void)
 {
@@ -684,6 +781,7 @@ main(void)
         cmocka_unit_test_teardown(test_duplicates, teardown),
         cmocka_unit_test_teardown(test_equal, teardown),
         cmocka_unit_test_teardown(test_lazy, teardown),
+        cmocka_unit_test_teardown(test_lazy_string_runs, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
