@@ -626,7 +626,6 @@ ngx_http_govern_jv_skip_string(ngx_http_govern_jparser_t *jp)
 }
 
 
-
 #if (GOVERN_JV_WIDE)
 
 /* bit i: the parity of the bits 0..i of x */

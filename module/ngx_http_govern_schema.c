@@ -13,6 +13,7 @@
  */
 
 
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -510,7 +511,10 @@ ngx_http_govern_schema_count(scompiler_t *c, json_t *s, const char *key,
         return 0;
     }
 
-    *out = (long long) d;
+    /* past 2^63 a count bounds nothing a document can hold, and the
+     * conversion would be undefined */
+
+    *out = d < 9.2e18 ? (long long) d : LLONG_MAX;
 
     return 1;
 }

@@ -91,6 +91,39 @@ test_compile_errors(void **state)
 }
 
 
+/* counts beyond 2^63 (the fuzzer's 5.5e19) compile and bound nothing, or
+ * everything */
+
+static void
+test_huge_counts(void **state)
+{
+    ngx_http_govern_jv_t             *inst;
+    ngx_http_govern_schema_t         *s;
+    ngx_http_govern_schema_result_t   r;
+
+    s = compile("{\"maxLength\": 5.5e19, \"maxItems\": 1e300, "
+                "\"maxProperties\": 1.8446744073709552e19}");
+    assert_non_null(s);
+    inst = parse("\"abc\"");
+    assert_true(ngx_http_govern_schema_validate(s, inst, &r));
+    inst = parse("[1, 2, 3]");
+    assert_true(ngx_http_govern_schema_validate(s, inst, &r));
+    inst = parse("{\"a\": 1}");
+    assert_true(ngx_http_govern_schema_validate(s, inst, &r));
+    ngx_http_govern_schema_free(s);
+
+    s = compile("{\"minItems\": 5.5e19}");
+    assert_non_null(s);
+    inst = parse("[1, 2, 3]");
+    assert_false(ngx_http_govern_schema_validate(s, inst, &r));
+    assert_string_equal(r.errors[0].keyword, "minItems");
+    ngx_http_govern_schema_result_free(&r);
+    ngx_http_govern_schema_free(s);
+
+    ngx_http_govern_jv_arena_free(&arena);
+}
+
+
 /* a validation cut off by a bound: refused, the bound's keyword named */
 
 static void
@@ -402,6 +435,7 @@ main(void)
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_error_pointers),
         cmocka_unit_test(test_compile_errors),
+        cmocka_unit_test(test_huge_counts),
         cmocka_unit_test(test_step_budget),
         cmocka_unit_test(test_ref_chains),
         cmocka_unit_test(test_keyword_errors),
