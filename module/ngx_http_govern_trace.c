@@ -14,6 +14,8 @@
 
 static ngx_uint_t ngx_http_govern_header_is(ngx_table_elt_t *h,
     ngx_str_t *lowcase);
+static ngx_int_t ngx_http_govern_add_header_in(ngx_http_request_t *r,
+    ngx_str_t *key, ngx_str_t *lowcase, ngx_str_t *value);
 static ngx_int_t ngx_http_govern_random_hex(u_char *dst, size_t bytes);
 static ngx_int_t ngx_http_govern_header_filter(ngx_http_request_t *r);
 
@@ -42,13 +44,15 @@ static ngx_str_t  ngx_http_govern_traceparent =
 /*
  * One pass over the request headers decides both ids; with "forward"
  * (the access phase) the request headers are rewritten so the upstream
- * receives exactly the ids the audit record carries.
+ * receives exactly the ids the audit record carries (in place, or added,
+ * without another pass unless a header came twice).
  */
 
 ngx_int_t
 ngx_http_govern_trace_ids(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
     ngx_uint_t forward)
 {
+    ngx_int_t                       rc;
     ngx_str_t                       traceparent;
     ngx_uint_t                      i, ids, tps, keep_id, keep_tp;
     ngx_list_part_t                *part;
@@ -142,12 +146,36 @@ ngx_http_govern_trace_ids(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
     traceparent.len = NGX_HTTP_GOVERN_TRACEPARENT_LEN;
     traceparent.data = ctx->traceparent;
 
-    if (ngx_http_govern_set_header_in(r, &ngx_http_govern_request_id_key,
-                                      &ngx_http_govern_request_id_lowcase,
-                                      &ctx->request_id)
-        != NGX_OK)
-    {
+    /* the walk above counted them: only repeated headers need another */
+
+    if (ids == 1) {
+        id_h->value = ctx->request_id;
+        rc = NGX_OK;
+
+    } else if (ids == 0) {
+        rc = ngx_http_govern_add_header_in(r,
+                 &ngx_http_govern_request_id_key,
+                 &ngx_http_govern_request_id_lowcase, &ctx->request_id);
+
+    } else {
+        rc = ngx_http_govern_set_header_in(r,
+                 &ngx_http_govern_request_id_key,
+                 &ngx_http_govern_request_id_lowcase, &ctx->request_id);
+    }
+
+    if (rc != NGX_OK) {
         return NGX_ERROR;
+    }
+
+    if (tps == 1) {
+        tp_h->value = traceparent;
+        return NGX_OK;
+    }
+
+    if (tps == 0) {
+        return ngx_http_govern_add_header_in(r, &ngx_http_govern_traceparent,
+                                             &ngx_http_govern_traceparent,
+                                             &traceparent);
     }
 
     return ngx_http_govern_set_header_in(r, &ngx_http_govern_traceparent,
@@ -202,6 +230,18 @@ ngx_http_govern_set_header_in(ngx_http_request_t *r, ngx_str_t *key,
     if (found) {
         return NGX_OK;
     }
+
+    return ngx_http_govern_add_header_in(r, key, lowcase, value);
+}
+
+
+/* a request header the client did not send */
+
+static ngx_int_t
+ngx_http_govern_add_header_in(ngx_http_request_t *r, ngx_str_t *key,
+    ngx_str_t *lowcase, ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
 
     h = ngx_list_push(&r->headers_in.headers);
     if (h == NULL) {

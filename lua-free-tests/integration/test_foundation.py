@@ -190,6 +190,24 @@ def test_invalid_or_missing_traceparent_starts_a_trace(nginx, odoo, bad, api):
     assert gw.wait_audit(1)[0]["trace_id"] == tp.group(1)
 
 
+def test_two_traceparents_start_a_trace_every_copy_carries(nginx, odoo,
+                                                           api):
+    """Two traceparent headers make the context invalid (W3C): a new trace
+    starts, and every copy the upstream would read carries it."""
+    gw = nginx(GOVERNED, odoo=odoo)
+    first = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    second = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    raw_request(gw.port,
+                "GET /web/version HTTP/1.1\r\nHost: x\r\n"
+                "traceparent: %s\r\ntraceparent: %s\r\n"
+                "Connection: close\r\n\r\n" % (first, second), api)
+    # http.server keeps the last copy: the second, unless it was replaced
+    tp = TRACEPARENT.match(upstream_headers(odoo)["traceparent"])
+    assert tp
+    assert tp.group(1) not in (first[3:35], second[3:35])
+    assert gw.wait_audit(1)[0]["trace_id"] == tp.group(1)
+
+
 def test_ungoverned_location_is_untouched(nginx, odoo):
     gw = nginx(GOVERNED, odoo=odoo)
     r = requests.get(gw.url("/open/version"))
