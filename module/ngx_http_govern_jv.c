@@ -28,10 +28,12 @@
 #include <emmintrin.h>
 #endif
 
-/* 64-byte scans where the CPU has AVX-512BW (chosen at run time) */
+/* 64-byte scans where the CPU has AVX-512BW or AVX2 (chosen at run time) */
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
-#define GOVERN_JV_WIDE  1
+#define GOVERN_JV_WIDE    1
+#define GOVERN_JV_AVX2    1
+#define GOVERN_JV_AVX512  2
 #endif
 
 #include "ngx_http_govern_jv.h"
@@ -50,7 +52,7 @@ typedef struct {
     unsigned                      flags;
     int                           depth;
     int                           lazy;     /* containers this deep: skip */
-    int                           wide;     /* AVX-512BW scans */
+    int                           wide;     /* 0, or GOVERN_JV_AVX* */
     ngx_http_govern_jv_alloc_pt   alloc;
     void                         *alloc_ctx;
     unsigned char                *strings;  /* the next string's bytes */
@@ -652,74 +654,166 @@ ngx_http_govern_jv_prefix_xor(uint64_t x)
  * carried bits (inside a string, and the parity of tokens so far), and
  * checked by bit arithmetic: inside strings no escape, control or
  * non-ASCII byte, outside them only spaces and commas, strings and commas
- * alternating.  Returns the strings passed with their commas; jp->p is
- * left on the opening quote of the last string seen, which the general
- * loop reads with whatever stopped the run (and says what is wrong).
+ * alternating.  The run stops at the first byte that breaks this; jp->p
+ * is then left on the opening quote of the last string seen, which the
+ * general loop reads with whatever stopped the run (and says what is
+ * wrong).  The caller counts the strings passed: all but that last one.
  */
 
+typedef struct {
+    const unsigned char          *last;     /* the last opening quote */
+    size_t                        strings;  /* opening quotes seen */
+    uint64_t                      in_string;
+    uint64_t                      odd;
+} ngx_http_govern_jv_run_t;
+
+
+/*
+ * One 64-byte block at p, as bit masks: 0 to go on, 1 when it stopped.
+ * Inlined into the callers below, whose targets include popcnt.
+ */
+
+static inline int
+ngx_http_govern_jv_run_block(ngx_http_govern_jv_run_t *run,
+    const unsigned char *p, uint64_t quote, uint64_t special, uint64_t comma,
+    uint64_t space)
+{
+    uint64_t  inside, opens, commas, parity, stop;
+
+    /* from each opening quote up to its closing one, exclusive */
+    inside = ngx_http_govern_jv_prefix_xor(quote) ^ run->in_string;
+    run->in_string = (uint64_t) ((int64_t) inside >> 63);
+
+    opens = quote & inside;
+    commas = comma & ~inside;
+
+    /* the k-th token is a string if k is odd, a comma if even */
+    parity = ngx_http_govern_jv_prefix_xor(opens | commas) ^ run->odd;
+    run->odd = (uint64_t) ((int64_t) parity >> 63);
+
+    stop = (special & ~quote & inside)
+           | (~inside & ~quote & ~space & ~comma)
+           | (opens & ~parity) | (commas & parity);
+
+    if (stop) {
+        opens &= (stop & (0 - stop)) - 1;
+    }
+
+    if (opens) {
+        run->strings += __builtin_popcountll(opens);
+        run->last = p + 63 - __builtin_clzll(opens);
+    }
+
+    return stop != 0;
+}
+
+
 __attribute__((target("avx512f,avx512bw,popcnt")))
+static void
+ngx_http_govern_jv_run_avx512(ngx_http_govern_jparser_t *jp,
+    ngx_http_govern_jv_run_t *run)
+{
+    __m512i                   b;
+    const unsigned char      *p;
+    ngx_http_govern_jv_run_t  r;
+
+    r = *run;       /* in registers: the carried bits chain the blocks */
+
+    for (p = jp->p; jp->end - p >= 64; p += 64) {
+        b = _mm512_loadu_si512((const void *) p);
+
+        if (ngx_http_govern_jv_run_block(&r, p,
+                _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8('"')),
+                _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8('\\'))
+                | _mm512_cmplt_epu8_mask(b, _mm512_set1_epi8(0x20))
+                | _mm512_movepi8_mask(b),
+                _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8(',')),
+                _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8(' '))))
+        {
+            break;
+        }
+    }
+
+    *run = r;
+}
+
+
+/* 32 bytes as a mask: each byte equal to c */
+
+__attribute__((target("avx2")))
+static inline uint64_t
+ngx_http_govern_jv_avx2_eq(__m256i b, char c)
+{
+    return (uint32_t) _mm256_movemask_epi8(
+               _mm256_cmpeq_epi8(b, _mm256_set1_epi8(c)));
+}
+
+
+__attribute__((target("avx2,popcnt")))
+static void
+ngx_http_govern_jv_run_avx2(ngx_http_govern_jparser_t *jp,
+    ngx_http_govern_jv_run_t *run)
+{
+    __m256i                   lo, hi;
+    uint64_t                  special;
+    const unsigned char      *p;
+    ngx_http_govern_jv_run_t  r;
+
+    r = *run;
+
+    for (p = jp->p; jp->end - p >= 64; p += 64) {
+        lo = _mm256_loadu_si256((const __m256i *) p);
+        hi = _mm256_loadu_si256((const __m256i *) (p + 32));
+
+        /* signed: bytes from 0x80 are negative, so below 0x20 too */
+        special = (uint32_t) _mm256_movemask_epi8(
+                      _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), lo))
+                  | (uint64_t) (uint32_t) _mm256_movemask_epi8(
+                      _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), hi)) << 32;
+
+        if (ngx_http_govern_jv_run_block(&r, p,
+                ngx_http_govern_jv_avx2_eq(lo, '"')
+                | ngx_http_govern_jv_avx2_eq(hi, '"') << 32,
+                special
+                | ngx_http_govern_jv_avx2_eq(lo, '\\')
+                | ngx_http_govern_jv_avx2_eq(hi, '\\') << 32,
+                ngx_http_govern_jv_avx2_eq(lo, ',')
+                | ngx_http_govern_jv_avx2_eq(hi, ',') << 32,
+                ngx_http_govern_jv_avx2_eq(lo, ' ')
+                | ngx_http_govern_jv_avx2_eq(hi, ' ') << 32))
+        {
+            break;
+        }
+    }
+
+    *run = r;
+}
+
+
+/* the strings of a run passed with their commas */
+
 static size_t
 ngx_http_govern_jv_skip_strings(ngx_http_govern_jparser_t *jp)
 {
-    size_t                n;
-    uint64_t              quote, special, comma, space, inside, opens,
-                          commas, bad, parity, wrong, stop, in_string,
-                          odd;
-    __m512i               b;
-    const unsigned char  *p, *last;
+    ngx_http_govern_jv_run_t  run;
 
-    n = 0;
-    p = jp->p;
-    last = p;
-    in_string = 0;
-    odd = 0;
+    run.last = jp->p;
+    run.strings = 0;
+    run.in_string = 0;
+    run.odd = 0;
 
-    while (jp->end - p >= 64) {
-        b = _mm512_loadu_si512((const void *) p);
+    if (jp->wide == GOVERN_JV_AVX512) {
+        ngx_http_govern_jv_run_avx512(jp, &run);
 
-        quote = _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8('"'));
-        comma = _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8(','));
-        space = _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8(' '));
-        special = _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8('\\'))
-                  | _mm512_cmplt_epu8_mask(b, _mm512_set1_epi8(0x20))
-                  | _mm512_movepi8_mask(b);
-
-        /* from each opening quote up to its closing one, exclusive */
-        inside = ngx_http_govern_jv_prefix_xor(quote) ^ in_string;
-        in_string = (uint64_t) ((int64_t) inside >> 63);
-
-        opens = quote & inside;
-        commas = comma & ~inside;
-
-        /* the k-th token is a string if k is odd, a comma if even */
-        parity = ngx_http_govern_jv_prefix_xor(opens | commas) ^ odd;
-        odd = (uint64_t) ((int64_t) parity >> 63);
-
-        bad = (special & inside) | (~inside & ~quote & ~space & ~comma);
-        wrong = (opens & ~parity) | (commas & parity);
-        stop = bad | wrong;
-
-        if (stop) {
-            opens &= (stop & (0 - stop)) - 1;
-        }
-
-        if (opens) {
-            n += __builtin_popcountll(opens);
-            last = p + 63 - __builtin_clzll(opens);
-        }
-
-        if (stop) {
-            break;
-        }
-
-        p += 64;
+    } else {
+        ngx_http_govern_jv_run_avx2(jp, &run);
     }
 
     /* every string before the last was followed by its comma */
 
-    jp->p = last;
+    jp->p = run.last;
 
-    return n ? n - 1 : 0;
+    return run.strings ? run.strings - 1 : 0;
 }
 
 #endif
@@ -1476,8 +1570,17 @@ ngx_http_govern_jv_parse(const char *text, size_t len, unsigned flags,
               ? (int) NGX_HTTP_GOVERN_JV_LAZY_DEPTH(flags)
               : NGX_HTTP_GOVERN_JV_MAX_DEPTH + 1;
 #if (GOVERN_JV_WIDE)
-    jp.wide = !(flags & NGX_HTTP_GOVERN_JV_BYTEWISE)
-              && __builtin_cpu_supports("avx512bw");
+    if (flags & NGX_HTTP_GOVERN_JV_BYTEWISE) {
+        jp.wide = 0;
+
+    } else if (!(flags & NGX_HTTP_GOVERN_JV_NO_AVX512)
+               && __builtin_cpu_supports("avx512bw"))
+    {
+        jp.wide = GOVERN_JV_AVX512;
+
+    } else if (__builtin_cpu_supports("avx2")) {
+        jp.wide = GOVERN_JV_AVX2;
+    }
 #endif
     jp.alloc = alloc;
     jp.alloc_ctx = alloc_ctx;

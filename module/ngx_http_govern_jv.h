@@ -28,7 +28,8 @@
 
 /* parse flags */
 #define NGX_HTTP_GOVERN_JV_ALLOW_NUL  0x01  /* "\u0000" inside strings */
-#define NGX_HTTP_GOVERN_JV_BYTEWISE   0x02  /* no AVX-512 scans (tests) */
+#define NGX_HTTP_GOVERN_JV_BYTEWISE   0x02  /* no wide scans (tests) */
+#define NGX_HTTP_GOVERN_JV_NO_AVX512  0x04  /* AVX2 scans at most (tests) */
 
 /*
  * Containers nested this deep (the root is depth 0) are checked as

@@ -5,7 +5,7 @@
  * against jansson: both accept the same texts, but for what govern
  * refuses on purpose (nesting beyond 64), what jansson cannot hold
  * (integers beyond 64 bits) and jansson's end of input at a NUL byte.
- * And the lazy parse the gateway uses (with and without its AVX-512 scans)
+ * And the lazy parse the gateway uses (AVX-512, AVX2 or byte scans)
  * is checked against the whole one: the same texts accepted (the same
  * error where refused), and the same call and policy decision read from
  * both trees.
@@ -105,7 +105,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     src.text = (const char *) data + 1;
     src.flags = NGX_HTTP_GOVERN_JV_LAZY(depth)
-                | (data[0] & 0x04 ? NGX_HTTP_GOVERN_JV_BYTEWISE : 0);
+                | (data[0] & 0x04 ? NGX_HTTP_GOVERN_JV_BYTEWISE : 0)
+                | (data[0] & 0x08 ? NGX_HTTP_GOVERN_JV_NO_AVX512 : 0);
     src.alloc = ngx_http_govern_jv_arena_alloc;
     src.alloc_ctx = &arena;
 

@@ -56,7 +56,7 @@ if len(sys.argv) > 4:
         with open(os.path.join(odoo, "odoo%d" % i), "wb") as w:
             w.write(bytes([sel]) + json.dumps(body).encode())
         with open(os.path.join(odoo, "odoo%d-compact" % i), "wb") as w:
-            w.write(bytes([sel ^ 0x04]) + json.dumps(
+            w.write(bytes([sel ^ 0x0c]) + json.dumps(
                 body, separators=(",", ":")).encode())
 
 if len(sys.argv) > 5:
