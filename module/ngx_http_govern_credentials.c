@@ -78,8 +78,10 @@ ngx_http_govern_credentials_apply(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    cred = ngx_http_govern_credentials_find(gmcf->credentials,
-                                            &ctx->partner);
+    cred = ctx->partner.len
+           ? ngx_http_govern_credentials_find(gmcf->credentials,
+                                              &ctx->partner)
+           : NULL;
 
     if (cred == NULL) {
         ngx_str_set(&detail, "no Odoo credentials are mapped to this "
