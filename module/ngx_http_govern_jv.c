@@ -658,12 +658,15 @@ ngx_http_govern_jv_prefix_xor(uint64_t x)
  * is then left on the opening quote of the last string seen, which the
  * general loop reads with whatever stopped the run (and says what is
  * wrong).  The caller counts the strings passed: all but that last one.
+ * Runs of integers (lists of ids) are passed the same way, by a block
+ * function of their own: one for both would slow the strings down.
  */
 
 typedef struct {
-    const unsigned char          *last;     /* the last opening quote */
-    size_t                        strings;  /* opening quotes seen */
+    const unsigned char          *last;     /* the last value's first byte */
+    size_t                        values;   /* values seen */
     uint64_t                      in_string;
+    uint64_t                      in_number;
     uint64_t                      odd;
 } ngx_http_govern_jv_run_t;
 
@@ -700,8 +703,54 @@ ngx_http_govern_jv_run_block(ngx_http_govern_jv_run_t *run,
     }
 
     if (opens) {
-        run->strings += __builtin_popcountll(opens);
+        run->values += __builtin_popcountll(opens);
         run->last = p + 63 - __builtin_clzll(opens);
+    }
+
+    return stop != 0;
+}
+
+
+/*
+ * One 64-byte block of a run of integers (a list of ids): outside numbers
+ * only spaces and commas; a number is an optional minus, then 0 or digits
+ * not starting with 0; numbers and commas alternate.  What a block cannot
+ * judge alone (a minus or a leading zero in its last byte, a block all
+ * digits) stops the run too: the general loop reads it.
+ */
+
+static inline int
+ngx_http_govern_jv_run_integers(ngx_http_govern_jv_run_t *run,
+    const unsigned char *p, uint64_t comma, uint64_t space, uint64_t digit,
+    uint64_t minus, uint64_t zero)
+{
+    uint64_t  number, starts, first, parity, stop;
+
+    number = digit | minus;
+    starts = number & ~((number << 1) | run->in_number);
+    run->in_number = number >> 63;
+    first = (starts & digit) | ((starts & minus) << 1);
+
+    /* the k-th token is a number if k is odd, a comma if even */
+    parity = ngx_http_govern_jv_prefix_xor(starts | comma) ^ run->odd;
+    run->odd = (uint64_t) ((int64_t) parity >> 63);
+
+    stop = ~(number | space | comma)
+           | (starts & ~parity) | (comma & parity)
+           | (minus & (~starts | ~(digit >> 1)))
+           | (first & zero & ((digit >> 1) | (uint64_t) 1 << 63));
+
+    if (number == ~(uint64_t) 0) {
+        stop |= 1;
+    }
+
+    if (stop) {
+        starts &= (stop & (0 - stop)) - 1;
+    }
+
+    if (starts) {
+        run->values += __builtin_popcountll(starts);
+        run->last = p + 63 - __builtin_clzll(starts);
     }
 
     return stop != 0;
@@ -729,6 +778,37 @@ ngx_http_govern_jv_run_avx512(ngx_http_govern_jparser_t *jp,
                 | _mm512_movepi8_mask(b),
                 _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8(',')),
                 _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8(' '))))
+        {
+            break;
+        }
+    }
+
+    *run = r;
+}
+
+
+__attribute__((target("avx512f,avx512bw,popcnt")))
+static void
+ngx_http_govern_jv_run_avx512_integers(ngx_http_govern_jparser_t *jp,
+    ngx_http_govern_jv_run_t *run)
+{
+    __m512i                   b;
+    const unsigned char      *p;
+    ngx_http_govern_jv_run_t  r;
+
+    r = *run;
+
+    for (p = jp->p; jp->end - p >= 64; p += 64) {
+        b = _mm512_loadu_si512((const void *) p);
+
+        if (ngx_http_govern_jv_run_integers(&r, p,
+                _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8(',')),
+                _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8(' ')),
+                _mm512_cmplt_epu8_mask(
+                    _mm512_sub_epi8(b, _mm512_set1_epi8('0')),
+                    _mm512_set1_epi8(10)),
+                _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8('-')),
+                _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8('0'))))
         {
             break;
         }
@@ -790,30 +870,88 @@ ngx_http_govern_jv_run_avx2(ngx_http_govern_jparser_t *jp,
 }
 
 
-/* the strings of a run passed with their commas */
+/* 32 bytes as a mask: each byte a digit (signed: bytes from 0x80 are
+ * negative, below '0') */
+
+__attribute__((target("avx2")))
+static inline uint64_t
+ngx_http_govern_jv_avx2_digits(__m256i b)
+{
+    return (uint32_t) _mm256_movemask_epi8(
+               _mm256_and_si256(
+                   _mm256_cmpgt_epi8(b, _mm256_set1_epi8('0' - 1)),
+                   _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), b)));
+}
+
+
+__attribute__((target("avx2,popcnt")))
+static void
+ngx_http_govern_jv_run_avx2_integers(ngx_http_govern_jparser_t *jp,
+    ngx_http_govern_jv_run_t *run)
+{
+    __m256i                   lo, hi;
+    const unsigned char      *p;
+    ngx_http_govern_jv_run_t  r;
+
+    r = *run;
+
+    for (p = jp->p; jp->end - p >= 64; p += 64) {
+        lo = _mm256_loadu_si256((const __m256i *) p);
+        hi = _mm256_loadu_si256((const __m256i *) (p + 32));
+
+        if (ngx_http_govern_jv_run_integers(&r, p,
+                ngx_http_govern_jv_avx2_eq(lo, ',')
+                | ngx_http_govern_jv_avx2_eq(hi, ',') << 32,
+                ngx_http_govern_jv_avx2_eq(lo, ' ')
+                | ngx_http_govern_jv_avx2_eq(hi, ' ') << 32,
+                ngx_http_govern_jv_avx2_digits(lo)
+                | ngx_http_govern_jv_avx2_digits(hi) << 32,
+                ngx_http_govern_jv_avx2_eq(lo, '-')
+                | ngx_http_govern_jv_avx2_eq(hi, '-') << 32,
+                ngx_http_govern_jv_avx2_eq(lo, '0')
+                | ngx_http_govern_jv_avx2_eq(hi, '0') << 32))
+        {
+            break;
+        }
+    }
+
+    *run = r;
+}
+
+
+/* the values of a run passed with their commas: strings, or integers */
 
 static size_t
-ngx_http_govern_jv_skip_strings(ngx_http_govern_jparser_t *jp)
+ngx_http_govern_jv_skip_run(ngx_http_govern_jparser_t *jp, int integers)
 {
     ngx_http_govern_jv_run_t  run;
 
     run.last = jp->p;
-    run.strings = 0;
+    run.values = 0;
     run.in_string = 0;
+    run.in_number = 0;
     run.odd = 0;
 
     if (jp->wide == GOVERN_JV_AVX512) {
-        ngx_http_govern_jv_run_avx512(jp, &run);
+        if (integers) {
+            ngx_http_govern_jv_run_avx512_integers(jp, &run);
+
+        } else {
+            ngx_http_govern_jv_run_avx512(jp, &run);
+        }
+
+    } else if (integers) {
+        ngx_http_govern_jv_run_avx2_integers(jp, &run);
 
     } else {
         ngx_http_govern_jv_run_avx2(jp, &run);
     }
 
-    /* every string before the last was followed by its comma */
+    /* every value before the last was followed by its comma */
 
     jp->p = run.last;
 
-    return run.strings ? run.strings - 1 : 0;
+    return run.values ? run.values - 1 : 0;
 }
 
 #endif
@@ -1422,7 +1560,7 @@ ngx_http_govern_jv_skip(ngx_http_govern_jparser_t *jp, ngx_http_govern_jv_t *v,
         } else if (*jp->p == '"') {
 #if (GOVERN_JV_WIDE)
             if (jp->wide && !object) {
-                n += ngx_http_govern_jv_skip_strings(jp);
+                n += ngx_http_govern_jv_skip_run(jp, 0);
             }
 #endif
 
@@ -1430,8 +1568,18 @@ ngx_http_govern_jv_skip(ngx_http_govern_jparser_t *jp, ngx_http_govern_jv_t *v,
                 return 0;
             }
 
-        } else if (!ngx_http_govern_jv_value(jp, &scalar)) {
-            return 0;
+        } else {
+#if (GOVERN_JV_WIDE)
+            if (jp->wide && !object
+                && (*jp->p == '-' || (*jp->p >= '0' && *jp->p <= '9')))
+            {
+                n += ngx_http_govern_jv_skip_run(jp, 1);
+            }
+#endif
+
+            if (!ngx_http_govern_jv_value(jp, &scalar)) {
+                return 0;
+            }
         }
 
         n++;

@@ -50,8 +50,13 @@ if len(sys.argv) > 4:
                  {"fields": ["name", "qty_available"], "limit": 50}]}}
     json2_search = {"domain": [["default_code", "in", codes]],
                     "fields": ["name"], "limit": 50}
+    # and runs of integers: ids to read, an id domain
+    ids = {"ids": list(range(1, 120)) + [0, -5, 1234567890123],
+           "fields": ["state"]}
+    by_id = {"domain": [["id", "in", list(range(100, 180))]], "limit": 80}
     bodies = [(0x10, rpc), (0x31, call_kw), (0x22, json2), (0x03, []),
-              (0x50, search), (0x56, json2_search)]
+              (0x50, search), (0x56, json2_search), (0x52, ids),
+              (0x5a, by_id)]
     for i, (sel, body) in enumerate(bodies):
         with open(os.path.join(odoo, "odoo%d" % i), "wb") as w:
             w.write(bytes([sel]) + json.dumps(body).encode())

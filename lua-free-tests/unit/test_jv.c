@@ -772,6 +772,113 @@ test_lazy_string_runs(void **state)
 }
 
 
+/* lazy arrays of integers (lists of ids): the same three ways, the same
+ * answers as the whole parse */
+
+static void
+test_lazy_integer_runs(void **state)
+{
+    int                         k;
+    char                        text[8192], huge[401];
+    size_t                      digits, count, at, flaw, nflaws, i, j, off;
+    unsigned                    lazy[3];
+    const char                 *flaws[32];
+    ngx_http_govern_jv_t       *whole, *v;
+    ngx_http_govern_jv_error_t  whole_err;
+
+    static const char  *seps[] = { ",", ", ", " , " };
+    static const char  *some[] = {
+        "", "0", "-", "--", "1-", ".5", "e5", "+", " 7", "\"a\"", "[",
+        "x", "\t", "\n", ", ", ",", "-0", "00", "9999999999999999999999"
+    };
+
+    /* and 400 digits: beyond a double, "number out of range" */
+
+    nflaws = sizeof(some) / sizeof(some[0]);
+    memcpy(flaws, some, sizeof(some));
+    memset(huge, '9', 400);
+    huge[400] = '\0';
+    flaws[nflaws++] = huge;
+
+    lazy[0] = NGX_HTTP_GOVERN_JV_LAZY(1);
+    lazy[1] = NGX_HTTP_GOVERN_JV_LAZY(1) | NGX_HTTP_GOVERN_JV_NO_AVX512;
+    lazy[2] = NGX_HTTP_GOVERN_JV_LAZY(1) | NGX_HTTP_GOVERN_JV_BYTEWISE;
+
+    for (digits = 1; digits < 90; digits += (digits < 12 ? 1 : 11)) {
+        for (i = 0; i < sizeof(seps) / sizeof(seps[0]); i++) {
+            for (flaw = 0; flaw < nflaws; flaw++) {
+                for (at = 0; at < 200; at += 1 + at / 8) {
+
+                    /* {"ids": [n, -n, 0, n, ...]} with a flaw at byte at */
+
+                    off = sprintf(text, "{\"ids\": [");
+                    count = 0;
+
+                    while (off < 600 + digits) {
+                        if (count++) {
+                            off += sprintf(text + off, "%s", seps[i]);
+                        }
+
+                        if (count % 7 == 3) {
+                            text[off++] = '0';
+                            continue;
+                        }
+
+                        if (count % 5 == 2) {
+                            text[off++] = '-';
+                        }
+
+                        for (j = 0; j < digits; j++) {
+                            text[off] = '1' + (off + j) % 9;
+                            off++;
+                        }
+                    }
+
+                    off += sprintf(text + off, "]}");
+
+                    if (flaw && 10 + at < off - 3) {
+                        memmove(text + 10 + at + strlen(flaws[flaw]),
+                                text + 10 + at, off - 10 - at);
+                        memcpy(text + 10 + at, flaws[flaw],
+                               strlen(flaws[flaw]));
+                        off += strlen(flaws[flaw]);
+                    }
+
+                    whole = parse_flags(text, off, 0);
+                    whole_err = err;
+
+                    for (k = 0; k < 3; k++) {
+                        v = parse_flags(text, off, lazy[k]);
+
+                        if ((whole == NULL) != (v == NULL)) {
+                            fail_msg("digits %zu sep %zu flaw %zu at %zu "
+                                     "way %d: %s", digits, i, flaw, at, k,
+                                     whole ? err.text : whole_err.text);
+                        }
+
+                        if (whole == NULL) {
+                            assert_string_equal(err.text, whole_err.text);
+                            assert_int_equal(err.position,
+                                             whole_err.position);
+                            continue;
+                        }
+
+                        assert_int_equal(
+                            ngx_http_govern_jv_getz(v, "ids")->len,
+                            ngx_http_govern_jv_getz(whole, "ids")->len);
+                        assert_int_equal(
+                            ngx_http_govern_jv_getz(v, "ids")->end,
+                            ngx_http_govern_jv_getz(whole, "ids")->end);
+                    }
+
+                    ngx_http_govern_jv_arena_free(&arena);
+                }
+            }
+        }
+    }
+}
+
+
 int
 main(void)
 {
@@ -785,6 +892,7 @@ main(void)
         cmocka_unit_test_teardown(test_equal, teardown),
         cmocka_unit_test_teardown(test_lazy, teardown),
         cmocka_unit_test_teardown(test_lazy_string_runs, teardown),
+        cmocka_unit_test_teardown(test_lazy_integer_runs, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
