@@ -1347,6 +1347,63 @@ ngx_http_govern_jv_close(ngx_http_govern_jparser_t *jp, size_t base,
 }
 
 
+/* an object member's key and its colon, the key's quote at jp->p */
+
+static inline int
+ngx_http_govern_jv_key(ngx_http_govern_jparser_t *jp, const char **key,
+    size_t *key_len)
+{
+    if (*jp->p != '"') {
+        return ngx_http_govern_jv_fail(jp, "expected a string key");
+    }
+
+    if (!ngx_http_govern_jv_read_string(jp, key, key_len)) {
+        return 0;
+    }
+
+    ngx_http_govern_jv_space(jp);
+
+    if (jp->p == jp->end || *jp->p != ':') {
+        return ngx_http_govern_jv_fail(jp, "expected ':'");
+    }
+
+    jp->p++;
+    ngx_http_govern_jv_space(jp);
+
+    return 1;
+}
+
+
+/*
+ * What follows a member or an item: 1 when a comma announces another
+ * (jp->p on it), 2 when the container closes (jp->p past it), 0 on error.
+ */
+
+static inline int
+ngx_http_govern_jv_next(ngx_http_govern_jparser_t *jp, unsigned char close)
+{
+    ngx_http_govern_jv_space(jp);
+
+    if (jp->p == jp->end) {
+        return ngx_http_govern_jv_fail(jp, "unexpected end of input");
+    }
+
+    if (*jp->p == ',') {
+        jp->p++;
+        ngx_http_govern_jv_space(jp);
+        return 1;
+    }
+
+    if (*jp->p == close) {
+        jp->p++;
+        return 2;
+    }
+
+    return ngx_http_govern_jv_fail(jp, close == '}' ? "expected ',' or '}'"
+                                                    : "expected ',' or ']'");
+}
+
+
 /*
  * A container's value is written where it belongs: into its slot on the
  * scratch stack (slot < top), found again by index after its children,
@@ -1360,7 +1417,7 @@ static int
 ngx_http_govern_jv_container(ngx_http_govern_jparser_t *jp,
     ngx_http_govern_jv_t *v, size_t slot)
 {
-    int                     object;
+    int                     object, rc;
     size_t                  base, key_len, child;
     const char             *key;
     unsigned char           close;
@@ -1397,23 +1454,8 @@ ngx_http_govern_jv_container(ngx_http_govern_jparser_t *jp,
             return ngx_http_govern_jv_fail(jp, "unexpected end of input");
         }
 
-        if (object) {
-            if (*jp->p != '"') {
-                return ngx_http_govern_jv_fail(jp, "expected a string key");
-            }
-
-            if (!ngx_http_govern_jv_read_string(jp, &key, &key_len)) {
-                return 0;
-            }
-
-            ngx_http_govern_jv_space(jp);
-
-            if (jp->p == jp->end || *jp->p != ':') {
-                return ngx_http_govern_jv_fail(jp, "expected ':'");
-            }
-
-            jp->p++;
-            ngx_http_govern_jv_space(jp);
+        if (object && !ngx_http_govern_jv_key(jp, &key, &key_len)) {
+            return 0;
         }
 
         if (!ngx_http_govern_jv_reserve(jp)) {
@@ -1450,20 +1492,13 @@ ngx_http_govern_jv_container(ngx_http_govern_jparser_t *jp,
             return 0;
         }
 
-        ngx_http_govern_jv_space(jp);
+        rc = ngx_http_govern_jv_next(jp, close);
 
-        if (jp->p == jp->end) {
-            return ngx_http_govern_jv_fail(jp, "unexpected end of input");
+        if (rc == 0) {
+            return 0;
         }
 
-        if (*jp->p == ',') {
-            jp->p++;
-            ngx_http_govern_jv_space(jp);
-            continue;
-        }
-
-        if (*jp->p == close) {
-            jp->p++;
+        if (rc == 2) {
             jp->depth--;
 
             if (slot != GOVERN_JV_NO_SLOT) {
@@ -1472,9 +1507,6 @@ ngx_http_govern_jv_container(ngx_http_govern_jparser_t *jp,
 
             return ngx_http_govern_jv_close(jp, base, v);
         }
-
-        return ngx_http_govern_jv_fail(jp, object ? "expected ',' or '}'"
-                                                  : "expected ',' or ']'");
     }
 }
 
@@ -1491,7 +1523,7 @@ static int
 ngx_http_govern_jv_skip(ngx_http_govern_jparser_t *jp, ngx_http_govern_jv_t *v,
     size_t slot)
 {
-    int                    object;
+    int                    object, rc;
     size_t                 base, n, start;
     unsigned char         *strings, *strings_end, close;
     ngx_http_govern_jv_t   scalar;
@@ -1523,29 +1555,14 @@ ngx_http_govern_jv_skip(ngx_http_govern_jparser_t *jp, ngx_http_govern_jv_t *v,
         }
 
         if (object) {
-            if (*jp->p != '"') {
-                return ngx_http_govern_jv_fail(jp, "expected a string key");
-            }
-
-            if (!ngx_http_govern_jv_reserve(jp)) {
-                return 0;
-            }
-
-            if (!ngx_http_govern_jv_read_string(jp, &jp->stack[jp->top].key,
-                                                &jp->stack[jp->top].key_len))
+            if (!ngx_http_govern_jv_reserve(jp)
+                || !ngx_http_govern_jv_key(jp, &jp->stack[jp->top].key,
+                                           &jp->stack[jp->top].key_len))
             {
                 return 0;
             }
 
             jp->top++;
-            ngx_http_govern_jv_space(jp);
-
-            if (jp->p == jp->end || *jp->p != ':') {
-                return ngx_http_govern_jv_fail(jp, "expected ':'");
-            }
-
-            jp->p++;
-            ngx_http_govern_jv_space(jp);
 
             if (jp->p == jp->end) {
                 return ngx_http_govern_jv_fail(jp, "unexpected end of input");
@@ -1583,25 +1600,15 @@ ngx_http_govern_jv_skip(ngx_http_govern_jparser_t *jp, ngx_http_govern_jv_t *v,
         }
 
         n++;
-        ngx_http_govern_jv_space(jp);
+        rc = ngx_http_govern_jv_next(jp, close);
 
-        if (jp->p == jp->end) {
-            return ngx_http_govern_jv_fail(jp, "unexpected end of input");
+        if (rc == 0) {
+            return 0;
         }
 
-        if (*jp->p == ',') {
-            jp->p++;
-            ngx_http_govern_jv_space(jp);
-            continue;
-        }
-
-        if (*jp->p == close) {
-            jp->p++;
+        if (rc == 2) {
             break;
         }
-
-        return ngx_http_govern_jv_fail(jp, object ? "expected ',' or '}'"
-                                                  : "expected ',' or ']'");
     }
 
     /* after the close, as jv_close() checks: the same error position */
