@@ -78,6 +78,8 @@ static int ngx_http_govern_jv_value(ngx_http_govern_jparser_t *jp,
     ngx_http_govern_jv_t *v);
 static int ngx_http_govern_jv_skip(ngx_http_govern_jparser_t *jp,
     ngx_http_govern_jv_t *v, size_t slot);
+static int ngx_http_govern_jv_block(ngx_http_govern_jparser_t *jp,
+    size_t size);
 static int ngx_http_govern_jv_read_string_rest(ngx_http_govern_jparser_t *jp,
     const unsigned char *s, const char **out, size_t *out_len);
 
@@ -171,6 +173,15 @@ ngx_http_govern_jv_grow(ngx_http_govern_jparser_t *jp, size_t len)
         size = need;
     }
 
+    return ngx_http_govern_jv_block(jp, size);
+}
+
+
+/* a new string block of size bytes */
+
+static int
+ngx_http_govern_jv_block(ngx_http_govern_jparser_t *jp, size_t size)
+{
     jp->strings = jp->alloc(jp->alloc_ctx, size);
     if (jp->strings == NULL) {
         return ngx_http_govern_jv_fail(jp, "out of memory");
@@ -180,6 +191,29 @@ ngx_http_govern_jv_grow(ngx_http_govern_jparser_t *jp, size_t len)
     jp->strings_size = size;
 
     return 1;
+}
+
+
+/* a parser over text[from, to), its scratch stack in the caller's local */
+
+static void
+ngx_http_govern_jv_start(ngx_http_govern_jparser_t *jp,
+    ngx_http_govern_jmember_t *local, const char *text, size_t from,
+    size_t to, unsigned flags, ngx_http_govern_jv_alloc_pt alloc,
+    void *alloc_ctx, ngx_http_govern_jv_error_t *err)
+{
+    memset(jp, 0, sizeof(ngx_http_govern_jparser_t));
+    jp->stack = local;
+    jp->local = local;
+    jp->cap = GOVERN_JV_STACK;
+    jp->text = (const unsigned char *) text;
+    jp->p = jp->text + from;
+    jp->end = jp->text + to;
+    jp->flags = flags;
+    jp->lazy = NGX_HTTP_GOVERN_JV_MAX_DEPTH + 1;
+    jp->alloc = alloc;
+    jp->alloc_ctx = alloc_ctx;
+    jp->err = err;
 }
 
 
@@ -1713,17 +1747,13 @@ ngx_http_govern_jv_parse(const char *text, size_t len, unsigned flags,
     ngx_http_govern_jmember_t  local[GOVERN_JV_STACK];
     ngx_http_govern_jparser_t  jp;
 
-    memset(&jp, 0, sizeof(jp));
-    jp.stack = local;
-    jp.local = local;
-    jp.cap = GOVERN_JV_STACK;
-    jp.text = (const unsigned char *) text;
-    jp.p = jp.text;
-    jp.end = jp.text + len;
-    jp.flags = flags;
-    jp.lazy = NGX_HTTP_GOVERN_JV_LAZY_DEPTH(flags)
-              ? (int) NGX_HTTP_GOVERN_JV_LAZY_DEPTH(flags)
-              : NGX_HTTP_GOVERN_JV_MAX_DEPTH + 1;
+    ngx_http_govern_jv_start(&jp, local, text, 0, len, flags, alloc,
+                             alloc_ctx, err);
+
+    if (NGX_HTTP_GOVERN_JV_LAZY_DEPTH(flags)) {
+        jp.lazy = NGX_HTTP_GOVERN_JV_LAZY_DEPTH(flags);
+    }
+
 #if (GOVERN_JV_WIDE)
     if (flags & NGX_HTTP_GOVERN_JV_BYTEWISE) {
         jp.wide = 0;
@@ -1737,9 +1767,6 @@ ngx_http_govern_jv_parse(const char *text, size_t len, unsigned flags,
         jp.wide = GOVERN_JV_AVX2;
     }
 #endif
-    jp.alloc = alloc;
-    jp.alloc_ctx = alloc_ctx;
-    jp.err = err;
 
     if (len > UINT32_MAX) {
         ngx_http_govern_jv_fail(&jp, "the text is too long");
@@ -1747,19 +1774,18 @@ ngx_http_govern_jv_parse(const char *text, size_t len, unsigned flags,
     }
 
     v = alloc(alloc_ctx, sizeof(ngx_http_govern_jv_t));
-    /* a lazy parse keeps a few strings: its block starts small */
 
-    jp.strings_size = len + 1 + NGX_HTTP_GOVERN_JV_READABLE;
-
-    if (NGX_HTTP_GOVERN_JV_LAZY_DEPTH(flags) && len > 256) {
-        jp.strings_size = 256 + 1 + NGX_HTTP_GOVERN_JV_READABLE;
+    if (v == NULL) {
+        ngx_http_govern_jv_fail(&jp, "out of memory");
+        return NULL;
     }
 
-    jp.strings = alloc(alloc_ctx, jp.strings_size);
-    jp.strings_end = jp.strings ? jp.strings + jp.strings_size : NULL;
+    /* a lazy parse keeps a few strings: its block starts small */
 
-    if (v == NULL || jp.strings == NULL) {
-        ngx_http_govern_jv_fail(&jp, "out of memory");
+    if (!ngx_http_govern_jv_block(&jp,
+            (NGX_HTTP_GOVERN_JV_LAZY_DEPTH(flags) && len > 256 ? 256 : len)
+            + 1 + NGX_HTTP_GOVERN_JV_READABLE))
+    {
         return NULL;
     }
 
@@ -1793,27 +1819,16 @@ ngx_http_govern_jv_expand(ngx_http_govern_jv_t *v,
         return 1;
     }
 
-    memset(&jp, 0, sizeof(jp));
-    jp.stack = local;
-    jp.local = local;
-    jp.cap = GOVERN_JV_STACK;
-    jp.text = (const unsigned char *) src->text;
-    jp.p = jp.text + v->start;
-    jp.end = jp.text + v->end;
-    jp.flags = src->flags;
-    jp.lazy = NGX_HTTP_GOVERN_JV_MAX_DEPTH + 1;
-    jp.alloc = src->alloc;
-    jp.alloc_ctx = src->alloc_ctx;
+    ngx_http_govern_jv_start(&jp, local, src->text, v->start, v->end,
+                             src->flags, src->alloc, src->alloc_ctx, NULL);
 
     /* the text was checked whole: only memory can fail */
 
-    jp.strings_size = v->end - v->start + 1 + NGX_HTTP_GOVERN_JV_READABLE;
-    jp.strings = src->alloc(src->alloc_ctx, jp.strings_size);
-    if (jp.strings == NULL) {
+    if (!ngx_http_govern_jv_block(&jp, v->end - v->start + 1
+                                       + NGX_HTTP_GOVERN_JV_READABLE))
+    {
         return 0;
     }
-
-    jp.strings_end = jp.strings + jp.strings_size;
 
     ok = ngx_http_govern_jv_container(&jp, v, GOVERN_JV_NO_SLOT);
 
