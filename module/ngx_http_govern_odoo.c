@@ -49,9 +49,25 @@ static long long ngx_http_govern_odoo_count_values(
 
 
 /*
- * A member, built first when the parse left it lazy: every container the
- * call is read from goes through here, so any lazy depth reads the same.
+ * v built when the parse left it lazy: every container the call is read
+ * from goes through here, so any lazy depth reads the same call.  0, and
+ * *nomem set, without memory.
  */
+
+static int
+ngx_http_govern_odoo_build(ngx_http_govern_jv_t *v,
+    const ngx_http_govern_jv_source_t *src, int *nomem)
+{
+    if (src && !ngx_http_govern_jv_expand(v, src)) {
+        *nomem = 1;
+        return 0;
+    }
+
+    return 1;
+}
+
+
+/* a member, or an item, built */
 
 static ngx_http_govern_jv_t *
 ngx_http_govern_odoo_get(ngx_http_govern_jv_t *object, const char *key,
@@ -60,10 +76,7 @@ ngx_http_govern_odoo_get(ngx_http_govern_jv_t *object, const char *key,
     ngx_http_govern_jv_t  *v;
 
     v = ngx_http_govern_jv_getz(object, key);
-
-    if (src && !ngx_http_govern_jv_expand(v, src)) {
-        *nomem = 1;
-    }
+    (void) ngx_http_govern_odoo_build(v, src, nomem);
 
     return v;
 }
@@ -76,10 +89,7 @@ ngx_http_govern_odoo_item(ngx_http_govern_jv_t *array, size_t i,
     ngx_http_govern_jv_t  *v;
 
     v = ngx_http_govern_jv_item(array, i);
-
-    if (src && !ngx_http_govern_jv_expand(v, src)) {
-        *nomem = 1;
-    }
+    (void) ngx_http_govern_odoo_build(v, src, nomem);
 
     return v;
 }
@@ -456,8 +466,7 @@ ngx_http_govern_odoo_count_values(ngx_http_govern_jv_t *values,
 
     /* values may sit below the lazy depth: built whole on first read */
 
-    if (src && !ngx_http_govern_jv_expand(values, src)) {
-        *nomem = 1;
+    if (!ngx_http_govern_odoo_build(values, src, nomem)) {
         return 0;
     }
 
@@ -485,16 +494,14 @@ ngx_http_govern_odoo_count_values(ngx_http_govern_jv_t *values,
             continue;
         }
 
-        if (src && !ngx_http_govern_jv_expand(v, src)) {
-            *nomem = 1;
+        if (!ngx_http_govern_odoo_build(v, src, nomem)) {
             return 0;
         }
 
         for (j = 0; j < v->len; j++) {
             cmd = &v->u.items[j];
 
-            if (src && !ngx_http_govern_jv_expand(cmd, src)) {
-                *nomem = 1;
+            if (!ngx_http_govern_odoo_build(cmd, src, nomem)) {
                 return 0;
             }
 
