@@ -546,6 +546,73 @@ test_string_blocks(void **state)
 }
 
 
+/*
+ * A lazy array is passed 64 bytes at a time where the CPU can (AVX-512BW,
+ * or AVX2), byte by byte elsewhere: each way must accept, count and refuse
+ * exactly as the whole parse does.  On a CPU without AVX-512 or AVX2 the
+ * first two ways are the byte path again.  what: the case, for a failure.
+ */
+
+static void
+lazy_as_whole(const char *text, size_t len, const char *key,
+    const char *what)
+{
+    int                         k;
+    ngx_http_govern_jv_t       *whole, *v;
+    ngx_http_govern_jv_error_t  whole_err;
+
+    static const unsigned  ways[] = {
+        NGX_HTTP_GOVERN_JV_LAZY(1),
+        NGX_HTTP_GOVERN_JV_LAZY(1) | NGX_HTTP_GOVERN_JV_NO_AVX512,
+        NGX_HTTP_GOVERN_JV_LAZY(1) | NGX_HTTP_GOVERN_JV_BYTEWISE
+    };
+
+    whole = parse_flags(text, len, 0);
+    whole_err = err;
+
+    for (k = 0; k < 3; k++) {
+        v = parse_flags(text, len, ways[k]);
+
+        if ((whole == NULL) != (v == NULL)) {
+            fail_msg("%s way %d: %s", what, k,
+                     whole ? err.text : whole_err.text);
+        }
+
+        if (whole == NULL) {
+            assert_string_equal(err.text, whole_err.text);
+            assert_int_equal(err.position, whole_err.position);
+            continue;
+        }
+
+        assert_int_equal(ngx_http_govern_jv_getz(v, key)->len,
+                         ngx_http_govern_jv_getz(whole, key)->len);
+        assert_int_equal(ngx_http_govern_jv_getz(v, key)->end,
+                         ngx_http_govern_jv_getz(whole, key)->end);
+    }
+
+    ngx_http_govern_jv_arena_free(&arena);
+}
+
+
+/* flaw put into text at byte 10 + at, if that is before its last bytes */
+
+static void
+insert_flaw(char *text, size_t *len, size_t at, const char *flaw)
+{
+    size_t  n;
+
+    n = strlen(flaw);
+
+    if (n == 0 || 10 + at >= *len - 3) {
+        return;
+    }
+
+    memmove(text + 10 + at + n, text + 10 + at, *len - 10 - at);
+    memcpy(text + 10 + at, flaw, n);
+    *len += n;
+}
+
+
 /* lazy parsing: deep containers counted and spanned, built on demand */
 
 static void
@@ -660,36 +727,21 @@ test_lazy(void **state)
     /* a lazy part is checked as strictly: the same error, same place */
 
     for (i = 0; bad[i]; i++) {
-        ngx_http_govern_jv_error_t  whole_err;
-
         assert_null(parse(bad[i]));
-        whole_err = err;
-        assert_null(parse_flags(bad[i], strlen(bad[i]),
-                                NGX_HTTP_GOVERN_JV_LAZY(1)));
-        assert_string_equal(err.text, whole_err.text);
-        assert_int_equal(err.position, whole_err.position);
+        lazy_as_whole(bad[i], strlen(bad[i]), "a", bad[i]);
     }
 }
 
 
-/*
- * Lazy arrays of strings are passed 64 bytes at a time where the CPU can
- * (AVX-512BW, or AVX2), byte by byte elsewhere: each way must accept,
- * count and refuse exactly as the whole parse does, whatever the strings'
- * lengths, the separators and where a flaw sits (across the 64-byte
- * blocks too).  On a CPU without AVX-512 or AVX2 the first two ways are
- * the byte path again.
- */
+/* lazy arrays of strings: the three ways answer as the whole parse does,
+ * whatever the strings' lengths, the separators and where a flaw sits
+ * (across the 64-byte blocks too) */
 
 static void
 test_lazy_string_runs(void **state)
 {
-    int                         k;
-    char                        text[4096];
-    size_t                      len, count, at, flaw, i, j, off;
-    unsigned                    lazy[3];
-    ngx_http_govern_jv_t       *whole, *v;
-    ngx_http_govern_jv_error_t  whole_err;
+    char    text[4096], what[96];
+    size_t  len, count, at, flaw, i, j, off;
 
     static const char  *seps[] = { ",", ", ", " , ", ",  " };
     static const char  *flaws[] = {
@@ -697,10 +749,6 @@ test_lazy_string_runs(void **state)
         "\",\"", "\" \"", "\",,\"", "\", 1, \"", "\", [\"", "\", {\"",
         "\"]\"", "\\u00e9", "\\", "\"\t,\""
     };
-
-    lazy[0] = NGX_HTTP_GOVERN_JV_LAZY(1);
-    lazy[1] = NGX_HTTP_GOVERN_JV_LAZY(1) | NGX_HTTP_GOVERN_JV_NO_AVX512;
-    lazy[2] = NGX_HTTP_GOVERN_JV_LAZY(1) | NGX_HTTP_GOVERN_JV_BYTEWISE;
 
     for (len = 0; len < 70; len += (len < 20 ? 1 : 7)) {
         for (i = 0; i < sizeof(seps) / sizeof(seps[0]); i++) {
@@ -729,42 +777,12 @@ test_lazy_string_runs(void **state)
 
                     off += sprintf(text + off, "]}");
 
-                    if (flaw && 10 + at < off - 3) {
-                        memmove(text + 10 + at + strlen(flaws[flaw]),
-                                text + 10 + at, off - 10 - at);
-                        memcpy(text + 10 + at, flaws[flaw],
-                               strlen(flaws[flaw]));
-                        off += strlen(flaws[flaw]);
-                    }
+                    insert_flaw(text, &off, at, flaws[flaw]);
 
-                    whole = parse_flags(text, off, 0);
-                    whole_err = err;
-
-                    for (k = 0; k < 3; k++) {
-                        v = parse_flags(text, off, lazy[k]);
-
-                        if ((whole == NULL) != (v == NULL)) {
-                            fail_msg("len %zu sep %zu flaw %zu at %zu: %s",
-                                     len, i, flaw, at,
-                                     whole ? err.text : whole_err.text);
-                        }
-
-                        if (whole == NULL) {
-                            assert_string_equal(err.text, whole_err.text);
-                            assert_int_equal(err.position,
-                                             whole_err.position);
-                            continue;
-                        }
-
-                        assert_int_equal(
-                            ngx_http_govern_jv_getz(v, "a")->len,
-                            ngx_http_govern_jv_getz(whole, "a")->len);
-                        assert_int_equal(
-                            ngx_http_govern_jv_getz(v, "a")->end,
-                            ngx_http_govern_jv_getz(whole, "a")->end);
-                    }
-
-                    ngx_http_govern_jv_arena_free(&arena);
+                    snprintf(what, sizeof(what),
+                             "len %zu sep %zu flaw %zu at %zu", len, i,
+                             flaw, at);
+                    lazy_as_whole(text, off, "a", what);
                 }
             }
         }
@@ -778,13 +796,9 @@ test_lazy_string_runs(void **state)
 static void
 test_lazy_integer_runs(void **state)
 {
-    int                         k;
-    char                        text[8192], huge[401];
-    size_t                      digits, count, at, flaw, nflaws, i, j, off;
-    unsigned                    lazy[3];
-    const char                 *flaws[32];
-    ngx_http_govern_jv_t       *whole, *v;
-    ngx_http_govern_jv_error_t  whole_err;
+    char         text[8192], huge[401], what[96];
+    size_t       digits, count, at, flaw, nflaws, i, j, off;
+    const char  *flaws[32];
 
     static const char  *seps[] = { ",", ", ", " , " };
     static const char  *some[] = {
@@ -799,10 +813,6 @@ test_lazy_integer_runs(void **state)
     memset(huge, '9', 400);
     huge[400] = '\0';
     flaws[nflaws++] = huge;
-
-    lazy[0] = NGX_HTTP_GOVERN_JV_LAZY(1);
-    lazy[1] = NGX_HTTP_GOVERN_JV_LAZY(1) | NGX_HTTP_GOVERN_JV_NO_AVX512;
-    lazy[2] = NGX_HTTP_GOVERN_JV_LAZY(1) | NGX_HTTP_GOVERN_JV_BYTEWISE;
 
     for (digits = 1; digits < 90; digits += (digits < 12 ? 1 : 11)) {
         for (i = 0; i < sizeof(seps) / sizeof(seps[0]); i++) {
@@ -836,42 +846,12 @@ test_lazy_integer_runs(void **state)
 
                     off += sprintf(text + off, "]}");
 
-                    if (flaw && 10 + at < off - 3) {
-                        memmove(text + 10 + at + strlen(flaws[flaw]),
-                                text + 10 + at, off - 10 - at);
-                        memcpy(text + 10 + at, flaws[flaw],
-                               strlen(flaws[flaw]));
-                        off += strlen(flaws[flaw]);
-                    }
+                    insert_flaw(text, &off, at, flaws[flaw]);
 
-                    whole = parse_flags(text, off, 0);
-                    whole_err = err;
-
-                    for (k = 0; k < 3; k++) {
-                        v = parse_flags(text, off, lazy[k]);
-
-                        if ((whole == NULL) != (v == NULL)) {
-                            fail_msg("digits %zu sep %zu flaw %zu at %zu "
-                                     "way %d: %s", digits, i, flaw, at, k,
-                                     whole ? err.text : whole_err.text);
-                        }
-
-                        if (whole == NULL) {
-                            assert_string_equal(err.text, whole_err.text);
-                            assert_int_equal(err.position,
-                                             whole_err.position);
-                            continue;
-                        }
-
-                        assert_int_equal(
-                            ngx_http_govern_jv_getz(v, "ids")->len,
-                            ngx_http_govern_jv_getz(whole, "ids")->len);
-                        assert_int_equal(
-                            ngx_http_govern_jv_getz(v, "ids")->end,
-                            ngx_http_govern_jv_getz(whole, "ids")->end);
-                    }
-
-                    ngx_http_govern_jv_arena_free(&arena);
+                    snprintf(what, sizeof(what),
+                             "digits %zu sep %zu flaw %zu at %zu", digits,
+                             i, flaw, at);
+                    lazy_as_whole(text, off, "ids", what);
                 }
             }
         }
