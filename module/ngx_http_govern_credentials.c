@@ -132,30 +132,24 @@ ngx_http_govern_credentials_apply(ngx_http_request_t *r,
 }
 
 
-/* binary search: partners are sorted by length, then bytes */
+/* binary search, in the order the array was sorted in */
 
 static ngx_http_govern_credential_t *
 ngx_http_govern_credentials_find(ngx_array_t *credentials,
     ngx_str_t *partner)
 {
-    ngx_int_t                      rc;
+    int                            rc;
     ngx_uint_t                     lo, hi, mid;
-    ngx_http_govern_credential_t  *c;
+    ngx_http_govern_credential_t  *c, key;
 
     c = credentials->elts;
+    key.partner = *partner;
     lo = 0;
     hi = credentials->nelts;
 
     while (lo < hi) {
         mid = lo + (hi - lo) / 2;
-
-        if (c[mid].partner.len != partner->len) {
-            rc = c[mid].partner.len < partner->len ? -1 : 1;
-
-        } else {
-            rc = ngx_memcmp(c[mid].partner.data, partner->data,
-                            partner->len);
-        }
+        rc = ngx_http_govern_credentials_cmp(&c[mid], &key);
 
         if (rc == 0) {
             return &c[mid];

@@ -420,7 +420,6 @@ ngx_http_govern_jv_check_string(ngx_http_govern_jparser_t *jp, size_t *len)
 }
 
 
-
 static int
 ngx_http_govern_jv_read_string_rest(ngx_http_govern_jparser_t *jp,
     const unsigned char *s, const char **out, size_t *out_len)
