@@ -490,9 +490,16 @@ char *
 ngx_http_govern_odoo_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
-    ngx_http_govern_conf_mark(cf, conf, cmd);
+    char                        *rv;
+    ngx_http_govern_loc_conf_t  *glcf = conf;
 
-    return ngx_conf_set_enum_slot(cf, cmd, conf);
+    rv = ngx_conf_set_enum_slot(cf, cmd, conf);
+
+    if (rv == NGX_CONF_OK && glcf->odoo) {
+        ngx_http_govern_conf_mark(cf, glcf, cmd);
+    }
+
+    return rv;
 }
 
 
