@@ -60,6 +60,28 @@
 
 
 typedef struct ngx_http_govern_snode_s  snode_t;
+typedef struct ngx_http_govern_sresource_s  sresource_t;
+
+
+/* a "$dynamicAnchor" of a schema resource, compiled */
+typedef struct {
+    char               *name;
+    snode_t            *node;
+} sdanchor_t;
+
+
+/*
+ * A schema resource (a document, or a subschema with its own "$id"): the
+ * dynamic scope of 2020-12 is the stack of resources validation entered,
+ * and a "$dynamicRef" looks there for the outermost "$dynamicAnchor" of
+ * its name.
+ */
+struct ngx_http_govern_sresource_s {
+    char               *uri;
+    sdanchor_t         *anchors;
+    size_t              nanchors;
+    sresource_t        *next;
+};
 
 
 typedef struct {
@@ -140,6 +162,10 @@ struct ngx_http_govern_snode_s {
 
     snode_t            *ref;
     char               *ref_uri;
+    snode_t            *dynref;         /* "$dynamicRef", as first resolved */
+    char               *dynref_uri;
+    char               *dynamic;        /* the anchor's name, if dynamic */
+    sresource_t        *resource;
     json_t             *json;           /* the schema object compiled */
     snode_t            *next;           /* all nodes, for freeing */
 };
@@ -150,12 +176,16 @@ typedef struct {
     json_t             *json;
     char               *base;
     int                 draft7;
+    unsigned            dynamic:1;      /* a "$dynamicAnchor" */
+    unsigned            compiled:1;
 } sres_t;
 
 
 struct ngx_http_govern_schema_s {
     snode_t            *root;
     snode_t            *nodes;
+    sresource_t        *resources;
+    int                 dynamic;        /* a "$dynamicRef" is dynamic */
     json_t            **docs;
     size_t              ndocs;
     int                 annotations;
@@ -203,6 +233,8 @@ typedef struct {
     long                               compares;
     const char                        *exhausted;  /* the bound's keyword */
     int                                annotations;
+    sresource_t                      **scope;      /* dynamic: resources */
+    size_t                             nscope;
     char                              *path;
     size_t                             plen, pcap;
 } svalidator_t;
@@ -312,15 +344,25 @@ ngx_http_govern_schema_is_draft7(json_t *s, int inherited)
 
 static int
 ngx_http_govern_schema_register(scompiler_t *c, char *uri, json_t *json,
-    const char *base, int draft7)
+    const char *base, int draft7, int dynamic)
 {
     size_t   i;
     sres_t  *grown;
 
+    if (uri == NULL) {
+        return -1;
+    }
+
     for (i = 0; i < c->nres; i++) {
         if (strcmp(c->res[i].uri, uri) == 0) {
             free(uri);
-            return c->res[i].json == json ? 0 : -1;
+
+            if (c->res[i].json != json) {
+                return -1;
+            }
+
+            c->res[i].dynamic |= dynamic;
+            return 0;
         }
     }
 
@@ -339,6 +381,8 @@ ngx_http_govern_schema_register(scompiler_t *c, char *uri, json_t *json,
     c->res[c->nres].json = json;
     c->res[c->nres].base = strdup(base);
     c->res[c->nres].draft7 = draft7;
+    c->res[c->nres].dynamic = dynamic;
+    c->res[c->nres].compiled = 0;
     c->nres++;
 
     return 0;
@@ -367,6 +411,7 @@ static void
 ngx_http_govern_schema_index(scompiler_t *c, json_t *s, const char *base,
     int draft7)
 {
+    int           dynamic;
     char         *uri, *here, *a;
     size_t        i, len;
     json_t       *v, *e;
@@ -412,7 +457,7 @@ ngx_http_govern_schema_index(scompiler_t *c, json_t *s, const char *base,
             /* a plain-name fragment is draft-07's anchor */
             uri = ngx_http_govern_uri_resolve(here, id);
             if (uri) {
-                ngx_http_govern_schema_register(c, uri, s, base, draft7);
+                ngx_http_govern_schema_register(c, uri, s, base, draft7, 0);
             }
 
         } else {
@@ -428,22 +473,25 @@ ngx_http_govern_schema_index(scompiler_t *c, json_t *s, const char *base,
                 here = uri;
                 uri = strdup(here);
 
-                if (uri) {
-                    ngx_http_govern_schema_register(c, uri, s, base, draft7);
-                }
+                ngx_http_govern_schema_register(c, uri, s, base, draft7, 0);
             }
         }
     }
 
-    anchor = json_string_value(json_object_get(s, "$anchor"));
+    for (dynamic = 0; !draft7 && dynamic < 2; dynamic++) {
+        anchor = json_string_value(json_object_get(s, dynamic
+                                                      ? "$dynamicAnchor"
+                                                      : "$anchor"));
+        if (anchor == NULL) {
+            continue;
+        }
 
-    if (anchor && !draft7) {
         len = strlen(here) + strlen(anchor) + 2;
         uri = malloc(len);
 
         if (uri) {
             snprintf(uri, len, "%s#%s", here, anchor);
-            ngx_http_govern_schema_register(c, uri, s, base, draft7);
+            ngx_http_govern_schema_register(c, uri, s, base, draft7, dynamic);
         }
     }
 
@@ -820,6 +868,70 @@ ngx_http_govern_schema_type(const char *t)
 }
 
 
+/* the resource of the URI (without fragment), made on first use */
+
+static sresource_t *
+ngx_http_govern_schema_resource(scompiler_t *c, const char *uri)
+{
+    sresource_t  *r;
+
+    for (r = c->schema->resources; r; r = r->next) {
+        if (strcmp(r->uri, uri) == 0) {
+            return r;
+        }
+    }
+
+    r = calloc(1, sizeof(sresource_t));
+    if (r == NULL) {
+        return NULL;
+    }
+
+    r->uri = strdup(uri);
+    if (r->uri == NULL) {
+        free(r);
+        return NULL;
+    }
+
+    r->next = c->schema->resources;
+    c->schema->resources = r;
+
+    return r;
+}
+
+
+/* "$ref" or "$dynamicRef": its absolute URI, resolved after compiling */
+
+static int
+ngx_http_govern_schema_reference(scompiler_t *c, json_t *s, const char *key,
+    const char *base, char **uri, const char *where)
+{
+    json_t  *v;
+
+    v = json_object_get(s, key);
+
+    if (v == NULL) {
+        return 1;
+    }
+
+    if (!json_is_string(v) || strlen(json_string_value(v))
+                              != json_string_length(v))
+    {
+        ngx_http_govern_schema_fail(c, where, "\"%s\" must be a string "
+                                    "without U+0000", key);
+        return 0;
+    }
+
+    *uri = ngx_http_govern_uri_resolve(base, json_string_value(v));
+
+    if (*uri == NULL) {
+        ngx_http_govern_schema_fail(c, where, "out of memory");
+        return 0;
+    }
+
+    return 1;
+}
+
+
 static snode_t *
 ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     int draft7, const char *where)
@@ -893,20 +1005,23 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
         }
     }
 
-    v = json_object_get(s, "$ref");
-
-    if (v) {
-        if (!json_is_string(v)) {
-            ngx_http_govern_schema_fail(c, where, "\"$ref\" must be a string");
+    if (!draft7) {
+        n->resource = ngx_http_govern_schema_resource(c, here);
+        if (n->resource == NULL) {
             goto failed;
         }
+    }
 
-        n->ref_uri = ngx_http_govern_uri_resolve(here, json_string_value(v));
+    if (!ngx_http_govern_schema_reference(c, s, "$ref", here, &n->ref_uri,
+                                          where)
+        || (!draft7
+            && !ngx_http_govern_schema_reference(c, s, "$dynamicRef", here,
+                                                 &n->dynref_uri, where)))
+    {
+        goto failed;
+    }
 
-        if (n->ref_uri == NULL) {
-            goto failed;
-        }
-
+    if (n->ref_uri || n->dynref_uri) {
         if (c->npending == c->cpending) {
             c->cpending = c->cpending ? 2 * c->cpending : 16;
             c->pending = realloc(c->pending, c->cpending * sizeof(snode_t *));
@@ -916,12 +1031,12 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
         }
 
         c->pending[c->npending++] = n;
+    }
 
-        if (draft7) {
-            /* draft-07: the siblings of "$ref" are ignored */
-            free(here);
-            return n;
-        }
+    if (draft7 && n->ref_uri) {
+        /* draft-07: the siblings of "$ref" are ignored */
+        free(here);
+        return n;
     }
 
     v = json_object_get(s, "type");
@@ -1329,19 +1444,48 @@ ngx_http_govern_schema_lookup(scompiler_t *c, const char *uri)
 }
 
 
-static int
-ngx_http_govern_schema_resolve(scompiler_t *c, snode_t *n)
+/* where a schema is in its document: the base URI it was found with */
+
+static void
+ngx_http_govern_schema_base(scompiler_t *c, json_t *target,
+    const char **base, int *draft7)
 {
+    size_t  i;
+
+    for (i = 0; i < c->nbases; i++) {
+        if (c->bases[i].json == target) {
+            *base = c->bases[i].base;
+            *draft7 = c->bases[i].draft7;
+            return;
+        }
+    }
+}
+
+
+/*
+ * The node an absolute URI with a fragment names, loading its document
+ * through the loader if need be.  *dynamic tells whether the fragment is
+ * a "$dynamicAnchor" (as "$dynamicRef" asks).
+ */
+
+static snode_t *
+ngx_http_govern_schema_target(scompiler_t *c, const char *keyword,
+    const char *ref_uri, int inherited, int *dynamic)
+{
+    int           draft7;
     char         *doc_uri, *frag, *full;
     json_t       *doc, *target, **grown;
     sres_t       *res;
-    size_t        len, i;
-    int           draft7;
+    size_t        len;
+    snode_t      *node;
     const char   *base;
 
-    doc_uri = strdup(n->ref_uri);
+    *dynamic = 0;
+
+    doc_uri = strdup(ref_uri);
     if (doc_uri == NULL) {
-        return 0;
+        ngx_http_govern_schema_fail(c, "", "out of memory");
+        return NULL;
     }
 
     frag = strchr(doc_uri, '#');
@@ -1361,30 +1505,27 @@ ngx_http_govern_schema_resolve(scompiler_t *c, snode_t *n)
             if (grown == NULL) {
                 json_decref(doc);
                 free(doc_uri);
-                return 0;
+                ngx_http_govern_schema_fail(c, "", "out of memory");
+                return NULL;
             }
 
             c->schema->docs = grown;
             c->schema->docs[c->schema->ndocs++] = doc;
 
-            draft7 = ngx_http_govern_schema_is_draft7(doc, n->draft7);
+            draft7 = ngx_http_govern_schema_is_draft7(doc, inherited);
             ngx_http_govern_schema_register(c, strdup(doc_uri), doc, doc_uri,
-                                            draft7);
+                                            draft7, 0);
             ngx_http_govern_schema_index(c, doc, doc_uri, draft7);
             res = ngx_http_govern_schema_lookup(c, doc_uri);
         }
     }
 
-    if (res == NULL) {
-        ngx_http_govern_schema_fail(c, "", "unresolvable \"$ref\" \"%s\"",
-                                    n->ref_uri);
-        free(doc_uri);
-        return 0;
-    }
-
     target = NULL;
 
-    if (frag == NULL || *frag == '\0') {
+    if (res == NULL) {
+        /* nothing */
+
+    } else if (frag == NULL || *frag == '\0') {
         target = res->json;
 
     } else if (*frag == '/') {
@@ -1398,33 +1539,138 @@ ngx_http_govern_schema_resolve(scompiler_t *c, snode_t *n)
             snprintf(full, len, "%s#%s", doc_uri, frag);
             res = ngx_http_govern_schema_lookup(c, full);
             target = res ? res->json : NULL;
+            *dynamic = res ? res->dynamic : 0;
             free(full);
         }
     }
 
+    free(doc_uri);
+
     if (target == NULL) {
-        ngx_http_govern_schema_fail(c, "", "unresolvable \"$ref\" \"%s\"",
-                                    n->ref_uri);
-        free(doc_uri);
-        return 0;
+        ngx_http_govern_schema_fail(c, "", "unresolvable \"%s\" \"%s\"",
+                                    keyword, ref_uri);
+        return NULL;
     }
 
     base = res->base;
     draft7 = res->draft7;
+    ngx_http_govern_schema_base(c, target, &base, &draft7);
 
-    for (i = 0; i < c->nbases; i++) {
-        if (c->bases[i].json == target) {
-            base = c->bases[i].base;
-            draft7 = c->bases[i].draft7;
-            break;
+    node = ngx_http_govern_schema_node(c, target, base, draft7, ref_uri);
+
+    return node;
+}
+
+
+static int
+ngx_http_govern_schema_resolve(scompiler_t *c, snode_t *n)
+{
+    int     dynamic;
+    char   *name;
+
+    if (n->ref_uri) {
+        n->ref = ngx_http_govern_schema_target(c, "$ref", n->ref_uri,
+                                               n->draft7, &dynamic);
+        if (n->ref == NULL) {
+            return 0;
         }
     }
 
-    n->ref = ngx_http_govern_schema_node(c, target, base, draft7,
-                                         n->ref_uri);
-    free(doc_uri);
+    if (n->dynref_uri) {
+        n->dynref = ngx_http_govern_schema_target(c, "$dynamicRef",
+                                                  n->dynref_uri, n->draft7,
+                                                  &dynamic);
+        if (n->dynref == NULL) {
+            return 0;
+        }
 
-    return n->ref != NULL;
+        /* dynamic only if it first lands on a "$dynamicAnchor" of the
+         * name; else it is a "$ref" */
+
+        if (dynamic) {
+            name = strchr(n->dynref_uri, '#');
+
+            n->dynamic = strdup(name + 1);
+            if (n->dynamic == NULL) {
+                ngx_http_govern_schema_fail(c, "", "out of memory");
+                return 0;
+            }
+
+            c->schema->dynamic = 1;
+        }
+    }
+
+    return 1;
+}
+
+
+/*
+ * With a dynamic "$dynamicRef", every "$dynamicAnchor" may be its target:
+ * compiled, and listed by its resource for validation to search.
+ */
+
+static int
+ngx_http_govern_schema_anchors(scompiler_t *c)
+{
+    int           draft7;
+    char         *hash;
+    size_t        i;
+    sres_t       *res;
+    snode_t      *node;
+    sdanchor_t   *grown;
+    sresource_t  *r;
+    const char   *base;
+
+    for (i = 0; i < c->nres; i++) {
+        res = &c->res[i];
+
+        if (!res->dynamic || res->compiled) {
+            continue;
+        }
+
+        res->compiled = 1;
+
+        base = res->base;
+        draft7 = res->draft7;
+        ngx_http_govern_schema_base(c, res->json, &base, &draft7);
+
+        node = ngx_http_govern_schema_node(c, res->json, base, draft7,
+                                           res->uri);
+        if (node == NULL) {
+            return 0;
+        }
+
+        /* the table may have grown: res is looked at no more */
+
+        hash = strchr(c->res[i].uri, '#');
+        *hash = '\0';
+        r = ngx_http_govern_schema_resource(c, c->res[i].uri);
+        *hash = '#';
+
+        if (r == NULL) {
+            ngx_http_govern_schema_fail(c, "", "out of memory");
+            return 0;
+        }
+
+        grown = realloc(r->anchors, (r->nanchors + 1) * sizeof(sdanchor_t));
+        if (grown == NULL) {
+            ngx_http_govern_schema_fail(c, "", "out of memory");
+            return 0;
+        }
+
+        r->anchors = grown;
+        r->anchors[r->nanchors].name = strdup(hash + 1);
+        r->anchors[r->nanchors].node = node;
+
+        if (r->anchors[r->nanchors].name == NULL) {
+            ngx_http_govern_schema_fail(c, "", "out of memory");
+            return 0;
+        }
+
+        r->nanchors++;
+    }
+
+    return 1;
 }
 
 
@@ -1493,8 +1739,14 @@ ngx_http_govern_schema_keywords(ngx_http_govern_schema_t *schema)
             n->kw |= KW_VALUE;
         }
 
+        /* in a dynamic schema the resource a "$ref" leaves stays in the
+         * dynamic scope: the node is not skipped then */
+
         n->pure_ref = n->boolean == -1 && n->ref != NULL
-                      && (n->draft7 || n->kw == 0);
+                      && n->dynref_uri == NULL
+                      && (n->draft7 || n->kw == 0)
+                      && (!schema->dynamic
+                          || n->ref->resource == n->resource);
     }
 }
 
@@ -1535,15 +1787,27 @@ ngx_http_govern_schema_compile(json_t *document, const char *base_uri,
     draft7 = ngx_http_govern_schema_is_draft7(document, draft7);
 
     ngx_http_govern_schema_register(&c, strdup(base_uri), document, base_uri,
-                                    draft7);
+                                    draft7, 0);
     ngx_http_govern_schema_index(&c, document, base_uri, draft7);
 
     schema->root = ngx_http_govern_schema_node(&c, document, base_uri, draft7,
                                                "");
 
-    for (i = 0; !c.failed && i < c.npending; i++) {
-        ngx_http_govern_schema_resolve(&c, c.pending[i]);
-    }
+    /* resolving compiles the targets, which may hold references, and
+     * dynamic ones bring in every "$dynamicAnchor" */
+
+    i = 0;
+
+    do {
+        for ( /* void */ ; !c.failed && i < c.npending; i++) {
+            ngx_http_govern_schema_resolve(&c, c.pending[i]);
+        }
+
+        if (!c.failed && schema->dynamic) {
+            ngx_http_govern_schema_anchors(&c);
+        }
+
+    } while (!c.failed && i < c.npending);
 
     if (!c.failed) {
         ngx_http_govern_schema_keywords(schema);
@@ -1578,8 +1842,9 @@ ngx_http_govern_schema_compile(json_t *document, const char *base_uri,
 void
 ngx_http_govern_schema_free(ngx_http_govern_schema_t *schema)
 {
-    size_t    i;
-    snode_t  *n, *next;
+    size_t        i;
+    snode_t      *n, *next;
+    sresource_t  *r, *rnext;
 
     if (schema == NULL) {
         return;
@@ -1608,7 +1873,21 @@ ngx_http_govern_schema_free(ngx_http_govern_schema_t *schema)
         free(n->any.v);
         free(n->one.v);
         free(n->ref_uri);
+        free(n->dynref_uri);
+        free(n->dynamic);
         free(n);
+    }
+
+    for (r = schema->resources; r; r = rnext) {
+        rnext = r->next;
+
+        for (i = 0; i < r->nanchors; i++) {
+            free(r->anchors[i].name);
+        }
+
+        free(r->anchors);
+        free(r->uri);
+        free(r);
     }
 
     for (i = 0; i < schema->ndocs; i++) {
@@ -2392,11 +2671,34 @@ ngx_http_govern_schema_typeof(ngx_http_govern_jv_t *inst)
 }
 
 
+/* the target of a dynamic "$dynamicRef": the outermost resource in the
+ * dynamic scope with a "$dynamicAnchor" of its name */
+
+static snode_t *
+ngx_http_govern_schema_dynamic(svalidator_t *v, snode_t *n)
+{
+    size_t        i, j;
+    sresource_t  *r;
+
+    for (i = 0; i < v->nscope; i++) {
+        r = v->scope[i];
+
+        for (j = 0; j < r->nanchors; j++) {
+            if (strcmp(r->anchors[j].name, n->dynamic) == 0) {
+                return r->anchors[j].node;
+            }
+        }
+    }
+
+    return n->dynref;
+}
+
+
 static int
 ngx_http_govern_schema_check(svalidator_t *v, snode_t *n,
     ngx_http_govern_jv_t *inst, sann_t *ann)
 {
-    int                         ok, valid, hops;
+    int                         ok, valid, hops, entered;
     size_t                      i, k, passed, size;
     sann_t                     *track, own;
     ngx_http_govern_jmember_t  *m;
@@ -2433,6 +2735,16 @@ ngx_http_govern_schema_check(svalidator_t *v, snode_t *n,
         return 0;
     }
 
+    /* entering another resource (a dynamic schema only): one scope more,
+     * at most one per level of depth */
+
+    entered = v->scope && n->resource
+              && (v->nscope == 0 || v->scope[v->nscope - 1] != n->resource);
+
+    if (entered) {
+        v->scope[v->nscope++] = n->resource;
+    }
+
     ok = 1;
 
     /* a node with unevaluated* keeps its own annotations to decide them */
@@ -2449,6 +2761,16 @@ ngx_http_govern_schema_check(svalidator_t *v, snode_t *n,
     }
 
     if (n->ref && !ngx_http_govern_schema_sub(v, n->ref, inst, track)) {
+        ok = 0;
+    }
+
+    if (n->dynref
+        && !ngx_http_govern_schema_sub(v, n->dynamic && v->scope
+                                          ? ngx_http_govern_schema_dynamic(v,
+                                                                           n)
+                                          : n->dynref,
+                                       inst, track))
+    {
         ok = 0;
     }
 
@@ -2668,6 +2990,7 @@ done:
         ngx_http_govern_ann_free(&own);
     }
 
+    v->nscope -= entered;
     v->depth--;
 
     return ok;
@@ -2679,6 +3002,7 @@ ngx_http_govern_schema_validate(ngx_http_govern_schema_t *schema,
     ngx_http_govern_jv_t *instance, ngx_http_govern_schema_result_t *result)
 {
     int           ok;
+    sresource_t  *scope[GOVERN_SCHEMA_MAX_DEPTH + 1];
     svalidator_t  v;
 
     if (result) {
@@ -2695,6 +3019,7 @@ ngx_http_govern_schema_validate(ngx_http_govern_schema_t *schema,
     memset(&v, 0, sizeof(v));
     v.result = result;
     v.annotations = schema->annotations;
+    v.scope = schema->dynamic ? scope : NULL;
 
     ok = ngx_http_govern_schema_check(&v, schema->root, instance, NULL);
 

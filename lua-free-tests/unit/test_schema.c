@@ -405,6 +405,57 @@ test_pattern_limit(void **state)
 }
 
 
+/*
+ * $dynamicRef: the strict tree extends the tree by its dynamic anchor, so
+ * a misspelled member is refused at any depth, and the plain tree alone
+ * still takes it; the dynamic scope unwinds as validation leaves.
+ */
+
+static void
+test_dynamic_scope(void **state)
+{
+    ngx_http_govern_jv_t             *inst;
+    ngx_http_govern_schema_t         *strict, *tree;
+    ngx_http_govern_schema_result_t   r;
+
+    static const char  *tree_schema =
+        "{\"$id\": \"urn:tree\", \"$dynamicAnchor\": \"node\","
+        " \"type\": \"object\", \"properties\": {\"data\": true,"
+        " \"children\": {\"items\": {\"$dynamicRef\": \"#node\"}}}}";
+
+    strict = compile("{\"$id\": \"urn:strict\", \"$dynamicAnchor\": "
+                     "\"node\", \"$ref\": \"urn:tree\", "
+                     "\"unevaluatedProperties\": false, \"$defs\": {\"t\": "
+                     "{\"$id\": \"urn:tree\", \"$dynamicAnchor\": \"node\","
+                     " \"type\": \"object\", \"properties\": {\"data\": "
+                     "true, \"children\": {\"items\": {\"$dynamicRef\": "
+                     "\"#node\"}}}}}}");
+    tree = compile(tree_schema);
+    assert_non_null(strict);
+    assert_non_null(tree);
+
+    inst = parse("{\"children\": [{\"data\": 1}, {\"children\": "
+                 "[{\"daat\": 1}]}]}");
+
+    assert_true(ngx_http_govern_schema_validate(tree, inst, NULL));
+    assert_false(ngx_http_govern_schema_validate(strict, inst, &r));
+
+    /* the typo first; its parents, invalid, then annotate nothing */
+    assert_true(r.nerrors >= 1);
+    assert_string_equal(r.errors[0].pointer, "/children/1/children/0/daat");
+    ngx_http_govern_schema_result_free(&r);
+
+    /* the same instance without the typo: valid, the scope balanced */
+    inst = parse("{\"children\": [{\"data\": 1}, {\"children\": "
+                 "[{\"data\": 1}]}], \"data\": 2}");
+    assert_true(ngx_http_govern_schema_validate(strict, inst, NULL));
+
+    ngx_http_govern_jv_arena_free(&arena);
+    ngx_http_govern_schema_free(strict);
+    ngx_http_govern_schema_free(tree);
+}
+
+
 static void
 test_uri_resolution(void **state)
 {
@@ -443,6 +494,7 @@ main(void)
         cmocka_unit_test(test_pattern_limit),
         cmocka_unit_test(test_property_names),
         cmocka_unit_test(test_uri_resolution),
+        cmocka_unit_test(test_dynamic_scope),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
