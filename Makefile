@@ -24,7 +24,7 @@ LD_OPT     := $(SAN_FLAGS)
 
 SCHEMA_SRC := module/ngx_http_govern_schema.c module/ngx_http_govern_uri.c \
               module/ngx_http_govern_format.c module/ngx_http_govern_jv.c \
-              module/ngx_http_govern_json.c
+              module/ngx_http_govern_json.c module/ngx_http_govern_metaschema.c
 SUITE      ?= $(firstword $(wildcard $(CURDIR)/../shared/conformance/json-schema-test-suite \
                                      /work/shared/conformance/json-schema-test-suite))
 

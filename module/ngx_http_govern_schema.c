@@ -1496,8 +1496,13 @@ ngx_http_govern_schema_target(scompiler_t *c, const char *keyword,
 
     res = ngx_http_govern_schema_lookup(c, doc_uri);
 
-    if (res == NULL && c->loader) {
-        doc = c->loader(c->loader_ctx, doc_uri);
+    if (res == NULL) {
+        /* the metaschemas are built in, never looked for elsewhere */
+        doc = ngx_http_govern_metaschema_load(doc_uri);
+
+        if (doc == NULL && c->loader) {
+            doc = c->loader(c->loader_ctx, doc_uri);
+        }
 
         if (doc) {
             grown = realloc(c->schema->docs,

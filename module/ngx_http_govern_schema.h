@@ -65,6 +65,10 @@ int ngx_http_govern_schema_validate(ngx_http_govern_schema_t *schema,
 void ngx_http_govern_schema_result_free(
     ngx_http_govern_schema_result_t *result);
 
+/* the built-in metaschemas (2020-12 and its vocabularies, draft-07) by
+ * their URIs without fragment: a new reference, or NULL */
+json_t *ngx_http_govern_metaschema_load(const char *uri);
+
 /* helpers shared with the loader of schema files */
 char *ngx_http_govern_uri_resolve(const char *base, const char *ref);
 typedef int (*ngx_http_govern_format_pt)(const char *s, size_t len);

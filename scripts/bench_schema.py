@@ -36,6 +36,7 @@ def main():
                     os.path.join(module, "ngx_http_govern_format.c"),
                     os.path.join(module, "ngx_http_govern_jv.c"),
                     os.path.join(module, "ngx_http_govern_json.c"),
+                    os.path.join(module, "ngx_http_govern_metaschema.c"),
                     "-ljansson", "-lpcre2-8", "-lm"], check=True)
     payload = os.path.join(BUILD, "order.json")
     with open(payload, "w") as f:

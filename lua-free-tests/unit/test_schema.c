@@ -456,6 +456,41 @@ test_dynamic_scope(void **state)
 }
 
 
+/* the metaschemas resolve offline, by their URIs, with or without "#" */
+
+static void
+test_metaschemas(void **state)
+{
+    size_t                     i;
+    ngx_http_govern_jv_t      *bad, *good;
+    ngx_http_govern_schema_t  *s;
+
+    static const char  *refs[] = {
+        "{\"$ref\": \"https://json-schema.org/draft/2020-12/schema\"}",
+        "{\"$schema\": \"http://json-schema.org/draft-07/schema#\", "
+        "\"$ref\": \"http://json-schema.org/draft-07/schema#\"}",
+        "{\"$ref\": \"http://json-schema.org/draft-07/schema\"}",
+        NULL
+    };
+
+    bad = parse("{\"properties\": {\"a\": {\"minLength\": -1}}}");
+    good = parse("{\"properties\": {\"a\": {\"minLength\": 1}}}");
+
+    for (i = 0; refs[i]; i++) {
+        s = compile(refs[i]);
+        assert_non_null(s);
+        assert_false(ngx_http_govern_schema_validate(s, bad, NULL));
+        assert_true(ngx_http_govern_schema_validate(s, good, NULL));
+        ngx_http_govern_schema_free(s);
+    }
+
+    assert_null(ngx_http_govern_metaschema_load(
+                    "https://json-schema.org/draft/2019-09/schema"));
+
+    ngx_http_govern_jv_arena_free(&arena);
+}
+
+
 static void
 test_uri_resolution(void **state)
 {
@@ -495,6 +530,7 @@ main(void)
         cmocka_unit_test(test_property_names),
         cmocka_unit_test(test_uri_resolution),
         cmocka_unit_test(test_dynamic_scope),
+        cmocka_unit_test(test_metaschemas),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
