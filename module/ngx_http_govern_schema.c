@@ -58,6 +58,112 @@
 #define KW_UNEVAL   0x20
 #define KW_VALUE    0x40        /* type enum const */
 
+/* the 2020-12 vocabularies a metaschema's "$vocabulary" may leave out */
+#define VOCAB_APPLICATOR    0x01
+#define VOCAB_VALIDATION    0x02
+#define VOCAB_UNEVALUATED   0x04
+#define VOCAB_FORMAT        0x08
+#define VOCAB_OTHER         0x10    /* core, meta-data, content */
+
+/* the dialects a keyword belongs to */
+#define DIALECT_2020_12     0x01
+#define DIALECT_DRAFT_07    0x02
+#define DIALECT_BOTH        0x03
+
+
+typedef struct {
+    const char         *name;
+    unsigned            vocab;
+    unsigned            dialects;
+} skeyword_t;
+
+
+static const skeyword_t  ngx_http_govern_schema_keywords_known[] = {
+    { "$schema", VOCAB_OTHER, DIALECT_BOTH },
+    { "$id", VOCAB_OTHER, DIALECT_BOTH },
+    { "$ref", VOCAB_OTHER, DIALECT_BOTH },
+    { "$comment", VOCAB_OTHER, DIALECT_BOTH },
+    { "$anchor", VOCAB_OTHER, DIALECT_2020_12 },
+    { "$dynamicRef", VOCAB_OTHER, DIALECT_2020_12 },
+    { "$dynamicAnchor", VOCAB_OTHER, DIALECT_2020_12 },
+    { "$vocabulary", VOCAB_OTHER, DIALECT_2020_12 },
+    { "$defs", VOCAB_OTHER, DIALECT_2020_12 },
+    { "definitions", VOCAB_OTHER, DIALECT_BOTH },
+    { "title", VOCAB_OTHER, DIALECT_BOTH },
+    { "description", VOCAB_OTHER, DIALECT_BOTH },
+    { "default", VOCAB_OTHER, DIALECT_BOTH },
+    { "deprecated", VOCAB_OTHER, DIALECT_2020_12 },
+    { "readOnly", VOCAB_OTHER, DIALECT_BOTH },
+    { "writeOnly", VOCAB_OTHER, DIALECT_BOTH },
+    { "examples", VOCAB_OTHER, DIALECT_BOTH },
+    { "contentEncoding", VOCAB_OTHER, DIALECT_BOTH },
+    { "contentMediaType", VOCAB_OTHER, DIALECT_BOTH },
+    { "contentSchema", VOCAB_OTHER, DIALECT_2020_12 },
+    { "format", VOCAB_FORMAT, DIALECT_BOTH },
+    { "prefixItems", VOCAB_APPLICATOR, DIALECT_2020_12 },
+    { "items", VOCAB_APPLICATOR, DIALECT_BOTH },
+    { "additionalItems", VOCAB_APPLICATOR, DIALECT_DRAFT_07 },
+    { "contains", VOCAB_APPLICATOR, DIALECT_BOTH },
+    { "additionalProperties", VOCAB_APPLICATOR, DIALECT_BOTH },
+    { "properties", VOCAB_APPLICATOR, DIALECT_BOTH },
+    { "patternProperties", VOCAB_APPLICATOR, DIALECT_BOTH },
+    { "dependentSchemas", VOCAB_APPLICATOR, DIALECT_2020_12 },
+    { "dependencies", VOCAB_APPLICATOR, DIALECT_DRAFT_07 },
+    { "propertyNames", VOCAB_APPLICATOR, DIALECT_BOTH },
+    { "if", VOCAB_APPLICATOR, DIALECT_BOTH },
+    { "then", VOCAB_APPLICATOR, DIALECT_BOTH },
+    { "else", VOCAB_APPLICATOR, DIALECT_BOTH },
+    { "allOf", VOCAB_APPLICATOR, DIALECT_BOTH },
+    { "anyOf", VOCAB_APPLICATOR, DIALECT_BOTH },
+    { "oneOf", VOCAB_APPLICATOR, DIALECT_BOTH },
+    { "not", VOCAB_APPLICATOR, DIALECT_BOTH },
+    { "unevaluatedItems", VOCAB_UNEVALUATED, DIALECT_2020_12 },
+    { "unevaluatedProperties", VOCAB_UNEVALUATED, DIALECT_2020_12 },
+    { "type", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "const", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "enum", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "multipleOf", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "maximum", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "exclusiveMaximum", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "minimum", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "exclusiveMinimum", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "maxLength", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "minLength", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "pattern", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "maxItems", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "minItems", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "uniqueItems", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "maxContains", VOCAB_VALIDATION, DIALECT_2020_12 },
+    { "minContains", VOCAB_VALIDATION, DIALECT_2020_12 },
+    { "maxProperties", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "minProperties", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "required", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "dependentRequired", VOCAB_VALIDATION, DIALECT_2020_12 },
+    { NULL, 0, 0 }
+};
+
+
+/* the vocabularies of 2020-12 by URI; the others govern cannot apply */
+static const struct {
+    const char         *uri;
+    unsigned            vocab;
+} ngx_http_govern_schema_vocabularies[] = {
+    { "https://json-schema.org/draft/2020-12/vocab/core", VOCAB_OTHER },
+    { "https://json-schema.org/draft/2020-12/vocab/applicator",
+      VOCAB_APPLICATOR },
+    { "https://json-schema.org/draft/2020-12/vocab/unevaluated",
+      VOCAB_UNEVALUATED },
+    { "https://json-schema.org/draft/2020-12/vocab/validation",
+      VOCAB_VALIDATION },
+    { "https://json-schema.org/draft/2020-12/vocab/meta-data", VOCAB_OTHER },
+    { "https://json-schema.org/draft/2020-12/vocab/format-annotation",
+      VOCAB_FORMAT },
+    { "https://json-schema.org/draft/2020-12/vocab/format-assertion",
+      VOCAB_FORMAT },
+    { "https://json-schema.org/draft/2020-12/vocab/content", VOCAB_OTHER },
+    { NULL, 0 }
+};
+
 
 typedef struct ngx_http_govern_snode_s  snode_t;
 typedef struct ngx_http_govern_sresource_s  sresource_t;
@@ -197,7 +303,16 @@ typedef struct {
     json_t             *json;
     char               *base;           /* before its own "$id" */
     int                 draft7;
+    unsigned            vocab;          /* VOCAB_* left out by "$schema" */
 } sbase_t;
+
+
+/* what a "$schema" URI means: its draft, the vocabularies it leaves out */
+typedef struct {
+    char               *uri;
+    int                 draft7;
+    unsigned            vocab;
+} sdialect_t;
 
 
 typedef struct {
@@ -208,6 +323,9 @@ typedef struct {
     void                              *loader_ctx;
     sres_t                            *res;         /* ids and anchors */
     size_t                             nres, cres;
+    sdialect_t                        *dialects;
+    size_t                             ndialects;
+    int                                vocab;       /* one leaves some out */
     snode_t                          **pending;
     size_t                             npending, cpending;
     char                              *err;
@@ -327,18 +445,163 @@ ngx_http_govern_schema_path2(const char *where, const char *keyword,
 
 
 static int
-ngx_http_govern_schema_is_draft7(json_t *s, int inherited)
+ngx_http_govern_schema_draft7_uri(const char *uri)
 {
-    const char  *id;
+    return strstr(uri, "draft-07") != NULL || strstr(uri, "draft-06") != NULL
+           || strstr(uri, "draft-04") != NULL;
+}
 
-    id = json_string_value(json_object_get(s, "$schema"));
 
-    if (id == NULL) {
+/*
+ * The dialect a "$schema" URI names: the drafts by their URIs, else the
+ * metaschema there (built in, or the loader's): its own "$schema" tells
+ * the draft, its "$vocabulary" what is left out.  A vocabulary it
+ * requires that govern does not know fails the compilation.
+ */
+
+static sdialect_t *
+ngx_http_govern_schema_dialect(scompiler_t *c, const char *uri)
+{
+    int          required;
+    char        *doc_uri, *hash;
+    size_t       i;
+    json_t      *doc, *vocabulary, *v;
+    unsigned     vocab;
+    sdialect_t  *d, *grown;
+    const char  *key, *meta;
+
+    for (i = 0; i < c->ndialects; i++) {
+        if (strcmp(c->dialects[i].uri, uri) == 0) {
+            return &c->dialects[i];
+        }
+    }
+
+    grown = realloc(c->dialects, (c->ndialects + 1) * sizeof(sdialect_t));
+    if (grown == NULL) {
+        return NULL;
+    }
+
+    c->dialects = grown;
+    d = &c->dialects[c->ndialects];
+
+    d->uri = strdup(uri);
+    doc_uri = strdup(uri);
+
+    if (d->uri == NULL || doc_uri == NULL) {
+        free(d->uri);
+        free(doc_uri);
+        return NULL;
+    }
+
+    c->ndialects++;
+
+    d->draft7 = ngx_http_govern_schema_draft7_uri(uri);
+    d->vocab = 0;
+
+    if (d->draft7
+        || strcmp(uri, "https://json-schema.org/draft/2020-12/schema") == 0)
+    {
+        free(doc_uri);
+        return d;
+    }
+
+    hash = strchr(doc_uri, '#');
+    if (hash) {
+        *hash = '\0';
+    }
+
+    doc = ngx_http_govern_metaschema_load(doc_uri);
+
+    if (doc == NULL && c->loader) {
+        doc = c->loader(c->loader_ctx, doc_uri);
+    }
+
+    free(doc_uri);
+
+    if (doc == NULL) {
+        return d;               /* unknown: 2020-12, all of it */
+    }
+
+    meta = json_string_value(json_object_get(doc, "$schema"));
+    d->draft7 = meta && ngx_http_govern_schema_draft7_uri(meta);
+
+    vocabulary = json_object_get(doc, "$vocabulary");
+
+    if (json_is_object(vocabulary) && !d->draft7) {
+        vocab = 0;
+
+        json_object_foreach(vocabulary, key, v) {
+            required = json_is_true(v);
+
+            for (i = 0; ngx_http_govern_schema_vocabularies[i].uri; i++) {
+                if (strcmp(ngx_http_govern_schema_vocabularies[i].uri, key)
+                    == 0)
+                {
+                    vocab |= ngx_http_govern_schema_vocabularies[i].vocab;
+                    break;
+                }
+            }
+
+            if (ngx_http_govern_schema_vocabularies[i].uri == NULL
+                && required)
+            {
+                ngx_http_govern_schema_fail(c, "", "\"$schema\" \"%s\" "
+                                            "requires the vocabulary \"%s\", "
+                                            "which govern does not know",
+                                            uri, key);
+            }
+        }
+
+        /* what the metaschema does not list is left out */
+        d->vocab = ~vocab & (VOCAB_APPLICATOR | VOCAB_VALIDATION
+                             | VOCAB_UNEVALUATED | VOCAB_FORMAT);
+    }
+
+    json_decref(doc);
+
+    return d;
+}
+
+
+static int
+ngx_http_govern_schema_is_draft7(scompiler_t *c, json_t *s, int inherited)
+{
+    const char  *uri;
+    sdialect_t  *d;
+
+    uri = json_string_value(json_object_get(s, "$schema"));
+
+    if (uri == NULL) {
         return inherited;
     }
 
-    return strstr(id, "draft-07") != NULL || strstr(id, "draft-06") != NULL
-           || strstr(id, "draft-04") != NULL;
+    d = ngx_http_govern_schema_dialect(c, uri);
+
+    return d ? d->draft7 : ngx_http_govern_schema_draft7_uri(uri);
+}
+
+
+/* the vocabularies a schema's "$schema" leaves out, else its parent's */
+
+static unsigned
+ngx_http_govern_schema_vocab(scompiler_t *c, json_t *s, unsigned inherited)
+{
+    const char  *uri;
+    sdialect_t  *d;
+
+    uri = json_string_value(json_object_get(s, "$schema"));
+
+    if (uri == NULL) {
+        return inherited;
+    }
+
+    d = ngx_http_govern_schema_dialect(c, uri);
+
+    if (d && d->vocab) {
+        c->vocab = 1;
+    }
+
+    return d ? d->vocab : 0;
 }
 
 
@@ -409,7 +672,7 @@ static const char  *ngx_http_govern_schema_maps[] = {
 
 static void
 ngx_http_govern_schema_index(scompiler_t *c, json_t *s, const char *base,
-    int draft7)
+    int draft7, unsigned vocab)
 {
     int           dynamic;
     char         *uri, *here, *a;
@@ -421,7 +684,8 @@ ngx_http_govern_schema_index(scompiler_t *c, json_t *s, const char *base,
         return;
     }
 
-    draft7 = ngx_http_govern_schema_is_draft7(s, draft7);
+    draft7 = ngx_http_govern_schema_is_draft7(c, s, draft7);
+    vocab = ngx_http_govern_schema_vocab(c, s, vocab);
 
     if (c->nbases == c->cbases) {
         sbase_t  *grown;
@@ -438,6 +702,7 @@ ngx_http_govern_schema_index(scompiler_t *c, json_t *s, const char *base,
     c->bases[c->nbases].json = s;
     c->bases[c->nbases].base = strdup(base);
     c->bases[c->nbases].draft7 = draft7;
+    c->bases[c->nbases].vocab = vocab;
     c->nbases++;
 
     here = strdup(base);
@@ -496,7 +761,8 @@ ngx_http_govern_schema_index(scompiler_t *c, json_t *s, const char *base,
     }
 
     for (k = ngx_http_govern_schema_children; *k; k++) {
-        ngx_http_govern_schema_index(c, json_object_get(s, *k), here, draft7);
+        ngx_http_govern_schema_index(c, json_object_get(s, *k), here, draft7,
+                                     vocab);
     }
 
     for (k = ngx_http_govern_schema_arrays; *k; k++) {
@@ -504,7 +770,7 @@ ngx_http_govern_schema_index(scompiler_t *c, json_t *s, const char *base,
 
         if (json_is_array(v)) {
             json_array_foreach(v, i, e) {
-                ngx_http_govern_schema_index(c, e, here, draft7);
+                ngx_http_govern_schema_index(c, e, here, draft7, vocab);
             }
         }
     }
@@ -514,7 +780,7 @@ ngx_http_govern_schema_index(scompiler_t *c, json_t *s, const char *base,
 
         if (json_is_object(v)) {
             json_object_foreach(v, key, e) {
-                ngx_http_govern_schema_index(c, e, here, draft7);
+                ngx_http_govern_schema_index(c, e, here, draft7, vocab);
             }
         }
     }
@@ -868,6 +1134,83 @@ ngx_http_govern_schema_type(const char *t)
 }
 
 
+/* a document the compiled tree borrows from, released with it */
+
+static int
+ngx_http_govern_schema_keep(scompiler_t *c, json_t *doc)
+{
+    json_t  **grown;
+
+    grown = realloc(c->schema->docs,
+                    (c->schema->ndocs + 1) * sizeof(json_t *));
+    if (grown == NULL) {
+        json_decref(doc);
+        ngx_http_govern_schema_fail(c, "", "out of memory");
+        return 0;
+    }
+
+    c->schema->docs = grown;
+    c->schema->docs[c->schema->ndocs++] = doc;
+
+    return 1;
+}
+
+
+/*
+ * A schema under a metaschema whose "$vocabulary" leaves some out is
+ * compiled from a copy without their keywords.
+ */
+
+static json_t *
+ngx_http_govern_schema_filter(scompiler_t *c, json_t *s)
+{
+    size_t             i;
+    json_t            *copy, *v;
+    unsigned           vocab;
+    const char        *key;
+    const skeyword_t  *k;
+
+    vocab = 0;
+
+    for (i = 0; i < c->nbases; i++) {
+        if (c->bases[i].json == s) {
+            vocab = c->bases[i].vocab;
+            break;
+        }
+    }
+
+    if (vocab == 0) {
+        return s;
+    }
+
+    copy = json_object();
+    if (copy == NULL || !ngx_http_govern_schema_keep(c, copy)) {
+        return NULL;
+    }
+
+    json_object_foreach(s, key, v) {
+        for (k = ngx_http_govern_schema_keywords_known; k->name; k++) {
+            if (strcmp(k->name, key) == 0) {
+                break;
+            }
+        }
+
+        if (k->name && (k->vocab & vocab)
+            && (k->dialects & DIALECT_2020_12))
+        {
+            continue;
+        }
+
+        if (json_object_set(copy, key, v) != 0) {
+            ngx_http_govern_schema_fail(c, "", "out of memory");
+            return NULL;
+        }
+    }
+
+    return copy;
+}
+
+
 /* the resource of the URI (without fragment), made on first use */
 
 static sresource_t *
@@ -981,8 +1324,15 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     }
 
     n->boolean = -1;
-    draft7 = ngx_http_govern_schema_is_draft7(s, draft7);
+    draft7 = ngx_http_govern_schema_is_draft7(c, s, draft7);
     n->draft7 = draft7;
+
+    if (c->vocab) {
+        s = ngx_http_govern_schema_filter(c, s);
+        if (s == NULL) {
+            return NULL;
+        }
+    }
 
     here = strdup(base);
     if (here == NULL) {
@@ -1474,7 +1824,7 @@ ngx_http_govern_schema_target(scompiler_t *c, const char *keyword,
 {
     int           draft7;
     char         *doc_uri, *frag, *full;
-    json_t       *doc, *target, **grown;
+    json_t       *doc, *target;
     sres_t       *res;
     size_t        len;
     snode_t      *node;
@@ -1505,22 +1855,15 @@ ngx_http_govern_schema_target(scompiler_t *c, const char *keyword,
         }
 
         if (doc) {
-            grown = realloc(c->schema->docs,
-                            (c->schema->ndocs + 1) * sizeof(json_t *));
-            if (grown == NULL) {
-                json_decref(doc);
+            if (!ngx_http_govern_schema_keep(c, doc)) {
                 free(doc_uri);
-                ngx_http_govern_schema_fail(c, "", "out of memory");
                 return NULL;
             }
 
-            c->schema->docs = grown;
-            c->schema->docs[c->schema->ndocs++] = doc;
-
-            draft7 = ngx_http_govern_schema_is_draft7(doc, inherited);
+            draft7 = ngx_http_govern_schema_is_draft7(c, doc, inherited);
             ngx_http_govern_schema_register(c, strdup(doc_uri), doc, doc_uri,
                                             draft7, 0);
-            ngx_http_govern_schema_index(c, doc, doc_uri, draft7);
+            ngx_http_govern_schema_index(c, doc, doc_uri, draft7, 0);
             res = ngx_http_govern_schema_lookup(c, doc_uri);
         }
     }
@@ -1789,11 +2132,11 @@ ngx_http_govern_schema_compile(json_t *document, const char *base_uri,
     schema->docs[0] = json_incref(document);
     schema->ndocs = 1;
 
-    draft7 = ngx_http_govern_schema_is_draft7(document, draft7);
+    draft7 = ngx_http_govern_schema_is_draft7(&c, document, draft7);
 
     ngx_http_govern_schema_register(&c, strdup(base_uri), document, base_uri,
                                     draft7, 0);
-    ngx_http_govern_schema_index(&c, document, base_uri, draft7);
+    ngx_http_govern_schema_index(&c, document, base_uri, draft7, 0);
 
     schema->root = ngx_http_govern_schema_node(&c, document, base_uri, draft7,
                                                "");
@@ -1827,6 +2170,11 @@ ngx_http_govern_schema_compile(json_t *document, const char *base_uri,
         free(c.bases[i].base);
     }
 
+    for (i = 0; i < c.ndialects; i++) {
+        free(c.dialects[i].uri);
+    }
+
+    free(c.dialects);
     free(c.res);
     free(c.bases);
     free(c.pending);

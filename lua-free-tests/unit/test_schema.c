@@ -491,6 +491,64 @@ test_metaschemas(void **state)
 }
 
 
+/* custom metaschemas: "$vocabulary" leaves validation out, and one that
+ * requires an unknown vocabulary is refused */
+
+static json_t *
+vocab_loader(void *ctx, const char *uri)
+{
+    const char  *text;
+
+    if (strcmp(uri, "urn:meta:applicator") == 0) {
+        text = "{\"$schema\": \"https://json-schema.org/draft/2020-12/"
+               "schema\", \"$vocabulary\": {\"https://json-schema.org/"
+               "draft/2020-12/vocab/core\": true, \"https://json-schema.org"
+               "/draft/2020-12/vocab/applicator\": true}}";
+
+    } else if (strcmp(uri, "urn:meta:unknown") == 0) {
+        text = "{\"$vocabulary\": {\"https://json-schema.org/draft/2020-12/"
+               "vocab/core\": true, \"urn:vocab:odd\": true}}";
+
+    } else {
+        return NULL;
+    }
+
+    return json_loads(text, 0, NULL);
+}
+
+
+static void
+test_vocabularies(void **state)
+{
+    char                       err[256];
+    json_t                    *doc;
+    ngx_http_govern_jv_t      *inst;
+    ngx_http_govern_schema_t  *s;
+
+    doc = json_loads("{\"$schema\": \"urn:meta:applicator\", \"properties\":"
+                     " {\"a\": {\"minimum\": 10}, \"b\": false}}", 0, NULL);
+    s = ngx_http_govern_schema_compile(doc, "urn:test", 0, vocab_loader, NULL,
+                                       err, sizeof(err));
+    json_decref(doc);
+    assert_non_null(s);
+
+    inst = parse("{\"a\": 1}");
+    assert_true(ngx_http_govern_schema_validate(s, inst, NULL));
+    inst = parse("{\"b\": 1}");
+    assert_false(ngx_http_govern_schema_validate(s, inst, NULL));
+    ngx_http_govern_schema_free(s);
+
+    doc = json_loads("{\"$schema\": \"urn:meta:unknown\"}", 0, NULL);
+    assert_null(ngx_http_govern_schema_compile(doc, "urn:test", 0,
+                                               vocab_loader, NULL, err,
+                                               sizeof(err)));
+    assert_non_null(strstr(err, "\"urn:vocab:odd\""));
+    json_decref(doc);
+
+    ngx_http_govern_jv_arena_free(&arena);
+}
+
+
 static void
 test_uri_resolution(void **state)
 {
@@ -531,6 +589,7 @@ main(void)
         cmocka_unit_test(test_uri_resolution),
         cmocka_unit_test(test_dynamic_scope),
         cmocka_unit_test(test_metaschemas),
+        cmocka_unit_test(test_vocabularies),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
