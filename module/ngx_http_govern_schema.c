@@ -209,7 +209,8 @@ typedef struct {
 
 typedef struct {
     char               *name;
-    char              **list;
+    size_t              len;
+    sprop_t            *list;           /* names only */
     size_t              n;
 } sdepreq_t;
 
@@ -981,11 +982,11 @@ ngx_http_govern_schema_list(scompiler_t *c, json_t *s, const char *key,
  */
 
 static char *
-ngx_http_govern_schema_ecma(const char *src)
+ngx_http_govern_schema_ecma(const char *src, size_t len, size_t *out_len)
 {
     char        *out, *p;
     size_t       i, n;
-    const char  *s;
+    const char  *s, *end;
 
     static const char  *names[][2] = {
         { "Letter", "L" }, { "Lowercase_Letter", "Ll" },
@@ -999,20 +1000,25 @@ ngx_http_govern_schema_ecma(const char *src)
         { NULL, NULL }
     };
 
-    out = malloc(strlen(src) + 1);
+    /* src is NUL-terminated past len: looking ahead stops at that NUL */
+
+    out = malloc(len + 1);
     if (out == NULL) {
         return NULL;
     }
 
     p = out;
     s = src;
+    end = src + len;
 
-    while (*s) {
+    while (s < end) {
         if (s[0] == '\\' && (s[1] == 'p' || s[1] == 'P') && s[2] == '{') {
             for (i = 0; names[i][0]; i++) {
                 n = strlen(names[i][0]);
 
-                if (strncmp(s + 3, names[i][0], n) == 0 && s[3 + n] == '}') {
+                if ((size_t) (end - s) > 3 + n
+                    && strncmp(s + 3, names[i][0], n) == 0 && s[3 + n] == '}')
+                {
                     p += sprintf(p, "\\%c{%s}", s[1], names[i][1]);
                     s += 4 + n;
                     break;
@@ -1024,7 +1030,7 @@ ngx_http_govern_schema_ecma(const char *src)
             }
         }
 
-        if (s[0] == '\\' && s[1]) {
+        if (s[0] == '\\' && s + 1 < end) {
             *p++ = *s++;
         }
 
@@ -1032,6 +1038,7 @@ ngx_http_govern_schema_ecma(const char *src)
     }
 
     *p = '\0';
+    *out_len = p - out;
 
     return out;
 }
@@ -1056,20 +1063,22 @@ static pcre2_match_context  *ngx_http_govern_schema_mctx;
 
 
 static int
-ngx_http_govern_schema_regex(scompiler_t *c, const char *src,
+ngx_http_govern_schema_regex(scompiler_t *c, const char *src, size_t len,
     pcre2_code **re, int *jit, const char *where)
 {
     int           rc;
     char         *ecma;
+    size_t        ecma_len;
     PCRE2_SIZE    off;
     PCRE2_UCHAR   msg[128];
 
-    ecma = ngx_http_govern_schema_ecma(src);
+    ecma = ngx_http_govern_schema_ecma(src, len, &ecma_len);
     if (ecma == NULL) {
+        ngx_http_govern_schema_fail(c, where, "out of memory");
         return 0;
     }
 
-    *re = pcre2_compile((PCRE2_SPTR) ecma, PCRE2_ZERO_TERMINATED,
+    *re = pcre2_compile((PCRE2_SPTR) ecma, ecma_len,
                         PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &rc, &off, NULL);
     free(ecma);
 
@@ -1110,6 +1119,19 @@ ngx_http_govern_schema_regex(scompiler_t *c, const char *src,
 }
 
 
+/* a string of the schema as a C string, NULL if it holds U+0000 */
+
+static const char *
+ngx_http_govern_schema_cstring(json_t *v)
+{
+    const char  *s;
+
+    s = json_string_value(v);
+
+    return (s && strlen(s) == json_string_length(v)) ? s : NULL;
+}
+
+
 static unsigned
 ngx_http_govern_schema_type(const char *t)
 {
@@ -1124,7 +1146,7 @@ ngx_http_govern_schema_type(const char *t)
 
     size_t  i;
 
-    for (i = 0; types[i].name; i++) {
+    for (i = 0; t && types[i].name; i++) {
         if (strcmp(types[i].name, t) == 0) {
             return types[i].bit;
         }
@@ -1164,7 +1186,7 @@ ngx_http_govern_schema_keep(scompiler_t *c, json_t *doc)
 static json_t *
 ngx_http_govern_schema_filter(scompiler_t *c, json_t *s)
 {
-    size_t             i;
+    size_t             i, len;
     json_t            *copy, *v;
     unsigned           vocab;
     const char        *key;
@@ -1188,7 +1210,7 @@ ngx_http_govern_schema_filter(scompiler_t *c, json_t *s)
         return NULL;
     }
 
-    json_object_foreach(s, key, v) {
+    json_object_keylen_foreach(s, key, len, v) {
         for (k = ngx_http_govern_schema_keywords_known; k->name; k++) {
             if (strcmp(k->name, key) == 0) {
                 break;
@@ -1201,7 +1223,7 @@ ngx_http_govern_schema_filter(scompiler_t *c, json_t *s)
             continue;
         }
 
-        if (json_object_set(copy, key, v) != 0) {
+        if (json_object_setn(copy, key, len, v) != 0) {
             ngx_http_govern_schema_fail(c, "", "out of memory");
             return NULL;
         }
@@ -1281,11 +1303,16 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 {
     char         *uri, *here, *a, *path;
     size_t        i, j;
+    size_t        klen;
     json_t       *v, *e, *d;
     snode_t      *n, *it;
     sprop_t      *prop;
     unsigned      bit;
-    const char   *key, *id;
+    const char   *key, *id, **k;
+
+    static const char  *ngx_http_govern_schema_identifiers[] = {
+        "$id", "$schema", "$anchor", "$dynamicAnchor", NULL
+    };
 
     if (c->failed) {
         return NULL;
@@ -1330,6 +1357,16 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     if (c->vocab) {
         s = ngx_http_govern_schema_filter(c, s);
         if (s == NULL) {
+            return NULL;
+        }
+    }
+
+    for (k = ngx_http_govern_schema_identifiers; *k; k++) {
+        v = json_object_get(s, *k);
+
+        if (json_is_string(v) && ngx_http_govern_schema_cstring(v) == NULL) {
+            ngx_http_govern_schema_fail(c, where, "\"%s\" must not hold "
+                                        "U+0000", *k);
             return NULL;
         }
     }
@@ -1392,7 +1429,8 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     v = json_object_get(s, "type");
 
     if (json_is_string(v)) {
-        n->types = ngx_http_govern_schema_type(json_string_value(v));
+        n->types = ngx_http_govern_schema_type(
+                       ngx_http_govern_schema_cstring(v));
 
         if (n->types == 0) {
             ngx_http_govern_schema_fail(c, where, "unknown type \"%s\"",
@@ -1403,7 +1441,9 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     } else if (json_is_array(v)) {
         json_array_foreach(v, i, e) {
             bit = json_is_string(e)
-                  ? ngx_http_govern_schema_type(json_string_value(e)) : 0;
+                  ? ngx_http_govern_schema_type(
+                        ngx_http_govern_schema_cstring(e))
+                  : 0;
 
             if (bit == 0) {
                 ngx_http_govern_schema_fail(c, where, "invalid \"type\"");
@@ -1498,6 +1538,7 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 
         if (!json_is_string(v)
             || !ngx_http_govern_schema_regex(c, json_string_value(v),
+                                             json_string_length(v),
                                              &n->pattern, &n->pattern_jit,
                                              path ? path : where))
         {
@@ -1509,7 +1550,8 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
         free(path);
     }
 
-    n->format = json_string_value(json_object_get(s, "format"));
+    /* with U+0000 it names no format govern knows: unknown, it passes */
+    n->format = ngx_http_govern_schema_cstring(json_object_get(s, "format"));
     n->format_check = n->format ? ngx_http_govern_format_lookup(n->format)
                                 : NULL;
     n->unique = json_is_true(json_object_get(s, "uniqueItems"));
@@ -1544,18 +1586,25 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 
     if (json_is_object(v)) {
         n->depreq = calloc(json_object_size(v) + 1, sizeof(sdepreq_t));
+        n->depschemas = calloc(json_object_size(v) + 1, sizeof(sprop_t));
 
-        if (draft7) {
-            n->depschemas = calloc(json_object_size(v) + 1, sizeof(sprop_t));
+        if (n->depreq == NULL || n->depschemas == NULL) {
+            ngx_http_govern_schema_fail(c, where, "out of memory");
+            goto failed;
         }
 
-        json_object_foreach(v, key, e) {
+        json_object_keylen_foreach(v, key, klen, e) {
             if (json_is_array(e)) {
                 sdepreq_t  *dr = &n->depreq[n->ndepreq++];
 
                 dr->name = (char *) key;
+                dr->len = klen;
                 dr->n = json_array_size(e);
-                dr->list = calloc(dr->n + 1, sizeof(char *));
+                dr->list = calloc(dr->n + 1, sizeof(sprop_t));
+                if (dr->list == NULL) {
+                    ngx_http_govern_schema_fail(c, where, "out of memory");
+                    goto failed;
+                }
 
                 json_array_foreach(e, j, d) {
                     if (!json_is_string(d)) {
@@ -1564,12 +1613,14 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
                         goto failed;
                     }
 
-                    dr->list[j] = (char *) json_string_value(d);
+                    dr->list[j].name = (char *) json_string_value(d);
+                    dr->list[j].len = json_string_length(d);
                 }
 
             } else if (draft7) {
                 prop = &n->depschemas[n->ndepschemas++];
                 prop->name = (char *) key;
+                prop->len = klen;
                 prop->node = ngx_http_govern_schema_member(c, "dependencies",
                                                            key, e, here,
                                                            draft7, where);
@@ -1584,10 +1635,15 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 
     if (json_is_object(v)) {
         n->depschemas = calloc(json_object_size(v) + 1, sizeof(sprop_t));
+        if (n->depschemas == NULL) {
+            ngx_http_govern_schema_fail(c, where, "out of memory");
+            goto failed;
+        }
 
-        json_object_foreach(v, key, e) {
+        json_object_keylen_foreach(v, key, klen, e) {
             prop = &n->depschemas[n->ndepschemas++];
             prop->name = (char *) key;
+            prop->len = klen;
             prop->node = ngx_http_govern_schema_member(c, "dependentSchemas",
                                                        key, e, here, draft7,
                                                        where);
@@ -1601,11 +1657,15 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 
     if (json_is_object(v)) {
         n->props = calloc(json_object_size(v) + 1, sizeof(sprop_t));
+        if (n->props == NULL) {
+            ngx_http_govern_schema_fail(c, where, "out of memory");
+            goto failed;
+        }
 
-        json_object_foreach(v, key, e) {
+        json_object_keylen_foreach(v, key, klen, e) {
             prop = &n->props[n->nprops++];
             prop->name = (char *) key;
-            prop->len = strlen(key);
+            prop->len = klen;
             ngx_http_govern_schema_words(prop);
             prop->node = ngx_http_govern_schema_member(c, "properties", key, e,
                                                        here, draft7, where);
@@ -1619,14 +1679,19 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 
     if (json_is_object(v)) {
         n->pprops = calloc(json_object_size(v) + 1, sizeof(spattern_t));
+        if (n->pprops == NULL) {
+            ngx_http_govern_schema_fail(c, where, "out of memory");
+            goto failed;
+        }
 
-        json_object_foreach(v, key, e) {
+        json_object_keylen_foreach(v, key, klen, e) {
             spattern_t  *pp = &n->pprops[n->npprops++];
 
             path = ngx_http_govern_schema_path2(where, "patternProperties",
                                                 key);
 
-            if (!ngx_http_govern_schema_regex(c, key, &pp->re, &pp->jit,
+            if (!ngx_http_govern_schema_regex(c, key, klen, &pp->re,
+                                              &pp->jit,
                                               path ? path : where))
             {
                 free(path);
@@ -1762,7 +1827,7 @@ ngx_http_govern_schema_pointer(json_t *doc, const char *ptr)
         *out = '\0';
 
         if (json_is_object(cur)) {
-            cur = json_object_get(cur, tok);
+            cur = json_object_getn(cur, tok, out - tok);
 
         } else if (json_is_array(cur)) {
             cur = json_array_get(cur, strtoul(tok, NULL, 10));
@@ -2043,7 +2108,10 @@ ngx_http_govern_schema_keywords(ngx_http_govern_schema_t *schema)
             n->required[i].index = -1;
 
             for (j = 0; j < n->nprops && j < 64; j++) {
-                if (strcmp(n->required[i].name, n->props[j].name) == 0) {
+                if (n->required[i].len == n->props[j].len
+                    && memcmp(n->required[i].name, n->props[j].name,
+                              n->props[j].len) == 0)
+                {
                     n->required[i].index = (int) j;
                     break;
                 }
@@ -2641,23 +2709,30 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
     }
 
     for (i = 0; i < n->ndepreq; i++) {
-        if (ngx_http_govern_jv_getz(inst, n->depreq[i].name) == NULL) {
+        if (ngx_http_govern_jv_get(inst, n->depreq[i].name,
+                                   n->depreq[i].len)
+            == NULL)
+        {
             continue;
         }
 
         for (j = 0; j < n->depreq[i].n; j++) {
-            if (ngx_http_govern_jv_getz(inst, n->depreq[i].list[j]) == NULL) {
+            if (ngx_http_govern_jv_get(inst, n->depreq[i].list[j].name,
+                                       n->depreq[i].list[j].len)
+                == NULL)
+            {
                 ngx_http_govern_schema_error(v, "dependentRequired",
                                              "\"%s\" requires \"%s\"",
                                              n->depreq[i].name,
-                                             n->depreq[i].list[j]);
+                                             n->depreq[i].list[j].name);
                 ok = 0;
             }
         }
     }
 
     for (i = 0; i < n->ndepschemas; i++) {
-        if (ngx_http_govern_jv_getz(inst, n->depschemas[i].name)
+        if (ngx_http_govern_jv_get(inst, n->depschemas[i].name,
+                                   n->depschemas[i].len)
             && !ngx_http_govern_schema_sub(v, n->depschemas[i].node, inst,
                                            ann))
         {
@@ -3416,6 +3491,173 @@ typedef struct {
 } sfiles_t;
 
 
+/* a value of govern's parser as a jansson one (keys may hold U+0000) */
+
+static json_t *
+ngx_http_govern_schema_json(ngx_http_govern_jv_t *v)
+{
+    size_t                      i;
+    json_t                     *j, *e;
+    ngx_http_govern_jmember_t  *m;
+
+    switch (v->type) {
+
+    case NGX_HTTP_GOVERN_JV_NULL:
+        return json_null();
+
+    case NGX_HTTP_GOVERN_JV_TRUE:
+        return json_true();
+
+    case NGX_HTTP_GOVERN_JV_FALSE:
+        return json_false();
+
+    case NGX_HTTP_GOVERN_JV_INTEGER:
+        return json_integer(v->u.integer);
+
+    case NGX_HTTP_GOVERN_JV_REAL:
+        return json_real(v->u.real);
+
+    case NGX_HTTP_GOVERN_JV_STRING:
+        return json_stringn(v->u.string, v->len);
+
+    case NGX_HTTP_GOVERN_JV_ARRAY:
+        j = json_array();
+
+        for (i = 0; j && i < v->len; i++) {
+            e = ngx_http_govern_schema_json(&v->u.items[i]);
+
+            if (e == NULL || json_array_append_new(j, e) != 0) {
+                json_decref(j);
+                j = NULL;
+            }
+        }
+
+        return j;
+
+    default:
+        j = json_object();
+
+        for (i = 0; j && i < v->len; i++) {
+            m = &v->u.members[i];
+            e = ngx_http_govern_schema_json(&m->value);
+
+            if (e == NULL
+                || json_object_setn_new(j, m->key, m->key_len, e) != 0)
+            {
+                json_decref(j);
+                j = NULL;
+            }
+        }
+
+        return j;
+    }
+}
+
+
+/*
+ * A schema file: any JSON value (a boolean schema too), U+0000 allowed in
+ * strings, duplicate keys refused.  jansson refuses U+0000 in keys: such a
+ * file is read by govern's own parser (nesting up to 64 levels) instead.
+ */
+
+static json_t *
+ngx_http_govern_schema_read(const char *path, char *err, size_t errlen)
+{
+    int                          line, column;
+    char                        *text, *grown, none[1];
+    FILE                        *f;
+    size_t                       len, size, n, i;
+    json_t                      *doc;
+    json_error_t                 jerr;
+    ngx_http_govern_jv_t        *v;
+    ngx_http_govern_jv_error_t   verr;
+    ngx_http_govern_jv_arena_t   arena;
+
+    if (err == NULL) {
+        err = none;
+        errlen = sizeof(none);
+    }
+
+    doc = json_load_file(path, JSON_DECODE_ANY | JSON_ALLOW_NUL
+                               | JSON_REJECT_DUPLICATES, &jerr);
+
+    if (doc || json_error_code(&jerr) != json_error_null_byte_in_key) {
+        if (doc == NULL) {
+            snprintf(err, errlen, "not JSON: %s at line %d, column %d",
+                     jerr.text, jerr.line, jerr.column);
+        }
+
+        return doc;
+    }
+
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        snprintf(err, errlen, "cannot be read");
+        return NULL;
+    }
+
+    size = 65536;
+    len = 0;
+    text = malloc(size);
+
+    while (text) {
+        n = fread(text + len, 1, size - len, f);
+        len += n;
+
+        if (len < size) {
+            break;
+        }
+
+        size *= 2;
+        grown = realloc(text, size);
+        if (grown == NULL) {
+            free(text);
+        }
+
+        text = grown;
+    }
+
+    fclose(f);
+
+    if (text == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+
+    arena.blocks = NULL;
+    v = ngx_http_govern_jv_parse(text, len, NGX_HTTP_GOVERN_JV_ALLOW_NUL,
+                                 ngx_http_govern_jv_arena_alloc, &arena,
+                                 &verr);
+    doc = v ? ngx_http_govern_schema_json(v) : NULL;
+
+    if (v == NULL) {
+        line = 1;
+        column = 1;
+
+        for (i = 0; i < verr.position && i < len; i++) {
+            if (text[i] == '\n') {
+                line++;
+                column = 1;
+
+            } else {
+                column++;
+            }
+        }
+
+        snprintf(err, errlen, "not JSON: %s at line %d, column %d",
+                 verr.text, line, column);
+
+    } else if (doc == NULL) {
+        snprintf(err, errlen, "out of memory");
+    }
+
+    ngx_http_govern_jv_arena_free(&arena);
+    free(text);
+
+    return doc;
+}
+
+
 json_t *
 ngx_http_govern_schema_load_file(void *ctx, const char *uri)
 {
@@ -3425,7 +3667,7 @@ ngx_http_govern_schema_load_file(void *ctx, const char *uri)
     sfiles_t  *files = ctx;
 
     if (strncmp(uri, "file://", 7) == 0) {
-        return json_load_file(uri + 7, JSON_REJECT_DUPLICATES, NULL);
+        return ngx_http_govern_schema_read(uri + 7, NULL, 0);
     }
 
     if (files == NULL || files->id_dir == NULL
@@ -3442,7 +3684,7 @@ ngx_http_govern_schema_load_file(void *ctx, const char *uri)
     }
 
     snprintf(path, len, "%s%s", files->file_dir, uri + strlen(files->id_dir));
-    doc = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+    doc = ngx_http_govern_schema_read(path, NULL, 0);
     free(path);
 
     return doc;
@@ -3460,14 +3702,11 @@ ngx_http_govern_schema_compile_file(const char *path, char *err,
     json_t                    *doc;
     sfiles_t                   files;
     const char                *id;
-    json_error_t               jerr;
     ngx_http_govern_schema_t  *schema;
 
-    doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    doc = ngx_http_govern_schema_read(path, err, errlen);
 
     if (doc == NULL) {
-        snprintf(err, errlen, "not JSON: %s at line %d, column %d",
-                 jerr.text, jerr.line, jerr.column);
         return NULL;
     }
 

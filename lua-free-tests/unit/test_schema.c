@@ -7,6 +7,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "ngx_http_govern_schema.h"
@@ -549,6 +550,106 @@ test_vocabularies(void **state)
 }
 
 
+/* schema files: boolean roots, U+0000 in strings and in keys (read by
+ * govern's parser, jansson refusing them) compared by length */
+
+static ngx_http_govern_schema_t *
+compile_text(const char *text, char *err, size_t errlen)
+{
+    int                        fd;
+    char                       path[] = "/tmp/govern-schema-XXXXXX";
+    ngx_http_govern_schema_t  *s;
+
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t) strlen(text));
+    close(fd);
+
+    s = ngx_http_govern_schema_compile_file(path, err, errlen);
+    unlink(path);
+
+    return s;
+}
+
+
+static ngx_http_govern_jv_t *
+parse_nul(const char *text)
+{
+    return ngx_http_govern_jv_parse(text, strlen(text),
+                                    NGX_HTTP_GOVERN_JV_ALLOW_NUL,
+                                    ngx_http_govern_jv_arena_alloc, &arena,
+                                    NULL);
+}
+
+
+static void
+test_nul_and_booleans(void **state)
+{
+    char                       err[256];
+    ngx_http_govern_schema_t  *s;
+
+    s = compile_text(" true\n", err, sizeof(err));
+    assert_non_null(s);
+    assert_true(ngx_http_govern_schema_validate(s, parse("[1]"), NULL));
+    ngx_http_govern_schema_free(s);
+
+    s = compile_text("false", err, sizeof(err));
+    assert_non_null(s);
+    assert_false(ngx_http_govern_schema_validate(s, parse("{}"), NULL));
+    ngx_http_govern_schema_free(s);
+
+    /* in keys and in required: "a\0b" is not "a", nor "a\0c" */
+    s = compile_text("{\"properties\": {\"a\\u0000b\": {\"type\": "
+                     "\"integer\"}}, \"required\": [\"a\\u0000b\"], "
+                     "\"dependentRequired\": {\"a\\u0000b\": [\"c\\u0000\"]},"
+                     " \"patternProperties\": {\"^x\\u0000\": false}}",
+                     err, sizeof(err));
+    assert_non_null(s);
+    assert_true(ngx_http_govern_schema_validate(s,
+                    parse_nul("{\"a\\u0000b\": 1, \"c\\u0000\": 0}"), NULL));
+    assert_false(ngx_http_govern_schema_validate(s,
+                     parse_nul("{\"a\\u0000b\": \"1\", \"c\\u0000\": 0}"),
+                     NULL));
+    assert_false(ngx_http_govern_schema_validate(s,
+                     parse_nul("{\"a\": 1, \"c\": 0}"), NULL));
+    assert_false(ngx_http_govern_schema_validate(s,
+                     parse_nul("{\"a\\u0000b\": 1, \"c\": 0}"), NULL));
+    assert_false(ngx_http_govern_schema_validate(s,
+                     parse_nul("{\"a\\u0000b\": 1, \"c\\u0000\": 0, "
+                               "\"x\\u0000y\": 0}"), NULL));
+    assert_true(ngx_http_govern_schema_validate(s,
+                    parse_nul("{\"a\\u0000b\": 1, \"c\\u0000\": 0, "
+                              "\"xy\": 0}"), NULL));
+    ngx_http_govern_schema_free(s);
+
+    /* const, enum and pattern by length */
+    s = compile_text("{\"enum\": [\"hello\\u0000there\"], \"pattern\": "
+                     "\"o\\u0000t\"}", err, sizeof(err));
+    assert_non_null(s);
+    assert_true(ngx_http_govern_schema_validate(s,
+                    parse_nul("\"hello\\u0000there\""), NULL));
+    assert_false(ngx_http_govern_schema_validate(s, parse("\"hello\""),
+                                                 NULL));
+    ngx_http_govern_schema_free(s);
+
+    /* a name that holds U+0000 is none govern knows */
+    assert_null(compile_text("{\"type\": \"string\\u0000\"}", err,
+                             sizeof(err)));
+    assert_null(compile_text("{\"$ref\": \"#\\u0000\"}", err, sizeof(err)));
+    assert_non_null(strstr(err, "U+0000"));
+    assert_null(compile_text("{\"$id\": \"urn:a\\u0000b\"}", err,
+                             sizeof(err)));
+    assert_non_null(strstr(err, "U+0000"));
+
+    /* govern's parser reports errors in lines and columns too */
+    assert_null(compile_text("{\"a\\u0000\": 1,\n \"a\\u0000\": 2}", err,
+                             sizeof(err)));
+    assert_non_null(strstr(err, "line 2"));
+
+    ngx_http_govern_jv_arena_free(&arena);
+}
+
+
 static void
 test_uri_resolution(void **state)
 {
@@ -590,6 +691,7 @@ main(void)
         cmocka_unit_test(test_dynamic_scope),
         cmocka_unit_test(test_metaschemas),
         cmocka_unit_test(test_vocabularies),
+        cmocka_unit_test(test_nul_and_booleans),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
