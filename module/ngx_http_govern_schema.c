@@ -41,6 +41,12 @@
  */
 #define GOVERN_SCHEMA_MAX_COMPARES  10000000
 
+/*
+ * A schema checked against its metaschema at config time is the security
+ * team's, not a partner's: a large one may take many more steps.
+ */
+#define GOVERN_SCHEMA_META_STEPS  50000000
+
 #define T_NULL      0x01
 #define T_BOOLEAN   0x02
 #define T_OBJECT    0x04
@@ -393,6 +399,10 @@ ngx_http_govern_schema_fail(scompiler_t *c, const char *where,
 }
 
 
+static char *ngx_http_govern_schema_path2(const char *where,
+    const char *keyword, const char *member);
+
+
 static char *
 ngx_http_govern_schema_path(const char *where, const char *key)
 {
@@ -410,6 +420,15 @@ ngx_http_govern_schema_path(const char *where, const char *key)
 }
 
 
+/* where/token, the token escaped for a JSON pointer */
+
+static char *
+ngx_http_govern_schema_token(const char *where, const char *token)
+{
+    return ngx_http_govern_schema_path2(where, NULL, token);
+}
+
+
 /* where/keyword/member, the member escaped as a JSON pointer token */
 
 static char *
@@ -420,14 +439,20 @@ ngx_http_govern_schema_path2(const char *where, const char *keyword,
     size_t       len;
     const char  *m;
 
-    len = strlen(where) + strlen(keyword) + 2 * strlen(member) + 3;
+    len = strlen(where) + (keyword ? strlen(keyword) : 0)
+          + 2 * strlen(member) + 3;
 
     out = malloc(len);
     if (out == NULL) {
         return NULL;
     }
 
-    p = out + snprintf(out, len, "%s/%s/", where, keyword);
+    if (keyword) {
+        p = out + snprintf(out, len, "%s/%s/", where, keyword);
+
+    } else {
+        p = out + snprintf(out, len, "%s/", where);
+    }
 
     for (m = member; *m; m++) {
         if (*m == '~' || *m == '/') {
@@ -3425,27 +3450,20 @@ done:
 }
 
 
-int
-ngx_http_govern_schema_validate(ngx_http_govern_schema_t *schema,
-    ngx_http_govern_jv_t *instance, ngx_http_govern_schema_result_t *result)
+/* one validation, with steps subschema evaluations at most */
+
+static int
+ngx_http_govern_schema_run(ngx_http_govern_schema_t *schema,
+    ngx_http_govern_jv_t *instance, ngx_http_govern_schema_result_t *result,
+    long steps)
 {
     int           ok;
     sresource_t  *scope[GOVERN_SCHEMA_MAX_DEPTH + 1];
     svalidator_t  v;
 
-    if (result) {
-        memset(result, 0, sizeof(*result));
-
-        /* valid documents are the common case: find out without paths
-         * and messages first */
-
-        if (ngx_http_govern_schema_validate(schema, instance, NULL)) {
-            return 1;
-        }
-    }
-
     memset(&v, 0, sizeof(v));
     v.result = result;
+    v.steps = GOVERN_SCHEMA_MAX_STEPS - steps;
     v.annotations = schema->annotations;
     v.scope = schema->dynamic ? scope : NULL;
 
@@ -3462,6 +3480,28 @@ ngx_http_govern_schema_validate(ngx_http_govern_schema_t *schema,
     free(v.path);
 
     return ok;
+}
+
+
+int
+ngx_http_govern_schema_validate(ngx_http_govern_schema_t *schema,
+    ngx_http_govern_jv_t *instance, ngx_http_govern_schema_result_t *result)
+{
+    if (result) {
+        memset(result, 0, sizeof(*result));
+
+        /* valid documents are the common case: find out without paths
+         * and messages first */
+
+        if (ngx_http_govern_schema_run(schema, instance, NULL,
+                                       GOVERN_SCHEMA_MAX_STEPS))
+        {
+            return 1;
+        }
+    }
+
+    return ngx_http_govern_schema_run(schema, instance, result,
+                                      GOVERN_SCHEMA_MAX_STEPS);
 }
 
 
@@ -3691,10 +3731,325 @@ ngx_http_govern_schema_load_file(void *ctx, const char *uri)
 }
 
 
-/* compiles the schema file at path (absolute) */
+/* a jansson value in the form validation reads instances */
+
+static int
+ngx_http_govern_schema_instance(json_t *j, ngx_http_govern_jv_t *v,
+    ngx_http_govern_jv_arena_t *arena)
+{
+    char                       *copy;
+    size_t                      i, len;
+    json_t                     *e;
+    const char                 *key;
+    ngx_http_govern_jmember_t  *m;
+
+    memset(v, 0, sizeof(ngx_http_govern_jv_t));
+
+    switch (json_typeof(j)) {
+
+    case JSON_NULL:
+        v->type = NGX_HTTP_GOVERN_JV_NULL;
+        return 1;
+
+    case JSON_TRUE:
+        v->type = NGX_HTTP_GOVERN_JV_TRUE;
+        return 1;
+
+    case JSON_FALSE:
+        v->type = NGX_HTTP_GOVERN_JV_FALSE;
+        return 1;
+
+    case JSON_INTEGER:
+        v->type = NGX_HTTP_GOVERN_JV_INTEGER;
+        v->u.integer = json_integer_value(j);
+        return 1;
+
+    case JSON_REAL:
+        v->type = NGX_HTTP_GOVERN_JV_REAL;
+        v->u.real = json_real_value(j);
+        return 1;
+
+    case JSON_STRING:
+        /* strings are read a word at a time: readable past their end */
+        len = json_string_length(j);
+        copy = ngx_http_govern_jv_arena_alloc(arena,
+                   len + NGX_HTTP_GOVERN_JV_READABLE);
+        if (copy == NULL) {
+            return 0;
+        }
+
+        memcpy(copy, json_string_value(j), len);
+        memset(copy + len, 0, NGX_HTTP_GOVERN_JV_READABLE);
+
+        v->type = NGX_HTTP_GOVERN_JV_STRING;
+        v->u.string = copy;
+        v->len = len;
+        return 1;
+
+    case JSON_ARRAY:
+        v->type = NGX_HTTP_GOVERN_JV_ARRAY;
+        v->len = json_array_size(j);
+
+        if (v->len == 0) {
+            return 1;
+        }
+
+        v->u.items = ngx_http_govern_jv_arena_alloc(arena,
+                         v->len * sizeof(ngx_http_govern_jv_t));
+        if (v->u.items == NULL) {
+            return 0;
+        }
+
+        json_array_foreach(j, i, e) {
+            if (!ngx_http_govern_schema_instance(e, &v->u.items[i], arena)) {
+                return 0;
+            }
+        }
+
+        return 1;
+
+    default:
+        v->type = NGX_HTTP_GOVERN_JV_OBJECT;
+        v->len = json_object_size(j);
+
+        if (v->len == 0) {
+            return 1;
+        }
+
+        v->u.members = ngx_http_govern_jv_arena_alloc(arena,
+                           v->len * sizeof(ngx_http_govern_jmember_t));
+        if (v->u.members == NULL) {
+            return 0;
+        }
+
+        m = v->u.members;
+
+        json_object_keylen_foreach(j, key, len, e) {
+            copy = ngx_http_govern_jv_arena_alloc(arena,
+                       len + NGX_HTTP_GOVERN_JV_READABLE);
+            if (copy == NULL) {
+                return 0;
+            }
+
+            memcpy(copy, key, len);
+            memset(copy + len, 0, NGX_HTTP_GOVERN_JV_READABLE);
+
+            m->key = copy;
+            m->key_len = len;
+
+            if (!ngx_http_govern_schema_instance(e, &m->value, arena)) {
+                return 0;
+            }
+
+            m++;
+        }
+
+        return 1;
+    }
+}
+
+
+int
+ngx_http_govern_schema_check_meta(json_t *document, int draft7,
+    ngx_http_govern_schema_loader_pt loader, void *loader_ctx, char *err,
+    size_t errlen)
+{
+    int                               ok;
+    char                              cerr[512];
+    json_t                           *wrapper;
+    const char                       *uri;
+    ngx_http_govern_jv_t              inst;
+    ngx_http_govern_schema_t         *meta;
+    ngx_http_govern_jv_arena_t        arena;
+    ngx_http_govern_schema_result_t   result;
+    ngx_http_govern_schema_error_t   *e;
+
+    uri = json_string_value(json_object_get(document, "$schema"));
+
+    if (uri == NULL) {
+        uri = draft7 ? "http://json-schema.org/draft-07/schema#"
+                     : "https://json-schema.org/draft/2020-12/schema";
+    }
+
+    /* the metaschema by a "$ref" to it: built in, or the loader's */
+
+    wrapper = json_pack("{ss}", "$ref", uri);
+    if (wrapper == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return 0;
+    }
+
+    meta = ngx_http_govern_schema_compile(wrapper, "urn:govern:metaschema",
+                                          0, loader, loader_ctx, cerr,
+                                          sizeof(cerr));
+    json_decref(wrapper);
+
+    if (meta == NULL) {
+        snprintf(err, errlen, "at \"/$schema\": \"%s\" is not a metaschema "
+                 "govern has (2020-12 and draft-07 are built in, another "
+                 "must be a file beside the schema)%s%s", uri,
+                 strstr(cerr, "unresolvable") ? "" : ": ",
+                 strstr(cerr, "unresolvable") ? "" : cerr);
+        return 0;
+    }
+
+    arena.blocks = NULL;
+
+    if (!ngx_http_govern_schema_instance(document, &inst, &arena)) {
+        ngx_http_govern_jv_arena_free(&arena);
+        ngx_http_govern_schema_free(meta);
+        snprintf(err, errlen, "out of memory");
+        return 0;
+    }
+
+    ok = ngx_http_govern_schema_run(meta, &inst, NULL,
+                                    GOVERN_SCHEMA_META_STEPS);
+
+    if (!ok) {
+        memset(&result, 0, sizeof(result));
+        ngx_http_govern_schema_run(meta, &inst, &result,
+                                   GOVERN_SCHEMA_META_STEPS);
+
+        if (result.nerrors) {
+            e = &result.errors[0];
+            snprintf(err, errlen, "at \"%s\": %s (keyword \"%s\" of the "
+                     "metaschema %s)", e->pointer[0] ? e->pointer : "#",
+                     e->message, e->keyword, uri);
+
+        } else {
+            snprintf(err, errlen, "invalid against the metaschema %s", uri);
+        }
+
+        ngx_http_govern_schema_result_free(&result);
+    }
+
+    ngx_http_govern_jv_arena_free(&arena);
+    ngx_http_govern_schema_free(meta);
+
+    return ok;
+}
+
+
+/*
+ * Unknown keywords are ignored, as the specification asks, but a typo
+ * ("minimun") then checks nothing: each is warned about.  Only schema
+ * positions are looked at, the dialect's own.
+ */
+
+static void
+ngx_http_govern_schema_lint(json_t *s, int draft7, const char *where,
+    ngx_http_govern_schema_warn_pt warn, void *ctx)
+{
+    char               msg[512], *path;
+    size_t             i;
+    json_t            *v, *e;
+    unsigned           dialect;
+    const char        *key, *uri, **kw;
+    const skeyword_t  *k;
+
+    static const char  *single[] = {
+        "additionalProperties", "additionalItems", "items", "contains",
+        "not", "if", "then", "else", "propertyNames", "unevaluatedItems",
+        "unevaluatedProperties", "contentSchema", NULL
+    };
+
+    static const char  *arrays[] = {
+        "allOf", "anyOf", "oneOf", "prefixItems", "items", NULL
+    };
+
+    static const char  *maps[] = {
+        "properties", "patternProperties", "$defs", "definitions",
+        "dependentSchemas", "dependencies", NULL
+    };
+
+    if (!json_is_object(s)) {
+        return;
+    }
+
+    uri = json_string_value(json_object_get(s, "$schema"));
+
+    if (uri) {
+        draft7 = ngx_http_govern_schema_draft7_uri(uri);
+    }
+
+    dialect = draft7 ? DIALECT_DRAFT_07 : DIALECT_2020_12;
+
+    json_object_foreach(s, key, v) {
+        for (k = ngx_http_govern_schema_keywords_known; k->name; k++) {
+            if (strcmp(k->name, key) == 0 && (k->dialects & dialect)) {
+                break;
+            }
+        }
+
+        if (k->name == NULL) {
+            path = ngx_http_govern_schema_token(where, key);
+            snprintf(msg, sizeof(msg), "unknown keyword \"%s\" at \"%s\" "
+                     "is ignored (not a %s keyword)", key, path ? path : "",
+                     draft7 ? "draft-07" : "2020-12");
+            free(path);
+            warn(ctx, msg);
+        }
+    }
+
+    /* draft-07 "$ref" hides its siblings: they are not looked into */
+
+    if (draft7 && json_object_get(s, "$ref")) {
+        return;
+    }
+
+    for (kw = single; *kw; kw++) {
+        v = json_object_get(s, *kw);
+
+        if (v && !json_is_array(v)) {
+            path = ngx_http_govern_schema_token(where, *kw);
+            if (path) {
+                ngx_http_govern_schema_lint(v, draft7, path, warn, ctx);
+                free(path);
+            }
+        }
+    }
+
+    for (kw = arrays; *kw; kw++) {
+        v = json_object_get(s, *kw);
+
+        if (json_is_array(v)) {
+            json_array_foreach(v, i, e) {
+                char  idx[32];
+
+                snprintf(idx, sizeof(idx), "%zu", i);
+                path = ngx_http_govern_schema_path2(where, *kw, idx);
+                if (path) {
+                    ngx_http_govern_schema_lint(e, draft7, path, warn, ctx);
+                    free(path);
+                }
+            }
+        }
+    }
+
+    for (kw = maps; *kw; kw++) {
+        v = json_object_get(s, *kw);
+
+        if (json_is_object(v)) {
+            json_object_foreach(v, key, e) {
+                path = ngx_http_govern_schema_path2(where, *kw, key);
+                if (path) {
+                    ngx_http_govern_schema_lint(e, draft7, path, warn, ctx);
+                    free(path);
+                }
+            }
+        }
+    }
+}
+
+
+/*
+ * Compiles the schema file at path (absolute), once it is valid against
+ * its metaschema; unknown keywords are told to warn.
+ */
 
 ngx_http_govern_schema_t *
-ngx_http_govern_schema_compile_file(const char *path, char *err,
+ngx_http_govern_schema_compile_file(const char *path,
+    ngx_http_govern_schema_warn_pt warn, void *warn_ctx, char *err,
     size_t errlen)
 {
     char                      *uri, *slash;
@@ -3741,9 +4096,21 @@ ngx_http_govern_schema_compile_file(const char *path, char *err,
         }
     }
 
-    schema = ngx_http_govern_schema_compile(doc, uri, 0,
-                                            ngx_http_govern_schema_load_file,
-                                            &files, err, errlen);
+    schema = NULL;
+
+    if (ngx_http_govern_schema_check_meta(doc, 0,
+                                          ngx_http_govern_schema_load_file,
+                                          &files, err, errlen))
+    {
+        if (warn) {
+            ngx_http_govern_schema_lint(doc, 0, "", warn, warn_ctx);
+        }
+
+        schema = ngx_http_govern_schema_compile(doc, uri, 0,
+                                              ngx_http_govern_schema_load_file,
+                                              &files, err, errlen);
+    }
+
     free(files.id_dir);
     free(files.file_dir);
     free(uri);

@@ -55,9 +55,30 @@ ngx_http_govern_schema_t *ngx_http_govern_schema_compile(json_t *document,
     const char *base_uri, int draft7, ngx_http_govern_schema_loader_pt loader,
     void *loader_ctx, char *err, size_t errlen);
 void ngx_http_govern_schema_free(ngx_http_govern_schema_t *schema);
+
+/*
+ * Validates a schema document against the metaschema its "$schema" names
+ * (else 2020-12's, or draft-07's if draft7): 1 valid, else 0 and err
+ * names the JSON pointer in the document and the metaschema's keyword.
+ */
+int ngx_http_govern_schema_check_meta(json_t *document, int draft7,
+    ngx_http_govern_schema_loader_pt loader, void *loader_ctx, char *err,
+    size_t errlen);
+
+/* a warning about a schema that still compiles (an unknown keyword) */
+typedef void (*ngx_http_govern_schema_warn_pt)(void *ctx,
+    const char *message);
+
 json_t *ngx_http_govern_schema_load_file(void *ctx, const char *uri);
+
+/*
+ * A schema file: read (any JSON value, U+0000 in strings and keys),
+ * checked against its metaschema, unknown keywords told to warn (may be
+ * NULL), compiled.
+ */
 ngx_http_govern_schema_t *ngx_http_govern_schema_compile_file(
-    const char *path, char *err, size_t errlen);
+    const char *path, ngx_http_govern_schema_warn_pt warn, void *warn_ctx,
+    char *err, size_t errlen);
 
 /* 1 valid, 0 invalid; result may be NULL when the errors are not needed */
 int ngx_http_govern_schema_validate(ngx_http_govern_schema_t *schema,

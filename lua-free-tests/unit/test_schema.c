@@ -565,7 +565,7 @@ compile_text(const char *text, char *err, size_t errlen)
     assert_int_equal(write(fd, text, strlen(text)), (ssize_t) strlen(text));
     close(fd);
 
-    s = ngx_http_govern_schema_compile_file(path, err, errlen);
+    s = ngx_http_govern_schema_compile_file(path, NULL, NULL, err, errlen);
     unlink(path);
 
     return s;
