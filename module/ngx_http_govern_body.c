@@ -505,6 +505,25 @@ ngx_http_govern_schema_cleanup(void *data)
 }
 
 
+/* a schema that compiles but says something it may not mean: a warning
+ * naming the file, after which nginx -t names the directive's line */
+
+typedef struct {
+    ngx_conf_t                     *cf;
+    ngx_str_t                      *file;
+} ngx_http_govern_schema_warn_t;
+
+
+static void
+ngx_http_govern_schema_warn(void *data, const char *message)
+{
+    ngx_http_govern_schema_warn_t  *w = data;
+
+    ngx_conf_log_error(NGX_LOG_WARN, w->cf, 0, "govern_schema \"%V\": %s",
+                       w->file, message);
+}
+
+
 /* govern_schema FILE [methods=POST,PUT,PATCH] */
 
 char *
@@ -518,6 +537,7 @@ ngx_http_govern_schema_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_str_t                      *value, file, m;
     ngx_uint_t                      i, j;
     ngx_pool_cleanup_t             *cln;
+    ngx_http_govern_schema_warn_t   warn;
     ngx_http_govern_schema_conf_t  *sc;
 
     static const struct {
@@ -589,8 +609,13 @@ ngx_http_govern_schema_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     sc->file = file;
-    sc->schema = govern_schema_compile_file((char *) file.data, err,
-                                            sizeof(err));
+
+    warn.cf = cf;
+    warn.file = &file;
+
+    sc->schema = govern_schema_compile_file(
+                     (char *) file.data, ngx_http_govern_schema_warn, &warn,
+                     err, sizeof(err));
 
     if (sc->schema == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,

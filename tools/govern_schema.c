@@ -61,6 +61,13 @@ govern_schema_read(const char *name, size_t *len)
 }
 
 
+static void
+govern_schema_warn(void *ctx, const char *message)
+{
+    fprintf(stderr, "%s: warning: %s\n", (const char *) ctx, message);
+}
+
+
 int
 main(int argc, char **argv)
 {
@@ -83,7 +90,8 @@ main(int argc, char **argv)
         return 2;
     }
 
-    schema = govern_schema_compile_file(path, err, sizeof(err));
+    schema = govern_schema_compile_file(path, govern_schema_warn,
+                                        argv[1], err, sizeof(err));
 
     if (schema == NULL) {
         fprintf(stderr, "%s: invalid schema %s\n", argv[1], err);

@@ -41,7 +41,8 @@ main(int argc, char **argv)
         return 2;
     }
 
-    schema = govern_schema_compile_file(argv[1], err, sizeof(err));
+    schema = govern_schema_compile_file(argv[1], NULL, NULL, err,
+                                        sizeof(err));
     if (schema == NULL) {
         fprintf(stderr, "%s\n", err);
         return 2;

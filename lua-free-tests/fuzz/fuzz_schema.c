@@ -1,7 +1,9 @@
 /*
  * libFuzzer target: a schema and an instance, separated by a NUL byte,
- * through govern's compiler and validator.  Any crash, leak or hang is a
- * bug; invalid schemas and instances are expected and ignored.
+ * through govern's compiler and validator, and (for inputs of odd size:
+ * it compiles a metaschema each time) the metaschema check nginx -t
+ * makes.  Any crash, leak or hang is a bug; invalid schemas and
+ * instances are expected and ignored.
  */
 
 #include <stddef.h>
@@ -29,9 +31,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     schema_json = json_loadb((const char *) data, sep - data,
-                             JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
+                             JSON_DECODE_ANY | JSON_ALLOW_NUL
+                             | JSON_REJECT_DUPLICATES, NULL);
     if (schema_json == NULL) {
         return 0;
+    }
+
+    if (size & 1) {
+        govern_schema_check_meta(schema_json, 0, NULL, NULL, err,
+                                 sizeof(err));
     }
 
     arena.blocks = NULL;

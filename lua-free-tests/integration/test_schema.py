@@ -233,12 +233,30 @@ def test_chunked_and_trickled_bodies(gw, odoo, api):
     assert digests == [hashlib.sha256(data).hexdigest()] * 2
 
 
+META = "https://json-schema.org/draft/2020-12/schema"
+META7 = "http://json-schema.org/draft-07/schema#"
+
+
 @pytest.mark.parametrize("schema,message", [
-    ('{"type": "strange"}', 'unknown type "strange"'),
+    # against the metaschema: the JSON pointer, the keyword violated
+    ('{"type": "strange"}', 'at "/type": matches none of the alternatives '
+     '(keyword "anyOf" of the metaschema %s)' % META),
+    ('{"minLength": -1}', 'at "/minLength": less than 0 (keyword "minimum" '
+     'of the metaschema %s)' % META),
+    ('{"properties": {"a": {"items": [{"type": "string"}]}}}',
+     'at "/properties/a/items": the value has the wrong type (keyword '
+     '"type" of the metaschema %s)' % META),
+    ('{"$schema": "%s", "properties": {"a~b": {"required": "x"}}}' % META7,
+     'at "/properties/a~0b/required": the value has the wrong type (keyword '
+     '"type" of the metaschema %s)' % META7),
+    ('[1]', 'at "#": the value has the wrong type (keyword "type"'),
+    ('{"$schema": "https://json-schema.org/draft/2019-09/schema"}',
+     'at "/$schema": "https://json-schema.org/draft/2019-09/schema" is not '
+     'a metaschema govern has'),
+    # what the metaschema allows but govern cannot compile
     ('{"$ref": "missing.json"}', 'unresolvable "$ref"'),
     ('{"properties": {"a": {"pattern": "(unclosed"}}}',
      'at "/properties/a/pattern": invalid pattern "(unclosed"'),
-    ('{"minLength": -1}', '"minLength" must be a non-negative integer'),
     ('{"type": "object",', 'not JSON'),
 ])
 def test_nginx_t_schema_errors(nginx, tmp_path, schema, message):
@@ -259,3 +277,63 @@ def test_nginx_t_schema_errors(nginx, tmp_path, schema, message):
     gw.expect_bad_log = True
     assert rc != 0 and message in out, out
     assert ('govern_schema "%s": invalid schema' % path) in out
+
+
+def test_nginx_t_warns_of_unknown_keywords(nginx, tmp_path):
+    """A typo is allowed by the metaschema and checks nothing: nginx -t
+    passes, warning with the file, the pointer and the keyword."""
+    path = tmp_path / "typo.json"
+    path.write_text('{"properties": {"age": {"type": "integer", '
+                    '"minimun": 0}}, "$defs": {"x": {"$comment": "ok"}}}')
+    gw = nginx("""
+    server {
+        listen 127.0.0.1:@PORT@;
+        @JWT@
+        location / {
+            govern on;
+            govern_schema %s;
+            return 204;
+        }
+    }
+""" % path, start=False)
+    rc, out = gw.test_config()
+    assert rc == 0, out
+    assert ('[warn]' in out and 'govern_schema "%s": unknown keyword '
+            '"minimun" at "/properties/age/minimun" is ignored' % path
+            in out), out
+    assert out.count("unknown keyword") == 1, out
+
+
+@pytest.mark.parametrize("schema,valid,invalid", [
+    ("true", b'{"a": 1}', None),
+    ("false", None, b'{"a": 1}'),
+    ('{"properties": {"a": {"const": "x\\u0000y"}}, '
+     '"required": ["a\\u0000"]}', None, b'{"a": "x"}'),
+    ('{"$ref": "%s"}' % META, b'{"minLength": 1}', b'{"minLength": -1}'),
+    ('{"$ref": "%s"}' % META7, b'{"minLength": 1}', b'{"type": 1}'),
+])
+def test_schema_files_nginx_t_takes(nginx, api, tmp_path, schema, valid,
+                                    invalid):
+    """Boolean roots, U+0000 in strings, $ref to the metaschemas (built
+    in, resolved offline)."""
+    path = tmp_path / "s.json"
+    path.write_text(schema)
+    gw = nginx("""
+    server {
+        listen 127.0.0.1:@PORT@;
+        @JWT@
+        location = / {
+            govern on;
+            govern_schema %s;
+            proxy_pass http://127.0.0.1:@PORT@/ok;
+        }
+        location = /ok {
+            return 204;
+        }
+    }
+""" % path)
+    for body, status in ((valid, 204), (invalid, 422)):
+        if body is not None:
+            r = api.post(gw.url("/"), data=body,
+                         headers={"Content-Type": "application/json"})
+            assert r.status_code == status, (body, r.text)

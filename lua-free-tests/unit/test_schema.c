@@ -7,6 +7,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "govern_schema.h"
@@ -405,6 +406,250 @@ test_pattern_limit(void **state)
 }
 
 
+/*
+ * $dynamicRef: the strict tree extends the tree by its dynamic anchor, so
+ * a misspelled member is refused at any depth, and the plain tree alone
+ * still takes it; the dynamic scope unwinds as validation leaves.
+ */
+
+static void
+test_dynamic_scope(void **state)
+{
+    govern_jv_t                      *inst;
+    govern_schema_t                  *strict, *tree;
+    govern_schema_result_t            r;
+
+    static const char  *tree_schema =
+        "{\"$id\": \"urn:tree\", \"$dynamicAnchor\": \"node\","
+        " \"type\": \"object\", \"properties\": {\"data\": true,"
+        " \"children\": {\"items\": {\"$dynamicRef\": \"#node\"}}}}";
+
+    strict = compile("{\"$id\": \"urn:strict\", \"$dynamicAnchor\": "
+                     "\"node\", \"$ref\": \"urn:tree\", "
+                     "\"unevaluatedProperties\": false, \"$defs\": {\"t\": "
+                     "{\"$id\": \"urn:tree\", \"$dynamicAnchor\": \"node\","
+                     " \"type\": \"object\", \"properties\": {\"data\": "
+                     "true, \"children\": {\"items\": {\"$dynamicRef\": "
+                     "\"#node\"}}}}}}");
+    tree = compile(tree_schema);
+    assert_non_null(strict);
+    assert_non_null(tree);
+
+    inst = parse("{\"children\": [{\"data\": 1}, {\"children\": "
+                 "[{\"daat\": 1}]}]}");
+
+    assert_true(govern_schema_validate(tree, inst, NULL));
+    assert_false(govern_schema_validate(strict, inst, &r));
+
+    /* the typo first; its parents, invalid, then annotate nothing */
+    assert_true(r.nerrors >= 1);
+    assert_string_equal(r.errors[0].pointer, "/children/1/children/0/daat");
+    govern_schema_result_free(&r);
+
+    /* the same instance without the typo: valid, the scope balanced */
+    inst = parse("{\"children\": [{\"data\": 1}, {\"children\": "
+                 "[{\"data\": 1}]}], \"data\": 2}");
+    assert_true(govern_schema_validate(strict, inst, NULL));
+
+    govern_jv_arena_free(&arena);
+    govern_schema_free(strict);
+    govern_schema_free(tree);
+}
+
+
+/* the metaschemas resolve offline, by their URIs, with or without "#" */
+
+static void
+test_metaschemas(void **state)
+{
+    size_t                     i;
+    govern_jv_t               *bad, *good;
+    govern_schema_t           *s;
+
+    static const char  *refs[] = {
+        "{\"$ref\": \"https://json-schema.org/draft/2020-12/schema\"}",
+        "{\"$schema\": \"http://json-schema.org/draft-07/schema#\", "
+        "\"$ref\": \"http://json-schema.org/draft-07/schema#\"}",
+        "{\"$ref\": \"http://json-schema.org/draft-07/schema\"}",
+        NULL
+    };
+
+    bad = parse("{\"properties\": {\"a\": {\"minLength\": -1}}}");
+    good = parse("{\"properties\": {\"a\": {\"minLength\": 1}}}");
+
+    for (i = 0; refs[i]; i++) {
+        s = compile(refs[i]);
+        assert_non_null(s);
+        assert_false(govern_schema_validate(s, bad, NULL));
+        assert_true(govern_schema_validate(s, good, NULL));
+        govern_schema_free(s);
+    }
+
+    assert_null(govern_metaschema_load(
+                    "https://json-schema.org/draft/2019-09/schema"));
+
+    govern_jv_arena_free(&arena);
+}
+
+
+/* custom metaschemas: "$vocabulary" leaves validation out, and one that
+ * requires an unknown vocabulary is refused */
+
+static json_t *
+vocab_loader(void *ctx, const char *uri)
+{
+    const char  *text;
+
+    if (strcmp(uri, "urn:meta:applicator") == 0) {
+        text = "{\"$schema\": \"https://json-schema.org/draft/2020-12/"
+               "schema\", \"$vocabulary\": {\"https://json-schema.org/"
+               "draft/2020-12/vocab/core\": true, \"https://json-schema.org"
+               "/draft/2020-12/vocab/applicator\": true}}";
+
+    } else if (strcmp(uri, "urn:meta:unknown") == 0) {
+        text = "{\"$vocabulary\": {\"https://json-schema.org/draft/2020-12/"
+               "vocab/core\": true, \"urn:vocab:odd\": true}}";
+
+    } else {
+        return NULL;
+    }
+
+    return json_loads(text, 0, NULL);
+}
+
+
+static void
+test_vocabularies(void **state)
+{
+    char                       err[256];
+    json_t                    *doc;
+    govern_jv_t               *inst;
+    govern_schema_t           *s;
+
+    doc = json_loads("{\"$schema\": \"urn:meta:applicator\", \"properties\":"
+                     " {\"a\": {\"minimum\": 10}, \"b\": false}}", 0, NULL);
+    s = govern_schema_compile(doc, "urn:test", 0, vocab_loader, NULL,
+                              err, sizeof(err));
+    json_decref(doc);
+    assert_non_null(s);
+
+    inst = parse("{\"a\": 1}");
+    assert_true(govern_schema_validate(s, inst, NULL));
+    inst = parse("{\"b\": 1}");
+    assert_false(govern_schema_validate(s, inst, NULL));
+    govern_schema_free(s);
+
+    doc = json_loads("{\"$schema\": \"urn:meta:unknown\"}", 0, NULL);
+    assert_null(govern_schema_compile(doc, "urn:test", 0,
+                                      vocab_loader, NULL, err,
+                                      sizeof(err)));
+    assert_non_null(strstr(err, "\"urn:vocab:odd\""));
+    json_decref(doc);
+
+    govern_jv_arena_free(&arena);
+}
+
+
+/* schema files: boolean roots, U+0000 in strings and in keys (read by
+ * govern's parser, jansson refusing them) compared by length */
+
+static govern_schema_t *
+compile_text(const char *text, char *err, size_t errlen)
+{
+    int                        fd;
+    char                       path[] = "/tmp/govern-schema-XXXXXX";
+    govern_schema_t           *s;
+
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t) strlen(text));
+    close(fd);
+
+    s = govern_schema_compile_file(path, NULL, NULL, err, errlen);
+    unlink(path);
+
+    return s;
+}
+
+
+static govern_jv_t *
+parse_nul(const char *text)
+{
+    return govern_jv_parse(text, strlen(text),
+                           GOVERN_JV_ALLOW_NUL,
+                           govern_jv_arena_alloc, &arena,
+                           NULL);
+}
+
+
+static void
+test_nul_and_booleans(void **state)
+{
+    char                       err[256];
+    govern_schema_t           *s;
+
+    s = compile_text(" true\n", err, sizeof(err));
+    assert_non_null(s);
+    assert_true(govern_schema_validate(s, parse("[1]"), NULL));
+    govern_schema_free(s);
+
+    s = compile_text("false", err, sizeof(err));
+    assert_non_null(s);
+    assert_false(govern_schema_validate(s, parse("{}"), NULL));
+    govern_schema_free(s);
+
+    /* in keys and in required: "a\0b" is not "a", nor "a\0c" */
+    s = compile_text("{\"properties\": {\"a\\u0000b\": {\"type\": "
+                     "\"integer\"}}, \"required\": [\"a\\u0000b\"], "
+                     "\"dependentRequired\": {\"a\\u0000b\": [\"c\\u0000\"]},"
+                     " \"patternProperties\": {\"^x\\u0000\": false}}",
+                     err, sizeof(err));
+    assert_non_null(s);
+    assert_true(govern_schema_validate(s,
+                    parse_nul("{\"a\\u0000b\": 1, \"c\\u0000\": 0}"), NULL));
+    assert_false(govern_schema_validate(s,
+                     parse_nul("{\"a\\u0000b\": \"1\", \"c\\u0000\": 0}"),
+                     NULL));
+    assert_false(govern_schema_validate(s,
+                     parse_nul("{\"a\": 1, \"c\": 0}"), NULL));
+    assert_false(govern_schema_validate(s,
+                     parse_nul("{\"a\\u0000b\": 1, \"c\": 0}"), NULL));
+    assert_false(govern_schema_validate(s,
+                     parse_nul("{\"a\\u0000b\": 1, \"c\\u0000\": 0, "
+                               "\"x\\u0000y\": 0}"), NULL));
+    assert_true(govern_schema_validate(s,
+                    parse_nul("{\"a\\u0000b\": 1, \"c\\u0000\": 0, "
+                              "\"xy\": 0}"), NULL));
+    govern_schema_free(s);
+
+    /* const, enum and pattern by length */
+    s = compile_text("{\"enum\": [\"hello\\u0000there\"], \"pattern\": "
+                     "\"o\\u0000t\"}", err, sizeof(err));
+    assert_non_null(s);
+    assert_true(govern_schema_validate(s,
+                    parse_nul("\"hello\\u0000there\""), NULL));
+    assert_false(govern_schema_validate(s, parse("\"hello\""),
+                                        NULL));
+    govern_schema_free(s);
+
+    /* a name that holds U+0000 is none govern knows */
+    assert_null(compile_text("{\"type\": \"string\\u0000\"}", err,
+                             sizeof(err)));
+    assert_null(compile_text("{\"$ref\": \"#\\u0000\"}", err, sizeof(err)));
+    assert_non_null(strstr(err, "U+0000"));
+    assert_null(compile_text("{\"$id\": \"urn:a\\u0000b\"}", err,
+                             sizeof(err)));
+    assert_non_null(strstr(err, "U+0000"));
+
+    /* govern's parser reports errors in lines and columns too */
+    assert_null(compile_text("{\"a\\u0000\": 1,\n \"a\\u0000\": 2}", err,
+                             sizeof(err)));
+    assert_non_null(strstr(err, "line 2"));
+
+    govern_jv_arena_free(&arena);
+}
+
+
 static void
 test_uri_resolution(void **state)
 {
@@ -443,6 +688,10 @@ main(void)
         cmocka_unit_test(test_pattern_limit),
         cmocka_unit_test(test_property_names),
         cmocka_unit_test(test_uri_resolution),
+        cmocka_unit_test(test_dynamic_scope),
+        cmocka_unit_test(test_metaschemas),
+        cmocka_unit_test(test_vocabularies),
+        cmocka_unit_test(test_nul_and_booleans),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

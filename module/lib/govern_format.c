@@ -18,6 +18,9 @@ static int govern_fmt_time(const char *s, size_t len);
 static int govern_fmt_email(const char *s, size_t len);
 static int govern_fmt_uuid(const char *s, size_t len);
 static int govern_fmt_uri(const char *s, size_t len);
+static int govern_fmt_chars(const char *s, size_t len,
+    const char *more);
+static int govern_fmt_ip_literal(const char *s, size_t len);
 static int govern_fmt_ipv4(const char *s, size_t len);
 static int govern_fmt_ipv6(const char *s, size_t len);
 static int govern_fmt_date_time(const char *s, size_t len);
@@ -194,6 +197,29 @@ govern_fmt_email(const char *s, size_t len)
         return 0;
     }
 
+    /* a quoted local part: printable ASCII, '"' and '\\' escaped */
+
+    if (s[0] == '"') {
+        for (i = 1; i < at - 1; i++) {
+            if (s[i] == '\\' && i + 1 < at - 1 && s[i + 1] >= 32
+                && s[i + 1] <= 126)
+            {
+                i++;
+                continue;
+            }
+
+            if (s[i] < 32 || s[i] > 126 || s[i] == '"' || s[i] == '\\') {
+                return 0;
+            }
+        }
+
+        if (at < 2 || s[at - 1] != '"' || i != at - 1) {
+            return 0;
+        }
+
+        goto domain;
+    }
+
     /* dot-atom local part: no leading, trailing or doubled dots */
 
     for (i = 0; i < at; i++) {
@@ -213,6 +239,8 @@ govern_fmt_email(const char *s, size_t len)
             return 0;
         }
     }
+
+domain:
 
     /* a hostname, or an address literal */
 
@@ -294,42 +322,25 @@ govern_fmt_uuid(const char *s, size_t len)
 
 /* an absolute URI: scheme ":" then RFC 3986 characters only */
 
-static int
-govern_fmt_uri(const char *s, size_t len)
-{
-    size_t       i, colon;
-    char         c;
-    const char  *allowed = "-._~:/?#[]@!$&'()*+,;=%";
+/*
+ * RFC 3986 characters: unreserved, percent-encoded and sub-delims, and
+ * those of more.
+ */
 
-    colon = 0;
+static int
+govern_fmt_chars(const char *s, size_t len, const char *more)
+{
+    size_t  i;
+    char    c;
+
+    static const char  *hex = "0123456789abcdefABCDEF";
 
     for (i = 0; i < len; i++) {
         c = s[i];
 
-        if (c == ':') {
-            colon = i;
-            break;
-        }
-
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-              || (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-'
-                            || c == '.'))))
-        {
-            return 0;
-        }
-    }
-
-    if (colon == 0) {
-        return 0;
-    }
-
-    for (i = colon + 1; i < len; i++) {
-        c = s[i];
-
         if (c == '%') {
-            if (i + 2 >= len + 0 || !strchr("0123456789abcdefABCDEF", s[i + 1])
-                || !strchr("0123456789abcdefABCDEF", s[i + 2])
-                || s[i + 1] == '\0' || s[i + 2] == '\0')
+            if (i + 2 >= len + 0 || s[i + 1] == '\0' || s[i + 2] == '\0'
+                || !strchr(hex, s[i + 1]) || !strchr(hex, s[i + 2]))
             {
                 return 0;
             }
@@ -339,21 +350,151 @@ govern_fmt_uri(const char *s, size_t len)
         }
 
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-              || (c >= '0' && c <= '9') || (c && strchr(allowed, c))))
+              || (c >= '0' && c <= '9') || (c && strchr("-._~", c))
+              || (c && strchr("!$&'()*+,;=", c)) || (c && strchr(more, c))))
         {
             return 0;
         }
     }
 
-    /* "//" starts an authority: its user info may not hold "[" */
+    return 1;
+}
 
-    if (len - colon > 2 && s[colon + 1] == '/' && s[colon + 2] == '/') {
-        for (i = colon + 3; i < len && s[i] != '/' && s[i] != '?'
-             && s[i] != '#' && s[i] != '@'; i++)
+
+/* the inside of "[...]": an IPv6 address, or "v" HEXDIG "." ... */
+
+static int
+govern_fmt_ip_literal(const char *s, size_t len)
+{
+    size_t  i;
+
+    if (len > 0 && (s[0] == 'v' || s[0] == 'V')) {
+        for (i = 1; i < len && strchr("0123456789abcdefABCDEF", s[i])
+                    && s[i]; i++)
         {
-            if (s[i] == '[' && memchr(s + i, '@', len - i)) {
+            /* void */
+        }
+
+        return i > 1 && i < len - 1 && s[i] == '.'
+               && govern_fmt_chars(s + i + 1, len - i - 1, ":");
+    }
+
+    return govern_fmt_ipv6(s, len);
+}
+
+
+static int
+govern_fmt_uri(const char *s, size_t len)
+{
+    size_t       i, p, end, host, at, colon, close;
+    char         c;
+
+    /* scheme ":" */
+
+    for (i = 0; i < len && s[i] != ':'; i++) {
+        c = s[i];
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+              || (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-'
+                            || c == '.'))))
+        {
+            return 0;
+        }
+    }
+
+    if (i == 0 || i == len) {
+        return 0;
+    }
+
+    p = i + 1;
+
+    /* "//" authority: [userinfo "@"] host [":" port] */
+
+    if (len - p >= 2 && s[p] == '/' && s[p + 1] == '/') {
+        p += 2;
+
+        for (end = p; end < len && s[end] != '/' && s[end] != '?'
+                      && s[end] != '#'; end++) { /* void */ }
+
+        at = p;
+
+        for (i = p; i < end; i++) {
+            if (s[i] == '@') {
+                at = i + 1;
+                break;
+            }
+        }
+
+        if (at > p
+            && !govern_fmt_chars(s + p, at - 1 - p, ":"))
+        {
+            return 0;
+        }
+
+        host = at;
+
+        if (host < end && s[host] == '[') {
+            for (close = host; close < end && s[close] != ']'; close++) {
+                /* void */
+            }
+
+            if (close == end
+                || !govern_fmt_ip_literal(s + host + 1,
+                                          close - host - 1))
+            {
                 return 0;
             }
+
+            colon = close + 1;
+
+            if (colon < end && s[colon] != ':') {
+                return 0;
+            }
+
+        } else {
+            for (colon = host; colon < end && s[colon] != ':'; colon++) {
+                /* void */
+            }
+
+            if (!govern_fmt_chars(s + host, colon - host, "")) {
+                return 0;
+            }
+        }
+
+        /* port: digits only */
+
+        for (i = colon + 1; i < end; i++) {
+            if (s[i] < '0' || s[i] > '9') {
+                return 0;
+            }
+        }
+
+        p = end;
+    }
+
+    /* path, "?" query, "#" fragment: pchar and "/" ("?" after the path) */
+
+    for (end = p; end < len && s[end] != '?' && s[end] != '#'; end++) {
+        /* void */
+    }
+
+    if (!govern_fmt_chars(s + p, end - p, ":@/")) {
+        return 0;
+    }
+
+    if (end < len && s[end] == '?') {
+        for (p = ++end; end < len && s[end] != '#'; end++) { /* void */ }
+
+        if (!govern_fmt_chars(s + p, end - p, ":@/?")) {
+            return 0;
+        }
+    }
+
+    if (end < len) {
+        end++;
+
+        if (!govern_fmt_chars(s + end, len - end, ":@/?")) {
+            return 0;
         }
     }
 

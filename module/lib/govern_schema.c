@@ -41,6 +41,12 @@
  */
 #define GOVERN_SCHEMA_MAX_COMPARES  10000000
 
+/*
+ * A schema checked against its metaschema at config time is the security
+ * team's, not a partner's: a large one may take many more steps.
+ */
+#define GOVERN_SCHEMA_META_STEPS  50000000
+
 #define T_NULL      0x01
 #define T_BOOLEAN   0x02
 #define T_OBJECT    0x04
@@ -58,8 +64,136 @@
 #define KW_UNEVAL   0x20
 #define KW_VALUE    0x40        /* type enum const */
 
+/* the 2020-12 vocabularies a metaschema's "$vocabulary" may leave out */
+#define VOCAB_APPLICATOR    0x01
+#define VOCAB_VALIDATION    0x02
+#define VOCAB_UNEVALUATED   0x04
+#define VOCAB_FORMAT        0x08
+#define VOCAB_OTHER         0x10    /* core, meta-data, content */
+
+/* the dialects a keyword belongs to */
+#define DIALECT_2020_12     0x01
+#define DIALECT_DRAFT_07    0x02
+#define DIALECT_BOTH        0x03
+
+
+typedef struct {
+    const char         *name;
+    unsigned            vocab;
+    unsigned            dialects;
+} skeyword_t;
+
+
+static const skeyword_t  govern_schema_keywords_known[] = {
+    { "$schema", VOCAB_OTHER, DIALECT_BOTH },
+    { "$id", VOCAB_OTHER, DIALECT_BOTH },
+    { "$ref", VOCAB_OTHER, DIALECT_BOTH },
+    { "$comment", VOCAB_OTHER, DIALECT_BOTH },
+    { "$anchor", VOCAB_OTHER, DIALECT_2020_12 },
+    { "$dynamicRef", VOCAB_OTHER, DIALECT_2020_12 },
+    { "$dynamicAnchor", VOCAB_OTHER, DIALECT_2020_12 },
+    { "$vocabulary", VOCAB_OTHER, DIALECT_2020_12 },
+    { "$defs", VOCAB_OTHER, DIALECT_2020_12 },
+    { "definitions", VOCAB_OTHER, DIALECT_BOTH },
+    { "title", VOCAB_OTHER, DIALECT_BOTH },
+    { "description", VOCAB_OTHER, DIALECT_BOTH },
+    { "default", VOCAB_OTHER, DIALECT_BOTH },
+    { "deprecated", VOCAB_OTHER, DIALECT_2020_12 },
+    { "readOnly", VOCAB_OTHER, DIALECT_BOTH },
+    { "writeOnly", VOCAB_OTHER, DIALECT_BOTH },
+    { "examples", VOCAB_OTHER, DIALECT_BOTH },
+    { "contentEncoding", VOCAB_OTHER, DIALECT_BOTH },
+    { "contentMediaType", VOCAB_OTHER, DIALECT_BOTH },
+    { "contentSchema", VOCAB_OTHER, DIALECT_2020_12 },
+    { "format", VOCAB_FORMAT, DIALECT_BOTH },
+    { "prefixItems", VOCAB_APPLICATOR, DIALECT_2020_12 },
+    { "items", VOCAB_APPLICATOR, DIALECT_BOTH },
+    { "additionalItems", VOCAB_APPLICATOR, DIALECT_DRAFT_07 },
+    { "contains", VOCAB_APPLICATOR, DIALECT_BOTH },
+    { "additionalProperties", VOCAB_APPLICATOR, DIALECT_BOTH },
+    { "properties", VOCAB_APPLICATOR, DIALECT_BOTH },
+    { "patternProperties", VOCAB_APPLICATOR, DIALECT_BOTH },
+    { "dependentSchemas", VOCAB_APPLICATOR, DIALECT_2020_12 },
+    { "dependencies", VOCAB_APPLICATOR, DIALECT_DRAFT_07 },
+    { "propertyNames", VOCAB_APPLICATOR, DIALECT_BOTH },
+    { "if", VOCAB_APPLICATOR, DIALECT_BOTH },
+    { "then", VOCAB_APPLICATOR, DIALECT_BOTH },
+    { "else", VOCAB_APPLICATOR, DIALECT_BOTH },
+    { "allOf", VOCAB_APPLICATOR, DIALECT_BOTH },
+    { "anyOf", VOCAB_APPLICATOR, DIALECT_BOTH },
+    { "oneOf", VOCAB_APPLICATOR, DIALECT_BOTH },
+    { "not", VOCAB_APPLICATOR, DIALECT_BOTH },
+    { "unevaluatedItems", VOCAB_UNEVALUATED, DIALECT_2020_12 },
+    { "unevaluatedProperties", VOCAB_UNEVALUATED, DIALECT_2020_12 },
+    { "type", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "const", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "enum", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "multipleOf", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "maximum", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "exclusiveMaximum", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "minimum", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "exclusiveMinimum", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "maxLength", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "minLength", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "pattern", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "maxItems", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "minItems", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "uniqueItems", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "maxContains", VOCAB_VALIDATION, DIALECT_2020_12 },
+    { "minContains", VOCAB_VALIDATION, DIALECT_2020_12 },
+    { "maxProperties", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "minProperties", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "required", VOCAB_VALIDATION, DIALECT_BOTH },
+    { "dependentRequired", VOCAB_VALIDATION, DIALECT_2020_12 },
+    { NULL, 0, 0 }
+};
+
+
+/* the vocabularies of 2020-12 by URI; the others govern cannot apply */
+static const struct {
+    const char         *uri;
+    unsigned            vocab;
+} govern_schema_vocabularies[] = {
+    { "https://json-schema.org/draft/2020-12/vocab/core", VOCAB_OTHER },
+    { "https://json-schema.org/draft/2020-12/vocab/applicator",
+      VOCAB_APPLICATOR },
+    { "https://json-schema.org/draft/2020-12/vocab/unevaluated",
+      VOCAB_UNEVALUATED },
+    { "https://json-schema.org/draft/2020-12/vocab/validation",
+      VOCAB_VALIDATION },
+    { "https://json-schema.org/draft/2020-12/vocab/meta-data", VOCAB_OTHER },
+    { "https://json-schema.org/draft/2020-12/vocab/format-annotation",
+      VOCAB_FORMAT },
+    { "https://json-schema.org/draft/2020-12/vocab/format-assertion",
+      VOCAB_FORMAT },
+    { "https://json-schema.org/draft/2020-12/vocab/content", VOCAB_OTHER },
+    { NULL, 0 }
+};
+
 
 typedef struct govern_snode_s  snode_t;
+typedef struct govern_sresource_s  sresource_t;
+
+
+/* a "$dynamicAnchor" of a schema resource, compiled */
+typedef struct {
+    char               *name;
+    snode_t            *node;
+} sdanchor_t;
+
+
+/*
+ * A schema resource (a document, or a subschema with its own "$id"): the
+ * dynamic scope of 2020-12 is the stack of resources validation entered,
+ * and a "$dynamicRef" looks there for the outermost "$dynamicAnchor" of
+ * its name.
+ */
+struct govern_sresource_s {
+    char               *uri;
+    sdanchor_t         *anchors;
+    size_t              nanchors;
+    sresource_t        *next;
+};
 
 
 typedef struct {
@@ -81,7 +215,8 @@ typedef struct {
 
 typedef struct {
     char               *name;
-    char              **list;
+    size_t              len;
+    sprop_t            *list;           /* names only */
     size_t              n;
 } sdepreq_t;
 
@@ -140,6 +275,10 @@ struct govern_snode_s {
 
     snode_t            *ref;
     char               *ref_uri;
+    snode_t            *dynref;         /* "$dynamicRef", as first resolved */
+    char               *dynref_uri;
+    char               *dynamic;        /* the anchor's name, if dynamic */
+    sresource_t        *resource;
     json_t             *json;           /* the schema object compiled */
     snode_t            *next;           /* all nodes, for freeing */
 };
@@ -150,12 +289,16 @@ typedef struct {
     json_t             *json;
     char               *base;
     int                 draft7;
+    unsigned            dynamic:1;      /* a "$dynamicAnchor" */
+    unsigned            compiled:1;
 } sres_t;
 
 
 struct govern_schema_s {
     snode_t            *root;
     snode_t            *nodes;
+    sresource_t        *resources;
+    int                 dynamic;        /* a "$dynamicRef" is dynamic */
     json_t            **docs;
     size_t              ndocs;
     int                 annotations;
@@ -167,7 +310,16 @@ typedef struct {
     json_t             *json;
     char               *base;           /* before its own "$id" */
     int                 draft7;
+    unsigned            vocab;          /* VOCAB_* left out by "$schema" */
 } sbase_t;
+
+
+/* what a "$schema" URI means: its draft, the vocabularies it leaves out */
+typedef struct {
+    char               *uri;
+    int                 draft7;
+    unsigned            vocab;
+} sdialect_t;
 
 
 typedef struct {
@@ -178,6 +330,9 @@ typedef struct {
     void                              *loader_ctx;
     sres_t                            *res;         /* ids and anchors */
     size_t                             nres, cres;
+    sdialect_t                        *dialects;
+    size_t                             ndialects;
+    int                                vocab;       /* one leaves some out */
     snode_t                          **pending;
     size_t                             npending, cpending;
     char                              *err;
@@ -203,6 +358,8 @@ typedef struct {
     long                               compares;
     const char                        *exhausted;  /* the bound's keyword */
     int                                annotations;
+    sresource_t                      **scope;      /* dynamic: resources */
+    size_t                             nscope;
     char                              *path;
     size_t                             plen, pcap;
 } svalidator_t;
@@ -242,6 +399,10 @@ govern_schema_fail(scompiler_t *c, const char *where,
 }
 
 
+static char *govern_schema_path2(const char *where,
+    const char *keyword, const char *member);
+
+
 static char *
 govern_schema_path(const char *where, const char *key)
 {
@@ -259,6 +420,15 @@ govern_schema_path(const char *where, const char *key)
 }
 
 
+/* where/token, the token escaped for a JSON pointer */
+
+static char *
+govern_schema_token(const char *where, const char *token)
+{
+    return govern_schema_path2(where, NULL, token);
+}
+
+
 /* where/keyword/member, the member escaped as a JSON pointer token */
 
 static char *
@@ -269,14 +439,20 @@ govern_schema_path2(const char *where, const char *keyword,
     size_t       len;
     const char  *m;
 
-    len = strlen(where) + strlen(keyword) + 2 * strlen(member) + 3;
+    len = strlen(where) + (keyword ? strlen(keyword) : 0)
+          + 2 * strlen(member) + 3;
 
     out = malloc(len);
     if (out == NULL) {
         return NULL;
     }
 
-    p = out + snprintf(out, len, "%s/%s/", where, keyword);
+    if (keyword) {
+        p = out + snprintf(out, len, "%s/%s/", where, keyword);
+
+    } else {
+        p = out + snprintf(out, len, "%s/", where);
+    }
 
     for (m = member; *m; m++) {
         if (*m == '~' || *m == '/') {
@@ -295,32 +471,187 @@ govern_schema_path2(const char *where, const char *keyword,
 
 
 static int
-govern_schema_is_draft7(json_t *s, int inherited)
+govern_schema_draft7_uri(const char *uri)
 {
-    const char  *id;
+    return strstr(uri, "draft-07") != NULL || strstr(uri, "draft-06") != NULL
+           || strstr(uri, "draft-04") != NULL;
+}
 
-    id = json_string_value(json_object_get(s, "$schema"));
 
-    if (id == NULL) {
+/*
+ * The dialect a "$schema" URI names: the drafts by their URIs, else the
+ * metaschema there (built in, or the loader's): its own "$schema" tells
+ * the draft, its "$vocabulary" what is left out.  A vocabulary it
+ * requires that govern does not know fails the compilation.
+ */
+
+static sdialect_t *
+govern_schema_dialect(scompiler_t *c, const char *uri)
+{
+    int          required;
+    char        *doc_uri, *hash;
+    size_t       i;
+    json_t      *doc, *vocabulary, *v;
+    unsigned     vocab;
+    sdialect_t  *d, *grown;
+    const char  *key, *meta;
+
+    for (i = 0; i < c->ndialects; i++) {
+        if (strcmp(c->dialects[i].uri, uri) == 0) {
+            return &c->dialects[i];
+        }
+    }
+
+    grown = realloc(c->dialects, (c->ndialects + 1) * sizeof(sdialect_t));
+    if (grown == NULL) {
+        return NULL;
+    }
+
+    c->dialects = grown;
+    d = &c->dialects[c->ndialects];
+
+    d->uri = strdup(uri);
+    doc_uri = strdup(uri);
+
+    if (d->uri == NULL || doc_uri == NULL) {
+        free(d->uri);
+        free(doc_uri);
+        return NULL;
+    }
+
+    c->ndialects++;
+
+    d->draft7 = govern_schema_draft7_uri(uri);
+    d->vocab = 0;
+
+    if (d->draft7
+        || strcmp(uri, "https://json-schema.org/draft/2020-12/schema") == 0)
+    {
+        free(doc_uri);
+        return d;
+    }
+
+    hash = strchr(doc_uri, '#');
+    if (hash) {
+        *hash = '\0';
+    }
+
+    doc = govern_metaschema_load(doc_uri);
+
+    if (doc == NULL && c->loader) {
+        doc = c->loader(c->loader_ctx, doc_uri);
+    }
+
+    free(doc_uri);
+
+    if (doc == NULL) {
+        return d;               /* unknown: 2020-12, all of it */
+    }
+
+    meta = json_string_value(json_object_get(doc, "$schema"));
+    d->draft7 = meta && govern_schema_draft7_uri(meta);
+
+    vocabulary = json_object_get(doc, "$vocabulary");
+
+    if (json_is_object(vocabulary) && !d->draft7) {
+        vocab = 0;
+
+        json_object_foreach(vocabulary, key, v) {
+            required = json_is_true(v);
+
+            for (i = 0; govern_schema_vocabularies[i].uri; i++) {
+                if (strcmp(govern_schema_vocabularies[i].uri, key)
+                    == 0)
+                {
+                    vocab |= govern_schema_vocabularies[i].vocab;
+                    break;
+                }
+            }
+
+            if (govern_schema_vocabularies[i].uri == NULL
+                && required)
+            {
+                govern_schema_fail(c, "", "\"$schema\" \"%s\" "
+                                   "requires the vocabulary \"%s\", "
+                                   "which govern does not know",
+                                   uri, key);
+            }
+        }
+
+        /* what the metaschema does not list is left out */
+        d->vocab = ~vocab & (VOCAB_APPLICATOR | VOCAB_VALIDATION
+                             | VOCAB_UNEVALUATED | VOCAB_FORMAT);
+    }
+
+    json_decref(doc);
+
+    return d;
+}
+
+
+static int
+govern_schema_is_draft7(scompiler_t *c, json_t *s, int inherited)
+{
+    const char  *uri;
+    sdialect_t  *d;
+
+    uri = json_string_value(json_object_get(s, "$schema"));
+
+    if (uri == NULL) {
         return inherited;
     }
 
-    return strstr(id, "draft-07") != NULL || strstr(id, "draft-06") != NULL
-           || strstr(id, "draft-04") != NULL;
+    d = govern_schema_dialect(c, uri);
+
+    return d ? d->draft7 : govern_schema_draft7_uri(uri);
+}
+
+
+/* the vocabularies a schema's "$schema" leaves out, else its parent's */
+
+static unsigned
+govern_schema_vocab(scompiler_t *c, json_t *s, unsigned inherited)
+{
+    const char  *uri;
+    sdialect_t  *d;
+
+    uri = json_string_value(json_object_get(s, "$schema"));
+
+    if (uri == NULL) {
+        return inherited;
+    }
+
+    d = govern_schema_dialect(c, uri);
+
+    if (d && d->vocab) {
+        c->vocab = 1;
+    }
+
+    return d ? d->vocab : 0;
 }
 
 
 static int
 govern_schema_register(scompiler_t *c, char *uri, json_t *json,
-    const char *base, int draft7)
+    const char *base, int draft7, int dynamic)
 {
     size_t   i;
     sres_t  *grown;
 
+    if (uri == NULL) {
+        return -1;
+    }
+
     for (i = 0; i < c->nres; i++) {
         if (strcmp(c->res[i].uri, uri) == 0) {
             free(uri);
-            return c->res[i].json == json ? 0 : -1;
+
+            if (c->res[i].json != json) {
+                return -1;
+            }
+
+            c->res[i].dynamic |= dynamic;
+            return 0;
         }
     }
 
@@ -339,6 +670,8 @@ govern_schema_register(scompiler_t *c, char *uri, json_t *json,
     c->res[c->nres].json = json;
     c->res[c->nres].base = strdup(base);
     c->res[c->nres].draft7 = draft7;
+    c->res[c->nres].dynamic = dynamic;
+    c->res[c->nres].compiled = 0;
     c->nres++;
 
     return 0;
@@ -365,8 +698,9 @@ static const char  *govern_schema_maps[] = {
 
 static void
 govern_schema_index(scompiler_t *c, json_t *s, const char *base,
-    int draft7)
+    int draft7, unsigned vocab)
 {
+    int           dynamic;
     char         *uri, *here, *a;
     size_t        i, len;
     json_t       *v, *e;
@@ -376,7 +710,8 @@ govern_schema_index(scompiler_t *c, json_t *s, const char *base,
         return;
     }
 
-    draft7 = govern_schema_is_draft7(s, draft7);
+    draft7 = govern_schema_is_draft7(c, s, draft7);
+    vocab = govern_schema_vocab(c, s, vocab);
 
     if (c->nbases == c->cbases) {
         sbase_t  *grown;
@@ -393,6 +728,7 @@ govern_schema_index(scompiler_t *c, json_t *s, const char *base,
     c->bases[c->nbases].json = s;
     c->bases[c->nbases].base = strdup(base);
     c->bases[c->nbases].draft7 = draft7;
+    c->bases[c->nbases].vocab = vocab;
     c->nbases++;
 
     here = strdup(base);
@@ -412,7 +748,7 @@ govern_schema_index(scompiler_t *c, json_t *s, const char *base,
             /* a plain-name fragment is draft-07's anchor */
             uri = govern_uri_resolve(here, id);
             if (uri) {
-                govern_schema_register(c, uri, s, base, draft7);
+                govern_schema_register(c, uri, s, base, draft7, 0);
             }
 
         } else {
@@ -428,27 +764,31 @@ govern_schema_index(scompiler_t *c, json_t *s, const char *base,
                 here = uri;
                 uri = strdup(here);
 
-                if (uri) {
-                    govern_schema_register(c, uri, s, base, draft7);
-                }
+                govern_schema_register(c, uri, s, base, draft7, 0);
             }
         }
     }
 
-    anchor = json_string_value(json_object_get(s, "$anchor"));
+    for (dynamic = 0; !draft7 && dynamic < 2; dynamic++) {
+        anchor = json_string_value(json_object_get(s, dynamic
+                                                      ? "$dynamicAnchor"
+                                                      : "$anchor"));
+        if (anchor == NULL) {
+            continue;
+        }
 
-    if (anchor && !draft7) {
         len = strlen(here) + strlen(anchor) + 2;
         uri = malloc(len);
 
         if (uri) {
             snprintf(uri, len, "%s#%s", here, anchor);
-            govern_schema_register(c, uri, s, base, draft7);
+            govern_schema_register(c, uri, s, base, draft7, dynamic);
         }
     }
 
     for (k = govern_schema_children; *k; k++) {
-        govern_schema_index(c, json_object_get(s, *k), here, draft7);
+        govern_schema_index(c, json_object_get(s, *k), here, draft7,
+                            vocab);
     }
 
     for (k = govern_schema_arrays; *k; k++) {
@@ -456,7 +796,7 @@ govern_schema_index(scompiler_t *c, json_t *s, const char *base,
 
         if (json_is_array(v)) {
             json_array_foreach(v, i, e) {
-                govern_schema_index(c, e, here, draft7);
+                govern_schema_index(c, e, here, draft7, vocab);
             }
         }
     }
@@ -466,7 +806,7 @@ govern_schema_index(scompiler_t *c, json_t *s, const char *base,
 
         if (json_is_object(v)) {
             json_object_foreach(v, key, e) {
-                govern_schema_index(c, e, here, draft7);
+                govern_schema_index(c, e, here, draft7, vocab);
             }
         }
     }
@@ -667,11 +1007,11 @@ govern_schema_list(scompiler_t *c, json_t *s, const char *key,
  */
 
 static char *
-govern_schema_ecma(const char *src)
+govern_schema_ecma(const char *src, size_t len, size_t *out_len)
 {
     char        *out, *p;
     size_t       i, n;
-    const char  *s;
+    const char  *s, *end;
 
     static const char  *names[][2] = {
         { "Letter", "L" }, { "Lowercase_Letter", "Ll" },
@@ -685,20 +1025,25 @@ govern_schema_ecma(const char *src)
         { NULL, NULL }
     };
 
-    out = malloc(strlen(src) + 1);
+    /* src is NUL-terminated past len: looking ahead stops at that NUL */
+
+    out = malloc(len + 1);
     if (out == NULL) {
         return NULL;
     }
 
     p = out;
     s = src;
+    end = src + len;
 
-    while (*s) {
+    while (s < end) {
         if (s[0] == '\\' && (s[1] == 'p' || s[1] == 'P') && s[2] == '{') {
             for (i = 0; names[i][0]; i++) {
                 n = strlen(names[i][0]);
 
-                if (strncmp(s + 3, names[i][0], n) == 0 && s[3 + n] == '}') {
+                if ((size_t) (end - s) > 3 + n
+                    && strncmp(s + 3, names[i][0], n) == 0 && s[3 + n] == '}')
+                {
                     p += sprintf(p, "\\%c{%s}", s[1], names[i][1]);
                     s += 4 + n;
                     break;
@@ -710,7 +1055,7 @@ govern_schema_ecma(const char *src)
             }
         }
 
-        if (s[0] == '\\' && s[1]) {
+        if (s[0] == '\\' && s + 1 < end) {
             *p++ = *s++;
         }
 
@@ -718,6 +1063,7 @@ govern_schema_ecma(const char *src)
     }
 
     *p = '\0';
+    *out_len = p - out;
 
     return out;
 }
@@ -742,20 +1088,22 @@ static pcre2_match_context  *govern_schema_mctx;
 
 
 static int
-govern_schema_regex(scompiler_t *c, const char *src,
+govern_schema_regex(scompiler_t *c, const char *src, size_t len,
     pcre2_code **re, int *jit, const char *where)
 {
     int           rc;
     char         *ecma;
+    size_t        ecma_len;
     PCRE2_SIZE    off;
     PCRE2_UCHAR   msg[128];
 
-    ecma = govern_schema_ecma(src);
+    ecma = govern_schema_ecma(src, len, &ecma_len);
     if (ecma == NULL) {
+        govern_schema_fail(c, where, "out of memory");
         return 0;
     }
 
-    *re = pcre2_compile((PCRE2_SPTR) ecma, PCRE2_ZERO_TERMINATED,
+    *re = pcre2_compile((PCRE2_SPTR) ecma, ecma_len,
                         PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &rc, &off, NULL);
     free(ecma);
 
@@ -796,6 +1144,19 @@ govern_schema_regex(scompiler_t *c, const char *src,
 }
 
 
+/* a string of the schema as a C string, NULL if it holds U+0000 */
+
+static const char *
+govern_schema_cstring(json_t *v)
+{
+    const char  *s;
+
+    s = json_string_value(v);
+
+    return (s && strlen(s) == json_string_length(v)) ? s : NULL;
+}
+
+
 static unsigned
 govern_schema_type(const char *t)
 {
@@ -810,7 +1171,7 @@ govern_schema_type(const char *t)
 
     size_t  i;
 
-    for (i = 0; types[i].name; i++) {
+    for (i = 0; t && types[i].name; i++) {
         if (strcmp(types[i].name, t) == 0) {
             return types[i].bit;
         }
@@ -820,17 +1181,163 @@ govern_schema_type(const char *t)
 }
 
 
+/* a document the compiled tree borrows from, released with it */
+
+static int
+govern_schema_keep(scompiler_t *c, json_t *doc)
+{
+    json_t  **grown;
+
+    grown = realloc(c->schema->docs,
+                    (c->schema->ndocs + 1) * sizeof(json_t *));
+    if (grown == NULL) {
+        json_decref(doc);
+        govern_schema_fail(c, "", "out of memory");
+        return 0;
+    }
+
+    c->schema->docs = grown;
+    c->schema->docs[c->schema->ndocs++] = doc;
+
+    return 1;
+}
+
+
+/*
+ * A schema under a metaschema whose "$vocabulary" leaves some out is
+ * compiled from a copy without their keywords.
+ */
+
+static json_t *
+govern_schema_filter(scompiler_t *c, json_t *s)
+{
+    size_t             i, len;
+    json_t            *copy, *v;
+    unsigned           vocab;
+    const char        *key;
+    const skeyword_t  *k;
+
+    vocab = 0;
+
+    for (i = 0; i < c->nbases; i++) {
+        if (c->bases[i].json == s) {
+            vocab = c->bases[i].vocab;
+            break;
+        }
+    }
+
+    if (vocab == 0) {
+        return s;
+    }
+
+    copy = json_object();
+    if (copy == NULL || !govern_schema_keep(c, copy)) {
+        return NULL;
+    }
+
+    json_object_keylen_foreach(s, key, len, v) {
+        for (k = govern_schema_keywords_known; k->name; k++) {
+            if (strcmp(k->name, key) == 0) {
+                break;
+            }
+        }
+
+        if (k->name && (k->vocab & vocab)
+            && (k->dialects & DIALECT_2020_12))
+        {
+            continue;
+        }
+
+        if (json_object_setn(copy, key, len, v) != 0) {
+            govern_schema_fail(c, "", "out of memory");
+            return NULL;
+        }
+    }
+
+    return copy;
+}
+
+
+/* the resource of the URI (without fragment), made on first use */
+
+static sresource_t *
+govern_schema_resource(scompiler_t *c, const char *uri)
+{
+    sresource_t  *r;
+
+    for (r = c->schema->resources; r; r = r->next) {
+        if (strcmp(r->uri, uri) == 0) {
+            return r;
+        }
+    }
+
+    r = calloc(1, sizeof(sresource_t));
+    if (r == NULL) {
+        return NULL;
+    }
+
+    r->uri = strdup(uri);
+    if (r->uri == NULL) {
+        free(r);
+        return NULL;
+    }
+
+    r->next = c->schema->resources;
+    c->schema->resources = r;
+
+    return r;
+}
+
+
+/* "$ref" or "$dynamicRef": its absolute URI, resolved after compiling */
+
+static int
+govern_schema_reference(scompiler_t *c, json_t *s, const char *key,
+    const char *base, char **uri, const char *where)
+{
+    json_t  *v;
+
+    v = json_object_get(s, key);
+
+    if (v == NULL) {
+        return 1;
+    }
+
+    if (!json_is_string(v) || strlen(json_string_value(v))
+                              != json_string_length(v))
+    {
+        govern_schema_fail(c, where, "\"%s\" must be a string "
+                           "without U+0000", key);
+        return 0;
+    }
+
+    *uri = govern_uri_resolve(base, json_string_value(v));
+
+    if (*uri == NULL) {
+        govern_schema_fail(c, where, "out of memory");
+        return 0;
+    }
+
+    return 1;
+}
+
+
 static snode_t *
 govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     int draft7, const char *where)
 {
     char         *uri, *here, *a, *path;
     size_t        i, j;
+    size_t        klen;
     json_t       *v, *e, *d;
     snode_t      *n, *it;
     sprop_t      *prop;
     unsigned      bit;
-    const char   *key, *id;
+    const char   *key, *id, **k;
+
+    static const char  *govern_schema_identifiers[] = {
+        "$id", "$schema", "$anchor", "$dynamicAnchor", NULL
+    };
 
     if (c->failed) {
         return NULL;
@@ -869,8 +1376,25 @@ govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     }
 
     n->boolean = -1;
-    draft7 = govern_schema_is_draft7(s, draft7);
+    draft7 = govern_schema_is_draft7(c, s, draft7);
     n->draft7 = draft7;
+
+    if (c->vocab) {
+        s = govern_schema_filter(c, s);
+        if (s == NULL) {
+            return NULL;
+        }
+    }
+
+    for (k = govern_schema_identifiers; *k; k++) {
+        v = json_object_get(s, *k);
+
+        if (json_is_string(v) && govern_schema_cstring(v) == NULL) {
+            govern_schema_fail(c, where, "\"%s\" must not hold "
+                               "U+0000", *k);
+            return NULL;
+        }
+    }
 
     here = strdup(base);
     if (here == NULL) {
@@ -893,20 +1417,23 @@ govern_schema_node(scompiler_t *c, json_t *s, const char *base,
         }
     }
 
-    v = json_object_get(s, "$ref");
-
-    if (v) {
-        if (!json_is_string(v)) {
-            govern_schema_fail(c, where, "\"$ref\" must be a string");
+    if (!draft7) {
+        n->resource = govern_schema_resource(c, here);
+        if (n->resource == NULL) {
             goto failed;
         }
+    }
 
-        n->ref_uri = govern_uri_resolve(here, json_string_value(v));
+    if (!govern_schema_reference(c, s, "$ref", here, &n->ref_uri,
+                                 where)
+        || (!draft7
+            && !govern_schema_reference(c, s, "$dynamicRef", here,
+                                        &n->dynref_uri, where)))
+    {
+        goto failed;
+    }
 
-        if (n->ref_uri == NULL) {
-            goto failed;
-        }
-
+    if (n->ref_uri || n->dynref_uri) {
         if (c->npending == c->cpending) {
             c->cpending = c->cpending ? 2 * c->cpending : 16;
             c->pending = realloc(c->pending, c->cpending * sizeof(snode_t *));
@@ -916,18 +1443,19 @@ govern_schema_node(scompiler_t *c, json_t *s, const char *base,
         }
 
         c->pending[c->npending++] = n;
+    }
 
-        if (draft7) {
-            /* draft-07: the siblings of "$ref" are ignored */
-            free(here);
-            return n;
-        }
+    if (draft7 && n->ref_uri) {
+        /* draft-07: the siblings of "$ref" are ignored */
+        free(here);
+        return n;
     }
 
     v = json_object_get(s, "type");
 
     if (json_is_string(v)) {
-        n->types = govern_schema_type(json_string_value(v));
+        n->types = govern_schema_type(
+                       govern_schema_cstring(v));
 
         if (n->types == 0) {
             govern_schema_fail(c, where, "unknown type \"%s\"",
@@ -938,7 +1466,9 @@ govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     } else if (json_is_array(v)) {
         json_array_foreach(v, i, e) {
             bit = json_is_string(e)
-                  ? govern_schema_type(json_string_value(e)) : 0;
+                  ? govern_schema_type(
+                        govern_schema_cstring(e))
+                  : 0;
 
             if (bit == 0) {
                 govern_schema_fail(c, where, "invalid \"type\"");
@@ -1033,6 +1563,7 @@ govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 
         if (!json_is_string(v)
             || !govern_schema_regex(c, json_string_value(v),
+                                    json_string_length(v),
                                     &n->pattern, &n->pattern_jit,
                                     path ? path : where))
         {
@@ -1044,7 +1575,8 @@ govern_schema_node(scompiler_t *c, json_t *s, const char *base,
         free(path);
     }
 
-    n->format = json_string_value(json_object_get(s, "format"));
+    /* with U+0000 it names no format govern knows: unknown, it passes */
+    n->format = govern_schema_cstring(json_object_get(s, "format"));
     n->format_check = n->format ? govern_format_lookup(n->format)
                                 : NULL;
     n->unique = json_is_true(json_object_get(s, "uniqueItems"));
@@ -1079,18 +1611,25 @@ govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 
     if (json_is_object(v)) {
         n->depreq = calloc(json_object_size(v) + 1, sizeof(sdepreq_t));
+        n->depschemas = calloc(json_object_size(v) + 1, sizeof(sprop_t));
 
-        if (draft7) {
-            n->depschemas = calloc(json_object_size(v) + 1, sizeof(sprop_t));
+        if (n->depreq == NULL || n->depschemas == NULL) {
+            govern_schema_fail(c, where, "out of memory");
+            goto failed;
         }
 
-        json_object_foreach(v, key, e) {
+        json_object_keylen_foreach(v, key, klen, e) {
             if (json_is_array(e)) {
                 sdepreq_t  *dr = &n->depreq[n->ndepreq++];
 
                 dr->name = (char *) key;
+                dr->len = klen;
                 dr->n = json_array_size(e);
-                dr->list = calloc(dr->n + 1, sizeof(char *));
+                dr->list = calloc(dr->n + 1, sizeof(sprop_t));
+                if (dr->list == NULL) {
+                    govern_schema_fail(c, where, "out of memory");
+                    goto failed;
+                }
 
                 json_array_foreach(e, j, d) {
                     if (!json_is_string(d)) {
@@ -1099,12 +1638,14 @@ govern_schema_node(scompiler_t *c, json_t *s, const char *base,
                         goto failed;
                     }
 
-                    dr->list[j] = (char *) json_string_value(d);
+                    dr->list[j].name = (char *) json_string_value(d);
+                    dr->list[j].len = json_string_length(d);
                 }
 
             } else if (draft7) {
                 prop = &n->depschemas[n->ndepschemas++];
                 prop->name = (char *) key;
+                prop->len = klen;
                 prop->node = govern_schema_member(c, "dependencies",
                                                   key, e, here,
                                                   draft7, where);
@@ -1119,10 +1660,15 @@ govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 
     if (json_is_object(v)) {
         n->depschemas = calloc(json_object_size(v) + 1, sizeof(sprop_t));
+        if (n->depschemas == NULL) {
+            govern_schema_fail(c, where, "out of memory");
+            goto failed;
+        }
 
-        json_object_foreach(v, key, e) {
+        json_object_keylen_foreach(v, key, klen, e) {
             prop = &n->depschemas[n->ndepschemas++];
             prop->name = (char *) key;
+            prop->len = klen;
             prop->node = govern_schema_member(c, "dependentSchemas",
                                               key, e, here, draft7,
                                               where);
@@ -1136,11 +1682,15 @@ govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 
     if (json_is_object(v)) {
         n->props = calloc(json_object_size(v) + 1, sizeof(sprop_t));
+        if (n->props == NULL) {
+            govern_schema_fail(c, where, "out of memory");
+            goto failed;
+        }
 
-        json_object_foreach(v, key, e) {
+        json_object_keylen_foreach(v, key, klen, e) {
             prop = &n->props[n->nprops++];
             prop->name = (char *) key;
-            prop->len = strlen(key);
+            prop->len = klen;
             govern_schema_words(prop);
             prop->node = govern_schema_member(c, "properties", key, e,
                                               here, draft7, where);
@@ -1154,14 +1704,19 @@ govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 
     if (json_is_object(v)) {
         n->pprops = calloc(json_object_size(v) + 1, sizeof(spattern_t));
+        if (n->pprops == NULL) {
+            govern_schema_fail(c, where, "out of memory");
+            goto failed;
+        }
 
-        json_object_foreach(v, key, e) {
+        json_object_keylen_foreach(v, key, klen, e) {
             spattern_t  *pp = &n->pprops[n->npprops++];
 
             path = govern_schema_path2(where, "patternProperties",
                                        key);
 
-            if (!govern_schema_regex(c, key, &pp->re, &pp->jit,
+            if (!govern_schema_regex(c, key, klen, &pp->re,
+                                     &pp->jit,
                                      path ? path : where))
             {
                 free(path);
@@ -1297,7 +1852,7 @@ govern_schema_pointer(json_t *doc, const char *ptr)
         *out = '\0';
 
         if (json_is_object(cur)) {
-            cur = json_object_get(cur, tok);
+            cur = json_object_getn(cur, tok, out - tok);
 
         } else if (json_is_array(cur)) {
             cur = json_array_get(cur, strtoul(tok, NULL, 10));
@@ -1329,19 +1884,48 @@ govern_schema_lookup(scompiler_t *c, const char *uri)
 }
 
 
-static int
-govern_schema_resolve(scompiler_t *c, snode_t *n)
+/* where a schema is in its document: the base URI it was found with */
+
+static void
+govern_schema_base(scompiler_t *c, json_t *target,
+    const char **base, int *draft7)
 {
-    char         *doc_uri, *frag, *full;
-    json_t       *doc, *target, **grown;
-    sres_t       *res;
-    size_t        len, i;
+    size_t  i;
+
+    for (i = 0; i < c->nbases; i++) {
+        if (c->bases[i].json == target) {
+            *base = c->bases[i].base;
+            *draft7 = c->bases[i].draft7;
+            return;
+        }
+    }
+}
+
+
+/*
+ * The node an absolute URI with a fragment names, loading its document
+ * through the loader if need be.  *dynamic tells whether the fragment is
+ * a "$dynamicAnchor" (as "$dynamicRef" asks).
+ */
+
+static snode_t *
+govern_schema_target(scompiler_t *c, const char *keyword,
+    const char *ref_uri, int inherited, int *dynamic)
+{
     int           draft7;
+    char         *doc_uri, *frag, *full;
+    json_t       *doc, *target;
+    sres_t       *res;
+    size_t        len;
+    snode_t      *node;
     const char   *base;
 
-    doc_uri = strdup(n->ref_uri);
+    *dynamic = 0;
+
+    doc_uri = strdup(ref_uri);
     if (doc_uri == NULL) {
-        return 0;
+        govern_schema_fail(c, "", "out of memory");
+        return NULL;
     }
 
     frag = strchr(doc_uri, '#');
@@ -1352,39 +1936,34 @@ govern_schema_resolve(scompiler_t *c, snode_t *n)
 
     res = govern_schema_lookup(c, doc_uri);
 
-    if (res == NULL && c->loader) {
-        doc = c->loader(c->loader_ctx, doc_uri);
+    if (res == NULL) {
+        /* the metaschemas are built in, never looked for elsewhere */
+        doc = govern_metaschema_load(doc_uri);
+
+        if (doc == NULL && c->loader) {
+            doc = c->loader(c->loader_ctx, doc_uri);
+        }
 
         if (doc) {
-            grown = realloc(c->schema->docs,
-                            (c->schema->ndocs + 1) * sizeof(json_t *));
-            if (grown == NULL) {
-                json_decref(doc);
+            if (!govern_schema_keep(c, doc)) {
                 free(doc_uri);
-                return 0;
+                return NULL;
             }
 
-            c->schema->docs = grown;
-            c->schema->docs[c->schema->ndocs++] = doc;
-
-            draft7 = govern_schema_is_draft7(doc, n->draft7);
+            draft7 = govern_schema_is_draft7(c, doc, inherited);
             govern_schema_register(c, strdup(doc_uri), doc, doc_uri,
-                                   draft7);
-            govern_schema_index(c, doc, doc_uri, draft7);
+                                   draft7, 0);
+            govern_schema_index(c, doc, doc_uri, draft7, 0);
             res = govern_schema_lookup(c, doc_uri);
         }
     }
 
-    if (res == NULL) {
-        govern_schema_fail(c, "", "unresolvable \"$ref\" \"%s\"",
-                           n->ref_uri);
-        free(doc_uri);
-        return 0;
-    }
-
     target = NULL;
 
-    if (frag == NULL || *frag == '\0') {
+    if (res == NULL) {
+        /* nothing */
+
+    } else if (frag == NULL || *frag == '\0') {
         target = res->json;
 
     } else if (*frag == '/') {
@@ -1398,33 +1977,138 @@ govern_schema_resolve(scompiler_t *c, snode_t *n)
             snprintf(full, len, "%s#%s", doc_uri, frag);
             res = govern_schema_lookup(c, full);
             target = res ? res->json : NULL;
+            *dynamic = res ? res->dynamic : 0;
             free(full);
         }
     }
 
+    free(doc_uri);
+
     if (target == NULL) {
-        govern_schema_fail(c, "", "unresolvable \"$ref\" \"%s\"",
-                           n->ref_uri);
-        free(doc_uri);
-        return 0;
+        govern_schema_fail(c, "", "unresolvable \"%s\" \"%s\"",
+                           keyword, ref_uri);
+        return NULL;
     }
 
     base = res->base;
     draft7 = res->draft7;
+    govern_schema_base(c, target, &base, &draft7);
 
-    for (i = 0; i < c->nbases; i++) {
-        if (c->bases[i].json == target) {
-            base = c->bases[i].base;
-            draft7 = c->bases[i].draft7;
-            break;
+    node = govern_schema_node(c, target, base, draft7, ref_uri);
+
+    return node;
+}
+
+
+static int
+govern_schema_resolve(scompiler_t *c, snode_t *n)
+{
+    int     dynamic;
+    char   *name;
+
+    if (n->ref_uri) {
+        n->ref = govern_schema_target(c, "$ref", n->ref_uri,
+                                      n->draft7, &dynamic);
+        if (n->ref == NULL) {
+            return 0;
         }
     }
 
-    n->ref = govern_schema_node(c, target, base, draft7,
-                                n->ref_uri);
-    free(doc_uri);
+    if (n->dynref_uri) {
+        n->dynref = govern_schema_target(c, "$dynamicRef",
+                                         n->dynref_uri, n->draft7,
+                                         &dynamic);
+        if (n->dynref == NULL) {
+            return 0;
+        }
 
-    return n->ref != NULL;
+        /* dynamic only if it first lands on a "$dynamicAnchor" of the
+         * name; else it is a "$ref" */
+
+        if (dynamic) {
+            name = strchr(n->dynref_uri, '#');
+
+            n->dynamic = strdup(name + 1);
+            if (n->dynamic == NULL) {
+                govern_schema_fail(c, "", "out of memory");
+                return 0;
+            }
+
+            c->schema->dynamic = 1;
+        }
+    }
+
+    return 1;
+}
+
+
+/*
+ * With a dynamic "$dynamicRef", every "$dynamicAnchor" may be its target:
+ * compiled, and listed by its resource for validation to search.
+ */
+
+static int
+govern_schema_anchors(scompiler_t *c)
+{
+    int           draft7;
+    char         *hash;
+    size_t        i;
+    sres_t       *res;
+    snode_t      *node;
+    sdanchor_t   *grown;
+    sresource_t  *r;
+    const char   *base;
+
+    for (i = 0; i < c->nres; i++) {
+        res = &c->res[i];
+
+        if (!res->dynamic || res->compiled) {
+            continue;
+        }
+
+        res->compiled = 1;
+
+        base = res->base;
+        draft7 = res->draft7;
+        govern_schema_base(c, res->json, &base, &draft7);
+
+        node = govern_schema_node(c, res->json, base, draft7,
+                                  res->uri);
+        if (node == NULL) {
+            return 0;
+        }
+
+        /* the table may have grown: res is looked at no more */
+
+        hash = strchr(c->res[i].uri, '#');
+        *hash = '\0';
+        r = govern_schema_resource(c, c->res[i].uri);
+        *hash = '#';
+
+        if (r == NULL) {
+            govern_schema_fail(c, "", "out of memory");
+            return 0;
+        }
+
+        grown = realloc(r->anchors, (r->nanchors + 1) * sizeof(sdanchor_t));
+        if (grown == NULL) {
+            govern_schema_fail(c, "", "out of memory");
+            return 0;
+        }
+
+        r->anchors = grown;
+        r->anchors[r->nanchors].name = strdup(hash + 1);
+        r->anchors[r->nanchors].node = node;
+
+        if (r->anchors[r->nanchors].name == NULL) {
+            govern_schema_fail(c, "", "out of memory");
+            return 0;
+        }
+
+        r->nanchors++;
+    }
+
+    return 1;
 }
 
 
@@ -1449,7 +2133,10 @@ govern_schema_keywords(govern_schema_t *schema)
             n->required[i].index = -1;
 
             for (j = 0; j < n->nprops && j < 64; j++) {
-                if (strcmp(n->required[i].name, n->props[j].name) == 0) {
+                if (n->required[i].len == n->props[j].len
+                    && memcmp(n->required[i].name, n->props[j].name,
+                              n->props[j].len) == 0)
+                {
                     n->required[i].index = (int) j;
                     break;
                 }
@@ -1493,8 +2180,14 @@ govern_schema_keywords(govern_schema_t *schema)
             n->kw |= KW_VALUE;
         }
 
+        /* in a dynamic schema the resource a "$ref" leaves stays in the
+         * dynamic scope: the node is not skipped then */
+
         n->pure_ref = n->boolean == -1 && n->ref != NULL
-                      && (n->draft7 || n->kw == 0);
+                      && n->dynref_uri == NULL
+                      && (n->draft7 || n->kw == 0)
+                      && (!schema->dynamic
+                          || n->ref->resource == n->resource);
     }
 }
 
@@ -1532,18 +2225,30 @@ govern_schema_compile(json_t *document, const char *base_uri,
     schema->docs[0] = json_incref(document);
     schema->ndocs = 1;
 
-    draft7 = govern_schema_is_draft7(document, draft7);
+    draft7 = govern_schema_is_draft7(&c, document, draft7);
 
     govern_schema_register(&c, strdup(base_uri), document, base_uri,
-                           draft7);
-    govern_schema_index(&c, document, base_uri, draft7);
+                           draft7, 0);
+    govern_schema_index(&c, document, base_uri, draft7, 0);
 
     schema->root = govern_schema_node(&c, document, base_uri, draft7,
                                       "");
 
-    for (i = 0; !c.failed && i < c.npending; i++) {
-        govern_schema_resolve(&c, c.pending[i]);
-    }
+    /* resolving compiles the targets, which may hold references, and
+     * dynamic ones bring in every "$dynamicAnchor" */
+
+    i = 0;
+
+    do {
+        for ( /* void */ ; !c.failed && i < c.npending; i++) {
+            govern_schema_resolve(&c, c.pending[i]);
+        }
+
+        if (!c.failed && schema->dynamic) {
+            govern_schema_anchors(&c);
+        }
+
+    } while (!c.failed && i < c.npending);
 
     if (!c.failed) {
         govern_schema_keywords(schema);
@@ -1558,6 +2263,11 @@ govern_schema_compile(json_t *document, const char *base_uri,
         free(c.bases[i].base);
     }
 
+    for (i = 0; i < c.ndialects; i++) {
+        free(c.dialects[i].uri);
+    }
+
+    free(c.dialects);
     free(c.res);
     free(c.bases);
     free(c.pending);
@@ -1578,8 +2288,9 @@ govern_schema_compile(json_t *document, const char *base_uri,
 void
 govern_schema_free(govern_schema_t *schema)
 {
-    size_t    i;
-    snode_t  *n, *next;
+    size_t        i;
+    snode_t      *n, *next;
+    sresource_t  *r, *rnext;
 
     if (schema == NULL) {
         return;
@@ -1608,7 +2319,21 @@ govern_schema_free(govern_schema_t *schema)
         free(n->any.v);
         free(n->one.v);
         free(n->ref_uri);
+        free(n->dynref_uri);
+        free(n->dynamic);
         free(n);
+    }
+
+    for (r = schema->resources; r; r = rnext) {
+        rnext = r->next;
+
+        for (i = 0; i < r->nanchors; i++) {
+            free(r->anchors[i].name);
+        }
+
+        free(r->anchors);
+        free(r->uri);
+        free(r);
     }
 
     for (i = 0; i < schema->ndocs; i++) {
@@ -2009,23 +2734,30 @@ govern_schema_object(svalidator_t *v, snode_t *n,
     }
 
     for (i = 0; i < n->ndepreq; i++) {
-        if (govern_jv_getz(inst, n->depreq[i].name) == NULL) {
+        if (govern_jv_get(inst, n->depreq[i].name,
+                          n->depreq[i].len)
+            == NULL)
+        {
             continue;
         }
 
         for (j = 0; j < n->depreq[i].n; j++) {
-            if (govern_jv_getz(inst, n->depreq[i].list[j]) == NULL) {
+            if (govern_jv_get(inst, n->depreq[i].list[j].name,
+                              n->depreq[i].list[j].len)
+                == NULL)
+            {
                 govern_schema_error(v, "dependentRequired",
                                     "\"%s\" requires \"%s\"",
                                     n->depreq[i].name,
-                                    n->depreq[i].list[j]);
+                                    n->depreq[i].list[j].name);
                 ok = 0;
             }
         }
     }
 
     for (i = 0; i < n->ndepschemas; i++) {
-        if (govern_jv_getz(inst, n->depschemas[i].name)
+        if (govern_jv_get(inst, n->depschemas[i].name,
+                          n->depschemas[i].len)
             && !govern_schema_sub(v, n->depschemas[i].node, inst,
                                   ann))
         {
@@ -2392,11 +3124,34 @@ govern_schema_typeof(govern_jv_t *inst)
 }
 
 
+/* the target of a dynamic "$dynamicRef": the outermost resource in the
+ * dynamic scope with a "$dynamicAnchor" of its name */
+
+static snode_t *
+govern_schema_dynamic(svalidator_t *v, snode_t *n)
+{
+    size_t        i, j;
+    sresource_t  *r;
+
+    for (i = 0; i < v->nscope; i++) {
+        r = v->scope[i];
+
+        for (j = 0; j < r->nanchors; j++) {
+            if (strcmp(r->anchors[j].name, n->dynamic) == 0) {
+                return r->anchors[j].node;
+            }
+        }
+    }
+
+    return n->dynref;
+}
+
+
 static int
 govern_schema_check(svalidator_t *v, snode_t *n,
     govern_jv_t *inst, sann_t *ann)
 {
-    int                         ok, valid, hops;
+    int                         ok, valid, hops, entered;
     size_t                      i, k, passed, size;
     sann_t                     *track, own;
     govern_jmember_t           *m;
@@ -2433,6 +3188,16 @@ govern_schema_check(svalidator_t *v, snode_t *n,
         return 0;
     }
 
+    /* entering another resource (a dynamic schema only): one scope more,
+     * at most one per level of depth */
+
+    entered = v->scope && n->resource
+              && (v->nscope == 0 || v->scope[v->nscope - 1] != n->resource);
+
+    if (entered) {
+        v->scope[v->nscope++] = n->resource;
+    }
+
     ok = 1;
 
     /* a node with unevaluated* keeps its own annotations to decide them */
@@ -2449,6 +3214,16 @@ govern_schema_check(svalidator_t *v, snode_t *n,
     }
 
     if (n->ref && !govern_schema_sub(v, n->ref, inst, track)) {
+        ok = 0;
+    }
+
+    if (n->dynref
+        && !govern_schema_sub(v, n->dynamic && v->scope
+                                          ? govern_schema_dynamic(v,
+                                                                  n)
+                                          : n->dynref,
+                              inst, track))
+    {
         ok = 0;
     }
 
@@ -2668,33 +3443,29 @@ done:
         govern_ann_free(&own);
     }
 
+    v->nscope -= entered;
     v->depth--;
 
     return ok;
 }
 
 
-int
-govern_schema_validate(govern_schema_t *schema,
-    govern_jv_t *instance, govern_schema_result_t *result)
+/* one validation, with steps subschema evaluations at most */
+
+static int
+govern_schema_run(govern_schema_t *schema,
+    govern_jv_t *instance, govern_schema_result_t *result,
+    long steps)
 {
     int           ok;
+    sresource_t  *scope[GOVERN_SCHEMA_MAX_DEPTH + 1];
     svalidator_t  v;
-
-    if (result) {
-        memset(result, 0, sizeof(*result));
-
-        /* valid documents are the common case: find out without paths
-         * and messages first */
-
-        if (govern_schema_validate(schema, instance, NULL)) {
-            return 1;
-        }
-    }
 
     memset(&v, 0, sizeof(v));
     v.result = result;
+    v.steps = GOVERN_SCHEMA_MAX_STEPS - steps;
     v.annotations = schema->annotations;
+    v.scope = schema->dynamic ? scope : NULL;
 
     ok = govern_schema_check(&v, schema->root, instance, NULL);
 
@@ -2709,6 +3480,28 @@ govern_schema_validate(govern_schema_t *schema,
     free(v.path);
 
     return ok;
+}
+
+
+int
+govern_schema_validate(govern_schema_t *schema,
+    govern_jv_t *instance, govern_schema_result_t *result)
+{
+    if (result) {
+        memset(result, 0, sizeof(*result));
+
+        /* valid documents are the common case: find out without paths
+         * and messages first */
+
+        if (govern_schema_run(schema, instance, NULL,
+                              GOVERN_SCHEMA_MAX_STEPS))
+        {
+            return 1;
+        }
+    }
+
+    return govern_schema_run(schema, instance, result,
+                             GOVERN_SCHEMA_MAX_STEPS);
 }
 
 
@@ -2738,6 +3531,173 @@ typedef struct {
 } sfiles_t;
 
 
+/* a value of govern's parser as a jansson one (keys may hold U+0000) */
+
+static json_t *
+govern_schema_json(govern_jv_t *v)
+{
+    size_t                      i;
+    json_t                     *j, *e;
+    govern_jmember_t           *m;
+
+    switch (v->type) {
+
+    case GOVERN_JV_NULL:
+        return json_null();
+
+    case GOVERN_JV_TRUE:
+        return json_true();
+
+    case GOVERN_JV_FALSE:
+        return json_false();
+
+    case GOVERN_JV_INTEGER:
+        return json_integer(v->u.integer);
+
+    case GOVERN_JV_REAL:
+        return json_real(v->u.real);
+
+    case GOVERN_JV_STRING:
+        return json_stringn(v->u.string, v->len);
+
+    case GOVERN_JV_ARRAY:
+        j = json_array();
+
+        for (i = 0; j && i < v->len; i++) {
+            e = govern_schema_json(&v->u.items[i]);
+
+            if (e == NULL || json_array_append_new(j, e) != 0) {
+                json_decref(j);
+                j = NULL;
+            }
+        }
+
+        return j;
+
+    default:
+        j = json_object();
+
+        for (i = 0; j && i < v->len; i++) {
+            m = &v->u.members[i];
+            e = govern_schema_json(&m->value);
+
+            if (e == NULL
+                || json_object_setn_new(j, m->key, m->key_len, e) != 0)
+            {
+                json_decref(j);
+                j = NULL;
+            }
+        }
+
+        return j;
+    }
+}
+
+
+/*
+ * A schema file: any JSON value (a boolean schema too), U+0000 allowed in
+ * strings, duplicate keys refused.  jansson refuses U+0000 in keys: such a
+ * file is read by govern's own parser (nesting up to 64 levels) instead.
+ */
+
+static json_t *
+govern_schema_read(const char *path, char *err, size_t errlen)
+{
+    int                          line, column;
+    char                        *text, *grown, none[1];
+    FILE                        *f;
+    size_t                       len, size, n, i;
+    json_t                      *doc;
+    json_error_t                 jerr;
+    govern_jv_t                 *v;
+    govern_jv_error_t            verr;
+    govern_jv_arena_t            arena;
+
+    if (err == NULL) {
+        err = none;
+        errlen = sizeof(none);
+    }
+
+    doc = json_load_file(path, JSON_DECODE_ANY | JSON_ALLOW_NUL
+                               | JSON_REJECT_DUPLICATES, &jerr);
+
+    if (doc || json_error_code(&jerr) != json_error_null_byte_in_key) {
+        if (doc == NULL) {
+            snprintf(err, errlen, "not JSON: %s at line %d, column %d",
+                     jerr.text, jerr.line, jerr.column);
+        }
+
+        return doc;
+    }
+
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        snprintf(err, errlen, "cannot be read");
+        return NULL;
+    }
+
+    size = 65536;
+    len = 0;
+    text = malloc(size);
+
+    while (text) {
+        n = fread(text + len, 1, size - len, f);
+        len += n;
+
+        if (len < size) {
+            break;
+        }
+
+        size *= 2;
+        grown = realloc(text, size);
+        if (grown == NULL) {
+            free(text);
+        }
+
+        text = grown;
+    }
+
+    fclose(f);
+
+    if (text == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+
+    arena.blocks = NULL;
+    v = govern_jv_parse(text, len, GOVERN_JV_ALLOW_NUL,
+                        govern_jv_arena_alloc, &arena,
+                        &verr);
+    doc = v ? govern_schema_json(v) : NULL;
+
+    if (v == NULL) {
+        line = 1;
+        column = 1;
+
+        for (i = 0; i < verr.position && i < len; i++) {
+            if (text[i] == '\n') {
+                line++;
+                column = 1;
+
+            } else {
+                column++;
+            }
+        }
+
+        snprintf(err, errlen, "not JSON: %s at line %d, column %d",
+                 verr.text, line, column);
+
+    } else if (doc == NULL) {
+        snprintf(err, errlen, "out of memory");
+    }
+
+    govern_jv_arena_free(&arena);
+    free(text);
+
+    return doc;
+}
+
+
 json_t *
 govern_schema_load_file(void *ctx, const char *uri)
 {
@@ -2747,7 +3707,7 @@ govern_schema_load_file(void *ctx, const char *uri)
     sfiles_t  *files = ctx;
 
     if (strncmp(uri, "file://", 7) == 0) {
-        return json_load_file(uri + 7, JSON_REJECT_DUPLICATES, NULL);
+        return govern_schema_read(uri + 7, NULL, 0);
     }
 
     if (files == NULL || files->id_dir == NULL
@@ -2764,17 +3724,332 @@ govern_schema_load_file(void *ctx, const char *uri)
     }
 
     snprintf(path, len, "%s%s", files->file_dir, uri + strlen(files->id_dir));
-    doc = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+    doc = govern_schema_read(path, NULL, 0);
     free(path);
 
     return doc;
 }
 
 
-/* compiles the schema file at path (absolute) */
+/* a jansson value in the form validation reads instances */
+
+static int
+govern_schema_instance(json_t *j, govern_jv_t *v,
+    govern_jv_arena_t *arena)
+{
+    char                       *copy;
+    size_t                      i, len;
+    json_t                     *e;
+    const char                 *key;
+    govern_jmember_t           *m;
+
+    memset(v, 0, sizeof(govern_jv_t));
+
+    switch (json_typeof(j)) {
+
+    case JSON_NULL:
+        v->type = GOVERN_JV_NULL;
+        return 1;
+
+    case JSON_TRUE:
+        v->type = GOVERN_JV_TRUE;
+        return 1;
+
+    case JSON_FALSE:
+        v->type = GOVERN_JV_FALSE;
+        return 1;
+
+    case JSON_INTEGER:
+        v->type = GOVERN_JV_INTEGER;
+        v->u.integer = json_integer_value(j);
+        return 1;
+
+    case JSON_REAL:
+        v->type = GOVERN_JV_REAL;
+        v->u.real = json_real_value(j);
+        return 1;
+
+    case JSON_STRING:
+        /* strings are read a word at a time: readable past their end */
+        len = json_string_length(j);
+        copy = govern_jv_arena_alloc(arena,
+                   len + GOVERN_JV_READABLE);
+        if (copy == NULL) {
+            return 0;
+        }
+
+        memcpy(copy, json_string_value(j), len);
+        memset(copy + len, 0, GOVERN_JV_READABLE);
+
+        v->type = GOVERN_JV_STRING;
+        v->u.string = copy;
+        v->len = len;
+        return 1;
+
+    case JSON_ARRAY:
+        v->type = GOVERN_JV_ARRAY;
+        v->len = json_array_size(j);
+
+        if (v->len == 0) {
+            return 1;
+        }
+
+        v->u.items = govern_jv_arena_alloc(arena,
+                         v->len * sizeof(govern_jv_t));
+        if (v->u.items == NULL) {
+            return 0;
+        }
+
+        json_array_foreach(j, i, e) {
+            if (!govern_schema_instance(e, &v->u.items[i], arena)) {
+                return 0;
+            }
+        }
+
+        return 1;
+
+    default:
+        v->type = GOVERN_JV_OBJECT;
+        v->len = json_object_size(j);
+
+        if (v->len == 0) {
+            return 1;
+        }
+
+        v->u.members = govern_jv_arena_alloc(arena,
+                           v->len * sizeof(govern_jmember_t));
+        if (v->u.members == NULL) {
+            return 0;
+        }
+
+        m = v->u.members;
+
+        json_object_keylen_foreach(j, key, len, e) {
+            copy = govern_jv_arena_alloc(arena,
+                       len + GOVERN_JV_READABLE);
+            if (copy == NULL) {
+                return 0;
+            }
+
+            memcpy(copy, key, len);
+            memset(copy + len, 0, GOVERN_JV_READABLE);
+
+            m->key = copy;
+            m->key_len = len;
+
+            if (!govern_schema_instance(e, &m->value, arena)) {
+                return 0;
+            }
+
+            m++;
+        }
+
+        return 1;
+    }
+}
+
+
+int
+govern_schema_check_meta(json_t *document, int draft7,
+    govern_schema_loader_pt loader, void *loader_ctx, char *err,
+    size_t errlen)
+{
+    int                               ok;
+    char                              cerr[512];
+    json_t                           *wrapper;
+    const char                       *uri;
+    govern_jv_t                       inst;
+    govern_schema_t                  *meta;
+    govern_jv_arena_t                 arena;
+    govern_schema_result_t            result;
+    govern_schema_error_t            *e;
+
+    uri = json_string_value(json_object_get(document, "$schema"));
+
+    if (uri == NULL) {
+        uri = draft7 ? "http://json-schema.org/draft-07/schema#"
+                     : "https://json-schema.org/draft/2020-12/schema";
+    }
+
+    /* the metaschema by a "$ref" to it: built in, or the loader's */
+
+    wrapper = json_pack("{ss}", "$ref", uri);
+    if (wrapper == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return 0;
+    }
+
+    meta = govern_schema_compile(wrapper, "urn:govern:metaschema",
+                                 0, loader, loader_ctx, cerr,
+                                 sizeof(cerr));
+    json_decref(wrapper);
+
+    if (meta == NULL) {
+        snprintf(err, errlen, "at \"/$schema\": \"%s\" is not a metaschema "
+                 "govern has (2020-12 and draft-07 are built in, another "
+                 "must be a file beside the schema)%s%s", uri,
+                 strstr(cerr, "unresolvable") ? "" : ": ",
+                 strstr(cerr, "unresolvable") ? "" : cerr);
+        return 0;
+    }
+
+    arena.blocks = NULL;
+
+    if (!govern_schema_instance(document, &inst, &arena)) {
+        govern_jv_arena_free(&arena);
+        govern_schema_free(meta);
+        snprintf(err, errlen, "out of memory");
+        return 0;
+    }
+
+    ok = govern_schema_run(meta, &inst, NULL,
+                           GOVERN_SCHEMA_META_STEPS);
+
+    if (!ok) {
+        memset(&result, 0, sizeof(result));
+        govern_schema_run(meta, &inst, &result,
+                          GOVERN_SCHEMA_META_STEPS);
+
+        if (result.nerrors) {
+            e = &result.errors[0];
+            snprintf(err, errlen, "at \"%s\": %s (keyword \"%s\" of the "
+                     "metaschema %s)", e->pointer[0] ? e->pointer : "#",
+                     e->message, e->keyword, uri);
+
+        } else {
+            snprintf(err, errlen, "invalid against the metaschema %s", uri);
+        }
+
+        govern_schema_result_free(&result);
+    }
+
+    govern_jv_arena_free(&arena);
+    govern_schema_free(meta);
+
+    return ok;
+}
+
+
+/*
+ * Unknown keywords are ignored, as the specification asks, but a typo
+ * ("minimun") then checks nothing: each is warned about.  Only schema
+ * positions are looked at, the dialect's own.
+ */
+
+static void
+govern_schema_lint(json_t *s, int draft7, const char *where,
+    govern_schema_warn_pt warn, void *ctx)
+{
+    char               msg[512], *path;
+    size_t             i;
+    json_t            *v, *e;
+    unsigned           dialect;
+    const char        *key, *uri, **kw;
+    const skeyword_t  *k;
+
+    static const char  *single[] = {
+        "additionalProperties", "additionalItems", "items", "contains",
+        "not", "if", "then", "else", "propertyNames", "unevaluatedItems",
+        "unevaluatedProperties", "contentSchema", NULL
+    };
+
+    static const char  *arrays[] = {
+        "allOf", "anyOf", "oneOf", "prefixItems", "items", NULL
+    };
+
+    static const char  *maps[] = {
+        "properties", "patternProperties", "$defs", "definitions",
+        "dependentSchemas", "dependencies", NULL
+    };
+
+    if (!json_is_object(s)) {
+        return;
+    }
+
+    uri = json_string_value(json_object_get(s, "$schema"));
+
+    if (uri) {
+        draft7 = govern_schema_draft7_uri(uri);
+    }
+
+    dialect = draft7 ? DIALECT_DRAFT_07 : DIALECT_2020_12;
+
+    json_object_foreach(s, key, v) {
+        for (k = govern_schema_keywords_known; k->name; k++) {
+            if (strcmp(k->name, key) == 0 && (k->dialects & dialect)) {
+                break;
+            }
+        }
+
+        if (k->name == NULL) {
+            path = govern_schema_token(where, key);
+            snprintf(msg, sizeof(msg), "unknown keyword \"%s\" at \"%s\" "
+                     "is ignored (not a %s keyword)", key, path ? path : "",
+                     draft7 ? "draft-07" : "2020-12");
+            free(path);
+            warn(ctx, msg);
+        }
+    }
+
+    /* draft-07 "$ref" hides its siblings: they are not looked into */
+
+    if (draft7 && json_object_get(s, "$ref")) {
+        return;
+    }
+
+    for (kw = single; *kw; kw++) {
+        v = json_object_get(s, *kw);
+
+        if (v && !json_is_array(v)) {
+            path = govern_schema_token(where, *kw);
+            if (path) {
+                govern_schema_lint(v, draft7, path, warn, ctx);
+                free(path);
+            }
+        }
+    }
+
+    for (kw = arrays; *kw; kw++) {
+        v = json_object_get(s, *kw);
+
+        if (json_is_array(v)) {
+            json_array_foreach(v, i, e) {
+                char  idx[32];
+
+                snprintf(idx, sizeof(idx), "%zu", i);
+                path = govern_schema_path2(where, *kw, idx);
+                if (path) {
+                    govern_schema_lint(e, draft7, path, warn, ctx);
+                    free(path);
+                }
+            }
+        }
+    }
+
+    for (kw = maps; *kw; kw++) {
+        v = json_object_get(s, *kw);
+
+        if (json_is_object(v)) {
+            json_object_foreach(v, key, e) {
+                path = govern_schema_path2(where, *kw, key);
+                if (path) {
+                    govern_schema_lint(e, draft7, path, warn, ctx);
+                    free(path);
+                }
+            }
+        }
+    }
+}
+
+
+/*
+ * Compiles the schema file at path (absolute), once it is valid against
+ * its metaschema; unknown keywords are told to warn.
+ */
 
 govern_schema_t *
-govern_schema_compile_file(const char *path, char *err,
+govern_schema_compile_file(const char *path,
+    govern_schema_warn_pt warn, void *warn_ctx, char *err,
     size_t errlen)
 {
     char                      *uri, *slash;
@@ -2782,14 +4057,11 @@ govern_schema_compile_file(const char *path, char *err,
     json_t                    *doc;
     sfiles_t                   files;
     const char                *id;
-    json_error_t               jerr;
     govern_schema_t           *schema;
 
-    doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    doc = govern_schema_read(path, err, errlen);
 
     if (doc == NULL) {
-        snprintf(err, errlen, "not JSON: %s at line %d, column %d",
-                 jerr.text, jerr.line, jerr.column);
         return NULL;
     }
 
@@ -2824,9 +4096,21 @@ govern_schema_compile_file(const char *path, char *err,
         }
     }
 
-    schema = govern_schema_compile(doc, uri, 0,
-                                   govern_schema_load_file,
-                                   &files, err, errlen);
+    schema = NULL;
+
+    if (govern_schema_check_meta(doc, 0,
+                                 govern_schema_load_file,
+                                 &files, err, errlen))
+    {
+        if (warn) {
+            govern_schema_lint(doc, 0, "", warn, warn_ctx);
+        }
+
+        schema = govern_schema_compile(doc, uri, 0,
+                                              govern_schema_load_file,
+                                              &files, err, errlen);
+    }
+
     free(files.id_dir);
     free(files.file_dir);
     free(uri);

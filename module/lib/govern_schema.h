@@ -55,15 +55,40 @@ govern_schema_t *govern_schema_compile(json_t *document,
     const char *base_uri, int draft7, govern_schema_loader_pt loader,
     void *loader_ctx, char *err, size_t errlen);
 void govern_schema_free(govern_schema_t *schema);
+
+/*
+ * Validates a schema document against the metaschema its "$schema" names
+ * (else 2020-12's, or draft-07's if draft7): 1 valid, else 0 and err
+ * names the JSON pointer in the document and the metaschema's keyword.
+ */
+int govern_schema_check_meta(json_t *document, int draft7,
+    govern_schema_loader_pt loader, void *loader_ctx, char *err,
+    size_t errlen);
+
+/* a warning about a schema that still compiles (an unknown keyword) */
+typedef void (*govern_schema_warn_pt)(void *ctx,
+    const char *message);
+
 json_t *govern_schema_load_file(void *ctx, const char *uri);
+
+/*
+ * A schema file: read (any JSON value, U+0000 in strings and keys),
+ * checked against its metaschema, unknown keywords told to warn (may be
+ * NULL), compiled.
+ */
 govern_schema_t *govern_schema_compile_file(
-    const char *path, char *err, size_t errlen);
+    const char *path, govern_schema_warn_pt warn, void *warn_ctx,
+    char *err, size_t errlen);
 
 /* 1 valid, 0 invalid; result may be NULL when the errors are not needed */
 int govern_schema_validate(govern_schema_t *schema,
     govern_jv_t *instance, govern_schema_result_t *result);
 void govern_schema_result_free(
     govern_schema_result_t *result);
+
+/* the built-in metaschemas (2020-12 and its vocabularies, draft-07) by
+ * their URIs without fragment: a new reference, or NULL */
+json_t *govern_metaschema_load(const char *uri);
 
 /* helpers shared with the loader of schema files */
 char *govern_uri_resolve(const char *base, const char *ref);
