@@ -531,6 +531,8 @@ ngx_http_govern_schema_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         { ngx_null_string, 0 }
     };
 
+    ngx_http_govern_conf_mark(cf, glcf, cmd);
+
     if (glcf->schema != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
     }
@@ -623,6 +625,8 @@ ngx_http_govern_content_types_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_str_t   *value, *t;
     ngx_uint_t   i;
 
+    ngx_http_govern_conf_mark(cf, glcf, cmd);
+
     if (glcf->content_types != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
     }
@@ -653,4 +657,165 @@ ngx_http_govern_content_types_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * The body the upstream receives: the partner's bytes with the edits
+ * (sorted, not overlapping) spliced in, and Content-Length to match.
+ * Long unchanged runs are not copied, only pointed at; the edits and the
+ * short runs between them share one buffer.  Every buffer's start is its
+ * first byte, where an upstream retry sends it from again.
+ */
+
+#define NGX_HTTP_GOVERN_BODY_COPY_RUN  256
+
+ngx_int_t
+ngx_http_govern_body_edit(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
+    ngx_http_govern_edit_t *edits, ngx_uint_t n)
+{
+    u_char        *text, *copy, *p;
+    off_t          total;
+    size_t         len, pos, end, size;
+    ngx_buf_t     *b;
+    ngx_uint_t     i;
+    ngx_chain_t   *cl, *head, **ll;
+
+    static ngx_str_t  type_key = ngx_string("Content-Type");
+    static ngx_str_t  type_lowcase = ngx_string("content-type");
+    static ngx_str_t  type_json = ngx_string("application/json");
+
+    text = ctx->body ? ctx->body->pos : NULL;
+    len = ctx->body ? (size_t) (ctx->body->last - ctx->body->pos) : 0;
+
+    /* what is copied: the edits' texts, and the short runs between them */
+
+    size = 0;
+    pos = 0;
+
+    for (i = 0; i < n; i++) {
+        if (i && edits[i].start - pos < NGX_HTTP_GOVERN_BODY_COPY_RUN) {
+            size += edits[i].start - pos;
+        }
+
+        size += edits[i].text.len;
+        pos = edits[i].end;
+    }
+
+    copy = ngx_pnalloc(r->pool, size);
+    if (copy == NULL && size) {
+        return NGX_ERROR;
+    }
+
+    head = NULL;
+    ll = &head;
+    b = NULL;
+    p = copy;
+    pos = 0;
+
+    for (i = 0; i <= n; i++) {
+        end = (i < n) ? edits[i].start : len;
+
+        if (end > pos && (i == 0 || i == n
+                          || end - pos >= NGX_HTTP_GOVERN_BODY_COPY_RUN))
+        {
+            /* a run of the partner's bytes, pointed at */
+
+            b = ngx_calloc_buf(r->pool);
+            cl = ngx_alloc_chain_link(r->pool);
+            if (b == NULL || cl == NULL) {
+                return NGX_ERROR;
+            }
+
+            b->start = text + pos;
+            b->pos = b->start;
+            b->last = text + end;
+            b->end = b->last;
+            b->memory = 1;
+
+            cl->buf = b;
+            *ll = cl;
+            ll = &cl->next;
+            b = NULL;
+
+        } else if (end > pos) {
+            /* a short run, copied after the last edit's text */
+            p = ngx_cpymem(p, text + pos, end - pos);
+        }
+
+        if (i == n) {
+            break;
+        }
+
+        /* the edit's text joins the copied buffer */
+
+        if (b == NULL) {
+            b = ngx_calloc_buf(r->pool);
+            cl = ngx_alloc_chain_link(r->pool);
+            if (b == NULL || cl == NULL) {
+                return NGX_ERROR;
+            }
+
+            b->start = p;
+            b->pos = p;
+            b->memory = 1;
+
+            cl->buf = b;
+            *ll = cl;
+            ll = &cl->next;
+        }
+
+        p = ngx_cpymem(p, edits[i].text.data, edits[i].text.len);
+        b->last = p;
+        b->end = p;
+        pos = edits[i].end;
+    }
+
+    *ll = NULL;
+
+    for (cl = head, total = 0; cl; cl = cl->next) {
+        total += cl->buf->last - cl->buf->pos;
+
+        if (cl->next == NULL) {
+            cl->buf->last_buf = 1;
+        }
+    }
+
+    if (r->request_body == NULL) {
+        /* an empty JSON-2 body, never read: now it has one */
+
+        r->request_body = ngx_pcalloc(r->pool,
+                                      sizeof(ngx_http_request_body_t));
+        if (r->request_body == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    if (len == 0 && r->headers_in.content_type == NULL
+        && ngx_http_govern_set_header_in(r, &type_key, &type_lowcase,
+                                         &type_json)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    r->request_body->bufs = head;
+    r->request_body->temp_file = NULL;
+    r->headers_in.content_length_n = total;
+    r->headers_in.chunked = 0;
+
+    if (r->headers_in.content_length) {
+        r->headers_in.content_length->value.data = ngx_pnalloc(r->pool,
+                                                               NGX_OFF_T_LEN);
+        if (r->headers_in.content_length->value.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        r->headers_in.content_length->value.len =
+            ngx_sprintf(r->headers_in.content_length->value.data, "%O",
+                        total)
+            - r->headers_in.content_length->value.data;
+    }
+
+    return NGX_OK;
 }

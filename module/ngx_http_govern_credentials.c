@@ -37,9 +37,6 @@ typedef struct {
 
 static ngx_http_govern_credential_t *ngx_http_govern_credentials_find(
     ngx_array_t *credentials, ngx_str_t *partner);
-static ngx_int_t ngx_http_govern_credentials_body(ngx_http_request_t *r,
-    ngx_http_govern_ctx_t *ctx, ngx_http_govern_jv_t *args,
-    ngx_http_govern_credential_t *cred);
 static int ngx_http_govern_credentials_cmp(const void *a, const void *b);
 static ngx_int_t ngx_http_govern_credentials_quote(ngx_conf_t *cf,
     ngx_str_t *dst, const char *s, size_t len);
@@ -57,9 +54,11 @@ static ngx_str_t  ngx_http_govern_database_key = ngx_string("X-Odoo-Database");
 
 ngx_int_t
 ngx_http_govern_credentials_apply(ngx_http_request_t *r,
-    ngx_http_govern_ctx_t *ctx, ngx_http_govern_loc_conf_t *glcf)
+    ngx_http_govern_ctx_t *ctx, ngx_http_govern_loc_conf_t *glcf,
+    ngx_http_govern_edit_t *edits, ngx_uint_t *n)
 {
-    ngx_str_t                      detail;
+    ngx_str_t                      detail, *value[3];
+    ngx_uint_t                     i;
     ngx_http_govern_jv_t          *args;
     ngx_http_govern_odoo_call_t   *call;
     ngx_http_govern_main_conf_t   *gmcf;
@@ -115,7 +114,10 @@ ngx_http_govern_credentials_apply(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    /* /jsonrpc object.execute_kw: args[0..2] are db, uid, key */
+    /*
+     * /jsonrpc object.execute_kw: args[0..2] are db, uid, key, replaced
+     * by the mapped ones; the partner's other bytes are forwarded as sent
+     */
 
     args = ngx_http_govern_jv_getz(ngx_http_govern_jv_getz(ctx->json,
                                                            "params"),
@@ -125,14 +127,23 @@ ngx_http_govern_credentials_apply(ngx_http_request_t *r,
         return NGX_OK;
     }
 
+    value[0] = &cred->db_json;
+    value[1] = &cred->uid;
+    value[2] = &cred->key_json;
+
+    for (i = 0; i < 3; i++) {
+        edits[*n].start = args->u.items[i].start;
+        edits[*n].end = args->u.items[i].end;
+        edits[*n].text = *value[i];
+        (*n)++;
+    }
+
     /* the partner's db string is gone: point at the mapped one */
     call->db = (const char *) cred->db.data;
 
-    return ngx_http_govern_credentials_body(r, ctx, args, cred);
+    return NGX_OK;
 }
 
-
-/* binary search, in the order the array was sorted in */
 
 static ngx_http_govern_credential_t *
 ngx_http_govern_credentials_find(ngx_array_t *credentials,
@@ -174,108 +185,6 @@ ngx_http_govern_credentials_find(ngx_array_t *credentials,
  * before and after them is chained from the partner's own buffer, which
  * lives as long as the request.
  */
-
-static ngx_int_t
-ngx_http_govern_credentials_body(ngx_http_request_t *r,
-    ngx_http_govern_ctx_t *ctx, ngx_http_govern_jv_t *args,
-    ngx_http_govern_credential_t *cred)
-{
-    u_char                *p, *text;
-    size_t                 len;
-    ngx_buf_t             *head, *mid, *tail;
-    ngx_str_t             *value[3];
-    ngx_uint_t             i;
-    ngx_chain_t           *cl[3];
-    ngx_http_govern_jv_t  *item;
-
-    text = ctx->body->pos;
-
-    value[0] = &cred->db_json;
-    value[1] = &cred->uid;
-    value[2] = &cred->key_json;
-
-    len = args->u.items[2].start - args->u.items[0].end
-          + value[0]->len + value[1]->len + value[2]->len;
-
-    head = ngx_calloc_buf(r->pool);
-    mid = ngx_create_temp_buf(r->pool, len);
-    tail = ngx_calloc_buf(r->pool);
-
-    for (i = 0; i < 3; i++) {
-        cl[i] = ngx_alloc_chain_link(r->pool);
-        if (cl[i] == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-    }
-
-    if (head == NULL || mid == NULL || tail == NULL
-        || r->request_body == NULL)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    /* what precedes args[0], and what follows args[2], as the partner
-     * sent it (start is where an upstream retry sends it from again) */
-
-    head->start = text;
-    head->pos = text;
-    head->last = text + args->u.items[0].start;
-    head->end = head->last;
-    head->memory = 1;
-
-    tail->start = text + args->u.items[2].end;
-    tail->pos = tail->start;
-    tail->last = ctx->body->last;
-    tail->end = tail->last;
-    tail->memory = 1;
-    tail->last_buf = 1;
-
-    p = mid->pos;
-
-    for (i = 0; i < 3; i++) {
-        item = &args->u.items[i];
-
-        if (i) {
-            p = ngx_cpymem(p, text + args->u.items[i - 1].end,
-                           item->start - args->u.items[i - 1].end);
-        }
-
-        p = ngx_cpymem(p, value[i]->data, value[i]->len);
-    }
-
-    mid->last = p;
-
-    len = (head->last - head->pos) + (mid->last - mid->pos)
-          + (tail->last - tail->pos);
-
-    cl[0]->buf = head;
-    cl[0]->next = cl[1];
-    cl[1]->buf = mid;
-    cl[1]->next = cl[2];
-    cl[2]->buf = tail;
-    cl[2]->next = NULL;
-
-    r->request_body->bufs = cl[0];
-    r->request_body->temp_file = NULL;
-    r->headers_in.content_length_n = len;
-    r->headers_in.chunked = 0;
-
-    if (r->headers_in.content_length) {
-        r->headers_in.content_length->value.data = ngx_pnalloc(r->pool,
-                                                               NGX_OFF_T_LEN);
-        if (r->headers_in.content_length->value.data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        r->headers_in.content_length->value.len =
-            ngx_sprintf(r->headers_in.content_length->value.data, "%O",
-                        (off_t) len)
-            - r->headers_in.content_length->value.data;
-    }
-
-    return NGX_OK;
-}
-
 
 /* the keys are wiped when their configuration is freed (after a reload) */
 

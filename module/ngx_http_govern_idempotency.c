@@ -608,6 +608,8 @@ ngx_http_govern_idempotency_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_uint_t                    i;
     ngx_http_govern_main_conf_t  *gmcf;
 
+    ngx_http_govern_conf_mark(cf, glcf, cmd);
+
     if (glcf->idempotency != NGX_CONF_UNSET_UINT) {
         return "is duplicate";
     }

@@ -165,7 +165,7 @@ static ngx_command_t  ngx_http_govern_commands[] = {
 
     { ngx_string("govern_odoo"),
       NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
+      ngx_http_govern_odoo_directive,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_govern_loc_conf_t, odoo),
       &ngx_http_govern_odoo_protocols },
@@ -185,8 +185,15 @@ static ngx_command_t  ngx_http_govern_commands[] = {
       NULL },
 
     { ngx_string("govern_odoo_max_records"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
       ngx_http_govern_odoo_max_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("govern_odoo_method"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE3,
+      ngx_http_govern_odoo_method_directive,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -620,6 +627,26 @@ ngx_http_govern_init_main_conf(ngx_conf_t *cf, void *conf)
 }
 
 
+/*
+ * Records the first directive of a location block that only the pipeline
+ * reads: without "govern on" there, nginx -t refuses it rather than let
+ * a security team believe it applies.
+ */
+
+void
+ngx_http_govern_conf_mark(ngx_conf_t *cf, ngx_http_govern_loc_conf_t *glcf,
+    ngx_command_t *cmd)
+{
+    if (cf->cmd_type != NGX_HTTP_LOC_CONF || glcf->mark) {
+        return;
+    }
+
+    glcf->mark = cmd->name.data;
+    glcf->mark_file = cf->conf_file->file.name.data;
+    glcf->mark_line = cf->conf_file->line;
+}
+
+
 static void *
 ngx_http_govern_create_loc_conf(ngx_conf_t *cf)
 {
@@ -668,6 +695,11 @@ ngx_http_govern_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_govern_loc_conf_t  *prev = parent;
     ngx_http_govern_loc_conf_t  *conf = child;
 
+    ngx_flag_t                    limits_here;
+    ngx_http_govern_main_conf_t  *gmcf;
+
+    limits_here = (conf->limits != NGX_CONF_UNSET_PTR);
+
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
     ngx_conf_merge_ptr_value(conf->audit, prev->audit, NULL);
     ngx_conf_merge_ptr_value(conf->limits, prev->limits, NULL);
@@ -679,6 +711,27 @@ ngx_http_govern_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               24 * 60 * 60 * 1000);
     ngx_conf_merge_uint_value(conf->fallback, prev->fallback,
                               NGX_HTTP_GOVERN_RL_FALLBACK_LOCAL);
+
+    /* directives that only the pipeline reads, where it never runs */
+
+    if (!conf->enable && conf->mark) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"%s\" has no effect without \"govern on\" in %s:%ui",
+                      conf->mark, conf->mark_file, conf->mark_line);
+        return NGX_CONF_ERROR;
+    }
+
+    if (limits_here) {
+        gmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_govern_module);
+
+        if (gmcf->redis == NULL) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"govern_rate_limit\" needs \"govern_redis\" "
+                          "(limits are shared by the gateways through Redis)"
+                          " in %s:%ui", conf->limits_file, conf->limits_line);
+            return NGX_CONF_ERROR;
+        }
+    }
 
     if (ngx_http_govern_odoo_merge(cf, prev, conf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;

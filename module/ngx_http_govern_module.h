@@ -96,7 +96,20 @@ typedef struct {
 
     u_char                     *enable_file;        /* for nginx -t */
     ngx_uint_t                  enable_line;
+    u_char                     *mark;       /* first pipeline directive */
+    u_char                     *mark_file;
+    ngx_uint_t                  mark_line;
+    u_char                     *limits_file;
+    ngx_uint_t                  limits_line;
 } ngx_http_govern_loc_conf_t;
+
+
+/* a replacement of the request body's bytes [start, end) */
+typedef struct {
+    size_t                      start;
+    size_t                      end;
+    ngx_str_t                   text;
+} ngx_http_govern_edit_t;
 
 
 /*
@@ -209,7 +222,19 @@ void ngx_http_govern_idempotency_cleanup(ngx_http_govern_idem_t *idem);
 char *ngx_http_govern_idempotency_directive(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_govern_credentials_apply(ngx_http_request_t *r,
-    ngx_http_govern_ctx_t *ctx, ngx_http_govern_loc_conf_t *glcf);
+    ngx_http_govern_ctx_t *ctx, ngx_http_govern_loc_conf_t *glcf,
+    ngx_http_govern_edit_t *edits, ngx_uint_t *n);
+ngx_int_t ngx_http_govern_body_edit(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, ngx_http_govern_edit_t *edits,
+    ngx_uint_t n);
+ngx_int_t ngx_http_govern_odoo_headers(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx);
+char *ngx_http_govern_odoo_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_govern_odoo_method_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+void ngx_http_govern_conf_mark(ngx_conf_t *cf,
+    ngx_http_govern_loc_conf_t *glcf, ngx_command_t *cmd);
 char *ngx_http_govern_credentials_directive(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 char *ngx_http_govern_odoo_merge(ngx_conf_t *cf,

@@ -4,13 +4,19 @@
  *
  * The model and method are taken where Odoo itself takes them: the
  * execute_kw arguments on /jsonrpc, params.model/params.method on
- * /web/dataset/call_kw (never its URL suffix, which Odoo ignores), and the
- * path of /json/2/<model>/<method> (which wins over the body).  Records are
- * counted the way the call would touch them: ids, created values, nested
- * x2many commands, and a search's limit (an absent limit is unlimited).
+ * /web/dataset/call_kw and call_button (never its URL suffix, which Odoo
+ * ignores), and the path of /json/2/<model>/<method> (which wins over the
+ * body).  The method is then classified the way Odoo dispatches it, and
+ * records are counted the way the call would touch them: ids, created
+ * values and their x2many commands (codes compared as Python compares
+ * numbers: 0.0 and false are CREATE), plain id lists, and a search's
+ * limit (absent, null, false or 0: every record).  A policy with a record
+ * cap refuses what it cannot classify.
  */
 
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ngx_http_govern_odoo.h"
@@ -27,13 +33,91 @@
     (sizeof(lit) <= NGX_HTTP_GOVERN_JV_READABLE                               \
      ? memcmp(s, lit, sizeof(lit)) == 0 : strcmp(s, lit) == 0)
 
+#define ngx_http_govern_odoo_prefix(s, len, lit)                              \
+    ((len) >= sizeof(lit) - 1 && memcmp(s, lit, sizeof(lit) - 1) == 0)
 
-/* @api.model methods: their first argument is not record ids */
-static const char  *ngx_http_govern_odoo_model_methods[] = {
-    "create", "search", "search_read", "search_count", "name_search",
-    "name_create", "default_get", "fields_get", "read_group",
-    "formatted_read_group", "web_search_read", "context_get", NULL
+
+#define NGX_HTTP_GOVERN_ODOO_MALFORMED_COUNT  (-2LL)
+
+
+typedef struct {
+    const char                    *name;
+    ngx_http_govern_odoo_shape_t   shape;
+} ngx_http_govern_odoo_builtin_t;
+
+
+#define ngx_http_govern_odoo_model(values)                                    \
+    { NGX_HTTP_GOVERN_ODOO_MODEL, NGX_HTTP_GOVERN_ODOO_VALUES_ ## values,     \
+      NGX_HTTP_GOVERN_ODOO_KEYWORD_ONLY, 0, NGX_HTTP_GOVERN_ODOO_UNLIMITED }
+#define ngx_http_govern_odoo_records(values)                                  \
+    { NGX_HTTP_GOVERN_ODOO_RECORDS, NGX_HTTP_GOVERN_ODOO_VALUES_ ## values,   \
+      NGX_HTTP_GOVERN_ODOO_KEYWORD_ONLY, 0, NGX_HTTP_GOVERN_ODOO_UNLIMITED }
+#define ngx_http_govern_odoo_search(position, limit)                          \
+    { NGX_HTTP_GOVERN_ODOO_SEARCH, NGX_HTTP_GOVERN_ODOO_VALUES_NONE,          \
+      position, 0, limit }
+#define ngx_http_govern_odoo_group(position)                                  \
+    { NGX_HTTP_GOVERN_ODOO_GROUP, NGX_HTTP_GOVERN_ODOO_VALUES_NONE,           \
+      position, 0, NGX_HTTP_GOVERN_ODOO_UNLIMITED }
+
+
+/*
+ * Odoo's own methods and how it dispatches them (odoo/models.py,
+ * addons/web/models/models.py, 17.0 to 19.0), sorted for bsearch.  The
+ * limit positions are those of the signatures, after self:
+ * search(domain, offset, limit), search_read(domain, fields, offset,
+ * limit), name_search(name, domain, operator, limit=100), read_group(
+ * domain, fields, groupby, offset, limit), formatted_read_group(domain,
+ * groupby, aggregates, having, offset, limit), web_read_group(domain,
+ * fields or groupby, groupby or aggregates, limit).
+ */
+
+static const ngx_http_govern_odoo_builtin_t  ngx_http_govern_odoo_builtins[] =
+{
+    { "action_archive", ngx_http_govern_odoo_records(NONE) },
+    { "action_unarchive", ngx_http_govern_odoo_records(NONE) },
+    { "check_access_rights", ngx_http_govern_odoo_model(NONE) },
+    { "context_get", ngx_http_govern_odoo_model(NONE) },
+    { "copy", ngx_http_govern_odoo_records(COPY) },
+    { "create", ngx_http_govern_odoo_model(CREATE) },
+    { "default_get", ngx_http_govern_odoo_model(NONE) },
+    { "fields_get", ngx_http_govern_odoo_model(NONE) },
+    { "formatted_read_group", ngx_http_govern_odoo_group(5) },
+    { "get_views", ngx_http_govern_odoo_model(NONE) },
+    { "message_post", ngx_http_govern_odoo_records(NONE) },
+    { "name_create", ngx_http_govern_odoo_model(ONE) },
+    { "name_search", ngx_http_govern_odoo_search(3, 100) },
+    { "onchange", ngx_http_govern_odoo_records(NONE) },
+    { "read", ngx_http_govern_odoo_records(NONE) },
+    { "read_group", ngx_http_govern_odoo_group(4) },
+    { "search", ngx_http_govern_odoo_search(2,
+                                            NGX_HTTP_GOVERN_ODOO_UNLIMITED) },
+    { "search_count", ngx_http_govern_odoo_model(NONE) },
+    { "search_fetch", ngx_http_govern_odoo_search(3,
+                                            NGX_HTTP_GOVERN_ODOO_UNLIMITED) },
+    { "search_read", ngx_http_govern_odoo_search(3,
+                                            NGX_HTTP_GOVERN_ODOO_UNLIMITED) },
+    { "toggle_active", ngx_http_govern_odoo_records(NONE) },
+    { "unlink", ngx_http_govern_odoo_records(NONE) },
+    { "web_read", ngx_http_govern_odoo_records(NONE) },
+    { "web_read_group", ngx_http_govern_odoo_group(3) },
+    { "web_save", ngx_http_govern_odoo_records(WRITE) },
+    { "web_search_read", ngx_http_govern_odoo_search(3,
+                                            NGX_HTTP_GOVERN_ODOO_UNLIMITED) },
+    { "write", ngx_http_govern_odoo_records(WRITE) },
 };
+
+
+/* the keyword each kind of values is passed by */
+static const char  *ngx_http_govern_odoo_values_keyword[] = {
+    NULL, "vals_list", "vals", "default", NULL
+};
+
+
+typedef struct {
+    const ngx_http_govern_jv_source_t  *src;
+    int                                 nomem;
+    const char                         *why;    /* set when malformed */
+} ngx_http_govern_odoo_count_t;
 
 
 static ngx_http_govern_jv_t *ngx_http_govern_odoo_get(
@@ -41,11 +125,22 @@ static ngx_http_govern_jv_t *ngx_http_govern_odoo_get(
     const ngx_http_govern_jv_source_t *src, int *nomem);
 static const char *ngx_http_govern_odoo_string(ngx_http_govern_jv_t *object,
     const char *key);
-static int ngx_http_govern_odoo_in(const char *s, const char **list);
-static long long ngx_http_govern_odoo_count_ids(ngx_http_govern_jv_t *ids);
+static void ngx_http_govern_odoo_classify(ngx_http_govern_odoo_call_t *call,
+    const ngx_http_govern_odoo_policy_t *policy);
+static int ngx_http_govern_odoo_number(const ngx_http_govern_jv_t *v,
+    int booleans, long long *n);
+static long long ngx_http_govern_odoo_count_ids(ngx_http_govern_jv_t *ids,
+    int strict, ngx_http_govern_odoo_count_t *cnt);
 static long long ngx_http_govern_odoo_count_values(
-    ngx_http_govern_jv_t *values, const ngx_http_govern_jv_source_t *src,
-    int *nomem);
+    ngx_http_govern_jv_t *values, unsigned depth,
+    ngx_http_govern_odoo_count_t *cnt);
+static ngx_http_govern_reason_e ngx_http_govern_odoo_count(
+    ngx_http_govern_odoo_call_t *call, ngx_http_govern_jv_t *limit,
+    ngx_http_govern_odoo_count_t *cnt, const char **why);
+static int ngx_http_govern_odoo_clamp(ngx_http_govern_odoo_call_t *call,
+    long long n);
+static uint32_t ngx_http_govern_odoo_hash(const char *model,
+    const char *method);
 
 
 /*
@@ -126,10 +221,7 @@ ngx_http_govern_odoo_lazy_depth(int protocol, const char *path,
         return 1;                   /* {"domain": [...], ...} */
     }
 
-    if (path_len >= sizeof("/web/dataset/call_") - 1
-        && memcmp(path, "/web/dataset/call_", sizeof("/web/dataset/call_") - 1)
-           == 0)
-    {
+    if (ngx_http_govern_odoo_prefix(path, path_len, "/web/dataset/call_")) {
         return 3;                   /* params.args[0], params.kwargs.x */
     }
 
@@ -150,34 +242,49 @@ ngx_http_govern_odoo_string(ngx_http_govern_jv_t *object, const char *key)
 }
 
 
+/* /web/dataset/call_kw and call_button, bare or with a path for logs */
+
 static int
-ngx_http_govern_odoo_in(const char *s, const char **list)
+ngx_http_govern_odoo_web_endpoint(const char *path, size_t len)
 {
-    for ( /* void */ ; *list; list++) {
-        if (s[0] == (*list)[0] && strcmp(s, *list) == 0) {
-            return 1;
-        }
+    size_t  n;
+
+    if (ngx_http_govern_odoo_prefix(path, len, "/web/dataset/call_kw")) {
+        n = sizeof("/web/dataset/call_kw") - 1;
+
+    } else if (ngx_http_govern_odoo_prefix(path, len,
+                                           "/web/dataset/call_button"))
+    {
+        n = sizeof("/web/dataset/call_button") - 1;
+
+    } else {
+        return 0;
     }
 
-    return 0;
+    return len == n || path[n] == '/';
 }
 
 
 ngx_http_govern_reason_e
 ngx_http_govern_odoo_parse(int protocol, ngx_http_govern_jv_t *body,
     const ngx_http_govern_jv_source_t *src, const char *path,
-    size_t path_len, ngx_http_govern_odoo_call_t *call, const char **why)
+    size_t path_len, const ngx_http_govern_odoo_policy_t *policy,
+    ngx_http_govern_odoo_call_t *call, const char **why)
 {
-    int                    nomem, kw;
-    size_t                 n, skip;
-    long long              values;
-    const char            *p, *end, *slash;
-    ngx_http_govern_jv_t  *params, *args, *kwargs, *rest, *v;
+    int                            kw;
+    size_t                         n, skip;
+    const char                    *p, *end, *slash, *keyword;
+    ngx_http_govern_jv_t          *params, *args, *kwargs, *rest, *limit,
+                                  *positional;
+    ngx_http_govern_odoo_count_t   cnt;
 
-    memset(call, 0, sizeof(*call));
-    nomem = 0;
+    memset(call, 0, offsetof(ngx_http_govern_odoo_call_t, edit));
     call->protocol = protocol;
     call->limit = NGX_HTTP_GOVERN_ODOO_UNLIMITED;
+
+    cnt.src = src;
+    cnt.nomem = 0;
+    cnt.why = NULL;
 
     if (protocol == NGX_HTTP_GOVERN_ODOO_JSON2) {
 
@@ -186,9 +293,7 @@ ngx_http_govern_odoo_parse(int protocol, ngx_http_govern_jv_t *body,
         p = path;
         end = path + path_len;
 
-        if (path_len < sizeof("/json/2/") - 1
-            || memcmp(path, "/json/2/", sizeof("/json/2/") - 1) != 0)
-        {
+        if (!ngx_http_govern_odoo_prefix(path, path_len, "/json/2/")) {
             *why = "not a /json/2/<model>/<method> path";
             return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
         }
@@ -213,32 +318,43 @@ ngx_http_govern_odoo_parse(int protocol, ngx_http_govern_jv_t *body,
         call->model = call->path_model;
         call->method = call->path_method;
 
-        if (body == NULL) {
-            return NGX_HTTP_GOVERN_REASON_NONE;
-        }
+        ngx_http_govern_odoo_classify(call, policy);
 
-        if (!ngx_http_govern_jv_is_object(body)) {
+        /* an empty body is the call with {} */
+
+        if (body != NULL && !ngx_http_govern_jv_is_object(body)) {
             *why = "a JSON-2 body is an object of named arguments";
             return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
         }
 
+        call->kwargs = body;
         call->ids = ngx_http_govern_jv_getz(body, "ids");
         call->context = ngx_http_govern_odoo_get(body, "context", src,
-                                                 &nomem);
-        call->values = ngx_http_govern_odoo_get(body, "vals_list", src,
-                                                &nomem);
+                                                 &cnt.nomem);
 
-        if (call->values == NULL) {
-            call->values = ngx_http_govern_odoo_get(body, "vals", src,
-                                                    &nomem);
+        keyword = ngx_http_govern_odoo_values_keyword[call->shape.values];
+
+        if (keyword) {
+            call->values = ngx_http_govern_odoo_get(body, keyword, src,
+                                                    &cnt.nomem);
         }
 
-        v = ngx_http_govern_jv_getz(body, "limit");
-        kwargs = body;
-        goto limit;
+        limit = ngx_http_govern_jv_getz(body, "limit");
+
+        return ngx_http_govern_odoo_count(call, limit, &cnt, why);
     }
 
     /* JSON-RPC 2.0 envelope; only by-name params */
+
+    kw = ngx_http_govern_odoo_web_endpoint(path, path_len);
+
+    if (!kw && !(path_len == sizeof("/jsonrpc") - 1
+                 && memcmp(path, "/jsonrpc", path_len) == 0))
+    {
+        *why = "not an Odoo RPC endpoint (/jsonrpc, /web/dataset/call_kw, "
+               "/web/dataset/call_button)";
+        return NGX_HTTP_GOVERN_REASON_ODOO_DENIED;
+    }
 
     if (!ngx_http_govern_jv_is_object(body)) {
         *why = "not a JSON-RPC request object";
@@ -246,23 +362,20 @@ ngx_http_govern_odoo_parse(int protocol, ngx_http_govern_jv_t *body,
     }
 
     call->id = ngx_http_govern_jv_getz(body, "id");
-    params = ngx_http_govern_odoo_get(body, "params", src, &nomem);
+    params = ngx_http_govern_odoo_get(body, "params", src, &cnt.nomem);
 
     if (!ngx_http_govern_jv_is_object(params)) {
         *why = "JSON-RPC \"params\" must be an object";
         return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
     }
 
-    if (path_len >= sizeof("/web/dataset/call_") - 1
-        && memcmp(path, "/web/dataset/call_", sizeof("/web/dataset/call_") - 1)
-           == 0)
-    {
+    if (kw) {
         /* the web client's RPC: model and method from the body */
 
         call->model = ngx_http_govern_odoo_string(params, "model");
         call->method = ngx_http_govern_odoo_string(params, "method");
-        args = ngx_http_govern_odoo_get(params, "args", src, &nomem);
-        kwargs = ngx_http_govern_odoo_get(params, "kwargs", src, &nomem);
+        args = ngx_http_govern_odoo_get(params, "args", src, &cnt.nomem);
+        kwargs = ngx_http_govern_odoo_get(params, "kwargs", src, &cnt.nomem);
 
         if (call->model == NULL || call->method == NULL
             || (args && !ngx_http_govern_jv_is_array(args))
@@ -279,7 +392,7 @@ ngx_http_govern_odoo_parse(int protocol, ngx_http_govern_jv_t *body,
 
     call->service = ngx_http_govern_odoo_string(params, "service");
     call->method = ngx_http_govern_odoo_string(params, "method");
-    args = ngx_http_govern_odoo_get(params, "args", src, &nomem);
+    args = ngx_http_govern_odoo_get(params, "args", src, &cnt.nomem);
 
     if (call->service == NULL || call->method == NULL
         || (args && !ngx_http_govern_jv_is_array(args)))
@@ -290,7 +403,8 @@ ngx_http_govern_odoo_parse(int protocol, ngx_http_govern_jv_t *body,
 
     if (!ngx_http_govern_odoo_is(call->service, "object")) {
         call->model = NULL;
-        return NGX_HTTP_GOVERN_REASON_NONE;
+        return cnt.nomem ? NGX_HTTP_GOVERN_REASON_INTERNAL_ERROR
+                         : NGX_HTTP_GOVERN_REASON_NONE;
     }
 
     /* execute_kw(db, uid, password, model, method, args, kwargs) and
@@ -313,12 +427,12 @@ ngx_http_govern_odoo_parse(int protocol, ngx_http_govern_jv_t *body,
 
     call->db = ngx_http_govern_jv_string(ngx_http_govern_jv_item(args, 0));
     call->model = ngx_http_govern_jv_string(ngx_http_govern_jv_item(args, 3));
-    v = ngx_http_govern_jv_item(args, 4);
-    call->method = ngx_http_govern_jv_string(v);
+    call->method = ngx_http_govern_jv_string(ngx_http_govern_jv_item(args,
+                                                                      4));
 
     if (kw) {
-        rest = ngx_http_govern_odoo_item(args, 5, src, &nomem);
-        kwargs = ngx_http_govern_odoo_item(args, 6, src, &nomem);
+        rest = ngx_http_govern_odoo_item(args, 5, src, &cnt.nomem);
+        kwargs = ngx_http_govern_odoo_item(args, 6, src, &cnt.nomem);
 
         if ((rest && !ngx_http_govern_jv_is_array(rest))
             || (kwargs && !ngx_http_govern_jv_is_object(kwargs)
@@ -328,6 +442,7 @@ ngx_http_govern_odoo_parse(int protocol, ngx_http_govern_jv_t *body,
             return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
         }
 
+        call->rpc_args = args;
         args = rest;
         skip = 0;
 
@@ -338,135 +453,257 @@ ngx_http_govern_odoo_parse(int protocol, ngx_http_govern_jv_t *body,
 
 positional:
 
+    ngx_http_govern_odoo_classify(call, policy);
+
     n = ngx_http_govern_jv_size(args);
 
-    if (!ngx_http_govern_odoo_in(call->method,
-                                 ngx_http_govern_odoo_model_methods))
+    if (call->shape.kind == NGX_HTTP_GOVERN_ODOO_RECORDS
+        || call->shape.kind == NGX_HTTP_GOVERN_ODOO_UNKNOWN)
     {
         /* a record method: its first argument is the ids */
-        call->ids = ngx_http_govern_jv_item(args, skip);
+        call->ids = ngx_http_govern_odoo_item(args, skip, src, &cnt.nomem);
         skip++;
     }
 
-    if (ngx_http_govern_odoo_is(call->method, "create")) {
-        call->values = ngx_http_govern_odoo_item(args, skip, src, &nomem);
+    keyword = ngx_http_govern_odoo_values_keyword[call->shape.values];
 
-        if (call->values == NULL && ngx_http_govern_jv_is_object(kwargs)) {
-            call->values = ngx_http_govern_odoo_get(kwargs, "vals_list", src,
-                                                    &nomem);
-        }
+    if (keyword) {
+        call->values = ngx_http_govern_odoo_item(args, skip, src,
+                                                 &cnt.nomem);
 
-    } else if (ngx_http_govern_odoo_is(call->method, "write")) {
-        call->values = ngx_http_govern_odoo_item(args, skip, src, &nomem);
-
-        if (call->values == NULL && ngx_http_govern_jv_is_object(kwargs)) {
-            call->values = ngx_http_govern_odoo_get(kwargs, "vals", src,
-                                                    &nomem);
+        if (call->values == NULL) {
+            call->values = ngx_http_govern_odoo_get(kwargs, keyword, src,
+                                                    &cnt.nomem);
         }
     }
 
-    if (ngx_http_govern_jv_is_object(kwargs)) {
-        call->context = ngx_http_govern_odoo_get(kwargs, "context", src,
-                                                 &nomem);
+    call->args = args;
+    call->skip = skip;
+    call->kwargs = kwargs;
+    call->context = ngx_http_govern_odoo_get(kwargs, "context", src,
+                                             &cnt.nomem);
+
+    /* the limit by keyword or at its position: both is Python's TypeError
+     * ("got multiple values"), refused here */
+
+    limit = ngx_http_govern_jv_getz(kwargs, "limit");
+    positional = NULL;
+
+    if (call->shape.limit_position >= 0
+        && n > skip + (size_t) call->shape.limit_position)
+    {
+        positional = ngx_http_govern_jv_item(args,
+                                  skip + (size_t) call->shape.limit_position);
     }
 
-    /* search_read(domain, fields, offset, limit); search(domain, offset,
-     * limit): a positional limit counts too */
-
-    v = ngx_http_govern_jv_getz(kwargs, "limit");
-
-    if (v == NULL && ngx_http_govern_odoo_is(call->method, "search_read")
-        && n > skip + 3)
-    {
-        v = ngx_http_govern_jv_item(args, skip + 3);
-
-    } else if (v == NULL && ngx_http_govern_odoo_is(call->method, "search")
-               && n > skip + 2)
-    {
-        v = ngx_http_govern_jv_item(args, skip + 2);
-    }
-
-limit:
-
-    (void) kwargs;
-
-    if (nomem) {
-        *why = "out of memory";
-        return NGX_HTTP_GOVERN_REASON_INTERNAL_ERROR;
-    }
-
-    if (ngx_http_govern_odoo_is(call->method, "search_read")
-        || ngx_http_govern_odoo_is(call->method, "search")
-        || ngx_http_govern_odoo_is(call->method, "web_search_read")
-        || ngx_http_govern_odoo_is(call->method, "read_group"))
-    {
-        call->searches = 1;
-
-        if (ngx_http_govern_jv_is_integer(v) && v->u.integer > 0) {
-            call->limit = v->u.integer;
-        }
-    }
-
-    if (call->context && !ngx_http_govern_jv_is_object(call->context)
-        && !ngx_http_govern_jv_is_null(call->context))
-    {
-        *why = "the context must be an object";
+    if (limit && positional) {
+        *why = "the limit is given twice";
         return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
     }
 
-    call->records = ngx_http_govern_odoo_count_ids(call->ids);
-    values = ngx_http_govern_odoo_count_values(call->values, src, &nomem);
-
-    if (nomem) {
-        *why = "out of memory";
-        return NGX_HTTP_GOVERN_REASON_INTERNAL_ERROR;
-    }
-
-    if (values > call->records) {
-        call->records = values;
-    }
-
-    if (call->searches) {
-        if (call->limit == NGX_HTTP_GOVERN_ODOO_UNLIMITED) {
-            call->records = NGX_HTTP_GOVERN_ODOO_UNLIMITED;
-
-        } else if (call->limit > call->records) {
-            call->records = call->limit;
-        }
-    }
-
-    return NGX_HTTP_GOVERN_REASON_NONE;
+    return ngx_http_govern_odoo_count(call, limit ? limit : positional, &cnt,
+                                      why);
 }
 
 
-static long long
-ngx_http_govern_odoo_count_ids(ngx_http_govern_jv_t *ids)
+/* the shape the policy declares for (model, method), else Odoo's own */
+
+static void
+ngx_http_govern_odoo_classify(ngx_http_govern_odoo_call_t *call,
+    const ngx_http_govern_odoo_policy_t *policy)
 {
-    if (ngx_http_govern_jv_is_integer(ids)) {
-        return 1;
+    if (call->model && call->method) {
+        call->entry = ngx_http_govern_odoo_lookup(policy, call->model,
+                                                  call->method);
     }
 
-    return ngx_http_govern_jv_is_array(ids) ? (long long) ids->len : 0;
+    if (call->entry) {
+        call->shape = call->entry->shape;
+        return;
+    }
+
+    call->shape = ngx_http_govern_odoo_builtin_shape(call->method);
+}
+
+
+static int
+ngx_http_govern_odoo_builtin_cmp(const void *key, const void *elt)
+{
+    const ngx_http_govern_odoo_builtin_t  *b = elt;
+
+    return strcmp(key, b->name);
+}
+
+
+ngx_http_govern_odoo_shape_t
+ngx_http_govern_odoo_builtin_shape(const char *method)
+{
+    const ngx_http_govern_odoo_builtin_t  *b;
+
+    static const ngx_http_govern_odoo_shape_t  records =
+        ngx_http_govern_odoo_records(NONE);
+    static const ngx_http_govern_odoo_shape_t  unknown = {
+        NGX_HTTP_GOVERN_ODOO_UNKNOWN, NGX_HTTP_GOVERN_ODOO_VALUES_NONE,
+        NGX_HTTP_GOVERN_ODOO_KEYWORD_ONLY, 0, NGX_HTTP_GOVERN_ODOO_UNLIMITED
+    };
+
+    if (method == NULL) {
+        return unknown;
+    }
+
+    b = bsearch(method, ngx_http_govern_odoo_builtins,
+                sizeof(ngx_http_govern_odoo_builtins)
+                / sizeof(ngx_http_govern_odoo_builtins[0]),
+                sizeof(ngx_http_govern_odoo_builtin_t),
+                ngx_http_govern_odoo_builtin_cmp);
+
+    if (b) {
+        return b->shape;
+    }
+
+    /* Odoo's conventions for buttons: methods of the records shown */
+
+    if (strncmp(method, "action_", 7) == 0
+        || strncmp(method, "button_", 7) == 0)
+    {
+        return records;
+    }
+
+    return unknown;
 }
 
 
 /*
- * Records a values dict or list reaches: one per dict, plus its x2many
- * commands: [0, 0, vals] creates, [1, id, vals] updates, [2, id] deletes,
- * [6, 0, ids] sets ids; nested values are counted too.
+ * The integer a JSON number (or, with booleans, a boolean) equals the way
+ * Python compares them: 1.0 == 1, False == 0, True == 1.  0 when it
+ * equals none.
+ */
+
+static int
+ngx_http_govern_odoo_number(const ngx_http_govern_jv_t *v, int booleans,
+    long long *n)
+{
+    double  d;
+
+    switch (v->type) {
+
+    case NGX_HTTP_GOVERN_JV_INTEGER:
+        *n = v->u.integer;
+        return 1;
+
+    case NGX_HTTP_GOVERN_JV_REAL:
+        d = v->u.real;
+
+        /* NaN fails both comparisons; 2^63 is beyond any count */
+        if (!(d > -9.2e18 && d < 9.2e18) || (double) (long long) d != d) {
+            return 0;
+        }
+
+        *n = (long long) d;
+        return 1;
+
+    case NGX_HTTP_GOVERN_JV_FALSE:
+        *n = 0;
+        return booleans;
+
+    case NGX_HTTP_GOVERN_JV_TRUE:
+        *n = 1;
+        return booleans;
+
+    default:
+        return 0;
+    }
+}
+
+
+/*
+ * Record ids: a list counts its length, one id one, null or false none
+ * (Odoo browses them to an empty recordset).  Strict, for the ids of a
+ * record method: each must be an integer (1.0 is 1), as Odoo's SQL needs.
+ */
+
+static long long
+ngx_http_govern_odoo_count_ids(ngx_http_govern_jv_t *ids, int strict,
+    ngx_http_govern_odoo_count_t *cnt)
+{
+    size_t     i;
+    long long  n;
+
+    if (ids == NULL || ids->type == NGX_HTTP_GOVERN_JV_NULL
+        || ids->type == NGX_HTTP_GOVERN_JV_FALSE)
+    {
+        return 0;
+    }
+
+    if (ngx_http_govern_jv_is_array(ids)) {
+        if (!strict) {
+            return (long long) ids->len;
+        }
+
+        if (!ngx_http_govern_odoo_build(ids, cnt->src, &cnt->nomem)) {
+            return 0;
+        }
+
+        for (i = 0; i < ids->len; i++) {
+            if (!ngx_http_govern_odoo_number(&ids->u.items[i], 0, &n)) {
+                goto malformed;
+            }
+        }
+
+        return (long long) ids->len;
+    }
+
+    if (ngx_http_govern_odoo_number(ids, 0, &n) || !strict) {
+        return 1;
+    }
+
+malformed:
+
+    cnt->why = "record ids must be integers";
+    return NGX_HTTP_GOVERN_ODOO_MALFORMED_COUNT;
+}
+
+
+/* a + b, saturated: a count only needs to say "more than any cap" */
+
+static long long
+ngx_http_govern_odoo_add(long long a, long long b)
+{
+    long long  r;
+
+    if (__builtin_add_overflow(a, b, &r)) {
+        return (long long) (~0ULL >> 1);
+    }
+
+    return r;
+}
+
+
+/*
+ * Records a values dict or a list of them reaches: one per dict, plus,
+ * in every field holding a list, its items: x2many commands (Odoo's
+ * fields.Command, whose code is any number or boolean equal to 0..6)
+ * [0, _, vals] creates and [1, id, vals] updates, counting vals the same
+ * way; [2, id] deletes, [3, id] unlinks, [4, id] links and [5] clears, one
+ * each; [6, _, ids] sets the ids.  A plain item (an id of a list that
+ * sets those ids) counts one, a dict item is counted as values.  A list
+ * led by a number equal to no command is refused: Odoo's reading of it
+ * is not one the gateway can vouch for.
  */
 
 static long long
 ngx_http_govern_odoo_count_values(ngx_http_govern_jv_t *values,
-    const ngx_http_govern_jv_source_t *src, int *nomem)
+    unsigned depth, ngx_http_govern_odoo_count_t *cnt)
 {
     size_t                 i, j;
-    long long              n, code;
+    long long              n, m, code;
     ngx_http_govern_jv_t  *v, *cmd;
 
     /* values may sit below the lazy depth: built whole on first read */
 
-    if (!ngx_http_govern_odoo_build(values, src, nomem)) {
+    if (values == NULL
+        || !ngx_http_govern_odoo_build(values, cnt->src, &cnt->nomem))
+    {
         return 0;
     }
 
@@ -474,8 +711,16 @@ ngx_http_govern_odoo_count_values(ngx_http_govern_jv_t *values,
         n = 0;
 
         for (i = 0; i < values->len; i++) {
-            n += ngx_http_govern_odoo_count_values(&values->u.items[i], src,
-                                                   nomem);
+            v = &values->u.items[i];
+
+            m = ngx_http_govern_jv_is_object(v)
+                ? ngx_http_govern_odoo_count_values(v, depth + 1, cnt) : 1;
+
+            if (m < 0) {
+                return m;
+            }
+
+            n = ngx_http_govern_odoo_add(n, m);
         }
 
         return n;
@@ -494,36 +739,56 @@ ngx_http_govern_odoo_count_values(ngx_http_govern_jv_t *values,
             continue;
         }
 
-        if (!ngx_http_govern_odoo_build(v, src, nomem)) {
+        if (!ngx_http_govern_odoo_build(v, cnt->src, &cnt->nomem)) {
             return 0;
         }
 
         for (j = 0; j < v->len; j++) {
             cmd = &v->u.items[j];
 
-            if (!ngx_http_govern_odoo_build(cmd, src, nomem)) {
+            if (!ngx_http_govern_odoo_build(cmd, cnt->src, &cnt->nomem)) {
                 return 0;
             }
 
-            if (!ngx_http_govern_jv_is_array(cmd) || cmd->len == 0
-                || !ngx_http_govern_jv_is_integer(&cmd->u.items[0]))
+            if (ngx_http_govern_jv_is_object(cmd)) {
+                m = ngx_http_govern_odoo_count_values(cmd, depth + 1, cnt);
+
+            } else if (!ngx_http_govern_jv_is_array(cmd) || cmd->len == 0
+                       || (cmd->u.items[0].type != NGX_HTTP_GOVERN_JV_INTEGER
+                           && cmd->u.items[0].type != NGX_HTTP_GOVERN_JV_REAL
+                           && cmd->u.items[0].type != NGX_HTTP_GOVERN_JV_FALSE
+                           && cmd->u.items[0].type != NGX_HTTP_GOVERN_JV_TRUE))
             {
-                continue;
-            }
+                m = 1;
 
-            code = cmd->u.items[0].u.integer;
+            } else if (!ngx_http_govern_odoo_number(&cmd->u.items[0], 1,
+                                                    &code)
+                       || code < 0 || code > 6)
+            {
+                cnt->why = "an x2many command code must be 0 to 6";
+                return NGX_HTTP_GOVERN_ODOO_MALFORMED_COUNT;
 
-            if (code == 0 || code == 1) {
-                n += ngx_http_govern_odoo_count_values(
-                         ngx_http_govern_jv_item(cmd, 2), src, nomem);
+            } else if (code == 0 || code == 1) {
+                m = ngx_http_govern_odoo_count_values(
+                        ngx_http_govern_jv_item(cmd, 2), depth + 1, cnt);
 
-            } else if (code == 2) {
-                n++;
+                if (m == 0) {
+                    m = 1;          /* vals that are not a dict */
+                }
 
             } else if (code == 6) {
-                n += ngx_http_govern_odoo_count_ids(
-                         ngx_http_govern_jv_item(cmd, 2));
+                m = ngx_http_govern_odoo_count_ids(
+                        ngx_http_govern_jv_item(cmd, 2), 0, cnt);
+
+            } else {
+                m = 1;
             }
+
+            if (m < 0) {
+                return m;
+            }
+
+            n = ngx_http_govern_odoo_add(n, m);
         }
     }
 
@@ -531,15 +796,104 @@ ngx_http_govern_odoo_count_values(ngx_http_govern_jv_t *values,
 }
 
 
+/*
+ * The records a parsed call touches, and its limit read the way Odoo
+ * reads it: absent is the method's default; null, false and 0 are no
+ * limit (a falsy limit adds no LIMIT clause); a positive integer (or a
+ * number equal to one) is that limit; anything else Odoo would reject
+ * or misread.
+ */
+
+static ngx_http_govern_reason_e
+ngx_http_govern_odoo_count(ngx_http_govern_odoo_call_t *call,
+    ngx_http_govern_jv_t *limit, ngx_http_govern_odoo_count_t *cnt,
+    const char **why)
+{
+    long long  ids, values, n;
+
+    if (call->context && !ngx_http_govern_jv_is_object(call->context)
+        && !ngx_http_govern_jv_is_null(call->context))
+    {
+        *why = "the context must be an object";
+        return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
+    }
+
+    ids = ngx_http_govern_odoo_count_ids(call->ids,
+              call->shape.kind == NGX_HTTP_GOVERN_ODOO_RECORDS, cnt);
+
+    values = 0;
+
+    if (ids >= 0) {
+        values = call->shape.values == NGX_HTTP_GOVERN_ODOO_VALUES_ONE
+                 ? 1 : ngx_http_govern_odoo_count_values(call->values, 0,
+                                                          cnt);
+    }
+
+    if (cnt->nomem) {
+        *why = "out of memory";
+        return NGX_HTTP_GOVERN_REASON_INTERNAL_ERROR;
+    }
+
+    if (ids < 0 || values < 0) {
+        *why = cnt->why;
+        return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
+    }
+
+    /* a write applies its values to every record it is called on */
+
+    if (call->shape.kind == NGX_HTTP_GOVERN_ODOO_RECORDS && values) {
+        if (__builtin_mul_overflow(ids ? ids : 1, values, &call->records)) {
+            call->records = (long long) (~0ULL >> 1);
+        }
+
+    } else {
+        call->records = ids > values ? ids : values;
+    }
+
+    if (call->shape.kind != NGX_HTTP_GOVERN_ODOO_SEARCH
+        && call->shape.kind != NGX_HTTP_GOVERN_ODOO_GROUP)
+    {
+        return NGX_HTTP_GOVERN_REASON_NONE;
+    }
+
+    call->searches = 1;
+    call->limit_value = limit;
+
+    if (limit == NULL) {
+        call->limit = call->shape.default_limit;
+
+    } else if (limit->type == NGX_HTTP_GOVERN_JV_NULL
+               || limit->type == NGX_HTTP_GOVERN_JV_FALSE)
+    {
+        call->limit = NGX_HTTP_GOVERN_ODOO_UNLIMITED;
+
+    } else if (ngx_http_govern_odoo_number(limit, 0, &n) && n >= 0) {
+        call->limit = n ? n : NGX_HTTP_GOVERN_ODOO_UNLIMITED;
+
+    } else {
+        *why = "a search's limit must be a non-negative integer";
+        return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
+    }
+
+    if (call->limit == NGX_HTTP_GOVERN_ODOO_UNLIMITED) {
+        call->records = NGX_HTTP_GOVERN_ODOO_UNLIMITED;
+
+    } else if (call->limit > call->records) {
+        call->records = call->limit;
+    }
+
+    return NGX_HTTP_GOVERN_REASON_NONE;
+}
+
+
 ngx_http_govern_reason_e
-ngx_http_govern_odoo_check(const ngx_http_govern_odoo_call_t *call,
+ngx_http_govern_odoo_check(ngx_http_govern_odoo_call_t *call,
     const ngx_http_govern_odoo_policy_t *policy, const char *granted,
     size_t granted_len, const char **why, const char **key)
 {
-    size_t                              i;
-    const char                         *k;
-    const char *const                  *allow;
-    const ngx_http_govern_odoo_rule_t  *rule;
+    size_t              i;
+    const char         *k, **scope;
+    const char *const  *allow;
 
     *key = NULL;
 
@@ -576,25 +930,20 @@ ngx_http_govern_odoo_check(const ngx_http_govern_odoo_call_t *call,
         return NGX_HTTP_GOVERN_REASON_ODOO_DENIED;
     }
 
-    /* deny by default once a rule exists */
+    /* deny by default once a rule exists: one lookup, however many */
 
     if (policy->nrules) {
-        for (i = 0; i < policy->nrules; i++) {
-            rule = &policy->rules[i];
+        if (call->entry == NULL || call->entry->scopes == NULL) {
+            goto denied;
+        }
 
-            if (strcmp(rule->model, call->model) != 0) {
-                continue;
-            }
-
-            for (allow = rule->methods; *allow; allow++) {
-                if (strcmp(*allow, call->method) == 0
-                    && ngx_http_govern_scope_granted(granted, granted_len,
-                                                     rule->scope))
-                {
-                    goto allowed;
-                }
+        for (scope = call->entry->scopes; *scope; scope++) {
+            if (ngx_http_govern_scope_granted(granted, granted_len, *scope)) {
+                goto allowed;
             }
         }
+
+    denied:
 
         *why = "no rule allows this model and method for the partner's "
                "scopes";
@@ -621,15 +970,402 @@ allowed:
         }
     }
 
-    if (policy->max_records
-        && (call->records == NGX_HTTP_GOVERN_ODOO_UNLIMITED
-            || call->records > policy->max_records))
-    {
-        *why = call->records == NGX_HTTP_GOVERN_ODOO_UNLIMITED
-               ? "a search without a limit reaches every record"
-               : "the call touches more records than allowed";
+    if (policy->max_records == 0) {
+        return NGX_HTTP_GOVERN_REASON_NONE;
+    }
+
+    /* under a cap, a call is counted only if its shape is known */
+
+    if (call->shape.kind == NGX_HTTP_GOVERN_ODOO_UNKNOWN) {
+        *why = "the gateway does not know this method's shape (declare it "
+               "with govern_odoo_method)";
         return NGX_HTTP_GOVERN_REASON_ODOO_DENIED;
     }
 
-    return NGX_HTTP_GOVERN_REASON_NONE;
+    if (call->shape.kind == NGX_HTTP_GOVERN_ODOO_GROUP
+        && !call->shape.declared)
+    {
+        *why = "a grouped read aggregates every record its domain matches";
+        return NGX_HTTP_GOVERN_REASON_ODOO_DENIED;
+    }
+
+    if (call->records != NGX_HTTP_GOVERN_ODOO_UNLIMITED
+        && call->records <= policy->max_records)
+    {
+        return NGX_HTTP_GOVERN_REASON_NONE;
+    }
+
+    if (policy->clamp && call->searches
+        && ngx_http_govern_odoo_clamp(call, policy->max_records))
+    {
+        call->clamped = 1;
+        call->limit = policy->max_records;
+        call->records = policy->max_records;
+        return NGX_HTTP_GOVERN_REASON_NONE;
+    }
+
+    *why = call->records == NGX_HTTP_GOVERN_ODOO_UNLIMITED
+           ? "a search without a limit reaches every record"
+           : "the call touches more records than allowed";
+    return NGX_HTTP_GOVERN_REASON_ODOO_DENIED;
+}
+
+
+/*
+ * The body's change that sets a search's limit to n: its value replaced,
+ * or a "limit" inserted where Odoo reads keyword arguments (the JSON-2
+ * body, kwargs; execute_kw without kwargs gets them), or the next
+ * positional argument when the limit is that one.  0 when the call has
+ * no place for it (a positional call missing arguments before the limit).
+ */
+
+static int
+ngx_http_govern_odoo_clamp(ngx_http_govern_odoo_call_t *call, long long n)
+{
+    size_t                        at;
+    ngx_http_govern_jv_t         *obj, *kwargs;
+    ngx_http_govern_odoo_edit_t  *e;
+
+    e = &call->edit;
+
+    if (call->limit_value) {
+        e->start = call->limit_value->start;
+        e->end = call->limit_value->end;
+        e->len = snprintf(e->text, sizeof(e->text), "%lld", n);
+        return 1;
+    }
+
+    obj = call->kwargs;
+
+    if (obj == NULL && call->protocol == NGX_HTTP_GOVERN_ODOO_JSON2) {
+        e->start = 0;                   /* an empty body */
+        e->end = 0;
+        e->len = snprintf(e->text, sizeof(e->text), "{\"limit\":%lld}", n);
+        return 1;
+    }
+
+    if (ngx_http_govern_jv_is_object(obj)) {
+        e->start = obj->start + 1;
+        e->end = e->start;
+        e->len = snprintf(e->text, sizeof(e->text), "\"limit\":%lld%s", n,
+                          obj->len ? "," : "");
+        return 1;
+    }
+
+    if (call->rpc_args) {
+        /* execute_kw(db, uid, key, model, method, args[, kwargs]) */
+
+        kwargs = ngx_http_govern_jv_item(call->rpc_args, 6);
+
+        if (kwargs) {                   /* null */
+            e->start = kwargs->start;
+            e->end = kwargs->end;
+            e->len = snprintf(e->text, sizeof(e->text), "{\"limit\":%lld}",
+                              n);
+            return 1;
+        }
+
+        if (call->args && call->rpc_args->len == 6) {
+            e->start = call->args->end;
+            e->end = e->start;
+            e->len = snprintf(e->text, sizeof(e->text), ",{\"limit\":%lld}",
+                              n);
+            return 1;
+        }
+
+        return 0;
+    }
+
+    if (call->args && call->shape.limit_position >= 0
+        && call->args->len == call->skip + (size_t) call->shape.limit_position)
+    {
+        at = call->args->end - 1;       /* before the closing bracket */
+        e->start = at;
+        e->end = at;
+        e->len = snprintf(e->text, sizeof(e->text), "%s%lld",
+                          call->args->len ? "," : "", n);
+        return 1;
+    }
+
+    return 0;
+}
+
+
+/* policy tables */
+
+
+static uint32_t
+ngx_http_govern_odoo_hash(const char *model, const char *method)
+{
+    uint32_t  h;
+
+    /* FNV-1a over "model\0method" */
+
+    h = 2166136261u;
+
+    for ( /* void */ ; *model; model++) {
+        h = (h ^ (unsigned char) *model) * 16777619u;
+    }
+
+    h *= 16777619u;
+
+    for ( /* void */ ; *method; method++) {
+        h = (h ^ (unsigned char) *method) * 16777619u;
+    }
+
+    return h;
+}
+
+
+const ngx_http_govern_odoo_entry_t *
+ngx_http_govern_odoo_lookup(const ngx_http_govern_odoo_policy_t *policy,
+    const char *model, const char *method)
+{
+    size_t                               i;
+    uint32_t                             h;
+    const ngx_http_govern_odoo_entry_t  *e;
+
+    if (policy == NULL || policy->table == NULL) {
+        return NULL;
+    }
+
+    h = ngx_http_govern_odoo_hash(model, method);
+
+    for (i = h & policy->mask; /* void */ ; i = (i + 1) & policy->mask) {
+        e = &policy->table[i];
+
+        if (e->model == NULL) {
+            return NULL;
+        }
+
+        if (e->hash == h && strcmp(e->model, model) == 0
+            && strcmp(e->method, method) == 0)
+        {
+            return e;
+        }
+    }
+}
+
+
+static ngx_http_govern_odoo_entry_t *
+ngx_http_govern_odoo_insert(ngx_http_govern_odoo_policy_t *policy,
+    const char *model, const char *method)
+{
+    size_t                         i;
+    uint32_t                       h;
+    ngx_http_govern_odoo_entry_t  *e;
+
+    h = ngx_http_govern_odoo_hash(model, method);
+
+    for (i = h & policy->mask; /* void */ ; i = (i + 1) & policy->mask) {
+        e = &policy->table[i];
+
+        if (e->model == NULL) {
+            e->model = model;
+            e->method = method;
+            e->hash = h;
+            return e;
+        }
+
+        if (e->hash == h && strcmp(e->model, model) == 0
+            && strcmp(e->method, method) == 0)
+        {
+            return e;
+        }
+    }
+}
+
+
+int
+ngx_http_govern_odoo_parse_shape(const char *text, size_t len,
+    ngx_http_govern_odoo_shape_t *shape)
+{
+    size_t       i, n;
+    long         position;
+    const char  *name;
+
+    memset(shape, 0, sizeof(*shape));
+    shape->limit_position = NGX_HTTP_GOVERN_ODOO_KEYWORD_ONLY;
+    shape->default_limit = NGX_HTTP_GOVERN_ODOO_UNLIMITED;
+    shape->declared = 1;
+
+    for (n = 0; n < len && text[n] != '='; n++) { /* void */ }
+
+    name = text;
+
+    if (n == 5 && memcmp(name, "model", 5) == 0) {
+        shape->kind = NGX_HTTP_GOVERN_ODOO_MODEL;
+
+    } else if (n == 7 && memcmp(name, "records", 7) == 0) {
+        shape->kind = NGX_HTTP_GOVERN_ODOO_RECORDS;
+
+    } else if (n == 6 && memcmp(name, "search", 6) == 0) {
+        shape->kind = NGX_HTTP_GOVERN_ODOO_SEARCH;
+
+    } else if (n == 5 && memcmp(name, "group", 5) == 0) {
+        shape->kind = NGX_HTTP_GOVERN_ODOO_GROUP;
+
+    } else {
+        return 0;
+    }
+
+    if (n == len) {
+        return 1;
+    }
+
+    /* =POSITION, for searches and grouped reads only */
+
+    if (shape->kind != NGX_HTTP_GOVERN_ODOO_SEARCH
+        && shape->kind != NGX_HTTP_GOVERN_ODOO_GROUP)
+    {
+        return 0;
+    }
+
+    if (n + 1 == len || len - n - 1 > 2) {
+        return 0;
+    }
+
+    position = 0;
+
+    for (i = n + 1; i < len; i++) {
+        if (text[i] < '0' || text[i] > '9') {
+            return 0;
+        }
+
+        position = position * 10 + (text[i] - '0');
+    }
+
+    shape->limit_position = (int8_t) position;
+
+    return 1;
+}
+
+
+int
+ngx_http_govern_odoo_policy_build(ngx_http_govern_odoo_policy_t *policy,
+    const ngx_http_govern_odoo_rule_t *rules, size_t nrules,
+    const ngx_http_govern_odoo_decl_t *decls, size_t ndecls,
+    ngx_http_govern_odoo_alloc_pt alloc, void *alloc_ctx,
+    const char **why, size_t *bad, const char **bad_method)
+{
+    size_t                         i, pairs, size, k;
+    const char                   **m;
+    ngx_http_govern_odoo_entry_t  *e;
+
+    *bad_method = NULL;
+
+    pairs = ndecls;
+
+    for (i = 0; i < nrules; i++) {
+        if (strcmp(rules[i].model, "res.users.apikeys") == 0) {
+            *why = "API keys are never managed through the gateway: the "
+                   "rule can never apply";
+            *bad = i;
+            return -1;
+        }
+
+        for (m = rules[i].methods; *m; m++) {
+            pairs++;
+        }
+    }
+
+    for (size = 8; size < 2 * pairs; size <<= 1) { /* void */ }
+
+    policy->table = alloc(alloc_ctx, size * sizeof(*policy->table));
+    if (policy->table == NULL) {
+        return -2;
+    }
+
+    memset(policy->table, 0, size * sizeof(*policy->table));
+    policy->mask = size - 1;
+    policy->nrules = 0;
+
+    for (i = 0; i < nrules; i++) {
+        for (m = rules[i].methods; *m; m++) {
+            e = ngx_http_govern_odoo_insert(policy, rules[i].model, *m);
+            e->nscopes++;           /* at most: duplicates are merged */
+        }
+    }
+
+    for (i = 0; i < ndecls; i++) {
+        e = ngx_http_govern_odoo_insert(policy, decls[i].model,
+                                        decls[i].method);
+
+        if (e->shape.declared) {
+            *why = "the method's shape is already declared";
+            *bad = nrules + i;
+            return -1;
+        }
+
+        e->shape = decls[i].shape;
+        e->shape.declared = 1;
+    }
+
+    for (i = 0; i < size; i++) {
+        e = &policy->table[i];
+
+        if (e->model == NULL) {
+            continue;
+        }
+
+        if (!e->shape.declared) {
+            e->shape = ngx_http_govern_odoo_builtin_shape(e->method);
+        }
+
+        if (e->nscopes) {
+            e->scopes = alloc(alloc_ctx, (e->nscopes + 1) * sizeof(char *));
+            if (e->scopes == NULL) {
+                return -2;
+            }
+
+            memset(e->scopes, 0, (e->nscopes + 1) * sizeof(char *));
+            e->nscopes = 0;
+            policy->nrules++;
+        }
+    }
+
+    for (i = 0; i < nrules; i++) {
+        for (m = rules[i].methods; *m; m++) {
+            e = (ngx_http_govern_odoo_entry_t *)
+                    ngx_http_govern_odoo_lookup(policy, rules[i].model, *m);
+
+            for (k = 0; k < e->nscopes; k++) {
+                if (strcmp(e->scopes[k], rules[i].scope) == 0) {
+                    break;
+                }
+            }
+
+            if (k == e->nscopes) {
+                e->scopes[e->nscopes++] = rules[i].scope;
+            }
+
+            /* under a cap, a rule for what cannot be counted never applies */
+
+            if (policy->max_records == 0) {
+                continue;
+            }
+
+            if (e->shape.kind == NGX_HTTP_GOVERN_ODOO_UNKNOWN) {
+                *why = "the gateway does not know this method's shape, so "
+                       "govern_odoo_max_records refuses every call of it: "
+                       "declare it with govern_odoo_method";
+                *bad = i;
+                *bad_method = *m;
+                return -1;
+            }
+
+            if (e->shape.kind == NGX_HTTP_GOVERN_ODOO_GROUP
+                && !e->shape.declared)
+            {
+                *why = "a grouped read aggregates every record its domain "
+                       "matches, so govern_odoo_max_records refuses it "
+                       "unless govern_odoo_method declares it a group";
+                *bad = i;
+                *bad_method = *m;
+                return -1;
+            }
+        }
+    }
+
+    return 0;
 }

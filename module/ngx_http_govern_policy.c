@@ -16,29 +16,51 @@
 #include "ngx_http_govern_json.h"
 
 
+/* where a directive stood, for nginx -t */
+typedef struct {
+    u_char                         *file;
+    ngx_uint_t                      line;
+} ngx_http_govern_odoo_where_t;
+
+
 struct ngx_http_govern_odoo_conf_s {
     ngx_array_t                    *rules;   /* ngx_http_govern_odoo_rule_t */
+    ngx_array_t                    *rules_where;
+    ngx_array_t                    *decls;   /* ngx_http_govern_odoo_decl_t */
+    ngx_array_t                    *decls_where;
     const char                    **context_allow;
     ngx_int_t                       max_records;
+    ngx_flag_t                      clamp;
+    ngx_http_govern_odoo_policy_t   policy;
+    ngx_flag_t                      built;
+
+    /* the first of these directives, which need govern_odoo beside them */
+    u_char                         *first;
+    ngx_http_govern_odoo_where_t    first_where;
 };
 
 
 static const char  *ngx_http_govern_default_context[] = { "lang", "tz",
                                                           NULL };
 
+static ngx_str_t  ngx_http_govern_odoo_failed =
+    ngx_string("the gateway could not process the call");
+
 
 ngx_int_t
 ngx_http_govern_odoo_stage(ngx_http_request_t *r)
 {
-    u_char                         *p;
+    u_char                         *p, *q;
     size_t                          len;
+    ngx_int_t                       rc;
     ngx_str_t                       detail;
+    ngx_uint_t                      n;
     const char                     *why, *key;
     ngx_http_govern_ctx_t          *ctx;
+    ngx_http_govern_edit_t          edits[4];
     ngx_http_govern_reason_e        reason;
     ngx_http_govern_loc_conf_t     *glcf;
     ngx_http_govern_odoo_call_t    *call;
-    ngx_http_govern_odoo_policy_t   policy;
 
     glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
 
@@ -57,37 +79,53 @@ ngx_http_govern_odoo_stage(ngx_http_request_t *r)
                                       &detail);
     }
 
+    /*
+     * Odoo routes by the path it receives, which is the client's as sent
+     * (proxy_pass without a URI): it must be the one judged here, nginx's
+     * decoded and normalised r->uri
+     */
+
+    if (r->valid_unparsed_uri) {
+        p = r->unparsed_uri.data;
+        q = ngx_strlchr(p, p + r->unparsed_uri.len, '?');
+        len = (q ? q : p + r->unparsed_uri.len) - p;
+
+        if (len != r->uri.len || ngx_memcmp(p, r->uri.data, len) != 0) {
+            ngx_str_set(&detail, "the path must be sent as is: no "
+                        "percent-encoding, dot segments or repeated "
+                        "slashes");
+            return ngx_http_govern_refuse(r,
+                       NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED, &detail);
+        }
+    }
+
     if (!(r->method & NGX_HTTP_POST)) {
         ngx_str_set(&detail, "Odoo calls are POST requests");
         return ngx_http_govern_refuse(r,
                    NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED, &detail);
     }
 
-    call = ngx_pcalloc(r->pool, sizeof(ngx_http_govern_odoo_call_t));
+    call = ngx_palloc(r->pool, sizeof(ngx_http_govern_odoo_call_t));
     if (call == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_govern_refuse(r,
+                   NGX_HTTP_GOVERN_REASON_INTERNAL_ERROR,
+                   &ngx_http_govern_odoo_failed);
     }
 
     reason = ngx_http_govern_odoo_parse(glcf->odoo, ctx->json,
                                         &ctx->json_source,
                                         (const char *) r->uri.data,
-                                        r->uri.len, call, &why);
+                                        r->uri.len,
+                                        &glcf->odoo_conf->policy, call,
+                                        &why);
 
     ctx->odoo = call;
+    key = NULL;
 
     if (reason == NGX_HTTP_GOVERN_REASON_NONE) {
-        policy.rules = glcf->odoo_conf->rules ? glcf->odoo_conf->rules->elts
-                                              : NULL;
-        policy.nrules = glcf->odoo_conf->rules
-                        ? glcf->odoo_conf->rules->nelts : 0;
-        policy.context_allow = glcf->odoo_conf->context_allow;
-        policy.max_records = glcf->odoo_conf->max_records;
-
-        reason = ngx_http_govern_odoo_check(call, &policy,
+        reason = ngx_http_govern_odoo_check(call, &glcf->odoo_conf->policy,
                                             (const char *) ctx->scopes.data,
                                             ctx->scopes.len, &why, &key);
-    } else {
-        key = NULL;
     }
 
     if (call->model) {
@@ -101,7 +139,32 @@ ngx_http_govern_odoo_stage(ngx_http_request_t *r)
     }
 
     if (reason == NGX_HTTP_GOVERN_REASON_NONE) {
-        return ngx_http_govern_credentials_apply(r, ctx, glcf);
+        n = 0;
+
+        rc = ngx_http_govern_credentials_apply(r, ctx, glcf, edits, &n);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        if (call->clamped) {
+            edits[n].start = call->edit.start;
+            edits[n].end = call->edit.end;
+            edits[n].text.data = (u_char *) call->edit.text;
+            edits[n].text.len = call->edit.len;
+            n++;
+        }
+
+        if (n == 0) {
+            return NGX_OK;
+        }
+
+        if (ngx_http_govern_body_edit(r, ctx, edits, n) != NGX_OK) {
+            return ngx_http_govern_refuse(r,
+                       NGX_HTTP_GOVERN_REASON_INTERNAL_ERROR,
+                   &ngx_http_govern_odoo_failed);
+        }
+
+        return NGX_OK;
     }
 
     len = ngx_strlen(why) + (key ? ngx_strlen(key) + 4 : 0)
@@ -109,7 +172,9 @@ ngx_http_govern_odoo_stage(ngx_http_request_t *r)
 
     p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_govern_refuse(r,
+                   NGX_HTTP_GOVERN_REASON_INTERNAL_ERROR,
+                   &ngx_http_govern_odoo_failed);
     }
 
     detail.data = p;
@@ -127,6 +192,25 @@ ngx_http_govern_odoo_stage(ngx_http_request_t *r)
     detail.len = p - detail.data;
 
     return ngx_http_govern_refuse(r, reason, &detail);
+}
+
+
+/* Govern-Limit-Clamped: what the partner's search was cut to */
+
+ngx_int_t
+ngx_http_govern_odoo_headers(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx)
+{
+    u_char  buf[NGX_INT64_LEN];
+
+    if (ctx->odoo == NULL || !ctx->odoo->clamped || !ctx->allowed) {
+        return NGX_OK;
+    }
+
+    return ngx_http_govern_add_header(r, "Govern-Limit-Clamped", buf,
+                                      ngx_sprintf(buf, "%L",
+                                                  ctx->odoo->limit)
+                                      - buf);
 }
 
 
@@ -318,11 +402,18 @@ ngx_http_govern_odoo_audit(u_char *p, ngx_http_govern_ctx_t *ctx)
     }
 
     if (call->records == NGX_HTTP_GOVERN_ODOO_UNLIMITED) {
-        return ngx_cpymem(p, ",\"records\":null}",
-                          sizeof(",\"records\":null}") - 1);
+        p = ngx_cpymem(p, ",\"records\":null", sizeof(",\"records\":null")
+                                                 - 1);
+
+    } else {
+        p = ngx_sprintf(p, ",\"records\":%L", call->records);
     }
 
-    return ngx_sprintf(p, ",\"records\":%L}", call->records);
+    return call->clamped
+           ? ngx_cpymem(p, ",\"clamped\":true}",
+                        sizeof(",\"clamped\":true}") - 1)
+           : ngx_cpymem(p, ",\"clamped\":false}",
+                        sizeof(",\"clamped\":false}") - 1);
 }
 
 
@@ -334,7 +425,7 @@ ngx_http_govern_odoo_audit_len(ngx_http_govern_ctx_t *ctx)
     }
 
     return sizeof("{\"db\":\"\",\"model\":\"\",\"method\":\"\","
-                  "\"records\":}") + NGX_INT_T_LEN
+                  "\"records\":,\"clamped\":false}") + NGX_INT_T_LEN
            + NGX_HTTP_GOVERN_JSON_ESCAPE_MAX(
                  (ctx->odoo->db ? ngx_strlen(ctx->odoo->db) : 0)
                  + ctx->odoo_model.len + ctx->odoo_method.len);
@@ -345,19 +436,63 @@ ngx_http_govern_odoo_audit_len(ngx_http_govern_ctx_t *ctx)
 
 
 static ngx_http_govern_odoo_conf_t *
-ngx_http_govern_odoo_conf(ngx_conf_t *cf, ngx_http_govern_loc_conf_t *glcf)
+ngx_http_govern_odoo_conf(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_http_govern_loc_conf_t *glcf)
 {
+    ngx_http_govern_odoo_conf_t  *oc;
+
     if (glcf->odoo_conf == NGX_CONF_UNSET_PTR) {
-        glcf->odoo_conf = ngx_pcalloc(cf->pool,
-                                      sizeof(ngx_http_govern_odoo_conf_t));
-        if (glcf->odoo_conf == NULL) {
+        oc = ngx_pcalloc(cf->pool, sizeof(ngx_http_govern_odoo_conf_t));
+        if (oc == NULL) {
             return NULL;
         }
 
-        glcf->odoo_conf->context_allow = ngx_http_govern_default_context;
+        oc->context_allow = ngx_http_govern_default_context;
+        oc->first = cmd->name.data;
+        oc->first_where.file = cf->conf_file->file.name.data;
+        oc->first_where.line = cf->conf_file->line;
+
+        glcf->odoo_conf = oc;
     }
 
     return glcf->odoo_conf;
+}
+
+
+static ngx_int_t
+ngx_http_govern_odoo_where(ngx_conf_t *cf, ngx_array_t **where)
+{
+    ngx_http_govern_odoo_where_t  *w;
+
+    if (*where == NULL) {
+        *where = ngx_array_create(cf->pool, 4,
+                                  sizeof(ngx_http_govern_odoo_where_t));
+        if (*where == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    w = ngx_array_push(*where);
+    if (w == NULL) {
+        return NGX_ERROR;
+    }
+
+    w->file = cf->conf_file->file.name.data;
+    w->line = cf->conf_file->line;
+
+    return NGX_OK;
+}
+
+
+/* govern_odoo jsonrpc | json2 | off */
+
+char *
+ngx_http_govern_odoo_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_govern_conf_mark(cf, conf, cmd);
+
+    return ngx_conf_set_enum_slot(cf, cmd, conf);
 }
 
 
@@ -373,7 +508,7 @@ ngx_http_govern_odoo_allow_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_http_govern_odoo_conf_t  *oc;
     ngx_http_govern_odoo_rule_t  *rule;
 
-    oc = ngx_http_govern_odoo_conf(cf, conf);
+    oc = ngx_http_govern_odoo_conf(cf, cmd, conf);
     if (oc == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -403,7 +538,9 @@ ngx_http_govern_odoo_allow_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     rule = ngx_array_push(oc->rules);
-    if (rule == NULL) {
+    if (rule == NULL
+        || ngx_http_govern_odoo_where(cf, &oc->rules_where) != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 
@@ -447,6 +584,62 @@ ngx_http_govern_odoo_allow_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
+/* govern_odoo_method MODEL METHOD model | records | search[=POS] | ... */
+
+char *
+ngx_http_govern_odoo_method_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_str_t                    *value;
+    ngx_http_govern_odoo_conf_t  *oc;
+    ngx_http_govern_odoo_decl_t  *decl;
+
+    oc = ngx_http_govern_odoo_conf(cf, cmd, conf);
+    if (oc == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    if (value[2].data[0] == '_') {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid method \"%V\", private methods cannot "
+                           "be called", &value[2]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (oc->decls == NULL) {
+        oc->decls = ngx_array_create(cf->pool, 4,
+                                     sizeof(ngx_http_govern_odoo_decl_t));
+        if (oc->decls == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    decl = ngx_array_push(oc->decls);
+    if (decl == NULL
+        || ngx_http_govern_odoo_where(cf, &oc->decls_where) != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    decl->model = (const char *) value[1].data;
+    decl->method = (const char *) value[2].data;
+
+    if (!ngx_http_govern_odoo_parse_shape((const char *) value[3].data,
+                                          value[3].len, &decl->shape))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid shape \"%V\", it must be model, "
+                           "records, search[=POSITION] or group[=POSITION]",
+                           &value[3]);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
 /* govern_odoo_context_allow KEY ... */
 
 char *
@@ -455,7 +648,7 @@ ngx_http_govern_odoo_context_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_govern_odoo_conf_t  *oc;
 
-    oc = ngx_http_govern_odoo_conf(cf, conf);
+    oc = ngx_http_govern_odoo_conf(cf, cmd, conf);
     if (oc == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -470,7 +663,7 @@ ngx_http_govern_odoo_context_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
-/* govern_odoo_max_records N */
+/* govern_odoo_max_records N [clamp] */
 
 char *
 ngx_http_govern_odoo_max_directive(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -479,7 +672,7 @@ ngx_http_govern_odoo_max_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_str_t                    *value;
     ngx_http_govern_odoo_conf_t  *oc;
 
-    oc = ngx_http_govern_odoo_conf(cf, conf);
+    oc = ngx_http_govern_odoo_conf(cf, cmd, conf);
     if (oc == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -497,7 +690,83 @@ ngx_http_govern_odoo_max_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
+    if (cf->args->nelts == 3) {
+        if (ngx_strcmp(value[2].data, "clamp") != 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\", it can only be "
+                               "clamp", &value[2]);
+            return NGX_CONF_ERROR;
+        }
+
+        oc->clamp = 1;
+    }
+
     return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_govern_odoo_alloc(void *pool, size_t size)
+{
+    return ngx_palloc(pool, size);
+}
+
+
+/* the policy's table, once per set of rules (nested locations share it) */
+
+static char *
+ngx_http_govern_odoo_build(ngx_conf_t *cf, ngx_http_govern_odoo_conf_t *oc)
+{
+    int                            rc;
+    size_t                         bad, nrules;
+    const char                    *why, *method;
+    ngx_http_govern_odoo_where_t  *where;
+    ngx_http_govern_odoo_rule_t   *rule;
+
+    if (oc->built) {
+        return NGX_CONF_OK;
+    }
+
+    oc->built = 1;
+    oc->policy.context_allow = oc->context_allow;
+    oc->policy.max_records = oc->max_records;
+    oc->policy.clamp = oc->clamp;
+
+    nrules = oc->rules ? oc->rules->nelts : 0;
+
+    rc = ngx_http_govern_odoo_policy_build(&oc->policy,
+             oc->rules ? oc->rules->elts : NULL, nrules,
+             oc->decls ? oc->decls->elts : NULL,
+             oc->decls ? oc->decls->nelts : 0,
+             ngx_http_govern_odoo_alloc, cf->pool, &why, &bad, &method);
+
+    if (rc == 0) {
+        return NGX_CONF_OK;
+    }
+
+    if (rc == -2) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (bad < nrules) {
+        where = (ngx_http_govern_odoo_where_t *) oc->rules_where->elts + bad;
+        rule = (ngx_http_govern_odoo_rule_t *) oc->rules->elts + bad;
+
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"govern_odoo_allow\" for %s%s%s: %s in %s:%ui",
+                      rule->model, method ? "." : "", method ? method : "",
+                      why, where->file, where->line);
+
+    } else {
+        where = (ngx_http_govern_odoo_where_t *) oc->decls_where->elts
+                + (bad - nrules);
+
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"govern_odoo_method\": %s in %s:%ui", why,
+                      where->file, where->line);
+    }
+
+    return NGX_CONF_ERROR;
 }
 
 
@@ -505,14 +774,31 @@ char *
 ngx_http_govern_odoo_merge(ngx_conf_t *cf, ngx_http_govern_loc_conf_t *prev,
     ngx_http_govern_loc_conf_t *conf)
 {
+    ngx_http_govern_odoo_conf_t  *oc;
+
     ngx_conf_merge_uint_value(conf->odoo, prev->odoo, 0);
 
     if (conf->odoo_conf == NGX_CONF_UNSET_PTR) {
         conf->odoo_conf = (prev->odoo_conf != NGX_CONF_UNSET_PTR)
                           ? prev->odoo_conf : NULL;
+
+    } else if (!conf->odoo) {
+        /* rules written where no Odoo call is ever parsed */
+
+        oc = conf->odoo_conf;
+
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"%s\" has no effect without \"govern_odoo\" in this "
+                      "location in %s:%ui", oc->first, oc->first_where.file,
+                      oc->first_where.line);
+        return NGX_CONF_ERROR;
     }
 
-    if (conf->odoo && conf->odoo_conf == NULL) {
+    if (!conf->odoo) {
+        return NGX_CONF_OK;
+    }
+
+    if (conf->odoo_conf == NULL) {
         conf->odoo_conf = ngx_pcalloc(cf->pool,
                                       sizeof(ngx_http_govern_odoo_conf_t));
         if (conf->odoo_conf == NULL) {
@@ -522,5 +808,5 @@ ngx_http_govern_odoo_merge(ngx_conf_t *cf, ngx_http_govern_loc_conf_t *prev,
         conf->odoo_conf->context_allow = ngx_http_govern_default_context;
     }
 
-    return NGX_CONF_OK;
+    return ngx_http_govern_odoo_build(cf, conf->odoo_conf);
 }

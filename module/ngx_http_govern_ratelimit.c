@@ -728,9 +728,14 @@ ngx_http_govern_rate_limit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_http_govern_main_conf_t        *gmcf;
     ngx_http_compile_complex_value_t    ccv;
 
+    ngx_http_govern_conf_mark(cf, glcf, cmd);
+
     value = cf->args->elts;
 
     if (glcf->limits == NGX_CONF_UNSET_PTR) {
+        glcf->limits_file = cf->conf_file->file.name.data;
+        glcf->limits_line = cf->conf_file->line;
+
         glcf->limits = ngx_array_create(cf->pool, 2,
                                         sizeof(ngx_http_govern_rl_conf_t));
         if (glcf->limits == NULL) {

@@ -674,6 +674,8 @@ ngx_http_govern_scopes_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_uint_t                    i, j;
     ngx_http_govern_scope_set_t  *set;
 
+    ngx_http_govern_conf_mark(cf, glcf, cmd);
+
     if (glcf->scopes == NULL) {
         glcf->scopes = ngx_array_create(cf->pool, 2,
                                         sizeof(ngx_http_govern_scope_set_t));

@@ -398,7 +398,8 @@ ngx_http_govern_header_filter(ngx_http_request_t *r)
     h->value = ctx->request_id;
 
     if (ngx_http_govern_ratelimit_headers(r, ctx) != NGX_OK
-        || ngx_http_govern_version_headers(r, ctx) != NGX_OK)
+        || ngx_http_govern_version_headers(r, ctx) != NGX_OK
+        || ngx_http_govern_odoo_headers(r, ctx) != NGX_OK)
     {
         return NGX_ERROR;
     }

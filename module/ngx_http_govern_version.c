@@ -152,6 +152,8 @@ ngx_http_govern_api_version_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_uint_t                  i, j;
     ngx_http_govern_version_t  *v;
 
+    ngx_http_govern_conf_mark(cf, glcf, cmd);
+
     if (glcf->version != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
     }

@@ -8,11 +8,16 @@
  * And the lazy parse the gateway uses (AVX-512, AVX2 or byte scans)
  * is checked against the whole one: the same texts accepted (the same
  * error where refused), and the same call and policy decision read from
- * both trees.
+ * both trees.  And a differential oracle: a small model of how Odoo
+ * itself reads values (Python's number equality for command codes, the
+ * seven x2many commands, plain id lists, a falsy limit as none) counts
+ * the records of every call the policy allows under a cap of 100: the
+ * gateway must never allow what the model counts above the cap.
  */
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
 
@@ -60,6 +65,167 @@ same_string(const char *a, const char *b)
 }
 
 
+/* Python's int(v) for what compares equal to an int: 1.0, True */
+
+static int
+py_int(const ngx_http_govern_jv_t *v, long long *n)
+{
+    if (v == NULL) {
+        return 0;
+    }
+
+    switch (v->type) {
+    case NGX_HTTP_GOVERN_JV_INTEGER:
+        *n = v->u.integer;
+        return 1;
+    case NGX_HTTP_GOVERN_JV_REAL:
+        if (v->u.real != v->u.real || v->u.real < -1e18 || v->u.real > 1e18
+            || (double) (long long) v->u.real != v->u.real)
+        {
+            return 0;
+        }
+        *n = (long long) v->u.real;
+        return 1;
+    case NGX_HTTP_GOVERN_JV_FALSE:
+        *n = 0;
+        return 1;
+    case NGX_HTTP_GOVERN_JV_TRUE:
+        *n = 1;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+
+/* the records Odoo creates, updates or relinks for one values dict */
+
+static long long
+odoo_model_count(const ngx_http_govern_jv_t *vals)
+{
+    size_t                       i, j;
+    long long                    n, code;
+    const ngx_http_govern_jv_t  *f, *item;
+
+    if (vals == NULL || vals->type != NGX_HTTP_GOVERN_JV_OBJECT) {
+        return 0;
+    }
+
+    n = 1;
+
+    for (i = 0; i < vals->len; i++) {
+        f = &vals->u.members[i].value;
+
+        if (f->type != NGX_HTTP_GOVERN_JV_ARRAY) {
+            continue;
+        }
+
+        for (j = 0; j < f->len; j++) {
+            item = &f->u.items[j];
+
+            if (item->type == NGX_HTTP_GOVERN_JV_OBJECT) {
+                n += odoo_model_count(item);
+
+            } else if (item->type != NGX_HTTP_GOVERN_JV_ARRAY) {
+                n += 1;                         /* an id */
+
+            } else if (item->len && py_int(&item->u.items[0], &code)) {
+                if (code == 0 || code == 1) {
+                    n += item->len > 2 ? odoo_model_count(&item->u.items[2])
+                                       : 0;
+                } else if (code == 6) {
+                    n += item->len > 2
+                         && item->u.items[2].type == NGX_HTTP_GOVERN_JV_ARRAY
+                         ? (long long) item->u.items[2].len : 0;
+                } else if (code >= 2 && code <= 5) {
+                    n += 1;
+                }
+            }
+        }
+    }
+
+    return n;
+}
+
+
+static long long
+odoo_values_count(const ngx_http_govern_jv_t *v)
+{
+    size_t     i;
+    long long  n;
+
+    if (v == NULL) {
+        return 0;
+    }
+
+    if (v->type == NGX_HTTP_GOVERN_JV_ARRAY) {
+        for (i = 0, n = 0; i < v->len; i++) {
+            n += odoo_model_count(&v->u.items[i]);
+        }
+        return n;
+    }
+
+    return odoo_model_count(v);
+}
+
+
+/*
+ * An allowed call under a cap of 100, read as Odoo reads it (from the
+ * whole tree): at most 100 records, and a search's limit, as Python's
+ * truthiness reads it, a number from 1 to 100.
+ */
+
+static void
+oracle(const ngx_http_govern_odoo_call_t *call)
+{
+    long long  n, ids;
+
+    ids = call->ids == NULL ? 0
+          : call->ids->type == NGX_HTTP_GOVERN_JV_ARRAY
+            ? (long long) call->ids->len
+          : call->ids->type == NGX_HTTP_GOVERN_JV_NULL
+            || call->ids->type == NGX_HTTP_GOVERN_JV_FALSE ? 0 : 1;
+
+    n = odoo_values_count(call->values);
+
+    if (call->shape.kind == NGX_HTTP_GOVERN_ODOO_RECORDS && n) {
+        n *= ids ? ids : 1;
+    }
+
+    if (ids > n) {
+        n = ids;
+    }
+
+    if (n > 100) {
+        __builtin_trap();               /* more records than the cap */
+    }
+
+    if (call->searches && !call->clamped) {
+        if (call->limit_value == NULL) {
+            if (call->shape.default_limit < 1
+                || call->shape.default_limit > 100)
+            {
+                __builtin_trap();       /* a default beyond the cap */
+            }
+
+        } else if (!py_int(call->limit_value, &n) || n < 1 || n > 100
+                   || call->limit_value->type == NGX_HTTP_GOVERN_JV_TRUE)
+        {
+            __builtin_trap();           /* a limit Odoo reads otherwise */
+        }
+    }
+}
+
+
+
+static void *
+fuzz_alloc(void *ctx, size_t size)
+{
+    (void) ctx;
+    return malloc(size);             /* policies live for the whole run */
+}
+
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -74,13 +240,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ngx_http_govern_jv_source_t     src;
     ngx_http_govern_odoo_call_t     call, lcall;
     ngx_http_govern_reason_e        reason, lreason;
-    ngx_http_govern_odoo_policy_t   policy;
+    ngx_http_govern_odoo_policy_t  *policy;
+    size_t                          bad;
+    const char                     *bad_method;
 
-    static const char  *methods[] = { "search_read", "create", NULL };
+    static const char  *methods[] = { "search_read", "create", "write",
+                                      "name_search", "copy", "read_group",
+                                      "action_confirm", "unlink", NULL };
     static const char  *context[] = { "lang", "tz", NULL };
     static const ngx_http_govern_odoo_rule_t  rules[] = {
         { "sale.order", methods, "orders:write" },
     };
+    static const ngx_http_govern_odoo_decl_t  decls[] = {
+        { "sale.order", "read_group",
+          { NGX_HTTP_GOVERN_ODOO_GROUP, 0, 4, 1,
+            NGX_HTTP_GOVERN_ODOO_UNLIMITED } },
+    };
+    static ngx_http_govern_odoo_policy_t  policies[8];
+    static int                            built;
     static const char  *paths[] = {
         "/jsonrpc", "/web/dataset/call_kw/x/y",
         "/json/2/sale.order/create", "/json/2/a/b/c"
@@ -88,6 +265,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (size < 1) {
         return 0;
+    }
+
+    /* rules or none, a cap of 100 or none, clamp or not */
+
+    if (!built) {
+        for (int i = 0; i < 8; i++) {
+            policies[i].context_allow = context;
+            policies[i].max_records = i & 2 ? 100 : 0;
+            policies[i].clamp = i & 4 ? 1 : 0;
+
+            if (ngx_http_govern_odoo_policy_build(&policies[i], rules,
+                                                  i & 1, decls, i & 2 ? 1 : 0,
+                                                  fuzz_alloc, NULL, &why,
+                                                  &bad, &bad_method)
+                != 0)
+            {
+                __builtin_trap();
+            }
+        }
+
+        built = 1;
     }
 
     path = paths[data[0] % 4];
@@ -137,17 +335,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     json_decref(jansson);
 
-    policy.rules = rules;
-    policy.nrules = data[0] & 0x10 ? 1 : 0;
-    policy.context_allow = context;
-    policy.max_records = data[0] & 0x20 ? 100 : 0;
+    policy = &policies[(data[0] >> 4) & 7];
 
     /* as the policy stage does: every parsed call is checked */
 
     reason = ngx_http_govern_odoo_parse(protocol, body, NULL, path,
-                                        strlen(path), &call, &why);
+                                        strlen(path), policy, &call, &why);
     lreason = ngx_http_govern_odoo_parse(protocol, lazy, &src, path,
-                                         strlen(path), &lcall, &lwhy);
+                                         strlen(path), policy, &lcall,
+                                         &lwhy);
 
     if (reason != lreason
         || (reason == NGX_HTTP_GOVERN_REASON_NONE
@@ -163,14 +359,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     if (reason == NGX_HTTP_GOVERN_REASON_NONE) {
-        reason = ngx_http_govern_odoo_check(&call, &policy, "orders:write",
+        reason = ngx_http_govern_odoo_check(&call, policy, "orders:write",
                                             12, &why, &key);
-        lreason = ngx_http_govern_odoo_check(&lcall, &policy,
+        lreason = ngx_http_govern_odoo_check(&lcall, policy,
                                              "orders:write", 12, &lwhy,
                                              &lkey);
 
-        if (reason != lreason || !same_string(key, lkey)) {
+        if (reason != lreason || !same_string(key, lkey)
+            || call.clamped != lcall.clamped
+            || (call.clamped && (call.edit.start != lcall.edit.start
+                                 || call.edit.end != lcall.edit.end
+                                 || strcmp(call.edit.text, lcall.edit.text))))
+        {
             __builtin_trap();
+        }
+
+        if (reason == NGX_HTTP_GOVERN_REASON_NONE && policy->max_records
+            && call.model)
+        {
+            oracle(&call);
         }
     }
 

@@ -124,7 +124,8 @@ def test_retail_flow_jsonrpc(gw, odoo, token):
     assert ("sale.order", "action_confirm") in calls
     recs = gw.wait_audit(7)
     assert recs[3]["odoo"] == {"db": "retail", "model": "sale.order",
-                               "method": "create", "records": 2}
+                               "method": "create", "records": 2,
+                               "clamped": False}
     assert recs[0]["odoo"]["records"] == 10
 
 
@@ -232,14 +233,15 @@ def test_call_kw_url_cannot_lie(gw, odoo, token):
      "allowed_company_ids"),
     ("stock.picking", "read",
      {"ids": list(range(1, 102)), "fields": ["state"]}, "more records"),
-    ("sale.order", "action_confirm",
-     {"ids": [1], "vals_list": [{"order_line": [[0, 0, {}]] * 120}]},
-     "more records"),
+    ("sale.order", "action_confirm", {"ids": [1.0] * 101}, "more records"),
+    ("sale.order", "action_confirm", {"ids": [1, "2"]},
+     "400 record ids must be integers"),
 ])
 def test_json2_policy_reads_what_it_needs(gw, odoo, token, model, method,
                                           body, why):
     r = j2(gw, token, model, method, body)
-    assert r.status_code == 403 and why in r.json()["message"], r.text
+    status, why = why.split(" ", 1) if why[:3] == "400" else ("403", why)
+    assert r.status_code == int(status) and why in r.json()["message"], r.text
     assert odoo.requests() == []
 
 
