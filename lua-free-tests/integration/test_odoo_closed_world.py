@@ -453,11 +453,26 @@ def test_json2_search_without_body_is_unlimited(nginx, odoo, client):
                       "odoo_denied", UNLIMITED)
         refused_json2(*r2(c.json2("product.product", method, {})),
                       "odoo_denied", UNLIMITED)
-    # no Content-Length at all, no Content-Type
+    not_forwarded(odoo)
+    assert [x["reason"] for x in gw.wait_audit(6)] == ["odoo_denied"] * 6
+
+
+def test_json2_without_content_length_has_no_body(nginx, odoo, client):
+    """A POST with neither Content-Length nor Transfer-Encoding has an
+    empty body (RFC 9112 6.3), which Odoo takes without a type: the
+    search is unlimited, refused as such, not for its media type."""
+    gw = gateway(nginx, odoo)
+    c = client(gw)
     refused_json2(*raw2(c.raw("/json/2/product.product/search_read", None,
                               json2=True)), "odoo_denied", UNLIMITED)
     not_forwarded(odoo)
-    assert [x["reason"] for x in gw.wait_audit(7)] == ["odoo_denied"] * 7
+    gw = gateway(nginx, odoo, CLAMP)
+    c = client(gw)
+    status, headers, body = c.raw("/json/2/product.product/search_read",
+                                  None, json2=True)
+    assert status == 200 and len(json.loads(body)) == 3, body[:300]
+    assert headers.get("Govern-Limit-Clamped") == "100"
+    assert the_call(odoo)["bound"]["limit"] == 100
 
 
 # ------------------------------------------------ 3. searches outside the list
@@ -703,6 +718,26 @@ def test_json2_path_must_be_sent_as_is(nginx, odoo, client, path):
     assert status == 200 and len(json.loads(body)) == 3
 
 
+def test_query_string_and_absolute_form_are_not_the_path(nginx, odoo,
+                                                         client):
+    """Only the path is compared as sent: a percent-encoded query string
+    and an absolute-form request target pass."""
+    gw = gateway(nginx, odoo)
+    c = client(gw)
+    for target in ("/json/2/product.product/search_read?db=a%2Fb&x=%41",
+                   "http://127.0.0.1:%d/json/2/product.product/search_read"
+                   % gw.port):
+        status, _, body = c.raw(target, SEARCH, json2=True)
+        assert status == 200 and len(json.loads(body)) == 3, body[:300]
+    status, _, body = c.raw("/jsonrpc?x=%2F", {
+        "jsonrpc": "2.0", "id": 1, "params": {
+            "service": "object", "method": "execute_kw",
+            "args": ["retail", 7, KEY, "product.product", "search_read",
+                     [[]], {"limit": 1}]}})
+    assert "result" in json.loads(body), body[:300]
+    assert len(odoo.requests()) == 3
+
+
 @pytest.mark.parametrize("path", ["//jsonrpc", "/json%72pc",
                                   "/./jsonrpc", "/x/../jsonrpc",
                                   "/web/dataset/call%5Fkw",
@@ -938,9 +973,35 @@ def test_clamp_forwards_unlimited_searches_with_the_cap(nginx, odoo,
         assert rec["odoo"]["records"] == 100
 
 
+def test_clamp_appends_a_positional_limit(nginx, odoo, client, seeded):
+    """execute passes no keyword arguments: a search whose positional
+    arguments stop just before its limit gets the limit appended; one
+    that stops earlier is never forwarded unlimited."""
+    gw = gateway(nginx, odoo, CLAMP)
+    c = client(gw)
+    seeded()
+    for args in (([], ["name"], 0), ([], 0)):
+        method = "search_read" if len(args) == 3 else "search"
+        r = c.execute("product.product", method, *args)
+        assert len(r.json().get("result", [])) == 100, r.text[:300]
+        assert r.headers.get("Govern-Limit-Clamped") == "100"
+        call = [x for x in odoo.calls() if x["auth"] != "password"][-1]
+        assert call["args"] == list(args) + [100], call["args"]
+    before = len(odoo.requests())
+    for method, args in (("search_read", ([], ["name"])),
+                         ("search_read", ([],)), ("search", ([],))):
+        r = c.execute("product.product", method, *args)
+        if len(odoo.requests()) == before:
+            refused_jsonrpc(r, "odoo_denied", UNLIMITED)
+        else:
+            before = len(odoo.requests())
+            assert odoo.calls()[-1]["bound"]["limit"] == 100
+
+
 def test_clamp_inserts_a_positional_limit(nginx, odoo, client, seeded):
     """execute passes no keyword arguments: a search with fewer
-    positional arguments than its limit's position gets one."""
+    positional arguments than its limit's position gets one (the spec:
+    "the positional limit; inserted when absent")."""
     gw = gateway(nginx, odoo, CLAMP)
     c = client(gw)
     seeded()
