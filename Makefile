@@ -17,29 +17,32 @@ $(error SANITIZE must be empty or "address")
 endif
 
 MODULE     := $(BUILD)/ngx_http_govern_module.so
-MODULE_SRC := $(wildcard module/*.c module/*.h) module/config
+MODULE_SRC := $(wildcard module/*.c module/*.h) module/config module/SOURCES
 CC_OPT     := -O2 -g -Wall -Wextra -Werror -fstack-protector-strong \
               -D_FORTIFY_SOURCE=2 $(SAN_FLAGS)
 LD_OPT     := $(SAN_FLAGS)
 
-SCHEMA_SRC := module/ngx_http_govern_schema.c module/ngx_http_govern_uri.c \
-              module/ngx_http_govern_format.c module/ngx_http_govern_jv.c \
-              module/ngx_http_govern_json.c
+# the pure library, built once for the module and the CLIs of this flavour
+GOVERN_LIB_DIR    := $(CURDIR)/$(BUILD)/lib
+GOVERN_LIB_CC     := $(CC)
+GOVERN_LIB_CFLAGS := $(CC_OPT) -fPIC
+include module/lib/lib.mk
+
+# the suite beside the repository, as the workspace lays it out (a clone
+# elsewhere, as CI's may be, finds it where the workspace keeps it)
 SUITE      ?= $(firstword $(wildcard $(CURDIR)/../shared/conformance/json-schema-test-suite \
                                      /work/shared/conformance/json-schema-test-suite))
 
-.PHONY: all deps deps-test deps-run deps-bench test unit integration run \
+.PHONY: all deps deps-test deps-run deps-bench deps-fuzz test unit \
+        integration layers run \
         bench clean conformance fuzz bench-schema docker-smoke
 
 all: $(MODULE) $(BUILD)/govern-schema
 
-$(BUILD)/govern-schema: module/ngx_http_govern_schema_cli.c $(SCHEMA_SRC) \
-                        module/ngx_http_govern_schema.h \
-                        module/ngx_http_govern_jv.h | deps
+$(BUILD)/govern-schema: tools/govern_schema.c $(GOVERN_LIB) | deps
 	@mkdir -p $(BUILD)
-	$(CC) -O2 -g -Wall -Wextra -Werror $(SAN_FLAGS) -Imodule -o $@ \
-	    module/ngx_http_govern_schema_cli.c $(SCHEMA_SRC) \
-	    -ljansson -lpcre2-8 -lm
+	$(CC) $(CC_OPT) -Imodule/lib -o $@ tools/govern_schema.c \
+	    $(GOVERN_LIB) $(GOVERN_LIB_LIBS)
 
 # govern's validator against AJV (npm) on the same schema and payload
 bench-schema: deps-test
@@ -51,7 +54,7 @@ docker-smoke: deps-test
 	$(PYTHON) scripts/docker_smoke.py
 
 # libFuzzer on the validator, bounded: FUZZ_SECONDS=600 make fuzz
-fuzz: deps-test
+fuzz: deps-fuzz
 	$(MAKE) -C lua-free-tests/fuzz FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60) \
 	    SUITE="$(SUITE)"
 
@@ -67,24 +70,33 @@ deps-test:
 	@scripts/install-deps.sh test
 deps-bench:
 	@scripts/install-deps.sh bench
+deps-fuzz:
+	@scripts/install-deps.sh fuzz
 
 # nginx-dev ships headers and the configure scripts only; configure once
 # (again when module/config changes), then build just the module.
-$(BUILD)/nginx/objs/Makefile: module/config | deps
+$(BUILD)/nginx/objs/Makefile: module/config module/SOURCES | deps
 	rm -rf $(BUILD)/nginx
 	mkdir -p $(BUILD)
 	cp -r $(NGINX_SRC) $(BUILD)/nginx
 	cd $(BUILD)/nginx && source ./conf_flags && \
-	    ./configure "$${NGX_CONF_FLAGS[@]}" \
+	    GOVERN_LIB=$(GOVERN_LIB) ./configure "$${NGX_CONF_FLAGS[@]}" \
 	        --with-cc-opt="$(CC_OPT)" --with-ld-opt="$(LD_OPT)" \
 	        --add-dynamic-module=$(CURDIR)/module > configure.log 2>&1 \
 	    || { tail -20 configure.log; exit 1; }
 
-$(MODULE): $(BUILD)/nginx/objs/Makefile $(MODULE_SRC)
+# nginx's Makefile does not know the library: the module is linked again
+$(MODULE): $(BUILD)/nginx/objs/Makefile $(MODULE_SRC) $(GOVERN_LIB)
+	rm -f $(BUILD)/nginx/objs/ngx_http_govern_module.so
 	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules
 	cp $(BUILD)/nginx/objs/ngx_http_govern_module.so $@
 
-test: deps-test $(MODULE) unit conformance integration
+test: deps-test layers $(MODULE) unit conformance integration
+
+# the layers of module/ (lib <- core <- stages <- observe <- module): no
+# include from a lower layer to a higher one, no cycle, no nginx in lib
+layers:
+	$(PYTHON) scripts/check_layers.py
 
 unit: deps-test
 	$(MAKE) -C lua-free-tests/unit SANITIZE=$(SANITIZE)

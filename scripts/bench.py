@@ -85,6 +85,16 @@ VARIANTS = [
             govern_odoo_max_records 100;
             proxy_pass http://upstream;
     """, ("HS256", "post-jsonrpc")),
+    ("govern HS256, JSON-RPC 1 KB + Odoo policy, 1,000 rules", """
+            govern on;
+            govern_scopes orders:read;
+            govern_odoo jsonrpc;
+""" + "".join("            govern_odoo_allow x.model%d read,search_read "
+              "scope=orders:read;\n" % i for i in range(999)) + """
+            govern_odoo_allow product.product search_read scope=orders:read;
+            govern_odoo_max_records 100;
+            proxy_pass http://upstream;
+    """, ("HS256", "post-jsonrpc")),
     ("govern HS256, JSON-2 1 KB, no govern_odoo", """
             govern on;
             govern_scopes orders:read;
@@ -157,6 +167,8 @@ PAIRS = [
      "govern HS256, JSON-RPC 1 KB, no govern_odoo"),
     ("govern HS256, JSON-2 1 KB + Odoo policy + credentials",
      "govern HS256, JSON-2 1 KB, no govern_odoo"),
+    ("govern HS256, JSON-RPC 1 KB + Odoo policy, 1,000 rules",
+     "govern HS256, JSON-RPC 1 KB + Odoo policy + credentials"),
     ("govern HS256, POST 1 KB order + schema",
      "govern HS256, POST 1 KB order, no schema"),
     ("govern HS256, POST 1 KB order + schema",

@@ -26,17 +26,17 @@ def main():
         subprocess.run(["npm", "install", "--silent", "--no-audit",
                         "--no-fund", "--prefix", BUILD, "ajv@8",
                         "ajv-formats@2"], check=True)
-    module = os.path.join(ROOT, "module")
+    # the library as make builds it for the module (build/lib), O2
+    subprocess.run(["make", "-C", ROOT, "--no-print-directory",
+                    os.path.join(ROOT, "build", "lib", "libgovern.a")],
+                   check=True)
+    lib = os.path.join(ROOT, "module", "lib")
     binary = os.path.join(BUILD, "schema_bench")
-    subprocess.run(["gcc", "-O2", "-I" + module, "-o", binary,
+    subprocess.run(["gcc", "-O2", "-I" + lib, "-o", binary,
                     os.path.join(ROOT, "lua-free-tests", "bench",
                                  "schema_bench.c"),
-                    os.path.join(module, "ngx_http_govern_schema.c"),
-                    os.path.join(module, "ngx_http_govern_uri.c"),
-                    os.path.join(module, "ngx_http_govern_format.c"),
-                    os.path.join(module, "ngx_http_govern_jv.c"),
-                    os.path.join(module, "ngx_http_govern_json.c"),
-                    "-ljansson", "-lpcre2-8", "-lm"], check=True)
+                    os.path.join(ROOT, "build", "lib", "libgovern.a"),
+                    "-ljansson", "-lcrypto", "-lpcre2-8", "-lm"], check=True)
     payload = os.path.join(BUILD, "order.json")
     with open(payload, "w") as f:
         json.dump(bench.bench_order(), f)

@@ -1,25 +1,27 @@
 #!/bin/sh
 # Installs the Debian bookworm packages govern needs to build, run and test.
-# Usage: scripts/install-deps.sh [build|run|test|bench|all]
+# Usage: scripts/install-deps.sh [build|run|test|bench|fuzz|all]
 # Only apt-get is used; nothing is downloaded from elsewhere.
 set -eu
 
 profile=${1:-all}
 
-build="nginx nginx-dev libjansson-dev libjwt-dev libhiredis-dev libssl-dev
+build="nginx nginx-dev libjansson-dev libhiredis-dev libssl-dev
        libpcre2-dev zlib1g-dev pkg-config make gcc"
 run="$build redis-server python3 python3-jwt python3-cryptography"
 test="$run libcmocka-dev python3-pytest python3-jwt python3-requests
       python3-redis python3-cryptography openssl curl procps"
 bench="$run wrk util-linux procps python3-jwt python3-cryptography"
+fuzz="$test clang"
 
 case "$profile" in
 build) want=$build ;;
 run) want=$run ;;
 test) want=$test ;;
 bench) want=$bench ;;
+fuzz) want=$fuzz ;;
 all) want="$test $bench" ;;
-*) echo "usage: $0 [build|run|test|bench|all]" >&2; exit 2 ;;
+*) echo "usage: $0 [build|run|test|bench|fuzz|all]" >&2; exit 2 ;;
 esac
 
 missing=
