@@ -10,17 +10,33 @@ It speaks Odoo's external API as shared/reference/odoo-api.md describes it:
   POST /web/session/authenticate     session cookie; /web/session/destroy
   POST /web/dataset/call_kw[/...]    model and method from the body
   POST /web/dataset/call_button
+  POST /web/dataset/resequence       writes field=offset+i on the ids
   POST /json/2/<model>/<method>      bearer API key, X-Odoo-Database
                                      (Odoo 19 mode only)
 
-with in-memory res.partner, res.users, product.product, stock.location,
-stock.quant, sale.order (+ lines, action_confirm), stock.picking
-(button_validate) and account.move, a per-user ACL, and one exception
-taxonomy rendered per protocol.
+Paths are routed percent-decoded, as werkzeug routes PATH_INFO.
+
+with in-memory res.partner (child_ids, category_id), res.users,
+product.product, stock.location, stock.quant, sale.order (+ lines with
+tax_ids, tag_ids, action_confirm), stock.picking (button_validate) and
+account.move, a per-user ACL, and one exception taxonomy rendered per
+protocol.  Calls dispatch as Odoo's call_kw does: an @api.model method
+takes its args as they are, any other method takes record ids first.
+x2many values follow fields.Command as Odoo compares it (Python ==, so
+0.0 and false are CREATE, true is UPDATE, 6.0 is SET; a code that equals
+none of 0..6 is skipped), and a plain list of ids sets those ids.  A
+falsy limit (0, null, false) is no limit.
 
 Test control lives under /__fake_odoo__/ (never proxied by the demo):
   GET  /__fake_odoo__/calls      what Odoo executed: protocol, db, uid,
-                                 model, method, ids, args, kwargs
+                                 model, method, ids, args, kwargs; the
+                                 arguments as the method bound them
+                                 ("bound": the limit after defaults),
+                                 "effects" (records created, written,
+                                 deleted, linked, unlinked per model;
+                                 records read by a search or grouped
+                                 read) and "returned" (how many records,
+                                 ids or groups the result holds)
   GET  /__fake_odoo__/requests   every HTTP request: method, path, headers,
                                  body sha256 and length
   POST /__fake_odoo__/reset      forget calls and requests, reseed data
@@ -45,6 +61,7 @@ import socket
 import sys
 import threading
 import time
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -148,6 +165,13 @@ MODELS = {
         "country_id": ("many2one", "res.country"), "ref": ("char",),
         "is_company": ("boolean",), "active": ("boolean",),
         "customer_rank": ("integer",),
+        "parent_id": ("many2one", "res.partner"),
+        "child_ids": ("one2many", "res.partner", "parent_id"),
+        "category_id": ("many2many", "res.partner.category"),
+    },
+    "res.partner.category": {
+        "_description": "Partner Tags",
+        "name": ("char",), "active": ("boolean",),
     },
     "res.users": {
         "_description": "User",
@@ -187,13 +211,23 @@ MODELS = {
         "order_line": ("one2many", "sale.order.line", "order_id"),
         "amount_total": ("float", None, "computed"),
         "date_order": ("datetime",),
+        "tag_ids": ("many2many", "crm.tag"),
+    },
+    "crm.tag": {
+        "_description": "CRM Tag",
+        "name": ("char",),
+    },
+    "account.tax": {
+        "_description": "Tax",
+        "name": ("char",), "amount": ("float",), "active": ("boolean",),
     },
     "sale.order.line": {
         "_description": "Sales Order Line",
         "order_id": ("many2one", "sale.order"),
         "product_id": ("many2one", "product.product"),
         "name": ("char",), "product_uom_qty": ("float",),
-        "price_unit": ("float",),
+        "price_unit": ("float",), "sequence": ("integer",),
+        "tax_ids": ("many2many", "account.tax"),
     },
     "stock.picking": {
         "_description": "Transfer",
@@ -218,8 +252,9 @@ MODELS = {
 
 # @api.model methods: args[0] is not ids, and JSON-2 refuses ids for them
 API_MODEL = {"create", "search", "search_read", "search_count",
-             "name_search", "name_create", "default_get", "fields_get",
-             "read_group", "web_search_read", "context_get"}
+             "search_fetch", "name_search", "name_create", "default_get",
+             "fields_get", "read_group", "formatted_read_group",
+             "web_read_group", "web_search_read", "context_get"}
 
 _EMPTY = inspect.Parameter.empty
 
@@ -234,24 +269,60 @@ SIGNATURES = {
     "create": [("vals_list", _EMPTY)],
     "write": [("vals", _EMPTY)],
     "unlink": [],
+    "search_fetch": [("domain", _EMPTY), ("field_names", _EMPTY),
+                     ("offset", 0), ("limit", None), ("order", None)],
+    "web_search_read": [("domain", _EMPTY), ("specification", _EMPTY),
+                        ("offset", 0), ("limit", None), ("order", None),
+                        ("count_limit", None)],
     "name_search": [("name", ""), ("domain", None), ("operator", "ilike"),
                     ("limit", 100)],
+    "read_group": [("domain", _EMPTY), ("fields", _EMPTY),
+                   ("groupby", _EMPTY), ("offset", 0), ("limit", None),
+                   ("orderby", False), ("lazy", True)],
+    "formatted_read_group": [("domain", _EMPTY), ("groupby", ()),
+                             ("aggregates", ()), ("having", ()),
+                             ("offset", 0), ("limit", None),
+                             ("order", None)],
+    # 19.0; SIGNATURES_BEFORE_19 has 17.0 and 18.0's
+    "web_read_group": [("domain", _EMPTY), ("groupby", _EMPTY),
+                       ("aggregates", ()), ("limit", None), ("offset", 0),
+                       ("order", None), ("auto_unfold", False),
+                       ("opening_info", None),
+                       ("unfold_read_specification", None),
+                       ("unfold_read_default_limit", 80),
+                       ("groupby_read_specification", None)],
+    "copy": [("default", None)],
     "fields_get": [("allfields", None), ("attributes", None)],
     "action_confirm": [],
     "button_validate": [],
     "context_get": [],
+    "address_get": [("adr_pref", None)],
 }
 
+SIGNATURES_BEFORE_19 = {
+    "web_read_group": [("domain", _EMPTY), ("fields", _EMPTY),
+                       ("groupby", _EMPTY), ("limit", None), ("offset", 0),
+                       ("orderby", False), ("lazy", True),
+                       ("expand", False), ("expand_limit", None),
+                       ("expand_orderby", False)],
+}
+
+# methods that exist on some models only
 MODEL_METHODS = {
     "sale.order": {"action_confirm"},
     "stock.picking": {"button_validate"},
     "res.users": {"context_get"},
+    "res.partner": {"address_get"},
 }
+SOME_MODELS = set().union(*MODEL_METHODS.values())
 
-READ_METHODS = {"search_read", "search", "search_count", "read",
-                "name_search", "fields_get", "context_get"}
+READ_METHODS = {"search_read", "search", "search_count", "search_fetch",
+                "web_search_read", "read", "name_search", "fields_get",
+                "context_get", "read_group", "formatted_read_group",
+                "web_read_group", "address_get"}
 OPERATION = {"create": "create", "write": "write", "unlink": "unlink",
-             "action_confirm": "write", "button_validate": "write"}
+             "copy": "create", "action_confirm": "write",
+             "button_validate": "write"}
 
 # ACL per group: model -> operations
 ACL = {
@@ -261,8 +332,11 @@ ACL = {
         "product.product": {"read"},
         "stock.location": {"read"},
         "stock.quant": {"read"},
+        "res.partner.category": {"read"},
+        "crm.tag": {"read"},
+        "account.tax": {"read"},
         "sale.order": {"read", "create", "write"},
-        "sale.order.line": {"read", "create", "write"},
+        "sale.order.line": {"read", "create", "write", "unlink"},
         "stock.picking": {"read", "write"},
         "account.move": {"read"},
     },
@@ -273,9 +347,31 @@ def now_str():
     return datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M:%S")
 
 
-def bind(method, ids_given, args, kwargs):
+def sql_limit(value, clause="LIMIT"):
+    """A limit (or offset) as PostgreSQL takes it from Odoo's query: a
+    falsy one adds no clause; a number is rounded like a numeric cast to
+    bigint; true or a non-number fails the query."""
+    if not value:
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)      # an unknown-typed literal, cast by SQL
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("argument of %s must be type bigint, not %r"
+                         % (clause, value))
+    if value < 0:
+        raise ValueError("%s must not be negative" % clause)
+    return int(value + 0.5)
+
+
+def signature(method, version):
+    if version < 19 and method in SIGNATURES_BEFORE_19:
+        return SIGNATURES_BEFORE_19[method]
+    return SIGNATURES[method]
+
+
+def bind(method, ids_given, args, kwargs, version=19):
     """Binds args/kwargs to the method's signature like inspect.bind."""
-    sig = SIGNATURES[method]
+    sig = signature(method, version)
     if len(args) > len(sig):
         raise TypeError("too many positional arguments")
     bound = {}
@@ -357,6 +453,12 @@ class Odoo:
                              "amount_total": 100.0, "amount_residual": 0.0,
                              "currency_id": 1,
                              "invoice_origin": "S00000"})
+        for name in ("VIP", "Wholesale", "Retail"):
+            add("res.partner.category", {"name": name})
+        for name in ("Online", "Promo", "Repeat", "B2B", "Export"):
+            add("crm.tag", {"name": name})
+        add("account.tax", {"name": "VAT 21%", "amount": 21.0})
+        add("account.tax", {"name": "VAT 6%", "amount": 6.0})
 
     def _user(self, uid, login, password, group, keys):
         partner = self._insert("res.partner", {"name": login})
@@ -397,6 +499,8 @@ class Odoo:
             return 0
         if spec[0] == "boolean":
             return False
+        if spec[0] == "many2many":
+            return []
         return False
 
     # ------------------------------------------------------------ auth
@@ -457,9 +561,11 @@ class Odoo:
         entry = {"protocol": protocol, "db": db, "uid": uid, "auth": auth,
                  "model": model, "method": method, "args": args,
                  "kwargs": kwargs, "context": context, "ids": ids,
+                 "bound": None, "effects": {}, "returned": None,
                  "time": time.time()}
         with self.lock:
             self.calls.append(entry)
+            self.effects = entry["effects"]
             if model not in MODELS:
                 raise UserError("Object %s doesn't exist" % model)
             if method.startswith("_"):
@@ -467,25 +573,59 @@ class Odoo:
                     "Private methods (such as '%s.%s') cannot be called "
                     "remotely." % (model, method))
             if method not in SIGNATURES or (
-                    method in {"action_confirm", "button_validate",
-                               "context_get"}
+                    method in SOME_MODELS
                     and method not in MODEL_METHODS.get(model, ())):
                 raise AttributeErr("The method '%s.%s' does not exist"
                                    % (model, method))
+            # call_kw: a method that is not @api.model takes ids first
             if protocol != "json2" and method not in API_MODEL:
                 if not args:
                     raise TypeError("missing a required argument: 'ids'")
                 ids, args = args[0], list(args[1:])
-            if isinstance(ids, int):
-                ids = [ids]
+            ids = self.browse(model, ids)
             entry["ids"] = ids
-            bound = bind(method, ids, list(args), kwargs)
+            bound = bind(method, ids, list(args), kwargs, self.version)
+            entry["bound"] = copy.deepcopy(bound)
             self.check_access(uid, model, method)
             if self.faults["lock_error"] > 0:
                 self.faults["lock_error"] -= 1
                 raise LockError("Cannot obtain lock on the record")
-            return self.run(uid, model, method, ids or [], bound,
-                            context or {})
+            result = self.run(uid, model, method, ids, bound,
+                              context or {})
+            entry["returned"] = self.returned(method, result)
+            return result
+
+    @staticmethod
+    def browse(model, ids):
+        """model.browse(ids) as far as SQL will take the ids: an int or a
+        list of them (1.0 compares equal to 1 in PostgreSQL), falsy is no
+        record; anything else fails in the query."""
+        if ids is None or ids is False:
+            return []
+        if not isinstance(ids, list):
+            ids = [ids]
+        out = []
+        for rid in ids:
+            if isinstance(rid, bool) or not isinstance(rid, (int, float)) \
+                    or rid != int(rid):
+                raise ValueError('invalid input syntax for type integer: '
+                                 '"%s"' % (rid,))
+            out.append(int(rid))
+        return out
+
+    @staticmethod
+    def returned(method, result):
+        if method == "web_read_group":
+            return len(result["groups"])
+        if method == "web_search_read":
+            return len(result["records"])
+        if isinstance(result, list):
+            return len(result)
+        return None
+
+    def effect(self, kind, model, n=1):
+        bucket = self.effects.setdefault(kind, {})
+        bucket[model] = bucket.get(model, 0) + n
 
     def check_access(self, uid, model, method):
         user = self.users[uid]
@@ -517,12 +657,22 @@ class Odoo:
             found = self.search(model, a["domain"] or [], a["offset"],
                                 a["limit"], a["order"])
             return self.read(model, found, a["fields"])
-        if method == "search":
+        if method in ("search", "search_fetch"):
+            # search_fetch returns a recordset: call_kw sends its ids
             return self.search(model, a["domain"], a["offset"], a["limit"],
                                a["order"])
+        if method == "web_search_read":
+            found = self.search(model, a["domain"], a["offset"], a["limit"],
+                                a["order"])
+            spec = a["specification"] or {}
+            return {"length": len(self.search(model, a["domain"], 0, None,
+                                              None, count=False)),
+                    "records": self.read(model, found, list(spec))}
         if method == "search_count":
-            n = len(self.search(model, a["domain"], 0, None, None))
-            return min(n, a["limit"]) if a["limit"] else n
+            n = len(self.search(model, a["domain"], 0, None, None,
+                                count=False))
+            limit = sql_limit(a["limit"])
+            return min(n, limit) if limit else n
         if method == "read":
             return self.read(model, ids, a["fields"])
         if method == "name_search":
@@ -531,6 +681,25 @@ class Odoo:
                 domain.append(["name", a["operator"], a["name"]])
             found = self.search(model, domain, 0, a["limit"], None)
             return [[rid, self.display_name(model, rid)] for rid in found]
+        if method == "read_group":
+            return self.read_group(model, a["domain"], a["fields"],
+                                   a["groupby"], a["offset"], a["limit"],
+                                   a["lazy"])
+        if method == "formatted_read_group":
+            return self.formatted_read_group(model, a["domain"],
+                                             a["groupby"], a["aggregates"],
+                                             a["offset"], a["limit"])
+        if method == "web_read_group":
+            if self.version < 19:
+                groups = self.read_group(model, a["domain"], a["fields"],
+                                         a["groupby"], a["offset"],
+                                         a["limit"], a["lazy"])
+            else:
+                groups = self.formatted_read_group(
+                    model, a["domain"], a["groupby"],
+                    ["__count"] + list(a["aggregates"] or ()), a["offset"],
+                    a["limit"])
+            return {"groups": groups, "length": self.groups_length}
         if method == "fields_get":
             return {f: {"type": s[0], "string": f.replace("_", " ").title()}
                     for f, s in MODELS[model].items()
@@ -551,12 +720,20 @@ class Odoo:
             new = [self.create(model, vals) for vals in vals_list]
             return new[0] if single else new
         if method == "write":
+            if not isinstance(a["vals"], dict):
+                raise ValueError("write() expects a dict")
             for rid in ids:
                 self.write(model, rid, a["vals"])
             return True
+        if method == "copy":
+            default = a["default"] or {}
+            if not isinstance(default, dict):
+                raise ValueError("copy() expects a dict as default")
+            return [self.copy(model, rid, default) for rid in ids]
         if method == "unlink":
             for rid in ids:
                 del table[rid]
+                self.effect("deleted", model)
             return True
         if method == "action_confirm":
             for rid in ids:
@@ -566,9 +743,13 @@ class Odoo:
             for rid in ids:
                 table[rid]["state"] = "done"
                 table[rid]["date_done"] = now_str()
+                self.effect("written", model)
             return True
         if method == "context_get":
             return {"lang": "en_US", "tz": "Europe/Brussels", "uid": uid}
+        if method == "address_get":
+            return {kind: ids[0] if ids else False
+                    for kind in (a["adr_pref"] or ["contact"])}
         raise AttributeErr("The method '%s.%s' does not exist"
                            % (model, method))
 
@@ -581,7 +762,7 @@ class Odoo:
             if spec is None or key.startswith("_"):
                 raise ValueError("Invalid field '%s' on model '%s'"
                                  % (key, model))
-            if spec[0] == "one2many":
+            if spec[0] in ("one2many", "many2many"):
                 x2many[key] = value
             else:
                 plain[key] = value
@@ -603,8 +784,9 @@ class Odoo:
             plain.setdefault("name", product["name"])
             plain.setdefault("price_unit", product["list_price"])
         rid = self._insert(model, plain)
-        for key, commands in x2many.items():
-            self.x2many(model, rid, key, commands)
+        self.effect("created", model)
+        for key, value in x2many.items():
+            self.x2many(model, rid, key, value)
         return rid
 
     def write(self, model, rid, vals):
@@ -613,40 +795,197 @@ class Odoo:
             if spec is None or key.startswith("_"):
                 raise ValueError("Invalid field '%s' on model '%s'"
                                  % (key, model))
-            if spec[0] == "one2many":
+            if spec[0] in ("one2many", "many2many"):
                 self.x2many(model, rid, key, value)
             else:
                 self.records[model][rid][key] = value
+        self.effect("written", model)
 
-    def x2many(self, model, rid, field, commands):
-        """fields.Command: 0 create, 1 update, 2 delete, 3 unlink, 4 link,
-        5 clear, 6 set."""
-        _, comodel, inverse = MODELS[model][field]
-        lines = self.records[comodel]
-        for cmd in commands:
-            code = cmd[0]
-            if code == 0:
-                vals = dict(cmd[2])
-                vals[inverse] = rid
-                self.create(comodel, vals)
-            elif code == 1:
-                self.write(comodel, cmd[1], cmd[2])
-            elif code in (2, 3):
-                lines.pop(cmd[1], None)
-            elif code == 4:
-                lines[cmd[1]][inverse] = rid
-            elif code == 5:
-                for lid in [i for i, r in lines.items()
-                            if r.get(inverse) == rid]:
-                    lines[lid][inverse] = False
-            elif code == 6:
-                for lid, rec in lines.items():
-                    if rec.get(inverse) == rid and lid not in cmd[2]:
-                        rec[inverse] = False
-                for lid in cmd[2]:
-                    lines[lid][inverse] = rid
+    def copy(self, model, rid, default):
+        """copy(): copy_data() then create(), default overriding."""
+        rec = self.records[model][rid]
+        vals = {}
+        for field, spec in MODELS[model].items():
+            if field.startswith("_") or field in ("name", "state") or \
+                    spec[0] == "one2many" or \
+                    len(spec) > 2 and spec[2] == "computed":
+                continue
+            if spec[0] == "many2many":
+                vals[field] = [[6, 0, list(rec.get(field) or [])]]
             else:
-                raise ValidationError("Unknown x2many command %r" % code)
+                vals[field] = rec.get(field, False)
+        vals["name"] = "%s (copy)" % rec.get("name", "")
+        vals.update(default)
+        return self.create(model, vals)
+
+    def x2many(self, model, rid, field, value):
+        """An x2many value as _RelationalMulti.write_batch() normalises it
+        and write_real() runs it: each command's code is compared with
+        ==, as Odoo compares it with the Command members (0.0 and false
+        are CREATE, true UPDATE, 6.0 SET); an item that is not a list,
+        or a code equal to none of them, is skipped."""
+        spec = MODELS[model][field]
+        kind, comodel = spec[0], spec[1]
+        if value is False or value is None:
+            value = [[5, 0, 0]]
+        elif isinstance(value, list) and value and \
+                not isinstance(value[0], list):
+            value = [[6, 0, value]]           # a list of ids sets them
+        if not isinstance(value, list):
+            raise ValueError("Wrong value for %s.%s: %r"
+                             % (model, field, value))
+        lines = self.records[comodel]
+        rec = self.records[model][rid]
+
+        def existing(line_id):
+            (line_id,) = self.browse(comodel, [line_id])
+            if line_id not in lines:
+                raise MissingError("Record does not exist or has been "
+                                   "deleted.\n(Record: %s(%s,))"
+                                   % (comodel, line_id))
+            return line_id
+
+        def linked():
+            if kind == "many2many":
+                return list(rec.get(field) or [])
+            return [i for i, r in lines.items() if r.get(spec[2]) == rid]
+
+        def link(line_id):
+            if kind == "many2many":
+                if line_id not in rec[field]:
+                    rec[field] = rec[field] + [line_id]
+            else:
+                lines[line_id][spec[2]] = rid
+            self.effect("linked", comodel)
+
+        def unlink(line_id):
+            if kind == "many2many":
+                rec[field] = [i for i in rec[field] if i != line_id]
+            elif lines.get(line_id, {}).get(spec[2]) == rid:
+                lines[line_id][spec[2]] = False
+            self.effect("unlinked", comodel)
+
+        for command in value:
+            if not isinstance(command, list) or not command:
+                continue
+            code = command[0]
+            if code == 0:
+                vals = dict(command[2])
+                if kind == "one2many":
+                    vals[spec[2]] = rid
+                new = self.create(comodel, vals)
+                if kind == "many2many":
+                    link(new)
+            elif code == 1:
+                self.write(comodel, existing(command[1]), command[2])
+            elif code == 2:
+                line_id = existing(command[1])
+                unlink(line_id)
+                del lines[line_id]
+                self.effect("deleted", comodel)
+            elif code == 3:
+                unlink(existing(command[1]))
+            elif code == 4:
+                link(existing(command[1]))
+            elif code == 5:
+                for line_id in linked():
+                    unlink(line_id)
+            elif code == 6:
+                wanted = [existing(i) for i in command[2]]
+                for line_id in linked():
+                    if line_id not in wanted:
+                        unlink(line_id)
+                for line_id in wanted:
+                    link(line_id)
+
+    # ------------------------------------------------------------ groups
+
+    def groups(self, model, domain, groupby, offset, limit):
+        """_read_group on the first groupby spec: every record the domain
+        matches is read; offset and limit apply to the groups."""
+        if isinstance(groupby, str):
+            groupby = [groupby]
+        if not isinstance(groupby, list) or not groupby:
+            raise ValueError("groupby must be a non-empty list")
+        spec = groupby[0]
+        field, _, granularity = spec.partition(":")
+        if field not in MODELS[model] or field.startswith("_"):
+            raise ValueError("Invalid field %r on model %r" % (field, model))
+        found = self.search(model, domain, 0, None, None, count=False)
+        self.effect("read", model, len(found))
+        table = self.records[model]
+        buckets = {}
+        for rid in found:
+            raw = self.value(model, table[rid], field, raw=True)
+            if raw and granularity:
+                raw = str(raw)[:{"year": 4, "month": 7}.get(granularity, 10)]
+            if isinstance(raw, list):
+                raw = tuple(raw)
+            buckets.setdefault(raw, []).append(rid)
+        keys = sorted(buckets, key=lambda k: (k is False, str(k)))
+        self.groups_length = len(keys)
+        keys = keys[int(offset or 0):]
+        limit = sql_limit(limit)
+        if limit:
+            keys = keys[:limit]
+        out = []
+        for raw in keys:
+            value = raw
+            if MODELS[model][field][0] == "many2one" and raw:
+                value = [raw, self.display_name(MODELS[model][field][1],
+                                                raw)]
+            out.append((spec, raw, value, buckets[raw]))
+        return out
+
+    def aggregate(self, model, ids, name, op):
+        values = [self.value(model, self.records[model][rid], name, True)
+                  for rid in ids]
+        values = [v for v in values if isinstance(v, (int, float))]
+        if op == "max":
+            return max(values) if values else False
+        if op == "min":
+            return min(values) if values else False
+        return sum(values)
+
+    def read_group(self, model, domain, fields, groupby, offset, limit,
+                   lazy):
+        out = []
+        count = "%s_count" % str(groupby[0] if isinstance(groupby, list)
+                                 else groupby).split(":")[0] \
+            if lazy else "__count"
+        for spec, raw, value, ids in self.groups(model, domain, groupby,
+                                                 offset, limit):
+            group = {spec: value, count: len(ids),
+                     "__domain": list(domain) + [[spec.split(":")[0], "=",
+                                                  raw]]}
+            for f in fields or []:
+                name, _, op = f.partition(":")
+                spec_f = MODELS[model].get(name)
+                if spec_f and spec_f[0] in ("float", "integer") and \
+                        name != spec:
+                    group[name] = self.aggregate(model, ids, name,
+                                                 op or "sum")
+            out.append(group)
+        return out
+
+    def formatted_read_group(self, model, domain, groupby, aggregates,
+                             offset, limit):
+        out = []
+        for spec, raw, value, ids in self.groups(model, domain, groupby,
+                                                 offset, limit):
+            group = {spec: value, "__extra_domain": [[spec.split(":")[0],
+                                                      "=", raw]]}
+            for agg in aggregates or []:
+                if agg == "__count":
+                    group[agg] = len(ids)
+                    continue
+                name, _, op = agg.partition(":")
+                if name not in MODELS[model]:
+                    raise ValueError("Invalid field %r on model %r"
+                                     % (name, model))
+                group[agg] = self.aggregate(model, ids, name, op or "sum")
+            out.append(group)
+        return out
 
     def confirm(self, rid):
         order = self.records["sale.order"][rid]
@@ -654,6 +993,7 @@ class Odoo:
             raise UserError("Some orders are not in a state requiring "
                             "confirmation.")
         order["state"] = "sale"
+        self.effect("written", "sale.order")
         self._insert("stock.picking", {
             "name": "WH/OUT/%05d" % self.next_id["stock.picking"],
             "origin": order["name"], "state": "assigned",
@@ -690,6 +1030,8 @@ class Odoo:
         if spec[0] == "one2many":
             return sorted(i for i, r in self.records[spec[1]].items()
                           if r.get(spec[2]) == rec["id"])
+        if spec[0] == "many2many":
+            return sorted(rec.get(field) or [])
         value = rec.get(field, False)
         if spec[0] == "many2one" and value and not raw:
             return [value, self.display_name(spec[1], value)]
@@ -722,7 +1064,11 @@ class Odoo:
             out.append(row)
         return out
 
-    def search(self, model, domain, offset, limit, order):
+    def search(self, model, domain, offset, limit, order, count=True):
+        """_search(): a falsy limit or offset adds no LIMIT or OFFSET
+        clause; count records the records read."""
+        limit = sql_limit(limit)
+        offset = sql_limit(offset, "OFFSET")
         if not isinstance(domain, list):
             raise ValidationError("Invalid domain: %r" % (domain,))
         recs = [r for r in self.records[model].values()
@@ -741,6 +1087,8 @@ class Odoo:
         ids = ids[offset or 0:]
         if limit:
             ids = ids[:limit]
+        if count:
+            self.effect("read", model, len(ids))
         return ids
 
     def match(self, model, rec, domain):
@@ -896,7 +1244,7 @@ class Handler(BaseHTTPRequestHandler):
         self.record(body)
         if self.faults():
             return
-        path = self.path.split("?")[0]
+        path = self.route_path()
         if path in ("/web/version", "/json/version"):
             v = self.odoo.version
             return self.send(200, {"version_info": [v, 0, 0, "final", 0, ""],
@@ -913,7 +1261,7 @@ class Handler(BaseHTTPRequestHandler):
         self.record(body)
         if self.faults():
             return
-        path = self.path.split("?")[0]
+        path = self.route_path()
         if path == "/jsonrpc":
             return self.jsonrpc_route(body, self.jsonrpc)
         if path == "/web/session/authenticate":
@@ -923,6 +1271,8 @@ class Handler(BaseHTTPRequestHandler):
         if path in ("/web/dataset/call_kw", "/web/dataset/call_button") or \
                 path.startswith("/web/dataset/call_kw/"):
             return self.jsonrpc_route(body, self.call_kw)
+        if path == "/web/dataset/resequence":
+            return self.jsonrpc_route(body, self.resequence)
         if path.startswith("/json/2") and self.odoo.version >= 19:
             m = re.fullmatch(r"/json/2/([^/]+)/([^/]+)", path)
             if not m:
@@ -934,6 +1284,12 @@ class Handler(BaseHTTPRequestHandler):
     do_PUT = do_POST
     do_DELETE = do_POST
     do_PATCH = do_POST
+
+    def route_path(self):
+        """The path as werkzeug routes it: PATH_INFO, percent-decoded,
+        without the query string (dot segments and repeated slashes are
+        kept, so they match no route below)."""
+        return urllib.parse.unquote(self.path.split("?")[0])
 
     def not_found(self):
         self.send(404, "<!doctype html>\n<html lang=en>\n<title>404 Not Found"
@@ -1091,6 +1447,39 @@ class Handler(BaseHTTPRequestHandler):
                                  list(params.get("args") or []),
                                  params.get("kwargs") or {})
 
+    def resequence(self, params, headers):
+        """web's DataSet.resequence(model, ids, field='sequence',
+        offset=0): writes field = offset + i on each record, on the
+        caller's session."""
+        _, session = self.session()
+        if session is None:
+            raise SessionExpired()
+        model = params.get("model")
+        if model not in MODELS:
+            raise KeyError(model)
+        field = params.get("field", "sequence")
+        offset = params.get("offset", 0)
+        ids = params.get("ids") or []
+        with self.odoo.lock:
+            entry = {"protocol": "resequence", "db": session["db"],
+                     "uid": session["uid"], "auth": "session",
+                     "model": model, "method": "resequence", "ids": ids,
+                     "args": [], "kwargs": {"field": field,
+                                            "offset": offset},
+                     "context": None, "bound": None, "effects": {},
+                     "returned": None, "time": time.time()}
+            self.odoo.calls.append(entry)
+            self.odoo.effects = entry["effects"]
+            if field not in MODELS[model]:
+                return False
+            self.odoo.check_access(session["uid"], model, "write")
+            for i, rid in enumerate(Odoo.browse(model, ids)):
+                if rid not in self.odoo.records[model]:
+                    raise MissingError("Record does not exist or has been "
+                                       "deleted.")
+                self.odoo.write(model, rid, {field: i + offset})
+        return True
+
     # ------------------------------------------------------------ JSON-2
 
     def json2_error(self, e):
@@ -1157,7 +1546,7 @@ class Handler(BaseHTTPRequestHandler):
             raise WerkzeugError(422, "cannot call %s.%s with ids"
                                 % (model, method))
         try:
-            bind(method, ids, [], params)
+            bind(method, ids, [], params, self.odoo.version)
         except TypeError as e:
             raise WerkzeugError(422, str(e))
         params["__context"] = context
