@@ -93,10 +93,11 @@ ngx_http_govern_body_stage(ngx_http_request_t *r)
     }
 
     /* cheap refusals before a byte of the body is read; JSON-2 allows an
-     * empty body without a type */
+     * empty body without a type (no Content-Length and no chunked
+     * encoding is an empty body too, RFC 9112 6.3) */
 
     if (glcf->odoo == GOVERN_ODOO_JSON2
-        && r->headers_in.content_length_n == 0)
+        && r->headers_in.content_length_n <= 0 && !r->headers_in.chunked)
     {
         ctx->body_state = NGX_HTTP_GOVERN_BODY_DONE;
         return NGX_OK;
