@@ -89,9 +89,10 @@ test: deps-test $(MODULE) unit conformance integration
 unit: deps-test
 	$(MAKE) -C lua-free-tests/unit SANITIZE=$(SANITIZE)
 
-integration: deps-test $(MODULE)
+integration: deps-test $(MODULE) $(BUILD)/govern-schema
 	cd lua-free-tests/integration && \
 	    GOVERN_MODULE=$(CURDIR)/$(MODULE) GOVERN_SANITIZE=$(SANITIZE) \
+	    GOVERN_SCHEMA_CLI=$(CURDIR)/$(BUILD)/govern-schema \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 run: deps-run $(MODULE)
