@@ -13,11 +13,11 @@
 
 
 #include "ngx_http_govern_module.h"
-#include "ngx_http_govern_json.h"
+#include "govern_json.h"
 
 
 struct ngx_http_govern_odoo_conf_s {
-    ngx_array_t                    *rules;   /* ngx_http_govern_odoo_rule_t */
+    ngx_array_t                    *rules;   /* govern_odoo_rule_t */
     const char                    **context_allow;
     ngx_int_t                       max_records;
 };
@@ -35,10 +35,10 @@ ngx_http_govern_odoo_stage(ngx_http_request_t *r)
     ngx_str_t                       detail;
     const char                     *why, *key;
     ngx_http_govern_ctx_t          *ctx;
-    ngx_http_govern_reason_e        reason;
+    govern_reason_e                 reason;
     ngx_http_govern_loc_conf_t     *glcf;
-    ngx_http_govern_odoo_call_t    *call;
-    ngx_http_govern_odoo_policy_t   policy;
+    govern_odoo_call_t             *call;
+    govern_odoo_policy_t            policy;
 
     glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
 
@@ -53,29 +53,29 @@ ngx_http_govern_odoo_stage(ngx_http_request_t *r)
                        sizeof("/web/database/") - 1) == 0)
     {
         ngx_str_set(&detail, "database management is not exposed");
-        return ngx_http_govern_refuse(r, NGX_HTTP_GOVERN_REASON_ODOO_DENIED,
+        return ngx_http_govern_refuse(r, GOVERN_REASON_ODOO_DENIED,
                                       &detail);
     }
 
     if (!(r->method & NGX_HTTP_POST)) {
         ngx_str_set(&detail, "Odoo calls are POST requests");
         return ngx_http_govern_refuse(r,
-                   NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED, &detail);
+                   GOVERN_REASON_ODOO_MALFORMED, &detail);
     }
 
-    call = ngx_pcalloc(r->pool, sizeof(ngx_http_govern_odoo_call_t));
+    call = ngx_pcalloc(r->pool, sizeof(govern_odoo_call_t));
     if (call == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    reason = ngx_http_govern_odoo_parse(glcf->odoo, ctx->json,
-                                        &ctx->json_source,
-                                        (const char *) r->uri.data,
-                                        r->uri.len, call, &why);
+    reason = govern_odoo_parse(glcf->odoo, ctx->json,
+                               &ctx->json_source,
+                               (const char *) r->uri.data,
+                               r->uri.len, call, &why);
 
     ctx->odoo = call;
 
-    if (reason == NGX_HTTP_GOVERN_REASON_NONE) {
+    if (reason == GOVERN_REASON_NONE) {
         policy.rules = glcf->odoo_conf->rules ? glcf->odoo_conf->rules->elts
                                               : NULL;
         policy.nrules = glcf->odoo_conf->rules
@@ -83,9 +83,9 @@ ngx_http_govern_odoo_stage(ngx_http_request_t *r)
         policy.context_allow = glcf->odoo_conf->context_allow;
         policy.max_records = glcf->odoo_conf->max_records;
 
-        reason = ngx_http_govern_odoo_check(call, &policy,
-                                            (const char *) ctx->scopes.data,
-                                            ctx->scopes.len, &why, &key);
+        reason = govern_odoo_check(call, &policy,
+                                   (const char *) ctx->scopes.data,
+                                   ctx->scopes.len, &why, &key);
     } else {
         key = NULL;
     }
@@ -100,7 +100,7 @@ ngx_http_govern_odoo_stage(ngx_http_request_t *r)
         ctx->odoo_method.len = ngx_strlen(call->method);
     }
 
-    if (reason == NGX_HTTP_GOVERN_REASON_NONE) {
+    if (reason == GOVERN_REASON_NONE) {
         return ngx_http_govern_credentials_apply(r, ctx, glcf);
     }
 
@@ -133,42 +133,42 @@ ngx_http_govern_odoo_stage(ngx_http_request_t *r)
 /* the Odoo exception a refusal stands for, per protocol */
 
 static const char *
-ngx_http_govern_odoo_exception(ngx_http_govern_reason_e reason,
+ngx_http_govern_odoo_exception(govern_reason_e reason,
     ngx_uint_t protocol)
 {
     switch (reason) {
 
-    case NGX_HTTP_GOVERN_REASON_TOKEN_MISSING:
-    case NGX_HTTP_GOVERN_REASON_TOKEN_MALFORMED:
-    case NGX_HTTP_GOVERN_REASON_TOKEN_ALG:
-    case NGX_HTTP_GOVERN_REASON_TOKEN_SIGNATURE:
-    case NGX_HTTP_GOVERN_REASON_TOKEN_EXPIRED:
-    case NGX_HTTP_GOVERN_REASON_TOKEN_NOT_YET_VALID:
-    case NGX_HTTP_GOVERN_REASON_TOKEN_ISSUER:
-    case NGX_HTTP_GOVERN_REASON_TOKEN_AUDIENCE:
-    case NGX_HTTP_GOVERN_REASON_TOKEN_PARTNER:
-        return protocol == NGX_HTTP_GOVERN_ODOO_JSON2
+    case GOVERN_REASON_TOKEN_MISSING:
+    case GOVERN_REASON_TOKEN_MALFORMED:
+    case GOVERN_REASON_TOKEN_ALG:
+    case GOVERN_REASON_TOKEN_SIGNATURE:
+    case GOVERN_REASON_TOKEN_EXPIRED:
+    case GOVERN_REASON_TOKEN_NOT_YET_VALID:
+    case GOVERN_REASON_TOKEN_ISSUER:
+    case GOVERN_REASON_TOKEN_AUDIENCE:
+    case GOVERN_REASON_TOKEN_PARTNER:
+        return protocol == GOVERN_ODOO_JSON2
                ? "werkzeug.exceptions.Unauthorized"
                : "odoo.exceptions.AccessDenied";
 
-    case NGX_HTTP_GOVERN_REASON_SCHEMA_INVALID:
-    case NGX_HTTP_GOVERN_REASON_IDEMPOTENCY_MISMATCH:
+    case GOVERN_REASON_SCHEMA_INVALID:
+    case GOVERN_REASON_IDEMPOTENCY_MISMATCH:
         return "odoo.exceptions.ValidationError";
 
-    case NGX_HTTP_GOVERN_REASON_JSON_MALFORMED:
-    case NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED:
-    case NGX_HTTP_GOVERN_REASON_CONTENT_TYPE:
-    case NGX_HTTP_GOVERN_REASON_BODY_TOO_LARGE:
-        return protocol == NGX_HTTP_GOVERN_ODOO_JSON2
+    case GOVERN_REASON_JSON_MALFORMED:
+    case GOVERN_REASON_ODOO_MALFORMED:
+    case GOVERN_REASON_CONTENT_TYPE:
+    case GOVERN_REASON_BODY_TOO_LARGE:
+        return protocol == GOVERN_ODOO_JSON2
                ? "werkzeug.exceptions.BadRequest"
                : "odoo.exceptions.ValidationError";
 
-    case NGX_HTTP_GOVERN_REASON_SCOPE_MISSING:
-    case NGX_HTTP_GOVERN_REASON_ODOO_DENIED:
+    case GOVERN_REASON_SCOPE_MISSING:
+    case GOVERN_REASON_ODOO_DENIED:
         return "odoo.exceptions.AccessError";
 
     default:
-        return protocol == NGX_HTTP_GOVERN_ODOO_JSON2
+        return protocol == GOVERN_ODOO_JSON2
                ? "werkzeug.exceptions.HTTPException"
                : "odoo.exceptions.AccessError";
     }
@@ -177,7 +177,7 @@ ngx_http_govern_odoo_exception(ngx_http_govern_reason_e reason,
 
 ngx_buf_t *
 ngx_http_govern_odoo_error(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
-    const ngx_http_govern_reason_t *info, ngx_uint_t protocol,
+    const govern_reason_t *info, ngx_uint_t protocol,
     ngx_str_t *detail, ngx_str_t *extra)
 {
     u_char      *p, *id;
@@ -205,7 +205,7 @@ ngx_http_govern_odoo_error(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
                  "\"message\":\"\",\"arguments\":[\"\",],\"context\":{},"
                  "\"debug\":\"\",\"reason\":\"\",\"request_id\":\"\"}}}\n")
           + id_len + ngx_strlen(name)
-          + 2 * NGX_HTTP_GOVERN_JSON_ESCAPE_MAX(detail->len)
+          + 2 * GOVERN_JSON_ESCAPE_MAX(detail->len)
           + NGX_INT_T_LEN + info->code_len + ctx->request_id.len
           + (extra ? extra->len : 0);
 
@@ -216,7 +216,7 @@ ngx_http_govern_odoo_error(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
 
     p = b->last;
 
-    if (protocol == NGX_HTTP_GOVERN_ODOO_JSONRPC) {
+    if (protocol == GOVERN_ODOO_JSONRPC) {
         p = ngx_sprintf(p, "{\"jsonrpc\":\"2.0\",\"id\":");
         p = id ? ngx_cpymem(p, id, id_len) : ngx_cpymem(p, "null", 4);
         p = ngx_sprintf(p, ",\"error\":{\"code\":200,\"message\":\"Odoo "
@@ -224,12 +224,12 @@ ngx_http_govern_odoo_error(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
     }
 
     p = ngx_sprintf(p, "{\"name\":\"%s\",\"message\":\"", name);
-    p = ngx_http_govern_json_escape(p, detail->data, detail->len);
+    p = govern_json_escape(p, detail->data, detail->len);
     p = ngx_cpymem(p, "\",\"arguments\":[\"", sizeof("\",\"arguments\":[\"")
                                                 - 1);
-    p = ngx_http_govern_json_escape(p, detail->data, detail->len);
+    p = govern_json_escape(p, detail->data, detail->len);
 
-    if (protocol == NGX_HTTP_GOVERN_ODOO_JSON2) {
+    if (protocol == GOVERN_ODOO_JSON2) {
         p = ngx_sprintf(p, "\",%d", info->status);
 
     } else {
@@ -245,7 +245,7 @@ ngx_http_govern_odoo_error(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
 
     p = ngx_cpymem(p, "}", 1);
 
-    if (protocol == NGX_HTTP_GOVERN_ODOO_JSONRPC) {
+    if (protocol == GOVERN_ODOO_JSONRPC) {
         p = ngx_cpymem(p, "}}", 2);
     }
 
@@ -257,7 +257,7 @@ ngx_http_govern_odoo_error(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
 
     /* JSON-RPC errors travel at HTTP 200, as Odoo sends them */
 
-    r->headers_out.status = (protocol == NGX_HTTP_GOVERN_ODOO_JSONRPC)
+    r->headers_out.status = (protocol == GOVERN_ODOO_JSONRPC)
                             ? NGX_HTTP_OK : (ngx_uint_t) info->status;
     r->headers_out.content_type = json;
     r->headers_out.content_type_len = json.len;
@@ -272,7 +272,7 @@ u_char *
 ngx_http_govern_odoo_audit(u_char *p, ngx_http_govern_ctx_t *ctx)
 {
     ngx_str_t                     s;
-    ngx_http_govern_odoo_call_t  *call;
+    govern_odoo_call_t           *call;
 
     call = ctx->odoo;
 
@@ -286,7 +286,7 @@ ngx_http_govern_odoo_audit(u_char *p, ngx_http_govern_ctx_t *ctx)
         s.data = (u_char *) call->db;
         s.len = ngx_strlen(call->db);
         *p++ = '"';
-        p = ngx_http_govern_json_escape(p, s.data, s.len);
+        p = govern_json_escape(p, s.data, s.len);
         *p++ = '"';
 
     } else {
@@ -297,8 +297,8 @@ ngx_http_govern_odoo_audit(u_char *p, ngx_http_govern_ctx_t *ctx)
 
     if (ctx->odoo_model.len) {
         *p++ = '"';
-        p = ngx_http_govern_json_escape(p, ctx->odoo_model.data,
-                                        ctx->odoo_model.len);
+        p = govern_json_escape(p, ctx->odoo_model.data,
+                               ctx->odoo_model.len);
         *p++ = '"';
 
     } else {
@@ -309,15 +309,15 @@ ngx_http_govern_odoo_audit(u_char *p, ngx_http_govern_ctx_t *ctx)
 
     if (ctx->odoo_method.len) {
         *p++ = '"';
-        p = ngx_http_govern_json_escape(p, ctx->odoo_method.data,
-                                        ctx->odoo_method.len);
+        p = govern_json_escape(p, ctx->odoo_method.data,
+                               ctx->odoo_method.len);
         *p++ = '"';
 
     } else {
         p = ngx_cpymem(p, "null", 4);
     }
 
-    if (call->records == NGX_HTTP_GOVERN_ODOO_UNLIMITED) {
+    if (call->records == GOVERN_ODOO_UNLIMITED) {
         return ngx_cpymem(p, ",\"records\":null}",
                           sizeof(",\"records\":null}") - 1);
     }
@@ -335,7 +335,7 @@ ngx_http_govern_odoo_audit_len(ngx_http_govern_ctx_t *ctx)
 
     return sizeof("{\"db\":\"\",\"model\":\"\",\"method\":\"\","
                   "\"records\":}") + NGX_INT_T_LEN
-           + NGX_HTTP_GOVERN_JSON_ESCAPE_MAX(
+           + GOVERN_JSON_ESCAPE_MAX(
                  (ctx->odoo->db ? ngx_strlen(ctx->odoo->db) : 0)
                  + ctx->odoo_model.len + ctx->odoo_method.len);
 }
@@ -371,7 +371,7 @@ ngx_http_govern_odoo_allow_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_str_t                    *value;
     ngx_uint_t                    n, i;
     ngx_http_govern_odoo_conf_t  *oc;
-    ngx_http_govern_odoo_rule_t  *rule;
+    govern_odoo_rule_t           *rule;
 
     oc = ngx_http_govern_odoo_conf(cf, conf);
     if (oc == NULL) {
@@ -396,7 +396,7 @@ ngx_http_govern_odoo_allow_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
     if (oc->rules == NULL) {
         oc->rules = ngx_array_create(cf->pool, 4,
-                                     sizeof(ngx_http_govern_odoo_rule_t));
+                                     sizeof(govern_odoo_rule_t));
         if (oc->rules == NULL) {
             return NGX_CONF_ERROR;
         }

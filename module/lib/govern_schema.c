@@ -23,7 +23,7 @@
 #define PCRE2_CODE_UNIT_WIDTH  8
 #include <pcre2.h>
 
-#include "ngx_http_govern_schema.h"
+#include "govern_schema.h"
 
 
 #define GOVERN_SCHEMA_MAX_DEPTH   512
@@ -84,7 +84,7 @@ typedef struct {
 } skeyword_t;
 
 
-static const skeyword_t  ngx_http_govern_schema_keywords_known[] = {
+static const skeyword_t  govern_schema_keywords_known[] = {
     { "$schema", VOCAB_OTHER, DIALECT_BOTH },
     { "$id", VOCAB_OTHER, DIALECT_BOTH },
     { "$ref", VOCAB_OTHER, DIALECT_BOTH },
@@ -153,7 +153,7 @@ static const skeyword_t  ngx_http_govern_schema_keywords_known[] = {
 static const struct {
     const char         *uri;
     unsigned            vocab;
-} ngx_http_govern_schema_vocabularies[] = {
+} govern_schema_vocabularies[] = {
     { "https://json-schema.org/draft/2020-12/vocab/core", VOCAB_OTHER },
     { "https://json-schema.org/draft/2020-12/vocab/applicator",
       VOCAB_APPLICATOR },
@@ -171,8 +171,8 @@ static const struct {
 };
 
 
-typedef struct ngx_http_govern_snode_s  snode_t;
-typedef struct ngx_http_govern_sresource_s  sresource_t;
+typedef struct govern_snode_s  snode_t;
+typedef struct govern_sresource_s  sresource_t;
 
 
 /* a "$dynamicAnchor" of a schema resource, compiled */
@@ -188,7 +188,7 @@ typedef struct {
  * and a "$dynamicRef" looks there for the outermost "$dynamicAnchor" of
  * its name.
  */
-struct ngx_http_govern_sresource_s {
+struct govern_sresource_s {
     char               *uri;
     sdanchor_t         *anchors;
     size_t              nanchors;
@@ -227,7 +227,7 @@ typedef struct {
 } slist_t;
 
 
-struct ngx_http_govern_snode_s {
+struct govern_snode_s {
     int                 boolean;        /* -1 object, 0 false, 1 true */
     unsigned            kw;             /* KW_* */
     unsigned            pure_ref:1;     /* nothing but "$ref": its target */
@@ -241,8 +241,8 @@ struct ngx_http_govern_snode_s {
     unsigned            has_exmin:1;
     unsigned            unique:1;
 
-    ngx_http_govern_jv_t  *enumv;       /* an array */
-    ngx_http_govern_jv_t  *constv;
+    govern_jv_t           *enumv;       /* an array */
+    govern_jv_t           *constv;
     double              multiple, max, min, exmax, exmin;
     long long           max_len, min_len, max_items, min_items;
     long long           max_props, min_props, max_contains, min_contains;
@@ -250,7 +250,7 @@ struct ngx_http_govern_snode_s {
     pcre2_code         *pattern;
     int                 pattern_jit;
     const char         *format;
-    ngx_http_govern_format_pt   format_check;   /* NULL: unknown, passes */
+    govern_format_pt            format_check;   /* NULL: unknown, passes */
 
     sprop_t            *required;       /* names only */
     size_t              nrequired;
@@ -294,7 +294,7 @@ typedef struct {
 } sres_t;
 
 
-struct ngx_http_govern_schema_s {
+struct govern_schema_s {
     snode_t            *root;
     snode_t            *nodes;
     sresource_t        *resources;
@@ -302,7 +302,7 @@ struct ngx_http_govern_schema_s {
     json_t            **docs;
     size_t              ndocs;
     int                 annotations;
-    ngx_http_govern_jv_arena_t  values;     /* enum and const */
+    govern_jv_arena_t           values;     /* enum and const */
 };
 
 
@@ -323,10 +323,10 @@ typedef struct {
 
 
 typedef struct {
-    ngx_http_govern_schema_t          *schema;
+    govern_schema_t                   *schema;
     sbase_t                           *bases;
     size_t                             nbases, cbases;
-    ngx_http_govern_schema_loader_pt   loader;
+    govern_schema_loader_pt            loader;
     void                              *loader_ctx;
     sres_t                            *res;         /* ids and anchors */
     size_t                             nres, cres;
@@ -351,7 +351,7 @@ typedef struct {
 
 
 typedef struct {
-    ngx_http_govern_schema_result_t   *result;
+    govern_schema_result_t            *result;
     int                                quiet;
     int                                depth;
     long                               steps;
@@ -365,17 +365,17 @@ typedef struct {
 } svalidator_t;
 
 
-static snode_t *ngx_http_govern_schema_node(scompiler_t *c, json_t *s,
+static snode_t *govern_schema_node(scompiler_t *c, json_t *s,
     const char *base, int draft7, const char *where);
-static int ngx_http_govern_schema_check(svalidator_t *v, snode_t *n,
-    ngx_http_govern_jv_t *inst, sann_t *ann);
+static int govern_schema_check(svalidator_t *v, snode_t *n,
+    govern_jv_t *inst, sann_t *ann);
 
 
 /* compilation */
 
 
 static void
-ngx_http_govern_schema_fail(scompiler_t *c, const char *where,
+govern_schema_fail(scompiler_t *c, const char *where,
     const char *fmt, ...)
 {
     va_list  args;
@@ -399,12 +399,12 @@ ngx_http_govern_schema_fail(scompiler_t *c, const char *where,
 }
 
 
-static char *ngx_http_govern_schema_path2(const char *where,
+static char *govern_schema_path2(const char *where,
     const char *keyword, const char *member);
 
 
 static char *
-ngx_http_govern_schema_path(const char *where, const char *key)
+govern_schema_path(const char *where, const char *key)
 {
     char    *p;
     size_t   len;
@@ -423,16 +423,16 @@ ngx_http_govern_schema_path(const char *where, const char *key)
 /* where/token, the token escaped for a JSON pointer */
 
 static char *
-ngx_http_govern_schema_token(const char *where, const char *token)
+govern_schema_token(const char *where, const char *token)
 {
-    return ngx_http_govern_schema_path2(where, NULL, token);
+    return govern_schema_path2(where, NULL, token);
 }
 
 
 /* where/keyword/member, the member escaped as a JSON pointer token */
 
 static char *
-ngx_http_govern_schema_path2(const char *where, const char *keyword,
+govern_schema_path2(const char *where, const char *keyword,
     const char *member)
 {
     char        *p, *out;
@@ -471,7 +471,7 @@ ngx_http_govern_schema_path2(const char *where, const char *keyword,
 
 
 static int
-ngx_http_govern_schema_draft7_uri(const char *uri)
+govern_schema_draft7_uri(const char *uri)
 {
     return strstr(uri, "draft-07") != NULL || strstr(uri, "draft-06") != NULL
            || strstr(uri, "draft-04") != NULL;
@@ -486,7 +486,7 @@ ngx_http_govern_schema_draft7_uri(const char *uri)
  */
 
 static sdialect_t *
-ngx_http_govern_schema_dialect(scompiler_t *c, const char *uri)
+govern_schema_dialect(scompiler_t *c, const char *uri)
 {
     int          required;
     char        *doc_uri, *hash;
@@ -521,7 +521,7 @@ ngx_http_govern_schema_dialect(scompiler_t *c, const char *uri)
 
     c->ndialects++;
 
-    d->draft7 = ngx_http_govern_schema_draft7_uri(uri);
+    d->draft7 = govern_schema_draft7_uri(uri);
     d->vocab = 0;
 
     if (d->draft7
@@ -536,7 +536,7 @@ ngx_http_govern_schema_dialect(scompiler_t *c, const char *uri)
         *hash = '\0';
     }
 
-    doc = ngx_http_govern_metaschema_load(doc_uri);
+    doc = govern_metaschema_load(doc_uri);
 
     if (doc == NULL && c->loader) {
         doc = c->loader(c->loader_ctx, doc_uri);
@@ -549,7 +549,7 @@ ngx_http_govern_schema_dialect(scompiler_t *c, const char *uri)
     }
 
     meta = json_string_value(json_object_get(doc, "$schema"));
-    d->draft7 = meta && ngx_http_govern_schema_draft7_uri(meta);
+    d->draft7 = meta && govern_schema_draft7_uri(meta);
 
     vocabulary = json_object_get(doc, "$vocabulary");
 
@@ -559,22 +559,22 @@ ngx_http_govern_schema_dialect(scompiler_t *c, const char *uri)
         json_object_foreach(vocabulary, key, v) {
             required = json_is_true(v);
 
-            for (i = 0; ngx_http_govern_schema_vocabularies[i].uri; i++) {
-                if (strcmp(ngx_http_govern_schema_vocabularies[i].uri, key)
+            for (i = 0; govern_schema_vocabularies[i].uri; i++) {
+                if (strcmp(govern_schema_vocabularies[i].uri, key)
                     == 0)
                 {
-                    vocab |= ngx_http_govern_schema_vocabularies[i].vocab;
+                    vocab |= govern_schema_vocabularies[i].vocab;
                     break;
                 }
             }
 
-            if (ngx_http_govern_schema_vocabularies[i].uri == NULL
+            if (govern_schema_vocabularies[i].uri == NULL
                 && required)
             {
-                ngx_http_govern_schema_fail(c, "", "\"$schema\" \"%s\" "
-                                            "requires the vocabulary \"%s\", "
-                                            "which govern does not know",
-                                            uri, key);
+                govern_schema_fail(c, "", "\"$schema\" \"%s\" "
+                                   "requires the vocabulary \"%s\", "
+                                   "which govern does not know",
+                                   uri, key);
             }
         }
 
@@ -590,7 +590,7 @@ ngx_http_govern_schema_dialect(scompiler_t *c, const char *uri)
 
 
 static int
-ngx_http_govern_schema_is_draft7(scompiler_t *c, json_t *s, int inherited)
+govern_schema_is_draft7(scompiler_t *c, json_t *s, int inherited)
 {
     const char  *uri;
     sdialect_t  *d;
@@ -601,16 +601,16 @@ ngx_http_govern_schema_is_draft7(scompiler_t *c, json_t *s, int inherited)
         return inherited;
     }
 
-    d = ngx_http_govern_schema_dialect(c, uri);
+    d = govern_schema_dialect(c, uri);
 
-    return d ? d->draft7 : ngx_http_govern_schema_draft7_uri(uri);
+    return d ? d->draft7 : govern_schema_draft7_uri(uri);
 }
 
 
 /* the vocabularies a schema's "$schema" leaves out, else its parent's */
 
 static unsigned
-ngx_http_govern_schema_vocab(scompiler_t *c, json_t *s, unsigned inherited)
+govern_schema_vocab(scompiler_t *c, json_t *s, unsigned inherited)
 {
     const char  *uri;
     sdialect_t  *d;
@@ -621,7 +621,7 @@ ngx_http_govern_schema_vocab(scompiler_t *c, json_t *s, unsigned inherited)
         return inherited;
     }
 
-    d = ngx_http_govern_schema_dialect(c, uri);
+    d = govern_schema_dialect(c, uri);
 
     if (d && d->vocab) {
         c->vocab = 1;
@@ -632,7 +632,7 @@ ngx_http_govern_schema_vocab(scompiler_t *c, json_t *s, unsigned inherited)
 
 
 static int
-ngx_http_govern_schema_register(scompiler_t *c, char *uri, json_t *json,
+govern_schema_register(scompiler_t *c, char *uri, json_t *json,
     const char *base, int draft7, int dynamic)
 {
     size_t   i;
@@ -678,17 +678,17 @@ ngx_http_govern_schema_register(scompiler_t *c, char *uri, json_t *json,
 }
 
 
-static const char  *ngx_http_govern_schema_children[] = {
+static const char  *govern_schema_children[] = {
     "additionalProperties", "additionalItems", "items", "contains", "not",
     "if", "then", "else", "propertyNames", "unevaluatedItems",
     "unevaluatedProperties", NULL
 };
 
-static const char  *ngx_http_govern_schema_arrays[] = {
+static const char  *govern_schema_arrays[] = {
     "allOf", "anyOf", "oneOf", "prefixItems", "items", NULL
 };
 
-static const char  *ngx_http_govern_schema_maps[] = {
+static const char  *govern_schema_maps[] = {
     "properties", "patternProperties", "$defs", "definitions",
     "dependentSchemas", "dependencies", NULL
 };
@@ -697,7 +697,7 @@ static const char  *ngx_http_govern_schema_maps[] = {
 /* records "$id"s and anchors with their base URIs, before compiling */
 
 static void
-ngx_http_govern_schema_index(scompiler_t *c, json_t *s, const char *base,
+govern_schema_index(scompiler_t *c, json_t *s, const char *base,
     int draft7, unsigned vocab)
 {
     int           dynamic;
@@ -710,8 +710,8 @@ ngx_http_govern_schema_index(scompiler_t *c, json_t *s, const char *base,
         return;
     }
 
-    draft7 = ngx_http_govern_schema_is_draft7(c, s, draft7);
-    vocab = ngx_http_govern_schema_vocab(c, s, vocab);
+    draft7 = govern_schema_is_draft7(c, s, draft7);
+    vocab = govern_schema_vocab(c, s, vocab);
 
     if (c->nbases == c->cbases) {
         sbase_t  *grown;
@@ -746,13 +746,13 @@ ngx_http_govern_schema_index(scompiler_t *c, json_t *s, const char *base,
     if (id) {
         if (draft7 && id[0] == '#') {
             /* a plain-name fragment is draft-07's anchor */
-            uri = ngx_http_govern_uri_resolve(here, id);
+            uri = govern_uri_resolve(here, id);
             if (uri) {
-                ngx_http_govern_schema_register(c, uri, s, base, draft7, 0);
+                govern_schema_register(c, uri, s, base, draft7, 0);
             }
 
         } else {
-            uri = ngx_http_govern_uri_resolve(here, id);
+            uri = govern_uri_resolve(here, id);
 
             if (uri) {
                 a = strchr(uri, '#');
@@ -764,7 +764,7 @@ ngx_http_govern_schema_index(scompiler_t *c, json_t *s, const char *base,
                 here = uri;
                 uri = strdup(here);
 
-                ngx_http_govern_schema_register(c, uri, s, base, draft7, 0);
+                govern_schema_register(c, uri, s, base, draft7, 0);
             }
         }
     }
@@ -782,31 +782,31 @@ ngx_http_govern_schema_index(scompiler_t *c, json_t *s, const char *base,
 
         if (uri) {
             snprintf(uri, len, "%s#%s", here, anchor);
-            ngx_http_govern_schema_register(c, uri, s, base, draft7, dynamic);
+            govern_schema_register(c, uri, s, base, draft7, dynamic);
         }
     }
 
-    for (k = ngx_http_govern_schema_children; *k; k++) {
-        ngx_http_govern_schema_index(c, json_object_get(s, *k), here, draft7,
-                                     vocab);
+    for (k = govern_schema_children; *k; k++) {
+        govern_schema_index(c, json_object_get(s, *k), here, draft7,
+                            vocab);
     }
 
-    for (k = ngx_http_govern_schema_arrays; *k; k++) {
+    for (k = govern_schema_arrays; *k; k++) {
         v = json_object_get(s, *k);
 
         if (json_is_array(v)) {
             json_array_foreach(v, i, e) {
-                ngx_http_govern_schema_index(c, e, here, draft7, vocab);
+                govern_schema_index(c, e, here, draft7, vocab);
             }
         }
     }
 
-    for (k = ngx_http_govern_schema_maps; *k; k++) {
+    for (k = govern_schema_maps; *k; k++) {
         v = json_object_get(s, *k);
 
         if (json_is_object(v)) {
             json_object_foreach(v, key, e) {
-                ngx_http_govern_schema_index(c, e, here, draft7, vocab);
+                govern_schema_index(c, e, here, draft7, vocab);
             }
         }
     }
@@ -816,7 +816,7 @@ ngx_http_govern_schema_index(scompiler_t *c, json_t *s, const char *base,
 
 
 static int
-ngx_http_govern_schema_number(json_t *v, double *d)
+govern_schema_number(json_t *v, double *d)
 {
     if (json_is_integer(v)) {
         *d = (double) json_integer_value(v);
@@ -833,7 +833,7 @@ ngx_http_govern_schema_number(json_t *v, double *d)
 
 
 static int
-ngx_http_govern_schema_count(scompiler_t *c, json_t *s, const char *key,
+govern_schema_count(scompiler_t *c, json_t *s, const char *key,
     long long *out, const char *where)
 {
     json_t  *v;
@@ -845,9 +845,9 @@ ngx_http_govern_schema_count(scompiler_t *c, json_t *s, const char *key,
         return 1;
     }
 
-    if (!ngx_http_govern_schema_number(v, &d) || d < 0 || d != floor(d)) {
-        ngx_http_govern_schema_fail(c, where, "\"%s\" must be a "
-                                    "non-negative integer", key);
+    if (!govern_schema_number(v, &d) || d < 0 || d != floor(d)) {
+        govern_schema_fail(c, where, "\"%s\" must be a "
+                           "non-negative integer", key);
         return 0;
     }
 
@@ -862,12 +862,12 @@ ngx_http_govern_schema_count(scompiler_t *c, json_t *s, const char *key,
 
 /*
  * A property name of up to 16 bytes as two words and their masks: an
- * instance key (NGX_HTTP_GOVERN_JV_READABLE bytes readable) is then
+ * instance key (GOVERN_JV_READABLE bytes readable) is then
  * matched with two loads instead of a call to memcmp().
  */
 
 static void
-ngx_http_govern_schema_words(sprop_t *prop)
+govern_schema_words(sprop_t *prop)
 {
     size_t  n;
 
@@ -889,27 +889,27 @@ ngx_http_govern_schema_words(sprop_t *prop)
 
 /* "enum" and "const" compare with instances: held in the instances' form */
 
-static ngx_http_govern_jv_t *
-ngx_http_govern_schema_value(scompiler_t *c, json_t *v, const char *where)
+static govern_jv_t *
+govern_schema_value(scompiler_t *c, json_t *v, const char *where)
 {
     char                        *text;
-    ngx_http_govern_jv_t        *jv;
-    ngx_http_govern_jv_error_t   err;
+    govern_jv_t                 *jv;
+    govern_jv_error_t            err;
 
     text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
     if (text == NULL) {
-        ngx_http_govern_schema_fail(c, where, "out of memory");
+        govern_schema_fail(c, where, "out of memory");
         return NULL;
     }
 
-    jv = ngx_http_govern_jv_parse(text, strlen(text),
-                                  NGX_HTTP_GOVERN_JV_ALLOW_NUL,
-                                  ngx_http_govern_jv_arena_alloc,
-                                  &c->schema->values, &err);
+    jv = govern_jv_parse(text, strlen(text),
+                         GOVERN_JV_ALLOW_NUL,
+                         govern_jv_arena_alloc,
+                         &c->schema->values, &err);
     free(text);
 
     if (jv == NULL) {
-        ngx_http_govern_schema_fail(c, where, "%s", err.text);
+        govern_schema_fail(c, where, "%s", err.text);
     }
 
     return jv;
@@ -917,7 +917,7 @@ ngx_http_govern_schema_value(scompiler_t *c, json_t *v, const char *where)
 
 
 static snode_t *
-ngx_http_govern_schema_child(scompiler_t *c, json_t *s, const char *key,
+govern_schema_child(scompiler_t *c, json_t *s, const char *key,
     const char *base, int draft7, const char *where)
 {
     char     *path;
@@ -930,8 +930,8 @@ ngx_http_govern_schema_child(scompiler_t *c, json_t *s, const char *key,
         return NULL;
     }
 
-    path = ngx_http_govern_schema_path(where, key);
-    n = ngx_http_govern_schema_node(c, v, base, draft7, path ? path : where);
+    path = govern_schema_path(where, key);
+    n = govern_schema_node(c, v, base, draft7, path ? path : where);
     free(path);
 
     return n;
@@ -941,15 +941,15 @@ ngx_http_govern_schema_child(scompiler_t *c, json_t *s, const char *key,
 /* a named member of an object keyword: "properties", "dependentSchemas" */
 
 static snode_t *
-ngx_http_govern_schema_member(scompiler_t *c, const char *keyword,
+govern_schema_member(scompiler_t *c, const char *keyword,
     const char *name, json_t *v, const char *base, int draft7,
     const char *where)
 {
     char     *path;
     snode_t  *n;
 
-    path = ngx_http_govern_schema_path2(where, keyword, name);
-    n = ngx_http_govern_schema_node(c, v, base, draft7, path ? path : where);
+    path = govern_schema_path2(where, keyword, name);
+    n = govern_schema_node(c, v, base, draft7, path ? path : where);
     free(path);
 
     return n;
@@ -957,7 +957,7 @@ ngx_http_govern_schema_member(scompiler_t *c, const char *keyword,
 
 
 static int
-ngx_http_govern_schema_list(scompiler_t *c, json_t *s, const char *key,
+govern_schema_list(scompiler_t *c, json_t *s, const char *key,
     slist_t *list, const char *base, int draft7, const char *where)
 {
     char     *path, idx[32];
@@ -974,8 +974,8 @@ ngx_http_govern_schema_list(scompiler_t *c, json_t *s, const char *key,
                               && strcmp(key, "prefixItems") != 0
                               && strcmp(key, "items") != 0))
     {
-        ngx_http_govern_schema_fail(c, where, "\"%s\" must be a non-empty "
-                                    "array of schemas", key);
+        govern_schema_fail(c, where, "\"%s\" must be a non-empty "
+                           "array of schemas", key);
         return 0;
     }
 
@@ -987,9 +987,9 @@ ngx_http_govern_schema_list(scompiler_t *c, json_t *s, const char *key,
 
     json_array_foreach(v, i, e) {
         snprintf(idx, sizeof(idx), "%s/%zu", key, i);
-        path = ngx_http_govern_schema_path(where, idx);
-        list->v[i] = ngx_http_govern_schema_node(c, e, base, draft7,
-                                                 path ? path : where);
+        path = govern_schema_path(where, idx);
+        list->v[i] = govern_schema_node(c, e, base, draft7,
+                                        path ? path : where);
         free(path);
 
         if (list->v[i] == NULL) {
@@ -1007,7 +1007,7 @@ ngx_http_govern_schema_list(scompiler_t *c, json_t *s, const char *key,
  */
 
 static char *
-ngx_http_govern_schema_ecma(const char *src, size_t len, size_t *out_len)
+govern_schema_ecma(const char *src, size_t len, size_t *out_len)
 {
     char        *out, *p;
     size_t       i, n;
@@ -1075,7 +1075,7 @@ ngx_http_govern_schema_ecma(const char *src, size_t len, size_t *out_len)
  * compiled schema.
  */
 
-static pcre2_match_data     *ngx_http_govern_schema_md;
+static pcre2_match_data     *govern_schema_md;
 
 /*
  * A pattern is the security team's, the string the partner's: a pattern
@@ -1084,11 +1084,11 @@ static pcre2_match_data     *ngx_http_govern_schema_md;
  */
 #define GOVERN_SCHEMA_MATCH_LIMIT  100000
 
-static pcre2_match_context  *ngx_http_govern_schema_mctx;
+static pcre2_match_context  *govern_schema_mctx;
 
 
 static int
-ngx_http_govern_schema_regex(scompiler_t *c, const char *src, size_t len,
+govern_schema_regex(scompiler_t *c, const char *src, size_t len,
     pcre2_code **re, int *jit, const char *where)
 {
     int           rc;
@@ -1097,9 +1097,9 @@ ngx_http_govern_schema_regex(scompiler_t *c, const char *src, size_t len,
     PCRE2_SIZE    off;
     PCRE2_UCHAR   msg[128];
 
-    ecma = ngx_http_govern_schema_ecma(src, len, &ecma_len);
+    ecma = govern_schema_ecma(src, len, &ecma_len);
     if (ecma == NULL) {
-        ngx_http_govern_schema_fail(c, where, "out of memory");
+        govern_schema_fail(c, where, "out of memory");
         return 0;
     }
 
@@ -1109,8 +1109,8 @@ ngx_http_govern_schema_regex(scompiler_t *c, const char *src, size_t len,
 
     if (*re == NULL) {
         pcre2_get_error_message(rc, msg, sizeof(msg));
-        ngx_http_govern_schema_fail(c, where, "invalid pattern \"%s\": %s",
-                                    src, (char *) msg);
+        govern_schema_fail(c, where, "invalid pattern \"%s\": %s",
+                           src, (char *) msg);
         return 0;
     }
 
@@ -1118,25 +1118,25 @@ ngx_http_govern_schema_regex(scompiler_t *c, const char *src, size_t len,
      * subjects are already checked UTF-8 */
     *jit = (pcre2_jit_compile(*re, PCRE2_JIT_COMPLETE) == 0);
 
-    if (ngx_http_govern_schema_md == NULL) {
-        ngx_http_govern_schema_md = pcre2_match_data_create(1, NULL);
-        ngx_http_govern_schema_mctx = pcre2_match_context_create(NULL);
+    if (govern_schema_md == NULL) {
+        govern_schema_md = pcre2_match_data_create(1, NULL);
+        govern_schema_mctx = pcre2_match_context_create(NULL);
 
-        if (ngx_http_govern_schema_md == NULL
-            || ngx_http_govern_schema_mctx == NULL)
+        if (govern_schema_md == NULL
+            || govern_schema_mctx == NULL)
         {
-            pcre2_match_data_free(ngx_http_govern_schema_md);
-            pcre2_match_context_free(ngx_http_govern_schema_mctx);
-            ngx_http_govern_schema_md = NULL;
-            ngx_http_govern_schema_mctx = NULL;
+            pcre2_match_data_free(govern_schema_md);
+            pcre2_match_context_free(govern_schema_mctx);
+            govern_schema_md = NULL;
+            govern_schema_mctx = NULL;
 
-            ngx_http_govern_schema_fail(c, where, "out of memory");
+            govern_schema_fail(c, where, "out of memory");
             return 0;
         }
 
-        pcre2_set_match_limit(ngx_http_govern_schema_mctx,
+        pcre2_set_match_limit(govern_schema_mctx,
                               GOVERN_SCHEMA_MATCH_LIMIT);
-        pcre2_set_depth_limit(ngx_http_govern_schema_mctx,
+        pcre2_set_depth_limit(govern_schema_mctx,
                               GOVERN_SCHEMA_MATCH_LIMIT);
     }
 
@@ -1147,7 +1147,7 @@ ngx_http_govern_schema_regex(scompiler_t *c, const char *src, size_t len,
 /* a string of the schema as a C string, NULL if it holds U+0000 */
 
 static const char *
-ngx_http_govern_schema_cstring(json_t *v)
+govern_schema_cstring(json_t *v)
 {
     const char  *s;
 
@@ -1158,7 +1158,7 @@ ngx_http_govern_schema_cstring(json_t *v)
 
 
 static unsigned
-ngx_http_govern_schema_type(const char *t)
+govern_schema_type(const char *t)
 {
     static const struct {
         const char  *name;
@@ -1184,7 +1184,7 @@ ngx_http_govern_schema_type(const char *t)
 /* a document the compiled tree borrows from, released with it */
 
 static int
-ngx_http_govern_schema_keep(scompiler_t *c, json_t *doc)
+govern_schema_keep(scompiler_t *c, json_t *doc)
 {
     json_t  **grown;
 
@@ -1192,7 +1192,7 @@ ngx_http_govern_schema_keep(scompiler_t *c, json_t *doc)
                     (c->schema->ndocs + 1) * sizeof(json_t *));
     if (grown == NULL) {
         json_decref(doc);
-        ngx_http_govern_schema_fail(c, "", "out of memory");
+        govern_schema_fail(c, "", "out of memory");
         return 0;
     }
 
@@ -1209,7 +1209,7 @@ ngx_http_govern_schema_keep(scompiler_t *c, json_t *doc)
  */
 
 static json_t *
-ngx_http_govern_schema_filter(scompiler_t *c, json_t *s)
+govern_schema_filter(scompiler_t *c, json_t *s)
 {
     size_t             i, len;
     json_t            *copy, *v;
@@ -1231,12 +1231,12 @@ ngx_http_govern_schema_filter(scompiler_t *c, json_t *s)
     }
 
     copy = json_object();
-    if (copy == NULL || !ngx_http_govern_schema_keep(c, copy)) {
+    if (copy == NULL || !govern_schema_keep(c, copy)) {
         return NULL;
     }
 
     json_object_keylen_foreach(s, key, len, v) {
-        for (k = ngx_http_govern_schema_keywords_known; k->name; k++) {
+        for (k = govern_schema_keywords_known; k->name; k++) {
             if (strcmp(k->name, key) == 0) {
                 break;
             }
@@ -1249,7 +1249,7 @@ ngx_http_govern_schema_filter(scompiler_t *c, json_t *s)
         }
 
         if (json_object_setn(copy, key, len, v) != 0) {
-            ngx_http_govern_schema_fail(c, "", "out of memory");
+            govern_schema_fail(c, "", "out of memory");
             return NULL;
         }
     }
@@ -1261,7 +1261,7 @@ ngx_http_govern_schema_filter(scompiler_t *c, json_t *s)
 /* the resource of the URI (without fragment), made on first use */
 
 static sresource_t *
-ngx_http_govern_schema_resource(scompiler_t *c, const char *uri)
+govern_schema_resource(scompiler_t *c, const char *uri)
 {
     sresource_t  *r;
 
@@ -1292,7 +1292,7 @@ ngx_http_govern_schema_resource(scompiler_t *c, const char *uri)
 /* "$ref" or "$dynamicRef": its absolute URI, resolved after compiling */
 
 static int
-ngx_http_govern_schema_reference(scompiler_t *c, json_t *s, const char *key,
+govern_schema_reference(scompiler_t *c, json_t *s, const char *key,
     const char *base, char **uri, const char *where)
 {
     json_t  *v;
@@ -1306,15 +1306,15 @@ ngx_http_govern_schema_reference(scompiler_t *c, json_t *s, const char *key,
     if (!json_is_string(v) || strlen(json_string_value(v))
                               != json_string_length(v))
     {
-        ngx_http_govern_schema_fail(c, where, "\"%s\" must be a string "
-                                    "without U+0000", key);
+        govern_schema_fail(c, where, "\"%s\" must be a string "
+                           "without U+0000", key);
         return 0;
     }
 
-    *uri = ngx_http_govern_uri_resolve(base, json_string_value(v));
+    *uri = govern_uri_resolve(base, json_string_value(v));
 
     if (*uri == NULL) {
-        ngx_http_govern_schema_fail(c, where, "out of memory");
+        govern_schema_fail(c, where, "out of memory");
         return 0;
     }
 
@@ -1323,7 +1323,7 @@ ngx_http_govern_schema_reference(scompiler_t *c, json_t *s, const char *key,
 
 
 static snode_t *
-ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
+govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     int draft7, const char *where)
 {
     char         *uri, *here, *a, *path;
@@ -1335,7 +1335,7 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     unsigned      bit;
     const char   *key, *id, **k;
 
-    static const char  *ngx_http_govern_schema_identifiers[] = {
+    static const char  *govern_schema_identifiers[] = {
         "$id", "$schema", "$anchor", "$dynamicAnchor", NULL
     };
 
@@ -1353,7 +1353,7 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 
     n = calloc(1, sizeof(snode_t));
     if (n == NULL) {
-        ngx_http_govern_schema_fail(c, where, "out of memory");
+        govern_schema_fail(c, where, "out of memory");
         return NULL;
     }
 
@@ -1370,28 +1370,28 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     }
 
     if (!json_is_object(s)) {
-        ngx_http_govern_schema_fail(c, where, "a schema must be an object "
-                                    "or a boolean");
+        govern_schema_fail(c, where, "a schema must be an object "
+                           "or a boolean");
         return NULL;
     }
 
     n->boolean = -1;
-    draft7 = ngx_http_govern_schema_is_draft7(c, s, draft7);
+    draft7 = govern_schema_is_draft7(c, s, draft7);
     n->draft7 = draft7;
 
     if (c->vocab) {
-        s = ngx_http_govern_schema_filter(c, s);
+        s = govern_schema_filter(c, s);
         if (s == NULL) {
             return NULL;
         }
     }
 
-    for (k = ngx_http_govern_schema_identifiers; *k; k++) {
+    for (k = govern_schema_identifiers; *k; k++) {
         v = json_object_get(s, *k);
 
-        if (json_is_string(v) && ngx_http_govern_schema_cstring(v) == NULL) {
-            ngx_http_govern_schema_fail(c, where, "\"%s\" must not hold "
-                                        "U+0000", *k);
+        if (json_is_string(v) && govern_schema_cstring(v) == NULL) {
+            govern_schema_fail(c, where, "\"%s\" must not hold "
+                               "U+0000", *k);
             return NULL;
         }
     }
@@ -1404,7 +1404,7 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     id = json_string_value(json_object_get(s, "$id"));
 
     if (id && !(draft7 && (id[0] == '#' || json_object_get(s, "$ref")))) {
-        uri = ngx_http_govern_uri_resolve(here, id);
+        uri = govern_uri_resolve(here, id);
 
         if (uri) {
             a = strchr(uri, '#');
@@ -1418,17 +1418,17 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     }
 
     if (!draft7) {
-        n->resource = ngx_http_govern_schema_resource(c, here);
+        n->resource = govern_schema_resource(c, here);
         if (n->resource == NULL) {
             goto failed;
         }
     }
 
-    if (!ngx_http_govern_schema_reference(c, s, "$ref", here, &n->ref_uri,
-                                          where)
+    if (!govern_schema_reference(c, s, "$ref", here, &n->ref_uri,
+                                 where)
         || (!draft7
-            && !ngx_http_govern_schema_reference(c, s, "$dynamicRef", here,
-                                                 &n->dynref_uri, where)))
+            && !govern_schema_reference(c, s, "$dynamicRef", here,
+                                        &n->dynref_uri, where)))
     {
         goto failed;
     }
@@ -1454,24 +1454,24 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     v = json_object_get(s, "type");
 
     if (json_is_string(v)) {
-        n->types = ngx_http_govern_schema_type(
-                       ngx_http_govern_schema_cstring(v));
+        n->types = govern_schema_type(
+                       govern_schema_cstring(v));
 
         if (n->types == 0) {
-            ngx_http_govern_schema_fail(c, where, "unknown type \"%s\"",
-                                        json_string_value(v));
+            govern_schema_fail(c, where, "unknown type \"%s\"",
+                               json_string_value(v));
             goto failed;
         }
 
     } else if (json_is_array(v)) {
         json_array_foreach(v, i, e) {
             bit = json_is_string(e)
-                  ? ngx_http_govern_schema_type(
-                        ngx_http_govern_schema_cstring(e))
+                  ? govern_schema_type(
+                        govern_schema_cstring(e))
                   : 0;
 
             if (bit == 0) {
-                ngx_http_govern_schema_fail(c, where, "invalid \"type\"");
+                govern_schema_fail(c, where, "invalid \"type\"");
                 goto failed;
             }
 
@@ -1479,7 +1479,7 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
         }
 
     } else if (v) {
-        ngx_http_govern_schema_fail(c, where, "invalid \"type\"");
+        govern_schema_fail(c, where, "invalid \"type\"");
         goto failed;
     }
 
@@ -1487,11 +1487,11 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 
     if (v) {
         if (!json_is_array(v)) {
-            ngx_http_govern_schema_fail(c, where, "\"enum\" must be an array");
+            govern_schema_fail(c, where, "\"enum\" must be an array");
             goto failed;
         }
 
-        n->enumv = ngx_http_govern_schema_value(c, v, where);
+        n->enumv = govern_schema_value(c, v, where);
         if (n->enumv == NULL) {
             goto failed;
         }
@@ -1501,7 +1501,7 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 
     if (v) {
         n->has_const = 1;
-        n->constv = ngx_http_govern_schema_value(c, v, where);
+        n->constv = govern_schema_value(c, v, where);
         if (n->constv == NULL) {
             goto failed;
         }
@@ -1510,9 +1510,9 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 #define govern_number(key, field, flag)                                      \
     v = json_object_get(s, key);                                             \
     if (v) {                                                                 \
-        if (!ngx_http_govern_schema_number(v, &n->field)) {                  \
-            ngx_http_govern_schema_fail(c, where, "\"" key "\" must be a "    \
-                                        "number");                           \
+        if (!govern_schema_number(v, &n->field)) {                  \
+            govern_schema_fail(c, where, "\"" key "\" must be a "    \
+                               "number");                           \
             goto failed;                                                     \
         }                                                                    \
         n->flag = 1;                                                         \
@@ -1527,31 +1527,31 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 #undef govern_number
 
     if (n->has_multiple && n->multiple <= 0) {
-        ngx_http_govern_schema_fail(c, where, "\"multipleOf\" must be "
-                                    "greater than 0");
+        govern_schema_fail(c, where, "\"multipleOf\" must be "
+                           "greater than 0");
         goto failed;
     }
 
-    if (!ngx_http_govern_schema_count(c, s, "maxLength", &n->max_len, where)
-        || !ngx_http_govern_schema_count(c, s, "minLength", &n->min_len,
-                                         where)
-        || !ngx_http_govern_schema_count(c, s, "maxItems", &n->max_items,
-                                         where)
-        || !ngx_http_govern_schema_count(c, s, "minItems", &n->min_items,
-                                         where)
-        || !ngx_http_govern_schema_count(c, s, "maxProperties",
-                                         &n->max_props, where)
-        || !ngx_http_govern_schema_count(c, s, "minProperties",
-                                         &n->min_props, where))
+    if (!govern_schema_count(c, s, "maxLength", &n->max_len, where)
+        || !govern_schema_count(c, s, "minLength", &n->min_len,
+                                where)
+        || !govern_schema_count(c, s, "maxItems", &n->max_items,
+                                where)
+        || !govern_schema_count(c, s, "minItems", &n->min_items,
+                                where)
+        || !govern_schema_count(c, s, "maxProperties",
+                                &n->max_props, where)
+        || !govern_schema_count(c, s, "minProperties",
+                                &n->min_props, where))
     {
         goto failed;
     }
 
     if (!draft7
-        && (!ngx_http_govern_schema_count(c, s, "maxContains",
-                                          &n->max_contains, where)
-            || !ngx_http_govern_schema_count(c, s, "minContains",
-                                             &n->min_contains, where)))
+        && (!govern_schema_count(c, s, "maxContains",
+                                 &n->max_contains, where)
+            || !govern_schema_count(c, s, "minContains",
+                                    &n->min_contains, where)))
     {
         goto failed;
     }
@@ -1559,16 +1559,16 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     v = json_object_get(s, "pattern");
 
     if (v) {
-        path = ngx_http_govern_schema_path(where, "pattern");
+        path = govern_schema_path(where, "pattern");
 
         if (!json_is_string(v)
-            || !ngx_http_govern_schema_regex(c, json_string_value(v),
-                                             json_string_length(v),
-                                             &n->pattern, &n->pattern_jit,
-                                             path ? path : where))
+            || !govern_schema_regex(c, json_string_value(v),
+                                    json_string_length(v),
+                                    &n->pattern, &n->pattern_jit,
+                                    path ? path : where))
         {
             free(path);
-            ngx_http_govern_schema_fail(c, where, "invalid \"pattern\"");
+            govern_schema_fail(c, where, "invalid \"pattern\"");
             goto failed;
         }
 
@@ -1576,8 +1576,8 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     }
 
     /* with U+0000 it names no format govern knows: unknown, it passes */
-    n->format = ngx_http_govern_schema_cstring(json_object_get(s, "format"));
-    n->format_check = n->format ? ngx_http_govern_format_lookup(n->format)
+    n->format = govern_schema_cstring(json_object_get(s, "format"));
+    n->format_check = n->format ? govern_format_lookup(n->format)
                                 : NULL;
     n->unique = json_is_true(json_object_get(s, "uniqueItems"));
 
@@ -1585,8 +1585,8 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 
     if (v) {
         if (!json_is_array(v)) {
-            ngx_http_govern_schema_fail(c, where, "\"required\" must be an "
-                                        "array of strings");
+            govern_schema_fail(c, where, "\"required\" must be an "
+                               "array of strings");
             goto failed;
         }
 
@@ -1595,8 +1595,8 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 
         json_array_foreach(v, i, e) {
             if (!json_is_string(e)) {
-                ngx_http_govern_schema_fail(c, where, "\"required\" must be "
-                                            "an array of strings");
+                govern_schema_fail(c, where, "\"required\" must be "
+                                   "an array of strings");
                 goto failed;
             }
 
@@ -1614,7 +1614,7 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
         n->depschemas = calloc(json_object_size(v) + 1, sizeof(sprop_t));
 
         if (n->depreq == NULL || n->depschemas == NULL) {
-            ngx_http_govern_schema_fail(c, where, "out of memory");
+            govern_schema_fail(c, where, "out of memory");
             goto failed;
         }
 
@@ -1627,14 +1627,14 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
                 dr->n = json_array_size(e);
                 dr->list = calloc(dr->n + 1, sizeof(sprop_t));
                 if (dr->list == NULL) {
-                    ngx_http_govern_schema_fail(c, where, "out of memory");
+                    govern_schema_fail(c, where, "out of memory");
                     goto failed;
                 }
 
                 json_array_foreach(e, j, d) {
                     if (!json_is_string(d)) {
-                        ngx_http_govern_schema_fail(c, where, "dependencies "
-                                                    "must list strings");
+                        govern_schema_fail(c, where, "dependencies "
+                                           "must list strings");
                         goto failed;
                     }
 
@@ -1646,9 +1646,9 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
                 prop = &n->depschemas[n->ndepschemas++];
                 prop->name = (char *) key;
                 prop->len = klen;
-                prop->node = ngx_http_govern_schema_member(c, "dependencies",
-                                                           key, e, here,
-                                                           draft7, where);
+                prop->node = govern_schema_member(c, "dependencies",
+                                                  key, e, here,
+                                                  draft7, where);
                 if (prop->node == NULL) {
                     goto failed;
                 }
@@ -1661,7 +1661,7 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     if (json_is_object(v)) {
         n->depschemas = calloc(json_object_size(v) + 1, sizeof(sprop_t));
         if (n->depschemas == NULL) {
-            ngx_http_govern_schema_fail(c, where, "out of memory");
+            govern_schema_fail(c, where, "out of memory");
             goto failed;
         }
 
@@ -1669,9 +1669,9 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
             prop = &n->depschemas[n->ndepschemas++];
             prop->name = (char *) key;
             prop->len = klen;
-            prop->node = ngx_http_govern_schema_member(c, "dependentSchemas",
-                                                       key, e, here, draft7,
-                                                       where);
+            prop->node = govern_schema_member(c, "dependentSchemas",
+                                              key, e, here, draft7,
+                                              where);
             if (prop->node == NULL) {
                 goto failed;
             }
@@ -1683,7 +1683,7 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     if (json_is_object(v)) {
         n->props = calloc(json_object_size(v) + 1, sizeof(sprop_t));
         if (n->props == NULL) {
-            ngx_http_govern_schema_fail(c, where, "out of memory");
+            govern_schema_fail(c, where, "out of memory");
             goto failed;
         }
 
@@ -1691,9 +1691,9 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
             prop = &n->props[n->nprops++];
             prop->name = (char *) key;
             prop->len = klen;
-            ngx_http_govern_schema_words(prop);
-            prop->node = ngx_http_govern_schema_member(c, "properties", key, e,
-                                                       here, draft7, where);
+            govern_schema_words(prop);
+            prop->node = govern_schema_member(c, "properties", key, e,
+                                              here, draft7, where);
             if (prop->node == NULL) {
                 goto failed;
             }
@@ -1705,26 +1705,26 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     if (json_is_object(v)) {
         n->pprops = calloc(json_object_size(v) + 1, sizeof(spattern_t));
         if (n->pprops == NULL) {
-            ngx_http_govern_schema_fail(c, where, "out of memory");
+            govern_schema_fail(c, where, "out of memory");
             goto failed;
         }
 
         json_object_keylen_foreach(v, key, klen, e) {
             spattern_t  *pp = &n->pprops[n->npprops++];
 
-            path = ngx_http_govern_schema_path2(where, "patternProperties",
-                                                key);
+            path = govern_schema_path2(where, "patternProperties",
+                                       key);
 
-            if (!ngx_http_govern_schema_regex(c, key, klen, &pp->re,
-                                              &pp->jit,
-                                              path ? path : where))
+            if (!govern_schema_regex(c, key, klen, &pp->re,
+                                     &pp->jit,
+                                     path ? path : where))
             {
                 free(path);
                 goto failed;
             }
 
-            pp->node = ngx_http_govern_schema_node(c, e, here, draft7,
-                                                   path ? path : where);
+            pp->node = govern_schema_node(c, e, here, draft7,
+                                          path ? path : where);
             free(path);
 
             if (pp->node == NULL) {
@@ -1733,23 +1733,23 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
         }
     }
 
-    n->addprops = ngx_http_govern_schema_child(c, s, "additionalProperties",
-                                               here, draft7, where);
-    n->propnames = ngx_http_govern_schema_child(c, s, "propertyNames", here,
-                                                draft7, where);
-    n->contains = ngx_http_govern_schema_child(c, s, "contains", here, draft7,
-                                               where);
-    n->not = ngx_http_govern_schema_child(c, s, "not", here, draft7, where);
-    n->if_ = ngx_http_govern_schema_child(c, s, "if", here, draft7, where);
-    n->then_ = ngx_http_govern_schema_child(c, s, "then", here, draft7,
-                                            where);
-    n->else_ = ngx_http_govern_schema_child(c, s, "else", here, draft7,
-                                            where);
+    n->addprops = govern_schema_child(c, s, "additionalProperties",
+                                      here, draft7, where);
+    n->propnames = govern_schema_child(c, s, "propertyNames", here,
+                                       draft7, where);
+    n->contains = govern_schema_child(c, s, "contains", here, draft7,
+                                      where);
+    n->not = govern_schema_child(c, s, "not", here, draft7, where);
+    n->if_ = govern_schema_child(c, s, "if", here, draft7, where);
+    n->then_ = govern_schema_child(c, s, "then", here, draft7,
+                                   where);
+    n->else_ = govern_schema_child(c, s, "else", here, draft7,
+                                   where);
 
     if (!draft7) {
-        n->uneval_props = ngx_http_govern_schema_child(c, s,
+        n->uneval_props = govern_schema_child(c, s,
                               "unevaluatedProperties", here, draft7, where);
-        n->uneval_items = ngx_http_govern_schema_child(c, s,
+        n->uneval_items = govern_schema_child(c, s,
                               "unevaluatedItems", here, draft7, where);
 
         if (n->uneval_props || n->uneval_items) {
@@ -1763,33 +1763,33 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     v = json_object_get(s, "items");
 
     if (draft7 && json_is_array(v)) {
-        if (!ngx_http_govern_schema_list(c, s, "items", &n->prefix, here,
-                                         draft7, where))
+        if (!govern_schema_list(c, s, "items", &n->prefix, here,
+                                draft7, where))
         {
             goto failed;
         }
 
-        n->items = ngx_http_govern_schema_child(c, s, "additionalItems", here,
-                                                draft7, where);
+        n->items = govern_schema_child(c, s, "additionalItems", here,
+                                       draft7, where);
 
     } else {
         if (!draft7
-            && !ngx_http_govern_schema_list(c, s, "prefixItems", &n->prefix,
-                                            here, draft7, where))
+            && !govern_schema_list(c, s, "prefixItems", &n->prefix,
+                                   here, draft7, where))
         {
             goto failed;
         }
 
-        n->items = ngx_http_govern_schema_child(c, s, "items", here, draft7,
-                                                where);
+        n->items = govern_schema_child(c, s, "items", here, draft7,
+                                       where);
     }
 
-    if (!ngx_http_govern_schema_list(c, s, "allOf", &n->all, here, draft7,
-                                     where)
-        || !ngx_http_govern_schema_list(c, s, "anyOf", &n->any, here, draft7,
-                                        where)
-        || !ngx_http_govern_schema_list(c, s, "oneOf", &n->one, here, draft7,
-                                        where))
+    if (!govern_schema_list(c, s, "allOf", &n->all, here, draft7,
+                            where)
+        || !govern_schema_list(c, s, "anyOf", &n->any, here, draft7,
+                               where)
+        || !govern_schema_list(c, s, "oneOf", &n->one, here, draft7,
+                               where))
     {
         goto failed;
     }
@@ -1809,7 +1809,7 @@ failed:
 /* RFC 6901 JSON pointer, with the URI fragment's percent-encoding */
 
 static json_t *
-ngx_http_govern_schema_pointer(json_t *doc, const char *ptr)
+govern_schema_pointer(json_t *doc, const char *ptr)
 {
     char    *tok, *out;
     size_t   i, len;
@@ -1870,7 +1870,7 @@ ngx_http_govern_schema_pointer(json_t *doc, const char *ptr)
 
 
 static sres_t *
-ngx_http_govern_schema_lookup(scompiler_t *c, const char *uri)
+govern_schema_lookup(scompiler_t *c, const char *uri)
 {
     size_t  i;
 
@@ -1887,7 +1887,7 @@ ngx_http_govern_schema_lookup(scompiler_t *c, const char *uri)
 /* where a schema is in its document: the base URI it was found with */
 
 static void
-ngx_http_govern_schema_base(scompiler_t *c, json_t *target,
+govern_schema_base(scompiler_t *c, json_t *target,
     const char **base, int *draft7)
 {
     size_t  i;
@@ -1909,7 +1909,7 @@ ngx_http_govern_schema_base(scompiler_t *c, json_t *target,
  */
 
 static snode_t *
-ngx_http_govern_schema_target(scompiler_t *c, const char *keyword,
+govern_schema_target(scompiler_t *c, const char *keyword,
     const char *ref_uri, int inherited, int *dynamic)
 {
     int           draft7;
@@ -1924,7 +1924,7 @@ ngx_http_govern_schema_target(scompiler_t *c, const char *keyword,
 
     doc_uri = strdup(ref_uri);
     if (doc_uri == NULL) {
-        ngx_http_govern_schema_fail(c, "", "out of memory");
+        govern_schema_fail(c, "", "out of memory");
         return NULL;
     }
 
@@ -1934,27 +1934,27 @@ ngx_http_govern_schema_target(scompiler_t *c, const char *keyword,
         *frag++ = '\0';
     }
 
-    res = ngx_http_govern_schema_lookup(c, doc_uri);
+    res = govern_schema_lookup(c, doc_uri);
 
     if (res == NULL) {
         /* the metaschemas are built in, never looked for elsewhere */
-        doc = ngx_http_govern_metaschema_load(doc_uri);
+        doc = govern_metaschema_load(doc_uri);
 
         if (doc == NULL && c->loader) {
             doc = c->loader(c->loader_ctx, doc_uri);
         }
 
         if (doc) {
-            if (!ngx_http_govern_schema_keep(c, doc)) {
+            if (!govern_schema_keep(c, doc)) {
                 free(doc_uri);
                 return NULL;
             }
 
-            draft7 = ngx_http_govern_schema_is_draft7(c, doc, inherited);
-            ngx_http_govern_schema_register(c, strdup(doc_uri), doc, doc_uri,
-                                            draft7, 0);
-            ngx_http_govern_schema_index(c, doc, doc_uri, draft7, 0);
-            res = ngx_http_govern_schema_lookup(c, doc_uri);
+            draft7 = govern_schema_is_draft7(c, doc, inherited);
+            govern_schema_register(c, strdup(doc_uri), doc, doc_uri,
+                                   draft7, 0);
+            govern_schema_index(c, doc, doc_uri, draft7, 0);
+            res = govern_schema_lookup(c, doc_uri);
         }
     }
 
@@ -1967,7 +1967,7 @@ ngx_http_govern_schema_target(scompiler_t *c, const char *keyword,
         target = res->json;
 
     } else if (*frag == '/') {
-        target = ngx_http_govern_schema_pointer(res->json, frag);
+        target = govern_schema_pointer(res->json, frag);
 
     } else {
         len = strlen(doc_uri) + strlen(frag) + 2;
@@ -1975,7 +1975,7 @@ ngx_http_govern_schema_target(scompiler_t *c, const char *keyword,
 
         if (full) {
             snprintf(full, len, "%s#%s", doc_uri, frag);
-            res = ngx_http_govern_schema_lookup(c, full);
+            res = govern_schema_lookup(c, full);
             target = res ? res->json : NULL;
             *dynamic = res ? res->dynamic : 0;
             free(full);
@@ -1985,39 +1985,39 @@ ngx_http_govern_schema_target(scompiler_t *c, const char *keyword,
     free(doc_uri);
 
     if (target == NULL) {
-        ngx_http_govern_schema_fail(c, "", "unresolvable \"%s\" \"%s\"",
-                                    keyword, ref_uri);
+        govern_schema_fail(c, "", "unresolvable \"%s\" \"%s\"",
+                           keyword, ref_uri);
         return NULL;
     }
 
     base = res->base;
     draft7 = res->draft7;
-    ngx_http_govern_schema_base(c, target, &base, &draft7);
+    govern_schema_base(c, target, &base, &draft7);
 
-    node = ngx_http_govern_schema_node(c, target, base, draft7, ref_uri);
+    node = govern_schema_node(c, target, base, draft7, ref_uri);
 
     return node;
 }
 
 
 static int
-ngx_http_govern_schema_resolve(scompiler_t *c, snode_t *n)
+govern_schema_resolve(scompiler_t *c, snode_t *n)
 {
     int     dynamic;
     char   *name;
 
     if (n->ref_uri) {
-        n->ref = ngx_http_govern_schema_target(c, "$ref", n->ref_uri,
-                                               n->draft7, &dynamic);
+        n->ref = govern_schema_target(c, "$ref", n->ref_uri,
+                                      n->draft7, &dynamic);
         if (n->ref == NULL) {
             return 0;
         }
     }
 
     if (n->dynref_uri) {
-        n->dynref = ngx_http_govern_schema_target(c, "$dynamicRef",
-                                                  n->dynref_uri, n->draft7,
-                                                  &dynamic);
+        n->dynref = govern_schema_target(c, "$dynamicRef",
+                                         n->dynref_uri, n->draft7,
+                                         &dynamic);
         if (n->dynref == NULL) {
             return 0;
         }
@@ -2030,7 +2030,7 @@ ngx_http_govern_schema_resolve(scompiler_t *c, snode_t *n)
 
             n->dynamic = strdup(name + 1);
             if (n->dynamic == NULL) {
-                ngx_http_govern_schema_fail(c, "", "out of memory");
+                govern_schema_fail(c, "", "out of memory");
                 return 0;
             }
 
@@ -2048,7 +2048,7 @@ ngx_http_govern_schema_resolve(scompiler_t *c, snode_t *n)
  */
 
 static int
-ngx_http_govern_schema_anchors(scompiler_t *c)
+govern_schema_anchors(scompiler_t *c)
 {
     int           draft7;
     char         *hash;
@@ -2070,10 +2070,10 @@ ngx_http_govern_schema_anchors(scompiler_t *c)
 
         base = res->base;
         draft7 = res->draft7;
-        ngx_http_govern_schema_base(c, res->json, &base, &draft7);
+        govern_schema_base(c, res->json, &base, &draft7);
 
-        node = ngx_http_govern_schema_node(c, res->json, base, draft7,
-                                           res->uri);
+        node = govern_schema_node(c, res->json, base, draft7,
+                                  res->uri);
         if (node == NULL) {
             return 0;
         }
@@ -2082,17 +2082,17 @@ ngx_http_govern_schema_anchors(scompiler_t *c)
 
         hash = strchr(c->res[i].uri, '#');
         *hash = '\0';
-        r = ngx_http_govern_schema_resource(c, c->res[i].uri);
+        r = govern_schema_resource(c, c->res[i].uri);
         *hash = '#';
 
         if (r == NULL) {
-            ngx_http_govern_schema_fail(c, "", "out of memory");
+            govern_schema_fail(c, "", "out of memory");
             return 0;
         }
 
         grown = realloc(r->anchors, (r->nanchors + 1) * sizeof(sdanchor_t));
         if (grown == NULL) {
-            ngx_http_govern_schema_fail(c, "", "out of memory");
+            govern_schema_fail(c, "", "out of memory");
             return 0;
         }
 
@@ -2101,7 +2101,7 @@ ngx_http_govern_schema_anchors(scompiler_t *c)
         r->anchors[r->nanchors].node = node;
 
         if (r->anchors[r->nanchors].name == NULL) {
-            ngx_http_govern_schema_fail(c, "", "out of memory");
+            govern_schema_fail(c, "", "out of memory");
             return 0;
         }
 
@@ -2118,7 +2118,7 @@ ngx_http_govern_schema_anchors(scompiler_t *c)
  */
 
 static void
-ngx_http_govern_schema_keywords(ngx_http_govern_schema_t *schema)
+govern_schema_keywords(govern_schema_t *schema)
 {
     size_t    i, j;
     snode_t  *n;
@@ -2192,16 +2192,16 @@ ngx_http_govern_schema_keywords(ngx_http_govern_schema_t *schema)
 }
 
 
-ngx_http_govern_schema_t *
-ngx_http_govern_schema_compile(json_t *document, const char *base_uri,
-    int draft7, ngx_http_govern_schema_loader_pt loader, void *loader_ctx,
+govern_schema_t *
+govern_schema_compile(json_t *document, const char *base_uri,
+    int draft7, govern_schema_loader_pt loader, void *loader_ctx,
     char *err, size_t errlen)
 {
     size_t                     i;
     scompiler_t                c;
-    ngx_http_govern_schema_t  *schema;
+    govern_schema_t           *schema;
 
-    schema = calloc(1, sizeof(ngx_http_govern_schema_t));
+    schema = calloc(1, sizeof(govern_schema_t));
     if (schema == NULL) {
         snprintf(err, errlen, "out of memory");
         return NULL;
@@ -2225,14 +2225,14 @@ ngx_http_govern_schema_compile(json_t *document, const char *base_uri,
     schema->docs[0] = json_incref(document);
     schema->ndocs = 1;
 
-    draft7 = ngx_http_govern_schema_is_draft7(&c, document, draft7);
+    draft7 = govern_schema_is_draft7(&c, document, draft7);
 
-    ngx_http_govern_schema_register(&c, strdup(base_uri), document, base_uri,
-                                    draft7, 0);
-    ngx_http_govern_schema_index(&c, document, base_uri, draft7, 0);
+    govern_schema_register(&c, strdup(base_uri), document, base_uri,
+                           draft7, 0);
+    govern_schema_index(&c, document, base_uri, draft7, 0);
 
-    schema->root = ngx_http_govern_schema_node(&c, document, base_uri, draft7,
-                                               "");
+    schema->root = govern_schema_node(&c, document, base_uri, draft7,
+                                      "");
 
     /* resolving compiles the targets, which may hold references, and
      * dynamic ones bring in every "$dynamicAnchor" */
@@ -2241,17 +2241,17 @@ ngx_http_govern_schema_compile(json_t *document, const char *base_uri,
 
     do {
         for ( /* void */ ; !c.failed && i < c.npending; i++) {
-            ngx_http_govern_schema_resolve(&c, c.pending[i]);
+            govern_schema_resolve(&c, c.pending[i]);
         }
 
         if (!c.failed && schema->dynamic) {
-            ngx_http_govern_schema_anchors(&c);
+            govern_schema_anchors(&c);
         }
 
     } while (!c.failed && i < c.npending);
 
     if (!c.failed) {
-        ngx_http_govern_schema_keywords(schema);
+        govern_schema_keywords(schema);
     }
 
     for (i = 0; i < c.nres; i++) {
@@ -2277,7 +2277,7 @@ ngx_http_govern_schema_compile(json_t *document, const char *base_uri,
             snprintf(err, errlen, "invalid schema");
         }
 
-        ngx_http_govern_schema_free(schema);
+        govern_schema_free(schema);
         return NULL;
     }
 
@@ -2286,7 +2286,7 @@ ngx_http_govern_schema_compile(json_t *document, const char *base_uri,
 
 
 void
-ngx_http_govern_schema_free(ngx_http_govern_schema_t *schema)
+govern_schema_free(govern_schema_t *schema)
 {
     size_t        i;
     snode_t      *n, *next;
@@ -2340,7 +2340,7 @@ ngx_http_govern_schema_free(ngx_http_govern_schema_t *schema)
         json_decref(schema->docs[i]);
     }
 
-    ngx_http_govern_jv_arena_free(&schema->values);
+    govern_jv_arena_free(&schema->values);
     free(schema->docs);
     free(schema);
 }
@@ -2350,12 +2350,12 @@ ngx_http_govern_schema_free(ngx_http_govern_schema_t *schema)
 
 
 static void
-ngx_http_govern_schema_error(svalidator_t *v, const char *keyword,
+govern_schema_error(svalidator_t *v, const char *keyword,
     const char *fmt, ...)
 {
     va_list                          args;
     char                             msg[256];
-    ngx_http_govern_schema_error_t  *e;
+    govern_schema_error_t           *e;
 
     if (v->quiet || v->result == NULL) {
         return;
@@ -2363,7 +2363,7 @@ ngx_http_govern_schema_error(svalidator_t *v, const char *keyword,
 
     v->result->total++;
 
-    if (v->result->nerrors == NGX_HTTP_GOVERN_SCHEMA_MAX_ERRORS) {
+    if (v->result->nerrors == GOVERN_SCHEMA_MAX_ERRORS) {
         return;
     }
 
@@ -2389,7 +2389,7 @@ ngx_http_govern_schema_error(svalidator_t *v, const char *keyword,
 /* appends "/token" (RFC 6901 escaped) to the instance path */
 
 static size_t
-ngx_http_govern_schema_push(svalidator_t *v, const char *tok, size_t len)
+govern_schema_push(svalidator_t *v, const char *tok, size_t len)
 {
     char    *grown;
     size_t   i, old, need;
@@ -2433,7 +2433,7 @@ ngx_http_govern_schema_push(svalidator_t *v, const char *tok, size_t len)
 
 
 static size_t
-ngx_http_govern_schema_codepoints(const char *s, size_t len)
+govern_schema_codepoints(const char *s, size_t len)
 {
     size_t  i, n;
 
@@ -2450,20 +2450,20 @@ ngx_http_govern_schema_codepoints(const char *s, size_t len)
 
 
 static int
-ngx_http_govern_schema_match(svalidator_t *v, pcre2_code *re, int jit,
+govern_schema_match(svalidator_t *v, pcre2_code *re, int jit,
     const char *s, size_t len, const char *keyword)
 {
     int  rc;
 
     if (jit) {
         rc = pcre2_jit_match(re, (PCRE2_SPTR) s, len, 0, 0,
-                             ngx_http_govern_schema_md,
-                             ngx_http_govern_schema_mctx);
+                             govern_schema_md,
+                             govern_schema_mctx);
 
     } else {
         rc = pcre2_match(re, (PCRE2_SPTR) s, len, 0, 0,
-                         ngx_http_govern_schema_md,
-                         ngx_http_govern_schema_mctx);
+                         govern_schema_md,
+                         govern_schema_mctx);
     }
 
     /* >= 0: matched (0: more captures than the one pair kept) */
@@ -2483,7 +2483,7 @@ ngx_http_govern_schema_match(svalidator_t *v, pcre2_code *re, int jit,
 /* counts n comparisons against the budget; 0 once it is spent */
 
 static int
-ngx_http_govern_schema_compares(svalidator_t *v, size_t n,
+govern_schema_compares(svalidator_t *v, size_t n,
     const char *keyword)
 {
     v->compares += n;
@@ -2498,14 +2498,14 @@ ngx_http_govern_schema_compares(svalidator_t *v, size_t n,
 
 
 static void
-ngx_http_govern_ann_prop(svalidator_t *v, sann_t *ann, const char *key)
+govern_ann_prop(svalidator_t *v, sann_t *ann, const char *key)
 {
     size_t        i;
     const char  **grown;
 
     if (ann == NULL
-        || !ngx_http_govern_schema_compares(v, ann->nprops,
-                                            "unevaluatedProperties"))
+        || !govern_schema_compares(v, ann->nprops,
+                                   "unevaluatedProperties"))
     {
         return;
     }
@@ -2531,7 +2531,7 @@ ngx_http_govern_ann_prop(svalidator_t *v, sann_t *ann, const char *key)
 
 
 static void
-ngx_http_govern_ann_merge(svalidator_t *v, sann_t *to, sann_t *from)
+govern_ann_merge(svalidator_t *v, sann_t *to, sann_t *from)
 {
     size_t  i;
 
@@ -2540,7 +2540,7 @@ ngx_http_govern_ann_merge(svalidator_t *v, sann_t *to, sann_t *from)
     }
 
     for (i = 0; i < from->nprops; i++) {
-        ngx_http_govern_ann_prop(v, to, from->props[i]);
+        govern_ann_prop(v, to, from->props[i]);
     }
 
     if (from->items > to->items) {
@@ -2561,7 +2561,7 @@ ngx_http_govern_ann_merge(svalidator_t *v, sann_t *to, sann_t *from)
 
 
 static void
-ngx_http_govern_ann_free(sann_t *ann)
+govern_ann_free(sann_t *ann)
 {
     free(ann->props);
     free(ann->hits);
@@ -2571,38 +2571,38 @@ ngx_http_govern_ann_free(sann_t *ann)
 /* validates a subschema; its annotations join ann only if it is valid */
 
 static int
-ngx_http_govern_schema_sub(svalidator_t *v, snode_t *n,
-    ngx_http_govern_jv_t *inst, sann_t *ann)
+govern_schema_sub(svalidator_t *v, snode_t *n,
+    govern_jv_t *inst, sann_t *ann)
 {
     int     ok;
     sann_t  sub;
 
     if (ann == NULL) {
-        return ngx_http_govern_schema_check(v, n, inst, NULL);
+        return govern_schema_check(v, n, inst, NULL);
     }
 
     memset(&sub, 0, sizeof(sub));
 
-    ok = ngx_http_govern_schema_check(v, n, inst, &sub);
+    ok = govern_schema_check(v, n, inst, &sub);
 
     if (ok) {
-        ngx_http_govern_ann_merge(v, ann, &sub);
+        govern_ann_merge(v, ann, &sub);
     }
 
-    ngx_http_govern_ann_free(&sub);
+    govern_ann_free(&sub);
 
     return ok;
 }
 
 
 static int
-ngx_http_govern_schema_quiet(svalidator_t *v, snode_t *n,
-    ngx_http_govern_jv_t *inst, sann_t *ann)
+govern_schema_quiet(svalidator_t *v, snode_t *n,
+    govern_jv_t *inst, sann_t *ann)
 {
     int  ok;
 
     v->quiet++;
-    ok = ngx_http_govern_schema_sub(v, n, inst, ann);
+    ok = govern_schema_sub(v, n, inst, ann);
     v->quiet--;
 
     return ok;
@@ -2610,7 +2610,7 @@ ngx_http_govern_schema_quiet(svalidator_t *v, snode_t *n,
 
 
 static sprop_t *
-ngx_http_govern_schema_prop(snode_t *n, const char *key, size_t len)
+govern_schema_prop(snode_t *n, const char *key, size_t len)
 {
     size_t     i;
     sprop_t   *prop;
@@ -2646,30 +2646,30 @@ ngx_http_govern_schema_prop(snode_t *n, const char *key, size_t len)
 
 
 static int
-ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
-    ngx_http_govern_jv_t *inst, sann_t *ann)
+govern_schema_object(svalidator_t *v, snode_t *n,
+    govern_jv_t *inst, sann_t *ann)
 {
     int                         ok, matched, single, present;
     size_t                      i, j, k, old;
     sprop_t                    *prop;
     uint64_t                    seen;
     const char                 *key;
-    ngx_http_govern_jv_t       *e, name;
-    ngx_http_govern_jmember_t  *m;
+    govern_jv_t                *e, name;
+    govern_jmember_t           *m;
 
     ok = 1;
 
     if (n->max_props >= 0 && (long long) inst->len > n->max_props)
     {
-        ngx_http_govern_schema_error(v, "maxProperties", "more than %lld "
-                                     "properties", n->max_props);
+        govern_schema_error(v, "maxProperties", "more than %lld "
+                            "properties", n->max_props);
         ok = 0;
     }
 
     if (n->min_props >= 0 && (long long) inst->len < n->min_props)
     {
-        ngx_http_govern_schema_error(v, "minProperties", "fewer than %lld "
-                                     "properties", n->min_props);
+        govern_schema_error(v, "minProperties", "fewer than %lld "
+                            "properties", n->min_props);
         ok = 0;
     }
 
@@ -2682,7 +2682,7 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
     if (single) {
         for (k = 0; k < inst->len; k++) {
             m = &inst->u.members[k];
-            prop = ngx_http_govern_schema_prop(n, m->key, m->key_len);
+            prop = govern_schema_prop(n, m->key, m->key_len);
 
             if (prop && prop - n->props < 64) {
                 seen |= (uint64_t) 1 << (prop - n->props);
@@ -2692,22 +2692,22 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
                 continue;
             }
 
-            old = ngx_http_govern_schema_push(v, m->key, m->key_len);
+            old = govern_schema_push(v, m->key, m->key_len);
 
             if (prop) {
-                if (!ngx_http_govern_schema_check(v, prop->node, &m->value,
-                                                  NULL))
+                if (!govern_schema_check(v, prop->node, &m->value,
+                                         NULL))
                 {
                     ok = 0;
                 }
 
             } else if (n->addprops->boolean == 0) {
-                ngx_http_govern_schema_error(v, "additionalProperties",
-                                             "the property is not allowed");
+                govern_schema_error(v, "additionalProperties",
+                                    "the property is not allowed");
                 ok = 0;
 
-            } else if (!ngx_http_govern_schema_check(v, n->addprops,
-                                                     &m->value, NULL))
+            } else if (!govern_schema_check(v, n->addprops,
+                                            &m->value, NULL))
             {
                 ok = 0;
             }
@@ -2721,45 +2721,45 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
             present = (seen >> n->required[i].index) & 1;
 
         } else {
-            present = ngx_http_govern_jv_get(inst, n->required[i].name,
-                                             n->required[i].len)
+            present = govern_jv_get(inst, n->required[i].name,
+                                    n->required[i].len)
                       != NULL;
         }
 
         if (!present) {
-            ngx_http_govern_schema_error(v, "required", "\"%s\" is required",
-                                         n->required[i].name);
+            govern_schema_error(v, "required", "\"%s\" is required",
+                                n->required[i].name);
             ok = 0;
         }
     }
 
     for (i = 0; i < n->ndepreq; i++) {
-        if (ngx_http_govern_jv_get(inst, n->depreq[i].name,
-                                   n->depreq[i].len)
+        if (govern_jv_get(inst, n->depreq[i].name,
+                          n->depreq[i].len)
             == NULL)
         {
             continue;
         }
 
         for (j = 0; j < n->depreq[i].n; j++) {
-            if (ngx_http_govern_jv_get(inst, n->depreq[i].list[j].name,
-                                       n->depreq[i].list[j].len)
+            if (govern_jv_get(inst, n->depreq[i].list[j].name,
+                              n->depreq[i].list[j].len)
                 == NULL)
             {
-                ngx_http_govern_schema_error(v, "dependentRequired",
-                                             "\"%s\" requires \"%s\"",
-                                             n->depreq[i].name,
-                                             n->depreq[i].list[j].name);
+                govern_schema_error(v, "dependentRequired",
+                                    "\"%s\" requires \"%s\"",
+                                    n->depreq[i].name,
+                                    n->depreq[i].list[j].name);
                 ok = 0;
             }
         }
     }
 
     for (i = 0; i < n->ndepschemas; i++) {
-        if (ngx_http_govern_jv_get(inst, n->depschemas[i].name,
-                                   n->depschemas[i].len)
-            && !ngx_http_govern_schema_sub(v, n->depschemas[i].node, inst,
-                                           ann))
+        if (govern_jv_get(inst, n->depschemas[i].name,
+                          n->depschemas[i].len)
+            && !govern_schema_sub(v, n->depschemas[i].node, inst,
+                                  ann))
         {
             ok = 0;
         }
@@ -2770,16 +2770,16 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
     }
 
     for (i = 0; i < n->nprops; i++) {
-        e = ngx_http_govern_jv_get(inst, n->props[i].name, n->props[i].len);
+        e = govern_jv_get(inst, n->props[i].name, n->props[i].len);
 
         if (e == NULL) {
             continue;
         }
 
-        old = ngx_http_govern_schema_push(v, n->props[i].name,
-                                          n->props[i].len);
+        old = govern_schema_push(v, n->props[i].name,
+                                 n->props[i].len);
 
-        if (!ngx_http_govern_schema_check(v, n->props[i].node, e, NULL)) {
+        if (!govern_schema_check(v, n->props[i].node, e, NULL)) {
             ok = 0;
         }
 
@@ -2798,39 +2798,39 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
         m = &inst->u.members[k];
         key = m->key;
         e = &m->value;
-        old = ngx_http_govern_schema_push(v, key, m->key_len);
+        old = govern_schema_push(v, key, m->key_len);
         matched = 0;
 
         if (n->propnames) {
             memset(&name, 0, sizeof(name));
-            name.type = NGX_HTTP_GOVERN_JV_STRING;
+            name.type = GOVERN_JV_STRING;
             name.u.string = key;
             name.len = m->key_len;
 
-            if (!ngx_http_govern_schema_quiet(v, n->propnames, &name, NULL)) {
-                ngx_http_govern_schema_error(v, "propertyNames",
-                                             "the property name is not "
-                                             "allowed");
+            if (!govern_schema_quiet(v, n->propnames, &name, NULL)) {
+                govern_schema_error(v, "propertyNames",
+                                    "the property name is not "
+                                    "allowed");
                 ok = 0;
             }
         }
 
-        if (ngx_http_govern_schema_prop(n, key, m->key_len)) {
+        if (govern_schema_prop(n, key, m->key_len)) {
             matched = 1;
-            ngx_http_govern_ann_prop(v, ann, key);
+            govern_ann_prop(v, ann, key);
         }
 
         for (i = 0; i < n->npprops; i++) {
-            if (ngx_http_govern_schema_match(v, n->pprops[i].re,
-                                             n->pprops[i].jit,
-                                             key, m->key_len,
-                                             "patternProperties"))
+            if (govern_schema_match(v, n->pprops[i].re,
+                                    n->pprops[i].jit,
+                                    key, m->key_len,
+                                    "patternProperties"))
             {
                 matched = 1;
-                ngx_http_govern_ann_prop(v, ann, key);
+                govern_ann_prop(v, ann, key);
 
-                if (!ngx_http_govern_schema_check(v, n->pprops[i].node, e,
-                                                  NULL))
+                if (!govern_schema_check(v, n->pprops[i].node, e,
+                                         NULL))
                 {
                     ok = 0;
                 }
@@ -2838,14 +2838,14 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
         }
 
         if (!matched && n->addprops) {
-            ngx_http_govern_ann_prop(v, ann, key);
+            govern_ann_prop(v, ann, key);
 
             if (n->addprops->boolean == 0) {
-                ngx_http_govern_schema_error(v, "additionalProperties",
-                                             "the property is not allowed");
+                govern_schema_error(v, "additionalProperties",
+                                    "the property is not allowed");
                 ok = 0;
 
-            } else if (!ngx_http_govern_schema_check(v, n->addprops, e, NULL))
+            } else if (!govern_schema_check(v, n->addprops, e, NULL))
             {
                 ok = 0;
             }
@@ -2861,7 +2861,7 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
 /* uniqueItems, decided by the JSON values code within the budget */
 
 static int
-ngx_http_govern_schema_unique(svalidator_t *v, ngx_http_govern_jv_t *inst)
+govern_schema_unique(svalidator_t *v, govern_jv_t *inst)
 {
     int     rc;
     long    budget;
@@ -2869,13 +2869,13 @@ ngx_http_govern_schema_unique(svalidator_t *v, ngx_http_govern_jv_t *inst)
 
     budget = GOVERN_SCHEMA_MAX_COMPARES - v->compares;
 
-    rc = ngx_http_govern_jv_unique(inst, &budget, &a, &b);
+    rc = govern_jv_unique(inst, &budget, &a, &b);
 
     v->compares = GOVERN_SCHEMA_MAX_COMPARES - budget;
 
     if (rc == 0) {
-        ngx_http_govern_schema_error(v, "uniqueItems", "items %zu and %zu "
-                                     "are equal", a, b);
+        govern_schema_error(v, "uniqueItems", "items %zu and %zu "
+                            "are equal", a, b);
 
     } else if (rc == -1) {
         v->exhausted = "uniqueItems";
@@ -2886,30 +2886,30 @@ ngx_http_govern_schema_unique(svalidator_t *v, ngx_http_govern_jv_t *inst)
 
 
 static int
-ngx_http_govern_schema_array(svalidator_t *v, snode_t *n,
-    ngx_http_govern_jv_t *inst, sann_t *ann)
+govern_schema_array(svalidator_t *v, snode_t *n,
+    govern_jv_t *inst, sann_t *ann)
 {
     int                    ok;
     char                   idx[32];
     size_t                 i, size, old, hits;
-    ngx_http_govern_jv_t  *e;
+    govern_jv_t           *e;
 
     ok = 1;
     size = inst->len;
 
     if (n->max_items >= 0 && (long long) size > n->max_items) {
-        ngx_http_govern_schema_error(v, "maxItems", "more than %lld items",
-                                     n->max_items);
+        govern_schema_error(v, "maxItems", "more than %lld items",
+                            n->max_items);
         ok = 0;
     }
 
     if (n->min_items >= 0 && (long long) size < n->min_items) {
-        ngx_http_govern_schema_error(v, "minItems", "fewer than %lld items",
-                                     n->min_items);
+        govern_schema_error(v, "minItems", "fewer than %lld items",
+                            n->min_items);
         ok = 0;
     }
 
-    if (n->unique && !ngx_http_govern_schema_unique(v, inst)) {
+    if (n->unique && !govern_schema_unique(v, inst)) {
         ok = 0;
     }
 
@@ -2925,12 +2925,12 @@ ngx_http_govern_schema_array(svalidator_t *v, snode_t *n,
         /* paths are only built when errors are reported */
         if (v->result && !v->quiet) {
             snprintf(idx, sizeof(idx), "%zu", i);
-            old = ngx_http_govern_schema_push(v, idx, strlen(idx));
+            old = govern_schema_push(v, idx, strlen(idx));
         }
 
-        if (!ngx_http_govern_schema_check(v, i < n->prefix.n ? n->prefix.v[i]
+        if (!govern_schema_check(v, i < n->prefix.n ? n->prefix.v[i]
                                                               : n->items,
-                                          e, NULL))
+                                 e, NULL))
         {
             ok = 0;
         }
@@ -2958,7 +2958,7 @@ ngx_http_govern_schema_array(svalidator_t *v, snode_t *n,
         for (i = 0; i < size; i++) {
             e = &inst->u.items[i];
 
-            if (ngx_http_govern_schema_quiet(v, n->contains, e, NULL)) {
+            if (govern_schema_quiet(v, n->contains, e, NULL)) {
                 hits++;
 
                 if (ann && i < ann->nhits) {
@@ -2970,15 +2970,15 @@ ngx_http_govern_schema_array(svalidator_t *v, snode_t *n,
         if (n->min_contains >= 0 ? (long long) hits < n->min_contains
                                  : hits == 0)
         {
-            ngx_http_govern_schema_error(v, n->min_contains >= 0
+            govern_schema_error(v, n->min_contains >= 0
                                             ? "minContains" : "contains",
-                                         "too few items match \"contains\"");
+                                "too few items match \"contains\"");
             ok = 0;
         }
 
         if (n->max_contains >= 0 && (long long) hits > n->max_contains) {
-            ngx_http_govern_schema_error(v, "maxContains", "too many items "
-                                         "match \"contains\"");
+            govern_schema_error(v, "maxContains", "too many items "
+                                "match \"contains\"");
             ok = 0;
         }
     }
@@ -2988,8 +2988,8 @@ ngx_http_govern_schema_array(svalidator_t *v, snode_t *n,
 
 
 static int
-ngx_http_govern_schema_scalar(svalidator_t *v, snode_t *n,
-    ngx_http_govern_jv_t *inst)
+govern_schema_scalar(svalidator_t *v, snode_t *n,
+    govern_jv_t *inst)
 {
     int          ok, number, multiple;
     double       d, q;
@@ -3000,10 +3000,10 @@ ngx_http_govern_schema_scalar(svalidator_t *v, snode_t *n,
     number = 1;
 
     switch (inst->type) {
-    case NGX_HTTP_GOVERN_JV_INTEGER:
+    case GOVERN_JV_INTEGER:
         d = (double) inst->u.integer;
         break;
-    case NGX_HTTP_GOVERN_JV_REAL:
+    case GOVERN_JV_REAL:
         d = inst->u.real;
         break;
     default:
@@ -3013,31 +3013,31 @@ ngx_http_govern_schema_scalar(svalidator_t *v, snode_t *n,
 
     if (number) {
         if (n->has_max && d > n->max) {
-            ngx_http_govern_schema_error(v, "maximum", "greater than %g",
-                                         n->max);
+            govern_schema_error(v, "maximum", "greater than %g",
+                                n->max);
             ok = 0;
         }
 
         if (n->has_min && d < n->min) {
-            ngx_http_govern_schema_error(v, "minimum", "less than %g",
-                                         n->min);
+            govern_schema_error(v, "minimum", "less than %g",
+                                n->min);
             ok = 0;
         }
 
         if (n->has_exmax && d >= n->exmax) {
-            ngx_http_govern_schema_error(v, "exclusiveMaximum",
-                                         "not less than %g", n->exmax);
+            govern_schema_error(v, "exclusiveMaximum",
+                                "not less than %g", n->exmax);
             ok = 0;
         }
 
         if (n->has_exmin && d <= n->exmin) {
-            ngx_http_govern_schema_error(v, "exclusiveMinimum",
-                                         "not greater than %g", n->exmin);
+            govern_schema_error(v, "exclusiveMinimum",
+                                "not greater than %g", n->exmin);
             ok = 0;
         }
 
         if (n->has_multiple) {
-            if (inst->type == NGX_HTTP_GOVERN_JV_INTEGER
+            if (inst->type == GOVERN_JV_INTEGER
                 && n->multiple == floor(n->multiple) && n->multiple < 9e15)
             {
                 multiple = (inst->u.integer % (long long) n->multiple == 0);
@@ -3051,45 +3051,45 @@ ngx_http_govern_schema_scalar(svalidator_t *v, snode_t *n,
 
             if (!multiple) {
                 ok = 0;
-                ngx_http_govern_schema_error(v, "multipleOf",
-                                             "not a multiple of %g",
-                                             n->multiple);
+                govern_schema_error(v, "multipleOf",
+                                    "not a multiple of %g",
+                                    n->multiple);
             }
         }
     }
 
-    if (inst->type == NGX_HTTP_GOVERN_JV_STRING) {
+    if (inst->type == GOVERN_JV_STRING) {
         s = inst->u.string;
         len = inst->len;
 
         if (n->max_len >= 0 || n->min_len >= 0) {
-            q = (double) ngx_http_govern_schema_codepoints(s, len);
+            q = (double) govern_schema_codepoints(s, len);
 
             if (n->max_len >= 0 && q > n->max_len) {
-                ngx_http_govern_schema_error(v, "maxLength", "longer than "
-                                             "%lld characters", n->max_len);
+                govern_schema_error(v, "maxLength", "longer than "
+                                    "%lld characters", n->max_len);
                 ok = 0;
             }
 
             if (n->min_len >= 0 && q < n->min_len) {
-                ngx_http_govern_schema_error(v, "minLength", "shorter than "
-                                             "%lld characters", n->min_len);
+                govern_schema_error(v, "minLength", "shorter than "
+                                    "%lld characters", n->min_len);
                 ok = 0;
             }
         }
 
         if (n->pattern
-            && !ngx_http_govern_schema_match(v, n->pattern, n->pattern_jit,
-                                             s, len, "pattern"))
+            && !govern_schema_match(v, n->pattern, n->pattern_jit,
+                                    s, len, "pattern"))
         {
-            ngx_http_govern_schema_error(v, "pattern", "does not match the "
-                                         "pattern");
+            govern_schema_error(v, "pattern", "does not match the "
+                                "pattern");
             ok = 0;
         }
 
         if (n->format_check && !n->format_check(s, len)) {
-            ngx_http_govern_schema_error(v, "format", "not a valid %s",
-                                         n->format);
+            govern_schema_error(v, "format", "not a valid %s",
+                                n->format);
             ok = 0;
         }
     }
@@ -3099,23 +3099,23 @@ ngx_http_govern_schema_scalar(svalidator_t *v, snode_t *n,
 
 
 static unsigned
-ngx_http_govern_schema_typeof(ngx_http_govern_jv_t *inst)
+govern_schema_typeof(govern_jv_t *inst)
 {
     double  d;
 
     switch (inst->type) {
-    case NGX_HTTP_GOVERN_JV_NULL:
+    case GOVERN_JV_NULL:
         return T_NULL;
-    case NGX_HTTP_GOVERN_JV_TRUE:
-    case NGX_HTTP_GOVERN_JV_FALSE:
+    case GOVERN_JV_TRUE:
+    case GOVERN_JV_FALSE:
         return T_BOOLEAN;
-    case NGX_HTTP_GOVERN_JV_OBJECT:
+    case GOVERN_JV_OBJECT:
         return T_OBJECT;
-    case NGX_HTTP_GOVERN_JV_ARRAY:
+    case GOVERN_JV_ARRAY:
         return T_ARRAY;
-    case NGX_HTTP_GOVERN_JV_STRING:
+    case GOVERN_JV_STRING:
         return T_STRING;
-    case NGX_HTTP_GOVERN_JV_INTEGER:
+    case GOVERN_JV_INTEGER:
         return T_NUMBER | T_INTEGER;
     default:
         d = inst->u.real;
@@ -3128,7 +3128,7 @@ ngx_http_govern_schema_typeof(ngx_http_govern_jv_t *inst)
  * dynamic scope with a "$dynamicAnchor" of its name */
 
 static snode_t *
-ngx_http_govern_schema_dynamic(svalidator_t *v, snode_t *n)
+govern_schema_dynamic(svalidator_t *v, snode_t *n)
 {
     size_t        i, j;
     sresource_t  *r;
@@ -3148,13 +3148,13 @@ ngx_http_govern_schema_dynamic(svalidator_t *v, snode_t *n)
 
 
 static int
-ngx_http_govern_schema_check(svalidator_t *v, snode_t *n,
-    ngx_http_govern_jv_t *inst, sann_t *ann)
+govern_schema_check(svalidator_t *v, snode_t *n,
+    govern_jv_t *inst, sann_t *ann)
 {
     int                         ok, valid, hops, entered;
     size_t                      i, k, passed, size;
     sann_t                     *track, own;
-    ngx_http_govern_jmember_t  *m;
+    govern_jmember_t           *m;
 
     /* a schema that is only a "$ref" is its target (a cycle of them ends
      * in the depth bound below) */
@@ -3168,7 +3168,7 @@ ngx_http_govern_schema_check(svalidator_t *v, snode_t *n,
     }
 
     if (n->boolean == 0) {
-        ngx_http_govern_schema_error(v, "false", "no value is allowed here");
+        govern_schema_error(v, "false", "no value is allowed here");
         return 0;
     }
 
@@ -3183,8 +3183,8 @@ ngx_http_govern_schema_check(svalidator_t *v, snode_t *n,
 
     if (++v->depth > GOVERN_SCHEMA_MAX_DEPTH) {
         v->depth--;
-        ngx_http_govern_schema_error(v, "$ref", "the schema recurses "
-                                     "without end");
+        govern_schema_error(v, "$ref", "the schema recurses "
+                            "without end");
         return 0;
     }
 
@@ -3213,16 +3213,16 @@ ngx_http_govern_schema_check(svalidator_t *v, snode_t *n,
         track = NULL;
     }
 
-    if (n->ref && !ngx_http_govern_schema_sub(v, n->ref, inst, track)) {
+    if (n->ref && !govern_schema_sub(v, n->ref, inst, track)) {
         ok = 0;
     }
 
     if (n->dynref
-        && !ngx_http_govern_schema_sub(v, n->dynamic && v->scope
-                                          ? ngx_http_govern_schema_dynamic(v,
-                                                                           n)
+        && !govern_schema_sub(v, n->dynamic && v->scope
+                                          ? govern_schema_dynamic(v,
+                                                                  n)
                                           : n->dynref,
-                                       inst, track))
+                              inst, track))
     {
         ok = 0;
     }
@@ -3235,9 +3235,9 @@ ngx_http_govern_schema_check(svalidator_t *v, snode_t *n,
         goto value_done;
     }
 
-    if (n->types && !(n->types & ngx_http_govern_schema_typeof(inst))) {
-        ngx_http_govern_schema_error(v, "type", "the value has the wrong "
-                                     "type");
+    if (n->types && !(n->types & govern_schema_typeof(inst))) {
+        govern_schema_error(v, "type", "the value has the wrong "
+                            "type");
         ok = 0;
     }
 
@@ -3245,21 +3245,21 @@ ngx_http_govern_schema_check(svalidator_t *v, snode_t *n,
         valid = 0;
 
         for (i = 0; i < n->enumv->len; i++) {
-            if (ngx_http_govern_jv_equal(inst, &n->enumv->u.items[i])) {
+            if (govern_jv_equal(inst, &n->enumv->u.items[i])) {
                 valid = 1;
                 break;
             }
         }
 
         if (!valid) {
-            ngx_http_govern_schema_error(v, "enum", "not one of the allowed "
-                                         "values");
+            govern_schema_error(v, "enum", "not one of the allowed "
+                                "values");
             ok = 0;
         }
     }
 
-    if (n->has_const && !ngx_http_govern_jv_equal(inst, n->constv)) {
-        ngx_http_govern_schema_error(v, "const", "not the allowed value");
+    if (n->has_const && !govern_jv_equal(inst, n->constv)) {
+        govern_schema_error(v, "const", "not the allowed value");
         ok = 0;
     }
 
@@ -3267,32 +3267,32 @@ value_done:
 
     switch (inst->type) {
 
-    case NGX_HTTP_GOVERN_JV_INTEGER:
-    case NGX_HTTP_GOVERN_JV_REAL:
-        if ((n->kw & KW_NUMBER) && !ngx_http_govern_schema_scalar(v, n, inst))
+    case GOVERN_JV_INTEGER:
+    case GOVERN_JV_REAL:
+        if ((n->kw & KW_NUMBER) && !govern_schema_scalar(v, n, inst))
         {
             ok = 0;
         }
         break;
 
-    case NGX_HTTP_GOVERN_JV_STRING:
-        if ((n->kw & KW_STRING) && !ngx_http_govern_schema_scalar(v, n, inst))
+    case GOVERN_JV_STRING:
+        if ((n->kw & KW_STRING) && !govern_schema_scalar(v, n, inst))
         {
             ok = 0;
         }
         break;
 
-    case NGX_HTTP_GOVERN_JV_OBJECT:
+    case GOVERN_JV_OBJECT:
         if ((n->kw & KW_OBJECT)
-            && !ngx_http_govern_schema_object(v, n, inst, track))
+            && !govern_schema_object(v, n, inst, track))
         {
             ok = 0;
         }
         break;
 
-    case NGX_HTTP_GOVERN_JV_ARRAY:
+    case GOVERN_JV_ARRAY:
         if ((n->kw & KW_ARRAY)
-            && !ngx_http_govern_schema_array(v, n, inst, track))
+            && !govern_schema_array(v, n, inst, track))
         {
             ok = 0;
         }
@@ -3304,7 +3304,7 @@ value_done:
     }
 
     for (i = 0; i < n->all.n; i++) {
-        if (!ngx_http_govern_schema_sub(v, n->all.v[i], inst, track)) {
+        if (!govern_schema_sub(v, n->all.v[i], inst, track)) {
             ok = 0;
         }
     }
@@ -3314,7 +3314,7 @@ value_done:
 
         /* every branch runs: each valid one adds annotations */
         for (i = 0; i < n->any.n; i++) {
-            if (ngx_http_govern_schema_quiet(v, n->any.v[i], inst, track)) {
+            if (govern_schema_quiet(v, n->any.v[i], inst, track)) {
                 valid = 1;
 
                 if (track == NULL) {
@@ -3324,8 +3324,8 @@ value_done:
         }
 
         if (!valid) {
-            ngx_http_govern_schema_error(v, "anyOf", "matches none of the "
-                                         "alternatives");
+            govern_schema_error(v, "anyOf", "matches none of the "
+                                "alternatives");
             ok = 0;
         }
     }
@@ -3334,35 +3334,35 @@ value_done:
         passed = 0;
 
         for (i = 0; i < n->one.n; i++) {
-            if (ngx_http_govern_schema_quiet(v, n->one.v[i], inst, track)) {
+            if (govern_schema_quiet(v, n->one.v[i], inst, track)) {
                 passed++;
             }
         }
 
         if (passed != 1) {
-            ngx_http_govern_schema_error(v, "oneOf", passed ? "matches more "
-                                         "than one alternative" : "matches "
-                                         "none of the alternatives");
+            govern_schema_error(v, "oneOf", passed ? "matches more "
+                                "than one alternative" : "matches "
+                                "none of the alternatives");
             ok = 0;
         }
     }
 
-    if (n->not && ngx_http_govern_schema_quiet(v, n->not, inst, NULL)) {
-        ngx_http_govern_schema_error(v, "not", "matches a schema it must "
-                                     "not");
+    if (n->not && govern_schema_quiet(v, n->not, inst, NULL)) {
+        govern_schema_error(v, "not", "matches a schema it must "
+                            "not");
         ok = 0;
     }
 
     if (n->if_) {
-        if (ngx_http_govern_schema_quiet(v, n->if_, inst, track)) {
-            if (n->then_ && !ngx_http_govern_schema_sub(v, n->then_, inst,
-                                                        track))
+        if (govern_schema_quiet(v, n->if_, inst, track)) {
+            if (n->then_ && !govern_schema_sub(v, n->then_, inst,
+                                               track))
             {
                 ok = 0;
             }
 
         } else if (n->else_
-                   && !ngx_http_govern_schema_sub(v, n->else_, inst, track))
+                   && !govern_schema_sub(v, n->else_, inst, track))
         {
             ok = 0;
         }
@@ -3370,13 +3370,13 @@ value_done:
 
     /* last: everything else of this schema has annotated by now */
 
-    if (n->uneval_props && inst->type == NGX_HTTP_GOVERN_JV_OBJECT && track)
+    if (n->uneval_props && inst->type == GOVERN_JV_OBJECT && track)
     {
         for (k = 0; k < inst->len; k++) {
             m = &inst->u.members[k];
 
-            if (!ngx_http_govern_schema_compares(v, own.nprops,
-                                                 "unevaluatedProperties"))
+            if (!govern_schema_compares(v, own.nprops,
+                                        "unevaluatedProperties"))
             {
                 ok = 0;
                 break;
@@ -3392,20 +3392,20 @@ value_done:
                 continue;
             }
 
-            size = ngx_http_govern_schema_push(v, m->key, m->key_len);
+            size = govern_schema_push(v, m->key, m->key_len);
 
-            if (!ngx_http_govern_schema_check(v, n->uneval_props, &m->value,
-                                              NULL))
+            if (!govern_schema_check(v, n->uneval_props, &m->value,
+                                     NULL))
             {
                 ok = 0;
             }
 
             v->plen = size;
-            ngx_http_govern_ann_prop(v, &own, m->key);
+            govern_ann_prop(v, &own, m->key);
         }
     }
 
-    if (n->uneval_items && inst->type == NGX_HTTP_GOVERN_JV_ARRAY && track) {
+    if (n->uneval_items && inst->type == GOVERN_JV_ARRAY && track) {
         for (i = 0; i < inst->len; i++) {
             char    idx[32];
             size_t  old;
@@ -3418,11 +3418,11 @@ value_done:
 
             if (v->result && !v->quiet) {
                 snprintf(idx, sizeof(idx), "%zu", i);
-                old = ngx_http_govern_schema_push(v, idx, strlen(idx));
+                old = govern_schema_push(v, idx, strlen(idx));
             }
 
-            if (!ngx_http_govern_schema_check(v, n->uneval_items,
-                                              &inst->u.items[i], NULL))
+            if (!govern_schema_check(v, n->uneval_items,
+                                     &inst->u.items[i], NULL))
             {
                 ok = 0;
             }
@@ -3437,10 +3437,10 @@ done:
 
     if (track == &own) {
         if (ok && ann) {
-            ngx_http_govern_ann_merge(v, ann, &own);
+            govern_ann_merge(v, ann, &own);
         }
 
-        ngx_http_govern_ann_free(&own);
+        govern_ann_free(&own);
     }
 
     v->nscope -= entered;
@@ -3453,8 +3453,8 @@ done:
 /* one validation, with steps subschema evaluations at most */
 
 static int
-ngx_http_govern_schema_run(ngx_http_govern_schema_t *schema,
-    ngx_http_govern_jv_t *instance, ngx_http_govern_schema_result_t *result,
+govern_schema_run(govern_schema_t *schema,
+    govern_jv_t *instance, govern_schema_result_t *result,
     long steps)
 {
     int           ok;
@@ -3467,14 +3467,14 @@ ngx_http_govern_schema_run(ngx_http_govern_schema_t *schema,
     v.annotations = schema->annotations;
     v.scope = schema->dynamic ? scope : NULL;
 
-    ok = ngx_http_govern_schema_check(&v, schema->root, instance, NULL);
+    ok = govern_schema_check(&v, schema->root, instance, NULL);
 
     if (v.exhausted) {
         ok = 0;
         v.quiet = 0;
         v.plen = 0;
-        ngx_http_govern_schema_error(&v, v.exhausted, "validating this value "
-                                     "takes too many steps");
+        govern_schema_error(&v, v.exhausted, "validating this value "
+                            "takes too many steps");
     }
 
     free(v.path);
@@ -3484,8 +3484,8 @@ ngx_http_govern_schema_run(ngx_http_govern_schema_t *schema,
 
 
 int
-ngx_http_govern_schema_validate(ngx_http_govern_schema_t *schema,
-    ngx_http_govern_jv_t *instance, ngx_http_govern_schema_result_t *result)
+govern_schema_validate(govern_schema_t *schema,
+    govern_jv_t *instance, govern_schema_result_t *result)
 {
     if (result) {
         memset(result, 0, sizeof(*result));
@@ -3493,20 +3493,20 @@ ngx_http_govern_schema_validate(ngx_http_govern_schema_t *schema,
         /* valid documents are the common case: find out without paths
          * and messages first */
 
-        if (ngx_http_govern_schema_run(schema, instance, NULL,
-                                       GOVERN_SCHEMA_MAX_STEPS))
+        if (govern_schema_run(schema, instance, NULL,
+                              GOVERN_SCHEMA_MAX_STEPS))
         {
             return 1;
         }
     }
 
-    return ngx_http_govern_schema_run(schema, instance, result,
-                                      GOVERN_SCHEMA_MAX_STEPS);
+    return govern_schema_run(schema, instance, result,
+                             GOVERN_SCHEMA_MAX_STEPS);
 }
 
 
 void
-ngx_http_govern_schema_result_free(ngx_http_govern_schema_result_t *result)
+govern_schema_result_free(govern_schema_result_t *result)
 {
     size_t  i;
 
@@ -3534,37 +3534,37 @@ typedef struct {
 /* a value of govern's parser as a jansson one (keys may hold U+0000) */
 
 static json_t *
-ngx_http_govern_schema_json(ngx_http_govern_jv_t *v)
+govern_schema_json(govern_jv_t *v)
 {
     size_t                      i;
     json_t                     *j, *e;
-    ngx_http_govern_jmember_t  *m;
+    govern_jmember_t           *m;
 
     switch (v->type) {
 
-    case NGX_HTTP_GOVERN_JV_NULL:
+    case GOVERN_JV_NULL:
         return json_null();
 
-    case NGX_HTTP_GOVERN_JV_TRUE:
+    case GOVERN_JV_TRUE:
         return json_true();
 
-    case NGX_HTTP_GOVERN_JV_FALSE:
+    case GOVERN_JV_FALSE:
         return json_false();
 
-    case NGX_HTTP_GOVERN_JV_INTEGER:
+    case GOVERN_JV_INTEGER:
         return json_integer(v->u.integer);
 
-    case NGX_HTTP_GOVERN_JV_REAL:
+    case GOVERN_JV_REAL:
         return json_real(v->u.real);
 
-    case NGX_HTTP_GOVERN_JV_STRING:
+    case GOVERN_JV_STRING:
         return json_stringn(v->u.string, v->len);
 
-    case NGX_HTTP_GOVERN_JV_ARRAY:
+    case GOVERN_JV_ARRAY:
         j = json_array();
 
         for (i = 0; j && i < v->len; i++) {
-            e = ngx_http_govern_schema_json(&v->u.items[i]);
+            e = govern_schema_json(&v->u.items[i]);
 
             if (e == NULL || json_array_append_new(j, e) != 0) {
                 json_decref(j);
@@ -3579,7 +3579,7 @@ ngx_http_govern_schema_json(ngx_http_govern_jv_t *v)
 
         for (i = 0; j && i < v->len; i++) {
             m = &v->u.members[i];
-            e = ngx_http_govern_schema_json(&m->value);
+            e = govern_schema_json(&m->value);
 
             if (e == NULL
                 || json_object_setn_new(j, m->key, m->key_len, e) != 0)
@@ -3601,7 +3601,7 @@ ngx_http_govern_schema_json(ngx_http_govern_jv_t *v)
  */
 
 static json_t *
-ngx_http_govern_schema_read(const char *path, char *err, size_t errlen)
+govern_schema_read(const char *path, char *err, size_t errlen)
 {
     int                          line, column;
     char                        *text, *grown, none[1];
@@ -3609,9 +3609,9 @@ ngx_http_govern_schema_read(const char *path, char *err, size_t errlen)
     size_t                       len, size, n, i;
     json_t                      *doc;
     json_error_t                 jerr;
-    ngx_http_govern_jv_t        *v;
-    ngx_http_govern_jv_error_t   verr;
-    ngx_http_govern_jv_arena_t   arena;
+    govern_jv_t                 *v;
+    govern_jv_error_t            verr;
+    govern_jv_arena_t            arena;
 
     if (err == NULL) {
         err = none;
@@ -3665,10 +3665,10 @@ ngx_http_govern_schema_read(const char *path, char *err, size_t errlen)
     }
 
     arena.blocks = NULL;
-    v = ngx_http_govern_jv_parse(text, len, NGX_HTTP_GOVERN_JV_ALLOW_NUL,
-                                 ngx_http_govern_jv_arena_alloc, &arena,
-                                 &verr);
-    doc = v ? ngx_http_govern_schema_json(v) : NULL;
+    v = govern_jv_parse(text, len, GOVERN_JV_ALLOW_NUL,
+                        govern_jv_arena_alloc, &arena,
+                        &verr);
+    doc = v ? govern_schema_json(v) : NULL;
 
     if (v == NULL) {
         line = 1;
@@ -3691,7 +3691,7 @@ ngx_http_govern_schema_read(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
     }
 
-    ngx_http_govern_jv_arena_free(&arena);
+    govern_jv_arena_free(&arena);
     free(text);
 
     return doc;
@@ -3699,7 +3699,7 @@ ngx_http_govern_schema_read(const char *path, char *err, size_t errlen)
 
 
 json_t *
-ngx_http_govern_schema_load_file(void *ctx, const char *uri)
+govern_schema_load_file(void *ctx, const char *uri)
 {
     char      *path;
     size_t     len;
@@ -3707,7 +3707,7 @@ ngx_http_govern_schema_load_file(void *ctx, const char *uri)
     sfiles_t  *files = ctx;
 
     if (strncmp(uri, "file://", 7) == 0) {
-        return ngx_http_govern_schema_read(uri + 7, NULL, 0);
+        return govern_schema_read(uri + 7, NULL, 0);
     }
 
     if (files == NULL || files->id_dir == NULL
@@ -3724,7 +3724,7 @@ ngx_http_govern_schema_load_file(void *ctx, const char *uri)
     }
 
     snprintf(path, len, "%s%s", files->file_dir, uri + strlen(files->id_dir));
-    doc = ngx_http_govern_schema_read(path, NULL, 0);
+    doc = govern_schema_read(path, NULL, 0);
     free(path);
 
     return doc;
@@ -3734,74 +3734,74 @@ ngx_http_govern_schema_load_file(void *ctx, const char *uri)
 /* a jansson value in the form validation reads instances */
 
 static int
-ngx_http_govern_schema_instance(json_t *j, ngx_http_govern_jv_t *v,
-    ngx_http_govern_jv_arena_t *arena)
+govern_schema_instance(json_t *j, govern_jv_t *v,
+    govern_jv_arena_t *arena)
 {
     char                       *copy;
     size_t                      i, len;
     json_t                     *e;
     const char                 *key;
-    ngx_http_govern_jmember_t  *m;
+    govern_jmember_t           *m;
 
-    memset(v, 0, sizeof(ngx_http_govern_jv_t));
+    memset(v, 0, sizeof(govern_jv_t));
 
     switch (json_typeof(j)) {
 
     case JSON_NULL:
-        v->type = NGX_HTTP_GOVERN_JV_NULL;
+        v->type = GOVERN_JV_NULL;
         return 1;
 
     case JSON_TRUE:
-        v->type = NGX_HTTP_GOVERN_JV_TRUE;
+        v->type = GOVERN_JV_TRUE;
         return 1;
 
     case JSON_FALSE:
-        v->type = NGX_HTTP_GOVERN_JV_FALSE;
+        v->type = GOVERN_JV_FALSE;
         return 1;
 
     case JSON_INTEGER:
-        v->type = NGX_HTTP_GOVERN_JV_INTEGER;
+        v->type = GOVERN_JV_INTEGER;
         v->u.integer = json_integer_value(j);
         return 1;
 
     case JSON_REAL:
-        v->type = NGX_HTTP_GOVERN_JV_REAL;
+        v->type = GOVERN_JV_REAL;
         v->u.real = json_real_value(j);
         return 1;
 
     case JSON_STRING:
         /* strings are read a word at a time: readable past their end */
         len = json_string_length(j);
-        copy = ngx_http_govern_jv_arena_alloc(arena,
-                   len + NGX_HTTP_GOVERN_JV_READABLE);
+        copy = govern_jv_arena_alloc(arena,
+                   len + GOVERN_JV_READABLE);
         if (copy == NULL) {
             return 0;
         }
 
         memcpy(copy, json_string_value(j), len);
-        memset(copy + len, 0, NGX_HTTP_GOVERN_JV_READABLE);
+        memset(copy + len, 0, GOVERN_JV_READABLE);
 
-        v->type = NGX_HTTP_GOVERN_JV_STRING;
+        v->type = GOVERN_JV_STRING;
         v->u.string = copy;
         v->len = len;
         return 1;
 
     case JSON_ARRAY:
-        v->type = NGX_HTTP_GOVERN_JV_ARRAY;
+        v->type = GOVERN_JV_ARRAY;
         v->len = json_array_size(j);
 
         if (v->len == 0) {
             return 1;
         }
 
-        v->u.items = ngx_http_govern_jv_arena_alloc(arena,
-                         v->len * sizeof(ngx_http_govern_jv_t));
+        v->u.items = govern_jv_arena_alloc(arena,
+                         v->len * sizeof(govern_jv_t));
         if (v->u.items == NULL) {
             return 0;
         }
 
         json_array_foreach(j, i, e) {
-            if (!ngx_http_govern_schema_instance(e, &v->u.items[i], arena)) {
+            if (!govern_schema_instance(e, &v->u.items[i], arena)) {
                 return 0;
             }
         }
@@ -3809,15 +3809,15 @@ ngx_http_govern_schema_instance(json_t *j, ngx_http_govern_jv_t *v,
         return 1;
 
     default:
-        v->type = NGX_HTTP_GOVERN_JV_OBJECT;
+        v->type = GOVERN_JV_OBJECT;
         v->len = json_object_size(j);
 
         if (v->len == 0) {
             return 1;
         }
 
-        v->u.members = ngx_http_govern_jv_arena_alloc(arena,
-                           v->len * sizeof(ngx_http_govern_jmember_t));
+        v->u.members = govern_jv_arena_alloc(arena,
+                           v->len * sizeof(govern_jmember_t));
         if (v->u.members == NULL) {
             return 0;
         }
@@ -3825,19 +3825,19 @@ ngx_http_govern_schema_instance(json_t *j, ngx_http_govern_jv_t *v,
         m = v->u.members;
 
         json_object_keylen_foreach(j, key, len, e) {
-            copy = ngx_http_govern_jv_arena_alloc(arena,
-                       len + NGX_HTTP_GOVERN_JV_READABLE);
+            copy = govern_jv_arena_alloc(arena,
+                       len + GOVERN_JV_READABLE);
             if (copy == NULL) {
                 return 0;
             }
 
             memcpy(copy, key, len);
-            memset(copy + len, 0, NGX_HTTP_GOVERN_JV_READABLE);
+            memset(copy + len, 0, GOVERN_JV_READABLE);
 
             m->key = copy;
             m->key_len = len;
 
-            if (!ngx_http_govern_schema_instance(e, &m->value, arena)) {
+            if (!govern_schema_instance(e, &m->value, arena)) {
                 return 0;
             }
 
@@ -3850,19 +3850,19 @@ ngx_http_govern_schema_instance(json_t *j, ngx_http_govern_jv_t *v,
 
 
 int
-ngx_http_govern_schema_check_meta(json_t *document, int draft7,
-    ngx_http_govern_schema_loader_pt loader, void *loader_ctx, char *err,
+govern_schema_check_meta(json_t *document, int draft7,
+    govern_schema_loader_pt loader, void *loader_ctx, char *err,
     size_t errlen)
 {
     int                               ok;
     char                              cerr[512];
     json_t                           *wrapper;
     const char                       *uri;
-    ngx_http_govern_jv_t              inst;
-    ngx_http_govern_schema_t         *meta;
-    ngx_http_govern_jv_arena_t        arena;
-    ngx_http_govern_schema_result_t   result;
-    ngx_http_govern_schema_error_t   *e;
+    govern_jv_t                       inst;
+    govern_schema_t                  *meta;
+    govern_jv_arena_t                 arena;
+    govern_schema_result_t            result;
+    govern_schema_error_t            *e;
 
     uri = json_string_value(json_object_get(document, "$schema"));
 
@@ -3879,9 +3879,9 @@ ngx_http_govern_schema_check_meta(json_t *document, int draft7,
         return 0;
     }
 
-    meta = ngx_http_govern_schema_compile(wrapper, "urn:govern:metaschema",
-                                          0, loader, loader_ctx, cerr,
-                                          sizeof(cerr));
+    meta = govern_schema_compile(wrapper, "urn:govern:metaschema",
+                                 0, loader, loader_ctx, cerr,
+                                 sizeof(cerr));
     json_decref(wrapper);
 
     if (meta == NULL) {
@@ -3895,20 +3895,20 @@ ngx_http_govern_schema_check_meta(json_t *document, int draft7,
 
     arena.blocks = NULL;
 
-    if (!ngx_http_govern_schema_instance(document, &inst, &arena)) {
-        ngx_http_govern_jv_arena_free(&arena);
-        ngx_http_govern_schema_free(meta);
+    if (!govern_schema_instance(document, &inst, &arena)) {
+        govern_jv_arena_free(&arena);
+        govern_schema_free(meta);
         snprintf(err, errlen, "out of memory");
         return 0;
     }
 
-    ok = ngx_http_govern_schema_run(meta, &inst, NULL,
-                                    GOVERN_SCHEMA_META_STEPS);
+    ok = govern_schema_run(meta, &inst, NULL,
+                           GOVERN_SCHEMA_META_STEPS);
 
     if (!ok) {
         memset(&result, 0, sizeof(result));
-        ngx_http_govern_schema_run(meta, &inst, &result,
-                                   GOVERN_SCHEMA_META_STEPS);
+        govern_schema_run(meta, &inst, &result,
+                          GOVERN_SCHEMA_META_STEPS);
 
         if (result.nerrors) {
             e = &result.errors[0];
@@ -3920,11 +3920,11 @@ ngx_http_govern_schema_check_meta(json_t *document, int draft7,
             snprintf(err, errlen, "invalid against the metaschema %s", uri);
         }
 
-        ngx_http_govern_schema_result_free(&result);
+        govern_schema_result_free(&result);
     }
 
-    ngx_http_govern_jv_arena_free(&arena);
-    ngx_http_govern_schema_free(meta);
+    govern_jv_arena_free(&arena);
+    govern_schema_free(meta);
 
     return ok;
 }
@@ -3937,8 +3937,8 @@ ngx_http_govern_schema_check_meta(json_t *document, int draft7,
  */
 
 static void
-ngx_http_govern_schema_lint(json_t *s, int draft7, const char *where,
-    ngx_http_govern_schema_warn_pt warn, void *ctx)
+govern_schema_lint(json_t *s, int draft7, const char *where,
+    govern_schema_warn_pt warn, void *ctx)
 {
     char               msg[512], *path;
     size_t             i;
@@ -3969,20 +3969,20 @@ ngx_http_govern_schema_lint(json_t *s, int draft7, const char *where,
     uri = json_string_value(json_object_get(s, "$schema"));
 
     if (uri) {
-        draft7 = ngx_http_govern_schema_draft7_uri(uri);
+        draft7 = govern_schema_draft7_uri(uri);
     }
 
     dialect = draft7 ? DIALECT_DRAFT_07 : DIALECT_2020_12;
 
     json_object_foreach(s, key, v) {
-        for (k = ngx_http_govern_schema_keywords_known; k->name; k++) {
+        for (k = govern_schema_keywords_known; k->name; k++) {
             if (strcmp(k->name, key) == 0 && (k->dialects & dialect)) {
                 break;
             }
         }
 
         if (k->name == NULL) {
-            path = ngx_http_govern_schema_token(where, key);
+            path = govern_schema_token(where, key);
             snprintf(msg, sizeof(msg), "unknown keyword \"%s\" at \"%s\" "
                      "is ignored (not a %s keyword)", key, path ? path : "",
                      draft7 ? "draft-07" : "2020-12");
@@ -4001,9 +4001,9 @@ ngx_http_govern_schema_lint(json_t *s, int draft7, const char *where,
         v = json_object_get(s, *kw);
 
         if (v && !json_is_array(v)) {
-            path = ngx_http_govern_schema_token(where, *kw);
+            path = govern_schema_token(where, *kw);
             if (path) {
-                ngx_http_govern_schema_lint(v, draft7, path, warn, ctx);
+                govern_schema_lint(v, draft7, path, warn, ctx);
                 free(path);
             }
         }
@@ -4017,9 +4017,9 @@ ngx_http_govern_schema_lint(json_t *s, int draft7, const char *where,
                 char  idx[32];
 
                 snprintf(idx, sizeof(idx), "%zu", i);
-                path = ngx_http_govern_schema_path2(where, *kw, idx);
+                path = govern_schema_path2(where, *kw, idx);
                 if (path) {
-                    ngx_http_govern_schema_lint(e, draft7, path, warn, ctx);
+                    govern_schema_lint(e, draft7, path, warn, ctx);
                     free(path);
                 }
             }
@@ -4031,9 +4031,9 @@ ngx_http_govern_schema_lint(json_t *s, int draft7, const char *where,
 
         if (json_is_object(v)) {
             json_object_foreach(v, key, e) {
-                path = ngx_http_govern_schema_path2(where, *kw, key);
+                path = govern_schema_path2(where, *kw, key);
                 if (path) {
-                    ngx_http_govern_schema_lint(e, draft7, path, warn, ctx);
+                    govern_schema_lint(e, draft7, path, warn, ctx);
                     free(path);
                 }
             }
@@ -4047,9 +4047,9 @@ ngx_http_govern_schema_lint(json_t *s, int draft7, const char *where,
  * its metaschema; unknown keywords are told to warn.
  */
 
-ngx_http_govern_schema_t *
-ngx_http_govern_schema_compile_file(const char *path,
-    ngx_http_govern_schema_warn_pt warn, void *warn_ctx, char *err,
+govern_schema_t *
+govern_schema_compile_file(const char *path,
+    govern_schema_warn_pt warn, void *warn_ctx, char *err,
     size_t errlen)
 {
     char                      *uri, *slash;
@@ -4057,9 +4057,9 @@ ngx_http_govern_schema_compile_file(const char *path,
     json_t                    *doc;
     sfiles_t                   files;
     const char                *id;
-    ngx_http_govern_schema_t  *schema;
+    govern_schema_t           *schema;
 
-    doc = ngx_http_govern_schema_read(path, err, errlen);
+    doc = govern_schema_read(path, err, errlen);
 
     if (doc == NULL) {
         return NULL;
@@ -4098,16 +4098,16 @@ ngx_http_govern_schema_compile_file(const char *path,
 
     schema = NULL;
 
-    if (ngx_http_govern_schema_check_meta(doc, 0,
-                                          ngx_http_govern_schema_load_file,
-                                          &files, err, errlen))
+    if (govern_schema_check_meta(doc, 0,
+                                 govern_schema_load_file,
+                                 &files, err, errlen))
     {
         if (warn) {
-            ngx_http_govern_schema_lint(doc, 0, "", warn, warn_ctx);
+            govern_schema_lint(doc, 0, "", warn, warn_ctx);
         }
 
-        schema = ngx_http_govern_schema_compile(doc, uri, 0,
-                                              ngx_http_govern_schema_load_file,
+        schema = govern_schema_compile(doc, uri, 0,
+                                              govern_schema_load_file,
                                               &files, err, errlen);
     }
 

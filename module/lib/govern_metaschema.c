@@ -39,12 +39,12 @@
 
 #include <string.h>
 
-#include "ngx_http_govern_schema.h"
+#include "govern_schema.h"
 
 
 /* https://json-schema.org/draft/2020-12/schema */
 
-static const char  ngx_http_govern_metaschema_2020_12_schema[] =
+static const char  govern_metaschema_2020_12_schema[] =
     "{\n"
     "  \"$schema\": \"https://json-schema.org/draft/2020-12/schema\",\n"
     "  \"$id\": \"https://json-schema.org/draft/2020-12/schema\",\n"
@@ -114,7 +114,7 @@ static const char  ngx_http_govern_metaschema_2020_12_schema[] =
 
 /* https://json-schema.org/draft/2020-12/meta/core */
 
-static const char  ngx_http_govern_metaschema_vocab_core[] =
+static const char  govern_metaschema_vocab_core[] =
     "{\n"
     "  \"$schema\": \"https://json-schema.org/draft/2020-12/schema\",\n"
     "  \"$id\": \"https://json-schema.org/draft/2020-12/meta/core\",\n"
@@ -160,7 +160,7 @@ static const char  ngx_http_govern_metaschema_vocab_core[] =
 
 /* https://json-schema.org/draft/2020-12/meta/applicator */
 
-static const char  ngx_http_govern_metaschema_vocab_applicator[] =
+static const char  govern_metaschema_vocab_applicator[] =
     "{\n"
     "  \"$schema\": \"https://json-schema.org/draft/2020-12/schema\",\n"
     "  \"$id\": \"https://json-schema.org/draft/2020-12/meta/applicator\",\n"
@@ -212,7 +212,7 @@ static const char  ngx_http_govern_metaschema_vocab_applicator[] =
 
 /* https://json-schema.org/draft/2020-12/meta/unevaluated */
 
-static const char  ngx_http_govern_metaschema_vocab_unevaluated[] =
+static const char  govern_metaschema_vocab_unevaluated[] =
     "{\n"
     "  \"$schema\": \"https://json-schema.org/draft/2020-12/schema\",\n"
     "  \"$id\": \"https://json-schema.org/draft/2020-12/meta/unevaluated\",\n"
@@ -231,7 +231,7 @@ static const char  ngx_http_govern_metaschema_vocab_unevaluated[] =
 
 /* https://json-schema.org/draft/2020-12/meta/validation */
 
-static const char  ngx_http_govern_metaschema_vocab_validation[] =
+static const char  govern_metaschema_vocab_validation[] =
     "{\n"
     "  \"$schema\": \"https://json-schema.org/draft/2020-12/schema\",\n"
     "  \"$id\": \"https://json-schema.org/draft/2020-12/meta/validation\",\n"
@@ -305,7 +305,7 @@ static const char  ngx_http_govern_metaschema_vocab_validation[] =
 
 /* https://json-schema.org/draft/2020-12/meta/meta-data */
 
-static const char  ngx_http_govern_metaschema_vocab_meta_data[] =
+static const char  govern_metaschema_vocab_meta_data[] =
     "{\n"
     "  \"$schema\": \"https://json-schema.org/draft/2020-12/schema\",\n"
     "  \"$id\": \"https://json-schema.org/draft/2020-12/meta/meta-data\",\n"
@@ -329,7 +329,7 @@ static const char  ngx_http_govern_metaschema_vocab_meta_data[] =
 
 /* https://json-schema.org/draft/2020-12/meta/format-annotation */
 
-static const char  ngx_http_govern_metaschema_vocab_format_annotation[] =
+static const char  govern_metaschema_vocab_format_annotation[] =
     "{\n"
     "  \"$schema\": \"https://json-schema.org/draft/2020-12/schema\",\n"
     "  \"$id\": \"https://json-schema.org/draft/2020-12/meta/format-annotation"
@@ -347,7 +347,7 @@ static const char  ngx_http_govern_metaschema_vocab_format_annotation[] =
 
 /* https://json-schema.org/draft/2020-12/meta/format-assertion */
 
-static const char  ngx_http_govern_metaschema_vocab_format_assertion[] =
+static const char  govern_metaschema_vocab_format_assertion[] =
     "{\n"
     "  \"$schema\": \"https://json-schema.org/draft/2020-12/schema\",\n"
     "  \"$id\": \"https://json-schema.org/draft/2020-12/meta/format-assertion"
@@ -365,7 +365,7 @@ static const char  ngx_http_govern_metaschema_vocab_format_assertion[] =
 
 /* https://json-schema.org/draft/2020-12/meta/content */
 
-static const char  ngx_http_govern_metaschema_vocab_content[] =
+static const char  govern_metaschema_vocab_content[] =
     "{\n"
     "  \"$schema\": \"https://json-schema.org/draft/2020-12/schema\",\n"
     "  \"$id\": \"https://json-schema.org/draft/2020-12/meta/content\",\n"
@@ -385,7 +385,7 @@ static const char  ngx_http_govern_metaschema_vocab_content[] =
 
 /* http://json-schema.org/draft-07/schema# */
 
-static const char  ngx_http_govern_metaschema_draft_07_schema[] =
+static const char  govern_metaschema_draft_07_schema[] =
     "{\n"
     "  \"$schema\": \"http://json-schema.org/draft-07/schema#\",\n"
     "  \"$id\": \"http://json-schema.org/draft-07/schema#\",\n"
@@ -516,27 +516,27 @@ static const char  ngx_http_govern_metaschema_draft_07_schema[] =
 static const struct {
     const char  *uri;           /* its "$id", without the empty fragment */
     const char  *text;
-} ngx_http_govern_metaschemas[] = {
+} govern_metaschemas[] = {
     { "https://json-schema.org/draft/2020-12/schema",
-      ngx_http_govern_metaschema_2020_12_schema },
+      govern_metaschema_2020_12_schema },
     { "https://json-schema.org/draft/2020-12/meta/core",
-      ngx_http_govern_metaschema_vocab_core },
+      govern_metaschema_vocab_core },
     { "https://json-schema.org/draft/2020-12/meta/applicator",
-      ngx_http_govern_metaschema_vocab_applicator },
+      govern_metaschema_vocab_applicator },
     { "https://json-schema.org/draft/2020-12/meta/unevaluated",
-      ngx_http_govern_metaschema_vocab_unevaluated },
+      govern_metaschema_vocab_unevaluated },
     { "https://json-schema.org/draft/2020-12/meta/validation",
-      ngx_http_govern_metaschema_vocab_validation },
+      govern_metaschema_vocab_validation },
     { "https://json-schema.org/draft/2020-12/meta/meta-data",
-      ngx_http_govern_metaschema_vocab_meta_data },
+      govern_metaschema_vocab_meta_data },
     { "https://json-schema.org/draft/2020-12/meta/format-annotation",
-      ngx_http_govern_metaschema_vocab_format_annotation },
+      govern_metaschema_vocab_format_annotation },
     { "https://json-schema.org/draft/2020-12/meta/format-assertion",
-      ngx_http_govern_metaschema_vocab_format_assertion },
+      govern_metaschema_vocab_format_assertion },
     { "https://json-schema.org/draft/2020-12/meta/content",
-      ngx_http_govern_metaschema_vocab_content },
+      govern_metaschema_vocab_content },
     { "http://json-schema.org/draft-07/schema",
-      ngx_http_govern_metaschema_draft_07_schema },
+      govern_metaschema_draft_07_schema },
     { NULL, NULL }
 };
 
@@ -544,13 +544,13 @@ static const struct {
 /* the metaschema document at uri (no fragment), a new reference, or NULL */
 
 json_t *
-ngx_http_govern_metaschema_load(const char *uri)
+govern_metaschema_load(const char *uri)
 {
     size_t  i;
 
-    for (i = 0; ngx_http_govern_metaschemas[i].uri; i++) {
-        if (strcmp(ngx_http_govern_metaschemas[i].uri, uri) == 0) {
-            return json_loads(ngx_http_govern_metaschemas[i].text, 0, NULL);
+    for (i = 0; govern_metaschemas[i].uri; i++) {
+        if (strcmp(govern_metaschemas[i].uri, uri) == 0) {
+            return json_loads(govern_metaschemas[i].text, 0, NULL);
         }
     }
 

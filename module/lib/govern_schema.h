@@ -2,33 +2,33 @@
 /*
  * govern: JSON Schema (2020-12, and draft-07 by "$schema"), compiled once
  * into a tree that validation only walks.  Schemas are read with jansson
- * at config time, instances are ngx_http_govern_jv_t values parsed from
+ * at config time, instances are govern_jv_t values parsed from
  * request bodies.  Pure logic over jansson and PCRE2: no nginx types, so
  * the CLI, unit tests and fuzzers use it as is.
  */
 
 
-#ifndef _NGX_HTTP_GOVERN_SCHEMA_H_INCLUDED_
-#define _NGX_HTTP_GOVERN_SCHEMA_H_INCLUDED_
+#ifndef _GOVERN_SCHEMA_H_INCLUDED_
+#define _GOVERN_SCHEMA_H_INCLUDED_
 
 
 #include <stddef.h>
 #include <jansson.h>
 
-#include "ngx_http_govern_jv.h"
+#include "govern_jv.h"
 
 
-#define NGX_HTTP_GOVERN_SCHEMA_MAX_ERRORS  20
+#define GOVERN_SCHEMA_MAX_ERRORS           20
 
 
-typedef struct ngx_http_govern_schema_s  ngx_http_govern_schema_t;
+typedef struct govern_schema_s  govern_schema_t;
 
 
 /*
  * Returns the schema document at an absolute URI (without fragment), a
  * new reference the compiler releases, or NULL when there is none.
  */
-typedef json_t *(*ngx_http_govern_schema_loader_pt)(void *ctx,
+typedef json_t *(*govern_schema_loader_pt)(void *ctx,
     const char *uri);
 
 
@@ -36,14 +36,14 @@ typedef struct {
     char                       *pointer;    /* JSON pointer in the instance */
     const char                 *keyword;
     char                       *message;
-} ngx_http_govern_schema_error_t;
+} govern_schema_error_t;
 
 
 typedef struct {
-    ngx_http_govern_schema_error_t  errors[NGX_HTTP_GOVERN_SCHEMA_MAX_ERRORS];
+    govern_schema_error_t           errors[GOVERN_SCHEMA_MAX_ERRORS];
     size_t                          nerrors;
     size_t                          total;      /* also those not kept */
-} ngx_http_govern_schema_result_t;
+} govern_schema_result_t;
 
 
 /*
@@ -51,50 +51,50 @@ typedef struct {
  * its "$schema" names, else draft-07 if draft7, else 2020-12.  On failure
  * returns NULL and a message naming the JSON pointer of the problem in err.
  */
-ngx_http_govern_schema_t *ngx_http_govern_schema_compile(json_t *document,
-    const char *base_uri, int draft7, ngx_http_govern_schema_loader_pt loader,
+govern_schema_t *govern_schema_compile(json_t *document,
+    const char *base_uri, int draft7, govern_schema_loader_pt loader,
     void *loader_ctx, char *err, size_t errlen);
-void ngx_http_govern_schema_free(ngx_http_govern_schema_t *schema);
+void govern_schema_free(govern_schema_t *schema);
 
 /*
  * Validates a schema document against the metaschema its "$schema" names
  * (else 2020-12's, or draft-07's if draft7): 1 valid, else 0 and err
  * names the JSON pointer in the document and the metaschema's keyword.
  */
-int ngx_http_govern_schema_check_meta(json_t *document, int draft7,
-    ngx_http_govern_schema_loader_pt loader, void *loader_ctx, char *err,
+int govern_schema_check_meta(json_t *document, int draft7,
+    govern_schema_loader_pt loader, void *loader_ctx, char *err,
     size_t errlen);
 
 /* a warning about a schema that still compiles (an unknown keyword) */
-typedef void (*ngx_http_govern_schema_warn_pt)(void *ctx,
+typedef void (*govern_schema_warn_pt)(void *ctx,
     const char *message);
 
-json_t *ngx_http_govern_schema_load_file(void *ctx, const char *uri);
+json_t *govern_schema_load_file(void *ctx, const char *uri);
 
 /*
  * A schema file: read (any JSON value, U+0000 in strings and keys),
  * checked against its metaschema, unknown keywords told to warn (may be
  * NULL), compiled.
  */
-ngx_http_govern_schema_t *ngx_http_govern_schema_compile_file(
-    const char *path, ngx_http_govern_schema_warn_pt warn, void *warn_ctx,
+govern_schema_t *govern_schema_compile_file(
+    const char *path, govern_schema_warn_pt warn, void *warn_ctx,
     char *err, size_t errlen);
 
 /* 1 valid, 0 invalid; result may be NULL when the errors are not needed */
-int ngx_http_govern_schema_validate(ngx_http_govern_schema_t *schema,
-    ngx_http_govern_jv_t *instance, ngx_http_govern_schema_result_t *result);
-void ngx_http_govern_schema_result_free(
-    ngx_http_govern_schema_result_t *result);
+int govern_schema_validate(govern_schema_t *schema,
+    govern_jv_t *instance, govern_schema_result_t *result);
+void govern_schema_result_free(
+    govern_schema_result_t *result);
 
 /* the built-in metaschemas (2020-12 and its vocabularies, draft-07) by
  * their URIs without fragment: a new reference, or NULL */
-json_t *ngx_http_govern_metaschema_load(const char *uri);
+json_t *govern_metaschema_load(const char *uri);
 
 /* helpers shared with the loader of schema files */
-char *ngx_http_govern_uri_resolve(const char *base, const char *ref);
-typedef int (*ngx_http_govern_format_pt)(const char *s, size_t len);
+char *govern_uri_resolve(const char *base, const char *ref);
+typedef int (*govern_format_pt)(const char *s, size_t len);
 
-ngx_http_govern_format_pt ngx_http_govern_format_lookup(const char *format);
+govern_format_pt govern_format_lookup(const char *format);
 
 
-#endif /* _NGX_HTTP_GOVERN_SCHEMA_H_INCLUDED_ */
+#endif /* _GOVERN_SCHEMA_H_INCLUDED_ */

@@ -9,32 +9,32 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-#include "ngx_http_govern_schema.h"
+#include "govern_schema.h"
 
 
-static int ngx_http_govern_fmt_digits(const char *s, size_t n, int *v);
-static int ngx_http_govern_fmt_date(const char *s, size_t len);
-static int ngx_http_govern_fmt_time(const char *s, size_t len);
-static int ngx_http_govern_fmt_email(const char *s, size_t len);
-static int ngx_http_govern_fmt_uuid(const char *s, size_t len);
-static int ngx_http_govern_fmt_uri(const char *s, size_t len);
-static int ngx_http_govern_fmt_chars(const char *s, size_t len,
+static int govern_fmt_digits(const char *s, size_t n, int *v);
+static int govern_fmt_date(const char *s, size_t len);
+static int govern_fmt_time(const char *s, size_t len);
+static int govern_fmt_email(const char *s, size_t len);
+static int govern_fmt_uuid(const char *s, size_t len);
+static int govern_fmt_uri(const char *s, size_t len);
+static int govern_fmt_chars(const char *s, size_t len,
     const char *more);
-static int ngx_http_govern_fmt_ip_literal(const char *s, size_t len);
-static int ngx_http_govern_fmt_ipv4(const char *s, size_t len);
-static int ngx_http_govern_fmt_ipv6(const char *s, size_t len);
-static int ngx_http_govern_fmt_date_time(const char *s, size_t len);
+static int govern_fmt_ip_literal(const char *s, size_t len);
+static int govern_fmt_ipv4(const char *s, size_t len);
+static int govern_fmt_ipv6(const char *s, size_t len);
+static int govern_fmt_date_time(const char *s, size_t len);
 
 
 static int
-ngx_http_govern_fmt_date_time(const char *s, size_t len)
+govern_fmt_date_time(const char *s, size_t len)
 {
     size_t  i;
 
     for (i = 0; i < len; i++) {
         if (s[i] == 'T' || s[i] == 't') {
-            return i == 10 && ngx_http_govern_fmt_date(s, 10)
-                   && ngx_http_govern_fmt_time(s + 11, len - 11);
+            return i == 10 && govern_fmt_date(s, 10)
+                   && govern_fmt_time(s + 11, len - 11);
         }
     }
 
@@ -44,31 +44,31 @@ ngx_http_govern_fmt_date_time(const char *s, size_t len)
 
 typedef struct {
     const char                 *name;
-    ngx_http_govern_format_pt   check;
-} ngx_http_govern_format_t;
+    govern_format_pt            check;
+} govern_format_t;
 
 
-static const ngx_http_govern_format_t  ngx_http_govern_formats[] = {
-    { "date-time", ngx_http_govern_fmt_date_time },
-    { "date", ngx_http_govern_fmt_date },
-    { "time", ngx_http_govern_fmt_time },
-    { "email", ngx_http_govern_fmt_email },
-    { "uuid", ngx_http_govern_fmt_uuid },
-    { "uri", ngx_http_govern_fmt_uri },
-    { "ipv4", ngx_http_govern_fmt_ipv4 },
-    { "ipv6", ngx_http_govern_fmt_ipv6 },
+static const govern_format_t  govern_formats[] = {
+    { "date-time", govern_fmt_date_time },
+    { "date", govern_fmt_date },
+    { "time", govern_fmt_time },
+    { "email", govern_fmt_email },
+    { "uuid", govern_fmt_uuid },
+    { "uri", govern_fmt_uri },
+    { "ipv4", govern_fmt_ipv4 },
+    { "ipv6", govern_fmt_ipv6 },
     { NULL, NULL }
 };
 
 
 /* the checker of a format, found once when the schema is compiled */
 
-ngx_http_govern_format_pt
-ngx_http_govern_format_lookup(const char *format)
+govern_format_pt
+govern_format_lookup(const char *format)
 {
-    const ngx_http_govern_format_t  *f;
+    const govern_format_t           *f;
 
-    for (f = ngx_http_govern_formats; f->name; f++) {
+    for (f = govern_formats; f->name; f++) {
         if (strcmp(f->name, format) == 0) {
             return f->check;
         }
@@ -79,7 +79,7 @@ ngx_http_govern_format_lookup(const char *format)
 
 
 static int
-ngx_http_govern_fmt_digits(const char *s, size_t n, int *v)
+govern_fmt_digits(const char *s, size_t n, int *v)
 {
     size_t  i;
 
@@ -98,7 +98,7 @@ ngx_http_govern_fmt_digits(const char *s, size_t n, int *v)
 
 
 static int
-ngx_http_govern_fmt_date(const char *s, size_t len)
+govern_fmt_date(const char *s, size_t len)
 {
     int  y, m, d, leap;
 
@@ -106,9 +106,9 @@ ngx_http_govern_fmt_date(const char *s, size_t len)
                                  31 };
 
     if (len != 10 || s[4] != '-' || s[7] != '-'
-        || !ngx_http_govern_fmt_digits(s, 4, &y)
-        || !ngx_http_govern_fmt_digits(s + 5, 2, &m)
-        || !ngx_http_govern_fmt_digits(s + 8, 2, &d)
+        || !govern_fmt_digits(s, 4, &y)
+        || !govern_fmt_digits(s + 5, 2, &m)
+        || !govern_fmt_digits(s + 8, 2, &d)
         || m < 1 || m > 12 || d < 1)
     {
         return 0;
@@ -124,15 +124,15 @@ ngx_http_govern_fmt_date(const char *s, size_t len)
  * end of a UTC day */
 
 static int
-ngx_http_govern_fmt_time(const char *s, size_t len)
+govern_fmt_time(const char *s, size_t len)
 {
     int     h, m, sec, oh, om, sign, utc_min;
     size_t  i;
 
     if (len < 9 || s[2] != ':' || s[5] != ':'
-        || !ngx_http_govern_fmt_digits(s, 2, &h)
-        || !ngx_http_govern_fmt_digits(s + 3, 2, &m)
-        || !ngx_http_govern_fmt_digits(s + 6, 2, &sec)
+        || !govern_fmt_digits(s, 2, &h)
+        || !govern_fmt_digits(s + 3, 2, &m)
+        || !govern_fmt_digits(s + 6, 2, &sec)
         || h > 23 || m > 59 || sec > 60)
     {
         return 0;
@@ -157,8 +157,8 @@ ngx_http_govern_fmt_time(const char *s, size_t len)
 
     } else if (i == len - 6 && (s[i] == '+' || s[i] == '-')
                && s[i + 3] == ':'
-               && ngx_http_govern_fmt_digits(s + i + 1, 2, &oh)
-               && ngx_http_govern_fmt_digits(s + i + 4, 2, &om)
+               && govern_fmt_digits(s + i + 1, 2, &oh)
+               && govern_fmt_digits(s + i + 4, 2, &om)
                && oh <= 23 && om <= 59)
     {
         sign = s[i] == '+' ? 1 : -1;
@@ -179,7 +179,7 @@ ngx_http_govern_fmt_time(const char *s, size_t len)
 
 
 static int
-ngx_http_govern_fmt_email(const char *s, size_t len)
+govern_fmt_email(const char *s, size_t len)
 {
     size_t       i, at;
     const char  *atext = "!#$%&'*+-/=?^_`{|}~";
@@ -250,10 +250,10 @@ domain:
         }
 
         if (len - at - 3 > 5 && strncmp(s + at + 2, "IPv6:", 5) == 0) {
-            return ngx_http_govern_fmt_ipv6(s + at + 7, len - at - 8);
+            return govern_fmt_ipv6(s + at + 7, len - at - 8);
         }
 
-        return ngx_http_govern_fmt_ipv4(s + at + 2, len - at - 3);
+        return govern_fmt_ipv4(s + at + 2, len - at - 3);
     }
 
     for (i = at + 1; i < len; i++) {
@@ -289,7 +289,7 @@ domain:
 
 
 static int
-ngx_http_govern_fmt_uuid(const char *s, size_t len)
+govern_fmt_uuid(const char *s, size_t len)
 {
     size_t  i;
     char    c;
@@ -328,7 +328,7 @@ ngx_http_govern_fmt_uuid(const char *s, size_t len)
  */
 
 static int
-ngx_http_govern_fmt_chars(const char *s, size_t len, const char *more)
+govern_fmt_chars(const char *s, size_t len, const char *more)
 {
     size_t  i;
     char    c;
@@ -364,7 +364,7 @@ ngx_http_govern_fmt_chars(const char *s, size_t len, const char *more)
 /* the inside of "[...]": an IPv6 address, or "v" HEXDIG "." ... */
 
 static int
-ngx_http_govern_fmt_ip_literal(const char *s, size_t len)
+govern_fmt_ip_literal(const char *s, size_t len)
 {
     size_t  i;
 
@@ -376,15 +376,15 @@ ngx_http_govern_fmt_ip_literal(const char *s, size_t len)
         }
 
         return i > 1 && i < len - 1 && s[i] == '.'
-               && ngx_http_govern_fmt_chars(s + i + 1, len - i - 1, ":");
+               && govern_fmt_chars(s + i + 1, len - i - 1, ":");
     }
 
-    return ngx_http_govern_fmt_ipv6(s, len);
+    return govern_fmt_ipv6(s, len);
 }
 
 
 static int
-ngx_http_govern_fmt_uri(const char *s, size_t len)
+govern_fmt_uri(const char *s, size_t len)
 {
     size_t       i, p, end, host, at, colon, close;
     char         c;
@@ -426,7 +426,7 @@ ngx_http_govern_fmt_uri(const char *s, size_t len)
         }
 
         if (at > p
-            && !ngx_http_govern_fmt_chars(s + p, at - 1 - p, ":"))
+            && !govern_fmt_chars(s + p, at - 1 - p, ":"))
         {
             return 0;
         }
@@ -439,8 +439,8 @@ ngx_http_govern_fmt_uri(const char *s, size_t len)
             }
 
             if (close == end
-                || !ngx_http_govern_fmt_ip_literal(s + host + 1,
-                                                   close - host - 1))
+                || !govern_fmt_ip_literal(s + host + 1,
+                                          close - host - 1))
             {
                 return 0;
             }
@@ -456,7 +456,7 @@ ngx_http_govern_fmt_uri(const char *s, size_t len)
                 /* void */
             }
 
-            if (!ngx_http_govern_fmt_chars(s + host, colon - host, "")) {
+            if (!govern_fmt_chars(s + host, colon - host, "")) {
                 return 0;
             }
         }
@@ -478,14 +478,14 @@ ngx_http_govern_fmt_uri(const char *s, size_t len)
         /* void */
     }
 
-    if (!ngx_http_govern_fmt_chars(s + p, end - p, ":@/")) {
+    if (!govern_fmt_chars(s + p, end - p, ":@/")) {
         return 0;
     }
 
     if (end < len && s[end] == '?') {
         for (p = ++end; end < len && s[end] != '#'; end++) { /* void */ }
 
-        if (!ngx_http_govern_fmt_chars(s + p, end - p, ":@/?")) {
+        if (!govern_fmt_chars(s + p, end - p, ":@/?")) {
             return 0;
         }
     }
@@ -493,7 +493,7 @@ ngx_http_govern_fmt_uri(const char *s, size_t len)
     if (end < len) {
         end++;
 
-        if (!ngx_http_govern_fmt_chars(s + end, len - end, ":@/?")) {
+        if (!govern_fmt_chars(s + end, len - end, ":@/?")) {
             return 0;
         }
     }
@@ -503,7 +503,7 @@ ngx_http_govern_fmt_uri(const char *s, size_t len)
 
 
 static int
-ngx_http_govern_fmt_ipv4(const char *s, size_t len)
+govern_fmt_ipv4(const char *s, size_t len)
 {
     int     parts, v, digits;
     size_t  i;
@@ -546,7 +546,7 @@ ngx_http_govern_fmt_ipv4(const char *s, size_t len)
 
 
 static int
-ngx_http_govern_fmt_ipv6(const char *s, size_t len)
+govern_fmt_ipv6(const char *s, size_t len)
 {
     char           buf[64];
     unsigned char  addr[16];
