@@ -101,9 +101,10 @@ layers:
 unit: deps-test
 	$(MAKE) -C lua-free-tests/unit SANITIZE=$(SANITIZE)
 
-integration: deps-test $(MODULE)
+integration: deps-test $(MODULE) $(BUILD)/govern-schema
 	cd lua-free-tests/integration && \
 	    GOVERN_MODULE=$(CURDIR)/$(MODULE) GOVERN_SANITIZE=$(SANITIZE) \
+	    GOVERN_SCHEMA_CLI=$(CURDIR)/$(BUILD)/govern-schema \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 run: deps-run $(MODULE)

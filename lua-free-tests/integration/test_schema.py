@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import socket
+import subprocess
 import time
 
 import pytest
@@ -337,3 +338,41 @@ def test_schema_files_nginx_t_takes(nginx, api, tmp_path, schema, valid,
             r = api.post(gw.url("/"), data=body,
                          headers={"Content-Type": "application/json"})
             assert r.status_code == status, (body, r.text)
+
+
+CLI = os.environ.get("GOVERN_SCHEMA_CLI",
+                     os.path.join(harness.ROOT, "build", "govern-schema"))
+
+
+def cli(*args):
+    p = subprocess.run([CLI] + [str(a) for a in args], capture_output=True,
+                       text=True, timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+@pytest.mark.skipif(not os.path.exists(CLI), reason="govern-schema not built")
+def test_cli_checks_schemas_like_nginx_t(tmp_path):
+    """govern-schema: the metaschema check with pointer and keyword (exit
+    2), warnings on stderr, instances valid (0) or not (1)."""
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"properties": {"qty": {"minimum": "1"}}}')
+    rc, out, err = cli(bad)
+    assert rc == 2 and ('invalid schema at "/properties/qty/minimum": the '
+                        'value has the wrong type (keyword "type" of the '
+                        'metaschema %s)' % META) in err, (out, err)
+
+    typo = tmp_path / "typo.json"
+    typo.write_text('{"properties": {"qty": {"minimun": 1}}, '
+                    '"required": ["qty"]}')
+    good, wrong = tmp_path / "good.json", tmp_path / "wrong.json"
+    good.write_text('{"qty": 0}')
+    wrong.write_text('{}')
+    rc, out, err = cli(typo, good, wrong)
+    assert rc == 1, (out, err)
+    assert ('warning: unknown keyword "minimun" at "/properties/qty/'
+            'minimun" is ignored') in err
+    assert "good.json: valid" in out and "wrong.json: invalid" in out
+
+    boolean = tmp_path / "true.json"
+    boolean.write_text("true")
+    assert cli(boolean, good)[0] == 0
