@@ -8,12 +8,16 @@
  */
 
 
-#include "ngx_http_govern_module.h"
+#include "ngx_http_govern_observe.h"
 
 
+static char *ngx_http_govern_enable_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static ngx_int_t ngx_http_govern_access_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_govern_header_filter(ngx_http_request_t *r);
+static ngx_int_t ngx_http_govern_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
 static ngx_int_t ngx_http_govern_log_handler(ngx_http_request_t *r);
-static void ngx_http_govern_ctx_cleanup(void *data);
 
 static ngx_int_t ngx_http_govern_init_process(ngx_cycle_t *cycle);
 static void ngx_http_govern_exit_process(ngx_cycle_t *cycle);
@@ -24,6 +28,14 @@ static char *ngx_http_govern_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_govern_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_govern_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
+
+static ngx_str_t  ngx_http_govern_too_large =
+    ngx_string("the request body is larger than client_max_body_size");
+static ngx_str_t  ngx_http_govern_request_id_key = ngx_string("X-Request-Id");
 
 
 static ngx_conf_enum_t  ngx_http_govern_fallbacks[] = {
@@ -262,19 +274,22 @@ ngx_module_t  ngx_http_govern_module = {
 
 
 /*
- * The governance stages, cheapest first (DESIGN section 2): token,
- * scopes, version, rate limit, body, schema, Odoo policy and idempotency
- * join this table as they are built.
+ * The pipeline, cheapest first (DESIGN section 2): nothing that costs
+ * Redis or a body runs before the token is verified.  A new stage is a
+ * file under stages/ and its line here.
  */
 
-static ngx_http_govern_stage_pt  ngx_http_govern_stages[] = {
-    ngx_http_govern_token_stage,
-    ngx_http_govern_scopes_stage,
-    ngx_http_govern_version_stage,
-    ngx_http_govern_ratelimit_stage,
-    ngx_http_govern_body_stage,
-    ngx_http_govern_odoo_stage,
-    ngx_http_govern_idempotency_stage,
+static const ngx_http_govern_stage_t  *ngx_http_govern_stages[] = {
+    &ngx_http_govern_trace_stage,
+    &ngx_http_govern_token_stage,
+    &ngx_http_govern_scopes_stage,
+    &ngx_http_govern_version_stage,
+    &ngx_http_govern_ratelimit_stage,
+    &ngx_http_govern_body_stage,
+    &ngx_http_govern_schema_stage,
+    &ngx_http_govern_odoo_stage,
+    &ngx_http_govern_credentials_stage,
+    &ngx_http_govern_idempotency_stage,
     NULL
 };
 
@@ -282,10 +297,10 @@ static ngx_http_govern_stage_pt  ngx_http_govern_stages[] = {
 static ngx_int_t
 ngx_http_govern_access_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                    rc;
-    ngx_http_govern_ctx_t       *ctx;
-    ngx_http_govern_stage_pt     stage;
-    ngx_http_govern_loc_conf_t  *glcf;
+    ngx_int_t                       rc;
+    ngx_http_govern_ctx_t          *ctx;
+    ngx_http_govern_loc_conf_t     *glcf;
+    const ngx_http_govern_stage_t  *stage;
 
     glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
 
@@ -298,10 +313,6 @@ ngx_http_govern_access_handler(ngx_http_request_t *r)
     if (ctx == NULL) {
         ctx = ngx_http_govern_create_ctx(r);
         if (ctx == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        if (ngx_http_govern_trace_ids(r, ctx, 1) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
@@ -325,21 +336,22 @@ ngx_http_govern_access_handler(ngx_http_request_t *r)
         ctx->lcf = glcf;
     }
 
-    for ( ;; ) {
+    for ( /* void */ ; ngx_http_govern_stages[ctx->stage]; ctx->stage++) {
         stage = ngx_http_govern_stages[ctx->stage];
 
-        if (stage == NULL) {
-            break;
+        if (stage->access == NULL) {
+            continue;
         }
 
-        rc = stage(r);
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "govern: stage %s", stage->name);
+
+        rc = stage->access(r, ctx);
 
         if (rc != NGX_OK) {
             /* NGX_AGAIN: suspended; NGX_DONE: refused; or an error */
             return rc;
         }
-
-        ctx->stage++;
     }
 
     ctx->decided = 1;
@@ -358,112 +370,173 @@ ngx_http_govern_access_handler(ngx_http_request_t *r)
 
 
 /*
- * ngx_http_internal_redirect() clears r->ctx; like the realip module we
- * find the context again through the pool cleanup that carries it, so
- * the decision, ids and audit data survive error_page and X-Accel-Redirect.
+ * Every governed response: the request id, then each stage's headers
+ * (rate limits, deprecation, a clamped limit); a page nginx itself
+ * produced for a governed request becomes a refusal of ours.
  */
 
-ngx_http_govern_ctx_t *
-ngx_http_govern_get_ctx(ngx_http_request_t *r)
+static ngx_int_t
+ngx_http_govern_header_filter(ngx_http_request_t *r)
 {
-    ngx_pool_cleanup_t     *cln;
-    ngx_http_govern_ctx_t  *ctx;
+    ngx_uint_t                   i;
+    ngx_list_part_t             *part;
+    ngx_table_elt_t             *h;
+    ngx_http_govern_ctx_t       *ctx;
+    ngx_http_govern_loc_conf_t  *glcf;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_govern_module);
-
-    if (ctx || !(r->internal || r->filter_finalize)) {
-        return ctx;
+    if (r != r->main) {
+        return ngx_http_next_header_filter(r);
     }
 
-    for (cln = r->pool->cleanup; cln; cln = cln->next) {
-        if (cln->handler == ngx_http_govern_ctx_cleanup) {
-            ctx = cln->data;
-            ngx_http_set_ctx(r, ctx, ngx_http_govern_module);
-            return ctx;
+    ctx = ngx_http_govern_get_ctx(r);
+
+    if (ctx == NULL) {
+        glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
+
+        if (!glcf->enable) {
+            return ngx_http_next_header_filter(r);
+        }
+
+        /* refused by nginx itself before the access phase, e.g. 413 */
+
+        ctx = ngx_http_govern_create_ctx(r);
+        if (ctx == NULL || ngx_http_govern_trace_ids(r, ctx, 0) != NGX_OK) {
+            return NGX_ERROR;
         }
     }
 
-    return NULL;
-}
-
-
-ngx_http_govern_ctx_t *
-ngx_http_govern_create_ctx(ngx_http_request_t *r)
-{
-    ngx_pool_cleanup_t          *cln;
-    ngx_http_govern_ctx_t       *ctx;
-    ngx_http_core_loc_conf_t    *clcf;
-    ngx_http_govern_loc_conf_t  *glcf;
-
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_govern_ctx_t));
-    if (ctx == NULL) {
-        return NULL;
-    }
-
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        return NULL;
-    }
-
-    cln->handler = ngx_http_govern_ctx_cleanup;
-    cln->data = ctx;
-
-    glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
-    ctx->lcf = glcf;
-
-    if (glcf->route.len) {
-        ctx->route = glcf->route;
-
-    } else {
-        clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
-        ctx->route = clcf->name;
-    }
-
-    ngx_http_set_ctx(r, ctx, ngx_http_govern_module);
-
-    return ctx;
-}
-
-
-static void
-ngx_http_govern_ctx_cleanup(void *data)
-{
-    ngx_http_govern_ctx_t  *ctx = data;
-
     /*
-     * Also marks the pool cleanup that carries the context (see
-     * ngx_http_govern_get_ctx()).  Work a stage suspended the request
-     * for is cancelled here, whatever ended the request.
+     * nginx itself refused a body it was reading for us (a chunked body
+     * over client_max_body_size): the audit names the reason
      */
 
-    if (ctx->rl) {
-        ngx_http_govern_ratelimit_cleanup(ctx->rl);
+    if (ctx->capture && r->headers_out.status
+                        == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE)
+    {
+        ctx->capture = 0;
+
+        /* its HTML page becomes our problem+json (the body filter) */
+
+        ctx->replacement = ngx_http_govern_problem(r,
+                               GOVERN_REASON_BODY_TOO_LARGE,
+                               &ngx_http_govern_too_large, NULL);
+        if (ctx->replacement == NULL) {
+            return NGX_ERROR;
+        }
     }
 
-    if (ctx->idem) {
-        ngx_http_govern_idempotency_cleanup(ctx->idem);
+    /* the upstream's own X-Request-Id must not contradict ours */
+
+    part = &r->headers_out.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash
+            && h[i].key.len == ngx_http_govern_request_id_key.len
+            && ngx_strncasecmp(h[i].key.data,
+                               ngx_http_govern_request_id_key.data,
+                               ngx_http_govern_request_id_key.len) == 0)
+        {
+            h[i].hash = 0;
+        }
     }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key = ngx_http_govern_request_id_key;
+    h->value = ctx->request_id;
+
+    for (i = 0; ngx_http_govern_stages[i]; i++) {
+        if (ngx_http_govern_stages[i]->headers
+            && ngx_http_govern_stages[i]->headers(r, ctx) != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return ngx_http_next_header_filter(r);
 }
 
 
-/*
- * Called by a stage's event handler once the work it suspended the
- * request for is done: re-enters the access handler, which continues
- * at the stage that suspended.
- */
+/* sends the replacement instead of whatever nginx's page was */
 
-void
-ngx_http_govern_resume(ngx_http_request_t *r)
+static ngx_int_t
+ngx_http_govern_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
-    ngx_connection_t  *c;
+    ngx_uint_t              i;
+    ngx_buf_t              *b;
+    ngx_chain_t             out;
+    ngx_http_govern_ctx_t  *ctx;
 
-    c = r->connection;
+    if (r != r->main) {
+        return ngx_http_next_body_filter(r, in);
+    }
 
-    r->read_event_handler = ngx_http_block_reading;
-    r->write_event_handler = ngx_http_core_run_phases;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_govern_module);
 
-    ngx_http_core_run_phases(r);
-    ngx_http_run_posted_requests(c);
+    if (ctx == NULL) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    for (i = 0; ngx_http_govern_stages[i]; i++) {
+        if (ngx_http_govern_stages[i]->body) {
+            ngx_http_govern_stages[i]->body(r, ctx, in);
+        }
+    }
+
+    if (ctx->replacement == NULL) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    for ( /* void */ ; in; in = in->next) {
+        in->buf->pos = in->buf->last;       /* consumed */
+
+        if (in->buf->file_pos < in->buf->file_last) {
+            in->buf->file_pos = in->buf->file_last;
+        }
+    }
+
+    b = ctx->replacement;
+    ctx->replacement = NULL;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_next_body_filter(r, &out);
+}
+
+
+static char *
+ngx_http_govern_enable_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_govern_loc_conf_t *glcf = conf;
+
+    char  *rv;
+
+    rv = ngx_conf_set_flag_slot(cf, cmd, conf);
+
+    if (rv == NGX_CONF_OK) {
+        glcf->enable_file = cf->conf_file->file.name.data;
+        glcf->enable_line = cf->conf_file->line;
+    }
+
+    return rv;
 }
 
 
@@ -510,6 +583,7 @@ ngx_http_govern_preconfiguration(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_govern_postconfiguration(ngx_conf_t *cf)
 {
+    ngx_uint_t                  i;
     ngx_http_handler_pt        *h;
     ngx_http_core_main_conf_t  *cmcf;
 
@@ -522,13 +596,23 @@ ngx_http_govern_postconfiguration(ngx_conf_t *cf)
 
     *h = ngx_http_govern_access_handler;
 
-    if (ngx_http_govern_trace_init(cf) != NGX_OK
-        || ngx_http_govern_token_init(cf) != NGX_OK
-        || ngx_http_govern_ratelimit_init(cf) != NGX_OK
-        || ngx_http_govern_body_init(cf) != NGX_OK)
-    {
+    if (ngx_http_govern_digest_init(cf) != NGX_OK) {
         return NGX_ERROR;
     }
+
+    for (i = 0; ngx_http_govern_stages[i]; i++) {
+        if (ngx_http_govern_stages[i]->init
+            && ngx_http_govern_stages[i]->init(cf) != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_govern_header_filter;
+
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_govern_body_filter;
 
     h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
     if (h == NULL) {
@@ -549,6 +633,7 @@ ngx_http_govern_postconfiguration(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_govern_log_handler(ngx_http_request_t *r)
 {
+    ngx_uint_t                   i;
     ngx_http_govern_ctx_t       *ctx;
     ngx_http_govern_loc_conf_t  *glcf;
 
@@ -573,8 +658,10 @@ ngx_http_govern_log_handler(ngx_http_request_t *r)
         }
     }
 
-    if (ctx->idem) {
-        ngx_http_govern_idempotency_finish(r, ctx);
+    for (i = 0; ngx_http_govern_stages[i]; i++) {
+        if (ngx_http_govern_stages[i]->log) {
+            ngx_http_govern_stages[i]->log(r, ctx);
+        }
     }
 
     ngx_http_govern_metrics_count(r, ctx);
@@ -627,29 +714,10 @@ ngx_http_govern_init_main_conf(ngx_conf_t *cf, void *conf)
 }
 
 
-/*
- * Records the first directive of a location block that only the pipeline
- * reads: without "govern on" there, nginx -t refuses it rather than let
- * a security team believe it applies.
- */
-
-void
-ngx_http_govern_conf_mark(ngx_conf_t *cf, ngx_http_govern_loc_conf_t *glcf,
-    ngx_command_t *cmd)
-{
-    if (cf->cmd_type != NGX_HTTP_LOC_CONF || glcf->mark) {
-        return;
-    }
-
-    glcf->mark = cmd->name.data;
-    glcf->mark_file = cf->conf_file->file.name.data;
-    glcf->mark_line = cf->conf_file->line;
-}
-
-
 static void *
 ngx_http_govern_create_loc_conf(ngx_conf_t *cf)
 {
+    ngx_uint_t                   i;
     ngx_http_govern_loc_conf_t  *conf;
 
     conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_govern_loc_conf_t));
@@ -669,21 +737,12 @@ ngx_http_govern_create_loc_conf(ngx_conf_t *cf)
 
     conf->enable = NGX_CONF_UNSET;
     conf->audit = NGX_CONF_UNSET_PTR;
-    conf->keys = NGX_CONF_UNSET_PTR;
-    conf->issuers = NGX_CONF_UNSET_PTR;
-    conf->audiences = NGX_CONF_UNSET_PTR;
-    conf->leeway = NGX_CONF_UNSET;
-    conf->token = NGX_CONF_UNSET_PTR;
-    conf->forward = NGX_CONF_UNSET;
-    conf->limits = NGX_CONF_UNSET_PTR;
-    conf->version = NGX_CONF_UNSET_PTR;
-    conf->schema = NGX_CONF_UNSET_PTR;
-    conf->content_types = NGX_CONF_UNSET_PTR;
-    conf->odoo = NGX_CONF_UNSET_UINT;
-    conf->idempotency = NGX_CONF_UNSET_UINT;
-    conf->idempotency_ttl = NGX_CONF_UNSET_MSEC;
-    conf->odoo_conf = NGX_CONF_UNSET_PTR;
-    conf->fallback = NGX_CONF_UNSET_UINT;
+
+    for (i = 0; ngx_http_govern_stages[i]; i++) {
+        if (ngx_http_govern_stages[i]->create_conf) {
+            ngx_http_govern_stages[i]->create_conf(conf);
+        }
+    }
 
     return conf;
 }
@@ -695,22 +754,10 @@ ngx_http_govern_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_govern_loc_conf_t  *prev = parent;
     ngx_http_govern_loc_conf_t  *conf = child;
 
-    ngx_flag_t                    limits_here;
-    ngx_http_govern_main_conf_t  *gmcf;
-
-    limits_here = (conf->limits != NGX_CONF_UNSET_PTR);
+    ngx_uint_t  i;
 
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
     ngx_conf_merge_ptr_value(conf->audit, prev->audit, NULL);
-    ngx_conf_merge_ptr_value(conf->limits, prev->limits, NULL);
-    ngx_conf_merge_ptr_value(conf->version, prev->version, NULL);
-    ngx_conf_merge_ptr_value(conf->schema, prev->schema, NULL);
-    ngx_conf_merge_ptr_value(conf->content_types, prev->content_types, NULL);
-    ngx_conf_merge_uint_value(conf->idempotency, prev->idempotency, 0);
-    ngx_conf_merge_msec_value(conf->idempotency_ttl, prev->idempotency_ttl,
-                              24 * 60 * 60 * 1000);
-    ngx_conf_merge_uint_value(conf->fallback, prev->fallback,
-                              NGX_HTTP_GOVERN_RL_FALLBACK_LOCAL);
 
     /* directives that only the pipeline reads, where it never runs */
 
@@ -721,21 +768,14 @@ ngx_http_govern_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
-    if (limits_here) {
-        gmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_govern_module);
-
-        if (gmcf->redis == NULL) {
-            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                          "\"govern_rate_limit\" needs \"govern_redis\" "
-                          "(limits are shared by the gateways through Redis)"
-                          " in %s:%ui", conf->limits_file, conf->limits_line);
+    for (i = 0; ngx_http_govern_stages[i]; i++) {
+        if (ngx_http_govern_stages[i]->merge_conf
+            && ngx_http_govern_stages[i]->merge_conf(cf, prev, conf)
+               != NGX_CONF_OK)
+        {
             return NGX_CONF_ERROR;
         }
     }
 
-    if (ngx_http_govern_odoo_merge(cf, prev, conf) != NGX_CONF_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    return ngx_http_govern_token_merge(cf, prev, conf);
+    return NGX_CONF_OK;
 }

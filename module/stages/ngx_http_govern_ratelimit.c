@@ -12,7 +12,7 @@
  */
 
 
-#include "ngx_http_govern_module.h"
+#include "ngx_http_govern_stages.h"
 
 
 #define NGX_HTTP_GOVERN_RL_NONE      0
@@ -41,9 +41,7 @@ struct ngx_http_govern_rl_s {
     uint64_t                         retry_ms;
     ngx_uint_t                       source;
     ngx_uint_t                       tightest;
-    ngx_http_govern_redis_op_t      *op;
-    ngx_event_t                      timer;
-    ngx_http_request_t              *request;
+    ngx_http_govern_wait_t           wait;
     unsigned                         eval:1;
 };
 
@@ -52,11 +50,9 @@ static ngx_int_t ngx_http_govern_rl_prepare(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx, ngx_http_govern_loc_conf_t *glcf);
 static ngx_int_t ngx_http_govern_rl_redis(ngx_http_request_t *r,
     ngx_http_govern_rl_t *rl, ngx_uint_t eval);
-static void ngx_http_govern_rl_reply(void *data, redisReply *reply);
-static void ngx_http_govern_rl_timeout(ngx_event_t *ev);
+static void ngx_http_govern_rl_reply(ngx_http_request_t *r, void *data,
+    redisReply *reply);
 static void ngx_http_govern_rl_fallback(ngx_http_request_t *r,
-    ngx_http_govern_rl_t *rl);
-static void ngx_http_govern_rl_finish(ngx_http_request_t *r,
     ngx_http_govern_rl_t *rl);
 static void ngx_http_govern_rl_tightest(ngx_http_govern_rl_t *rl);
 static uint64_t ngx_http_govern_rl_fill_ms(govern_limit_t *limit);
@@ -65,14 +61,14 @@ static uint64_t ngx_http_govern_rl_fill_ms(govern_limit_t *limit);
 static u_char  ngx_http_govern_rl_sha[41];      /* of the script */
 
 
-ngx_int_t
-ngx_http_govern_ratelimit_stage(ngx_http_request_t *r)
+static ngx_int_t
+ngx_http_govern_ratelimit_access(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx)
 {
+    ngx_int_t                     rc;
     ngx_str_t                     detail;
     ngx_http_govern_rl_t         *rl;
-    ngx_http_govern_ctx_t        *ctx;
     ngx_http_govern_loc_conf_t   *glcf;
-    ngx_http_govern_main_conf_t  *gmcf;
 
     glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
 
@@ -80,7 +76,6 @@ ngx_http_govern_ratelimit_stage(ngx_http_request_t *r)
         return NGX_OK;
     }
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_govern_module);
     rl = ctx->rl;
 
     if (rl == NULL || rl->confs != glcf->limits->elts) {
@@ -91,19 +86,15 @@ ngx_http_govern_ratelimit_stage(ngx_http_request_t *r)
         }
 
         rl = ctx->rl;
-        gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
+        rc = ngx_http_govern_rl_redis(r, rl, 0);
 
-        if (gmcf->redis && ngx_http_govern_redis_usable(gmcf->redis)
-            && ngx_http_govern_rl_redis(r, rl, 0) == NGX_OK)
-        {
+        if (rc == NGX_AGAIN) {
             rl->state = NGX_HTTP_GOVERN_RL_PENDING;
-
-            ngx_add_timer(&rl->timer, gmcf->redis->timeout);
-
-            /* a client that goes away finalizes the request (499) */
-            r->read_event_handler = ngx_http_test_reading;
-
             return NGX_AGAIN;
+        }
+
+        if (rc == NGX_ERROR) {
+            return ngx_http_govern_refuse_internal(r, "the rate limit");
         }
 
         ngx_http_govern_rl_fallback(r, rl);
@@ -169,10 +160,9 @@ ngx_http_govern_rl_prepare(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
 
     rl->confs = confs;
     rl->n = glcf->limits->nelts;
-    rl->request = r;
-    rl->timer.handler = ngx_http_govern_rl_timeout;
-    rl->timer.data = rl;
-    rl->timer.log = r->connection->log;
+    rl->wait.stage = "rate limit";
+    rl->wait.done = ngx_http_govern_rl_reply;
+    rl->wait.data = rl;
 
     for (i = 0; i < rl->n; i++) {
 
@@ -245,9 +235,6 @@ ngx_http_govern_rl_redis(ngx_http_request_t *r, ngx_http_govern_rl_t *rl,
     size_t                        argvlen[3 + 5 * NGX_HTTP_GOVERN_MAX_LIMITS];
     ngx_uint_t                    i, argc;
     const char                   *argv[3 + 5 * NGX_HTTP_GOVERN_MAX_LIMITS];
-    ngx_http_govern_main_conf_t  *gmcf;
-
-    gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
 
     nums = ngx_pnalloc(r->pool, NGX_INT_T_LEN * (1 + 4 * rl->n));
     if (nums == NULL) {
@@ -304,30 +291,25 @@ ngx_http_govern_rl_redis(ngx_http_request_t *r, ngx_http_govern_rl_t *rl,
         argc++;
     }
 
-    rl->op = ngx_http_govern_redis_send(gmcf->redis, (int) argc, argv,
-                                        argvlen, ngx_http_govern_rl_reply,
-                                        rl);
-
-    return rl->op ? NGX_OK : NGX_ERROR;
+    return ngx_http_govern_redis_call(r, &rl->wait, (int) argc, argv,
+                                      argvlen);
 }
 
 
+/* the script's answer, or NULL: Redis failed or was too slow */
+
 static void
-ngx_http_govern_rl_reply(void *data, redisReply *reply)
+ngx_http_govern_rl_reply(ngx_http_request_t *r, void *data,
+    redisReply *reply)
 {
     ngx_http_govern_rl_t  *rl = data;
 
     ngx_uint_t                    i, ok;
     redisReply                  **e;
-    ngx_http_request_t           *r;
     ngx_http_govern_main_conf_t  *gmcf;
-
-    r = rl->request;
-    rl->op = NULL;
 
     if (reply == NULL) {
         ngx_http_govern_rl_fallback(r, rl);
-        ngx_http_govern_rl_finish(r, rl);
         return;
     }
 
@@ -338,7 +320,7 @@ ngx_http_govern_rl_reply(void *data, redisReply *reply)
         if (!rl->eval && ngx_strncmp(reply->str, "NOSCRIPT", 8) == 0) {
             rl->eval = 1;
 
-            if (ngx_http_govern_rl_redis(r, rl, 1) == NGX_OK) {
+            if (ngx_http_govern_rl_redis(r, rl, 1) == NGX_AGAIN) {
                 return;
             }
 
@@ -352,7 +334,6 @@ ngx_http_govern_rl_reply(void *data, redisReply *reply)
         }
 
         ngx_http_govern_rl_fallback(r, rl);
-        ngx_http_govern_rl_finish(r, rl);
         return;
     }
 
@@ -368,7 +349,6 @@ ngx_http_govern_rl_reply(void *data, redisReply *reply)
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "govern: unexpected reply to the rate limit script");
         ngx_http_govern_rl_fallback(r, rl);
-        ngx_http_govern_rl_finish(r, rl);
         return;
     }
 
@@ -384,57 +364,7 @@ ngx_http_govern_rl_reply(void *data, redisReply *reply)
 
     rl->known = 1;
     rl->source = NGX_HTTP_GOVERN_RL_SOURCE_REDIS;
-
-    ngx_http_govern_rl_finish(r, rl);
-}
-
-
-/* Redis did not answer in time: it is too slow to be used for now */
-
-static void
-ngx_http_govern_rl_timeout(ngx_event_t *ev)
-{
-    ngx_http_govern_rl_t  *rl = ev->data;
-
-    ngx_connection_t             *c;
-    ngx_http_request_t           *r;
-    ngx_http_govern_main_conf_t  *gmcf;
-
-    r = rl->request;
-    c = r->connection;
-    gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
-
-    if (rl->op) {
-        ngx_http_govern_redis_cancel(rl->op);
-        rl->op = NULL;
-    }
-
-    ngx_http_govern_redis_failed(gmcf->redis, "no reply within timeout");
-
-    ngx_http_govern_rl_fallback(r, rl);
     rl->state = NGX_HTTP_GOVERN_RL_DONE;
-
-    ngx_http_core_run_phases(r);
-    ngx_http_run_posted_requests(c);
-}
-
-
-/*
- * Called from the Redis client's event handler: the request is posted,
- * not run here, so the client's loop never runs into request code.
- */
-
-static void
-ngx_http_govern_rl_finish(ngx_http_request_t *r, ngx_http_govern_rl_t *rl)
-{
-    if (rl->timer.timer_set) {
-        ngx_del_timer(&rl->timer);
-    }
-
-    rl->state = NGX_HTTP_GOVERN_RL_DONE;
-
-    r->write_event_handler = ngx_http_core_run_phases;
-    ngx_post_event(r->connection->write, &ngx_posted_events);
 }
 
 
@@ -479,22 +409,6 @@ ngx_http_govern_rl_fallback(ngx_http_request_t *r, ngx_http_govern_rl_t *rl)
         rl->allowed = (rc == NGX_OK);
         rl->known = 1;
         rl->source = NGX_HTTP_GOVERN_RL_SOURCE_LOCAL;
-    }
-}
-
-
-/* the request is done with: a pending reply will be dropped */
-
-void
-ngx_http_govern_ratelimit_cleanup(ngx_http_govern_rl_t *rl)
-{
-    if (rl->op) {
-        ngx_http_govern_redis_cancel(rl->op);
-        rl->op = NULL;
-    }
-
-    if (rl->timer.timer_set) {
-        ngx_del_timer(&rl->timer);
     }
 }
 
@@ -688,30 +602,6 @@ ngx_http_govern_ratelimit_remaining(ngx_http_request_t *r,
 /* configuration */
 
 
-/* govern_redis ADDR [password=] [db=] [timeout=] [connect_timeout=] */
-
-char *
-ngx_http_govern_redis_directive(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    ngx_http_govern_main_conf_t *gmcf = conf;
-
-    if (gmcf->redis) {
-        return "is duplicate";
-    }
-
-    gmcf->redis = ngx_pcalloc(cf->pool,
-                              sizeof(ngx_http_govern_redis_conf_t));
-    if (gmcf->redis == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    gmcf->need_limiter = 1;
-
-    return ngx_http_govern_redis_parse(cf, gmcf->redis);
-}
-
-
 /* govern_rate_limit NAME RATE [burst=N] [by=$var] */
 
 char *
@@ -882,3 +772,51 @@ ngx_http_govern_ratelimit_init(ngx_conf_t *cf)
 
     return NGX_OK;
 }
+
+
+static void
+ngx_http_govern_ratelimit_create(ngx_http_govern_loc_conf_t *conf)
+{
+    conf->limits = NGX_CONF_UNSET_PTR;
+    conf->fallback = NGX_CONF_UNSET_UINT;
+}
+
+
+static char *
+ngx_http_govern_ratelimit_merge(ngx_conf_t *cf,
+    ngx_http_govern_loc_conf_t *prev, ngx_http_govern_loc_conf_t *conf)
+{
+    ngx_http_govern_main_conf_t  *gmcf;
+
+    /* a limit without Redis would only ever count this instance's calls */
+
+    if (conf->limits != NGX_CONF_UNSET_PTR) {
+        gmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_govern_module);
+
+        if (gmcf->redis == NULL) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"govern_rate_limit\" needs \"govern_redis\" "
+                          "(limits are shared by the gateways through Redis)"
+                          " in %s:%ui", conf->limits_file, conf->limits_line);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    ngx_conf_merge_ptr_value(conf->limits, prev->limits, NULL);
+    ngx_conf_merge_uint_value(conf->fallback, prev->fallback,
+                              NGX_HTTP_GOVERN_RL_FALLBACK_LOCAL);
+
+    return NGX_CONF_OK;
+}
+
+
+const ngx_http_govern_stage_t  ngx_http_govern_ratelimit_stage = {
+    "rate limit",
+    ngx_http_govern_ratelimit_create,
+    ngx_http_govern_ratelimit_merge,
+    ngx_http_govern_ratelimit_init,
+    ngx_http_govern_ratelimit_access,
+    ngx_http_govern_ratelimit_headers,
+    NULL,                                   /* body */
+    NULL                                    /* log */
+};

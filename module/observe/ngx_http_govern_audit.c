@@ -12,7 +12,7 @@
  */
 
 
-#include "ngx_http_govern_module.h"
+#include "ngx_http_govern_observe.h"
 #include "govern_json.h"
 
 

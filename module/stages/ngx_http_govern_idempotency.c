@@ -12,7 +12,7 @@
  */
 
 
-#include "ngx_http_govern_module.h"
+#include "ngx_http_govern_stages.h"
 
 
 #define NGX_HTTP_GOVERN_IDEM_NONE      0
@@ -30,9 +30,7 @@ struct ngx_http_govern_idem_s {
     ngx_str_t                       header;     /* the client's key */
     u_char                          fingerprint[64];
     ngx_str_t                       stored;
-    ngx_http_govern_redis_op_t     *op;
-    ngx_event_t                     timer;
-    ngx_http_request_t             *request;
+    ngx_http_govern_wait_t          wait;
     ngx_buf_t                      *response;   /* captured, for storing */
     unsigned                        proceeded:1;
     unsigned                        too_large:1;
@@ -61,23 +59,23 @@ static ngx_str_t  ngx_http_govern_idem_header = ngx_string("idempotency-key");
 
 static ngx_int_t ngx_http_govern_idem_send(ngx_http_request_t *r,
     ngx_http_govern_idem_t *idem);
-static void ngx_http_govern_idem_reply(void *data, redisReply *reply);
-static void ngx_http_govern_idem_timeout(ngx_event_t *ev);
+static void ngx_http_govern_idem_reply(ngx_http_request_t *r, void *data,
+    redisReply *reply);
 static ngx_int_t ngx_http_govern_idem_replay(ngx_http_request_t *r,
     ngx_http_govern_idem_t *idem);
 
 
-ngx_int_t
-ngx_http_govern_idempotency_stage(ngx_http_request_t *r)
+static ngx_int_t
+ngx_http_govern_idempotency_access(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx)
 {
     u_char                        digest[32];
+    ngx_int_t                     rc;
     ngx_str_t                     detail, fp;
     ngx_uint_t                    i;
     ngx_table_elt_t              *key;
-    ngx_http_govern_ctx_t        *ctx;
     ngx_http_govern_idem_t       *idem;
     ngx_http_govern_loc_conf_t   *glcf;
-    ngx_http_govern_main_conf_t  *gmcf;
 
     glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
 
@@ -88,8 +86,6 @@ ngx_http_govern_idempotency_stage(ngx_http_request_t *r)
         return NGX_OK;
     }
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_govern_module);
-    gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
     idem = ctx->idem;
 
     if (idem == NULL) {
@@ -133,11 +129,10 @@ ngx_http_govern_idempotency_stage(ngx_http_request_t *r)
 
         ctx->idem = idem;
         ctx->idempotency_key = key->value;
-        idem->request = r;
         idem->header = key->value;
-        idem->timer.handler = ngx_http_govern_idem_timeout;
-        idem->timer.data = idem;
-        idem->timer.log = r->connection->log;
+        idem->wait.stage = "idempotency";
+        idem->wait.done = ngx_http_govern_idem_reply;
+        idem->wait.data = idem;
 
         /* govern:{PARTNER}:idem:KEY */
 
@@ -175,28 +170,29 @@ ngx_http_govern_idempotency_stage(ngx_http_request_t *r)
 
         govern_hex(idem->fingerprint, digest, 32);
 
-        if (gmcf->redis == NULL || !ngx_http_govern_redis_usable(gmcf->redis)
-            || ngx_http_govern_idem_send(r, idem) != NGX_OK)
-        {
-            ngx_str_set(&detail, "the idempotency store is unavailable");
+        rc = ngx_http_govern_idem_send(r, idem);
 
-            if (ngx_http_govern_add_header(r, "Retry-After",
-                                           (u_char *) "1", 1)
-                != NGX_OK)
-            {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            return ngx_http_govern_refuse(r,
-                       GOVERN_REASON_IDEMPOTENCY_UNAVAILABLE,
-                       &detail);
+        if (rc == NGX_AGAIN) {
+            idem->state = NGX_HTTP_GOVERN_IDEM_PENDING;
+            return NGX_AGAIN;
         }
 
-        idem->state = NGX_HTTP_GOVERN_IDEM_PENDING;
-        ngx_add_timer(&idem->timer, gmcf->redis->timeout);
-        r->read_event_handler = ngx_http_test_reading;
+        if (rc == NGX_ERROR) {
+            return ngx_http_govern_refuse_internal(r, "the idempotency key");
+        }
 
-        return NGX_AGAIN;
+        /* refuse rather than risk a duplicate */
+
+        ngx_str_set(&detail, "the idempotency store is unavailable");
+
+        if (ngx_http_govern_add_header(r, "Retry-After", (u_char *) "1", 1)
+            != NGX_OK)
+        {
+            return ngx_http_govern_refuse_internal(r, "Retry-After");
+        }
+
+        return ngx_http_govern_refuse(r,
+                   GOVERN_REASON_IDEMPOTENCY_UNAVAILABLE, &detail);
     }
 
     if (idem->state == NGX_HTTP_GOVERN_IDEM_PENDING) {
@@ -244,12 +240,9 @@ ngx_http_govern_idempotency_stage(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_govern_idem_send(ngx_http_request_t *r, ngx_http_govern_idem_t *idem)
 {
-    u_char                        ttl[NGX_INT_T_LEN];
-    size_t                        argvlen[6];
-    const char                   *argv[6];
-    ngx_http_govern_main_conf_t  *gmcf;
-
-    gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
+    u_char       ttl[NGX_INT_T_LEN];
+    size_t       argvlen[6];
+    const char  *argv[6];
 
     argv[0] = "EVAL";
     argvlen[0] = 4;
@@ -264,22 +257,18 @@ ngx_http_govern_idem_send(ngx_http_request_t *r, ngx_http_govern_idem_t *idem)
     argv[5] = (const char *) ttl;
     argvlen[5] = ngx_sprintf(ttl, "%d", NGX_HTTP_GOVERN_IDEM_INFLIGHT) - ttl;
 
-    idem->op = ngx_http_govern_redis_send(gmcf->redis, 6, argv, argvlen,
-                                          ngx_http_govern_idem_reply, idem);
-
-    return idem->op ? NGX_OK : NGX_ERROR;
+    return ngx_http_govern_redis_call(r, &idem->wait, 6, argv, argvlen);
 }
 
 
+/* the script's verdict; no reply (Redis failed or was too slow): -1 */
+
 static void
-ngx_http_govern_idem_reply(void *data, redisReply *reply)
+ngx_http_govern_idem_reply(ngx_http_request_t *r, void *data,
+    redisReply *reply)
 {
     ngx_http_govern_idem_t  *idem = data;
 
-    ngx_http_request_t  *r;
-
-    r = idem->request;
-    idem->op = NULL;
     idem->verdict = -1;
 
     if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 1
@@ -315,42 +304,7 @@ ngx_http_govern_idem_reply(void *data, redisReply *reply)
                       "an error: %s", reply->str);
     }
 
-    if (idem->timer.timer_set) {
-        ngx_del_timer(&idem->timer);
-    }
-
     idem->state = NGX_HTTP_GOVERN_IDEM_DONE;
-
-    r->write_event_handler = ngx_http_core_run_phases;
-    ngx_post_event(r->connection->write, &ngx_posted_events);
-}
-
-
-static void
-ngx_http_govern_idem_timeout(ngx_event_t *ev)
-{
-    ngx_http_govern_idem_t  *idem = ev->data;
-
-    ngx_connection_t             *c;
-    ngx_http_request_t           *r;
-    ngx_http_govern_main_conf_t  *gmcf;
-
-    r = idem->request;
-    c = r->connection;
-    gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
-
-    if (idem->op) {
-        ngx_http_govern_redis_cancel(idem->op);
-        idem->op = NULL;
-    }
-
-    ngx_http_govern_redis_failed(gmcf->redis, "no reply within timeout");
-
-    idem->verdict = -1;
-    idem->state = NGX_HTTP_GOVERN_IDEM_DONE;
-
-    ngx_http_core_run_phases(r);
-    ngx_http_run_posted_requests(c);
 }
 
 
@@ -582,20 +536,6 @@ ngx_http_govern_idempotency_finish(ngx_http_request_t *r,
 }
 
 
-void
-ngx_http_govern_idempotency_cleanup(ngx_http_govern_idem_t *idem)
-{
-    if (idem->op) {
-        ngx_http_govern_redis_cancel(idem->op);
-        idem->op = NULL;
-    }
-
-    if (idem->timer.timer_set) {
-        ngx_del_timer(&idem->timer);
-    }
-}
-
-
 /* govern_idempotency off | optional | required [ttl=TIME] */
 
 char *
@@ -661,3 +601,35 @@ ngx_http_govern_idempotency_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
     return NGX_CONF_OK;
 }
+
+
+static void
+ngx_http_govern_idempotency_create(ngx_http_govern_loc_conf_t *conf)
+{
+    conf->idempotency = NGX_CONF_UNSET_UINT;
+    conf->idempotency_ttl = NGX_CONF_UNSET_MSEC;
+}
+
+
+static char *
+ngx_http_govern_idempotency_merge(ngx_conf_t *cf,
+    ngx_http_govern_loc_conf_t *prev, ngx_http_govern_loc_conf_t *conf)
+{
+    ngx_conf_merge_uint_value(conf->idempotency, prev->idempotency, 0);
+    ngx_conf_merge_msec_value(conf->idempotency_ttl, prev->idempotency_ttl,
+                              24 * 60 * 60 * 1000);
+
+    return NGX_CONF_OK;
+}
+
+
+const ngx_http_govern_stage_t  ngx_http_govern_idempotency_stage = {
+    "idempotency",
+    ngx_http_govern_idempotency_create,
+    ngx_http_govern_idempotency_merge,
+    NULL,                                   /* init */
+    ngx_http_govern_idempotency_access,
+    NULL,                                   /* headers */
+    ngx_http_govern_idempotency_capture,
+    ngx_http_govern_idempotency_finish
+};

@@ -10,7 +10,7 @@
  */
 
 
-#include "ngx_http_govern_module.h"
+#include "ngx_http_govern_stages.h"
 
 
 #define NGX_HTTP_GOVERN_REALM  "govern"
@@ -20,8 +20,6 @@ static ngx_int_t ngx_http_govern_token_get(ngx_http_request_t *r,
     ngx_http_govern_loc_conf_t *glcf, ngx_str_t *token);
 static ngx_int_t ngx_http_govern_token_refuse(ngx_http_request_t *r,
     govern_reason_e reason, const char *detail);
-static ngx_int_t ngx_http_govern_www_authenticate(ngx_http_request_t *r,
-    const char *error, const char *name, ngx_str_t *value);
 static ngx_int_t ngx_http_govern_remove_header_in(ngx_http_request_t *r,
     ngx_table_elt_t *h, ngx_str_t *name);
 static ngx_uint_t ngx_http_govern_header_is_variable(ngx_table_elt_t *h,
@@ -29,18 +27,14 @@ static ngx_uint_t ngx_http_govern_header_is_variable(ngx_table_elt_t *h,
 static void *ngx_http_govern_token_alloc(void *pool, size_t size);
 
 
-static EVP_MD      *ngx_http_govern_sha256;
-static EVP_MD_CTX  *ngx_http_govern_sha256_ctx;     /* reused */
-
-
-ngx_int_t
-ngx_http_govern_token_stage(ngx_http_request_t *r)
+static ngx_int_t
+ngx_http_govern_token_access(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx)
 {
     u_char                        digest[32];
     ngx_str_t                     token;
     ngx_int_t                     rc;
     const char                   *detail;
-    ngx_http_govern_ctx_t        *ctx;
     govern_reason_e               reason;
     govern_jwt_rules_t            rules;
     ngx_http_govern_loc_conf_t   *glcf;
@@ -48,8 +42,6 @@ ngx_http_govern_token_stage(ngx_http_request_t *r)
 
     glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
     gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
-    ctx = ngx_http_get_module_ctx(r, ngx_http_govern_module);
-
     if (ctx->token_verified) {
         /* an internal redirect: the token was verified, maybe by a key
          * this location does not trust */
@@ -99,7 +91,7 @@ ngx_http_govern_token_stage(ngx_http_request_t *r)
             rc = NGX_DECLINED;
         }
 
-        ngx_http_govern_metrics_token_cache(r, rc == NGX_OK);
+        ctx->token_cache = (rc == NGX_OK) ? 1 : 2;
     }
 
     if (rc != NGX_OK) {
@@ -171,81 +163,6 @@ validate:
     r->headers_in.authorization = NULL;
 
     return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_govern_scopes_stage(ngx_http_request_t *r)
-{
-    u_char                       *p;
-    size_t                        i, closest, len;
-    ngx_str_t                     detail, scope;
-    ngx_http_govern_ctx_t        *ctx;
-    govern_scope_set_t           *sets, *set;
-    ngx_http_govern_loc_conf_t   *glcf;
-
-    glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
-
-    if (glcf->scopes == NULL) {
-        return NGX_OK;
-    }
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_govern_module);
-    sets = glcf->scopes->elts;
-
-    if (govern_scopes_match((const char *) ctx->scopes.data,
-                            ctx->scopes.len, sets,
-                            glcf->scopes->nelts, &closest)
-        >= 0)
-    {
-        return NGX_OK;
-    }
-
-    /* name the alternative missing the fewest scopes */
-
-    set = &sets[closest];
-    len = 0;
-
-    for (i = 0; i < set->n; i++) {
-        len += ngx_strlen(set->scopes[i]) + 1;
-    }
-
-    scope.data = ngx_pnalloc(r->pool, len);
-    if (scope.data == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    p = scope.data;
-
-    for (i = 0; i < set->n; i++) {
-        if (i) {
-            *p++ = ' ';
-        }
-
-        p = ngx_cpymem(p, set->scopes[i], ngx_strlen(set->scopes[i]));
-    }
-
-    scope.len = p - scope.data;
-
-    if (ngx_http_govern_www_authenticate(r, "insufficient_scope", "scope",
-                                         &scope)
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    detail.len = sizeof("the token lacks a scope this route requires: ") - 1
-                 + scope.len;
-    detail.data = ngx_pnalloc(r->pool, detail.len);
-    if (detail.data == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_sprintf(detail.data, "the token lacks a scope this route requires: "
-                "%V", &scope);
-
-    return ngx_http_govern_refuse(r, GOVERN_REASON_SCOPE_MISSING,
-                                  &detail);
 }
 
 
@@ -354,7 +271,7 @@ ngx_http_govern_token_refuse(ngx_http_request_t *r,
  * the value is made safe for a quoted-string.
  */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_govern_www_authenticate(ngx_http_request_t *r, const char *error,
     const char *name, ngx_str_t *value)
 {
@@ -507,25 +424,6 @@ ngx_http_govern_token_alloc(void *pool, size_t size)
 /* configuration */
 
 
-char *
-ngx_http_govern_enable_directive(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    ngx_http_govern_loc_conf_t *glcf = conf;
-
-    char  *rv;
-
-    rv = ngx_conf_set_flag_slot(cf, cmd, conf);
-
-    if (rv == NGX_CONF_OK) {
-        glcf->enable_file = cf->conf_file->file.name.data;
-        glcf->enable_line = cf->conf_file->line;
-    }
-
-    return rv;
-}
-
-
 static void
 ngx_http_govern_keys_cleanup(void *data)
 {
@@ -598,117 +496,6 @@ ngx_http_govern_jwt_keys_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "govern_jwt_keys \"%V\": %s",
                            &file, err);
         return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
-}
-
-
-/* govern_jwt_issuer / govern_jwt_audience VALUE ...: NULL-terminated */
-
-char *
-ngx_http_govern_strings_directive(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    char  *p = conf;
-
-    const char  ***field;
-    ngx_str_t     *value;
-    ngx_uint_t     i;
-
-    field = (const char ***) (p + cmd->offset);
-
-    if (*field != NGX_CONF_UNSET_PTR) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    for (i = 1; i < cf->args->nelts; i++) {
-        if (value[i].len == 0) {
-            return "takes no empty value";
-        }
-    }
-
-    *field = ngx_http_govern_conf_strings(cf);
-
-    return *field ? NGX_CONF_OK : NGX_CONF_ERROR;
-}
-
-
-/* the directive's arguments as a NULL-terminated list of C strings */
-
-const char **
-ngx_http_govern_conf_strings(ngx_conf_t *cf)
-{
-    ngx_str_t    *value;
-    ngx_uint_t    i;
-    const char  **list;
-
-    value = cf->args->elts;
-
-    list = ngx_palloc(cf->pool, cf->args->nelts * sizeof(char *));
-    if (list == NULL) {
-        return NULL;
-    }
-
-    for (i = 1; i < cf->args->nelts; i++) {
-        list[i - 1] = (const char *) value[i].data;
-    }
-
-    list[cf->args->nelts - 1] = NULL;
-
-    return list;
-}
-
-
-/* govern_scopes SCOPE ...: every line is an alternative */
-
-char *
-ngx_http_govern_scopes_directive(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    ngx_http_govern_loc_conf_t *glcf = conf;
-
-    ngx_str_t                    *value;
-    ngx_uint_t                    i, j;
-    govern_scope_set_t           *set;
-
-    ngx_http_govern_conf_mark(cf, glcf, cmd);
-
-    if (glcf->scopes == NULL) {
-        glcf->scopes = ngx_array_create(cf->pool, 2,
-                                        sizeof(govern_scope_set_t));
-        if (glcf->scopes == NULL) {
-            return NGX_CONF_ERROR;
-        }
-    }
-
-    set = ngx_array_push(glcf->scopes);
-    if (set == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    value = cf->args->elts;
-
-    set->n = cf->args->nelts - 1;
-    set->scopes = ngx_palloc(cf->pool, set->n * sizeof(char *));
-    if (set->scopes == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    for (i = 1; i < cf->args->nelts; i++) {
-        for (j = 0; j < value[i].len; j++) {
-            if (value[i].data[j] <= 0x20 || value[i].data[j] >= 0x7f
-                || value[i].data[j] == '"' || value[i].data[j] == '\\')
-            {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "invalid scope \"%V\"", &value[i]);
-                return NGX_CONF_ERROR;
-            }
-        }
-
-        set->scopes[i - 1] = (const char *) value[i].data;
     }
 
     return NGX_CONF_OK;
@@ -809,7 +596,7 @@ ngx_http_govern_jwt_token_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
-char *
+static char *
 ngx_http_govern_token_merge(ngx_conf_t *cf, ngx_http_govern_loc_conf_t *prev,
     ngx_http_govern_loc_conf_t *conf)
 {
@@ -911,39 +698,33 @@ ngx_http_govern_token_merge(ngx_conf_t *cf, ngx_http_govern_loc_conf_t *prev,
 }
 
 
-/*
- * SHA-256 with the digest fetched once and one context reused: the
- * token cache key, the audit's body_sha256, idempotency fingerprints.
- */
-
-ngx_int_t
-ngx_http_govern_digest(const u_char *data, size_t len, u_char *digest)
+static void
+ngx_http_govern_token_create(ngx_http_govern_loc_conf_t *conf)
 {
-    if (!EVP_DigestInit_ex(ngx_http_govern_sha256_ctx, ngx_http_govern_sha256,
-                           NULL)
-        || !EVP_DigestUpdate(ngx_http_govern_sha256_ctx, data, len)
-        || !EVP_DigestFinal_ex(ngx_http_govern_sha256_ctx, digest, NULL))
-    {
-        return NGX_ERROR;
-    }
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->partner_claim = { 0, NULL };
+     *     conf->scopes = NULL;
+     *     conf->scopes_required = { 0, NULL };
+     */
 
-    return NGX_OK;
+    conf->keys = NGX_CONF_UNSET_PTR;
+    conf->issuers = NGX_CONF_UNSET_PTR;
+    conf->audiences = NGX_CONF_UNSET_PTR;
+    conf->leeway = NGX_CONF_UNSET;
+    conf->token = NGX_CONF_UNSET_PTR;
+    conf->forward = NGX_CONF_UNSET;
 }
 
 
-ngx_int_t
-ngx_http_govern_token_init(ngx_conf_t *cf)
-{
-    if (ngx_http_govern_sha256 == NULL) {
-        ngx_http_govern_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-        ngx_http_govern_sha256_ctx = EVP_MD_CTX_new();
-
-        if (ngx_http_govern_sha256 == NULL
-            || ngx_http_govern_sha256_ctx == NULL)
-        {
-            return NGX_ERROR;
-        }
-    }
-
-    return NGX_OK;
-}
+const ngx_http_govern_stage_t  ngx_http_govern_token_stage = {
+    "token",
+    ngx_http_govern_token_create,
+    ngx_http_govern_token_merge,
+    NULL,                                   /* init */
+    ngx_http_govern_token_access,
+    NULL,                                   /* headers */
+    NULL,                                   /* body */
+    NULL                                    /* log */
+};

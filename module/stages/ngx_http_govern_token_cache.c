@@ -12,7 +12,7 @@
  */
 
 
-#include "ngx_http_govern_module.h"
+#include "ngx_http_govern_stages.h"
 #include "govern_jwt.h"
 
 

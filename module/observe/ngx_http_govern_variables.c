@@ -6,7 +6,7 @@
  */
 
 
-#include "ngx_http_govern_module.h"
+#include "ngx_http_govern_observe.h"
 
 
 static ngx_int_t ngx_http_govern_variable_str(ngx_http_request_t *r,

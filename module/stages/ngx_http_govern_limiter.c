@@ -8,7 +8,7 @@
  */
 
 
-#include "ngx_http_govern_module.h"
+#include "ngx_http_govern_stages.h"
 
 
 typedef struct {

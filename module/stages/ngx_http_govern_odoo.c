@@ -12,7 +12,7 @@
  */
 
 
-#include "ngx_http_govern_module.h"
+#include "ngx_http_govern_stages.h"
 #include "govern_json.h"
 
 
@@ -40,24 +40,34 @@ struct ngx_http_govern_odoo_conf_s {
 };
 
 
+static ngx_int_t ngx_http_govern_odoo_access(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx);
+static ngx_int_t ngx_http_govern_odoo_headers(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx);
+static ngx_buf_t *ngx_http_govern_odoo_refusal(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, const govern_reason_t *info,
+    ngx_str_t *detail, ngx_str_t *extra);
+static ngx_buf_t *ngx_http_govern_odoo_error(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, const govern_reason_t *info,
+    ngx_uint_t protocol, ngx_str_t *detail, ngx_str_t *extra);
+static void ngx_http_govern_odoo_create(ngx_http_govern_loc_conf_t *conf);
+static char *ngx_http_govern_odoo_merge(ngx_conf_t *cf,
+    ngx_http_govern_loc_conf_t *prev, ngx_http_govern_loc_conf_t *conf);
+
+
 static const char  *ngx_http_govern_default_context[] = { "lang", "tz",
                                                           NULL };
 
-static ngx_str_t  ngx_http_govern_odoo_failed =
-    ngx_string("the gateway could not process the call");
 
 
-ngx_int_t
-ngx_http_govern_odoo_stage(ngx_http_request_t *r)
+static ngx_int_t
+ngx_http_govern_odoo_access(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx)
 {
     u_char                         *p, *q;
     size_t                          len;
-    ngx_int_t                       rc;
     ngx_str_t                       detail;
-    ngx_uint_t                      n;
     const char                     *why, *key;
-    ngx_http_govern_ctx_t          *ctx;
-    ngx_http_govern_edit_t          edits[4];
     govern_reason_e                 reason;
     ngx_http_govern_loc_conf_t     *glcf;
     govern_odoo_call_t             *call;
@@ -67,8 +77,6 @@ ngx_http_govern_odoo_stage(ngx_http_request_t *r)
     if (!glcf->odoo) {
         return NGX_OK;
     }
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_govern_module);
 
     if (r->uri.len >= sizeof("/web/database/") - 1
         && ngx_strncmp(r->uri.data, "/web/database/",
@@ -107,9 +115,7 @@ ngx_http_govern_odoo_stage(ngx_http_request_t *r)
 
     call = ngx_palloc(r->pool, sizeof(govern_odoo_call_t));
     if (call == NULL) {
-        return ngx_http_govern_refuse(r,
-                   GOVERN_REASON_INTERNAL_ERROR,
-                   &ngx_http_govern_odoo_failed);
+        return ngx_http_govern_refuse_internal(r, "the Odoo call");
     }
 
     reason = govern_odoo_parse(glcf->odoo, ctx->json,
@@ -139,32 +145,7 @@ ngx_http_govern_odoo_stage(ngx_http_request_t *r)
     }
 
     if (reason == GOVERN_REASON_NONE) {
-        n = 0;
-
-        rc = ngx_http_govern_credentials_apply(r, ctx, glcf, edits, &n);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-        if (call->clamped) {
-            edits[n].start = call->edit.start;
-            edits[n].end = call->edit.end;
-            edits[n].text.data = (u_char *) call->edit.text;
-            edits[n].text.len = call->edit.len;
-            n++;
-        }
-
-        if (n == 0) {
-            return NGX_OK;
-        }
-
-        if (ngx_http_govern_body_edit(r, ctx, edits, n) != NGX_OK) {
-            return ngx_http_govern_refuse(r,
-                       GOVERN_REASON_INTERNAL_ERROR,
-                   &ngx_http_govern_odoo_failed);
-        }
-
-        return NGX_OK;
+        return NGX_OK;              /* the credentials stage follows */
     }
 
     len = ngx_strlen(why) + (key ? ngx_strlen(key) + 4 : 0)
@@ -172,9 +153,7 @@ ngx_http_govern_odoo_stage(ngx_http_request_t *r)
 
     p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
-        return ngx_http_govern_refuse(r,
-                   GOVERN_REASON_INTERNAL_ERROR,
-                   &ngx_http_govern_odoo_failed);
+        return ngx_http_govern_refuse_internal(r, "the Odoo call");
     }
 
     detail.data = p;
@@ -197,7 +176,7 @@ ngx_http_govern_odoo_stage(ngx_http_request_t *r)
 
 /* Govern-Limit-Clamped: what the partner's search was cut to */
 
-ngx_int_t
+static ngx_int_t
 ngx_http_govern_odoo_headers(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx)
 {
@@ -211,6 +190,22 @@ ngx_http_govern_odoo_headers(ngx_http_request_t *r,
                                       ngx_sprintf(buf, "%L",
                                                   ctx->odoo->limit)
                                       - buf);
+}
+
+
+/* the route's refusals in its protocol's shape (installed by the merge) */
+
+static ngx_buf_t *
+ngx_http_govern_odoo_refusal(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, const govern_reason_t *info,
+    ngx_str_t *detail, ngx_str_t *extra)
+{
+    ngx_http_govern_loc_conf_t  *glcf;
+
+    glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
+
+    return ngx_http_govern_odoo_error(r, ctx, info, glcf->odoo, detail,
+                                      extra);
 }
 
 
@@ -259,7 +254,7 @@ ngx_http_govern_odoo_exception(govern_reason_e reason,
 }
 
 
-ngx_buf_t *
+static ngx_buf_t *
 ngx_http_govern_odoo_error(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
     const govern_reason_t *info, ngx_uint_t protocol,
     ngx_str_t *detail, ngx_str_t *extra)
@@ -777,7 +772,7 @@ ngx_http_govern_odoo_build(ngx_conf_t *cf, ngx_http_govern_odoo_conf_t *oc)
 }
 
 
-char *
+static char *
 ngx_http_govern_odoo_merge(ngx_conf_t *cf, ngx_http_govern_loc_conf_t *prev,
     ngx_http_govern_loc_conf_t *conf)
 {
@@ -815,5 +810,28 @@ ngx_http_govern_odoo_merge(ngx_conf_t *cf, ngx_http_govern_loc_conf_t *prev,
         conf->odoo_conf->context_allow = ngx_http_govern_default_context;
     }
 
+    /* refusals on this route speak Odoo's protocol */
+    conf->refusal = ngx_http_govern_odoo_refusal;
+
     return ngx_http_govern_odoo_build(cf, conf->odoo_conf);
 }
+
+
+static void
+ngx_http_govern_odoo_create(ngx_http_govern_loc_conf_t *conf)
+{
+    conf->odoo = NGX_CONF_UNSET_UINT;
+    conf->odoo_conf = NGX_CONF_UNSET_PTR;
+}
+
+
+const ngx_http_govern_stage_t  ngx_http_govern_odoo_stage = {
+    "odoo",
+    ngx_http_govern_odoo_create,
+    ngx_http_govern_odoo_merge,
+    NULL,                                   /* init */
+    ngx_http_govern_odoo_access,
+    ngx_http_govern_odoo_headers,
+    NULL,                                   /* body */
+    NULL                                    /* log */
+};

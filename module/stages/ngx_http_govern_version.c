@@ -9,7 +9,7 @@
  */
 
 
-#include "ngx_http_govern_module.h"
+#include "ngx_http_govern_stages.h"
 #include "govern_date.h"
 
 
@@ -27,11 +27,11 @@ static ngx_int_t ngx_http_govern_version_link(ngx_http_request_t *r,
     ngx_http_govern_version_t *v, const char *rel);
 
 
-ngx_int_t
-ngx_http_govern_version_stage(ngx_http_request_t *r)
+static ngx_int_t
+ngx_http_govern_version_access(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx)
 {
     ngx_str_t                    detail;
-    ngx_http_govern_ctx_t       *ctx;
     ngx_http_govern_version_t   *v;
     ngx_http_govern_loc_conf_t  *glcf;
 
@@ -41,8 +41,6 @@ ngx_http_govern_version_stage(ngx_http_request_t *r)
     if (v == NULL) {
         return NGX_OK;
     }
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_govern_module);
 
     ctx->version = v;
     ctx->api_version = v->name;
@@ -256,3 +254,32 @@ ngx_http_govern_api_version_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
     return NGX_CONF_OK;
 }
+
+
+static void
+ngx_http_govern_version_create(ngx_http_govern_loc_conf_t *conf)
+{
+    conf->version = NGX_CONF_UNSET_PTR;
+}
+
+
+static char *
+ngx_http_govern_version_merge(ngx_conf_t *cf,
+    ngx_http_govern_loc_conf_t *prev, ngx_http_govern_loc_conf_t *conf)
+{
+    ngx_conf_merge_ptr_value(conf->version, prev->version, NULL);
+
+    return NGX_CONF_OK;
+}
+
+
+const ngx_http_govern_stage_t  ngx_http_govern_version_stage = {
+    "version",
+    ngx_http_govern_version_create,
+    ngx_http_govern_version_merge,
+    NULL,                                   /* init */
+    ngx_http_govern_version_access,
+    ngx_http_govern_version_headers,
+    NULL,                                   /* body */
+    NULL                                    /* log */
+};

@@ -6,7 +6,7 @@
  */
 
 
-#include "ngx_http_govern_module.h"
+#include "ngx_http_govern_core.h"
 #include "govern_json.h"
 
 
@@ -32,6 +32,26 @@ ngx_http_govern_refuse(ngx_http_request_t *r, govern_reason_e reason,
 
 
 /* extra: more members of the problem object, as ',"name":value...' */
+
+/*
+ * The gateway itself failed (no memory, a variable that cannot be
+ * evaluated): 500 internal_error in the route's shape, with a log line
+ * naming what failed; never nginx's own HTML page.
+ */
+
+ngx_int_t
+ngx_http_govern_refuse_internal(ngx_http_request_t *r, const char *what)
+{
+    ngx_str_t  detail;
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "govern: %s failed", what);
+
+    ngx_str_set(&detail, "the gateway failed to process the request");
+
+    return ngx_http_govern_refuse(r, GOVERN_REASON_INTERNAL_ERROR, &detail);
+}
+
 
 ngx_int_t
 ngx_http_govern_refuse_with(ngx_http_request_t *r,
@@ -100,9 +120,8 @@ ngx_http_govern_problem(ngx_http_request_t *r,
 
     glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
 
-    if (glcf->odoo) {
-        b = ngx_http_govern_odoo_error(r, ctx, info, glcf->odoo, detail,
-                                       extra);
+    if (glcf->refusal) {
+        b = glcf->refusal(r, ctx, info, detail, extra);
         if (b == NULL) {
             return NULL;
         }
@@ -170,32 +189,3 @@ headers:
 }
 
 
-/* adds a response header; the value is copied to the request pool */
-
-ngx_int_t
-ngx_http_govern_add_header(ngx_http_request_t *r, const char *name,
-    u_char *value, size_t len)
-{
-    u_char           *v;
-    ngx_table_elt_t  *h;
-
-    v = ngx_pnalloc(r->pool, len);
-    if (v == NULL) {
-        return NGX_ERROR;
-    }
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(v, value, len);
-
-    h->hash = 1;
-    h->key.data = (u_char *) name;
-    h->key.len = ngx_strlen(name);
-    h->value.data = v;
-    h->value.len = len;
-
-    return NGX_OK;
-}

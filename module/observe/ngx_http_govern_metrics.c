@@ -14,7 +14,7 @@
  */
 
 
-#include "ngx_http_govern_module.h"
+#include "ngx_http_govern_observe.h"
 
 
 #define GOVERN_METRICS_ROUTES      256
@@ -166,20 +166,10 @@ ngx_http_govern_metrics_count(ngx_http_request_t *r,
                    &m->ratelimit[ngx_http_govern_ratelimit_source(ctx->rl)],
                    1);
     }
-}
 
-
-void
-ngx_http_govern_metrics_token_cache(ngx_http_request_t *r, ngx_uint_t hit)
-{
-    ngx_http_govern_metrics_t    *m;
-    ngx_http_govern_main_conf_t  *gmcf;
-
-    gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
-
-    if (gmcf->metrics) {
-        m = gmcf->metrics->data;
-        (void) ngx_atomic_fetch_add(&m->token_cache[hit ? 1 : 0], 1);
+    if (ctx->token_cache) {
+        (void) ngx_atomic_fetch_add(
+                   &m->token_cache[ctx->token_cache == 1 ? 1 : 0], 1);
     }
 }
 

@@ -17,6 +17,7 @@
 
 typedef struct ngx_http_govern_redis_s     ngx_http_govern_redis_t;
 typedef struct ngx_http_govern_redis_op_s  ngx_http_govern_redis_op_t;
+typedef struct ngx_http_govern_redis_conf_s  ngx_http_govern_redis_conf_t;
 
 /* reply is NULL when the connection failed or was closed */
 typedef void (*ngx_http_govern_redis_handler_pt)(void *data,
@@ -30,7 +31,7 @@ typedef struct {
 } ngx_http_govern_breaker_t;
 
 
-typedef struct {
+struct ngx_http_govern_redis_conf_s {
     ngx_addr_t                        addr;
     ngx_str_t                         password;
     ngx_int_t                         db;
@@ -38,7 +39,7 @@ typedef struct {
     ngx_msec_t                        connect_timeout;
     ngx_http_govern_breaker_t        *breaker;
     ngx_http_govern_redis_t          *client;       /* this worker's */
-} ngx_http_govern_redis_conf_t;
+};
 
 
 char *ngx_http_govern_redis_parse(ngx_conf_t *cf,

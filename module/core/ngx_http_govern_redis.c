@@ -18,7 +18,7 @@
  */
 
 
-#include "ngx_http_govern_redis.h"
+#include "ngx_http_govern_core.h"
 
 
 #define NGX_HTTP_GOVERN_REDIS_BACKOFF_MIN  100
@@ -736,4 +736,28 @@ ngx_http_govern_redis_free_op(ngx_http_govern_redis_op_t *op)
 {
     free(op->cmd);
     ngx_free(op);
+}
+
+
+/* govern_redis ADDR [password=] [db=] [timeout=] [connect_timeout=] */
+
+char *
+ngx_http_govern_redis_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_govern_main_conf_t *gmcf = conf;
+
+    if (gmcf->redis) {
+        return "is duplicate";
+    }
+
+    gmcf->redis = ngx_pcalloc(cf->pool,
+                              sizeof(ngx_http_govern_redis_conf_t));
+    if (gmcf->redis == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    gmcf->need_limiter = 1;
+
+    return ngx_http_govern_redis_parse(cf, gmcf->redis);
 }

@@ -15,7 +15,7 @@
 
 #include <sys/stat.h>
 
-#include "ngx_http_govern_module.h"
+#include "ngx_http_govern_stages.h"
 #include "govern_json.h"
 
 
@@ -35,6 +35,9 @@ typedef struct {
 } ngx_http_govern_credential_t;
 
 
+static ngx_int_t ngx_http_govern_credentials_apply(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, ngx_http_govern_loc_conf_t *glcf,
+    ngx_http_govern_edit_t *edits, ngx_uint_t *n);
 static ngx_http_govern_credential_t *ngx_http_govern_credentials_find(
     ngx_array_t *credentials, ngx_str_t *partner);
 static int ngx_http_govern_credentials_cmp(const void *a, const void *b);
@@ -52,7 +55,53 @@ static ngx_str_t  ngx_http_govern_database_key = ngx_string("X-Odoo-Database");
 
 /* after the policy allowed the call: put the partner's Odoo credentials */
 
-ngx_int_t
+/*
+ * The call Odoo receives: the partner's mapped credentials in place of
+ * whatever the partner sent, and the limit the policy clamped, spliced
+ * into the partner's bytes at once.
+ */
+
+static ngx_int_t
+ngx_http_govern_credentials_access(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx)
+{
+    ngx_int_t                     rc;
+    ngx_uint_t                    n;
+    ngx_http_govern_edit_t        edits[4];
+    govern_odoo_call_t           *call;
+    ngx_http_govern_loc_conf_t   *glcf;
+
+    glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
+    call = ctx->odoo;
+
+    if (!glcf->odoo || call == NULL) {
+        return NGX_OK;
+    }
+
+    n = 0;
+
+    rc = ngx_http_govern_credentials_apply(r, ctx, glcf, edits, &n);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (call->clamped) {
+        edits[n].start = call->edit.start;
+        edits[n].end = call->edit.end;
+        edits[n].text.data = (u_char *) call->edit.text;
+        edits[n].text.len = call->edit.len;
+        n++;
+    }
+
+    if (n && ngx_http_govern_body_edit(r, ctx, edits, n) != NGX_OK) {
+        return ngx_http_govern_refuse_internal(r, "the call's rewrite");
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
 ngx_http_govern_credentials_apply(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx, ngx_http_govern_loc_conf_t *glcf,
     ngx_http_govern_edit_t *edits, ngx_uint_t *n)
@@ -99,7 +148,7 @@ ngx_http_govern_credentials_apply(ngx_http_request_t *r,
                    &cred->db)
             != NGX_OK)
         {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return ngx_http_govern_refuse_internal(r, "the Odoo headers");
         }
 
         call->db = (const char *) cred->db.data;
@@ -379,3 +428,15 @@ done:
 
     return rv;
 }
+
+
+const ngx_http_govern_stage_t  ngx_http_govern_credentials_stage = {
+    "credentials",
+    NULL,                                   /* create conf */
+    NULL,                                   /* merge conf */
+    NULL,                                   /* init */
+    ngx_http_govern_credentials_access,
+    NULL,                                   /* headers */
+    NULL,                                   /* body */
+    NULL                                    /* log */
+};

@@ -1,0 +1,255 @@
+
+/*
+ * govern: the request context, and the one way a stage suspends the
+ * request and has it resumed.
+ */
+
+
+#include "ngx_http_govern_core.h"
+
+
+static void ngx_http_govern_ctx_cleanup(void *data);
+static void ngx_http_govern_wait_cleanup(void *data);
+static void ngx_http_govern_wait_reply(void *data, redisReply *reply);
+static void ngx_http_govern_wait_timeout(ngx_event_t *ev);
+
+
+/*
+ * ngx_http_internal_redirect() clears r->ctx; like the realip module we
+ * find the context again through the pool cleanup that carries it, so
+ * the decision, ids and audit data survive error_page and X-Accel-Redirect.
+ */
+
+ngx_http_govern_ctx_t *
+ngx_http_govern_get_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t     *cln;
+    ngx_http_govern_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_govern_module);
+
+    if (ctx || !(r->internal || r->filter_finalize)) {
+        return ctx;
+    }
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_govern_ctx_cleanup) {
+            ctx = cln->data;
+            ngx_http_set_ctx(r, ctx, ngx_http_govern_module);
+            return ctx;
+        }
+    }
+
+    return NULL;
+}
+
+
+ngx_http_govern_ctx_t *
+ngx_http_govern_create_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t          *cln;
+    ngx_http_govern_ctx_t       *ctx;
+    ngx_http_core_loc_conf_t    *clcf;
+    ngx_http_govern_loc_conf_t  *glcf;
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_govern_ctx_t));
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    cln->handler = ngx_http_govern_ctx_cleanup;
+    cln->data = ctx;
+
+    glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
+    ctx->lcf = glcf;
+
+    if (glcf->route.len) {
+        ctx->route = glcf->route;
+
+    } else {
+        clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+        ctx->route = clcf->name;
+    }
+
+    ngx_http_set_ctx(r, ctx, ngx_http_govern_module);
+
+    return ctx;
+}
+
+
+static void
+ngx_http_govern_ctx_cleanup(void *data)
+{
+    /* marks the pool cleanup that carries the context (see
+     * ngx_http_govern_get_ctx()) */
+}
+
+
+/*
+ * The request is done with, whatever ended it: a command still in
+ * flight is cancelled (its reply will be dropped), the timer removed.
+ */
+
+static void
+ngx_http_govern_wait_cleanup(void *data)
+{
+    ngx_http_govern_wait_t  *wait = data;
+
+    if (wait->op) {
+        ngx_http_govern_redis_cancel(wait->op);
+        wait->op = NULL;
+    }
+
+    if (wait->timer.timer_set) {
+        ngx_del_timer(&wait->timer);
+    }
+
+    wait->pending = 0;
+}
+
+
+/*
+ * A Redis command on the request's behalf, the request suspended until
+ * its reply or the Redis timeout; wait->done() is called either way.
+ * NGX_AGAIN: suspended; NGX_DECLINED: Redis cannot be used now (the
+ * breaker is open, or the command could not be queued).
+ */
+
+ngx_int_t
+ngx_http_govern_redis_call(ngx_http_request_t *r,
+    ngx_http_govern_wait_t *wait, int argc, const char **argv,
+    const size_t *argvlen)
+{
+    ngx_pool_cleanup_t           *cln;
+    ngx_http_govern_main_conf_t  *gmcf;
+
+    gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
+
+    if (gmcf->redis == NULL || !ngx_http_govern_redis_usable(gmcf->redis)) {
+        return NGX_DECLINED;
+    }
+
+    if (!wait->registered) {
+        cln = ngx_pool_cleanup_add(r->pool, 0);
+        if (cln == NULL) {
+            return NGX_ERROR;
+        }
+
+        cln->handler = ngx_http_govern_wait_cleanup;
+        cln->data = wait;
+
+        wait->request = r;
+        wait->timer.handler = ngx_http_govern_wait_timeout;
+        wait->timer.data = wait;
+        wait->timer.log = r->connection->log;
+        wait->registered = 1;
+    }
+
+    wait->op = ngx_http_govern_redis_send(gmcf->redis, argc, argv, argvlen,
+                                          ngx_http_govern_wait_reply, wait);
+    if (wait->op == NULL) {
+        return NGX_DECLINED;
+    }
+
+    ngx_add_timer(&wait->timer, gmcf->redis->timeout);
+    wait->pending = 1;
+
+    /* a client that goes away finalizes the request (499) */
+    r->read_event_handler = ngx_http_test_reading;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "govern: %s suspended on redis", wait->stage);
+
+    return NGX_AGAIN;
+}
+
+
+/*
+ * Called from the Redis client's event handler: the request is posted,
+ * not run here, so the client's loop never runs into request code.
+ */
+
+static void
+ngx_http_govern_wait_reply(void *data, redisReply *reply)
+{
+    ngx_http_govern_wait_t  *wait = data;
+
+    ngx_http_request_t  *r;
+
+    r = wait->request;
+    wait->op = NULL;
+    wait->pending = 0;
+
+    if (wait->timer.timer_set) {
+        ngx_del_timer(&wait->timer);
+    }
+
+    wait->done(r, wait->data, reply);
+
+    if (wait->pending) {
+        return;                         /* the stage sent again */
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "govern: %s resumed by redis", wait->stage);
+
+    r->write_event_handler = ngx_http_core_run_phases;
+    ngx_post_event(r->connection->write, &ngx_posted_events);
+}
+
+
+/* Redis did not answer in time: it is too slow to be used for now */
+
+static void
+ngx_http_govern_wait_timeout(ngx_event_t *ev)
+{
+    ngx_http_govern_wait_t  *wait = ev->data;
+
+    ngx_http_request_t           *r;
+    ngx_http_govern_main_conf_t  *gmcf;
+
+    r = wait->request;
+    gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
+
+    if (wait->op) {
+        ngx_http_govern_redis_cancel(wait->op);
+        wait->op = NULL;
+    }
+
+    wait->pending = 0;
+
+    ngx_http_govern_redis_failed(gmcf->redis, "no reply within timeout");
+
+    wait->done(r, wait->data, NULL);
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "govern: %s resumed by its timeout", wait->stage);
+
+    ngx_http_govern_resume(r);
+}
+
+
+/*
+ * Runs the phases again now (from an event the stage itself handled,
+ * such as the end of the body): the access handler continues at the
+ * stage that suspended.
+ */
+
+void
+ngx_http_govern_resume(ngx_http_request_t *r)
+{
+    ngx_connection_t  *c;
+
+    c = r->connection;
+
+    r->read_event_handler = ngx_http_block_reading;
+    r->write_event_handler = ngx_http_core_run_phases;
+
+    ngx_http_core_run_phases(r);
+    ngx_http_run_posted_requests(c);
+}
