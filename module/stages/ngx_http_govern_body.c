@@ -170,8 +170,10 @@ ngx_http_govern_body_done(ngx_http_request_t *r)
     ctx->capture = 0;
     ctx->body_state = NGX_HTTP_GOVERN_BODY_READ;
 
-    r->write_event_handler = ngx_http_core_run_phases;
-    ngx_http_core_run_phases(r);
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "govern: body resumed");
+
+    ngx_http_govern_resume(r);
 }
 
 
@@ -188,7 +190,7 @@ ngx_http_govern_body_check(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
     if (ctx->body == NULL) {
         ctx->body = ngx_create_temp_buf(r->pool, 1);
         if (ctx->body == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return ngx_http_govern_refuse_internal(r, "the request body");
         }
     }
 
@@ -222,7 +224,7 @@ ngx_http_govern_body_check(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
     if (json == NULL) {
         detail.data = ngx_pnalloc(r->pool, sizeof(jerr.text) + 64);
         if (detail.data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return ngx_http_govern_refuse_internal(r, "the request body");
         }
 
         detail.len = ngx_sprintf(detail.data, "%s (at byte %uz)", jerr.text,

@@ -124,7 +124,7 @@ ngx_http_govern_idempotency_access(ngx_http_request_t *r,
 
         idem = ngx_pcalloc(r->pool, sizeof(ngx_http_govern_idem_t));
         if (idem == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return ngx_http_govern_refuse_internal(r, "the idempotency key");
         }
 
         ctx->idem = idem;
@@ -140,7 +140,7 @@ ngx_http_govern_idempotency_access(ngx_http_request_t *r,
                         + key->value.len;
         idem->key.data = ngx_pnalloc(r->pool, idem->key.len);
         if (idem->key.data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return ngx_http_govern_refuse_internal(r, "the idempotency key");
         }
 
         ngx_sprintf(idem->key.data, "govern:{%V}:idem:%V", &ctx->partner,
@@ -152,20 +152,20 @@ ngx_http_govern_idempotency_access(ngx_http_request_t *r,
          */
 
         if (ngx_http_govern_body_sha256(r, ctx) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return ngx_http_govern_refuse_internal(r, "the idempotency key");
         }
 
         fp.len = r->method_name.len + r->uri.len + ctx->body_sha256.len + 2;
         fp.data = ngx_pnalloc(r->pool, fp.len);
         if (fp.data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return ngx_http_govern_refuse_internal(r, "the idempotency key");
         }
 
         ngx_sprintf(fp.data, "%V\n%V\n%V", &r->method_name, &r->uri,
                     &ctx->body_sha256);
 
         if (ngx_http_govern_digest(fp.data, fp.len, digest) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return ngx_http_govern_refuse_internal(r, "the idempotency key");
         }
 
         govern_hex(idem->fingerprint, digest, 32);
@@ -228,7 +228,7 @@ ngx_http_govern_idempotency_access(ngx_http_request_t *r,
         if (ngx_http_govern_add_header(r, "Retry-After", (u_char *) "1", 1)
             != NGX_OK)
         {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return ngx_http_govern_refuse_internal(r, "the idempotency key");
         }
 
         return ngx_http_govern_refuse(r,
@@ -328,7 +328,7 @@ ngx_http_govern_idem_replay(ngx_http_request_t *r,
     if (status == NGX_ERROR || tlen == NGX_ERROR
         || (size_t) (7 + tlen) > idem->stored.len)
     {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_govern_refuse_internal(r, "the idempotency key");
     }
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_govern_module);
@@ -349,7 +349,7 @@ ngx_http_govern_idem_replay(ngx_http_request_t *r,
                                    (u_char *) "true", 4)
         != NGX_OK)
     {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_govern_refuse_internal(r, "the idempotency key");
     }
 
     rc = ngx_http_send_header(r);
@@ -361,7 +361,7 @@ ngx_http_govern_idem_replay(ngx_http_request_t *r,
 
     b = ngx_calloc_buf(r->pool);
     if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_govern_refuse_internal(r, "the idempotency key");
     }
 
     /* an empty body is still a last buffer: it flushes the header */

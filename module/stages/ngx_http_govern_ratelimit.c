@@ -118,7 +118,7 @@ ngx_http_govern_ratelimit_access(ngx_http_request_t *r,
         if (ngx_http_govern_add_header(r, "Retry-After", (u_char *) "1", 1)
             != NGX_OK)
         {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return ngx_http_govern_refuse_internal(r, "the rate limit");
         }
 
         return ngx_http_govern_refuse(r,
@@ -129,7 +129,7 @@ ngx_http_govern_ratelimit_access(ngx_http_request_t *r,
                  + rl->confs[rl->tightest].name.len;
     detail.data = ngx_pnalloc(r->pool, detail.len);
     if (detail.data == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_govern_refuse_internal(r, "the rate limit");
     }
 
     ngx_sprintf(detail.data, "limit \"%V\" exhausted",

@@ -53,7 +53,7 @@ ngx_http_govern_schema_access(ngx_http_request_t *r,
     errors.data = ngx_pnalloc(r->pool, size);
     if (errors.data == NULL) {
         govern_schema_result_free(&result);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_govern_refuse_internal(r, "the schema errors");
     }
 
     p = ngx_cpymem(errors.data, ",\"errors\":[", sizeof(",\"errors\":[") - 1);
@@ -84,7 +84,7 @@ ngx_http_govern_schema_access(ngx_http_request_t *r,
     detail.data = ngx_pnalloc(r->pool, 64);
     if (detail.data == NULL) {
         govern_schema_result_free(&result);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_govern_refuse_internal(r, "the schema errors");
     }
 
     detail.len = ngx_sprintf(detail.data, "the request body violates its "

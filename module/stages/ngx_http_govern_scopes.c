@@ -45,7 +45,7 @@ ngx_http_govern_scopes_access(ngx_http_request_t *r,
 
     scope.data = ngx_pnalloc(r->pool, len);
     if (scope.data == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_govern_refuse_internal(r, "the scope check");
     }
 
     p = scope.data;
@@ -64,14 +64,14 @@ ngx_http_govern_scopes_access(ngx_http_request_t *r,
                                          &scope)
         != NGX_OK)
     {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_govern_refuse_internal(r, "the scope check");
     }
 
     detail.len = sizeof("the token lacks a scope this route requires: ") - 1
                  + scope.len;
     detail.data = ngx_pnalloc(r->pool, detail.len);
     if (detail.data == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_govern_refuse_internal(r, "the scope check");
     }
 
     ngx_sprintf(detail.data, "the token lacks a scope this route requires: "

@@ -157,7 +157,7 @@ validate:
                                          ? &glcf->token_header : NULL)
         != NGX_OK)
     {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_govern_refuse_internal(r, "the token");
     }
 
     r->headers_in.authorization = NULL;
@@ -175,7 +175,7 @@ ngx_http_govern_token_get(ngx_http_request_t *r,
 
     if (glcf->token) {
         if (ngx_http_complex_value(r, glcf->token, token) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return ngx_http_govern_refuse_internal(r, "the token");
         }
 
         if (token->len == 0) {
@@ -259,7 +259,7 @@ ngx_http_govern_token_refuse(ngx_http_request_t *r,
             ? NULL : "invalid_token", "error_description", &d)
         != NGX_OK)
     {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_govern_refuse_internal(r, "the token");
     }
 
     return ngx_http_govern_refuse(r, reason, &d);

@@ -55,14 +55,14 @@ ngx_http_govern_version_access(ngx_http_request_t *r,
         != NGX_OK
         || ngx_http_govern_version_link(r, v, "sunset") != NGX_OK)
     {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_govern_refuse_internal(r, "the version headers");
     }
 
     detail.len = sizeof("API version \"\" was retired on ") - 1 + v->name.len
                  + v->sunset_http.len;
     detail.data = ngx_pnalloc(r->pool, detail.len);
     if (detail.data == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_govern_refuse_internal(r, "the version headers");
     }
 
     ngx_sprintf(detail.data, "API version \"%V\" was retired on %V",
