@@ -268,6 +268,152 @@ test_key_loading_errors(void **state)
 }
 
 
+static void
+count_skip(void *data, const char *why)
+{
+    int  *n = data;
+
+    assert_non_null(strstr(why, "JWKS key #"));
+    (*n)++;
+}
+
+
+#define OCT_K  "a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s"
+
+/* a provider's JWKS: one usable key among keys that cannot serve */
+
+static void
+test_fetched_jwks(void **state)
+{
+    int                          skipped;
+    char                         err[256];
+    const char                  *jwks;
+    govern_jwt_keys_t            keys = { NULL, 0 };
+
+#define from(buf, alg)                                                        \
+    govern_jwt_keys_from_jwks(&keys, (const unsigned char *) (buf),           \
+                              strlen(buf), alg, "request:/jwks", count_skip,  \
+                              &skipped, err, sizeof(err))
+
+    jwks = "{\"keys\":["
+           "{\"kty\":\"RSA\",\"use\":\"enc\",\"alg\":\"RSA-OAEP\","
+           "\"kid\":\"e\",\"n\":\"AQAB\",\"e\":\"AQAB\"},"
+           "{\"kty\":\"oct\",\"kid\":\"noalg\",\"k\":\"" OCT_K "\"},"
+           "{\"kty\":\"EC\",\"alg\":\"ES256\",\"crv\":\"secp256k1\","
+           "\"kid\":\"k1\",\"x\":\"AA\",\"y\":\"AA\"},"
+           "{\"kty\":\"oct\",\"alg\":\"HS256\",\"kid\":\"h1\","
+           "\"k\":\"" OCT_K "\"},"
+           "{\"kty\":\"oct\",\"alg\":\"HS256\",\"kid\":\"h1\","
+           "\"k\":\"" OCT_K "\"},"
+           "\"not a key\"]}";
+
+    skipped = 0;
+    assert_int_equal(from(jwks, NULL), 0);
+    assert_int_equal(keys.nkeys, 1);
+    assert_int_equal(skipped, 5);
+    assert_string_equal(keys.keys[0].kid, "h1");
+    assert_string_equal(keys.keys[0].source, "request:/jwks");
+    govern_jwt_keys_free(&keys);
+
+    /* alg= pins the keys without "alg" (Entra ID publishes none) */
+    skipped = 0;
+    assert_int_equal(from(jwks, "HS256"), 0);
+    assert_int_equal(keys.nkeys, 2);
+    assert_int_equal(skipped, 4);
+    assert_string_equal(keys.keys[0].kid, "noalg");
+    govern_jwt_keys_free(&keys);
+
+    /* not a JWKS at all */
+    assert_int_equal(from("<html>", NULL), -1);
+    assert_non_null(strstr(err, "not JSON"));
+    assert_int_equal(from("{\"keys\":{}}", NULL), -1);
+    assert_non_null(strstr(err, "no \"keys\" array"));
+    assert_int_equal(from("[]", NULL), -1);
+    assert_int_equal(from("{\"keys\":[],\"keys\":[]}", NULL), -1);
+    assert_int_equal(from("{\"keys\":[]}", "none"), -1);
+
+    /* an empty set is a JWKS, of no key */
+    assert_int_equal(from("{\"keys\":[]}", NULL), 0);
+    assert_int_equal(keys.nkeys, 0);
+
+#undef from
+
+    govern_jwt_keys_free(&keys);
+}
+
+
+/* several sets: a kid names the first set's key; an unknown kid says so */
+
+static void
+test_decode_sets(void **state)
+{
+    char                         err[256];
+    void                        *blocks[256] = { NULL };
+    govern_jwt_keys_t            files = { NULL, 0 }, fetched = { NULL, 0 };
+    govern_jwt_claims_t          claims;
+    govern_jwt_result_t          result;
+    const govern_jwt_keys_t     *sets[2];
+
+    assert_int_equal(govern_jwt_keys_load_buf(&files,
+                         (const unsigned char *) SECRET "x", sizeof(SECRET),
+                         "HS256", "other", err, sizeof(err)), 0);
+    assert_int_equal(govern_jwt_keys_from_jwks(&fetched,
+                         (const unsigned char *) "{\"keys\":[{\"kty\":\"oct\","
+                         "\"alg\":\"HS256\",\"kid\":\"h1\",\"k\":\"" OCT_K
+                         "\"}]}", sizeof("{\"keys\":[{\"kty\":\"oct\","
+                         "\"alg\":\"HS256\",\"kid\":\"h1\",\"k\":\"" OCT_K
+                         "\"}]}") - 1, NULL, "request:/jwks", NULL, NULL,
+                         err, sizeof(err)), 0);
+
+    sets[0] = &files;
+    sets[1] = &fetched;
+
+    assert_int_equal(govern_jwt_decode_sets((const unsigned char *)
+                         TOKEN_FULL, strlen(TOKEN_FULL), sets, 2, "sub",
+                         test_alloc, blocks, &claims, &result),
+                     GOVERN_REASON_NONE);
+    assert_ptr_equal(result.key, &fetched.keys[0]);
+    assert_string_equal(result.key->source, "request:/jwks");
+    assert_false(result.unknown_kid);
+    free_all(blocks);
+
+    /* without kid: every key of the alg, in every set */
+    assert_int_equal(govern_jwt_decode_sets((const unsigned char *)
+                         TOKEN_NO_KID, strlen(TOKEN_NO_KID), sets, 2, "sub",
+                         test_alloc, blocks, &claims, &result),
+                     GOVERN_REASON_NONE);
+    assert_ptr_equal(result.key, &fetched.keys[0]);
+    free_all(blocks);
+
+    /* the kid is in no set: a refetch may bring it */
+    assert_int_equal(govern_jwt_decode_sets((const unsigned char *)
+                         TOKEN_FULL, strlen(TOKEN_FULL), sets, 1, "sub",
+                         test_alloc, blocks, &claims, &result),
+                     GOVERN_REASON_TOKEN_SIGNATURE);
+    assert_true(result.unknown_kid);
+    assert_null(result.key);
+    free_all(blocks);
+
+    /* a known kid whose signature fails is not an unknown kid */
+    sets[1] = &files;
+    govern_jwt_keys_free(&fetched);
+    assert_int_equal(govern_jwt_keys_load_buf(&fetched,
+                         (const unsigned char *) SECRET "y", sizeof(SECRET),
+                         "HS256", "h1", err, sizeof(err)), 0);
+    sets[0] = &fetched;
+    assert_int_equal(govern_jwt_decode_sets((const unsigned char *)
+                         TOKEN_FULL, strlen(TOKEN_FULL), sets, 2, "sub",
+                         test_alloc, blocks, &claims, &result),
+                     GOVERN_REASON_TOKEN_SIGNATURE);
+    assert_false(result.unknown_kid);
+    assert_string_equal(result.detail, "the signature does not verify");
+    free_all(blocks);
+
+    govern_jwt_keys_free(&files);
+    govern_jwt_keys_free(&fetched);
+}
+
+
 int
 main(void)
 {
@@ -276,6 +422,8 @@ main(void)
         cmocka_unit_test(test_decode_and_validate),
         cmocka_unit_test(test_decode_refusals),
         cmocka_unit_test(test_key_loading_errors),
+        cmocka_unit_test(test_fetched_jwks),
+        cmocka_unit_test(test_decode_sets),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

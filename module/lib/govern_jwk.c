@@ -263,6 +263,75 @@ govern_jwt_keys_load_buf(govern_jwt_keys_t *keys,
 }
 
 
+/*
+ * A JWKS fetched from an identity provider: every key is parsed and
+ * pinned as in a file, but one that cannot be used (an encryption key, no
+ * "alg" and no alg=, an unsupported type or curve, a short RSA key, a
+ * duplicate kid) is skipped and reported rather than fatal, since
+ * providers publish keys of other uses beside their signing keys.  -1
+ * (with err) when the document is not a JWKS; else 0, and keys->nkeys
+ * may still be 0.
+ */
+
+int
+govern_jwt_keys_from_jwks(govern_jwt_keys_t *keys, const unsigned char *buf,
+    size_t len, const char *alg, const char *source, govern_jwt_skip_pt skip,
+    void *data, char *err, size_t errlen)
+{
+    char           why[512], line[600];
+    size_t         i, n;
+    json_t        *jwks, *list;
+    json_error_t   jerr;
+
+    if (alg && govern_jwt_alg(alg, strlen(alg)) == GOVERN_JWT_ALG_UNKNOWN) {
+        snprintf(err, errlen, "unknown algorithm \"%s\"", alg);
+        return -1;
+    }
+
+    jwks = json_loadb((const char *) buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (jwks == NULL) {
+        snprintf(err, errlen, "not JSON: %s at line %d", jerr.text,
+                 jerr.line);
+        return -1;
+    }
+
+    list = json_object_get(jwks, "keys");
+
+    if (!json_is_array(list)) {
+        json_decref(jwks);
+        snprintf(err, errlen, "not a JWKS: no \"keys\" array");
+        return -1;
+    }
+
+    for (i = 0; i < json_array_size(list); i++) {
+        n = keys->nkeys;
+
+        if (govern_jwk_parse(keys, json_array_get(list, i), i, alg, NULL,
+                             why, sizeof(why))
+            != 0)
+        {
+            if (skip) {
+                if (strncmp(why, "JWKS key #", 10) != 0) {
+                    snprintf(line, sizeof(line), "JWKS key #%zu: %s", i, why);
+                    skip(data, line);
+
+                } else {
+                    skip(data, why);
+                }
+            }
+
+            continue;
+        }
+
+        keys->keys[n].source = source;
+    }
+
+    json_decref(jwks);
+
+    return 0;
+}
+
+
 static int
 govern_jwk_parse(govern_jwt_keys_t *keys, json_t *jwk,
     size_t index, const char *alg_param, const char *kid_param, char *err,

@@ -132,7 +132,31 @@ govern_jwt_decode(const unsigned char *token, size_t len,
     govern_jwt_alloc_pt alloc, void *alloc_ctx,
     govern_jwt_claims_t *claims, const char **detail)
 {
-    size_t                            i, sig_len, signed_len;
+    govern_reason_e       rc;
+    govern_jwt_result_t   result;
+
+    rc = govern_jwt_decode_sets(token, len, &keys, 1, partner_claim, alloc,
+                                alloc_ctx, claims, &result);
+    *detail = result.detail;
+
+    return rc;
+}
+
+
+/*
+ * The sets are searched in order: a kid names the key of the first set
+ * that has it; a token without kid is tried with every key pinned to its
+ * algorithm.  result->unknown_kid tells a kid no set has (a key set that
+ * may be out of date), result->key the key that verified.
+ */
+
+govern_reason_e
+govern_jwt_decode_sets(const unsigned char *token, size_t len,
+    const govern_jwt_keys_t *const *sets, size_t nsets,
+    const char *partner_claim, govern_jwt_alloc_pt alloc, void *alloc_ctx,
+    govern_jwt_claims_t *claims, govern_jwt_result_t *result)
+{
+    size_t                            i, s, sig_len, signed_len;
     unsigned                          dummy;
     const char                       *alg_name, *kid;
     unsigned char                     sig[512];
@@ -140,14 +164,16 @@ govern_jwt_decode(const unsigned char *token, size_t len,
     govern_reason_e                   rc;
     govern_jwt_alg_e                  alg;
     govern_jv_t                      *header, *payload, *v;
+    const govern_jwt_keys_t          *keys;
     const govern_jwt_key_t           *key, *used;
 
     end = token + len;
 
     memset(claims, 0, sizeof(*claims));
+    memset(result, 0, sizeof(*result));
 
     if (len == 0 || len > GOVERN_JWT_MAX_LEN) {
-        *detail = "token length out of range";
+        result->detail = "token length out of range";
         return GOVERN_REASON_TOKEN_MALFORMED;
     }
 
@@ -155,7 +181,7 @@ govern_jwt_decode(const unsigned char *token, size_t len,
     dot2 = dot1 ? memchr(dot1 + 1, '.', end - dot1 - 1) : NULL;
 
     if (dot2 == NULL || memchr(dot2 + 1, '.', end - dot2 - 1)) {
-        *detail = "a JWS has exactly three segments";
+        result->detail = "a JWS has exactly three segments";
         return GOVERN_REASON_TOKEN_MALFORMED;
     }
 
@@ -163,14 +189,14 @@ govern_jwt_decode(const unsigned char *token, size_t len,
                                 alloc_ctx);
 
     if (header == NULL) {
-        *detail = "the header is not base64url-encoded JSON";
+        result->detail = "the header is not base64url-encoded JSON";
         return GOVERN_REASON_TOKEN_MALFORMED;
     }
 
     rc = GOVERN_REASON_TOKEN_MALFORMED;
 
     if (govern_jv_getz(header, "crit")) {
-        *detail = "critical header extensions are not supported";
+        result->detail = "critical header extensions are not supported";
         goto done;
     }
 
@@ -178,14 +204,14 @@ govern_jwt_decode(const unsigned char *token, size_t len,
     alg_name = govern_jv_string(v);
 
     if (alg_name == NULL) {
-        *detail = "the header has no \"alg\"";
+        result->detail = "the header has no \"alg\"";
         goto done;
     }
 
     alg = govern_jwt_alg(alg_name, strlen(alg_name));
 
     if (alg == GOVERN_JWT_ALG_UNKNOWN) {
-        *detail = "the algorithm is not accepted";
+        result->detail = "the algorithm is not accepted";
         rc = GOVERN_REASON_TOKEN_ALG;
         goto done;
     }
@@ -193,7 +219,7 @@ govern_jwt_decode(const unsigned char *token, size_t len,
     v = govern_jv_getz(header, "kid");
 
     if (v && !govern_jv_is_string(v)) {
-        *detail = "\"kid\" is not a string";
+        result->detail = "\"kid\" is not a string";
         goto done;
     }
 
@@ -202,14 +228,14 @@ govern_jwt_decode(const unsigned char *token, size_t len,
     sig_len = end - dot2 - 1;
 
     if (sig_len > (sizeof(sig) * 4) / 3 + 1) {
-        *detail = "the signature is too long";
+        result->detail = "the signature is too long";
         goto done;
     }
 
     sig_len = govern_base64url_decode(sig, dot2 + 1, sig_len);
 
     if (sig_len == (size_t) -1) {
-        *detail = "the signature is not base64url";
+        result->detail = "the signature is not base64url";
         goto done;
     }
 
@@ -219,21 +245,27 @@ govern_jwt_decode(const unsigned char *token, size_t len,
     if (kid) {
         key = NULL;
 
-        for (i = 0; i < keys->nkeys; i++) {
-            if (keys->keys[i].kid && strcmp(keys->keys[i].kid, kid) == 0) {
-                key = &keys->keys[i];
-                break;
+        for (s = 0; s < nsets && key == NULL; s++) {
+            keys = sets[s];
+
+            for (i = 0; keys && i < keys->nkeys; i++) {
+                if (keys->keys[i].kid && strcmp(keys->keys[i].kid, kid) == 0)
+                {
+                    key = &keys->keys[i];
+                    break;
+                }
             }
         }
 
         if (key == NULL) {
-            *detail = "no key has this kid";
+            result->detail = "no key has this kid";
+            result->unknown_kid = 1;
             rc = GOVERN_REASON_TOKEN_SIGNATURE;
             goto done;
         }
 
         if (key->alg != alg) {
-            *detail = "the key of this kid is pinned to another algorithm";
+            result->detail = "the key of this kid is pinned to another algorithm";
             rc = GOVERN_REASON_TOKEN_ALG;
             goto done;
         }
@@ -247,67 +279,72 @@ govern_jwt_decode(const unsigned char *token, size_t len,
     } else {
         key = NULL;
 
-        for (i = 0; i < keys->nkeys; i++) {
-            if (keys->keys[i].alg != alg) {
-                continue;
-            }
+        for (s = 0; s < nsets && used == NULL; s++) {
+            keys = sets[s];
 
-            key = &keys->keys[i];
+            for (i = 0; keys && i < keys->nkeys; i++) {
+                if (keys->keys[i].alg != alg) {
+                    continue;
+                }
 
-            if (govern_jwt_verify(key, token, signed_len, sig,
-                                  sig_len))
-            {
-                used = key;
-                break;
+                key = &keys->keys[i];
+
+                if (govern_jwt_verify(key, token, signed_len, sig,
+                                      sig_len))
+                {
+                    used = key;
+                    break;
+                }
             }
         }
 
         if (key == NULL) {
-            *detail = "no key is pinned to this algorithm";
+            result->detail = "no key is pinned to this algorithm";
             rc = GOVERN_REASON_TOKEN_ALG;
             goto done;
         }
     }
 
     if (used == NULL) {
-        *detail = "the signature does not verify";
+        result->detail = "the signature does not verify";
         rc = GOVERN_REASON_TOKEN_SIGNATURE;
         goto done;
     }
 
     memcpy(claims->key_fingerprint, used->fingerprint, 32);
+    result->key = used;
 
     payload = govern_jwt_segment(dot1 + 1, dot2 - dot1 - 1, alloc,
                                  alloc_ctx);
 
     if (payload == NULL) {
-        *detail = "the payload is not base64url-encoded JSON";
+        result->detail = "the payload is not base64url-encoded JSON";
         goto done;
     }
 
     if (!govern_jwt_time(payload, "exp", &claims->exp, &dummy)
         || !dummy)
     {
-        *detail = "\"exp\" is required and must be a number";
+        result->detail = "\"exp\" is required and must be a number";
         goto done;
     }
 
     if (!govern_jwt_time(payload, "nbf", &claims->nbf, &dummy)) {
-        *detail = "\"nbf\" must be a number";
+        result->detail = "\"nbf\" must be a number";
         goto done;
     }
 
     claims->has_nbf = dummy;
 
     if (!govern_jwt_time(payload, "iat", &claims->iat, &dummy)) {
-        *detail = "\"iat\" must be a number";
+        result->detail = "\"iat\" must be a number";
         goto done;
     }
 
     claims->has_iat = dummy;
 
     rc = GOVERN_REASON_INTERNAL_ERROR;
-    *detail = "out of memory";
+    result->detail = "out of memory";
 
 #define govern_claim(field, name)                                            \
     v = govern_jv_getz(payload, name);                              \
@@ -349,7 +386,7 @@ govern_jwt_decode(const unsigned char *token, size_t len,
     }
 
     rc = GOVERN_REASON_NONE;
-    *detail = "";
+    result->detail = "";
 
 done:
 

@@ -52,6 +52,8 @@ typedef struct {
     EVP_PKEY_CTX               *verify;         /* RS, PS, ES: ready */
     EVP_MD_CTX                 *hmac_inner;     /* HS: ipad absorbed */
     EVP_MD_CTX                 *hmac_outer;     /* HS: opad absorbed */
+    const char                 *source;         /* for the audit; not
+                                                   owned */
     unsigned char               fingerprint[32];
 } govern_jwt_key_t;
 
@@ -99,6 +101,17 @@ typedef void *(*govern_jwt_alloc_pt)(void *ctx, size_t size);
 
 
 typedef struct {
+    const char                 *detail;         /* why it was refused */
+    const govern_jwt_key_t     *key;            /* the key that verified */
+    unsigned                    unknown_kid:1;  /* a kid no set has */
+} govern_jwt_result_t;
+
+
+/* a key of a fetched JWKS that cannot be used, and why */
+typedef void (*govern_jwt_skip_pt)(void *data, const char *why);
+
+
+typedef struct {
     int64_t                     now;
     int64_t                     leeway;
     const char *const          *issuers;        /* NULL-terminated */
@@ -117,6 +130,9 @@ int govern_jwt_keys_load(govern_jwt_keys_t *keys,
 int govern_jwt_keys_load_buf(govern_jwt_keys_t *keys,
     const unsigned char *buf, size_t len, const char *alg, const char *kid,
     char *err, size_t errlen);
+int govern_jwt_keys_from_jwks(govern_jwt_keys_t *keys,
+    const unsigned char *buf, size_t len, const char *alg, const char *source,
+    govern_jwt_skip_pt skip, void *data, char *err, size_t errlen);
 void govern_jwt_keys_free(govern_jwt_keys_t *keys);
 int govern_jwt_key_prepare(govern_jwt_key_t *key);
 void govern_jwt_key_release(govern_jwt_key_t *key);
@@ -129,6 +145,10 @@ govern_reason_e govern_jwt_decode(const unsigned char *token,
     const char *partner_claim, govern_jwt_alloc_pt alloc,
     void *alloc_ctx, govern_jwt_claims_t *claims,
     const char **detail);
+govern_reason_e govern_jwt_decode_sets(const unsigned char *token,
+    size_t len, const govern_jwt_keys_t *const *sets, size_t nsets,
+    const char *partner_claim, govern_jwt_alloc_pt alloc, void *alloc_ctx,
+    govern_jwt_claims_t *claims, govern_jwt_result_t *result);
 govern_reason_e govern_jwt_validate(
     const govern_jwt_claims_t *claims,
     const govern_jwt_rules_t *rules, const char **detail);
