@@ -77,6 +77,13 @@ static ngx_command_t  ngx_http_govern_commands[] = {
       0,
       NULL },
 
+    { ngx_string("govern_jwt_keys_request"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_govern_keys_request_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("govern_jwt_issuer"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_govern_strings_directive,
@@ -276,11 +283,15 @@ ngx_module_t  ngx_http_govern_module = {
 /*
  * The pipeline, cheapest first (DESIGN section 2): nothing that costs
  * Redis or a body runs before the token is verified.  A new stage is a
- * file under stages/ and its line here.
+ * file under stages/ and its line here.  The keys stage comes before the
+ * token's: a route waits there for its first key set, and a due one is
+ * refreshed in the background; the token stage asks it for a refetch
+ * when it meets an unknown kid.
  */
 
 static const ngx_http_govern_stage_t  *ngx_http_govern_stages[] = {
     &ngx_http_govern_trace_stage,
+    &ngx_http_govern_keys_stage,
     &ngx_http_govern_token_stage,
     &ngx_http_govern_scopes_stage,
     &ngx_http_govern_version_stage,
@@ -304,7 +315,9 @@ ngx_http_govern_access_handler(ngx_http_request_t *r)
 
     glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
 
-    if (!glcf->enable) {
+    /* a subrequest (the key set's fetch among them) is the gateway's own */
+
+    if (!glcf->enable || r != r->main) {
         return NGX_DECLINED;
     }
 
@@ -385,6 +398,8 @@ ngx_http_govern_header_filter(ngx_http_request_t *r)
     ngx_http_govern_loc_conf_t  *glcf;
 
     if (r != r->main) {
+        /* a fetch of the key set records its status and freshness */
+        ngx_http_govern_keys_header_filter(r);
         return ngx_http_next_header_filter(r);
     }
 
@@ -478,13 +493,16 @@ ngx_http_govern_header_filter(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_govern_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
+    ngx_int_t               rc;
     ngx_uint_t              i;
     ngx_buf_t              *b;
     ngx_chain_t             out;
     ngx_http_govern_ctx_t  *ctx;
 
     if (r != r->main) {
-        return ngx_http_next_body_filter(r, in);
+        /* a fetch of the key set keeps its body: it goes no further */
+        rc = ngx_http_govern_keys_body_filter(r, in);
+        return (rc == NGX_DECLINED) ? ngx_http_next_body_filter(r, in) : rc;
     }
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_govern_module);

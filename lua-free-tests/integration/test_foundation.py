@@ -45,7 +45,8 @@ TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 
 AUDIT_FIELDS = [
     "ts", "v", "request_id", "trace_id", "node", "route", "method", "path",
-    "status", "decision", "reason", "partner", "sub", "iss", "kid", "jti",
+    "status", "decision", "reason", "partner", "sub", "iss", "kid",
+    "key_source", "jti",
     "scopes_required", "scopes_granted", "api_version", "deprecated",
     "odoo", "ratelimit", "idempotency_key", "body_sha256", "bytes_in",
     "bytes_out", "upstream_status", "upstream_ms", "total_ms", "client_ip"]
@@ -218,7 +219,7 @@ def test_ungoverned_location_is_untouched(nginx, odoo):
     assert gw.audit() == []
 
 
-def test_audit_record_shape_and_secrets(nginx, odoo, api):
+def test_audit_record_shape_and_secrets(nginx, odoo, api, keys):
     gw = nginx(GOVERNED, odoo=odoo)
     body = json.dumps({"jsonrpc": "2.0", "id": 1, "params": {
         "service": "common", "method": "version", "args": []},
@@ -252,6 +253,7 @@ def test_audit_record_shape_and_secrets(nginx, odoo, api):
     assert rec["bytes_out"] > len(r.content)
     assert rec["partner"] == "acme" and rec["sub"] == "acme"
     assert rec["iss"] == tokens.ISSUER and rec["kid"] == "rs256"
+    assert rec["key_source"] == "file:" + keys.jwks_path
     assert re.match(r"^[0-9a-f]{16}$", rec["jti"])
     assert rec["scopes_required"] is None
     assert rec["scopes_granted"] == ["orders:read", "orders:write"]

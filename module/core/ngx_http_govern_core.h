@@ -17,8 +17,9 @@
 /*
  * A stage that waits (for Redis, a subrequest, a body) suspends the
  * request on a wait: the access handler returns NGX_AGAIN and is run
- * again, at the same stage, once ngx_http_govern_wake() is called or the
- * timer fires.  A request that ends first (the client went away, a
+ * again, at the same stage, once the Redis reply arrives
+ * (ngx_http_govern_redis_call), the stage calls ngx_http_govern_wake()
+ * (ngx_http_govern_wait), or the timer fires.  A request that ends first (the client went away, a
  * timeout elsewhere) cancels the pending work: no reply reaches a freed
  * request.
  */
@@ -30,12 +31,16 @@ typedef struct ngx_http_govern_wait_s  ngx_http_govern_wait_t;
 typedef void (*ngx_http_govern_reply_pt)(ngx_http_request_t *r,
     void *data, redisReply *reply);
 
+/* the request ends while it waits: the stage forgets it */
+typedef void (*ngx_http_govern_cancel_pt)(void *data);
+
 struct ngx_http_govern_wait_s {
     ngx_http_request_t         *request;
     const char                 *stage;          /* for the debug log */
     ngx_event_t                 timer;
     ngx_http_govern_redis_op_t *op;             /* a command in flight */
     ngx_http_govern_reply_pt    done;
+    ngx_http_govern_cancel_pt   cancel;         /* may be NULL */
     void                       *data;
     unsigned                    pending:1;
     unsigned                    registered:1;   /* its pool cleanup */
@@ -48,6 +53,9 @@ ngx_http_govern_ctx_t *ngx_http_govern_create_ctx(ngx_http_request_t *r);
 ngx_int_t ngx_http_govern_redis_call(ngx_http_request_t *r,
     ngx_http_govern_wait_t *wait, int argc, const char **argv,
     const size_t *argvlen);
+ngx_int_t ngx_http_govern_wait(ngx_http_request_t *r,
+    ngx_http_govern_wait_t *wait, ngx_msec_t timeout);
+void ngx_http_govern_wake(ngx_http_govern_wait_t *wait);
 void ngx_http_govern_resume(ngx_http_request_t *r);
 
 ngx_int_t ngx_http_govern_refuse(ngx_http_request_t *r,

@@ -43,6 +43,8 @@ typedef struct ngx_http_govern_schema_conf_s  ngx_http_govern_schema_conf_t;
 typedef struct ngx_http_govern_odoo_conf_s  ngx_http_govern_odoo_conf_t;
 typedef struct ngx_http_govern_idem_s   ngx_http_govern_idem_t;
 typedef struct ngx_http_govern_redis_conf_s  ngx_http_govern_redis_conf_t;
+typedef struct ngx_http_govern_keys_source_s  ngx_http_govern_keys_source_t;
+typedef struct ngx_http_govern_keys_wait_s  ngx_http_govern_keys_wait_t;
 typedef struct ngx_http_govern_ctx_s    ngx_http_govern_ctx_t;
 typedef struct ngx_http_govern_loc_conf_s  ngx_http_govern_loc_conf_t;
 
@@ -63,6 +65,8 @@ typedef struct {
     ngx_flag_t                  need_limiter;
     ngx_array_t                *credentials;    /* partner -> Odoo */
     ngx_shm_zone_t             *metrics;        /* NULL: not counted */
+    ngx_array_t                *key_sources;    /* of ..._keys_source_t * */
+    ngx_shm_zone_t             *keys_zone;
 } ngx_http_govern_main_conf_t;
 
 
@@ -71,7 +75,8 @@ struct ngx_http_govern_loc_conf_s {
     ngx_str_t                   route;      /* empty: the location name */
     ngx_http_govern_audit_t    *audit;      /* NULL: audit off */
 
-    govern_jwt_keys_t *keys;
+    govern_jwt_keys_t          *keys;       /* from files */
+    ngx_http_govern_keys_source_t  *keys_source;    /* fetched */
     const char                **issuers;    /* NULL-terminated */
     const char                **audiences;  /* NULL-terminated */
     time_t                      leeway;
@@ -158,6 +163,8 @@ struct ngx_http_govern_ctx_s {
 
     govern_reason_e             reason;
     ngx_uint_t                  token_cache;    /* 1 hit, 2 miss */
+    ngx_str_t                   key_source;     /* of the verifying key */
+    ngx_http_govern_keys_wait_t  *keys_wait;
 
     unsigned                    decided:1;
     unsigned                    token_verified:1;
@@ -166,6 +173,7 @@ struct ngx_http_govern_ctx_s {
     unsigned                    capture:1;      /* copying the body */
     unsigned                    allowed:1;
     unsigned                    headers_forwarded:1;
+    unsigned                    keys_refetched:1;   /* waited once */
 
     u_char                      request_id_buf[GOVERN_REQUEST_ID_MAX];
     u_char                      traceparent[GOVERN_TRACEPARENT_LEN];

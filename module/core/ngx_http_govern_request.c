@@ -100,6 +100,10 @@ ngx_http_govern_wait_cleanup(void *data)
 {
     ngx_http_govern_wait_t  *wait = data;
 
+    if (wait->pending && wait->cancel) {
+        wait->cancel(wait->data);
+    }
+
     if (wait->op) {
         ngx_http_govern_redis_cancel(wait->op);
         wait->op = NULL;
@@ -120,12 +124,39 @@ ngx_http_govern_wait_cleanup(void *data)
  * breaker is open, or the command could not be queued).
  */
 
+static ngx_int_t
+ngx_http_govern_wait_register(ngx_http_request_t *r,
+    ngx_http_govern_wait_t *wait)
+{
+    ngx_pool_cleanup_t  *cln;
+
+    if (wait->registered) {
+        return NGX_OK;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_govern_wait_cleanup;
+    cln->data = wait;
+
+    wait->request = r;
+    wait->timer.handler = ngx_http_govern_wait_timeout;
+    wait->timer.data = wait;
+    wait->timer.log = r->connection->log;
+    wait->registered = 1;
+
+    return NGX_OK;
+}
+
+
 ngx_int_t
 ngx_http_govern_redis_call(ngx_http_request_t *r,
     ngx_http_govern_wait_t *wait, int argc, const char **argv,
     const size_t *argvlen)
 {
-    ngx_pool_cleanup_t           *cln;
     ngx_http_govern_main_conf_t  *gmcf;
 
     gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
@@ -134,20 +165,8 @@ ngx_http_govern_redis_call(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    if (!wait->registered) {
-        cln = ngx_pool_cleanup_add(r->pool, 0);
-        if (cln == NULL) {
-            return NGX_ERROR;
-        }
-
-        cln->handler = ngx_http_govern_wait_cleanup;
-        cln->data = wait;
-
-        wait->request = r;
-        wait->timer.handler = ngx_http_govern_wait_timeout;
-        wait->timer.data = wait;
-        wait->timer.log = r->connection->log;
-        wait->registered = 1;
+    if (ngx_http_govern_wait_register(r, wait) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     wait->op = ngx_http_govern_redis_send(gmcf->redis, argc, argv, argvlen,
@@ -166,6 +185,61 @@ ngx_http_govern_redis_call(ngx_http_request_t *r,
                    "govern: %s suspended on redis", wait->stage);
 
     return NGX_AGAIN;
+}
+
+
+/*
+ * A wait on something the stage itself follows (a subrequest, another
+ * worker's work): it calls ngx_http_govern_wake() when that is done; the
+ * timer (none when 0) calls wait->done() with a NULL reply.
+ */
+
+ngx_int_t
+ngx_http_govern_wait(ngx_http_request_t *r, ngx_http_govern_wait_t *wait,
+    ngx_msec_t timeout)
+{
+    if (ngx_http_govern_wait_register(r, wait) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (timeout) {
+        ngx_add_timer(&wait->timer, timeout);
+    }
+
+    wait->pending = 1;
+
+    r->read_event_handler = ngx_http_test_reading;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "govern: %s suspended", wait->stage);
+
+    return NGX_AGAIN;
+}
+
+
+/* the request runs its phases again, from the event loop: not here */
+
+void
+ngx_http_govern_wake(ngx_http_govern_wait_t *wait)
+{
+    ngx_http_request_t  *r;
+
+    if (!wait->pending) {
+        return;
+    }
+
+    r = wait->request;
+    wait->pending = 0;
+
+    if (wait->timer.timer_set) {
+        ngx_del_timer(&wait->timer);
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "govern: %s woken", wait->stage);
+
+    r->write_event_handler = ngx_http_core_run_phases;
+    ngx_post_event(r->connection->write, &ngx_posted_events);
 }
 
 
@@ -203,7 +277,10 @@ ngx_http_govern_wait_reply(void *data, redisReply *reply)
 }
 
 
-/* Redis did not answer in time: it is too slow to be used for now */
+/*
+ * Redis did not answer in time: it is too slow to be used for now; or
+ * the time a stage gave its own wait is up.
+ */
 
 static void
 ngx_http_govern_wait_timeout(ngx_event_t *ev)
@@ -216,14 +293,14 @@ ngx_http_govern_wait_timeout(ngx_event_t *ev)
     r = wait->request;
     gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
 
+    wait->pending = 0;
+
     if (wait->op) {
         ngx_http_govern_redis_cancel(wait->op);
         wait->op = NULL;
+
+        ngx_http_govern_redis_failed(gmcf->redis, "no reply within timeout");
     }
-
-    wait->pending = 0;
-
-    ngx_http_govern_redis_failed(gmcf->redis, "no reply within timeout");
 
     wait->done(r, wait->data, NULL);
 

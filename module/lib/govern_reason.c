@@ -43,6 +43,12 @@ static const govern_reason_t  govern_reasons[] = {
                   "Idempotency store unavailable", 503),
     govern_reason_row("version_sunset", "API version retired", 410),
     govern_reason_row("internal_error", "Internal gateway error", 500),
+    govern_reason_row("keys_unavailable",
+                  "Token verification keys unavailable", 503),
+    govern_reason_row("token_revoked", "Token revoked", 401),
+    govern_reason_row("partner_blocked", "Partner blocked", 403),
+    govern_reason_row("revocation_unavailable",
+                  "Revocation list unavailable", 503),
 };
 
 

@@ -149,6 +149,7 @@ ngx_http_govern_audit_len(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx)
            + ngx_http_govern_ratelimit_audit_len(ctx->rl)
            + ngx_http_govern_odoo_audit_len(ctx)
            + ngx_http_govern_audit_str_len(&ctx->jwt_kid)
+           + ngx_http_govern_audit_str_len(&ctx->key_source)
            + ngx_http_govern_audit_str_len(&ctx->jwt_jti)
            + ngx_http_govern_audit_str_len(&ctx->api_version)
            + ngx_http_govern_audit_str_len(&r->connection->addr_text);
@@ -229,6 +230,9 @@ ngx_http_govern_audit_record(ngx_http_request_t *r,
 
     p = ngx_cpymem(p, ",\"kid\":", sizeof(",\"kid\":") - 1);
     p = ngx_http_govern_audit_str(p, &ctx->jwt_kid);
+
+    p = ngx_cpymem(p, ",\"key_source\":", sizeof(",\"key_source\":") - 1);
+    p = ngx_http_govern_audit_str(p, &ctx->key_source);
 
     p = ngx_cpymem(p, ",\"jti\":", sizeof(",\"jti\":") - 1);
     p = ngx_http_govern_audit_str(p, &ctx->jwt_jti);

@@ -35,6 +35,17 @@
     "# HELP govern_redis_up Whether Redis is in use (the breaker is "         \
     "closed).\n# TYPE govern_redis_up gauge\n"
 
+#define GOVERN_METRICS_JWKS_HEAD                                              \
+    "# HELP govern_jwks_fetches_total Fetches of the identity provider's "    \
+    "key set by source and result.\n"                                         \
+    "# TYPE govern_jwks_fetches_total counter\n"
+#define GOVERN_METRICS_JWKS_AGE_HEAD                                          \
+    "# HELP govern_jwks_age_seconds Time since the key set in force "         \
+    "arrived.\n# TYPE govern_jwks_age_seconds gauge\n"
+#define GOVERN_METRICS_JWKS_KEYS_HEAD                                         \
+    "# HELP govern_jwks_keys Usable keys in the key set in force.\n"          \
+    "# TYPE govern_jwks_keys gauge\n"
+
 #define govern_metrics_head(p, head)  ngx_cpymem(p, head, sizeof(head) - 1)
 
 /* a route's count of one reason and decision in the handler's snapshot */
@@ -72,10 +83,17 @@ static ngx_http_govern_metrics_route_t *ngx_http_govern_metrics_route(
 static ngx_int_t ngx_http_govern_metrics_handler(ngx_http_request_t *r);
 static u_char *ngx_http_govern_metrics_label(u_char *p, u_char *s,
     size_t len);
+static u_char *ngx_http_govern_metrics_jwks(u_char *p,
+    ngx_http_govern_main_conf_t *gmcf);
 
 
 static const char  *ngx_http_govern_metrics_sources[] = {
     "none", "redis", "local"
+};
+
+
+static const char  *ngx_http_govern_metrics_fetches[] = {
+    "ok", "error", "invalid", "aborted"
 };
 
 
@@ -333,6 +351,27 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
         }
     }
 
+    for (i = 0; gmcf->key_sources && i < gmcf->key_sources->nelts; i++) {
+        nlen = 2 * ngx_http_govern_keys_source_uri(
+                       ((ngx_http_govern_keys_source_t **)
+                        gmcf->key_sources->elts)[i])->len;
+
+        len += NGX_HTTP_GOVERN_KEYS_RESULTS
+               * (sizeof("govern_jwks_fetches_total{source=\"\","
+                         "result=\"aborted\"} \n") - 1
+                  + nlen + NGX_ATOMIC_T_LEN)
+               + sizeof("govern_jwks_age_seconds{source=\"\"} .000\n") - 1
+               + nlen + NGX_INT64_LEN
+               + sizeof("govern_jwks_keys{source=\"\"} \n") - 1
+               + nlen + NGX_SIZE_T_LEN;
+    }
+
+    if (gmcf->key_sources) {
+        len += sizeof(GOVERN_METRICS_JWKS_HEAD) - 1
+               + sizeof(GOVERN_METRICS_JWKS_AGE_HEAD) - 1
+               + sizeof(GOVERN_METRICS_JWKS_KEYS_HEAD) - 1;
+    }
+
     b = ngx_create_temp_buf(r->pool, len);
     if (b == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -384,6 +423,10 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
                         gmcf->redis->breaker->down ? 0 : 1);
     }
 
+    if (gmcf->key_sources) {
+        p = ngx_http_govern_metrics_jwks(p, gmcf);
+    }
+
     b->last = p;
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
@@ -408,6 +451,76 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
     out.next = NULL;
 
     return ngx_http_output_filter(r, &out);
+}
+
+
+/*
+ * The key sets of govern_jwt_keys_request: fetches by result, the age of
+ * the set in force and its keys (the last two only once a set arrived).
+ */
+
+static u_char *
+ngx_http_govern_metrics_jwks(u_char *p, ngx_http_govern_main_conf_t *gmcf)
+{
+    size_t                          nkeys;
+    int64_t                         age;
+    ngx_str_t                      *uri;
+    ngx_uint_t                      i, k, pass;
+    ngx_atomic_uint_t               fetches[NGX_HTTP_GOVERN_KEYS_RESULTS];
+    ngx_http_govern_keys_source_t  *src;
+
+    for (pass = 0; pass < 3; pass++) {
+
+        p = (pass == 0) ? govern_metrics_head(p, GOVERN_METRICS_JWKS_HEAD)
+            : (pass == 1) ? govern_metrics_head(p,
+                                                GOVERN_METRICS_JWKS_AGE_HEAD)
+            : govern_metrics_head(p, GOVERN_METRICS_JWKS_KEYS_HEAD);
+
+        for (i = 0; /* void */ ; i++) {
+            src = ngx_http_govern_keys_stats(gmcf, i, fetches, &age,
+                                             &nkeys);
+            if (src == NULL) {
+                break;
+            }
+
+            uri = ngx_http_govern_keys_source_uri(src);
+
+            if (pass == 0) {
+                for (k = 0; k < NGX_HTTP_GOVERN_KEYS_RESULTS; k++) {
+                    p = ngx_cpymem(p, "govern_jwks_fetches_total{source=\"",
+                                   sizeof("govern_jwks_fetches_total"
+                                          "{source=\"") - 1);
+                    p = ngx_http_govern_metrics_label(p, uri->data,
+                                                      uri->len);
+                    p = ngx_sprintf(p, "\",result=\"%s\"} %uA\n",
+                                    ngx_http_govern_metrics_fetches[k],
+                                    fetches[k]);
+                }
+
+                continue;
+            }
+
+            if (age < 0) {
+                continue;
+            }
+
+            if (pass == 1) {
+                p = ngx_cpymem(p, "govern_jwks_age_seconds{source=\"",
+                               sizeof("govern_jwks_age_seconds{source=\"")
+                               - 1);
+                p = ngx_http_govern_metrics_label(p, uri->data, uri->len);
+                p = ngx_sprintf(p, "\"} %L.%03L\n", age / 1000, age % 1000);
+
+            } else {
+                p = ngx_cpymem(p, "govern_jwks_keys{source=\"",
+                               sizeof("govern_jwks_keys{source=\"") - 1);
+                p = ngx_http_govern_metrics_label(p, uri->data, uri->len);
+                p = ngx_sprintf(p, "\"} %uz\n", nkeys);
+            }
+        }
+    }
+
+    return p;
 }
 
 

@@ -25,6 +25,7 @@ struct ngx_http_govern_schema_conf_s {
 
 /* the stages, in the order the access handler walks them */
 extern const ngx_http_govern_stage_t  ngx_http_govern_trace_stage;
+extern const ngx_http_govern_stage_t  ngx_http_govern_keys_stage;
 extern const ngx_http_govern_stage_t  ngx_http_govern_token_stage;
 extern const ngx_http_govern_stage_t  ngx_http_govern_scopes_stage;
 extern const ngx_http_govern_stage_t  ngx_http_govern_version_stage;
@@ -39,6 +40,29 @@ extern const ngx_http_govern_stage_t  ngx_http_govern_idempotency_stage;
 /* trace */
 ngx_int_t ngx_http_govern_trace_ids(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx, ngx_uint_t forward);
+
+/* keys from the identity provider: fetches by result */
+#define NGX_HTTP_GOVERN_KEYS_OK        0
+#define NGX_HTTP_GOVERN_KEYS_ERROR     1
+#define NGX_HTTP_GOVERN_KEYS_INVALID   2
+#define NGX_HTTP_GOVERN_KEYS_ABORTED   3
+#define NGX_HTTP_GOVERN_KEYS_RESULTS   4
+
+char *ngx_http_govern_keys_request_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+govern_jwt_keys_t *ngx_http_govern_keys_current(ngx_http_request_t *r,
+    ngx_http_govern_loc_conf_t *glcf);
+ngx_int_t ngx_http_govern_keys_unknown_kid(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx);
+ngx_uint_t ngx_http_govern_keys_pending(ngx_http_govern_ctx_t *ctx);
+void ngx_http_govern_keys_header_filter(ngx_http_request_t *sr);
+ngx_int_t ngx_http_govern_keys_body_filter(ngx_http_request_t *sr,
+    ngx_chain_t *in);
+ngx_http_govern_keys_source_t *ngx_http_govern_keys_stats(
+    ngx_http_govern_main_conf_t *gmcf, ngx_uint_t i,
+    ngx_atomic_uint_t *fetches, int64_t *age, size_t *nkeys);
+ngx_str_t *ngx_http_govern_keys_source_uri(
+    ngx_http_govern_keys_source_t *src);
 
 /* token */
 char *ngx_http_govern_jwt_keys_directive(ngx_conf_t *cf, ngx_command_t *cmd,

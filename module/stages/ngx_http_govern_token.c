@@ -25,6 +25,8 @@ static ngx_int_t ngx_http_govern_remove_header_in(ngx_http_request_t *r,
 static ngx_uint_t ngx_http_govern_header_is_variable(ngx_table_elt_t *h,
     ngx_str_t *name);
 static void *ngx_http_govern_token_alloc(void *pool, size_t size);
+static const govern_jwt_key_t *ngx_http_govern_token_key(
+    const govern_jwt_keys_t *const *sets, const unsigned char *fp);
 
 
 static ngx_int_t
@@ -37,19 +39,33 @@ ngx_http_govern_token_access(ngx_http_request_t *r,
     const char                   *detail;
     govern_reason_e               reason;
     govern_jwt_rules_t            rules;
+    govern_jwt_result_t           result;
+    const govern_jwt_key_t       *key;
+    const govern_jwt_keys_t      *sets[2];
     ngx_http_govern_loc_conf_t   *glcf;
     ngx_http_govern_main_conf_t  *gmcf;
 
+    if (ngx_http_govern_keys_pending(ctx)) {
+        return NGX_AGAIN;               /* for a refetch of the key set */
+    }
+
+    key = NULL;
+
     glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
     gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
+
+    /* the configured files, then the identity provider's set */
+
+    sets[0] = glcf->keys;
+    sets[1] = ngx_http_govern_keys_current(r, glcf);
+
     if (ctx->token_verified) {
         /* an internal redirect: the token was verified, maybe by a key
          * this location does not trust */
 
-        if (govern_jwt_key_by_fingerprint(glcf->keys,
-                                          ctx->claims.key_fingerprint)
-            == NULL)
-        {
+        key = ngx_http_govern_token_key(sets, ctx->claims.key_fingerprint);
+
+        if (key == NULL) {
             return ngx_http_govern_token_refuse(r,
                        GOVERN_REASON_TOKEN_SIGNATURE,
                        "the token's key is not trusted here");
@@ -76,35 +92,52 @@ ngx_http_govern_token_access(ngx_http_request_t *r,
         rc = ngx_http_govern_cache_get(gmcf->jwt_cache, digest, r->pool,
                                        &ctx->claims);
 
-        /* a hit counts only for a key this location trusts, read with
-         * this location's partner claim */
+        /* a hit counts only for a key this location trusts (a key the
+         * provider removed is no longer one), read with this location's
+         * partner claim */
 
-        if (rc == NGX_OK
-            && (govern_jwt_key_by_fingerprint(glcf->keys,
-                                                ctx->claims.key_fingerprint)
-                == NULL
+        key = NULL;
+
+        if (rc == NGX_OK) {
+            key = ngx_http_govern_token_key(sets,
+                                            ctx->claims.key_fingerprint);
+
+            if (key == NULL
                 || ctx->claims.partner_claim.len != glcf->partner_claim.len
                 || ngx_memcmp(ctx->claims.partner_claim.data,
                               glcf->partner_claim.data,
-                              glcf->partner_claim.len) != 0))
-        {
-            rc = NGX_DECLINED;
+                              glcf->partner_claim.len) != 0)
+            {
+                rc = NGX_DECLINED;
+            }
         }
 
         ctx->token_cache = (rc == NGX_OK) ? 1 : 2;
     }
 
     if (rc != NGX_OK) {
-        reason = govern_jwt_decode(token.data, token.len,
-                                   glcf->keys,
-                                   (const char *)
-                                                glcf->partner_claim.data,
-                                   ngx_http_govern_token_alloc,
-                                   r->pool, &ctx->claims, &detail);
+        reason = govern_jwt_decode_sets(token.data, token.len, sets, 2,
+                                        (const char *)
+                                            glcf->partner_claim.data,
+                                        ngx_http_govern_token_alloc,
+                                        r->pool, &ctx->claims, &result);
 
         if (reason != GOVERN_REASON_NONE) {
-            return ngx_http_govern_token_refuse(r, reason, detail);
+
+            /* a kid the provider may have published since the last fetch */
+
+            if (result.unknown_kid) {
+                rc = ngx_http_govern_keys_unknown_kid(r, ctx);
+
+                if (rc != NGX_DECLINED) {
+                    return rc;          /* waits, or refused */
+                }
+            }
+
+            return ngx_http_govern_token_refuse(r, reason, result.detail);
         }
+
+        key = result.key;
 
         if (gmcf->jwt_cache) {
             ngx_http_govern_cache_put(gmcf->jwt_cache, digest, &ctx->claims,
@@ -115,6 +148,11 @@ ngx_http_govern_token_access(ngx_http_request_t *r,
     ctx->token_verified = 1;
 
 validate:
+
+    if (key && key->source) {
+        ctx->key_source.data = (u_char *) key->source;
+        ctx->key_source.len = ngx_strlen(key->source);
+    }
 
     rules.now = ngx_time();
     rules.leeway = glcf->leeway;
@@ -412,6 +450,29 @@ ngx_http_govern_header_is_variable(ngx_table_elt_t *h, ngx_str_t *name)
 }
 
 
+/* the key of this fingerprint among the location's sets, or NULL */
+
+static const govern_jwt_key_t *
+ngx_http_govern_token_key(const govern_jwt_keys_t *const *sets,
+    const unsigned char *fp)
+{
+    ngx_uint_t               i;
+    const govern_jwt_key_t  *key;
+
+    for (i = 0; i < 2; i++) {
+        if (sets[i]) {
+            key = govern_jwt_key_by_fingerprint(sets[i], fp);
+
+            if (key) {
+                return key;
+            }
+        }
+    }
+
+    return NULL;
+}
+
+
 /* claims, and the parsed header and payload: aligned for the latter */
 
 static void *
@@ -440,7 +501,8 @@ ngx_http_govern_jwt_keys_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_http_govern_loc_conf_t *glcf = conf;
 
     char                *alg, *kid;
-    u_char               err[512];
+    u_char               err[512], *source;
+    size_t               n;
     ngx_str_t           *value, file;
     ngx_uint_t           i;
     ngx_pool_cleanup_t  *cln;
@@ -489,6 +551,8 @@ ngx_http_govern_jwt_keys_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
+    n = glcf->keys->nkeys;
+
     if (govern_jwt_keys_load(glcf->keys, (char *) file.data, alg,
                              kid, (char *) err, sizeof(err))
         != 0)
@@ -496,6 +560,19 @@ ngx_http_govern_jwt_keys_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "govern_jwt_keys \"%V\": %s",
                            &file, err);
         return NGX_CONF_ERROR;
+    }
+
+    /* the audit's key_source */
+
+    source = ngx_pnalloc(cf->pool, sizeof("file:") + file.len);
+    if (source == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_sprintf(source, "file:%V%Z", &file);
+
+    for ( /* void */ ; n < glcf->keys->nkeys; n++) {
+        glcf->keys->keys[n].source = (const char *) source;
     }
 
     return NGX_CONF_OK;
@@ -677,7 +754,9 @@ ngx_http_govern_token_merge(ngx_conf_t *cf, ngx_http_govern_loc_conf_t *prev,
 
     /* deny by default: a governed location must be able to verify */
 
-    if (conf->keys == NULL || conf->keys->nkeys == 0) {
+    if ((conf->keys == NULL || conf->keys->nkeys == 0)
+        && conf->keys_source == NULL)
+    {
         missing = "govern_jwt_keys";
 
     } else if (conf->issuers == NULL) {
