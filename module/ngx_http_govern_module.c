@@ -46,6 +46,13 @@ static ngx_conf_enum_t  ngx_http_govern_fallbacks[] = {
 };
 
 
+static ngx_conf_enum_t  ngx_http_govern_revocation_fallbacks[] = {
+    { ngx_string("open"), NGX_HTTP_GOVERN_REVOCATION_OPEN },
+    { ngx_string("closed"), NGX_HTTP_GOVERN_REVOCATION_CLOSED },
+    { ngx_null_string, 0 }
+};
+
+
 static ngx_conf_enum_t  ngx_http_govern_odoo_protocols[] = {
     { ngx_string("off"), 0 },
     { ngx_string("jsonrpc"), GOVERN_ODOO_JSONRPC },
@@ -160,6 +167,20 @@ static ngx_command_t  ngx_http_govern_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_govern_loc_conf_t, fallback),
       &ngx_http_govern_fallbacks },
+
+    { ngx_string("govern_revocation"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_govern_loc_conf_t, revocation),
+      NULL },
+
+    { ngx_string("govern_revocation_fallback"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_govern_loc_conf_t, revocation_fallback),
+      &ngx_http_govern_revocation_fallbacks },
 
     { ngx_string("govern_api_version"),
       NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
@@ -295,6 +316,7 @@ static const ngx_http_govern_stage_t  *ngx_http_govern_stages[] = {
     &ngx_http_govern_token_stage,
     &ngx_http_govern_scopes_stage,
     &ngx_http_govern_version_stage,
+    &ngx_http_govern_revocation_stage,
     &ngx_http_govern_ratelimit_stage,
     &ngx_http_govern_body_stage,
     &ngx_http_govern_schema_stage,

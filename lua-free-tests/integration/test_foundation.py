@@ -48,7 +48,8 @@ AUDIT_FIELDS = [
     "status", "decision", "reason", "partner", "sub", "iss", "kid",
     "key_source", "jti",
     "scopes_required", "scopes_granted", "api_version", "deprecated",
-    "odoo", "ratelimit", "idempotency_key", "body_sha256", "bytes_in",
+    "odoo", "ratelimit", "revocation", "idempotency_key", "body_sha256",
+    "bytes_in",
     "bytes_out", "upstream_status", "upstream_ms", "total_ms", "client_ip"]
 
 

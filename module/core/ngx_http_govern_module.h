@@ -28,6 +28,9 @@
 #define NGX_HTTP_GOVERN_RL_FALLBACK_OPEN     1
 #define NGX_HTTP_GOVERN_RL_FALLBACK_CLOSED   2
 
+#define NGX_HTTP_GOVERN_REVOCATION_OPEN      0
+#define NGX_HTTP_GOVERN_REVOCATION_CLOSED    1
+
 #define NGX_HTTP_GOVERN_IDEM_OPTIONAL        1
 #define NGX_HTTP_GOVERN_IDEM_REQUIRED        2
 
@@ -45,6 +48,7 @@ typedef struct ngx_http_govern_idem_s   ngx_http_govern_idem_t;
 typedef struct ngx_http_govern_redis_conf_s  ngx_http_govern_redis_conf_t;
 typedef struct ngx_http_govern_keys_source_s  ngx_http_govern_keys_source_t;
 typedef struct ngx_http_govern_keys_wait_s  ngx_http_govern_keys_wait_t;
+typedef struct ngx_http_govern_revocation_s  ngx_http_govern_revocation_t;
 typedef struct ngx_http_govern_ctx_s    ngx_http_govern_ctx_t;
 typedef struct ngx_http_govern_loc_conf_s  ngx_http_govern_loc_conf_t;
 
@@ -89,6 +93,8 @@ struct ngx_http_govern_loc_conf_s {
 
     ngx_array_t                *limits;     /* ngx_http_govern_rl_conf_t */
     ngx_uint_t                  fallback;
+    ngx_flag_t                  revocation;     /* with govern_redis */
+    ngx_uint_t                  revocation_fallback;
 
     ngx_http_govern_version_t  *version;
 
@@ -165,6 +171,8 @@ struct ngx_http_govern_ctx_s {
     ngx_uint_t                  token_cache;    /* 1 hit, 2 miss */
     ngx_str_t                   key_source;     /* of the verifying key */
     ngx_http_govern_keys_wait_t  *keys_wait;
+    ngx_uint_t                  revocation;     /* govern_revoke_e */
+    ngx_http_govern_revocation_t  *revocation_state;
 
     unsigned                    decided:1;
     unsigned                    token_verified:1;

@@ -16,12 +16,18 @@
 
 
 /*
- * The Redis side of the same arithmetic, one EVALSHA per request:
- * KEYS are the buckets, ARGV four numbers per bucket (capacity, count,
- * period in ms, and how long an idle bucket is kept: until it would be
- * full again from empty, plus a second).  Redis's own clock is used, so
- * gateways with skewed clocks still share one exact bucket.  Returns
- * {allowed, retry_ms, remaining_1, reset_ms_1, ...}.
+ * The Redis side of the same arithmetic, one EVALSHA per request, and the
+ * revocation check of the request's token in the same call (DESIGN
+ * section 7): KEYS are the revocation keys (ARGV[1] of them: none, the
+ * partner's hash, and the token's jti key), then the buckets; ARGV[2] is
+ * the token's iat ('' without one), then four numbers per bucket
+ * (capacity, count, period in ms, and how long an idle bucket is kept:
+ * until it would be full again from empty, plus a second).  Redis's own
+ * clock is used, so gateways with skewed clocks still share one exact
+ * bucket.  Returns {allowed, retry_ms, remaining_1, reset_ms_1, ...}, or
+ * {-1, kind} for a revoked token (1 the partner is blocked, 2 issued
+ * before the partner's cut-off, 3 its jti): then no bucket is touched.
+ * Without buckets it is the revocation check alone: {1, 0}.
  *
  * The script runs in Redis for every governed request, so it is written
  * for Redis's CPU.  A bucket is stored as two little-endian doubles,
@@ -29,22 +35,35 @@
  * and back (printf and strtod in Redis) was a fifth of each call.  Any
  * other value, like one a broken writer left, counts as a full bucket;
  * a NaN fails both tests and does too.  One bucket (the common route)
- * needs no tables.
+ * needs no tables.  A cut-off that is not a number is ignored.
  */
 
 const char  govern_rate_script[] =
+    "local r = tonumber(ARGV[1])\n"
+    "if r > 0 then\n"
+    "  local v = redis.call('HMGET', KEYS[1], 'partner', 'iat')\n"
+    "  if v[1] then return {-1, 1} end\n"
+    "  local cut = tonumber(v[2])\n"
+    "  if cut and (ARGV[2] == '' or tonumber(ARGV[2]) < cut) then\n"
+    "    return {-1, 2}\n"
+    "  end\n"
+    "  if r > 1 and redis.call('EXISTS', KEYS[2]) == 1 then\n"
+    "    return {-1, 3}\n"
+    "  end\n"
+    "end\n"
+    "local n = #KEYS - r\n"
+    "if n == 0 then return {1, 0} end\n"
     "local ceil, floor, min = math.ceil, math.floor, math.min\n"
     "local t = redis.call('TIME')\n"
     "local now = t[1] * 1000 + floor(t[2] / 1000)\n"
-    "local n = #KEYS\n"
     "local tokens, pers, caps\n"
     "if n > 1 then tokens, pers, caps = {}, {}, {} end\n"
     "local allowed, retry, tk, ts, per, cap, v = 1, 0\n"
     "for i = 1, n do\n"
-    "  cap = tonumber(ARGV[4 * i - 3])\n"
-    "  per = ARGV[4 * i - 1] / ARGV[4 * i - 2]\n"
+    "  cap = tonumber(ARGV[4 * i - 1])\n"
+    "  per = ARGV[4 * i + 1] / ARGV[4 * i]\n"
     "  tk = cap\n"
-    "  v = redis.call('GET', KEYS[i])\n"
+    "  v = redis.call('GET', KEYS[r + i])\n"
     "  if v and #v == 16 then\n"
     "    tk, ts = struct.unpack('<dd', v)\n"
     "    if not (tk >= 0 and ts >= 0) then tk = cap end\n"
@@ -63,8 +82,8 @@ const char  govern_rate_script[] =
     "  if n > 1 then tk, per, cap = tokens[i], pers[i], caps[i] end\n"
     "  if allowed == 1 then\n"
     "    tk = tk - 1\n"
-    "    redis.call('SET', KEYS[i], struct.pack('<dd', tk, now), 'PX',\n"
-    "               ARGV[4 * i])\n"
+    "    redis.call('SET', KEYS[r + i], struct.pack('<dd', tk, now), 'PX',\n"
+    "               ARGV[4 * i + 2])\n"
     "  end\n"
     "  out[2 * i + 1] = floor(tk)\n"
     "  out[2 * i + 2] = ceil((cap - tk) * per)\n"

@@ -267,6 +267,15 @@ ngx_http_govern_audit_record(ngx_http_request_t *r,
     p = ngx_http_govern_odoo_audit(p, ctx);
     p = ngx_cpymem(p, ",\"ratelimit\":", sizeof(",\"ratelimit\":") - 1);
     p = ngx_http_govern_ratelimit_audit(p, ctx->rl);
+    p = ngx_cpymem(p, ",\"revocation\":", sizeof(",\"revocation\":") - 1);
+
+    if (govern_revoke_name(ctx->revocation)) {
+        p = ngx_sprintf(p, "\"%s\"", govern_revoke_name(ctx->revocation));
+
+    } else {
+        p = ngx_cpymem(p, "null", 4);
+    }
+
     p = ngx_cpymem(p, ",\"idempotency_key\":",
                    sizeof(",\"idempotency_key\":") - 1);
     p = ngx_http_govern_audit_str(p, &ctx->idempotency_key);

@@ -46,6 +46,11 @@
     "# HELP govern_jwks_keys Usable keys in the key set in force.\n"          \
     "# TYPE govern_jwks_keys gauge\n"
 
+#define GOVERN_METRICS_REVOCATION_HEAD                                        \
+    "# HELP govern_revocation_total Revocation checks by result (partner, "  \
+    "iat, jti: refusals; unchecked: let through, Redis unavailable).\n"       \
+    "# TYPE govern_revocation_total counter\n"
+
 #define govern_metrics_head(p, head)  ngx_cpymem(p, head, sizeof(head) - 1)
 
 /* a route's count of one reason and decision in the handler's snapshot */
@@ -71,6 +76,7 @@ typedef struct {
 typedef struct {
     ngx_atomic_t                 token_cache[2];    /* miss, hit */
     ngx_atomic_t                 ratelimit[3];      /* by source */
+    ngx_atomic_t                 revocation[GOVERN_REVOKE_JTI + 1];
     ngx_http_govern_metrics_route_t  other;         /* table full, or long */
     ngx_http_govern_metrics_route_t  routes[GOVERN_METRICS_ROUTES];
 } ngx_http_govern_metrics_t;
@@ -189,6 +195,10 @@ ngx_http_govern_metrics_count(ngx_http_request_t *r,
         (void) ngx_atomic_fetch_add(
                    &m->token_cache[ctx->token_cache == 1 ? 1 : 0], 1);
     }
+
+    if (ctx->revocation && ctx->revocation <= GOVERN_REVOKE_JTI) {
+        (void) ngx_atomic_fetch_add(&m->revocation[ctx->revocation], 1);
+    }
 }
 
 
@@ -254,6 +264,7 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
     ngx_uint_t                        i, j, k, a, nroutes;
     ngx_chain_t                       out;
     ngx_atomic_uint_t                *counts, v, cache[2], rl[3];
+    ngx_atomic_uint_t                 revocation[GOVERN_REVOKE_JTI + 1];
     ngx_http_govern_metrics_t        *m;
     ngx_http_govern_main_conf_t      *gmcf;
     ngx_http_govern_metrics_route_t  *slot, **routes;
@@ -325,6 +336,10 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
         rl[i] = m->ratelimit[i];
     }
 
+    for (i = 0; i <= GOVERN_REVOKE_JTI; i++) {
+        revocation[i] = m->revocation[i];
+    }
+
     /* the length, from the snapshot */
 
     len = sizeof(GOVERN_METRICS_REQUESTS_HEAD) - 1
@@ -334,7 +349,11 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
           + sizeof(GOVERN_METRICS_RATELIMIT_HEAD) - 1
           + 3 * (sizeof("govern_ratelimit_total{source=\"redis\"} \n") - 1
                  + NGX_ATOMIC_T_LEN)
-          + sizeof(GOVERN_METRICS_REDIS_HEAD "govern_redis_up 0\n") - 1;
+          + sizeof(GOVERN_METRICS_REDIS_HEAD "govern_redis_up 0\n") - 1
+          + sizeof(GOVERN_METRICS_REVOCATION_HEAD) - 1
+          + GOVERN_REVOKE_JTI
+            * (sizeof("govern_revocation_total{result=\"unchecked\"} \n")
+               - 1 + NGX_ATOMIC_T_LEN);
 
     for (j = 0; j < nroutes; j++) {
         nlen = routes[j] == &m->other ? 0 : 2 * routes[j]->len;
@@ -421,6 +440,13 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
         p = govern_metrics_head(p, GOVERN_METRICS_REDIS_HEAD);
         p = ngx_sprintf(p, "govern_redis_up %d\n",
                         gmcf->redis->breaker->down ? 0 : 1);
+
+        p = govern_metrics_head(p, GOVERN_METRICS_REVOCATION_HEAD);
+
+        for (i = GOVERN_REVOKE_PASSED; i <= GOVERN_REVOKE_JTI; i++) {
+            p = ngx_sprintf(p, "govern_revocation_total{result=\"%s\"} %uA\n",
+                            govern_revoke_name(i), revocation[i]);
+        }
     }
 
     if (gmcf->key_sources) {

@@ -226,6 +226,7 @@ ngx_http_govern_odoo_exception(govern_reason_e reason,
     case GOVERN_REASON_TOKEN_ISSUER:
     case GOVERN_REASON_TOKEN_AUDIENCE:
     case GOVERN_REASON_TOKEN_PARTNER:
+    case GOVERN_REASON_TOKEN_REVOKED:
         return protocol == GOVERN_ODOO_JSON2
                ? "werkzeug.exceptions.Unauthorized"
                : "odoo.exceptions.AccessDenied";

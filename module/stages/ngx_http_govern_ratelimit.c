@@ -8,7 +8,10 @@
  * is unavailable, slow or answers an error, the location's fallback
  * decides: this instance's shared-memory buckets (local), allow (open) or
  * refuse with 503 (closed).  Only the verified partner (or by=) keys a
- * bucket: the limiter runs after the token stage.
+ * bucket: the limiter runs after the token stage.  Where every limit keys
+ * on the partner, the same call checks the token's revocation (its keys
+ * share the partner's hash tag): a revoked token takes nothing, and the
+ * revocation stage makes no call of its own.
  */
 
 
@@ -42,7 +45,11 @@ struct ngx_http_govern_rl_s {
     ngx_uint_t                       source;
     ngx_uint_t                       tightest;
     ngx_http_govern_wait_t           wait;
+    ngx_http_govern_revocation_args_t  revocation;
+    govern_revoke_e                  revoked;    /* its verdict */
     unsigned                         eval:1;
+    unsigned                         carries:1;  /* the revocation check */
+    unsigned                         revocation_failed:1;
 };
 
 
@@ -105,6 +112,18 @@ ngx_http_govern_ratelimit_access(ngx_http_request_t *r,
     }
 
     r->read_event_handler = ngx_http_block_reading;
+
+    if (rl->carries) {
+        rc = rl->revocation_failed
+             ? ngx_http_govern_revocation_unavailable(r, ctx)
+             : ngx_http_govern_revocation_verdict(r, ctx,
+                                                  rl->revoked
+                                                  ? rl->revoked
+                                                  : GOVERN_REVOKE_PASSED);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+    }
 
     ngx_http_govern_rl_tightest(rl);
 
@@ -221,9 +240,51 @@ ngx_http_govern_rl_prepare(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
         ngx_sprintf(p, "govern:{%V}:rl:%V", &by, &confs[i].name);
     }
 
+    if (ngx_http_govern_ratelimit_carries_revocation(glcf)) {
+        if (ngx_http_govern_revocation_args(r, ctx, &rl->revocation)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        rl->carries = 1;
+    }
+
     ctx->rl = rl;
 
     return NGX_OK;
+}
+
+
+/* every limit keys on the partner: the revocation keys share their hash
+ * tag, so one script on one Cluster node can read both */
+
+ngx_uint_t
+ngx_http_govern_ratelimit_carries_revocation(ngx_http_govern_loc_conf_t *glcf)
+{
+    ngx_uint_t                  i;
+    ngx_http_govern_rl_conf_t  *confs;
+
+    if (glcf->limits == NULL || !glcf->revocation) {
+        return 0;
+    }
+
+    confs = glcf->limits->elts;
+
+    for (i = 0; i < glcf->limits->nelts; i++) {
+        if (confs[i].by) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+const u_char *
+ngx_http_govern_ratelimit_sha(void)
+{
+    return ngx_http_govern_rl_sha;
 }
 
 
@@ -232,11 +293,13 @@ ngx_http_govern_rl_redis(ngx_http_request_t *r, ngx_http_govern_rl_t *rl,
     ngx_uint_t eval)
 {
     u_char                       *p, *nums;
-    size_t                        argvlen[3 + 5 * NGX_HTTP_GOVERN_MAX_LIMITS];
-    ngx_uint_t                    i, argc;
-    const char                   *argv[3 + 5 * NGX_HTTP_GOVERN_MAX_LIMITS];
+    size_t                        argvlen[7 + 5 * NGX_HTTP_GOVERN_MAX_LIMITS];
+    ngx_uint_t                    i, argc, nrev;
+    const char                   *argv[7 + 5 * NGX_HTTP_GOVERN_MAX_LIMITS];
 
-    nums = ngx_pnalloc(r->pool, NGX_INT_T_LEN * (1 + 4 * rl->n));
+    nrev = rl->carries ? rl->revocation.nkeys : 0;
+
+    nums = ngx_pnalloc(r->pool, NGX_INT_T_LEN * (2 + 4 * rl->n));
     if (nums == NULL) {
         return NGX_ERROR;
     }
@@ -258,13 +321,34 @@ ngx_http_govern_rl_redis(ngx_http_request_t *r, ngx_http_govern_rl_t *rl,
     }
 
     argv[argc] = (const char *) p;
-    p = ngx_sprintf(p, "%ui", rl->n);
+    p = ngx_sprintf(p, "%ui", nrev + rl->n);
     argvlen[argc] = p - (u_char *) argv[argc];
     argc++;
+
+    /* the revocation keys first, then the buckets (govern_rate.c) */
+
+    for (i = 0; i < nrev; i++) {
+        argv[argc] = (const char *) rl->revocation.keys[i].data;
+        argvlen[argc++] = rl->revocation.keys[i].len;
+    }
 
     for (i = 0; i < rl->n; i++) {
         argv[argc] = (const char *) rl->keys[i].data;
         argvlen[argc++] = rl->keys[i].len;
+    }
+
+    argv[argc] = (const char *) p;
+    p = ngx_sprintf(p, "%ui", nrev);
+    argvlen[argc] = p - (u_char *) argv[argc];
+    argc++;
+
+    if (nrev) {
+        argv[argc] = (const char *) rl->revocation.iat.data;
+        argvlen[argc++] = rl->revocation.iat.len;
+
+    } else {
+        argv[argc] = "";
+        argvlen[argc++] = 0;
     }
 
     for (i = 0; i < rl->n; i++) {
@@ -337,6 +421,30 @@ ngx_http_govern_rl_reply(ngx_http_request_t *r, void *data,
         return;
     }
 
+    /* a revoked token: no bucket was touched */
+
+    if (rl->carries && reply->type == REDIS_REPLY_ARRAY
+        && reply->elements == 2
+        && reply->element[0]->type == REDIS_REPLY_INTEGER
+        && reply->element[0]->integer == -1)
+    {
+        rl->revoked = ngx_http_govern_revocation_parse(reply);
+
+        if (rl->revoked == GOVERN_REVOKE_UNKNOWN) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "govern: unexpected reply to the rate limit "
+                          "script");
+            ngx_http_govern_rl_fallback(r, rl);
+            return;
+        }
+
+        rl->allowed = 1;
+        rl->known = 0;
+        rl->source = NGX_HTTP_GOVERN_RL_SOURCE_REDIS;
+        rl->state = NGX_HTTP_GOVERN_RL_DONE;
+        return;
+    }
+
     ok = reply->type == REDIS_REPLY_ARRAY
          && reply->elements == 2 + 2 * rl->n;
 
@@ -380,6 +488,17 @@ ngx_http_govern_rl_fallback(ngx_http_request_t *r, ngx_http_govern_rl_t *rl)
 
     rl->state = NGX_HTTP_GOVERN_RL_DONE;
     rl->known = 0;
+
+    if (rl->carries) {
+        rl->revocation_failed = 1;
+
+        if (glcf->revocation_fallback == NGX_HTTP_GOVERN_REVOCATION_CLOSED) {
+            /* refused for the revocation: no local token is taken */
+            rl->allowed = 0;
+            rl->source = NGX_HTTP_GOVERN_RL_SOURCE_NONE;
+            return;
+        }
+    }
 
     switch (glcf->fallback) {
 

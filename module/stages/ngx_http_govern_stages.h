@@ -13,6 +13,7 @@
 #include "govern_schema.h"
 #include "govern_rate.h"
 #include "govern_scopes.h"
+#include "govern_revoke.h"
 
 
 /* govern_schema: shared by the body stage (which reads) and the schema's */
@@ -29,6 +30,7 @@ extern const ngx_http_govern_stage_t  ngx_http_govern_keys_stage;
 extern const ngx_http_govern_stage_t  ngx_http_govern_token_stage;
 extern const ngx_http_govern_stage_t  ngx_http_govern_scopes_stage;
 extern const ngx_http_govern_stage_t  ngx_http_govern_version_stage;
+extern const ngx_http_govern_stage_t  ngx_http_govern_revocation_stage;
 extern const ngx_http_govern_stage_t  ngx_http_govern_ratelimit_stage;
 extern const ngx_http_govern_stage_t  ngx_http_govern_body_stage;
 extern const ngx_http_govern_stage_t  ngx_http_govern_schema_stage;
@@ -100,6 +102,24 @@ ngx_shm_zone_t *ngx_http_govern_limiter_zone(ngx_conf_t *cf,
 ngx_int_t ngx_http_govern_limiter_take(ngx_shm_zone_t *zone, ngx_str_t *keys,
     govern_limit_t *limits, ngx_uint_t n, govern_limit_state_t *states,
     uint64_t *retry_ms);
+
+/* revocation: the script's keys and iat, its verdicts */
+typedef struct {
+    ngx_uint_t                  nkeys;
+    ngx_str_t                   keys[2];
+    ngx_str_t                   iat;            /* empty: none */
+} ngx_http_govern_revocation_args_t;
+
+ngx_int_t ngx_http_govern_revocation_args(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, ngx_http_govern_revocation_args_t *args);
+govern_revoke_e ngx_http_govern_revocation_parse(redisReply *reply);
+ngx_int_t ngx_http_govern_revocation_verdict(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, govern_revoke_e verdict);
+ngx_int_t ngx_http_govern_revocation_unavailable(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx);
+ngx_uint_t ngx_http_govern_ratelimit_carries_revocation(
+    ngx_http_govern_loc_conf_t *glcf);
+const u_char *ngx_http_govern_ratelimit_sha(void);
 
 /* body and schema */
 ngx_int_t ngx_http_govern_body_sha256(ngx_http_request_t *r,

@@ -1,0 +1,266 @@
+"""Revocation at the edge: what scripts/govern-revoke writes in Redis takes
+effect on the next request of two gateways sharing that Redis (a partner
+blocked, its tokens issued before a time, one token by jti), in the same
+script call as the rate limit where the route has one and in one call of
+its own elsewhere, and Redis down follows govern_revocation_fallback."""
+
+import os
+import subprocess
+import time
+
+import pytest
+import requests
+
+import harness
+import tokens
+
+
+CONF = """
+    govern_redis 127.0.0.1:@REDIS@ timeout=300ms;
+    server {
+        listen 127.0.0.1:@PORT@;
+        govern_audit @PREFIX@/audit.log buffer=0;
+        @JWT@
+        @FALLBACK@
+
+        location /limited/ {
+            govern on;
+            govern_rate_limit orders 1000r/m;
+            proxy_pass http://odoo/web/;
+        }
+
+        location /by/ {
+            govern on;
+            govern_rate_limit shared 1000r/m by=$remote_addr;
+            proxy_pass http://odoo/web/;
+        }
+
+        location /plain/ {
+            govern on;
+            proxy_pass http://odoo/web/;
+        }
+
+        location = /metrics {
+            govern_metrics;
+        }
+    }
+"""
+
+ROUTES = ("/limited/version", "/by/version", "/plain/version")
+SCRIPT = os.path.join(harness.ROOT, "scripts", "govern-revoke")
+
+
+@pytest.fixture
+def redis(tmp_path):
+    server = harness.Redis(str(tmp_path))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def two(nginx, odoo, redis):
+    """Two gateways sharing one Redis."""
+    return [nginx(CONF, odoo=odoo, extra={"REDIS": redis.port,
+                                          "FALLBACK": ""})
+            for _ in range(2)]
+
+
+def revoke(redis, *args):
+    p = subprocess.run([SCRIPT, "--redis", "127.0.0.1:%d" % redis.port]
+                       + [str(a) for a in args],
+                       capture_output=True, text=True, timeout=10)
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
+def get(gw, token, path):
+    return requests.get(gw.url(path), timeout=10,
+                        headers={"Authorization": "Bearer " + token})
+
+
+def answers(gws, token):
+    """(status, reason) of every route of every gateway."""
+    out = set()
+    for gw in gws:
+        for path in ROUTES:
+            r = get(gw, token, path)
+            out.add((r.status_code, r.json().get("reason")
+                     if r.status_code != 200 else None))
+    return out
+
+
+def commands(redis):
+    import redis as redis_module
+    info = redis_module.Redis(port=redis.port).info("commandstats")
+    return {k: v["calls"] for k, v in info.items()}
+
+
+def test_partner_blocked_on_every_gateway(two, keys, redis):
+    token = keys.token("RS256")
+    assert answers(two, token) == {(200, None)}
+
+    assert "blocked acme" in revoke(redis, "block", "acme")
+    assert answers(two, token) == {(403, "partner_blocked")}
+    # another partner is not
+    assert answers(two, keys.token("RS256", sub="globex")) == {(200, None)}
+
+    r = get(two[0], token, "/plain/version")
+    assert r.headers["Content-Type"] == "application/problem+json"
+    assert "blocked since" in revoke(redis, "show", "acme")
+
+    revoke(redis, "unblock", "acme")
+    assert answers(two, token) == {(200, None)}
+
+    for gw in two:
+        recs = gw.wait_audit(12)
+        assert {rec["revocation"] for rec in recs} == {"passed", "partner"}
+        assert all(rec["reason"] == "partner_blocked"
+                   for rec in recs if rec["revocation"] == "partner")
+
+
+def test_tokens_issued_before_a_time(two, keys, redis):
+    now = int(time.time())
+    old = keys.token("RS256", iat=now - 60)
+    no_iat = keys.token("RS256", iat=None)
+    assert answers(two, old) == {(200, None)}
+
+    revoke(redis, "before", "acme", now - 10)
+    assert answers(two, old) == {(401, "token_revoked")}
+    assert answers(two, no_iat) == {(401, "token_revoked")}
+    # issued at the cut-off or later: valid
+    assert answers(two, keys.token("RS256", iat=now - 10)) == {(200, None)}
+    assert answers(two, keys.token("RS256", iat=now - 60, sub="globex")) \
+        == {(200, None)}
+
+    r = get(two[1], old, "/limited/version")
+    assert r.headers["WWW-Authenticate"].startswith(
+        'Bearer realm="govern", error="invalid_token"')
+
+    revoke(redis, "clear-before", "acme")
+    assert answers(two, old) == {(200, None)}
+
+
+def test_one_token_by_jti(two, keys, redis):
+    a = keys.token("RS256", jti="token-a")
+    b = keys.token("RS256", jti="token-b")
+    assert answers(two, a) == {(200, None)}
+
+    assert "revoked for 600 s" in revoke(redis, "jti", "acme", "token-a", 600)
+    assert answers(two, a) == {(401, "token_revoked")}
+    assert answers(two, b) == {(200, None)}
+    # the same jti of another partner is another token
+    assert answers(two, keys.token("RS256", jti="token-a", sub="globex")) \
+        == {(200, None)}
+    assert "revoked, " in revoke(redis, "show", "acme", "token-a")
+
+    revoke(redis, "clear-jti", "acme", "token-a")
+    assert answers(two, a) == {(200, None)}
+
+    recs = two[0].wait_audit(15)
+    assert {rec["revocation"] for rec in recs} == {"passed", "jti"}
+
+    m = requests.get(two[0].url("/metrics"), timeout=10).text
+    assert 'govern_revocation_total{result="jti"} 3' in m
+
+
+def test_no_round_trip_of_its_own_on_rate_limited_routes(two, keys, redis):
+    token = keys.token("RS256")
+    get(two[0], token, "/limited/version")
+    before = commands(redis)
+    for _ in range(10):
+        assert get(two[0], token, "/limited/version").status_code == 200
+    after = commands(redis)
+    calls = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+    # one script call per request: the rate limit and the revocation
+    assert calls.get("cmdstat_evalsha", 0) == 10
+    assert calls.get("cmdstat_hmget", 0) == 10       # inside the script
+
+    # a route without limits: one call of its own
+    before = commands(redis)
+    for _ in range(10):
+        assert get(two[0], token, "/plain/version").status_code == 200
+    after = commands(redis)
+    calls = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+    assert calls.get("cmdstat_evalsha", 0) == 10
+
+
+def test_blocked_partner_takes_no_rate_limit_token(nginx, odoo, keys, redis):
+    gw = nginx(CONF.replace("1000r/m", "3r/m"), odoo=odoo,
+               extra={"REDIS": redis.port, "FALLBACK": ""})
+    token = keys.token("RS256")
+    revoke(redis, "block", "acme")
+    for _ in range(5):
+        r = get(gw, token, "/limited/version")
+        assert r.status_code == 403 and r.json()["reason"] == "partner_blocked"
+    revoke(redis, "unblock", "acme")
+    codes = [get(gw, token, "/limited/version").status_code
+             for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+
+
+@pytest.mark.parametrize("fallback", ["", "govern_revocation_fallback open;"])
+def test_redis_down_open(nginx, odoo, keys, redis, fallback):
+    gw = nginx(CONF, odoo=odoo, extra={"REDIS": redis.port,
+                                       "FALLBACK": fallback})
+    token = keys.token("RS256")
+    revoke(redis, "block", "acme")
+    assert get(gw, token, "/plain/version").status_code == 403
+    redis.stop()
+
+    # allowed, and said so: once in the error log, in every record
+    for path in ROUTES:
+        for _ in range(3):
+            assert get(gw, token, path).status_code == 200
+    recs = [rec for rec in gw.wait_audit(10) if rec["status"] == 200]
+    assert len(recs) == 9
+    assert {rec["revocation"] for rec in recs} == {"unchecked"}
+    assert gw.error_log().count("revocation cannot be checked") == 1
+    m = requests.get(gw.url("/metrics"), timeout=10).text
+    assert 'govern_revocation_total{result="unchecked"} 9' in m
+
+
+def test_redis_down_closed(nginx, odoo, keys, redis):
+    gw = nginx(CONF, odoo=odoo, extra={
+        "REDIS": redis.port, "FALLBACK": "govern_revocation_fallback closed;"})
+    token = keys.token("RS256")
+    assert get(gw, token, "/plain/version").status_code == 200
+    redis.stop()
+
+    for path in ROUTES:
+        r = get(gw, token, path)
+        assert r.status_code == 503, (path, r.text)
+        assert r.json()["reason"] == "revocation_unavailable"
+        assert r.headers["Retry-After"] == "1"
+
+
+def test_revocation_off(nginx, odoo, keys, redis):
+    gw = nginx(CONF, odoo=odoo, extra={"REDIS": redis.port,
+                                       "FALLBACK": "govern_revocation off;"})
+    token = keys.token("RS256")
+    revoke(redis, "block", "acme")
+    assert get(gw, token, "/limited/version").status_code == 200
+    before = commands(redis)
+    for path in ROUTES:
+        assert get(gw, token, path).status_code == 200
+    after = commands(redis)
+    # the two rate-limited routes only
+    assert after["cmdstat_evalsha"] - before.get("cmdstat_evalsha", 0) == 2
+    assert after.get("cmdstat_hmget", 0) == before.get("cmdstat_hmget", 0)
+    assert {rec["revocation"] for rec in gw.wait_audit(4)} == {None}
+
+
+def test_nginx_t_refuses_a_fallback(nginx):
+    gw = nginx(CONF.replace("@FALLBACK@", "govern_revocation_fallback maybe;"),
+               extra={"REDIS": 1}, start=False)
+    gw.expect_bad_log = True
+    rc, out = gw.test_config()
+    assert rc != 0 and "invalid value \"maybe\"" in out, out
+
+
+def test_script_usage(redis):
+    p = subprocess.run([SCRIPT, "--redis", "127.0.0.1:%d" % redis.port,
+                        "jti", "acme"], capture_output=True, text=True)
+    assert p.returncode == 2
+    p = subprocess.run([SCRIPT, "--redis", "127.0.0.1:1", "block", "acme"],
+                       capture_output=True, text=True)
+    assert p.returncode == 1 and "redis 127.0.0.1:1" in p.stderr
