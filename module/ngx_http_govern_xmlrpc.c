@@ -1117,7 +1117,8 @@ govern_xr_start(void *data, const XML_Char *name, const XML_Char **attrs)
 static void XMLCALL
 govern_xr_text(void *data, const XML_Char *s, int len)
 {
-    size_t                     need;
+    long                       at;
+    size_t                     i, need;
     govern_xr_frame_t         *f;
     ngx_http_govern_xmlrpc_t  *x = data;
 
@@ -1131,13 +1132,30 @@ govern_xr_text(void *data, const XML_Char *s, int len)
         && !(f->kind == GOVERN_XR_VALUE
              && !(f->seen & GOVERN_XR_SEEN_CHILD)))
     {
-        if (!govern_xr_blank(s, len)) {
-            govern_xr_fail(x, f->kind == GOVERN_XR_VALUE
-                           ? "text beside a typed value in a <value>"
-                           : "text is not accepted in <%s>",
-                           govern_xr_elements[f->element].name);
+        for (i = 0; i < (size_t) len && govern_xr_space(s[i]); i++) {
+            /* void */
         }
 
+        if (i == (size_t) len) {
+            return;
+        }
+
+        /*
+         * At the first byte that is not whitespace, wherever expat's
+         * buffers ended: a run of characters is delivered as it is in
+         * the body, a reference (&#65;) whole, from its '&'.
+         */
+
+        at = XML_GetCurrentByteIndex(x->parser);
+
+        if (XML_GetCurrentByteCount(x->parser) == len) {
+            at += i;
+        }
+
+        govern_xr_fail_at(x, (size_t) at, f->kind == GOVERN_XR_VALUE
+                          ? "text beside a typed value in a <value>"
+                          : "text is not accepted in <%s>",
+                          govern_xr_elements[f->element].name);
         return;
     }
 
