@@ -25,7 +25,7 @@ LD_OPT     := $(SAN_FLAGS)
 # the pure library, built once for the module and the CLIs of this flavour
 GOVERN_LIB_DIR    := $(CURDIR)/$(BUILD)/lib
 GOVERN_LIB_CC     := $(CC)
-GOVERN_LIB_CFLAGS := $(CC_OPT) -fPIC
+GOVERN_LIB_CFLAGS := $(CC_OPT) -Wno-unused-parameter -fPIC
 include module/lib/lib.mk
 
 # the suite beside the repository, as the workspace lays it out (a clone
