@@ -17,7 +17,8 @@ $(error SANITIZE must be empty or "address")
 endif
 
 MODULE     := $(BUILD)/ngx_http_govern_module.so
-MODULE_SRC := $(wildcard module/*.c module/*.h) module/config module/SOURCES
+MODULE_SRC := $(wildcard module/*.c module/*/*.c module/*/*.h) module/config \
+              module/SOURCES
 CC_OPT     := -O2 -g -Wall -Wextra -Werror -fstack-protector-strong \
               -D_FORTIFY_SOURCE=2 $(SAN_FLAGS)
 LD_OPT     := $(SAN_FLAGS)

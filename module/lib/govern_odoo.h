@@ -23,6 +23,7 @@
 
 #define GOVERN_ODOO_JSONRPC           1
 #define GOVERN_ODOO_JSON2             2
+#define GOVERN_ODOO_XMLRPC            3     /* read into a JSON-RPC tree */
 
 #define GOVERN_ODOO_UNLIMITED           (-1LL)
 
