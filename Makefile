@@ -31,7 +31,7 @@ SUITE      ?= $(firstword $(wildcard $(CURDIR)/../shared/conformance/json-schema
 .PHONY: all deps deps-test deps-run deps-bench test unit integration run \
         bench clean conformance fuzz bench-schema docker-smoke
 
-all: $(MODULE) $(BUILD)/govern-schema
+all: $(MODULE) $(BUILD)/govern-schema $(BUILD)/govern-audit
 
 $(BUILD)/govern-schema: module/ngx_http_govern_schema_cli.c $(SCHEMA_SRC) \
                         module/ngx_http_govern_schema.h \
@@ -40,6 +40,12 @@ $(BUILD)/govern-schema: module/ngx_http_govern_schema_cli.c $(SCHEMA_SRC) \
 	$(CC) -O2 -g -Wall -Wextra -Werror $(SAN_FLAGS) -Imodule -o $@ \
 	    module/ngx_http_govern_schema_cli.c $(SCHEMA_SRC) \
 	    -ljansson -lpcre2-8 -lm
+
+$(BUILD)/govern-audit: module/govern_audit_cli.c module/govern_audit_chain.c \
+                       module/govern_audit_chain.h | deps
+	@mkdir -p $(BUILD)
+	$(CC) -O2 -g -Wall -Wextra -Werror $(SAN_FLAGS) -Imodule -o $@ \
+	    module/govern_audit_cli.c module/govern_audit_chain.c -lcrypto
 
 # govern's validator against AJV (npm) on the same schema and payload
 bench-schema: deps-test
@@ -89,9 +95,10 @@ test: deps-test $(MODULE) unit conformance integration
 unit: deps-test
 	$(MAKE) -C lua-free-tests/unit SANITIZE=$(SANITIZE)
 
-integration: deps-test $(MODULE)
+integration: deps-test $(MODULE) $(BUILD)/govern-audit
 	cd lua-free-tests/integration && \
 	    GOVERN_MODULE=$(CURDIR)/$(MODULE) GOVERN_SANITIZE=$(SANITIZE) \
+	    GOVERN_AUDIT_CLI=$(CURDIR)/$(BUILD)/govern-audit \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 run: deps-run $(MODULE)
