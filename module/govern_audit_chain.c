@@ -549,6 +549,29 @@ govern_audit_last(const unsigned char *data, size_t len,
 }
 
 
+/* GOVERN_AUDIT_KEY_ID_LEN hex digits naming the key (public or private) */
+
+int
+govern_audit_key_id(EVP_PKEY *pkey, char *id)
+{
+    size_t          len;
+    unsigned char   raw[64], digest[GOVERN_AUDIT_HASH_LEN];
+
+    len = sizeof(raw);
+
+    if (EVP_PKEY_get_raw_public_key(pkey, raw, &len) != 1
+        || EVP_Digest(raw, len, digest, NULL, EVP_sha256(), NULL) != 1)
+    {
+        return -1;
+    }
+
+    govern_audit_hex((unsigned char *) id, digest,
+                     GOVERN_AUDIT_KEY_ID_LEN / 2);
+
+    return 0;
+}
+
+
 /*
  * The head's MAC key: SHA-256 of a context, the raw Ed25519 private key
  * and the audit file's path, so a head copied from another file, or left
@@ -829,9 +852,23 @@ govern_audit_take(govern_audit_verifier_t *vs, govern_audit_text_t *t,
     }
 
     if (vs->blind) {
-        /* the line before could not be read: take this one as it is */
+        /*
+         * The line before could not be read (it was reported): take this
+         * one as it is, after what that line may have been.
+         */
 
         vs->blind = 0;
+
+        if (l->seq > vs->seq + 2) {
+            govern_audit_report(vs, 1, t->name, t->line, "missing",
+                                "%llu record%s (seq %llu to %llu) missing "
+                                "before this line, besides the one that "
+                                "could not be read",
+                                (unsigned long long) (l->seq - vs->seq - 2),
+                                l->seq - vs->seq - 2 == 1 ? "" : "s",
+                                (unsigned long long) vs->seq + 2,
+                                (unsigned long long) l->seq - 1);
+        }
 
         if (l->seq > vs->seq) {
             if (l->kind == GOVERN_AUDIT_CHECKPOINT) {

@@ -34,6 +34,9 @@
 
 #define GOVERN_AUDIT_HEAD_MAGIC      "govern-audit-head/1"
 
+/* a key's id: the first hex digits of the SHA-256 of its public key */
+#define GOVERN_AUDIT_KEY_ID_LEN      8
+
 
 typedef enum {
     GOVERN_AUDIT_REQUEST = 0,
@@ -168,6 +171,7 @@ govern_audit_line_e govern_audit_parse(const unsigned char *line, size_t len,
 int govern_audit_last(const unsigned char *data, size_t len,
     govern_audit_line_t *l);
 
+int govern_audit_key_id(EVP_PKEY *pkey, char *id);
 int govern_audit_head_key(unsigned char *key, EVP_PKEY *pkey,
     const char *path, size_t path_len);
 void govern_audit_heads_init(govern_audit_heads_t *heads);

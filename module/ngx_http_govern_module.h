@@ -38,6 +38,7 @@
 
 
 typedef struct ngx_http_govern_audit_s  ngx_http_govern_audit_t;
+typedef struct ngx_http_govern_audit_key_s  ngx_http_govern_audit_key_t;
 typedef struct ngx_http_govern_rl_s     ngx_http_govern_rl_t;
 typedef struct ngx_http_govern_version_s  ngx_http_govern_version_t;
 typedef struct ngx_http_govern_schema_conf_s  ngx_http_govern_schema_conf_t;
@@ -61,6 +62,8 @@ typedef struct {
     ngx_flag_t                  need_limiter;
     ngx_array_t                *credentials;    /* partner -> Odoo */
     ngx_shm_zone_t             *metrics;        /* NULL: not counted */
+    ngx_array_t                *audit_files;    /* audit file pointers */
+    ngx_http_govern_audit_key_t  *audit_key;    /* NULL: plain records */
 } ngx_http_govern_main_conf_t;
 
 
@@ -280,8 +283,17 @@ void ngx_http_govern_cache_put(ngx_shm_zone_t *zone, const u_char *digest,
 
 char *ngx_http_govern_audit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+char *ngx_http_govern_audit_key_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 ngx_int_t ngx_http_govern_audit(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx);
+ngx_int_t ngx_http_govern_audit_stage(ngx_http_request_t *r);
+char *ngx_http_govern_audit_init(ngx_conf_t *cf,
+    ngx_http_govern_main_conf_t *gmcf);
+void ngx_http_govern_audit_exit(ngx_cycle_t *cycle,
+    ngx_http_govern_main_conf_t *gmcf);
+void ngx_http_govern_metrics_audit(ngx_uint_t written, ngx_uint_t lost,
+    ngx_uint_t failures);
 
 
 extern ngx_module_t  ngx_http_govern_module;

@@ -41,6 +41,7 @@ static const ngx_http_govern_reason_t  ngx_http_govern_reasons[] = {
                   400),
     govern_reason("idempotency_unavailable",
                   "Idempotency store unavailable", 503),
+    govern_reason("audit_unavailable", "Audit trail unavailable", 503),
     govern_reason("version_sunset", "API version retired", 410),
     govern_reason("internal_error", "Internal gateway error", 500),
 };

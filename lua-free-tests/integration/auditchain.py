@@ -21,6 +21,7 @@ ZERO = bytes(32)
 def keypair(directory):
     """An Ed25519 key pair in PEM files: (private path, public path)."""
     key = ed25519.Ed25519PrivateKey.generate()
+    os.makedirs(directory, exist_ok=True)
     private = os.path.join(directory, "audit-key.pem")
     public = os.path.join(directory, "audit-key.pub.pem")
     fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -70,12 +71,12 @@ def seq_of(line):
     return int(line[at:line.index(b",", at)])
 
 
-def rechain(lines, start, prev, renumber=0):
+def rechain(lines, prev, renumber=0):
     """Recomputes the chain values (and, by renumber, the sequence numbers)
-    of lines[start:] from prev, as an attacker without the key can: the
+    of lines from prev, as an attacker without the key can: the
     checkpoints' "prev" and "sig" stay what they were."""
-    out = list(lines[:start])
-    for line in lines[start:]:
+    out = []
+    for line in lines:
         if renumber:
             at = line.rindex(b',"seq":') + 7
             end = line.index(b",", at)
@@ -83,8 +84,7 @@ def rechain(lines, start, prev, renumber=0):
                 + line[end:]
         cut = line.rindex(b'"chain":"')
         prev = hashlib.sha256(prev + line[:cut]).digest()
-        line = line[:cut] + b'"chain":"' + prev.hex().encode() + b'"}'
-        out.append(line)
+        out.append(line[:cut] + b'"chain":"' + prev.hex().encode() + b'"}')
     return out
 
 
