@@ -640,8 +640,7 @@ int
 govern_audit_head_get(const govern_audit_heads_t *heads,
     const unsigned char *key, govern_audit_head_t *head)
 {
-    int                         found;
-    unsigned                    i;
+    unsigned                    i, newer;
     unsigned char               mac[GOVERN_AUDIT_HASH_LEN];
     const govern_audit_head_t  *slot;
 
@@ -651,24 +650,23 @@ govern_audit_head_get(const govern_audit_heads_t *heads,
         return -1;
     }
 
-    found = 0;
+    /* the newer first: the older one is read only when the newer one was
+     * left half written (or the generations were changed) */
+
+    newer = heads->slot[1].generation > heads->slot[0].generation;
 
     for (i = 0; i < 2; i++) {
-        slot = &heads->slot[i];
+        slot = &heads->slot[i ? !newer : newer];
 
-        if (govern_audit_head_mac(key, slot, mac) != 0
-            || CRYPTO_memcmp(mac, slot->mac, GOVERN_AUDIT_HASH_LEN) != 0)
+        if (govern_audit_head_mac(key, slot, mac) == 0
+            && CRYPTO_memcmp(mac, slot->mac, GOVERN_AUDIT_HASH_LEN) == 0)
         {
-            continue;
-        }
-
-        if (!found || slot->generation > head->generation) {
             *head = *slot;
-            found = 1;
+            return 0;
         }
     }
 
-    return found ? 0 : -1;
+    return -1;
 }
 
 
