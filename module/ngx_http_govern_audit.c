@@ -467,6 +467,11 @@ ngx_http_govern_audit_flush(ngx_open_file_t *file, ngx_log_t *log)
     ngx_http_govern_audit_file_t    *af;
     ngx_http_govern_audit_shared_t  *shared;
 
+    if (ngx_process == NGX_PROCESS_MASTER) {
+        /* it reopens files too, but writes no record */
+        return;
+    }
+
     af = file->data;
     shared = af->zone->data;
 

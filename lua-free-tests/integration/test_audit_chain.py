@@ -468,8 +468,11 @@ def test_chain_across_a_binary_upgrade(nginx, keys, tmp_path):
                extra={"UP": harness.free_port()}, start=False)
     with open(gw.conf) as f:
         conf = f.read()
+    # nginx passes the new binary only the variables "env" names
+    daemon = "daemon on;\nenv LD_PRELOAD;\nenv ASAN_OPTIONS;" \
+        if harness.SANITIZE else "daemon on;"
     with open(gw.conf, "w") as f:
-        f.write(conf.replace("daemon off;", "daemon on;"))
+        f.write(conf.replace("daemon off;", daemon))
     env = harness.sanitizer_env(prefix)
     token = keys.token("RS256", scope="orders:read")
     old = new = None
