@@ -66,10 +66,10 @@ typedef struct {
 typedef struct {
     ngx_atomic_t                 token_cache[2];    /* miss, hit */
     ngx_atomic_t                 ratelimit[3];      /* by source */
-    ngx_atomic_t                 audit[3];          /* written, lost,
-                                                       write failures */
     ngx_http_govern_metrics_route_t  other;         /* table full, or long */
     ngx_http_govern_metrics_route_t  routes[GOVERN_METRICS_ROUTES];
+    ngx_atomic_t                 audit[3];          /* written, lost,
+                                                       write failures */
 } ngx_http_govern_metrics_t;
 
 
