@@ -86,3 +86,26 @@ if len(sys.argv) > 5:
                            hashlib.sha256).digest())
         with open(os.path.join(jwt_dir, "jwt%d" % i), "wb") as w:
             w.write(head + b"." + body + b"." + sig)
+
+if len(sys.argv) > 6:
+    # small chains signed with fuzz_audit's key (32 bytes of 0x42), a
+    # split byte first: whole, then rotated into two files
+    import hashlib
+    import time
+
+    sys.path.insert(0, os.path.join(root, "lua-free-tests", "integration"))
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    import auditchain
+
+    audit_dir = sys.argv[6]
+    os.makedirs(audit_dir, exist_ok=True)
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(b"\x42" * 32)
+    for i, (records, every) in enumerate([(3, 2), (12, 5)]):
+        path = os.path.join(audit_dir, "chain%d.log" % i)
+        auditchain.write_chain(path, key, records, every=every, node="fuzz")
+        data = open(path, "rb").read()
+        for split in (255, 128):
+            with open(os.path.join(audit_dir, "audit%d-%d" % (i, split)),
+                      "wb") as w:
+                w.write(bytes([split]) + data)
+        os.unlink(path)
