@@ -16,7 +16,7 @@
 #include <string.h>
 #include <jansson.h>
 
-#include "ngx_http_govern_odoo.h"
+#include "govern_odoo.h"
 
 
 static int
@@ -67,18 +67,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t                         *jansson;
     unsigned                        depth;
     const char                     *why, *key, *path, *lwhy, *lkey;
-    ngx_http_govern_jv_t           *body, *lazy;
+    govern_jv_t                    *body, *lazy;
     json_error_t                    jerr;
-    ngx_http_govern_jv_error_t      err, lerr;
-    ngx_http_govern_jv_arena_t      arena;
-    ngx_http_govern_jv_source_t     src;
-    ngx_http_govern_odoo_call_t     call, lcall;
-    ngx_http_govern_reason_e        reason, lreason;
-    ngx_http_govern_odoo_policy_t   policy;
+    govern_jv_error_t               err, lerr;
+    govern_jv_arena_t               arena;
+    govern_jv_source_t              src;
+    govern_odoo_call_t              call, lcall;
+    govern_reason_e                 reason, lreason;
+    govern_odoo_policy_t            policy;
 
     static const char  *methods[] = { "search_read", "create", NULL };
     static const char  *context[] = { "lang", "tz", NULL };
-    static const ngx_http_govern_odoo_rule_t  rules[] = {
+    static const govern_odoo_rule_t           rules[] = {
         { "sale.order", methods, "orders:write" },
     };
     static const char  *paths[] = {
@@ -92,26 +92,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     path = paths[data[0] % 4];
     arena.blocks = NULL;
-    body = ngx_http_govern_jv_parse((const char *) data + 1, size - 1, 0,
-                                    ngx_http_govern_jv_arena_alloc, &arena,
-                                    &err);
+    body = govern_jv_parse((const char *) data + 1, size - 1, 0,
+                           govern_jv_arena_alloc, &arena,
+                           &err);
 
     /* the gateway's depth for this path, or any other */
 
     protocol = data[0] % 4 < 2 ? 1 : 2;
     depth = data[0] & 0x40
-            ? ngx_http_govern_odoo_lazy_depth(protocol, path, strlen(path))
+            ? govern_odoo_lazy_depth(protocol, path, strlen(path))
             : (unsigned) (data[0] >> 7) * 2 + 1;
 
     src.text = (const char *) data + 1;
-    src.flags = NGX_HTTP_GOVERN_JV_LAZY(depth)
-                | (data[0] & 0x04 ? NGX_HTTP_GOVERN_JV_BYTEWISE : 0)
-                | (data[0] & 0x08 ? NGX_HTTP_GOVERN_JV_NO_AVX512 : 0);
-    src.alloc = ngx_http_govern_jv_arena_alloc;
+    src.flags = GOVERN_JV_LAZY(depth)
+                | (data[0] & 0x04 ? GOVERN_JV_BYTEWISE : 0)
+                | (data[0] & 0x08 ? GOVERN_JV_NO_AVX512 : 0);
+    src.alloc = govern_jv_arena_alloc;
     src.alloc_ctx = &arena;
 
-    lazy = ngx_http_govern_jv_parse(src.text, size - 1, src.flags,
-                                    src.alloc, src.alloc_ctx, &lerr);
+    lazy = govern_jv_parse(src.text, size - 1, src.flags,
+                           src.alloc, src.alloc_ctx, &lerr);
 
     if ((body == NULL) != (lazy == NULL)
         || (body == NULL && (err.position != lerr.position
@@ -144,13 +144,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* as the policy stage does: every parsed call is checked */
 
-    reason = ngx_http_govern_odoo_parse(protocol, body, NULL, path,
-                                        strlen(path), &call, &why);
-    lreason = ngx_http_govern_odoo_parse(protocol, lazy, &src, path,
-                                         strlen(path), &lcall, &lwhy);
+    reason = govern_odoo_parse(protocol, body, NULL, path,
+                               strlen(path), &call, &why);
+    lreason = govern_odoo_parse(protocol, lazy, &src, path,
+                                strlen(path), &lcall, &lwhy);
 
     if (reason != lreason
-        || (reason == NGX_HTTP_GOVERN_REASON_NONE
+        || (reason == GOVERN_REASON_NONE
             && (!same_string(call.service, lcall.service)
                 || !same_string(call.db, lcall.db)
                 || !same_string(call.model, lcall.model)
@@ -162,19 +162,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         __builtin_trap();               /* a lazy tree read differently */
     }
 
-    if (reason == NGX_HTTP_GOVERN_REASON_NONE) {
-        reason = ngx_http_govern_odoo_check(&call, &policy, "orders:write",
-                                            12, &why, &key);
-        lreason = ngx_http_govern_odoo_check(&lcall, &policy,
-                                             "orders:write", 12, &lwhy,
-                                             &lkey);
+    if (reason == GOVERN_REASON_NONE) {
+        reason = govern_odoo_check(&call, &policy, "orders:write",
+                                   12, &why, &key);
+        lreason = govern_odoo_check(&lcall, &policy,
+                                    "orders:write", 12, &lwhy,
+                                    &lkey);
 
         if (reason != lreason || !same_string(key, lkey)) {
             __builtin_trap();
         }
     }
 
-    ngx_http_govern_jv_arena_free(&arena);
+    govern_jv_arena_free(&arena);
 
     return 0;
 }

@@ -1,0 +1,656 @@
+
+/*
+ * govern: request bodies, read in the access phase and validated whole.
+ *
+ * The body is read with ngx_http_read_client_request_body(), as the
+ * mirror module does, so the upstream still receives it byte for byte;
+ * a request body filter keeps a contiguous copy in memory as the bytes
+ * arrive, so a body nginx spills to a temp file (larger than
+ * client_body_buffer_size) is validated too, without reading the file
+ * back.  The copy is parsed once (no duplicate keys, UTF-8 only, nesting
+ * bounded) and checked against the location's compiled schema.
+ */
+
+
+#include "ngx_http_govern_module.h"
+#include "govern_json.h"
+
+
+#define NGX_HTTP_GOVERN_BODY_NONE     0
+#define NGX_HTTP_GOVERN_BODY_READING  1
+#define NGX_HTTP_GOVERN_BODY_READ     2
+#define NGX_HTTP_GOVERN_BODY_DONE     3
+
+
+struct ngx_http_govern_schema_conf_s {
+    govern_schema_t            *schema;
+    ngx_uint_t                  methods;
+    ngx_str_t                   file;
+};
+
+
+static void ngx_http_govern_body_done(ngx_http_request_t *r);
+static ngx_int_t ngx_http_govern_body_check(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, ngx_http_govern_loc_conf_t *glcf,
+    ngx_uint_t json_needed);
+static ngx_int_t ngx_http_govern_body_type(ngx_http_request_t *r,
+    ngx_http_govern_loc_conf_t *glcf);
+static ngx_int_t ngx_http_govern_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+static void *ngx_http_govern_body_alloc(void *data, size_t size);
+static void ngx_http_govern_schema_cleanup(void *data);
+
+
+static ngx_http_request_body_filter_pt  ngx_http_next_request_body_filter;
+
+static ngx_str_t  ngx_http_govern_default_types[] = {
+    ngx_string("application/json"),
+    ngx_string("application/json-rpc")      /* Odoo's JSON-RPC accepts it */
+};
+
+
+ngx_int_t
+ngx_http_govern_body_stage(ngx_http_request_t *r)
+{
+    ngx_int_t                    rc;
+    ngx_uint_t                   json_needed;
+    ngx_str_t                    detail;
+    ngx_http_govern_ctx_t       *ctx;
+    ngx_http_govern_loc_conf_t  *glcf;
+
+    glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
+
+    /* bodies are read where a schema applies, for every Odoo call, and
+     * for the fingerprint of an idempotent request */
+
+    json_needed = (glcf->schema && (r->method & glcf->schema->methods))
+                  || (glcf->odoo && (r->method & NGX_HTTP_POST));
+
+    if (!json_needed
+        && !(glcf->idempotency
+             && (r->method & (NGX_HTTP_POST | NGX_HTTP_PUT | NGX_HTTP_PATCH
+                              | NGX_HTTP_DELETE))))
+    {
+        return NGX_OK;
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_govern_module);
+
+    switch (ctx->body_state) {
+
+    case NGX_HTTP_GOVERN_BODY_NONE:
+        break;
+
+    case NGX_HTTP_GOVERN_BODY_READING:
+        return NGX_AGAIN;
+
+    case NGX_HTTP_GOVERN_BODY_READ:
+        ctx->body_state = NGX_HTTP_GOVERN_BODY_DONE;
+        return ngx_http_govern_body_check(r, ctx, glcf, json_needed);
+
+    default:
+        return NGX_OK;                  /* after an internal redirect */
+    }
+
+    /* cheap refusals before a byte of the body is read; JSON-2 allows an
+     * empty body without a type */
+
+    if (glcf->odoo == GOVERN_ODOO_JSON2
+        && r->headers_in.content_length_n == 0)
+    {
+        ctx->body_state = NGX_HTTP_GOVERN_BODY_DONE;
+        return NGX_OK;
+    }
+
+    if (json_needed && ngx_http_govern_body_type(r, glcf) != NGX_OK) {
+        ngx_str_set(&detail, "the request body must be one of the accepted "
+                             "media types");
+        return ngx_http_govern_refuse(r, GOVERN_REASON_CONTENT_TYPE,
+                                      &detail);
+    }
+
+    ctx->body_state = NGX_HTTP_GOVERN_BODY_READING;
+    ctx->capture = 1;
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_govern_body_done);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        ctx->capture = 0;
+
+        if (rc == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
+            ngx_str_set(&detail, "the request body is larger than "
+                                 "client_max_body_size");
+            return ngx_http_govern_refuse(r,
+                       GOVERN_REASON_BODY_TOO_LARGE, &detail);
+        }
+
+        return rc;
+    }
+
+    /* balances the count ngx_http_read_client_request_body() took */
+
+    ngx_http_finalize_request(r, NGX_DONE);
+
+    return NGX_DONE;
+}
+
+
+/*
+ * body_sha256, what the audit trail can prove was sent: computed when an
+ * audit record or an idempotency fingerprint first needs it, from the
+ * body as read (kept in the pool; unchanged by credential rewriting).
+ */
+
+ngx_int_t
+ngx_http_govern_body_sha256(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx)
+{
+    u_char  digest[32];
+
+    if (ctx->body == NULL || ctx->body_sha256.len) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_govern_digest(ctx->body->pos,
+                               ctx->body->last - ctx->body->pos, digest)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ctx->body_sha256.data = ngx_pnalloc(r->pool, 64);
+    if (ctx->body_sha256.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    govern_hex(ctx->body_sha256.data, digest, 32);
+    ctx->body_sha256.len = 64;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_govern_body_done(ngx_http_request_t *r)
+{
+    ngx_http_govern_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_govern_module);
+
+    ctx->capture = 0;
+    ctx->body_state = NGX_HTTP_GOVERN_BODY_READ;
+
+    r->write_event_handler = ngx_http_core_run_phases;
+    ngx_http_core_run_phases(r);
+}
+
+
+static ngx_int_t
+ngx_http_govern_body_check(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
+    ngx_http_govern_loc_conf_t *glcf, ngx_uint_t json_needed)
+{
+    u_char                           *p;
+    size_t                            len, i, size;
+    unsigned                          flags;
+    ngx_str_t                         detail, errors;
+    govern_jv_t                      *json;
+    govern_jv_error_t                 jerr;
+    govern_schema_result_t            result;
+
+    if (ctx->body == NULL) {
+        ctx->body = ngx_create_temp_buf(r->pool, 1);
+        if (ctx->body == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    len = ctx->body->last - ctx->body->pos;
+
+    if (!json_needed) {
+        return NGX_OK;
+    }
+
+    /* an Odoo call's policy reads a few members: the rest (a search's
+     * domain) is checked but built only if read; a schema reads all */
+
+    flags = 0;
+
+    if (glcf->odoo && glcf->schema == NULL) {
+        flags = GOVERN_JV_LAZY(
+                    govern_odoo_lazy_depth(glcf->odoo,
+                        (const char *) r->uri.data, r->uri.len));
+    }
+
+    ctx->json_arena.pool = r->pool;
+    ctx->json_source.text = (const char *) ctx->body->pos;
+    ctx->json_source.flags = flags;
+    ctx->json_source.alloc = ngx_http_govern_body_alloc;
+    ctx->json_source.alloc_ctx = &ctx->json_arena;
+
+    json = govern_jv_parse((const char *) ctx->body->pos, len, flags,
+                           ngx_http_govern_body_alloc,
+                           &ctx->json_arena, &jerr);
+
+    if (json == NULL) {
+        detail.data = ngx_pnalloc(r->pool, sizeof(jerr.text) + 64);
+        if (detail.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        detail.len = ngx_sprintf(detail.data, "%s (at byte %uz)", jerr.text,
+                                 jerr.position)
+                     - detail.data;
+
+        return ngx_http_govern_refuse(r,
+                   GOVERN_REASON_JSON_MALFORMED, &detail);
+    }
+
+    ctx->json = json;
+
+    if (glcf->schema == NULL
+        || govern_schema_validate(glcf->schema->schema, json,
+                                  &result))
+    {
+        return NGX_OK;
+    }
+
+    /* "errors": [{"pointer", "keyword", "message"}], at most 20 */
+
+    size = sizeof(",\"errors\":[]") - 1;
+
+    for (i = 0; i < result.nerrors; i++) {
+        size += sizeof("{\"pointer\":\"\",\"keyword\":\"\",\"message\":\"\"},")
+                + GOVERN_JSON_ESCAPE_MAX(
+                      ngx_strlen(result.errors[i].pointer)
+                      + ngx_strlen(result.errors[i].keyword)
+                      + ngx_strlen(result.errors[i].message));
+    }
+
+    errors.data = ngx_pnalloc(r->pool, size);
+    if (errors.data == NULL) {
+        govern_schema_result_free(&result);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(errors.data, ",\"errors\":[", sizeof(",\"errors\":[") - 1);
+
+    for (i = 0; i < result.nerrors; i++) {
+        if (i) {
+            *p++ = ',';
+        }
+
+        p = ngx_cpymem(p, "{\"pointer\":\"", sizeof("{\"pointer\":\"") - 1);
+        p = govern_json_escape(p,
+                (u_char *) result.errors[i].pointer,
+                ngx_strlen(result.errors[i].pointer));
+        p = ngx_cpymem(p, "\",\"keyword\":\"", sizeof("\",\"keyword\":\"") - 1);
+        p = govern_json_escape(p,
+                (u_char *) result.errors[i].keyword,
+                ngx_strlen(result.errors[i].keyword));
+        p = ngx_cpymem(p, "\",\"message\":\"", sizeof("\",\"message\":\"") - 1);
+        p = govern_json_escape(p,
+                (u_char *) result.errors[i].message,
+                ngx_strlen(result.errors[i].message));
+        p = ngx_cpymem(p, "\"}", 2);
+    }
+
+    *p++ = ']';
+    errors.len = p - errors.data;
+
+    detail.data = ngx_pnalloc(r->pool, 64);
+    if (detail.data == NULL) {
+        govern_schema_result_free(&result);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    detail.len = ngx_sprintf(detail.data, "the request body violates its "
+                             "schema (%uz errors)", result.total)
+                 - detail.data;
+
+    govern_schema_result_free(&result);
+
+    return ngx_http_govern_refuse_with(r,
+               GOVERN_REASON_SCHEMA_INVALID, &detail, &errors);
+}
+
+
+static ngx_int_t
+ngx_http_govern_body_type(ngx_http_request_t *r,
+    ngx_http_govern_loc_conf_t *glcf)
+{
+    u_char      *p, *end;
+    ngx_str_t   *types, type;
+    ngx_uint_t   i, n;
+
+    if (r->headers_in.content_type == NULL) {
+        return NGX_DECLINED;
+    }
+
+    type = r->headers_in.content_type->value;
+    end = type.data + type.len;
+    p = ngx_strlchr(type.data, end, ';');
+
+    if (p) {
+        end = p;
+    }
+
+    while (end > type.data && (end[-1] == ' ' || end[-1] == '\t')) {
+        end--;
+    }
+
+    type.len = end - type.data;
+
+    if (glcf->content_types) {
+        types = glcf->content_types->elts;
+        n = glcf->content_types->nelts;
+
+    } else {
+        types = ngx_http_govern_default_types;
+        n = (glcf->odoo == GOVERN_ODOO_JSONRPC) ? 2 : 1;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (types[i].len == type.len
+            && ngx_strncasecmp(types[i].data, type.data, type.len) == 0)
+        {
+            return NGX_OK;
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/*
+ * Keeps a copy of the body as it is read: buffers reach the request body
+ * filters in memory, before nginx may write them to a temp file.
+ */
+
+static ngx_int_t
+ngx_http_govern_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    u_char                    *p;
+    size_t                     size, need, max;
+    ngx_chain_t               *cl;
+    ngx_http_govern_ctx_t     *ctx;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_govern_module);
+
+    if (ctx == NULL || !ctx->capture) {
+        return ngx_http_next_request_body_filter(r, in);
+    }
+
+    for (cl = in; cl; cl = cl->next) {
+        if (!ngx_buf_in_memory(cl->buf)) {
+            continue;
+        }
+
+        size = cl->buf->last - cl->buf->pos;
+
+        if (size == 0) {
+            continue;
+        }
+
+        need = (ctx->body ? (size_t) (ctx->body->last - ctx->body->pos) : 0)
+               + size;
+
+        if (ctx->body == NULL || need > (size_t) (ctx->body->end
+                                                  - ctx->body->pos))
+        {
+            clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+            max = clcf->client_max_body_size
+                  ? (size_t) clcf->client_max_body_size
+                  : (size_t) 64 * 1024 * 1024;
+
+            /* the whole body at once when its length is known (a small
+             * one then fits the request pool's blocks) */
+
+            if (r->headers_in.content_length_n > 0) {
+                size = (size_t) r->headers_in.content_length_n;
+
+            } else {
+                size = ngx_max(2 * need, 4096);
+            }
+
+            size = ngx_max(size, need);
+            size = ngx_min(size, ngx_max(max, need));
+
+            p = ngx_pnalloc(r->pool, size);
+            if (p == NULL) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            if (ctx->body == NULL) {
+                ctx->body = ngx_calloc_buf(r->pool);
+                if (ctx->body == NULL) {
+                    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+                }
+
+                ctx->body->pos = p;
+                ctx->body->last = p;
+
+            } else {
+                ctx->body->last = ngx_cpymem(p, ctx->body->pos,
+                                             ctx->body->last
+                                             - ctx->body->pos);
+                ctx->body->pos = p;
+            }
+
+            ctx->body->start = p;
+            ctx->body->end = p + size;
+        }
+
+        ctx->body->last = ngx_cpymem(ctx->body->last, cl->buf->pos,
+                                     cl->buf->last - cl->buf->pos);
+    }
+
+    return ngx_http_next_request_body_filter(r, in);
+}
+
+
+/*
+ * The parsed body lives as long as the request.  A parse makes a dozen
+ * small allocations (one per container): they are carved from one block
+ * of the pool instead of each walking the pool's blocks; what does not fit
+ * is the pool's.
+ */
+
+#define NGX_HTTP_GOVERN_BODY_ARENA  1024
+
+static void *
+ngx_http_govern_body_alloc(void *data, size_t size)
+{
+    ngx_http_govern_arena_t  *arena = data;
+
+    u_char  *p;
+
+    size = ngx_align(size, NGX_ALIGNMENT);
+
+    if ((size_t) (arena->end - arena->pos) >= size) {
+        p = arena->pos;
+        arena->pos += size;
+        return p;
+    }
+
+    if (size > NGX_HTTP_GOVERN_BODY_ARENA / 2) {
+        return ngx_palloc(arena->pool, size);
+    }
+
+    p = ngx_palloc(arena->pool, NGX_HTTP_GOVERN_BODY_ARENA);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    arena->pos = p + size;
+    arena->end = p + NGX_HTTP_GOVERN_BODY_ARENA;
+
+    return p;
+}
+
+
+ngx_int_t
+ngx_http_govern_body_init(ngx_conf_t *cf)
+{
+    ngx_http_next_request_body_filter = ngx_http_top_request_body_filter;
+    ngx_http_top_request_body_filter = ngx_http_govern_body_filter;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_govern_schema_cleanup(void *data)
+{
+    govern_schema_free(data);
+}
+
+
+/* govern_schema FILE [methods=POST,PUT,PATCH] */
+
+char *
+ngx_http_govern_schema_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_govern_loc_conf_t *glcf = conf;
+
+    u_char                         *p, *last, *comma;
+    char                            err[1024];
+    ngx_str_t                      *value, file, m;
+    ngx_uint_t                      i, j;
+    ngx_pool_cleanup_t             *cln;
+    ngx_http_govern_schema_conf_t  *sc;
+
+    static const struct {
+        ngx_str_t   name;
+        ngx_uint_t  method;
+    } methods[] = {
+        { ngx_string("POST"), NGX_HTTP_POST },
+        { ngx_string("PUT"), NGX_HTTP_PUT },
+        { ngx_string("PATCH"), NGX_HTTP_PATCH },
+        { ngx_string("DELETE"), NGX_HTTP_DELETE },
+        { ngx_null_string, 0 }
+    };
+
+    if (glcf->schema != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    sc = ngx_pcalloc(cf->pool, sizeof(ngx_http_govern_schema_conf_t));
+    if (sc == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    sc->methods = NGX_HTTP_POST | NGX_HTTP_PUT | NGX_HTTP_PATCH;
+
+    for (i = 2; i < cf->args->nelts; i++) {
+        if (ngx_strncmp(value[i].data, "methods=", 8) != 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\"", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        sc->methods = 0;
+        p = value[i].data + 8;
+        last = value[i].data + value[i].len;
+
+        while (p < last) {
+            comma = ngx_strlchr(p, last, ',');
+            m.data = p;
+            m.len = (comma ? comma : last) - p;
+
+            for (j = 0; methods[j].name.len; j++) {
+                if (methods[j].name.len == m.len
+                    && ngx_strncmp(methods[j].name.data, m.data, m.len) == 0)
+                {
+                    sc->methods |= methods[j].method;
+                    break;
+                }
+            }
+
+            if (methods[j].name.len == 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid method \"%V\" in \"%V\"", &m,
+                                   &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            p = comma ? comma + 1 : last;
+        }
+    }
+
+    file = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &file, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    sc->file = file;
+    sc->schema = govern_schema_compile_file((char *) file.data, err,
+                                            sizeof(err));
+
+    if (sc->schema == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "govern_schema \"%V\": invalid schema %s", &file,
+                           err);
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        govern_schema_free(sc->schema);
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_govern_schema_cleanup;
+    cln->data = sc->schema;
+
+    glcf->schema = sc;
+
+    return NGX_CONF_OK;
+}
+
+
+/* govern_content_types TYPE ... */
+
+char *
+ngx_http_govern_content_types_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_govern_loc_conf_t *glcf = conf;
+
+    ngx_str_t   *value, *t;
+    ngx_uint_t   i;
+
+    if (glcf->content_types != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    glcf->content_types = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                           sizeof(ngx_str_t));
+    if (glcf->content_types == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if (ngx_strlchr(value[i].data, value[i].data + value[i].len, '/')
+            == NULL)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid media type \"%V\"", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        t = ngx_array_push(glcf->content_types);
+        if (t == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *t = value[i];
+    }
+
+    return NGX_CONF_OK;
+}

@@ -1,0 +1,526 @@
+
+/*
+ * govern: the Odoo call policy at request time, and refusals in the shape
+ * Odoo clients expect.
+ *
+ * On a govern_odoo route the body (read by the body stage) is parsed into
+ * one call tuple and checked: always-refused calls, the allow rules
+ * against the partner's verified scopes, the context keys, the record cap.
+ * Refusals keep the audit reason but speak Odoo: on JSON-RPC routes HTTP
+ * 200 with a JSON-RPC error whose data.name is an odoo.exceptions class,
+ * on JSON-2 routes the status and error object of Odoo's JSON-2 API.
+ */
+
+
+#include "ngx_http_govern_module.h"
+#include "govern_json.h"
+
+
+struct ngx_http_govern_odoo_conf_s {
+    ngx_array_t                    *rules;   /* govern_odoo_rule_t */
+    const char                    **context_allow;
+    ngx_int_t                       max_records;
+};
+
+
+static const char  *ngx_http_govern_default_context[] = { "lang", "tz",
+                                                          NULL };
+
+
+ngx_int_t
+ngx_http_govern_odoo_stage(ngx_http_request_t *r)
+{
+    u_char                         *p;
+    size_t                          len;
+    ngx_str_t                       detail;
+    const char                     *why, *key;
+    ngx_http_govern_ctx_t          *ctx;
+    govern_reason_e                 reason;
+    ngx_http_govern_loc_conf_t     *glcf;
+    govern_odoo_call_t             *call;
+    govern_odoo_policy_t            policy;
+
+    glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
+
+    if (!glcf->odoo) {
+        return NGX_OK;
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_govern_module);
+
+    if (r->uri.len >= sizeof("/web/database/") - 1
+        && ngx_strncmp(r->uri.data, "/web/database/",
+                       sizeof("/web/database/") - 1) == 0)
+    {
+        ngx_str_set(&detail, "database management is not exposed");
+        return ngx_http_govern_refuse(r, GOVERN_REASON_ODOO_DENIED,
+                                      &detail);
+    }
+
+    if (!(r->method & NGX_HTTP_POST)) {
+        ngx_str_set(&detail, "Odoo calls are POST requests");
+        return ngx_http_govern_refuse(r,
+                   GOVERN_REASON_ODOO_MALFORMED, &detail);
+    }
+
+    call = ngx_pcalloc(r->pool, sizeof(govern_odoo_call_t));
+    if (call == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    reason = govern_odoo_parse(glcf->odoo, ctx->json,
+                               &ctx->json_source,
+                               (const char *) r->uri.data,
+                               r->uri.len, call, &why);
+
+    ctx->odoo = call;
+
+    if (reason == GOVERN_REASON_NONE) {
+        policy.rules = glcf->odoo_conf->rules ? glcf->odoo_conf->rules->elts
+                                              : NULL;
+        policy.nrules = glcf->odoo_conf->rules
+                        ? glcf->odoo_conf->rules->nelts : 0;
+        policy.context_allow = glcf->odoo_conf->context_allow;
+        policy.max_records = glcf->odoo_conf->max_records;
+
+        reason = govern_odoo_check(call, &policy,
+                                   (const char *) ctx->scopes.data,
+                                   ctx->scopes.len, &why, &key);
+    } else {
+        key = NULL;
+    }
+
+    if (call->model) {
+        ctx->odoo_model.data = (u_char *) call->model;
+        ctx->odoo_model.len = ngx_strlen(call->model);
+    }
+
+    if (call->method) {
+        ctx->odoo_method.data = (u_char *) call->method;
+        ctx->odoo_method.len = ngx_strlen(call->method);
+    }
+
+    if (reason == GOVERN_REASON_NONE) {
+        return ngx_http_govern_credentials_apply(r, ctx, glcf);
+    }
+
+    len = ngx_strlen(why) + (key ? ngx_strlen(key) + 4 : 0)
+          + ctx->odoo_model.len + ctx->odoo_method.len + 8;
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    detail.data = p;
+
+    if (key) {
+        p = ngx_sprintf(p, "%s: \"%s\"", why, key);
+
+    } else if (call->model && call->method) {
+        p = ngx_sprintf(p, "%s: %s.%s", why, call->model, call->method);
+
+    } else {
+        p = ngx_sprintf(p, "%s", why);
+    }
+
+    detail.len = p - detail.data;
+
+    return ngx_http_govern_refuse(r, reason, &detail);
+}
+
+
+/* the Odoo exception a refusal stands for, per protocol */
+
+static const char *
+ngx_http_govern_odoo_exception(govern_reason_e reason,
+    ngx_uint_t protocol)
+{
+    switch (reason) {
+
+    case GOVERN_REASON_TOKEN_MISSING:
+    case GOVERN_REASON_TOKEN_MALFORMED:
+    case GOVERN_REASON_TOKEN_ALG:
+    case GOVERN_REASON_TOKEN_SIGNATURE:
+    case GOVERN_REASON_TOKEN_EXPIRED:
+    case GOVERN_REASON_TOKEN_NOT_YET_VALID:
+    case GOVERN_REASON_TOKEN_ISSUER:
+    case GOVERN_REASON_TOKEN_AUDIENCE:
+    case GOVERN_REASON_TOKEN_PARTNER:
+        return protocol == GOVERN_ODOO_JSON2
+               ? "werkzeug.exceptions.Unauthorized"
+               : "odoo.exceptions.AccessDenied";
+
+    case GOVERN_REASON_SCHEMA_INVALID:
+    case GOVERN_REASON_IDEMPOTENCY_MISMATCH:
+        return "odoo.exceptions.ValidationError";
+
+    case GOVERN_REASON_JSON_MALFORMED:
+    case GOVERN_REASON_ODOO_MALFORMED:
+    case GOVERN_REASON_CONTENT_TYPE:
+    case GOVERN_REASON_BODY_TOO_LARGE:
+        return protocol == GOVERN_ODOO_JSON2
+               ? "werkzeug.exceptions.BadRequest"
+               : "odoo.exceptions.ValidationError";
+
+    case GOVERN_REASON_SCOPE_MISSING:
+    case GOVERN_REASON_ODOO_DENIED:
+        return "odoo.exceptions.AccessError";
+
+    default:
+        return protocol == GOVERN_ODOO_JSON2
+               ? "werkzeug.exceptions.HTTPException"
+               : "odoo.exceptions.AccessError";
+    }
+}
+
+
+ngx_buf_t *
+ngx_http_govern_odoo_error(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
+    const govern_reason_t *info, ngx_uint_t protocol,
+    ngx_str_t *detail, ngx_str_t *extra)
+{
+    u_char      *p, *id;
+    size_t       len, id_len;
+    ngx_buf_t   *b;
+    const char  *name;
+
+    static ngx_str_t  json = ngx_string("application/json");
+
+    name = ngx_http_govern_odoo_exception(ctx->reason, protocol);
+
+    /* the JSON-RPC id is echoed as sent once the body was read, else null */
+
+    if (ctx->odoo && ctx->odoo->id) {
+        id = ctx->body->pos + ctx->odoo->id->start;
+        id_len = ctx->odoo->id->end - ctx->odoo->id->start;
+
+    } else {
+        id = NULL;
+        id_len = 4;
+    }
+
+    len = sizeof("{\"jsonrpc\":\"2.0\",\"id\":,\"error\":{\"code\":200,"
+                 "\"message\":\"Odoo Server Error\",\"data\":{\"name\":\"\","
+                 "\"message\":\"\",\"arguments\":[\"\",],\"context\":{},"
+                 "\"debug\":\"\",\"reason\":\"\",\"request_id\":\"\"}}}\n")
+          + id_len + ngx_strlen(name)
+          + 2 * GOVERN_JSON_ESCAPE_MAX(detail->len)
+          + NGX_INT_T_LEN + info->code_len + ctx->request_id.len
+          + (extra ? extra->len : 0);
+
+    b = ngx_create_temp_buf(r->pool, len);
+    if (b == NULL) {
+        return NULL;
+    }
+
+    p = b->last;
+
+    if (protocol == GOVERN_ODOO_JSONRPC) {
+        p = ngx_sprintf(p, "{\"jsonrpc\":\"2.0\",\"id\":");
+        p = id ? ngx_cpymem(p, id, id_len) : ngx_cpymem(p, "null", 4);
+        p = ngx_sprintf(p, ",\"error\":{\"code\":200,\"message\":\"Odoo "
+                        "Server Error\",\"data\":");
+    }
+
+    p = ngx_sprintf(p, "{\"name\":\"%s\",\"message\":\"", name);
+    p = govern_json_escape(p, detail->data, detail->len);
+    p = ngx_cpymem(p, "\",\"arguments\":[\"", sizeof("\",\"arguments\":[\"")
+                                                - 1);
+    p = govern_json_escape(p, detail->data, detail->len);
+
+    if (protocol == GOVERN_ODOO_JSON2) {
+        p = ngx_sprintf(p, "\",%d", info->status);
+
+    } else {
+        *p++ = '"';
+    }
+
+    p = ngx_sprintf(p, "],\"context\":{},\"debug\":\"\",\"reason\":\"%s\","
+                    "\"request_id\":\"%V\"", info->code, &ctx->request_id);
+
+    if (extra) {
+        p = ngx_cpymem(p, extra->data, extra->len);
+    }
+
+    p = ngx_cpymem(p, "}", 1);
+
+    if (protocol == GOVERN_ODOO_JSONRPC) {
+        p = ngx_cpymem(p, "}}", 2);
+    }
+
+    *p++ = '\n';
+
+    b->last = p;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    /* JSON-RPC errors travel at HTTP 200, as Odoo sends them */
+
+    r->headers_out.status = (protocol == GOVERN_ODOO_JSONRPC)
+                            ? NGX_HTTP_OK : (ngx_uint_t) info->status;
+    r->headers_out.content_type = json;
+    r->headers_out.content_type_len = json.len;
+
+    return b;
+}
+
+
+/* the audit record's "odoo" */
+
+u_char *
+ngx_http_govern_odoo_audit(u_char *p, ngx_http_govern_ctx_t *ctx)
+{
+    ngx_str_t                     s;
+    govern_odoo_call_t           *call;
+
+    call = ctx->odoo;
+
+    if (call == NULL) {
+        return ngx_cpymem(p, "null", 4);
+    }
+
+    p = ngx_cpymem(p, "{\"db\":", sizeof("{\"db\":") - 1);
+
+    if (call->db) {
+        s.data = (u_char *) call->db;
+        s.len = ngx_strlen(call->db);
+        *p++ = '"';
+        p = govern_json_escape(p, s.data, s.len);
+        *p++ = '"';
+
+    } else {
+        p = ngx_cpymem(p, "null", 4);
+    }
+
+    p = ngx_cpymem(p, ",\"model\":", sizeof(",\"model\":") - 1);
+
+    if (ctx->odoo_model.len) {
+        *p++ = '"';
+        p = govern_json_escape(p, ctx->odoo_model.data,
+                               ctx->odoo_model.len);
+        *p++ = '"';
+
+    } else {
+        p = ngx_cpymem(p, "null", 4);
+    }
+
+    p = ngx_cpymem(p, ",\"method\":", sizeof(",\"method\":") - 1);
+
+    if (ctx->odoo_method.len) {
+        *p++ = '"';
+        p = govern_json_escape(p, ctx->odoo_method.data,
+                               ctx->odoo_method.len);
+        *p++ = '"';
+
+    } else {
+        p = ngx_cpymem(p, "null", 4);
+    }
+
+    if (call->records == GOVERN_ODOO_UNLIMITED) {
+        return ngx_cpymem(p, ",\"records\":null}",
+                          sizeof(",\"records\":null}") - 1);
+    }
+
+    return ngx_sprintf(p, ",\"records\":%L}", call->records);
+}
+
+
+size_t
+ngx_http_govern_odoo_audit_len(ngx_http_govern_ctx_t *ctx)
+{
+    if (ctx->odoo == NULL) {
+        return 4;
+    }
+
+    return sizeof("{\"db\":\"\",\"model\":\"\",\"method\":\"\","
+                  "\"records\":}") + NGX_INT_T_LEN
+           + GOVERN_JSON_ESCAPE_MAX(
+                 (ctx->odoo->db ? ngx_strlen(ctx->odoo->db) : 0)
+                 + ctx->odoo_model.len + ctx->odoo_method.len);
+}
+
+
+/* configuration */
+
+
+static ngx_http_govern_odoo_conf_t *
+ngx_http_govern_odoo_conf(ngx_conf_t *cf, ngx_http_govern_loc_conf_t *glcf)
+{
+    if (glcf->odoo_conf == NGX_CONF_UNSET_PTR) {
+        glcf->odoo_conf = ngx_pcalloc(cf->pool,
+                                      sizeof(ngx_http_govern_odoo_conf_t));
+        if (glcf->odoo_conf == NULL) {
+            return NULL;
+        }
+
+        glcf->odoo_conf->context_allow = ngx_http_govern_default_context;
+    }
+
+    return glcf->odoo_conf;
+}
+
+
+/* govern_odoo_allow MODEL METHOD[,METHOD...] scope=SCOPE */
+
+char *
+ngx_http_govern_odoo_allow_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    u_char                       *p, *last, *comma;
+    ngx_str_t                    *value;
+    ngx_uint_t                    n, i;
+    ngx_http_govern_odoo_conf_t  *oc;
+    govern_odoo_rule_t           *rule;
+
+    oc = ngx_http_govern_odoo_conf(cf, conf);
+    if (oc == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strlchr(value[1].data, value[1].data + value[1].len, ',')) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid model \"%V\", one model per rule",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_strncmp(value[3].data, "scope=", 6) != 0 || value[3].len == 6) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\", it must be "
+                           "scope=SCOPE", &value[3]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (oc->rules == NULL) {
+        oc->rules = ngx_array_create(cf->pool, 4,
+                                     sizeof(govern_odoo_rule_t));
+        if (oc->rules == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    rule = ngx_array_push(oc->rules);
+    if (rule == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    rule->model = (const char *) value[1].data;
+    rule->scope = (const char *) value[3].data + 6;
+
+    n = 1;
+
+    for (i = 0; i < value[2].len; i++) {
+        n += (value[2].data[i] == ',');
+    }
+
+    rule->methods = ngx_pcalloc(cf->pool, (n + 1) * sizeof(char *));
+    if (rule->methods == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    p = value[2].data;
+    last = p + value[2].len;
+    i = 0;
+
+    while (p <= last) {
+        comma = ngx_strlchr(p, last, ',');
+
+        if (comma == NULL) {
+            comma = last;
+        }
+
+        if (comma == p || *p == '_') {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid method list \"%V\"", &value[2]);
+            return NGX_CONF_ERROR;
+        }
+
+        *comma = '\0';
+        rule->methods[i++] = (const char *) p;
+        p = comma + 1;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* govern_odoo_context_allow KEY ... */
+
+char *
+ngx_http_govern_odoo_context_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_govern_odoo_conf_t  *oc;
+
+    oc = ngx_http_govern_odoo_conf(cf, conf);
+    if (oc == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (oc->context_allow != ngx_http_govern_default_context) {
+        return "is duplicate";
+    }
+
+    oc->context_allow = ngx_http_govern_conf_strings(cf);
+
+    return oc->context_allow ? NGX_CONF_OK : NGX_CONF_ERROR;
+}
+
+
+/* govern_odoo_max_records N */
+
+char *
+ngx_http_govern_odoo_max_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_str_t                    *value;
+    ngx_http_govern_odoo_conf_t  *oc;
+
+    oc = ngx_http_govern_odoo_conf(cf, conf);
+    if (oc == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (oc->max_records) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    oc->max_records = ngx_atoi(value[1].data, value[1].len);
+
+    if (oc->max_records <= 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid number of records \"%V\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+char *
+ngx_http_govern_odoo_merge(ngx_conf_t *cf, ngx_http_govern_loc_conf_t *prev,
+    ngx_http_govern_loc_conf_t *conf)
+{
+    ngx_conf_merge_uint_value(conf->odoo, prev->odoo, 0);
+
+    if (conf->odoo_conf == NGX_CONF_UNSET_PTR) {
+        conf->odoo_conf = (prev->odoo_conf != NGX_CONF_UNSET_PTR)
+                          ? prev->odoo_conf : NULL;
+    }
+
+    if (conf->odoo && conf->odoo_conf == NULL) {
+        conf->odoo_conf = ngx_pcalloc(cf->pool,
+                                      sizeof(ngx_http_govern_odoo_conf_t));
+        if (conf->odoo_conf == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        conf->odoo_conf->context_allow = ngx_http_govern_default_context;
+    }
+
+    return NGX_CONF_OK;
+}

@@ -1,0 +1,879 @@
+
+/*
+ * govern: per-partner rate limits shared through Redis.
+ *
+ * All limits of a request are decided by one EVALSHA of the token-bucket
+ * script (ngx_http_govern_rate.c) on this worker's pipelined connection;
+ * the request is suspended meanwhile, with a timer of its own.  When Redis
+ * is unavailable, slow or answers an error, the location's fallback
+ * decides: this instance's shared-memory buckets (local), allow (open) or
+ * refuse with 503 (closed).  Only the verified partner (or by=) keys a
+ * bucket: the limiter runs after the token stage.
+ */
+
+
+#include "ngx_http_govern_module.h"
+
+
+#define NGX_HTTP_GOVERN_RL_NONE      0
+#define NGX_HTTP_GOVERN_RL_PENDING   1
+#define NGX_HTTP_GOVERN_RL_DONE      2
+
+
+typedef struct {
+    ngx_str_t                        name;
+    govern_rate_t                    rate;       /* static rate */
+    ngx_http_complex_value_t        *rate_cv;    /* or a variable one */
+    uint64_t                         burst;      /* 0: the rate's count */
+    ngx_http_complex_value_t        *by;         /* NULL: the partner */
+} ngx_http_govern_rl_conf_t;
+
+
+struct ngx_http_govern_rl_s {
+    ngx_uint_t                       state;
+    ngx_uint_t                       n;
+    ngx_str_t                        keys[NGX_HTTP_GOVERN_MAX_LIMITS];
+    govern_limit_t                   limits[NGX_HTTP_GOVERN_MAX_LIMITS];
+    govern_limit_state_t             states[NGX_HTTP_GOVERN_MAX_LIMITS];
+    ngx_http_govern_rl_conf_t       *confs;
+    ngx_uint_t                       allowed;
+    ngx_uint_t                       known;      /* states are valid */
+    uint64_t                         retry_ms;
+    ngx_uint_t                       source;
+    ngx_uint_t                       tightest;
+    ngx_http_govern_redis_op_t      *op;
+    ngx_event_t                      timer;
+    ngx_http_request_t              *request;
+    unsigned                         eval:1;
+};
+
+
+static ngx_int_t ngx_http_govern_rl_prepare(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, ngx_http_govern_loc_conf_t *glcf);
+static ngx_int_t ngx_http_govern_rl_redis(ngx_http_request_t *r,
+    ngx_http_govern_rl_t *rl, ngx_uint_t eval);
+static void ngx_http_govern_rl_reply(void *data, redisReply *reply);
+static void ngx_http_govern_rl_timeout(ngx_event_t *ev);
+static void ngx_http_govern_rl_fallback(ngx_http_request_t *r,
+    ngx_http_govern_rl_t *rl);
+static void ngx_http_govern_rl_finish(ngx_http_request_t *r,
+    ngx_http_govern_rl_t *rl);
+static void ngx_http_govern_rl_tightest(ngx_http_govern_rl_t *rl);
+static uint64_t ngx_http_govern_rl_fill_ms(govern_limit_t *limit);
+
+
+static u_char  ngx_http_govern_rl_sha[41];      /* of the script */
+
+
+ngx_int_t
+ngx_http_govern_ratelimit_stage(ngx_http_request_t *r)
+{
+    ngx_str_t                     detail;
+    ngx_http_govern_rl_t         *rl;
+    ngx_http_govern_ctx_t        *ctx;
+    ngx_http_govern_loc_conf_t   *glcf;
+    ngx_http_govern_main_conf_t  *gmcf;
+
+    glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
+
+    if (glcf->limits == NULL) {
+        return NGX_OK;
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_govern_module);
+    rl = ctx->rl;
+
+    if (rl == NULL || rl->confs != glcf->limits->elts) {
+        if (ngx_http_govern_rl_prepare(r, ctx, glcf) != NGX_OK) {
+            ngx_str_set(&detail, "the rate limit could not be evaluated");
+            return ngx_http_govern_refuse(r,
+                       GOVERN_REASON_INTERNAL_ERROR, &detail);
+        }
+
+        rl = ctx->rl;
+        gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
+
+        if (gmcf->redis && ngx_http_govern_redis_usable(gmcf->redis)
+            && ngx_http_govern_rl_redis(r, rl, 0) == NGX_OK)
+        {
+            rl->state = NGX_HTTP_GOVERN_RL_PENDING;
+
+            ngx_add_timer(&rl->timer, gmcf->redis->timeout);
+
+            /* a client that goes away finalizes the request (499) */
+            r->read_event_handler = ngx_http_test_reading;
+
+            return NGX_AGAIN;
+        }
+
+        ngx_http_govern_rl_fallback(r, rl);
+    }
+
+    if (rl->state == NGX_HTTP_GOVERN_RL_PENDING) {
+        return NGX_AGAIN;
+    }
+
+    r->read_event_handler = ngx_http_block_reading;
+
+    ngx_http_govern_rl_tightest(rl);
+
+    if (rl->allowed) {
+        return NGX_OK;
+    }
+
+    if (rl->source == NGX_HTTP_GOVERN_RL_SOURCE_NONE) {
+        ngx_str_set(&detail, "the rate limiter is unavailable");
+
+        if (ngx_http_govern_add_header(r, "Retry-After", (u_char *) "1", 1)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_govern_refuse(r,
+                   GOVERN_REASON_RATELIMIT_UNAVAILABLE, &detail);
+    }
+
+    detail.len = sizeof("limit \"\" exhausted") - 1
+                 + rl->confs[rl->tightest].name.len;
+    detail.data = ngx_pnalloc(r->pool, detail.len);
+    if (detail.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_sprintf(detail.data, "limit \"%V\" exhausted",
+                &rl->confs[rl->tightest].name);
+
+    return ngx_http_govern_refuse(r, GOVERN_REASON_RATE_LIMITED,
+                                  &detail);
+}
+
+
+static ngx_int_t
+ngx_http_govern_rl_prepare(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
+    ngx_http_govern_loc_conf_t *glcf)
+{
+    u_char                     *p;
+    ngx_str_t                   by, rate_str;
+    ngx_uint_t                  i;
+    ngx_http_govern_rl_t       *rl;
+    govern_rate_t               rate;
+    ngx_http_govern_rl_conf_t  *confs;
+
+    rl = ngx_pcalloc(r->pool, sizeof(ngx_http_govern_rl_t));
+    if (rl == NULL) {
+        return NGX_ERROR;
+    }
+
+    confs = glcf->limits->elts;
+
+    rl->confs = confs;
+    rl->n = glcf->limits->nelts;
+    rl->request = r;
+    rl->timer.handler = ngx_http_govern_rl_timeout;
+    rl->timer.data = rl;
+    rl->timer.log = r->connection->log;
+
+    for (i = 0; i < rl->n; i++) {
+
+        if (confs[i].rate_cv) {
+            if (ngx_http_complex_value(r, confs[i].rate_cv, &rate_str)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+
+            if (!govern_rate_parse((char *) rate_str.data,
+                                   rate_str.len, &rate))
+            {
+                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                              "govern: rate limit \"%V\": invalid rate "
+                              "\"%V\" from its variable", &confs[i].name,
+                              &rate_str);
+                return NGX_ERROR;
+            }
+
+        } else {
+            rate = confs[i].rate;
+        }
+
+        rl->limits[i].count = rate.count;
+        rl->limits[i].period_ms = rate.period_ms;
+        rl->limits[i].capacity = confs[i].burst ? confs[i].burst
+                                                : rate.count;
+
+        if (confs[i].by) {
+            if (ngx_http_complex_value(r, confs[i].by, &by) != NGX_OK) {
+                return NGX_ERROR;
+            }
+
+        } else {
+            by = ctx->partner;
+        }
+
+        if (by.len == 0) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "govern: rate limit \"%V\" has an empty key",
+                          &confs[i].name);
+            return NGX_ERROR;
+        }
+
+        /* govern:{PARTNER}:rl:NAME, the partner as the cluster hash tag */
+
+        rl->keys[i].len = sizeof("govern:{}:rl:") - 1 + by.len
+                          + confs[i].name.len;
+        p = ngx_pnalloc(r->pool, rl->keys[i].len);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        rl->keys[i].data = p;
+        ngx_sprintf(p, "govern:{%V}:rl:%V", &by, &confs[i].name);
+    }
+
+    ctx->rl = rl;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_govern_rl_redis(ngx_http_request_t *r, ngx_http_govern_rl_t *rl,
+    ngx_uint_t eval)
+{
+    u_char                       *p, *nums;
+    size_t                        argvlen[3 + 5 * NGX_HTTP_GOVERN_MAX_LIMITS];
+    ngx_uint_t                    i, argc;
+    const char                   *argv[3 + 5 * NGX_HTTP_GOVERN_MAX_LIMITS];
+    ngx_http_govern_main_conf_t  *gmcf;
+
+    gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
+
+    nums = ngx_pnalloc(r->pool, NGX_INT_T_LEN * (1 + 4 * rl->n));
+    if (nums == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = nums;
+    argc = 0;
+
+    if (eval) {
+        argv[argc] = "EVAL";
+        argvlen[argc++] = 4;
+        argv[argc] = govern_rate_script;
+        argvlen[argc++] = ngx_strlen(govern_rate_script);
+
+    } else {
+        argv[argc] = "EVALSHA";
+        argvlen[argc++] = 7;
+        argv[argc] = (const char *) ngx_http_govern_rl_sha;
+        argvlen[argc++] = 40;
+    }
+
+    argv[argc] = (const char *) p;
+    p = ngx_sprintf(p, "%ui", rl->n);
+    argvlen[argc] = p - (u_char *) argv[argc];
+    argc++;
+
+    for (i = 0; i < rl->n; i++) {
+        argv[argc] = (const char *) rl->keys[i].data;
+        argvlen[argc++] = rl->keys[i].len;
+    }
+
+    for (i = 0; i < rl->n; i++) {
+        argv[argc] = (const char *) p;
+        p = ngx_sprintf(p, "%uL", rl->limits[i].capacity);
+        argvlen[argc] = p - (u_char *) argv[argc];
+        argc++;
+
+        argv[argc] = (const char *) p;
+        p = ngx_sprintf(p, "%uL", rl->limits[i].count);
+        argvlen[argc] = p - (u_char *) argv[argc];
+        argc++;
+
+        argv[argc] = (const char *) p;
+        p = ngx_sprintf(p, "%uL", rl->limits[i].period_ms);
+        argvlen[argc] = p - (u_char *) argv[argc];
+        argc++;
+
+        /* an idle bucket is kept until it would be full again */
+        argv[argc] = (const char *) p;
+        p = ngx_sprintf(p, "%uL", ngx_http_govern_rl_fill_ms(&rl->limits[i])
+                                  + 1000);
+        argvlen[argc] = p - (u_char *) argv[argc];
+        argc++;
+    }
+
+    rl->op = ngx_http_govern_redis_send(gmcf->redis, (int) argc, argv,
+                                        argvlen, ngx_http_govern_rl_reply,
+                                        rl);
+
+    return rl->op ? NGX_OK : NGX_ERROR;
+}
+
+
+static void
+ngx_http_govern_rl_reply(void *data, redisReply *reply)
+{
+    ngx_http_govern_rl_t  *rl = data;
+
+    ngx_uint_t                    i, ok;
+    redisReply                  **e;
+    ngx_http_request_t           *r;
+    ngx_http_govern_main_conf_t  *gmcf;
+
+    r = rl->request;
+    rl->op = NULL;
+
+    if (reply == NULL) {
+        ngx_http_govern_rl_fallback(r, rl);
+        ngx_http_govern_rl_finish(r, rl);
+        return;
+    }
+
+    if (reply->type == REDIS_REPLY_ERROR) {
+
+        /* the script cache was flushed: EVAL loads it again */
+
+        if (!rl->eval && ngx_strncmp(reply->str, "NOSCRIPT", 8) == 0) {
+            rl->eval = 1;
+
+            if (ngx_http_govern_rl_redis(r, rl, 1) == NGX_OK) {
+                return;
+            }
+
+        } else {
+            gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
+
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "govern: redis %V answered the rate limit script "
+                          "with an error: %s", &gmcf->redis->addr.name,
+                          reply->str);
+        }
+
+        ngx_http_govern_rl_fallback(r, rl);
+        ngx_http_govern_rl_finish(r, rl);
+        return;
+    }
+
+    ok = reply->type == REDIS_REPLY_ARRAY
+         && reply->elements == 2 + 2 * rl->n;
+
+    for (i = 0; ok && i < reply->elements; i++) {
+        ok = reply->element[i]->type == REDIS_REPLY_INTEGER
+             && reply->element[i]->integer >= 0;
+    }
+
+    if (!ok) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "govern: unexpected reply to the rate limit script");
+        ngx_http_govern_rl_fallback(r, rl);
+        ngx_http_govern_rl_finish(r, rl);
+        return;
+    }
+
+    e = reply->element;
+
+    rl->allowed = e[0]->integer == 1;
+    rl->retry_ms = e[1]->integer;
+
+    for (i = 0; i < rl->n; i++) {
+        rl->states[i].remaining = e[2 + 2 * i]->integer;
+        rl->states[i].reset_ms = e[3 + 2 * i]->integer;
+    }
+
+    rl->known = 1;
+    rl->source = NGX_HTTP_GOVERN_RL_SOURCE_REDIS;
+
+    ngx_http_govern_rl_finish(r, rl);
+}
+
+
+/* Redis did not answer in time: it is too slow to be used for now */
+
+static void
+ngx_http_govern_rl_timeout(ngx_event_t *ev)
+{
+    ngx_http_govern_rl_t  *rl = ev->data;
+
+    ngx_connection_t             *c;
+    ngx_http_request_t           *r;
+    ngx_http_govern_main_conf_t  *gmcf;
+
+    r = rl->request;
+    c = r->connection;
+    gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
+
+    if (rl->op) {
+        ngx_http_govern_redis_cancel(rl->op);
+        rl->op = NULL;
+    }
+
+    ngx_http_govern_redis_failed(gmcf->redis, "no reply within timeout");
+
+    ngx_http_govern_rl_fallback(r, rl);
+    rl->state = NGX_HTTP_GOVERN_RL_DONE;
+
+    ngx_http_core_run_phases(r);
+    ngx_http_run_posted_requests(c);
+}
+
+
+/*
+ * Called from the Redis client's event handler: the request is posted,
+ * not run here, so the client's loop never runs into request code.
+ */
+
+static void
+ngx_http_govern_rl_finish(ngx_http_request_t *r, ngx_http_govern_rl_t *rl)
+{
+    if (rl->timer.timer_set) {
+        ngx_del_timer(&rl->timer);
+    }
+
+    rl->state = NGX_HTTP_GOVERN_RL_DONE;
+
+    r->write_event_handler = ngx_http_core_run_phases;
+    ngx_post_event(r->connection->write, &ngx_posted_events);
+}
+
+
+static void
+ngx_http_govern_rl_fallback(ngx_http_request_t *r, ngx_http_govern_rl_t *rl)
+{
+    ngx_int_t                     rc;
+    ngx_http_govern_loc_conf_t   *glcf;
+    ngx_http_govern_main_conf_t  *gmcf;
+
+    glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
+    gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
+
+    rl->state = NGX_HTTP_GOVERN_RL_DONE;
+    rl->known = 0;
+
+    switch (glcf->fallback) {
+
+    case NGX_HTTP_GOVERN_RL_FALLBACK_OPEN:
+        rl->allowed = 1;
+        rl->source = NGX_HTTP_GOVERN_RL_SOURCE_NONE;
+        return;
+
+    case NGX_HTTP_GOVERN_RL_FALLBACK_CLOSED:
+        rl->allowed = 0;
+        rl->source = NGX_HTTP_GOVERN_RL_SOURCE_NONE;
+        return;
+
+    default:
+        rc = ngx_http_govern_limiter_take(gmcf->limiter, rl->keys, rl->limits,
+                                          rl->n, rl->states, &rl->retry_ms);
+
+        if (rc == NGX_ERROR) {
+            /* no memory for a bucket: fail closed, not open */
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "govern: the local rate limiter is out of memory");
+            rl->allowed = 0;
+            rl->source = NGX_HTTP_GOVERN_RL_SOURCE_NONE;
+            return;
+        }
+
+        rl->allowed = (rc == NGX_OK);
+        rl->known = 1;
+        rl->source = NGX_HTTP_GOVERN_RL_SOURCE_LOCAL;
+    }
+}
+
+
+/* the request is done with: a pending reply will be dropped */
+
+void
+ngx_http_govern_ratelimit_cleanup(ngx_http_govern_rl_t *rl)
+{
+    if (rl->op) {
+        ngx_http_govern_redis_cancel(rl->op);
+        rl->op = NULL;
+    }
+
+    if (rl->timer.timer_set) {
+        ngx_del_timer(&rl->timer);
+    }
+}
+
+
+/*
+ * RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers):
+ * one list item per limit, e.g. "orders";q=600;w=60 and "orders";r=42;t=6;
+ * on 429, Retry-After in whole seconds, rounded up.
+ */
+
+ngx_int_t
+ngx_http_govern_ratelimit_headers(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx)
+{
+    u_char                *policy, *state, *p, *q, retry[NGX_INT_T_LEN];
+    size_t                 len;
+    ngx_uint_t             i;
+    ngx_http_govern_rl_t  *rl;
+
+    rl = ctx->rl;
+
+    if (rl == NULL || rl->state != NGX_HTTP_GOVERN_RL_DONE) {
+        return NGX_OK;
+    }
+
+    len = 0;
+
+    for (i = 0; i < rl->n; i++) {
+        len += rl->confs[i].name.len + sizeof("\"\";q=;w=, ") - 1
+               + 2 * NGX_INT_T_LEN;
+    }
+
+    policy = ngx_pnalloc(r->pool, 2 * len);
+    if (policy == NULL) {
+        return NGX_ERROR;
+    }
+
+    state = policy + len;
+    p = policy;
+    q = state;
+
+    for (i = 0; i < rl->n; i++) {
+        if (i) {
+            p = ngx_cpymem(p, ", ", 2);
+            q = ngx_cpymem(q, ", ", 2);
+        }
+
+        p = ngx_sprintf(p, "\"%V\";q=%uL;w=%uL", &rl->confs[i].name,
+                        rl->limits[i].capacity,
+                        (ngx_http_govern_rl_fill_ms(&rl->limits[i]) + 999)
+                        / 1000);
+        q = ngx_sprintf(q, "\"%V\";r=%uL;t=%uL", &rl->confs[i].name,
+                        rl->states[i].remaining,
+                        (rl->states[i].reset_ms + 999) / 1000);
+    }
+
+    if (ngx_http_govern_add_header(r, "RateLimit-Policy", policy, p - policy)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (rl->known) {
+        if (ngx_http_govern_add_header(r, "RateLimit", state, q - state)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (!rl->allowed && rl->known) {
+        p = ngx_sprintf(retry, "%uL", ngx_max((rl->retry_ms + 999) / 1000, 1));
+
+        if (ngx_http_govern_add_header(r, "Retry-After", retry, p - retry)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* the tightest limit: the fewest tokens left, for audit and variable */
+
+static void
+ngx_http_govern_rl_tightest(ngx_http_govern_rl_t *rl)
+{
+    ngx_uint_t  i, min;
+
+    min = 0;
+
+    for (i = 1; i < rl->n; i++) {
+        if (rl->states[i].remaining < rl->states[min].remaining) {
+            min = i;
+        }
+    }
+
+    rl->tightest = min;
+}
+
+
+/* ms for an empty bucket to fill; whole ms, rounded up */
+
+static uint64_t
+ngx_http_govern_rl_fill_ms(govern_limit_t *limit)
+{
+    /* capacity < 10^11 (rates, burst=) and period <= 86,400,000 */
+    return (limit->period_ms * limit->capacity + limit->count - 1)
+           / limit->count;
+}
+
+
+/* where the decision was taken: NGX_HTTP_GOVERN_RL_SOURCE_* */
+
+ngx_uint_t
+ngx_http_govern_ratelimit_source(ngx_http_govern_rl_t *rl)
+{
+    return rl->source;
+}
+
+
+/* the audit record's "ratelimit": the tightest limit */
+
+u_char *
+ngx_http_govern_ratelimit_audit(u_char *p, ngx_http_govern_rl_t *rl)
+{
+    static const char  *sources[] = { "none", "redis", "local" };
+
+    ngx_uint_t  t;
+
+    if (rl == NULL || rl->state != NGX_HTTP_GOVERN_RL_DONE) {
+        return ngx_cpymem(p, "null", 4);
+    }
+
+    t = rl->tightest;
+
+    p = ngx_sprintf(p, "{\"name\":\"%V\",\"limit\":%uL,", &rl->confs[t].name,
+                    rl->limits[t].capacity);
+
+    if (rl->known) {
+        p = ngx_sprintf(p, "\"remaining\":%uL,", rl->states[t].remaining);
+
+    } else {
+        p = ngx_cpymem(p, "\"remaining\":null,", 17);
+    }
+
+    return ngx_sprintf(p, "\"source\":\"%s\"}", sources[rl->source]);
+}
+
+
+size_t
+ngx_http_govern_ratelimit_audit_len(ngx_http_govern_rl_t *rl)
+{
+    if (rl == NULL) {
+        return 4;
+    }
+
+    return sizeof("{\"name\":\"\",\"limit\":,\"remaining\":,"
+                  "\"source\":\"redis\"}") + 2 * NGX_INT_T_LEN
+           + rl->confs[rl->tightest].name.len;
+}
+
+
+ngx_int_t
+ngx_http_govern_ratelimit_remaining(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, ngx_str_t *value)
+{
+    ngx_http_govern_rl_t  *rl;
+
+    rl = ctx->rl;
+
+    if (rl == NULL || !rl->known) {
+        return NGX_DECLINED;
+    }
+
+    value->data = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+    if (value->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    value->len = ngx_sprintf(value->data, "%uL",
+                             rl->states[rl->tightest].remaining)
+                 - value->data;
+
+    return NGX_OK;
+}
+
+
+/* configuration */
+
+
+/* govern_redis ADDR [password=] [db=] [timeout=] [connect_timeout=] */
+
+char *
+ngx_http_govern_redis_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_govern_main_conf_t *gmcf = conf;
+
+    if (gmcf->redis) {
+        return "is duplicate";
+    }
+
+    gmcf->redis = ngx_pcalloc(cf->pool,
+                              sizeof(ngx_http_govern_redis_conf_t));
+    if (gmcf->redis == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    gmcf->need_limiter = 1;
+
+    return ngx_http_govern_redis_parse(cf, gmcf->redis);
+}
+
+
+/* govern_rate_limit NAME RATE [burst=N] [by=$var] */
+
+char *
+ngx_http_govern_rate_limit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_govern_loc_conf_t *glcf = conf;
+
+    u_char                              c;
+    ngx_int_t                           n;
+    ngx_str_t                          *value;
+    ngx_uint_t                          i;
+    ngx_http_govern_rl_conf_t          *rc, *other;
+    ngx_http_govern_main_conf_t        *gmcf;
+    ngx_http_compile_complex_value_t    ccv;
+
+    value = cf->args->elts;
+
+    if (glcf->limits == NGX_CONF_UNSET_PTR) {
+        glcf->limits = ngx_array_create(cf->pool, 2,
+                                        sizeof(ngx_http_govern_rl_conf_t));
+        if (glcf->limits == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (glcf->limits->nelts == NGX_HTTP_GOVERN_MAX_LIMITS) {
+        return "is given more than 8 times here";
+    }
+
+    for (i = 0; i < value[1].len; i++) {
+        c = value[1].data[i];
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid rate limit name \"%V\"", &value[1]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    other = glcf->limits->elts;
+
+    for (i = 0; i < glcf->limits->nelts; i++) {
+        if (other[i].name.len == value[1].len
+            && ngx_strncmp(other[i].name.data, value[1].data, value[1].len)
+               == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "duplicate rate limit \"%V\"", &value[1]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    rc = ngx_array_push(glcf->limits);
+    if (rc == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(rc, sizeof(ngx_http_govern_rl_conf_t));
+    rc->name = value[1];
+
+    if (value[2].len && value[2].data[0] == '$') {
+        rc->rate_cv = ngx_palloc(cf->pool, sizeof(ngx_http_complex_value_t));
+        if (rc->rate_cv == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+        ccv.cf = cf;
+        ccv.value = &value[2];
+        ccv.complex_value = rc->rate_cv;
+
+        if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+    } else if (!govern_rate_parse((char *) value[2].data,
+                                  value[2].len, &rc->rate))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid rate \"%V\", it must be like 20r/s, "
+                           "600r/m, 1000r/h or 50000r/d", &value[2]);
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 3; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "burst=", 6) == 0) {
+            n = ngx_atoi(value[i].data + 6, value[i].len - 6);
+
+            if (n <= 0 || n > 1000000000) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid burst \"%V\", it must be a "
+                                   "number from 1 to 1000000000", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            rc->burst = n;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "by=", 3) == 0 && value[i].len > 3) {
+            rc->by = ngx_palloc(cf->pool, sizeof(ngx_http_complex_value_t));
+            if (rc->by == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            value[i].data += 3;
+            value[i].len -= 3;
+
+            ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+            ccv.cf = cf;
+            ccv.value = &value[i];
+            ccv.complex_value = rc->by;
+
+            if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid parameter \"%V\"",
+                           &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    gmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_govern_module);
+    gmcf->need_limiter = 1;
+
+    return NGX_CONF_OK;
+}
+
+
+ngx_int_t
+ngx_http_govern_ratelimit_init(ngx_conf_t *cf)
+{
+    u_char      digest[20];
+    EVP_MD_CTX  *md;
+
+    if (ngx_http_govern_rl_sha[0]) {
+        return NGX_OK;
+    }
+
+    md = EVP_MD_CTX_new();
+
+    if (md == NULL
+        || !EVP_DigestInit_ex(md, EVP_sha1(), NULL)
+        || !EVP_DigestUpdate(md, govern_rate_script,
+                             ngx_strlen(govern_rate_script))
+        || !EVP_DigestFinal_ex(md, digest, NULL))
+    {
+        EVP_MD_CTX_free(md);
+        return NGX_ERROR;
+    }
+
+    EVP_MD_CTX_free(md);
+
+    govern_hex(ngx_http_govern_rl_sha, digest, 20);
+    ngx_http_govern_rl_sha[40] = '\0';
+
+    return NGX_OK;
+}

@@ -1,0 +1,947 @@
+
+/*
+ * govern: partner identity and scopes at request time.
+ *
+ * The token stage takes the bearer token, verifies it (or finds it in the
+ * verified-token cache), applies the location's claim rules and records
+ * the verified identity; the scopes stage checks the location's required
+ * scopes.  The partner's Authorization header is then removed from the
+ * request the upstream receives, unless govern_jwt_forward is on.
+ */
+
+
+#include "ngx_http_govern_module.h"
+
+
+#define NGX_HTTP_GOVERN_REALM  "govern"
+
+
+static ngx_int_t ngx_http_govern_token_get(ngx_http_request_t *r,
+    ngx_http_govern_loc_conf_t *glcf, ngx_str_t *token);
+static ngx_int_t ngx_http_govern_token_refuse(ngx_http_request_t *r,
+    govern_reason_e reason, const char *detail);
+static ngx_int_t ngx_http_govern_www_authenticate(ngx_http_request_t *r,
+    const char *error, const char *name, ngx_str_t *value);
+static ngx_int_t ngx_http_govern_remove_header_in(ngx_http_request_t *r,
+    ngx_table_elt_t *h, ngx_str_t *name);
+static ngx_uint_t ngx_http_govern_header_is_variable(ngx_table_elt_t *h,
+    ngx_str_t *name);
+static void *ngx_http_govern_token_alloc(void *pool, size_t size);
+
+
+static EVP_MD      *ngx_http_govern_sha256;
+static EVP_MD_CTX  *ngx_http_govern_sha256_ctx;     /* reused */
+
+
+ngx_int_t
+ngx_http_govern_token_stage(ngx_http_request_t *r)
+{
+    u_char                        digest[32];
+    ngx_str_t                     token;
+    ngx_int_t                     rc;
+    const char                   *detail;
+    ngx_http_govern_ctx_t        *ctx;
+    govern_reason_e               reason;
+    govern_jwt_rules_t            rules;
+    ngx_http_govern_loc_conf_t   *glcf;
+    ngx_http_govern_main_conf_t  *gmcf;
+
+    glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
+    gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
+    ctx = ngx_http_get_module_ctx(r, ngx_http_govern_module);
+
+    if (ctx->token_verified) {
+        /* an internal redirect: the token was verified, maybe by a key
+         * this location does not trust */
+
+        if (govern_jwt_key_by_fingerprint(glcf->keys,
+                                          ctx->claims.key_fingerprint)
+            == NULL)
+        {
+            return ngx_http_govern_token_refuse(r,
+                       GOVERN_REASON_TOKEN_SIGNATURE,
+                       "the token's key is not trusted here");
+        }
+
+        goto validate;
+    }
+
+    rc = ngx_http_govern_token_get(r, glcf, &token);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rc = NGX_DECLINED;
+
+    if (gmcf->jwt_cache) {
+        if (ngx_http_govern_digest(token.data, token.len, digest) != NGX_OK) {
+            return ngx_http_govern_token_refuse(r,
+                       GOVERN_REASON_INTERNAL_ERROR,
+                       "cannot hash the token");
+        }
+
+        rc = ngx_http_govern_cache_get(gmcf->jwt_cache, digest, r->pool,
+                                       &ctx->claims);
+
+        /* a hit counts only for a key this location trusts, read with
+         * this location's partner claim */
+
+        if (rc == NGX_OK
+            && (govern_jwt_key_by_fingerprint(glcf->keys,
+                                                ctx->claims.key_fingerprint)
+                == NULL
+                || ctx->claims.partner_claim.len != glcf->partner_claim.len
+                || ngx_memcmp(ctx->claims.partner_claim.data,
+                              glcf->partner_claim.data,
+                              glcf->partner_claim.len) != 0))
+        {
+            rc = NGX_DECLINED;
+        }
+
+        ngx_http_govern_metrics_token_cache(r, rc == NGX_OK);
+    }
+
+    if (rc != NGX_OK) {
+        reason = govern_jwt_decode(token.data, token.len,
+                                   glcf->keys,
+                                   (const char *)
+                                                glcf->partner_claim.data,
+                                   ngx_http_govern_token_alloc,
+                                   r->pool, &ctx->claims, &detail);
+
+        if (reason != GOVERN_REASON_NONE) {
+            return ngx_http_govern_token_refuse(r, reason, detail);
+        }
+
+        if (gmcf->jwt_cache) {
+            ngx_http_govern_cache_put(gmcf->jwt_cache, digest, &ctx->claims,
+                                      r->connection->log);
+        }
+    }
+
+    ctx->token_verified = 1;
+
+validate:
+
+    rules.now = ngx_time();
+    rules.leeway = glcf->leeway;
+    rules.issuers = glcf->issuers;
+    rules.audiences = glcf->audiences;
+
+    reason = govern_jwt_validate(&ctx->claims, &rules, &detail);
+
+    if (reason != GOVERN_REASON_NONE) {
+        return ngx_http_govern_token_refuse(r, reason, detail);
+    }
+
+    ctx->identified = 1;
+
+#define govern_set(field, claim)                                             \
+    ctx->field.data = (u_char *) ctx->claims.claim.data;                     \
+    ctx->field.len = ctx->claims.claim.len
+
+    govern_set(partner, partner);
+    govern_set(subject, sub);
+    govern_set(issuer, iss);
+    govern_set(scopes, scopes);
+    govern_set(jwt_kid, kid);
+    govern_set(jwt_jti, jti);
+
+#undef govern_set
+
+    if (glcf->forward
+        || (r->headers_in.authorization == NULL
+            && glcf->token_header.len == 0))
+    {
+        return NGX_OK;
+    }
+
+    /* Authorization, and a token read from another header, stay here:
+     * one rebuild of the header list removes both */
+
+    if (ngx_http_govern_remove_header_in(r, r->headers_in.authorization,
+                                         glcf->token_header.len
+                                         ? &glcf->token_header : NULL)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_in.authorization = NULL;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_govern_scopes_stage(ngx_http_request_t *r)
+{
+    u_char                       *p;
+    size_t                        i, closest, len;
+    ngx_str_t                     detail, scope;
+    ngx_http_govern_ctx_t        *ctx;
+    govern_scope_set_t           *sets, *set;
+    ngx_http_govern_loc_conf_t   *glcf;
+
+    glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
+
+    if (glcf->scopes == NULL) {
+        return NGX_OK;
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_govern_module);
+    sets = glcf->scopes->elts;
+
+    if (govern_scopes_match((const char *) ctx->scopes.data,
+                            ctx->scopes.len, sets,
+                            glcf->scopes->nelts, &closest)
+        >= 0)
+    {
+        return NGX_OK;
+    }
+
+    /* name the alternative missing the fewest scopes */
+
+    set = &sets[closest];
+    len = 0;
+
+    for (i = 0; i < set->n; i++) {
+        len += ngx_strlen(set->scopes[i]) + 1;
+    }
+
+    scope.data = ngx_pnalloc(r->pool, len);
+    if (scope.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = scope.data;
+
+    for (i = 0; i < set->n; i++) {
+        if (i) {
+            *p++ = ' ';
+        }
+
+        p = ngx_cpymem(p, set->scopes[i], ngx_strlen(set->scopes[i]));
+    }
+
+    scope.len = p - scope.data;
+
+    if (ngx_http_govern_www_authenticate(r, "insufficient_scope", "scope",
+                                         &scope)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    detail.len = sizeof("the token lacks a scope this route requires: ") - 1
+                 + scope.len;
+    detail.data = ngx_pnalloc(r->pool, detail.len);
+    if (detail.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_sprintf(detail.data, "the token lacks a scope this route requires: "
+                "%V", &scope);
+
+    return ngx_http_govern_refuse(r, GOVERN_REASON_SCOPE_MISSING,
+                                  &detail);
+}
+
+
+static ngx_int_t
+ngx_http_govern_token_get(ngx_http_request_t *r,
+    ngx_http_govern_loc_conf_t *glcf, ngx_str_t *token)
+{
+    u_char           *p, *end;
+    ngx_table_elt_t  *h;
+
+    if (glcf->token) {
+        if (ngx_http_complex_value(r, glcf->token, token) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (token->len == 0) {
+            return ngx_http_govern_token_refuse(r,
+                       GOVERN_REASON_TOKEN_MISSING,
+                       "no bearer token");
+        }
+
+        goto check;
+    }
+
+    h = r->headers_in.authorization;
+
+    if (h == NULL) {
+        return ngx_http_govern_token_refuse(r,
+                   GOVERN_REASON_TOKEN_MISSING, "no bearer token");
+    }
+
+    p = h->value.data;
+    end = p + h->value.len;
+
+    if (h->value.len < sizeof("Bearer") - 1
+        || ngx_strncasecmp(p, (u_char *) "Bearer", sizeof("Bearer") - 1)
+           != 0
+        || (h->value.len > sizeof("Bearer") - 1
+            && p[sizeof("Bearer") - 1] != ' '))
+    {
+        return ngx_http_govern_token_refuse(r,
+                   GOVERN_REASON_TOKEN_MISSING,
+                   "the Authorization scheme is not Bearer");
+    }
+
+    p += sizeof("Bearer") - 1;
+
+    while (p < end && *p == ' ') {
+        p++;
+    }
+
+    while (end > p && end[-1] == ' ') {
+        end--;
+    }
+
+    token->data = p;
+    token->len = end - p;
+
+    if (token->len == 0) {
+        return ngx_http_govern_token_refuse(r,
+                   GOVERN_REASON_TOKEN_MALFORMED,
+                   "the Bearer scheme carries no token");
+    }
+
+check:
+
+    if (token->len > GOVERN_JWT_MAX_LEN) {
+        return ngx_http_govern_token_refuse(r,
+                   GOVERN_REASON_TOKEN_MALFORMED,
+                   "the token is longer than 8 KB");
+    }
+
+    return NGX_OK;
+}
+
+
+/* 401 with the RFC 6750 challenge: no error code when nothing was sent */
+
+static ngx_int_t
+ngx_http_govern_token_refuse(ngx_http_request_t *r,
+    govern_reason_e reason, const char *detail)
+{
+    ngx_str_t  d;
+
+    d.data = (u_char *) detail;
+    d.len = ngx_strlen(detail);
+
+    if (reason == GOVERN_REASON_INTERNAL_ERROR) {
+        return ngx_http_govern_refuse(r, reason, &d);
+    }
+
+    if (ngx_http_govern_www_authenticate(r,
+            reason == GOVERN_REASON_TOKEN_MISSING
+            ? NULL : "invalid_token", "error_description", &d)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_govern_refuse(r, reason, &d);
+}
+
+
+/*
+ * WWW-Authenticate: Bearer realm="govern"[, error="E", NAME="VALUE"];
+ * the value is made safe for a quoted-string.
+ */
+
+static ngx_int_t
+ngx_http_govern_www_authenticate(ngx_http_request_t *r, const char *error,
+    const char *name, ngx_str_t *value)
+{
+    u_char           *p;
+    size_t            len, i;
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    len = sizeof("Bearer realm=\"" NGX_HTTP_GOVERN_REALM "\"") - 1;
+
+    if (error) {
+        len += sizeof(", error=\"\", =\"\"") - 1 + ngx_strlen(error)
+               + ngx_strlen(name) + value->len;
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "WWW-Authenticate");
+    h->value.data = p;
+
+    p = ngx_cpymem(p, "Bearer realm=\"" NGX_HTTP_GOVERN_REALM "\"",
+                   sizeof("Bearer realm=\"" NGX_HTTP_GOVERN_REALM "\"") - 1);
+
+    if (error) {
+        p = ngx_sprintf(p, ", error=\"%s\", %s=\"", error, name);
+
+        for (i = 0; i < value->len; i++) {
+            *p++ = (value->data[i] == '"' || value->data[i] == '\\'
+                    || value->data[i] < 0x20 || value->data[i] >= 0x7f)
+                   ? '\'' : value->data[i];
+        }
+
+        *p++ = '"';
+    }
+
+    h->value.len = p - h->value.data;
+
+    r->headers_out.www_authenticate = h;
+
+    return NGX_OK;
+}
+
+
+/*
+ * ngx_list_t has no removal, and r->headers_in keeps pointers to its
+ * elements: the request gets a new list without the header h, or without
+ * every header called name, while those pointers keep pointing at the old
+ * elements, which stay as they were.
+ */
+
+static ngx_int_t
+ngx_http_govern_remove_header_in(ngx_http_request_t *r, ngx_table_elt_t *h,
+    ngx_str_t *name)
+{
+    ngx_uint_t        i, n;
+    ngx_list_t        old;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *elts, *e;
+
+    /* the copy's parts are walked from old.part: its "last" is not used */
+
+    old = r->headers_in.headers;
+    n = 0;
+
+    for (part = &old.part; part; part = part->next) {
+        n += part->nelts;
+    }
+
+    /* in place: the list's "last" points into the list itself */
+
+    if (ngx_list_init(&r->headers_in.headers, r->pool, ngx_max(n, 1),
+                      sizeof(ngx_table_elt_t))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    for (part = &old.part; part; part = part->next) {
+        elts = part->elts;
+
+        for (i = 0; i < part->nelts; i++) {
+            if (&elts[i] == h
+                || (name
+                    && ngx_http_govern_header_is_variable(&elts[i], name)))
+            {
+                continue;
+            }
+
+            e = ngx_list_push(&r->headers_in.headers);
+            if (e == NULL) {
+                return NGX_ERROR;
+            }
+
+            *e = elts[i];
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * As $http_NAME finds its header: case-insensitive, '-' read as '_'
+ * (trace.c's ngx_http_govern_header_is() compares lowcase keys exactly).
+ */
+
+static ngx_uint_t
+ngx_http_govern_header_is_variable(ngx_table_elt_t *h, ngx_str_t *name)
+{
+    u_char      c;
+    ngx_uint_t  i;
+
+    if (h->key.len != name->len) {
+        return 0;
+    }
+
+    for (i = 0; i < name->len; i++) {
+        c = ngx_tolower(h->key.data[i]);
+
+        if (c == '-') {
+            c = '_';
+        }
+
+        if (c != name->data[i]) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/* claims, and the parsed header and payload: aligned for the latter */
+
+static void *
+ngx_http_govern_token_alloc(void *pool, size_t size)
+{
+    return ngx_palloc(pool, size);
+}
+
+
+/* configuration */
+
+
+char *
+ngx_http_govern_enable_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_govern_loc_conf_t *glcf = conf;
+
+    char  *rv;
+
+    rv = ngx_conf_set_flag_slot(cf, cmd, conf);
+
+    if (rv == NGX_CONF_OK) {
+        glcf->enable_file = cf->conf_file->file.name.data;
+        glcf->enable_line = cf->conf_file->line;
+    }
+
+    return rv;
+}
+
+
+static void
+ngx_http_govern_keys_cleanup(void *data)
+{
+    govern_jwt_keys_free(data);
+}
+
+
+/* govern_jwt_keys FILE [alg=ALG] [kid=KID] */
+
+char *
+ngx_http_govern_jwt_keys_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_govern_loc_conf_t *glcf = conf;
+
+    char                *alg, *kid;
+    u_char               err[512];
+    ngx_str_t           *value, file;
+    ngx_uint_t           i;
+    ngx_pool_cleanup_t  *cln;
+
+    value = cf->args->elts;
+    alg = NULL;
+    kid = NULL;
+
+    for (i = 2; i < cf->args->nelts; i++) {
+        if (ngx_strncmp(value[i].data, "alg=", 4) == 0 && alg == NULL) {
+            alg = (char *) value[i].data + 4;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "kid=", 4) == 0 && kid == NULL
+            && value[i].len > 4)
+        {
+            kid = (char *) value[i].data + 4;
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\"", &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (glcf->keys == NGX_CONF_UNSET_PTR) {
+        glcf->keys = ngx_pcalloc(cf->pool,
+                                 sizeof(govern_jwt_keys_t));
+        if (glcf->keys == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        cln = ngx_pool_cleanup_add(cf->pool, 0);
+        if (cln == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        cln->handler = ngx_http_govern_keys_cleanup;
+        cln->data = glcf->keys;
+    }
+
+    file = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &file, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (govern_jwt_keys_load(glcf->keys, (char *) file.data, alg,
+                             kid, (char *) err, sizeof(err))
+        != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "govern_jwt_keys \"%V\": %s",
+                           &file, err);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* govern_jwt_issuer / govern_jwt_audience VALUE ...: NULL-terminated */
+
+char *
+ngx_http_govern_strings_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    char  *p = conf;
+
+    const char  ***field;
+    ngx_str_t     *value;
+    ngx_uint_t     i;
+
+    field = (const char ***) (p + cmd->offset);
+
+    if (*field != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if (value[i].len == 0) {
+            return "takes no empty value";
+        }
+    }
+
+    *field = ngx_http_govern_conf_strings(cf);
+
+    return *field ? NGX_CONF_OK : NGX_CONF_ERROR;
+}
+
+
+/* the directive's arguments as a NULL-terminated list of C strings */
+
+const char **
+ngx_http_govern_conf_strings(ngx_conf_t *cf)
+{
+    ngx_str_t    *value;
+    ngx_uint_t    i;
+    const char  **list;
+
+    value = cf->args->elts;
+
+    list = ngx_palloc(cf->pool, cf->args->nelts * sizeof(char *));
+    if (list == NULL) {
+        return NULL;
+    }
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        list[i - 1] = (const char *) value[i].data;
+    }
+
+    list[cf->args->nelts - 1] = NULL;
+
+    return list;
+}
+
+
+/* govern_scopes SCOPE ...: every line is an alternative */
+
+char *
+ngx_http_govern_scopes_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_govern_loc_conf_t *glcf = conf;
+
+    ngx_str_t                    *value;
+    ngx_uint_t                    i, j;
+    govern_scope_set_t           *set;
+
+    if (glcf->scopes == NULL) {
+        glcf->scopes = ngx_array_create(cf->pool, 2,
+                                        sizeof(govern_scope_set_t));
+        if (glcf->scopes == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    set = ngx_array_push(glcf->scopes);
+    if (set == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    set->n = cf->args->nelts - 1;
+    set->scopes = ngx_palloc(cf->pool, set->n * sizeof(char *));
+    if (set->scopes == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        for (j = 0; j < value[i].len; j++) {
+            if (value[i].data[j] <= 0x20 || value[i].data[j] >= 0x7f
+                || value[i].data[j] == '"' || value[i].data[j] == '\\')
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid scope \"%V\"", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+        }
+
+        set->scopes[i - 1] = (const char *) value[i].data;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* govern_jwt_cache SIZE | off */
+
+char *
+ngx_http_govern_jwt_cache_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_govern_main_conf_t *gmcf = conf;
+
+    ssize_t     size;
+    ngx_str_t  *value;
+
+    if (gmcf->jwt_cache_size != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        gmcf->jwt_cache_size = 0;
+        return NGX_CONF_OK;
+    }
+
+    size = ngx_parse_size(&value[1]);
+
+    if (size == NGX_ERROR || size < (ssize_t) (8 * ngx_pagesize)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid govern_jwt_cache size \"%V\", it must "
+                           "be \"off\" or at least %uz", &value[1],
+                           8 * ngx_pagesize);
+        return NGX_CONF_ERROR;
+    }
+
+    gmcf->jwt_cache_size = size;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * govern_jwt_token $var: a complex value; when it is exactly "$http_NAME",
+ * the header is remembered so that, like Authorization, it is not
+ * forwarded unless govern_jwt_forward is on.
+ */
+
+char *
+ngx_http_govern_jwt_token_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_govern_loc_conf_t *glcf = conf;
+
+    char        *rv;
+    u_char       c;
+    ngx_str_t   *value;
+    ngx_uint_t   i;
+
+    rv = ngx_http_set_complex_value_slot(cf, cmd, conf);
+
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len <= sizeof("$http_") - 1
+        || ngx_strncmp(value[1].data, "$http_", sizeof("$http_") - 1) != 0)
+    {
+        return NGX_CONF_OK;
+    }
+
+    for (i = sizeof("$http_") - 1; i < value[1].len; i++) {
+        c = value[1].data[i];
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9') || c == '_'))
+        {
+            return NGX_CONF_OK;         /* not a lone variable */
+        }
+    }
+
+    glcf->token_header.len = value[1].len - (sizeof("$http_") - 1);
+    glcf->token_header.data = ngx_pnalloc(cf->pool, glcf->token_header.len);
+    if (glcf->token_header.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 0; i < glcf->token_header.len; i++) {
+        glcf->token_header.data[i] =
+            ngx_tolower(value[1].data[sizeof("$http_") - 1 + i]);
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+char *
+ngx_http_govern_token_merge(ngx_conf_t *cf, ngx_http_govern_loc_conf_t *prev,
+    ngx_http_govern_loc_conf_t *conf)
+{
+    u_char                       *p;
+    size_t                        len, i, j;
+    const char                   *missing;
+    govern_scope_set_t           *sets;
+
+    ngx_conf_merge_ptr_value(conf->keys, prev->keys, NULL);
+    ngx_conf_merge_ptr_value(conf->issuers, prev->issuers, NULL);
+    ngx_conf_merge_ptr_value(conf->audiences, prev->audiences, NULL);
+    ngx_conf_merge_sec_value(conf->leeway, prev->leeway, 30);
+    ngx_conf_merge_str_value(conf->partner_claim, prev->partner_claim, "sub");
+    if (conf->token == NGX_CONF_UNSET_PTR) {
+        conf->token_header = prev->token_header;
+    }
+
+    ngx_conf_merge_ptr_value(conf->token, prev->token, NULL);
+    ngx_conf_merge_value(conf->forward, prev->forward, 0);
+
+    if (conf->enable_file == NULL) {
+        conf->enable_file = prev->enable_file;
+        conf->enable_line = prev->enable_line;
+    }
+
+    if (conf->scopes == NULL) {
+        conf->scopes = prev->scopes;
+    }
+
+    if (conf->scopes) {
+        /* the audit's scopes_required: ["a b","c"], one per alternative */
+
+        sets = conf->scopes->elts;
+        len = sizeof("[]") - 1;
+
+        for (i = 0; i < conf->scopes->nelts; i++) {
+            len += sizeof("\"\",") - 1;
+
+            for (j = 0; j < sets[i].n; j++) {
+                len += ngx_strlen(sets[i].scopes[j]) + 1;
+            }
+        }
+
+        p = ngx_pnalloc(cf->pool, len);
+        if (p == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        conf->scopes_required.data = p;
+        *p++ = '[';
+
+        for (i = 0; i < conf->scopes->nelts; i++) {
+            if (i) {
+                *p++ = ',';
+            }
+
+            *p++ = '"';
+
+            for (j = 0; j < sets[i].n; j++) {
+                if (j) {
+                    *p++ = ' ';
+                }
+
+                p = ngx_cpymem(p, sets[i].scopes[j],
+                               ngx_strlen(sets[i].scopes[j]));
+            }
+
+            *p++ = '"';
+        }
+
+        *p++ = ']';
+        conf->scopes_required.len = p - conf->scopes_required.data;
+    }
+
+    if (!conf->enable) {
+        return NGX_CONF_OK;
+    }
+
+    /* deny by default: a governed location must be able to verify */
+
+    if (conf->keys == NULL || conf->keys->nkeys == 0) {
+        missing = "govern_jwt_keys";
+
+    } else if (conf->issuers == NULL) {
+        missing = "govern_jwt_issuer";
+
+    } else if (conf->audiences == NULL) {
+        missing = "govern_jwt_audience";
+
+    } else {
+        return NGX_CONF_OK;
+    }
+
+    ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                  "\"%s\" is required where \"govern\" is on in %s:%ui",
+                  missing, conf->enable_file, conf->enable_line);
+
+    return NGX_CONF_ERROR;
+}
+
+
+/*
+ * SHA-256 with the digest fetched once and one context reused: the
+ * token cache key, the audit's body_sha256, idempotency fingerprints.
+ */
+
+ngx_int_t
+ngx_http_govern_digest(const u_char *data, size_t len, u_char *digest)
+{
+    if (!EVP_DigestInit_ex(ngx_http_govern_sha256_ctx, ngx_http_govern_sha256,
+                           NULL)
+        || !EVP_DigestUpdate(ngx_http_govern_sha256_ctx, data, len)
+        || !EVP_DigestFinal_ex(ngx_http_govern_sha256_ctx, digest, NULL))
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_govern_token_init(ngx_conf_t *cf)
+{
+    if (ngx_http_govern_sha256 == NULL) {
+        ngx_http_govern_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+        ngx_http_govern_sha256_ctx = EVP_MD_CTX_new();
+
+        if (ngx_http_govern_sha256 == NULL
+            || ngx_http_govern_sha256_ctx == NULL)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
