@@ -38,12 +38,24 @@ SUITE      ?= $(firstword $(wildcard $(CURDIR)/../shared/conformance/json-schema
         integration layers run \
         bench clean conformance fuzz bench-schema docker-smoke
 
-all: $(MODULE) $(BUILD)/govern-schema
+all: $(MODULE) $(BUILD)/govern-schema $(BUILD)/govern-audit $(BUILD)/govern-audit
 
 $(BUILD)/govern-schema: tools/govern_schema.c $(GOVERN_LIB) | deps
 	@mkdir -p $(BUILD)
 	$(CC) $(CC_OPT) -Imodule/lib -o $@ tools/govern_schema.c \
 	    $(GOVERN_LIB) $(GOVERN_LIB_LIBS)
+
+# govern-audit verify --key PUBLIC.pem FILE...: the audit chain's verifier
+$(BUILD)/govern-audit: tools/govern_audit.c $(GOVERN_LIB) | deps
+	@mkdir -p $(BUILD)
+	$(CC) $(CC_OPT) -Imodule/lib -o $@ tools/govern_audit.c \
+	    $(GOVERN_LIB) $(GOVERN_LIB_LIBS)
+
+$(BUILD)/govern-audit: module/govern_audit_cli.c module/govern_audit_chain.c \
+                       module/govern_audit_chain.h | deps
+	@mkdir -p $(BUILD)
+	$(CC) -O2 -g -Wall -Wextra -Werror $(SAN_FLAGS) -Imodule -o $@ \
+	    module/govern_audit_cli.c module/govern_audit_chain.c -lcrypto
 
 # govern's validator against AJV (npm) on the same schema and payload
 bench-schema: deps-test
@@ -102,10 +114,11 @@ layers:
 unit: deps-test
 	$(MAKE) -C lua-free-tests/unit SANITIZE=$(SANITIZE)
 
-integration: deps-test $(MODULE) $(BUILD)/govern-schema
+integration: deps-test $(MODULE) $(BUILD)/govern-schema $(BUILD)/govern-audit
 	cd lua-free-tests/integration && \
 	    GOVERN_MODULE=$(CURDIR)/$(MODULE) GOVERN_SANITIZE=$(SANITIZE) \
 	    GOVERN_SCHEMA_CLI=$(CURDIR)/$(BUILD)/govern-schema \
+	    GOVERN_AUDIT_CLI=$(CURDIR)/$(BUILD)/govern-audit \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 run: deps-run $(MODULE)

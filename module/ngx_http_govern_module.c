@@ -232,6 +232,13 @@ static ngx_command_t  ngx_http_govern_commands[] = {
       0,
       NULL },
 
+    { ngx_string("govern_audit_key"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_govern_audit_key_directive,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("govern_metrics"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_govern_metrics_directive,
@@ -282,6 +289,7 @@ ngx_module_t  ngx_http_govern_module = {
 
 static const ngx_http_govern_stage_t  *ngx_http_govern_stages[] = {
     &ngx_http_govern_trace_stage,
+    &ngx_http_govern_audit_stage,           /* observe's: fail closed */
     &ngx_http_govern_token_stage,
     &ngx_http_govern_scopes_stage,
     &ngx_http_govern_version_stage,
@@ -569,8 +577,18 @@ ngx_http_govern_exit_process(ngx_cycle_t *cycle)
 
     gmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_govern_module);
 
-    if (gmcf && gmcf->redis) {
+    if (gmcf == NULL) {
+        return;
+    }
+
+    if (gmcf->redis) {
         ngx_http_govern_redis_exit_process(gmcf->redis);
+    }
+
+    if (ngx_process == NGX_PROCESS_WORKER
+        || ngx_process == NGX_PROCESS_SINGLE)
+    {
+        ngx_http_govern_audit_exit(cycle, gmcf);
     }
 }
 
@@ -712,7 +730,7 @@ ngx_http_govern_init_main_conf(ngx_conf_t *cf, void *conf)
         }
     }
 
-    return NGX_CONF_OK;
+    return ngx_http_govern_audit_init(cf, gmcf);
 }
 
 

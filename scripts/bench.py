@@ -52,6 +52,20 @@ VARIANTS = [
             govern_audit @PREFIX@/audit.log buffer=64k flush=1s;
             proxy_pass http://upstream;
     """, ("HS256", "repeat")),
+    # the same routes with a hash chain and a checkpoint every 1,000
+    # records: served by a second gateway (govern_audit_key is http-wide)
+    ("govern HS256 + scope + chained audit (tmpfs)", """
+            govern on;
+            govern_scopes orders:read;
+            govern_audit @SHM@/audit-chained.log buffer=64k flush=1s;
+            proxy_pass http://upstream;
+    """, ("HS256", "repeat")),
+    ("govern HS256 + scope + chained audit (disk)", """
+            govern on;
+            govern_scopes orders:read;
+            govern_audit @PREFIX@/audit-chained.log buffer=64k flush=1s;
+            proxy_pass http://upstream;
+    """, ("HS256", "repeat")),
     ("govern HS256 + scope + Redis rate limit", """
             govern on;
             govern_scopes orders:read;
@@ -145,6 +159,10 @@ VARIANTS = [
 
 UNIQUE_TOKENS = 3000
 
+# the variants the second gateway, the one with govern_audit_key, serves
+CHAINED = {"govern HS256 + scope + chained audit (tmpfs)",
+           "govern HS256 + scope + chained audit (disk)"}
+
 # the same valid order (about 1 KB) on every request
 WRK_POST = """
 local f = io.open("@FILE@")
@@ -161,6 +179,10 @@ end
 PAIRS = [
     ("govern HS256 + scope + audit (tmpfs)",
      "govern HS256 + scope, audit off"),
+    ("govern HS256 + scope + chained audit (tmpfs)",
+     "govern HS256 + scope + audit (tmpfs)"),
+    ("govern HS256 + scope + chained audit (disk)",
+     "govern HS256 + scope + audit (disk)"),
     ("govern HS256 + scope + Redis rate limit",
      "govern HS256 + scope, audit off"),
     ("govern HS256, JSON-RPC 1 KB + Odoo policy + credentials",
@@ -220,12 +242,13 @@ load_module @MODULE@;
 worker_processes 1;
 worker_cpu_affinity 01;
 daemon off;
-error_log @PREFIX@/error.log warn;
-pid @PREFIX@/gateway.pid;
+error_log @PREFIX@/@NAME@-error.log warn;
+pid @PREFIX@/@NAME@.pid;
 events { worker_connections 4096; }
 http {
     access_log off;
     keepalive_requests 1000000;
+    @AUDIT_KEY@
     # small on purpose: the unique-token variants must miss every time
     govern_jwt_cache 64k;
     govern_jwt_keys @PREFIX@/jwks.json;
@@ -455,15 +478,34 @@ def main():
     for name in ("order.json", "customer.json"):
         shutil.copy(os.path.join(ROOT, "config", "schemas", name), prefix)
 
-    servers = ""
-    for (name, body, _), port in zip(VARIANTS, ports):
-        servers += ("    server {\n        listen 127.0.0.1:%d backlog=4096;"
-                    "\n        location / {%s}\n    }\n" % (port, body))
+    # an Ed25519 key for the second gateway's checkpoints
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    fd = os.open(os.path.join(prefix, "audit-key.pem"),
+                 os.O_WRONLY | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(ed25519.Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption()))
+
+    gateways = [("gateway", ""), ("gateway-chained",
+                 "govern_audit_key @PREFIX@/audit-key.pem every=1000;")]
+    if not any(name in CHAINED for name, _, _ in VARIANTS):
+        gateways = gateways[:1]
+    for gname, key in gateways:
+        servers = ""
+        for (name, body, _), port in zip(VARIANTS, ports):
+            if (name in CHAINED) == (gname == "gateway-chained"):
+                servers += ("    server {\n        listen 127.0.0.1:%d "
+                            "backlog=4096;\n        location / {%s}\n    }\n"
+                            % (port, body))
+        with open(os.path.join(prefix, gname + ".conf"), "w") as f:
+            f.write(render(render(GATEWAY_CONF, {
+                "SERVERS": servers, "NAME": gname, "AUDIT_KEY": key}),
+                values))
 
     with open(os.path.join(prefix, "upstream.conf"), "w") as f:
         f.write(render(UPSTREAM_CONF, values))
-    with open(os.path.join(prefix, "gateway.conf"), "w") as f:
-        f.write(render(render(GATEWAY_CONF, {"SERVERS": servers}), values))
 
     procs = []
     try:
@@ -478,14 +520,18 @@ def main():
                                "-c", os.path.join(prefix, "upstream.conf"),
                                "-e", os.path.join(prefix, "upstream.err")])
         procs.append(up)
-        gw = subprocess.Popen([NGINX, "-p", prefix, "-c",
-                               os.path.join(prefix, "gateway.conf"),
-                               "-e", os.path.join(prefix, "gateway.err")])
-        procs.append(gw)
+        masters = []
+        for gname, _ in gateways:
+            gw = subprocess.Popen([NGINX, "-p", prefix, "-c",
+                                   os.path.join(prefix, gname + ".conf"),
+                                   "-e", os.path.join(prefix,
+                                                      gname + ".err")])
+            procs.append(gw)
+            masters.append(gw)
         wait_port(uport)
         for port in ports:
             wait_port(port)
-        worker = worker_pid(gw.pid)
+        workers = [worker_pid(gw.pid) for gw in masters]
         hz = os.sysconf("SC_CLK_TCK")
 
         results = {name: [] for name, _, _ in VARIANTS}
@@ -500,6 +546,7 @@ def main():
 
         for rnd in range(opts.rounds):
             for (name, _, token), port in zip(VARIANTS, ports):
+                worker = workers[1 if name in CHAINED else 0]
                 before = cpu_ticks(worker)
                 res = run_wrk("http://127.0.0.1:%d/api/v1/orders" % port,
                               opts.seconds, opts.connections,
@@ -533,7 +580,8 @@ def main():
             print("%s vs %s: %.3f" % (a, b, statistics.median(
                 x["rps"] / y["rps"] for x, y in zip(results[a], results[b]))))
         bad = []
-        for name in ("gateway.err", "upstream.err", "error.log"):
+        for name in ("gateway.err", "gateway-chained.err", "upstream.err",
+                     "gateway-error.log", "gateway-chained-error.log"):
             path = os.path.join(prefix, name)
             if os.path.exists(path):
                 with open(path) as f:

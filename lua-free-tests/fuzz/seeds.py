@@ -5,7 +5,7 @@ the repository's own schemas; with a fourth argument, Odoo call bodies
 (a selector byte, then the body) for fuzz_odoo into that directory; with a
 fifth, HS256 tokens signed with fuzz_jwt's secret; with a sixth,
 methodCalls as xmlrpc.client writes them (a selector byte, then the body)
-for fuzz_xmlrpc."""
+for fuzz_xmlrpc; with a seventh, audit chains for fuzz_audit."""
 
 import glob
 import json
@@ -118,3 +118,24 @@ if len(sys.argv) > 6:
         body = xmlrpc.client.dumps(params, method, allow_none=True)
         with open(os.path.join(xml_dir, "xmlrpc%d" % i), "wb") as w:
             w.write(bytes([sel | (i << 5) & 0xe0]) + body.encode())
+
+
+if len(sys.argv) > 7:
+    # a seventh: small audit chains signed with fuzz_audit's key (32 bytes
+    # of 0x42), a split byte first: whole, then rotated into two files
+    sys.path.insert(0, os.path.join(root, "lua-free-tests", "integration"))
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    import auditchain
+
+    audit_dir = sys.argv[7]
+    os.makedirs(audit_dir, exist_ok=True)
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(b"\x42" * 32)
+    for i, (records, every) in enumerate([(3, 2), (12, 5)]):
+        path = os.path.join(audit_dir, "chain%d.log" % i)
+        auditchain.write_chain(path, key, records, every=every, node="fuzz")
+        data = open(path, "rb").read()
+        for split in (255, 128):
+            with open(os.path.join(audit_dir, "audit%d-%d" % (i, split)),
+                      "wb") as w:
+                w.write(bytes([split]) + data)
+        os.unlink(path)

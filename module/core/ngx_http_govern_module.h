@@ -37,6 +37,7 @@
 
 
 typedef struct ngx_http_govern_audit_s  ngx_http_govern_audit_t;
+typedef struct ngx_http_govern_audit_key_s  ngx_http_govern_audit_key_t;
 typedef struct ngx_http_govern_rl_s     ngx_http_govern_rl_t;
 typedef struct ngx_http_govern_version_s  ngx_http_govern_version_t;
 typedef struct ngx_http_govern_schema_conf_s  ngx_http_govern_schema_conf_t;
@@ -63,6 +64,8 @@ typedef struct {
     ngx_flag_t                  need_limiter;
     ngx_array_t                *credentials;    /* partner -> Odoo */
     ngx_shm_zone_t             *metrics;        /* NULL: not counted */
+    ngx_array_t                *audit_files;    /* audit file pointers */
+    ngx_http_govern_audit_key_t  *audit_key;    /* NULL: plain records */
 } ngx_http_govern_main_conf_t;
 
 
