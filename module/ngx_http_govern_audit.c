@@ -13,7 +13,7 @@
 
 
 #include "ngx_http_govern_module.h"
-#include "ngx_http_govern_json.h"
+#include "govern_json.h"
 
 
 #define NGX_HTTP_GOVERN_AUDIT_BUFFER  65536
@@ -53,7 +53,7 @@ static void ngx_http_govern_audit_flush_handler(ngx_event_t *ev);
 
 /* every string of the record, escaped, is at most this long */
 #define ngx_http_govern_audit_str_len(s)                                     \
-    (sizeof("\"\"") - 1 + NGX_HTTP_GOVERN_JSON_ESCAPE_MAX((s)->len))
+    (sizeof("\"\"") - 1 + GOVERN_JSON_ESCAPE_MAX((s)->len))
 
 /* keys, punctuation, numbers, literals and the timestamp */
 #define NGX_HTTP_GOVERN_AUDIT_FIXED_LEN  1024
@@ -168,7 +168,7 @@ ngx_http_govern_audit_record(ngx_http_request_t *r,
     ngx_uint_t                       i, status, upstream_status, upstreams;
     ngx_time_t                      *tp;
     ngx_http_upstream_state_t       *state;
-    const ngx_http_govern_reason_t  *info;
+    const govern_reason_t           *info;
 
     ngx_gmtime(r->start_sec, &tm);
 
@@ -210,11 +210,11 @@ ngx_http_govern_audit_record(ngx_http_request_t *r,
     p = ngx_sprintf(p, ",\"status\":%ui,\"decision\":\"%s\",\"reason\":",
                     status, ctx->allowed ? "allow" : "deny");
 
-    if (ctx->reason == NGX_HTTP_GOVERN_REASON_NONE) {
+    if (ctx->reason == GOVERN_REASON_NONE) {
         p = ngx_cpymem(p, "null", 4);
 
     } else {
-        info = ngx_http_govern_reason(ctx->reason);
+        info = govern_reason(ctx->reason);
         p = ngx_sprintf(p, "\"%s\"", info->code);
     }
 
@@ -334,7 +334,7 @@ ngx_http_govern_audit_str(u_char *p, ngx_str_t *s)
     }
 
     *p++ = '"';
-    p = ngx_http_govern_json_escape(p, s->data, s->len);
+    p = govern_json_escape(p, s->data, s->len);
     *p++ = '"';
 
     return p;
@@ -362,7 +362,7 @@ ngx_http_govern_audit_list(u_char *p, ngx_str_t *s)
         }
 
         *p++ = '"';
-        p = ngx_http_govern_json_escape(p, item, sp - item);
+        p = govern_json_escape(p, item, sp - item);
         *p++ = '"';
     }
 

@@ -13,7 +13,7 @@
 
 
 #include "ngx_http_govern_module.h"
-#include "ngx_http_govern_json.h"
+#include "govern_json.h"
 
 
 #define NGX_HTTP_GOVERN_BODY_NONE     0
@@ -23,7 +23,7 @@
 
 
 struct ngx_http_govern_schema_conf_s {
-    ngx_http_govern_schema_t   *schema;
+    govern_schema_t            *schema;
     ngx_uint_t                  methods;
     ngx_str_t                   file;
 };
@@ -95,7 +95,7 @@ ngx_http_govern_body_stage(ngx_http_request_t *r)
     /* cheap refusals before a byte of the body is read; JSON-2 allows an
      * empty body without a type */
 
-    if (glcf->odoo == NGX_HTTP_GOVERN_ODOO_JSON2
+    if (glcf->odoo == GOVERN_ODOO_JSON2
         && r->headers_in.content_length_n == 0)
     {
         ctx->body_state = NGX_HTTP_GOVERN_BODY_DONE;
@@ -105,7 +105,7 @@ ngx_http_govern_body_stage(ngx_http_request_t *r)
     if (json_needed && ngx_http_govern_body_type(r, glcf) != NGX_OK) {
         ngx_str_set(&detail, "the request body must be one of the accepted "
                              "media types");
-        return ngx_http_govern_refuse(r, NGX_HTTP_GOVERN_REASON_CONTENT_TYPE,
+        return ngx_http_govern_refuse(r, GOVERN_REASON_CONTENT_TYPE,
                                       &detail);
     }
 
@@ -121,7 +121,7 @@ ngx_http_govern_body_stage(ngx_http_request_t *r)
             ngx_str_set(&detail, "the request body is larger than "
                                  "client_max_body_size");
             return ngx_http_govern_refuse(r,
-                       NGX_HTTP_GOVERN_REASON_BODY_TOO_LARGE, &detail);
+                       GOVERN_REASON_BODY_TOO_LARGE, &detail);
         }
 
         return rc;
@@ -162,7 +162,7 @@ ngx_http_govern_body_sha256(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx)
         return NGX_ERROR;
     }
 
-    ngx_http_govern_hex(ctx->body_sha256.data, digest, 32);
+    govern_hex(ctx->body_sha256.data, digest, 32);
     ctx->body_sha256.len = 64;
 
     return NGX_OK;
@@ -192,9 +192,9 @@ ngx_http_govern_body_check(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
     size_t                            len, i, size;
     unsigned                          flags;
     ngx_str_t                         detail, errors;
-    ngx_http_govern_jv_t             *json;
-    ngx_http_govern_jv_error_t        jerr;
-    ngx_http_govern_schema_result_t   result;
+    govern_jv_t                      *json;
+    govern_jv_error_t                 jerr;
+    govern_schema_result_t            result;
 
     if (ctx->body == NULL) {
         ctx->body = ngx_create_temp_buf(r->pool, 1);
@@ -215,8 +215,8 @@ ngx_http_govern_body_check(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
     flags = 0;
 
     if (glcf->odoo && glcf->schema == NULL) {
-        flags = NGX_HTTP_GOVERN_JV_LAZY(
-                    ngx_http_govern_odoo_lazy_depth(glcf->odoo,
+        flags = GOVERN_JV_LAZY(
+                    govern_odoo_lazy_depth(glcf->odoo,
                         (const char *) r->uri.data, r->uri.len));
     }
 
@@ -226,9 +226,9 @@ ngx_http_govern_body_check(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
     ctx->json_source.alloc = ngx_http_govern_body_alloc;
     ctx->json_source.alloc_ctx = &ctx->json_arena;
 
-    json = ngx_http_govern_jv_parse((const char *) ctx->body->pos, len, flags,
-                                    ngx_http_govern_body_alloc,
-                                    &ctx->json_arena, &jerr);
+    json = govern_jv_parse((const char *) ctx->body->pos, len, flags,
+                           ngx_http_govern_body_alloc,
+                           &ctx->json_arena, &jerr);
 
     if (json == NULL) {
         detail.data = ngx_pnalloc(r->pool, sizeof(jerr.text) + 64);
@@ -241,14 +241,14 @@ ngx_http_govern_body_check(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
                      - detail.data;
 
         return ngx_http_govern_refuse(r,
-                   NGX_HTTP_GOVERN_REASON_JSON_MALFORMED, &detail);
+                   GOVERN_REASON_JSON_MALFORMED, &detail);
     }
 
     ctx->json = json;
 
     if (glcf->schema == NULL
-        || ngx_http_govern_schema_validate(glcf->schema->schema, json,
-                                           &result))
+        || govern_schema_validate(glcf->schema->schema, json,
+                                  &result))
     {
         return NGX_OK;
     }
@@ -259,7 +259,7 @@ ngx_http_govern_body_check(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
 
     for (i = 0; i < result.nerrors; i++) {
         size += sizeof("{\"pointer\":\"\",\"keyword\":\"\",\"message\":\"\"},")
-                + NGX_HTTP_GOVERN_JSON_ESCAPE_MAX(
+                + GOVERN_JSON_ESCAPE_MAX(
                       ngx_strlen(result.errors[i].pointer)
                       + ngx_strlen(result.errors[i].keyword)
                       + ngx_strlen(result.errors[i].message));
@@ -267,7 +267,7 @@ ngx_http_govern_body_check(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
 
     errors.data = ngx_pnalloc(r->pool, size);
     if (errors.data == NULL) {
-        ngx_http_govern_schema_result_free(&result);
+        govern_schema_result_free(&result);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -279,15 +279,15 @@ ngx_http_govern_body_check(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
         }
 
         p = ngx_cpymem(p, "{\"pointer\":\"", sizeof("{\"pointer\":\"") - 1);
-        p = ngx_http_govern_json_escape(p,
+        p = govern_json_escape(p,
                 (u_char *) result.errors[i].pointer,
                 ngx_strlen(result.errors[i].pointer));
         p = ngx_cpymem(p, "\",\"keyword\":\"", sizeof("\",\"keyword\":\"") - 1);
-        p = ngx_http_govern_json_escape(p,
+        p = govern_json_escape(p,
                 (u_char *) result.errors[i].keyword,
                 ngx_strlen(result.errors[i].keyword));
         p = ngx_cpymem(p, "\",\"message\":\"", sizeof("\",\"message\":\"") - 1);
-        p = ngx_http_govern_json_escape(p,
+        p = govern_json_escape(p,
                 (u_char *) result.errors[i].message,
                 ngx_strlen(result.errors[i].message));
         p = ngx_cpymem(p, "\"}", 2);
@@ -298,7 +298,7 @@ ngx_http_govern_body_check(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
 
     detail.data = ngx_pnalloc(r->pool, 64);
     if (detail.data == NULL) {
-        ngx_http_govern_schema_result_free(&result);
+        govern_schema_result_free(&result);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -306,10 +306,10 @@ ngx_http_govern_body_check(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
                              "schema (%uz errors)", result.total)
                  - detail.data;
 
-    ngx_http_govern_schema_result_free(&result);
+    govern_schema_result_free(&result);
 
     return ngx_http_govern_refuse_with(r,
-               NGX_HTTP_GOVERN_REASON_SCHEMA_INVALID, &detail, &errors);
+               GOVERN_REASON_SCHEMA_INVALID, &detail, &errors);
 }
 
 
@@ -345,7 +345,7 @@ ngx_http_govern_body_type(ngx_http_request_t *r,
 
     } else {
         types = ngx_http_govern_default_types;
-        n = (glcf->odoo == NGX_HTTP_GOVERN_ODOO_JSONRPC) ? 2 : 1;
+        n = (glcf->odoo == GOVERN_ODOO_JSONRPC) ? 2 : 1;
     }
 
     for (i = 0; i < n; i++) {
@@ -501,7 +501,7 @@ ngx_http_govern_body_init(ngx_conf_t *cf)
 static void
 ngx_http_govern_schema_cleanup(void *data)
 {
-    ngx_http_govern_schema_free(data);
+    govern_schema_free(data);
 }
 
 
@@ -589,8 +589,8 @@ ngx_http_govern_schema_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     sc->file = file;
-    sc->schema = ngx_http_govern_schema_compile_file((char *) file.data, err,
-                                                     sizeof(err));
+    sc->schema = govern_schema_compile_file((char *) file.data, err,
+                                            sizeof(err));
 
     if (sc->schema == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -601,7 +601,7 @@ ngx_http_govern_schema_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
     cln = ngx_pool_cleanup_add(cf->pool, 0);
     if (cln == NULL) {
-        ngx_http_govern_schema_free(sc->schema);
+        govern_schema_free(sc->schema);
         return NGX_CONF_ERROR;
     }
 

@@ -13,7 +13,7 @@
 
 
 #include "ngx_http_govern_module.h"
-#include "ngx_http_govern_jwt.h"
+#include "govern_jwt.h"
 
 
 #define NGX_HTTP_GOVERN_CACHE_STRINGS  8
@@ -59,8 +59,8 @@ static ngx_http_govern_cache_node_t *ngx_http_govern_cache_find(
     ngx_http_govern_cache_t *cache, const u_char *digest);
 static void ngx_http_govern_cache_expire(ngx_http_govern_cache_t *cache,
     time_t now, ngx_uint_t force);
-static ngx_http_govern_jwt_str_t *ngx_http_govern_cache_field(
-    ngx_http_govern_jwt_claims_t *claims, ngx_uint_t i);
+static govern_jwt_str_t *ngx_http_govern_cache_field(
+    govern_jwt_claims_t *claims, ngx_uint_t i);
 
 
 #define ngx_http_govern_cache_lcn(node)                                      \
@@ -224,11 +224,11 @@ ngx_http_govern_cache_find(ngx_http_govern_cache_t *cache,
 }
 
 
-static ngx_http_govern_jwt_str_t *
-ngx_http_govern_cache_field(ngx_http_govern_jwt_claims_t *claims,
+static govern_jwt_str_t *
+ngx_http_govern_cache_field(govern_jwt_claims_t *claims,
     ngx_uint_t i)
 {
-    ngx_http_govern_jwt_str_t  *fields[NGX_HTTP_GOVERN_CACHE_STRINGS];
+    govern_jwt_str_t           *fields[NGX_HTTP_GOVERN_CACHE_STRINGS];
 
     fields[0] = &claims->iss;
     fields[1] = &claims->sub;
@@ -250,14 +250,14 @@ ngx_http_govern_cache_field(ngx_http_govern_jwt_claims_t *claims,
 
 ngx_int_t
 ngx_http_govern_cache_get(ngx_shm_zone_t *zone, const u_char *digest,
-    ngx_pool_t *pool, ngx_http_govern_jwt_claims_t *claims)
+    ngx_pool_t *pool, govern_jwt_claims_t *claims)
 {
     u_char                        *p, *s;
     size_t                         size;
     time_t                         now;
     ngx_uint_t                     i;
     ngx_http_govern_cache_t       *cache;
-    ngx_http_govern_jwt_str_t     *f;
+    govern_jwt_str_t              *f;
     ngx_http_govern_cache_node_t  *cn;
 
     cache = zone->data;
@@ -287,7 +287,7 @@ ngx_http_govern_cache_get(ngx_shm_zone_t *zone, const u_char *digest,
         return NGX_ERROR;
     }
 
-    ngx_memzero(claims, sizeof(ngx_http_govern_jwt_claims_t));
+    ngx_memzero(claims, sizeof(govern_jwt_claims_t));
 
     claims->exp = cn->exp;
     claims->nbf = cn->nbf;
@@ -321,14 +321,14 @@ ngx_http_govern_cache_get(ngx_shm_zone_t *zone, const u_char *digest,
 
 void
 ngx_http_govern_cache_put(ngx_shm_zone_t *zone, const u_char *digest,
-    ngx_http_govern_jwt_claims_t *claims, ngx_log_t *log)
+    govern_jwt_claims_t *claims, ngx_log_t *log)
 {
     u_char                        *s;
     size_t                         size;
     ngx_uint_t                     i;
     ngx_rbtree_node_t             *node;
     ngx_http_govern_cache_t       *cache;
-    ngx_http_govern_jwt_str_t     *f;
+    govern_jwt_str_t              *f;
     ngx_http_govern_cache_node_t  *cn;
 
     cache = zone->data;

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 
 #include "ngx_http_govern_module.h"
-#include "ngx_http_govern_json.h"
+#include "govern_json.h"
 
 
 /*
@@ -59,8 +59,8 @@ ngx_http_govern_credentials_apply(ngx_http_request_t *r,
 {
     ngx_str_t                      detail, *value[3];
     ngx_uint_t                     i;
-    ngx_http_govern_jv_t          *args;
-    ngx_http_govern_odoo_call_t   *call;
+    govern_jv_t                   *args;
+    govern_odoo_call_t            *call;
     ngx_http_govern_main_conf_t   *gmcf;
     ngx_http_govern_credential_t  *cred;
 
@@ -85,11 +85,11 @@ ngx_http_govern_credentials_apply(ngx_http_request_t *r,
     if (cred == NULL) {
         ngx_str_set(&detail, "no Odoo credentials are mapped to this "
                              "partner");
-        return ngx_http_govern_refuse(r, NGX_HTTP_GOVERN_REASON_ODOO_DENIED,
+        return ngx_http_govern_refuse(r, GOVERN_REASON_ODOO_DENIED,
                                       &detail);
     }
 
-    if (glcf->odoo == NGX_HTTP_GOVERN_ODOO_JSON2) {
+    if (glcf->odoo == GOVERN_ODOO_JSON2) {
         if (ngx_http_govern_set_header_in(r,
                 &ngx_http_govern_authorization_key,
                 &ngx_http_govern_authorization, &cred->bearer)
@@ -119,11 +119,11 @@ ngx_http_govern_credentials_apply(ngx_http_request_t *r,
      * by the mapped ones; the partner's other bytes are forwarded as sent
      */
 
-    args = ngx_http_govern_jv_getz(ngx_http_govern_jv_getz(ctx->json,
-                                                           "params"),
-                                   "args");
+    args = govern_jv_getz(govern_jv_getz(ctx->json,
+                                         "params"),
+                          "args");
 
-    if (!ngx_http_govern_jv_is_array(args) || args->len < 3) {
+    if (!govern_jv_is_array(args) || args->len < 3) {
         return NGX_OK;
     }
 
@@ -226,14 +226,14 @@ ngx_http_govern_credentials_quote(ngx_conf_t *cf, ngx_str_t *dst,
 {
     u_char  *p;
 
-    p = ngx_pnalloc(cf->pool, NGX_HTTP_GOVERN_JSON_ESCAPE_MAX(len) + 2);
+    p = ngx_pnalloc(cf->pool, GOVERN_JSON_ESCAPE_MAX(len) + 2);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
     dst->data = p;
     *p++ = '"';
-    p = ngx_http_govern_json_escape(p, (u_char *) s, len);
+    p = govern_json_escape(p, (u_char *) s, len);
     *p++ = '"';
     dst->len = p - dst->data;
 

@@ -104,7 +104,7 @@ ngx_http_govern_idempotency_stage(ngx_http_request_t *r)
             ngx_str_set(&detail, "this route needs an Idempotency-Key "
                                  "header");
             return ngx_http_govern_refuse(r,
-                       NGX_HTTP_GOVERN_REASON_IDEMPOTENCY_REQUIRED, &detail);
+                       GOVERN_REASON_IDEMPOTENCY_REQUIRED, &detail);
         }
 
         /* a key of 1 to 255 visible ASCII characters, quotes allowed */
@@ -123,7 +123,7 @@ ngx_http_govern_idempotency_stage(ngx_http_request_t *r)
             ngx_str_set(&detail, "the Idempotency-Key must be 1 to 255 "
                                  "visible characters");
             return ngx_http_govern_refuse(r,
-                       NGX_HTTP_GOVERN_REASON_IDEMPOTENCY_REQUIRED, &detail);
+                       GOVERN_REASON_IDEMPOTENCY_REQUIRED, &detail);
         }
 
         idem = ngx_pcalloc(r->pool, sizeof(ngx_http_govern_idem_t));
@@ -173,7 +173,7 @@ ngx_http_govern_idempotency_stage(ngx_http_request_t *r)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        ngx_http_govern_hex(idem->fingerprint, digest, 32);
+        govern_hex(idem->fingerprint, digest, 32);
 
         if (gmcf->redis == NULL || !ngx_http_govern_redis_usable(gmcf->redis)
             || ngx_http_govern_idem_send(r, idem) != NGX_OK)
@@ -188,7 +188,7 @@ ngx_http_govern_idempotency_stage(ngx_http_request_t *r)
             }
 
             return ngx_http_govern_refuse(r,
-                       NGX_HTTP_GOVERN_REASON_IDEMPOTENCY_UNAVAILABLE,
+                       GOVERN_REASON_IDEMPOTENCY_UNAVAILABLE,
                        &detail);
         }
 
@@ -215,7 +215,7 @@ ngx_http_govern_idempotency_stage(ngx_http_request_t *r)
         ngx_str_set(&detail, "a request with this Idempotency-Key is still "
                              "in progress");
         return ngx_http_govern_refuse(r,
-                   NGX_HTTP_GOVERN_REASON_IDEMPOTENCY_CONFLICT, &detail);
+                   GOVERN_REASON_IDEMPOTENCY_CONFLICT, &detail);
 
     case 2:
         return ngx_http_govern_idem_replay(r, idem);
@@ -224,7 +224,7 @@ ngx_http_govern_idempotency_stage(ngx_http_request_t *r)
         ngx_str_set(&detail, "this Idempotency-Key was used with another "
                              "request");
         return ngx_http_govern_refuse(r,
-                   NGX_HTTP_GOVERN_REASON_IDEMPOTENCY_MISMATCH, &detail);
+                   GOVERN_REASON_IDEMPOTENCY_MISMATCH, &detail);
 
     default:
         ngx_str_set(&detail, "the idempotency store is unavailable");
@@ -236,7 +236,7 @@ ngx_http_govern_idempotency_stage(ngx_http_request_t *r)
         }
 
         return ngx_http_govern_refuse(r,
-                   NGX_HTTP_GOVERN_REASON_IDEMPOTENCY_UNAVAILABLE, &detail);
+                   GOVERN_REASON_IDEMPOTENCY_UNAVAILABLE, &detail);
     }
 }
 

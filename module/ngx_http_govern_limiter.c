@@ -16,7 +16,7 @@ typedef struct {
     u_char                      pad;
     u_short                     len;
     ngx_queue_t                 queue;
-    ngx_http_govern_bucket_t    bucket;
+    govern_bucket_t             bucket;
     u_char                      data[1];
 } ngx_http_govern_limiter_node_t;
 
@@ -40,7 +40,7 @@ static ngx_int_t ngx_http_govern_limiter_init_zone(ngx_shm_zone_t *zone,
     void *data);
 static void ngx_http_govern_limiter_insert(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
-static ngx_http_govern_bucket_t *ngx_http_govern_limiter_bucket(
+static govern_bucket_t *ngx_http_govern_limiter_bucket(
     ngx_http_govern_limiter_t *lim, ngx_str_t *key);
 
 
@@ -160,7 +160,7 @@ ngx_http_govern_limiter_insert(ngx_rbtree_node_t *temp,
 /* the bucket of a key, created full; the least recently used ones make
  * room when memory runs out */
 
-static ngx_http_govern_bucket_t *
+static govern_bucket_t *
 ngx_http_govern_limiter_bucket(ngx_http_govern_limiter_t *lim, ngx_str_t *key)
 {
     size_t                           size;
@@ -239,14 +239,14 @@ ngx_http_govern_limiter_bucket(ngx_http_govern_limiter_t *lim, ngx_str_t *key)
 
 ngx_int_t
 ngx_http_govern_limiter_take(ngx_shm_zone_t *zone, ngx_str_t *keys,
-    ngx_http_govern_limit_t *limits, ngx_uint_t n,
-    ngx_http_govern_limit_state_t *states, uint64_t *retry_ms)
+    govern_limit_t *limits, ngx_uint_t n,
+    govern_limit_state_t *states, uint64_t *retry_ms)
 {
     int                          allowed;
     int64_t                      now;
     ngx_uint_t                   i;
     ngx_time_t                  *tp;
-    ngx_http_govern_bucket_t    *buckets[NGX_HTTP_GOVERN_MAX_LIMITS];
+    govern_bucket_t             *buckets[NGX_HTTP_GOVERN_MAX_LIMITS];
     ngx_http_govern_limiter_t   *lim;
 
     lim = zone->data;
@@ -264,8 +264,8 @@ ngx_http_govern_limiter_take(ngx_shm_zone_t *zone, ngx_str_t *keys,
         }
     }
 
-    allowed = ngx_http_govern_buckets_take(buckets, limits, n, now, states,
-                                           retry_ms);
+    allowed = govern_buckets_take(buckets, limits, n, now, states,
+                                  retry_ms);
 
     ngx_shmtx_unlock(&lim->shpool->mutex);
 

@@ -39,7 +39,7 @@
 
 /* a route's count of one reason and decision in the handler's snapshot */
 #define govern_metrics_count(counts, route, reason, allowed)                  \
-    (counts)[((route) * NGX_HTTP_GOVERN_REASON_LAST + (reason)) * 2           \
+    (counts)[((route) * GOVERN_REASON_LAST + (reason)) * 2           \
              + (allowed)]
 
 #define GOVERN_SLOT_FREE           0
@@ -53,7 +53,7 @@ typedef struct {
     size_t                       len;
     u_char                       name[GOVERN_METRICS_NAME];
     /* [reason][allowed] */
-    ngx_atomic_t                 requests[NGX_HTTP_GOVERN_REASON_LAST][2];
+    ngx_atomic_t                 requests[GOVERN_REASON_LAST][2];
 } ngx_http_govern_metrics_route_t;
 
 
@@ -156,7 +156,7 @@ ngx_http_govern_metrics_count(ngx_http_request_t *r,
     m = gmcf->metrics->data;
     route = ngx_http_govern_metrics_route(m, &ctx->route);
 
-    reason = ctx->reason < NGX_HTTP_GOVERN_REASON_LAST ? ctx->reason : 0;
+    reason = ctx->reason < GOVERN_REASON_LAST ? ctx->reason : 0;
 
     (void) ngx_atomic_fetch_add(&route->requests[reason][ctx->allowed ? 1 : 0],
                                 1);
@@ -249,7 +249,7 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
     ngx_http_govern_metrics_t        *m;
     ngx_http_govern_main_conf_t      *gmcf;
     ngx_http_govern_metrics_route_t  *slot, **routes;
-    const ngx_http_govern_reason_t   *info;
+    const govern_reason_t            *info;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         return NGX_HTTP_NOT_ALLOWED;
@@ -269,7 +269,7 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
     routes = ngx_palloc(r->pool, (GOVERN_METRICS_ROUTES + 1)
                                  * sizeof(ngx_http_govern_metrics_route_t *));
     counts = ngx_pcalloc(r->pool, (GOVERN_METRICS_ROUTES + 1)
-                                  * NGX_HTTP_GOVERN_REASON_LAST * 2
+                                  * GOVERN_REASON_LAST * 2
                                   * sizeof(ngx_atomic_uint_t));
     if (routes == NULL || counts == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -303,7 +303,7 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
             routes[nroutes++] = slot;
         }
 
-        for (k = 0; k < NGX_HTTP_GOVERN_REASON_LAST; k++) {
+        for (k = 0; k < GOVERN_REASON_LAST; k++) {
             for (a = 0; a < 2; a++) {
                 govern_metrics_count(counts, j, k, a) += slot->requests[k][a];
             }
@@ -331,12 +331,12 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
     for (j = 0; j < nroutes; j++) {
         nlen = routes[j] == &m->other ? 0 : 2 * routes[j]->len;
 
-        for (k = 0; k < NGX_HTTP_GOVERN_REASON_LAST; k++) {
+        for (k = 0; k < GOVERN_REASON_LAST; k++) {
             for (a = 0; a < 2; a++) {
                 if (govern_metrics_count(counts, j, k, a)) {
                     len += sizeof("govern_requests_total{route=\"\","
                                   "decision=\"allow\",reason=\"\"} \n") - 1
-                           + nlen + ngx_http_govern_reason(k)->code_len
+                           + nlen + govern_reason(k)->code_len
                            + NGX_ATOMIC_T_LEN;
                 }
             }
@@ -351,7 +351,7 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
     p = govern_metrics_head(b->last, GOVERN_METRICS_REQUESTS_HEAD);
 
     for (j = 0; j < nroutes; j++) {
-        for (k = 0; k < NGX_HTTP_GOVERN_REASON_LAST; k++) {
+        for (k = 0; k < GOVERN_REASON_LAST; k++) {
             for (a = 0; a < 2; a++) {
                 v = govern_metrics_count(counts, j, k, a);
 
@@ -367,7 +367,7 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
                                                       routes[j]->len);
                 }
 
-                info = ngx_http_govern_reason(k);
+                info = govern_reason(k);
 
                 p = ngx_sprintf(p, "\",decision=\"%s\",reason=\"%s\"} %uA\n",
                                 a ? "allow" : "deny",

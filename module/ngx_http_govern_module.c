@@ -36,8 +36,8 @@ static ngx_conf_enum_t  ngx_http_govern_fallbacks[] = {
 
 static ngx_conf_enum_t  ngx_http_govern_odoo_protocols[] = {
     { ngx_string("off"), 0 },
-    { ngx_string("jsonrpc"), NGX_HTTP_GOVERN_ODOO_JSONRPC },
-    { ngx_string("json2"), NGX_HTTP_GOVERN_ODOO_JSON2 },
+    { ngx_string("jsonrpc"), GOVERN_ODOO_JSONRPC },
+    { ngx_string("json2"), GOVERN_ODOO_JSON2 },
     { ngx_null_string, 0 }
 };
 
@@ -308,7 +308,7 @@ ngx_http_govern_access_handler(ngx_http_request_t *r)
     } else if (ctx->decided) {
 
         if (!ctx->allowed) {
-            return ngx_http_govern_reason(ctx->reason)->status;
+            return govern_reason(ctx->reason)->status;
         }
 
         if (ctx->lcf == glcf) {

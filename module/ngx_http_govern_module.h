@@ -13,14 +13,14 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_govern_reason.h"
-#include "ngx_http_govern_ids.h"
-#include "ngx_http_govern_jwt.h"
-#include "ngx_http_govern_scopes.h"
-#include "ngx_http_govern_rate.h"
+#include "govern_reason.h"
+#include "govern_ids.h"
+#include "govern_jwt.h"
+#include "govern_scopes.h"
+#include "govern_rate.h"
 #include "ngx_http_govern_redis.h"
-#include "ngx_http_govern_schema.h"
-#include "ngx_http_govern_odoo.h"
+#include "govern_schema.h"
+#include "govern_odoo.h"
 
 
 #define NGX_HTTP_GOVERN_MAX_LIMITS           8
@@ -69,7 +69,7 @@ typedef struct {
     ngx_str_t                   route;      /* empty: the location name */
     ngx_http_govern_audit_t    *audit;      /* NULL: audit off */
 
-    ngx_http_govern_jwt_keys_t *keys;
+    govern_jwt_keys_t *keys;
     const char                **issuers;    /* NULL-terminated */
     const char                **audiences;  /* NULL-terminated */
     time_t                      leeway;
@@ -77,7 +77,7 @@ typedef struct {
     ngx_http_complex_value_t   *token;
     ngx_str_t                   token_header;   /* of "$http_NAME", lower */
     ngx_flag_t                  forward;
-    ngx_array_t                *scopes;     /* ngx_http_govern_scope_set_t */
+    ngx_array_t                *scopes;     /* govern_scope_set_t */
     ngx_str_t                   scopes_required;    /* audit JSON */
 
     ngx_array_t                *limits;     /* ngx_http_govern_rl_conf_t */
@@ -141,22 +141,22 @@ typedef struct {
     ngx_str_t                   odoo_method;
 
     ngx_str_t                   issuer;
-    ngx_http_govern_jwt_claims_t  claims;
+    govern_jwt_claims_t           claims;
     ngx_http_govern_rl_t       *rl;
     ngx_http_govern_version_t  *version;
 
     ngx_uint_t                  body_state;
     ngx_buf_t                  *body;           /* the body, contiguous */
-    ngx_http_govern_jv_t       *json;           /* parsed, pool-owned */
-    ngx_http_govern_jv_source_t  json_source;   /* to build lazy parts */
+    govern_jv_t                *json;           /* parsed, pool-owned */
+    govern_jv_source_t           json_source;   /* to build lazy parts */
     ngx_http_govern_arena_t     json_arena;     /* the parse's memory */
     ngx_str_t                   body_sha256;
     ngx_buf_t                  *replacement;    /* for nginx's own page */
-    ngx_http_govern_odoo_call_t  *odoo;
+    govern_odoo_call_t           *odoo;
     ngx_http_govern_idem_t     *idem;
     ngx_str_t                   idempotency_key;
 
-    ngx_http_govern_reason_e    reason;
+    govern_reason_e             reason;
 
     unsigned                    decided:1;
     unsigned                    token_verified:1;
@@ -166,8 +166,8 @@ typedef struct {
     unsigned                    allowed:1;
     unsigned                    headers_forwarded:1;
 
-    u_char                      request_id_buf[NGX_HTTP_GOVERN_REQUEST_ID_MAX];
-    u_char                      traceparent[NGX_HTTP_GOVERN_TRACEPARENT_LEN];
+    u_char                      request_id_buf[GOVERN_REQUEST_ID_MAX];
+    u_char                      traceparent[GOVERN_TRACEPARENT_LEN];
 } ngx_http_govern_ctx_t;
 
 
@@ -184,13 +184,13 @@ ngx_table_elt_t *ngx_http_govern_find_header_in(ngx_http_request_t *r,
     ngx_str_t *lowcase);
 
 ngx_int_t ngx_http_govern_refuse(ngx_http_request_t *r,
-    ngx_http_govern_reason_e reason, ngx_str_t *detail);
+    govern_reason_e reason, ngx_str_t *detail);
 ngx_int_t ngx_http_govern_refuse_with(ngx_http_request_t *r,
-    ngx_http_govern_reason_e reason, ngx_str_t *detail, ngx_str_t *extra);
+    govern_reason_e reason, ngx_str_t *detail, ngx_str_t *extra);
 ngx_int_t ngx_http_govern_add_header(ngx_http_request_t *r, const char *name,
     u_char *value, size_t len);
 ngx_buf_t *ngx_http_govern_problem(ngx_http_request_t *r,
-    ngx_http_govern_reason_e reason, ngx_str_t *detail, ngx_str_t *extra);
+    govern_reason_e reason, ngx_str_t *detail, ngx_str_t *extra);
 
 ngx_int_t ngx_http_govern_body_stage(ngx_http_request_t *r);
 ngx_int_t ngx_http_govern_body_sha256(ngx_http_request_t *r,
@@ -203,7 +203,7 @@ char *ngx_http_govern_content_types_directive(ngx_conf_t *cf,
 
 ngx_int_t ngx_http_govern_odoo_stage(ngx_http_request_t *r);
 ngx_buf_t *ngx_http_govern_odoo_error(ngx_http_request_t *r,
-    ngx_http_govern_ctx_t *ctx, const ngx_http_govern_reason_t *info,
+    ngx_http_govern_ctx_t *ctx, const govern_reason_t *info,
     ngx_uint_t protocol, ngx_str_t *detail, ngx_str_t *extra);
 u_char *ngx_http_govern_odoo_audit(u_char *p, ngx_http_govern_ctx_t *ctx);
 size_t ngx_http_govern_odoo_audit_len(ngx_http_govern_ctx_t *ctx);
@@ -293,15 +293,15 @@ ngx_int_t ngx_http_govern_ratelimit_init(ngx_conf_t *cf);
 ngx_shm_zone_t *ngx_http_govern_limiter_zone(ngx_conf_t *cf,
     ngx_http_govern_main_conf_t *gmcf);
 ngx_int_t ngx_http_govern_limiter_take(ngx_shm_zone_t *zone, ngx_str_t *keys,
-    ngx_http_govern_limit_t *limits, ngx_uint_t n,
-    ngx_http_govern_limit_state_t *states, uint64_t *retry_ms);
+    govern_limit_t *limits, ngx_uint_t n,
+    govern_limit_state_t *states, uint64_t *retry_ms);
 
 ngx_shm_zone_t *ngx_http_govern_cache_zone(ngx_conf_t *cf, size_t size);
 ngx_int_t ngx_http_govern_cache_get(ngx_shm_zone_t *zone,
     const u_char *digest, ngx_pool_t *pool,
-    ngx_http_govern_jwt_claims_t *claims);
+    govern_jwt_claims_t *claims);
 void ngx_http_govern_cache_put(ngx_shm_zone_t *zone, const u_char *digest,
-    ngx_http_govern_jwt_claims_t *claims, ngx_log_t *log);
+    govern_jwt_claims_t *claims, ngx_log_t *log);
 
 char *ngx_http_govern_audit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);

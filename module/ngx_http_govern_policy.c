@@ -13,7 +13,7 @@
 
 
 #include "ngx_http_govern_module.h"
-#include "ngx_http_govern_json.h"
+#include "govern_json.h"
 
 
 /* where a directive stood, for nginx -t */
@@ -24,14 +24,14 @@ typedef struct {
 
 
 struct ngx_http_govern_odoo_conf_s {
-    ngx_array_t                    *rules;   /* ngx_http_govern_odoo_rule_t */
+    ngx_array_t                    *rules;   /* govern_odoo_rule_t */
     ngx_array_t                    *rules_where;
-    ngx_array_t                    *decls;   /* ngx_http_govern_odoo_decl_t */
+    ngx_array_t                    *decls;   /* govern_odoo_decl_t */
     ngx_array_t                    *decls_where;
     const char                    **context_allow;
     ngx_int_t                       max_records;
     ngx_flag_t                      clamp;
-    ngx_http_govern_odoo_policy_t   policy;
+    govern_odoo_policy_t            policy;
     ngx_flag_t                      built;
 
     /* the first of these directives, which need govern_odoo beside them */
@@ -58,9 +58,9 @@ ngx_http_govern_odoo_stage(ngx_http_request_t *r)
     const char                     *why, *key;
     ngx_http_govern_ctx_t          *ctx;
     ngx_http_govern_edit_t          edits[4];
-    ngx_http_govern_reason_e        reason;
+    govern_reason_e                 reason;
     ngx_http_govern_loc_conf_t     *glcf;
-    ngx_http_govern_odoo_call_t    *call;
+    govern_odoo_call_t             *call;
 
     glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
 
@@ -75,7 +75,7 @@ ngx_http_govern_odoo_stage(ngx_http_request_t *r)
                        sizeof("/web/database/") - 1) == 0)
     {
         ngx_str_set(&detail, "database management is not exposed");
-        return ngx_http_govern_refuse(r, NGX_HTTP_GOVERN_REASON_ODOO_DENIED,
+        return ngx_http_govern_refuse(r, GOVERN_REASON_ODOO_DENIED,
                                       &detail);
     }
 
@@ -95,37 +95,37 @@ ngx_http_govern_odoo_stage(ngx_http_request_t *r)
                         "percent-encoding, dot segments or repeated "
                         "slashes");
             return ngx_http_govern_refuse(r,
-                       NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED, &detail);
+                       GOVERN_REASON_ODOO_MALFORMED, &detail);
         }
     }
 
     if (!(r->method & NGX_HTTP_POST)) {
         ngx_str_set(&detail, "Odoo calls are POST requests");
         return ngx_http_govern_refuse(r,
-                   NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED, &detail);
+                   GOVERN_REASON_ODOO_MALFORMED, &detail);
     }
 
-    call = ngx_palloc(r->pool, sizeof(ngx_http_govern_odoo_call_t));
+    call = ngx_palloc(r->pool, sizeof(govern_odoo_call_t));
     if (call == NULL) {
         return ngx_http_govern_refuse(r,
-                   NGX_HTTP_GOVERN_REASON_INTERNAL_ERROR,
+                   GOVERN_REASON_INTERNAL_ERROR,
                    &ngx_http_govern_odoo_failed);
     }
 
-    reason = ngx_http_govern_odoo_parse(glcf->odoo, ctx->json,
-                                        &ctx->json_source,
-                                        (const char *) r->uri.data,
-                                        r->uri.len,
-                                        &glcf->odoo_conf->policy, call,
-                                        &why);
+    reason = govern_odoo_parse(glcf->odoo, ctx->json,
+                               &ctx->json_source,
+                               (const char *) r->uri.data,
+                               r->uri.len,
+                               &glcf->odoo_conf->policy, call,
+                               &why);
 
     ctx->odoo = call;
     key = NULL;
 
-    if (reason == NGX_HTTP_GOVERN_REASON_NONE) {
-        reason = ngx_http_govern_odoo_check(call, &glcf->odoo_conf->policy,
-                                            (const char *) ctx->scopes.data,
-                                            ctx->scopes.len, &why, &key);
+    if (reason == GOVERN_REASON_NONE) {
+        reason = govern_odoo_check(call, &glcf->odoo_conf->policy,
+                                   (const char *) ctx->scopes.data,
+                                   ctx->scopes.len, &why, &key);
     }
 
     if (call->model) {
@@ -138,7 +138,7 @@ ngx_http_govern_odoo_stage(ngx_http_request_t *r)
         ctx->odoo_method.len = ngx_strlen(call->method);
     }
 
-    if (reason == NGX_HTTP_GOVERN_REASON_NONE) {
+    if (reason == GOVERN_REASON_NONE) {
         n = 0;
 
         rc = ngx_http_govern_credentials_apply(r, ctx, glcf, edits, &n);
@@ -160,7 +160,7 @@ ngx_http_govern_odoo_stage(ngx_http_request_t *r)
 
         if (ngx_http_govern_body_edit(r, ctx, edits, n) != NGX_OK) {
             return ngx_http_govern_refuse(r,
-                       NGX_HTTP_GOVERN_REASON_INTERNAL_ERROR,
+                       GOVERN_REASON_INTERNAL_ERROR,
                    &ngx_http_govern_odoo_failed);
         }
 
@@ -173,7 +173,7 @@ ngx_http_govern_odoo_stage(ngx_http_request_t *r)
     p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
         return ngx_http_govern_refuse(r,
-                   NGX_HTTP_GOVERN_REASON_INTERNAL_ERROR,
+                   GOVERN_REASON_INTERNAL_ERROR,
                    &ngx_http_govern_odoo_failed);
     }
 
@@ -217,42 +217,42 @@ ngx_http_govern_odoo_headers(ngx_http_request_t *r,
 /* the Odoo exception a refusal stands for, per protocol */
 
 static const char *
-ngx_http_govern_odoo_exception(ngx_http_govern_reason_e reason,
+ngx_http_govern_odoo_exception(govern_reason_e reason,
     ngx_uint_t protocol)
 {
     switch (reason) {
 
-    case NGX_HTTP_GOVERN_REASON_TOKEN_MISSING:
-    case NGX_HTTP_GOVERN_REASON_TOKEN_MALFORMED:
-    case NGX_HTTP_GOVERN_REASON_TOKEN_ALG:
-    case NGX_HTTP_GOVERN_REASON_TOKEN_SIGNATURE:
-    case NGX_HTTP_GOVERN_REASON_TOKEN_EXPIRED:
-    case NGX_HTTP_GOVERN_REASON_TOKEN_NOT_YET_VALID:
-    case NGX_HTTP_GOVERN_REASON_TOKEN_ISSUER:
-    case NGX_HTTP_GOVERN_REASON_TOKEN_AUDIENCE:
-    case NGX_HTTP_GOVERN_REASON_TOKEN_PARTNER:
-        return protocol == NGX_HTTP_GOVERN_ODOO_JSON2
+    case GOVERN_REASON_TOKEN_MISSING:
+    case GOVERN_REASON_TOKEN_MALFORMED:
+    case GOVERN_REASON_TOKEN_ALG:
+    case GOVERN_REASON_TOKEN_SIGNATURE:
+    case GOVERN_REASON_TOKEN_EXPIRED:
+    case GOVERN_REASON_TOKEN_NOT_YET_VALID:
+    case GOVERN_REASON_TOKEN_ISSUER:
+    case GOVERN_REASON_TOKEN_AUDIENCE:
+    case GOVERN_REASON_TOKEN_PARTNER:
+        return protocol == GOVERN_ODOO_JSON2
                ? "werkzeug.exceptions.Unauthorized"
                : "odoo.exceptions.AccessDenied";
 
-    case NGX_HTTP_GOVERN_REASON_SCHEMA_INVALID:
-    case NGX_HTTP_GOVERN_REASON_IDEMPOTENCY_MISMATCH:
+    case GOVERN_REASON_SCHEMA_INVALID:
+    case GOVERN_REASON_IDEMPOTENCY_MISMATCH:
         return "odoo.exceptions.ValidationError";
 
-    case NGX_HTTP_GOVERN_REASON_JSON_MALFORMED:
-    case NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED:
-    case NGX_HTTP_GOVERN_REASON_CONTENT_TYPE:
-    case NGX_HTTP_GOVERN_REASON_BODY_TOO_LARGE:
-        return protocol == NGX_HTTP_GOVERN_ODOO_JSON2
+    case GOVERN_REASON_JSON_MALFORMED:
+    case GOVERN_REASON_ODOO_MALFORMED:
+    case GOVERN_REASON_CONTENT_TYPE:
+    case GOVERN_REASON_BODY_TOO_LARGE:
+        return protocol == GOVERN_ODOO_JSON2
                ? "werkzeug.exceptions.BadRequest"
                : "odoo.exceptions.ValidationError";
 
-    case NGX_HTTP_GOVERN_REASON_SCOPE_MISSING:
-    case NGX_HTTP_GOVERN_REASON_ODOO_DENIED:
+    case GOVERN_REASON_SCOPE_MISSING:
+    case GOVERN_REASON_ODOO_DENIED:
         return "odoo.exceptions.AccessError";
 
     default:
-        return protocol == NGX_HTTP_GOVERN_ODOO_JSON2
+        return protocol == GOVERN_ODOO_JSON2
                ? "werkzeug.exceptions.HTTPException"
                : "odoo.exceptions.AccessError";
     }
@@ -261,7 +261,7 @@ ngx_http_govern_odoo_exception(ngx_http_govern_reason_e reason,
 
 ngx_buf_t *
 ngx_http_govern_odoo_error(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
-    const ngx_http_govern_reason_t *info, ngx_uint_t protocol,
+    const govern_reason_t *info, ngx_uint_t protocol,
     ngx_str_t *detail, ngx_str_t *extra)
 {
     u_char      *p, *id;
@@ -289,7 +289,7 @@ ngx_http_govern_odoo_error(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
                  "\"message\":\"\",\"arguments\":[\"\",],\"context\":{},"
                  "\"debug\":\"\",\"reason\":\"\",\"request_id\":\"\"}}}\n")
           + id_len + ngx_strlen(name)
-          + 2 * NGX_HTTP_GOVERN_JSON_ESCAPE_MAX(detail->len)
+          + 2 * GOVERN_JSON_ESCAPE_MAX(detail->len)
           + NGX_INT_T_LEN + info->code_len + ctx->request_id.len
           + (extra ? extra->len : 0);
 
@@ -300,7 +300,7 @@ ngx_http_govern_odoo_error(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
 
     p = b->last;
 
-    if (protocol == NGX_HTTP_GOVERN_ODOO_JSONRPC) {
+    if (protocol == GOVERN_ODOO_JSONRPC) {
         p = ngx_sprintf(p, "{\"jsonrpc\":\"2.0\",\"id\":");
         p = id ? ngx_cpymem(p, id, id_len) : ngx_cpymem(p, "null", 4);
         p = ngx_sprintf(p, ",\"error\":{\"code\":200,\"message\":\"Odoo "
@@ -308,12 +308,12 @@ ngx_http_govern_odoo_error(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
     }
 
     p = ngx_sprintf(p, "{\"name\":\"%s\",\"message\":\"", name);
-    p = ngx_http_govern_json_escape(p, detail->data, detail->len);
+    p = govern_json_escape(p, detail->data, detail->len);
     p = ngx_cpymem(p, "\",\"arguments\":[\"", sizeof("\",\"arguments\":[\"")
                                                 - 1);
-    p = ngx_http_govern_json_escape(p, detail->data, detail->len);
+    p = govern_json_escape(p, detail->data, detail->len);
 
-    if (protocol == NGX_HTTP_GOVERN_ODOO_JSON2) {
+    if (protocol == GOVERN_ODOO_JSON2) {
         p = ngx_sprintf(p, "\",%d", info->status);
 
     } else {
@@ -329,7 +329,7 @@ ngx_http_govern_odoo_error(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
 
     p = ngx_cpymem(p, "}", 1);
 
-    if (protocol == NGX_HTTP_GOVERN_ODOO_JSONRPC) {
+    if (protocol == GOVERN_ODOO_JSONRPC) {
         p = ngx_cpymem(p, "}}", 2);
     }
 
@@ -341,7 +341,7 @@ ngx_http_govern_odoo_error(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
 
     /* JSON-RPC errors travel at HTTP 200, as Odoo sends them */
 
-    r->headers_out.status = (protocol == NGX_HTTP_GOVERN_ODOO_JSONRPC)
+    r->headers_out.status = (protocol == GOVERN_ODOO_JSONRPC)
                             ? NGX_HTTP_OK : (ngx_uint_t) info->status;
     r->headers_out.content_type = json;
     r->headers_out.content_type_len = json.len;
@@ -356,7 +356,7 @@ u_char *
 ngx_http_govern_odoo_audit(u_char *p, ngx_http_govern_ctx_t *ctx)
 {
     ngx_str_t                     s;
-    ngx_http_govern_odoo_call_t  *call;
+    govern_odoo_call_t           *call;
 
     call = ctx->odoo;
 
@@ -370,7 +370,7 @@ ngx_http_govern_odoo_audit(u_char *p, ngx_http_govern_ctx_t *ctx)
         s.data = (u_char *) call->db;
         s.len = ngx_strlen(call->db);
         *p++ = '"';
-        p = ngx_http_govern_json_escape(p, s.data, s.len);
+        p = govern_json_escape(p, s.data, s.len);
         *p++ = '"';
 
     } else {
@@ -381,8 +381,8 @@ ngx_http_govern_odoo_audit(u_char *p, ngx_http_govern_ctx_t *ctx)
 
     if (ctx->odoo_model.len) {
         *p++ = '"';
-        p = ngx_http_govern_json_escape(p, ctx->odoo_model.data,
-                                        ctx->odoo_model.len);
+        p = govern_json_escape(p, ctx->odoo_model.data,
+                               ctx->odoo_model.len);
         *p++ = '"';
 
     } else {
@@ -393,15 +393,15 @@ ngx_http_govern_odoo_audit(u_char *p, ngx_http_govern_ctx_t *ctx)
 
     if (ctx->odoo_method.len) {
         *p++ = '"';
-        p = ngx_http_govern_json_escape(p, ctx->odoo_method.data,
-                                        ctx->odoo_method.len);
+        p = govern_json_escape(p, ctx->odoo_method.data,
+                               ctx->odoo_method.len);
         *p++ = '"';
 
     } else {
         p = ngx_cpymem(p, "null", 4);
     }
 
-    if (call->records == NGX_HTTP_GOVERN_ODOO_UNLIMITED) {
+    if (call->records == GOVERN_ODOO_UNLIMITED) {
         p = ngx_cpymem(p, ",\"records\":null", sizeof(",\"records\":null")
                                                  - 1);
 
@@ -426,7 +426,7 @@ ngx_http_govern_odoo_audit_len(ngx_http_govern_ctx_t *ctx)
 
     return sizeof("{\"db\":\"\",\"model\":\"\",\"method\":\"\","
                   "\"records\":,\"clamped\":false}") + NGX_INT_T_LEN
-           + NGX_HTTP_GOVERN_JSON_ESCAPE_MAX(
+           + GOVERN_JSON_ESCAPE_MAX(
                  (ctx->odoo->db ? ngx_strlen(ctx->odoo->db) : 0)
                  + ctx->odoo_model.len + ctx->odoo_method.len);
 }
@@ -513,7 +513,7 @@ ngx_http_govern_odoo_allow_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_str_t                    *value;
     ngx_uint_t                    n, i;
     ngx_http_govern_odoo_conf_t  *oc;
-    ngx_http_govern_odoo_rule_t  *rule;
+    govern_odoo_rule_t           *rule;
 
     oc = ngx_http_govern_odoo_conf(cf, cmd, conf);
     if (oc == NULL) {
@@ -538,7 +538,7 @@ ngx_http_govern_odoo_allow_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
     if (oc->rules == NULL) {
         oc->rules = ngx_array_create(cf->pool, 4,
-                                     sizeof(ngx_http_govern_odoo_rule_t));
+                                     sizeof(govern_odoo_rule_t));
         if (oc->rules == NULL) {
             return NGX_CONF_ERROR;
         }
@@ -599,7 +599,7 @@ ngx_http_govern_odoo_method_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_str_t                    *value;
     ngx_http_govern_odoo_conf_t  *oc;
-    ngx_http_govern_odoo_decl_t  *decl;
+    govern_odoo_decl_t           *decl;
 
     oc = ngx_http_govern_odoo_conf(cf, cmd, conf);
     if (oc == NULL) {
@@ -617,7 +617,7 @@ ngx_http_govern_odoo_method_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
     if (oc->decls == NULL) {
         oc->decls = ngx_array_create(cf->pool, 4,
-                                     sizeof(ngx_http_govern_odoo_decl_t));
+                                     sizeof(govern_odoo_decl_t));
         if (oc->decls == NULL) {
             return NGX_CONF_ERROR;
         }
@@ -633,8 +633,8 @@ ngx_http_govern_odoo_method_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     decl->model = (const char *) value[1].data;
     decl->method = (const char *) value[2].data;
 
-    if (!ngx_http_govern_odoo_parse_shape((const char *) value[3].data,
-                                          value[3].len, &decl->shape))
+    if (!govern_odoo_parse_shape((const char *) value[3].data,
+                                 value[3].len, &decl->shape))
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid shape \"%V\", it must be model, "
@@ -728,7 +728,7 @@ ngx_http_govern_odoo_build(ngx_conf_t *cf, ngx_http_govern_odoo_conf_t *oc)
     size_t                         bad, nrules;
     const char                    *why, *method;
     ngx_http_govern_odoo_where_t  *where;
-    ngx_http_govern_odoo_rule_t   *rule;
+    govern_odoo_rule_t            *rule;
 
     if (oc->built) {
         return NGX_CONF_OK;
@@ -741,7 +741,7 @@ ngx_http_govern_odoo_build(ngx_conf_t *cf, ngx_http_govern_odoo_conf_t *oc)
 
     nrules = oc->rules ? oc->rules->nelts : 0;
 
-    rc = ngx_http_govern_odoo_policy_build(&oc->policy,
+    rc = govern_odoo_policy_build(&oc->policy,
              oc->rules ? oc->rules->elts : NULL, nrules,
              oc->decls ? oc->decls->elts : NULL,
              oc->decls ? oc->decls->nelts : 0,
@@ -757,7 +757,7 @@ ngx_http_govern_odoo_build(ngx_conf_t *cf, ngx_http_govern_odoo_conf_t *oc)
 
     if (bad < nrules) {
         where = (ngx_http_govern_odoo_where_t *) oc->rules_where->elts + bad;
-        rule = (ngx_http_govern_odoo_rule_t *) oc->rules->elts + bad;
+        rule = (govern_odoo_rule_t *) oc->rules->elts + bad;
 
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                       "\"govern_odoo_allow\" for %s%s%s: %s in %s:%ui",

@@ -7,7 +7,7 @@
 
 
 #include "ngx_http_govern_module.h"
-#include "ngx_http_govern_json.h"
+#include "govern_json.h"
 
 
 #define NGX_HTTP_GOVERN_PROBLEM_TYPE  "urn:govern:problem:"
@@ -24,7 +24,7 @@ static ngx_str_t  ngx_http_govern_problem_type =
  */
 
 ngx_int_t
-ngx_http_govern_refuse(ngx_http_request_t *r, ngx_http_govern_reason_e reason,
+ngx_http_govern_refuse(ngx_http_request_t *r, govern_reason_e reason,
     ngx_str_t *detail)
 {
     return ngx_http_govern_refuse_with(r, reason, detail, NULL);
@@ -35,7 +35,7 @@ ngx_http_govern_refuse(ngx_http_request_t *r, ngx_http_govern_reason_e reason,
 
 ngx_int_t
 ngx_http_govern_refuse_with(ngx_http_request_t *r,
-    ngx_http_govern_reason_e reason, ngx_str_t *detail, ngx_str_t *extra)
+    govern_reason_e reason, ngx_str_t *detail, ngx_str_t *extra)
 {
     ngx_int_t               rc;
     ngx_buf_t              *b;
@@ -46,7 +46,7 @@ ngx_http_govern_refuse_with(ngx_http_request_t *r,
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "govern: request \"%V\" refused: %s: %V",
-                  &ctx->request_id, ngx_http_govern_reason(reason)->code,
+                  &ctx->request_id, govern_reason(reason)->code,
                   detail);
 
     if (ngx_http_discard_request_body(r) != NGX_OK) {
@@ -81,7 +81,7 @@ ngx_http_govern_refuse_with(ngx_http_request_t *r,
 
 ngx_buf_t *
 ngx_http_govern_problem(ngx_http_request_t *r,
-    ngx_http_govern_reason_e reason, ngx_str_t *detail, ngx_str_t *extra)
+    govern_reason_e reason, ngx_str_t *detail, ngx_str_t *extra)
 {
     size_t                           len;
     u_char                          *p;
@@ -89,10 +89,10 @@ ngx_http_govern_problem(ngx_http_request_t *r,
     ngx_table_elt_t                 *cc;
     ngx_http_govern_ctx_t           *ctx;
     ngx_http_govern_loc_conf_t      *glcf;
-    const ngx_http_govern_reason_t  *info;
+    const govern_reason_t           *info;
 
     ctx = ngx_http_govern_get_ctx(r);
-    info = ngx_http_govern_reason(reason);
+    info = govern_reason(reason);
 
     ctx->decided = 1;
     ctx->allowed = 0;
@@ -115,7 +115,7 @@ ngx_http_govern_problem(ngx_http_request_t *r,
           + sizeof("\",\"title\":\"") - 1 + info->title_len
           + sizeof("\",\"status\":") - 1 + NGX_INT_T_LEN
           + sizeof(",\"detail\":\"") - 1
-          + NGX_HTTP_GOVERN_JSON_ESCAPE_MAX(detail->len)
+          + GOVERN_JSON_ESCAPE_MAX(detail->len)
           + sizeof("\",\"reason\":\"") - 1 + info->code_len
           + sizeof("\",\"request_id\":\"") - 1 + ctx->request_id.len
           + (extra ? extra->len : 0)
@@ -129,7 +129,7 @@ ngx_http_govern_problem(ngx_http_request_t *r,
     p = ngx_sprintf(b->last, "{\"type\":\"" NGX_HTTP_GOVERN_PROBLEM_TYPE
                     "%s\",\"title\":\"%s\",\"status\":%d,\"detail\":\"",
                     info->code, info->title, info->status);
-    p = ngx_http_govern_json_escape(p, detail->data, detail->len);
+    p = govern_json_escape(p, detail->data, detail->len);
     p = ngx_sprintf(p, "\",\"reason\":\"%s\",\"request_id\":\"%V\"",
                     info->code, &ctx->request_id);
 

@@ -22,7 +22,7 @@
 
 typedef struct {
     ngx_str_t                        name;
-    ngx_http_govern_rate_t           rate;       /* static rate */
+    govern_rate_t                    rate;       /* static rate */
     ngx_http_complex_value_t        *rate_cv;    /* or a variable one */
     uint64_t                         burst;      /* 0: the rate's count */
     ngx_http_complex_value_t        *by;         /* NULL: the partner */
@@ -33,8 +33,8 @@ struct ngx_http_govern_rl_s {
     ngx_uint_t                       state;
     ngx_uint_t                       n;
     ngx_str_t                        keys[NGX_HTTP_GOVERN_MAX_LIMITS];
-    ngx_http_govern_limit_t          limits[NGX_HTTP_GOVERN_MAX_LIMITS];
-    ngx_http_govern_limit_state_t    states[NGX_HTTP_GOVERN_MAX_LIMITS];
+    govern_limit_t                   limits[NGX_HTTP_GOVERN_MAX_LIMITS];
+    govern_limit_state_t             states[NGX_HTTP_GOVERN_MAX_LIMITS];
     ngx_http_govern_rl_conf_t       *confs;
     ngx_uint_t                       allowed;
     ngx_uint_t                       known;      /* states are valid */
@@ -59,7 +59,7 @@ static void ngx_http_govern_rl_fallback(ngx_http_request_t *r,
 static void ngx_http_govern_rl_finish(ngx_http_request_t *r,
     ngx_http_govern_rl_t *rl);
 static void ngx_http_govern_rl_tightest(ngx_http_govern_rl_t *rl);
-static uint64_t ngx_http_govern_rl_fill_ms(ngx_http_govern_limit_t *limit);
+static uint64_t ngx_http_govern_rl_fill_ms(govern_limit_t *limit);
 
 
 static u_char  ngx_http_govern_rl_sha[41];      /* of the script */
@@ -87,7 +87,7 @@ ngx_http_govern_ratelimit_stage(ngx_http_request_t *r)
         if (ngx_http_govern_rl_prepare(r, ctx, glcf) != NGX_OK) {
             ngx_str_set(&detail, "the rate limit could not be evaluated");
             return ngx_http_govern_refuse(r,
-                       NGX_HTTP_GOVERN_REASON_INTERNAL_ERROR, &detail);
+                       GOVERN_REASON_INTERNAL_ERROR, &detail);
         }
 
         rl = ctx->rl;
@@ -131,7 +131,7 @@ ngx_http_govern_ratelimit_stage(ngx_http_request_t *r)
         }
 
         return ngx_http_govern_refuse(r,
-                   NGX_HTTP_GOVERN_REASON_RATELIMIT_UNAVAILABLE, &detail);
+                   GOVERN_REASON_RATELIMIT_UNAVAILABLE, &detail);
     }
 
     detail.len = sizeof("limit \"\" exhausted") - 1
@@ -144,7 +144,7 @@ ngx_http_govern_ratelimit_stage(ngx_http_request_t *r)
     ngx_sprintf(detail.data, "limit \"%V\" exhausted",
                 &rl->confs[rl->tightest].name);
 
-    return ngx_http_govern_refuse(r, NGX_HTTP_GOVERN_REASON_RATE_LIMITED,
+    return ngx_http_govern_refuse(r, GOVERN_REASON_RATE_LIMITED,
                                   &detail);
 }
 
@@ -157,7 +157,7 @@ ngx_http_govern_rl_prepare(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
     ngx_str_t                   by, rate_str;
     ngx_uint_t                  i;
     ngx_http_govern_rl_t       *rl;
-    ngx_http_govern_rate_t      rate;
+    govern_rate_t               rate;
     ngx_http_govern_rl_conf_t  *confs;
 
     rl = ngx_pcalloc(r->pool, sizeof(ngx_http_govern_rl_t));
@@ -183,8 +183,8 @@ ngx_http_govern_rl_prepare(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
                 return NGX_ERROR;
             }
 
-            if (!ngx_http_govern_rate_parse((char *) rate_str.data,
-                                            rate_str.len, &rate))
+            if (!govern_rate_parse((char *) rate_str.data,
+                                   rate_str.len, &rate))
             {
                 ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                               "govern: rate limit \"%V\": invalid rate "
@@ -260,8 +260,8 @@ ngx_http_govern_rl_redis(ngx_http_request_t *r, ngx_http_govern_rl_t *rl,
     if (eval) {
         argv[argc] = "EVAL";
         argvlen[argc++] = 4;
-        argv[argc] = ngx_http_govern_rate_script;
-        argvlen[argc++] = ngx_strlen(ngx_http_govern_rate_script);
+        argv[argc] = govern_rate_script;
+        argvlen[argc++] = ngx_strlen(govern_rate_script);
 
     } else {
         argv[argc] = "EVALSHA";
@@ -601,7 +601,7 @@ ngx_http_govern_rl_tightest(ngx_http_govern_rl_t *rl)
 /* ms for an empty bucket to fill; whole ms, rounded up */
 
 static uint64_t
-ngx_http_govern_rl_fill_ms(ngx_http_govern_limit_t *limit)
+ngx_http_govern_rl_fill_ms(govern_limit_t *limit)
 {
     /* capacity < 10^11 (rates, burst=) and period <= 86,400,000 */
     return (limit->period_ms * limit->capacity + limit->count - 1)
@@ -795,8 +795,8 @@ ngx_http_govern_rate_limit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
             return NGX_CONF_ERROR;
         }
 
-    } else if (!ngx_http_govern_rate_parse((char *) value[2].data,
-                                           value[2].len, &rc->rate))
+    } else if (!govern_rate_parse((char *) value[2].data,
+                                  value[2].len, &rc->rate))
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid rate \"%V\", it must be like 20r/s, "
@@ -867,8 +867,8 @@ ngx_http_govern_ratelimit_init(ngx_conf_t *cf)
 
     if (md == NULL
         || !EVP_DigestInit_ex(md, EVP_sha1(), NULL)
-        || !EVP_DigestUpdate(md, ngx_http_govern_rate_script,
-                             ngx_strlen(ngx_http_govern_rate_script))
+        || !EVP_DigestUpdate(md, govern_rate_script,
+                             ngx_strlen(govern_rate_script))
         || !EVP_DigestFinal_ex(md, digest, NULL))
     {
         EVP_MD_CTX_free(md);
@@ -877,7 +877,7 @@ ngx_http_govern_ratelimit_init(ngx_conf_t *cf)
 
     EVP_MD_CTX_free(md);
 
-    ngx_http_govern_hex(ngx_http_govern_rl_sha, digest, 20);
+    govern_hex(ngx_http_govern_rl_sha, digest, 20);
     ngx_http_govern_rl_sha[40] = '\0';
 
     return NGX_OK;

@@ -19,7 +19,7 @@
 static ngx_int_t ngx_http_govern_token_get(ngx_http_request_t *r,
     ngx_http_govern_loc_conf_t *glcf, ngx_str_t *token);
 static ngx_int_t ngx_http_govern_token_refuse(ngx_http_request_t *r,
-    ngx_http_govern_reason_e reason, const char *detail);
+    govern_reason_e reason, const char *detail);
 static ngx_int_t ngx_http_govern_www_authenticate(ngx_http_request_t *r,
     const char *error, const char *name, ngx_str_t *value);
 static ngx_int_t ngx_http_govern_remove_header_in(ngx_http_request_t *r,
@@ -41,8 +41,8 @@ ngx_http_govern_token_stage(ngx_http_request_t *r)
     ngx_int_t                     rc;
     const char                   *detail;
     ngx_http_govern_ctx_t        *ctx;
-    ngx_http_govern_reason_e      reason;
-    ngx_http_govern_jwt_rules_t   rules;
+    govern_reason_e               reason;
+    govern_jwt_rules_t            rules;
     ngx_http_govern_loc_conf_t   *glcf;
     ngx_http_govern_main_conf_t  *gmcf;
 
@@ -54,12 +54,12 @@ ngx_http_govern_token_stage(ngx_http_request_t *r)
         /* an internal redirect: the token was verified, maybe by a key
          * this location does not trust */
 
-        if (ngx_http_govern_jwt_key_by_fingerprint(glcf->keys,
-                                                   ctx->claims.key_fingerprint)
+        if (govern_jwt_key_by_fingerprint(glcf->keys,
+                                          ctx->claims.key_fingerprint)
             == NULL)
         {
             return ngx_http_govern_token_refuse(r,
-                       NGX_HTTP_GOVERN_REASON_TOKEN_SIGNATURE,
+                       GOVERN_REASON_TOKEN_SIGNATURE,
                        "the token's key is not trusted here");
         }
 
@@ -77,7 +77,7 @@ ngx_http_govern_token_stage(ngx_http_request_t *r)
     if (gmcf->jwt_cache) {
         if (ngx_http_govern_digest(token.data, token.len, digest) != NGX_OK) {
             return ngx_http_govern_token_refuse(r,
-                       NGX_HTTP_GOVERN_REASON_INTERNAL_ERROR,
+                       GOVERN_REASON_INTERNAL_ERROR,
                        "cannot hash the token");
         }
 
@@ -88,7 +88,7 @@ ngx_http_govern_token_stage(ngx_http_request_t *r)
          * this location's partner claim */
 
         if (rc == NGX_OK
-            && (ngx_http_govern_jwt_key_by_fingerprint(glcf->keys,
+            && (govern_jwt_key_by_fingerprint(glcf->keys,
                                                 ctx->claims.key_fingerprint)
                 == NULL
                 || ctx->claims.partner_claim.len != glcf->partner_claim.len
@@ -103,14 +103,14 @@ ngx_http_govern_token_stage(ngx_http_request_t *r)
     }
 
     if (rc != NGX_OK) {
-        reason = ngx_http_govern_jwt_decode(token.data, token.len,
-                                            glcf->keys,
-                                            (const char *)
+        reason = govern_jwt_decode(token.data, token.len,
+                                   glcf->keys,
+                                   (const char *)
                                                 glcf->partner_claim.data,
-                                            ngx_http_govern_token_alloc,
-                                            r->pool, &ctx->claims, &detail);
+                                   ngx_http_govern_token_alloc,
+                                   r->pool, &ctx->claims, &detail);
 
-        if (reason != NGX_HTTP_GOVERN_REASON_NONE) {
+        if (reason != GOVERN_REASON_NONE) {
             return ngx_http_govern_token_refuse(r, reason, detail);
         }
 
@@ -129,9 +129,9 @@ validate:
     rules.issuers = glcf->issuers;
     rules.audiences = glcf->audiences;
 
-    reason = ngx_http_govern_jwt_validate(&ctx->claims, &rules, &detail);
+    reason = govern_jwt_validate(&ctx->claims, &rules, &detail);
 
-    if (reason != NGX_HTTP_GOVERN_REASON_NONE) {
+    if (reason != GOVERN_REASON_NONE) {
         return ngx_http_govern_token_refuse(r, reason, detail);
     }
 
@@ -181,7 +181,7 @@ ngx_http_govern_scopes_stage(ngx_http_request_t *r)
     size_t                        i, closest, len;
     ngx_str_t                     detail, scope;
     ngx_http_govern_ctx_t        *ctx;
-    ngx_http_govern_scope_set_t  *sets, *set;
+    govern_scope_set_t           *sets, *set;
     ngx_http_govern_loc_conf_t   *glcf;
 
     glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
@@ -193,9 +193,9 @@ ngx_http_govern_scopes_stage(ngx_http_request_t *r)
     ctx = ngx_http_get_module_ctx(r, ngx_http_govern_module);
     sets = glcf->scopes->elts;
 
-    if (ngx_http_govern_scopes_match((const char *) ctx->scopes.data,
-                                     ctx->scopes.len, sets,
-                                     glcf->scopes->nelts, &closest)
+    if (govern_scopes_match((const char *) ctx->scopes.data,
+                            ctx->scopes.len, sets,
+                            glcf->scopes->nelts, &closest)
         >= 0)
     {
         return NGX_OK;
@@ -244,7 +244,7 @@ ngx_http_govern_scopes_stage(ngx_http_request_t *r)
     ngx_sprintf(detail.data, "the token lacks a scope this route requires: "
                 "%V", &scope);
 
-    return ngx_http_govern_refuse(r, NGX_HTTP_GOVERN_REASON_SCOPE_MISSING,
+    return ngx_http_govern_refuse(r, GOVERN_REASON_SCOPE_MISSING,
                                   &detail);
 }
 
@@ -263,7 +263,7 @@ ngx_http_govern_token_get(ngx_http_request_t *r,
 
         if (token->len == 0) {
             return ngx_http_govern_token_refuse(r,
-                       NGX_HTTP_GOVERN_REASON_TOKEN_MISSING,
+                       GOVERN_REASON_TOKEN_MISSING,
                        "no bearer token");
         }
 
@@ -274,7 +274,7 @@ ngx_http_govern_token_get(ngx_http_request_t *r,
 
     if (h == NULL) {
         return ngx_http_govern_token_refuse(r,
-                   NGX_HTTP_GOVERN_REASON_TOKEN_MISSING, "no bearer token");
+                   GOVERN_REASON_TOKEN_MISSING, "no bearer token");
     }
 
     p = h->value.data;
@@ -287,7 +287,7 @@ ngx_http_govern_token_get(ngx_http_request_t *r,
             && p[sizeof("Bearer") - 1] != ' '))
     {
         return ngx_http_govern_token_refuse(r,
-                   NGX_HTTP_GOVERN_REASON_TOKEN_MISSING,
+                   GOVERN_REASON_TOKEN_MISSING,
                    "the Authorization scheme is not Bearer");
     }
 
@@ -306,15 +306,15 @@ ngx_http_govern_token_get(ngx_http_request_t *r,
 
     if (token->len == 0) {
         return ngx_http_govern_token_refuse(r,
-                   NGX_HTTP_GOVERN_REASON_TOKEN_MALFORMED,
+                   GOVERN_REASON_TOKEN_MALFORMED,
                    "the Bearer scheme carries no token");
     }
 
 check:
 
-    if (token->len > NGX_HTTP_GOVERN_JWT_MAX_LEN) {
+    if (token->len > GOVERN_JWT_MAX_LEN) {
         return ngx_http_govern_token_refuse(r,
-                   NGX_HTTP_GOVERN_REASON_TOKEN_MALFORMED,
+                   GOVERN_REASON_TOKEN_MALFORMED,
                    "the token is longer than 8 KB");
     }
 
@@ -326,19 +326,19 @@ check:
 
 static ngx_int_t
 ngx_http_govern_token_refuse(ngx_http_request_t *r,
-    ngx_http_govern_reason_e reason, const char *detail)
+    govern_reason_e reason, const char *detail)
 {
     ngx_str_t  d;
 
     d.data = (u_char *) detail;
     d.len = ngx_strlen(detail);
 
-    if (reason == NGX_HTTP_GOVERN_REASON_INTERNAL_ERROR) {
+    if (reason == GOVERN_REASON_INTERNAL_ERROR) {
         return ngx_http_govern_refuse(r, reason, &d);
     }
 
     if (ngx_http_govern_www_authenticate(r,
-            reason == NGX_HTTP_GOVERN_REASON_TOKEN_MISSING
+            reason == GOVERN_REASON_TOKEN_MISSING
             ? NULL : "invalid_token", "error_description", &d)
         != NGX_OK)
     {
@@ -529,7 +529,7 @@ ngx_http_govern_enable_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 static void
 ngx_http_govern_keys_cleanup(void *data)
 {
-    ngx_http_govern_jwt_keys_free(data);
+    govern_jwt_keys_free(data);
 }
 
 
@@ -571,7 +571,7 @@ ngx_http_govern_jwt_keys_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
     if (glcf->keys == NGX_CONF_UNSET_PTR) {
         glcf->keys = ngx_pcalloc(cf->pool,
-                                 sizeof(ngx_http_govern_jwt_keys_t));
+                                 sizeof(govern_jwt_keys_t));
         if (glcf->keys == NULL) {
             return NGX_CONF_ERROR;
         }
@@ -591,8 +591,8 @@ ngx_http_govern_jwt_keys_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_http_govern_jwt_keys_load(glcf->keys, (char *) file.data, alg,
-                                      kid, (char *) err, sizeof(err))
+    if (govern_jwt_keys_load(glcf->keys, (char *) file.data, alg,
+                             kid, (char *) err, sizeof(err))
         != 0)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "govern_jwt_keys \"%V\": %s",
@@ -672,13 +672,13 @@ ngx_http_govern_scopes_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
     ngx_str_t                    *value;
     ngx_uint_t                    i, j;
-    ngx_http_govern_scope_set_t  *set;
+    govern_scope_set_t           *set;
 
     ngx_http_govern_conf_mark(cf, glcf, cmd);
 
     if (glcf->scopes == NULL) {
         glcf->scopes = ngx_array_create(cf->pool, 2,
-                                        sizeof(ngx_http_govern_scope_set_t));
+                                        sizeof(govern_scope_set_t));
         if (glcf->scopes == NULL) {
             return NGX_CONF_ERROR;
         }
@@ -816,7 +816,7 @@ ngx_http_govern_token_merge(ngx_conf_t *cf, ngx_http_govern_loc_conf_t *prev,
     u_char                       *p;
     size_t                        len, i, j;
     const char                   *missing;
-    ngx_http_govern_scope_set_t  *sets;
+    govern_scope_set_t           *sets;
 
     ngx_conf_merge_ptr_value(conf->keys, prev->keys, NULL);
     ngx_conf_merge_ptr_value(conf->issuers, prev->issuers, NULL);

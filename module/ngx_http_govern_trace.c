@@ -30,7 +30,7 @@ static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 static ngx_str_t  ngx_http_govern_too_large =
     ngx_string("the request body is larger than client_max_body_size");
 
-static ngx_http_govern_rng_t  ngx_http_govern_rng;
+static govern_rng_t  ngx_http_govern_rng;
 static ngx_pid_t              ngx_http_govern_rng_pid = -1;
 
 static ngx_str_t  ngx_http_govern_request_id_key =
@@ -57,7 +57,7 @@ ngx_http_govern_trace_ids(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
     ngx_uint_t                      i, ids, tps, keep_id, keep_tp;
     ngx_list_part_t                *part;
     ngx_table_elt_t                *h, *id_h, *tp_h;
-    ngx_http_govern_traceparent_t   tp;
+    govern_traceparent_t            tp;
 
     ids = 0;
     tps = 0;
@@ -96,8 +96,8 @@ ngx_http_govern_trace_ids(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
     }
 
     keep_id = id_h
-              && ngx_http_govern_request_id_valid(id_h->value.data,
-                                                  id_h->value.len);
+              && govern_request_id_valid(id_h->value.data,
+                                         id_h->value.len);
 
     if (keep_id) {
         ngx_memcpy(ctx->request_id_buf, id_h->value.data, id_h->value.len);
@@ -116,8 +116,8 @@ ngx_http_govern_trace_ids(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
     /* two traceparent headers make the context invalid */
 
     keep_tp = tps == 1
-              && ngx_http_govern_traceparent_parse(tp_h->value.data,
-                                                   tp_h->value.len, &tp);
+              && govern_traceparent_parse(tp_h->value.data,
+                                          tp_h->value.len, &tp);
 
     if (!keep_tp) {
         if (ngx_http_govern_random_hex(tp.trace_id, 16) != NGX_OK) {
@@ -134,16 +134,16 @@ ngx_http_govern_trace_ids(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
         return NGX_ERROR;
     }
 
-    ngx_http_govern_traceparent_format(ctx->traceparent, &tp);
+    govern_traceparent_format(ctx->traceparent, &tp);
 
-    ctx->trace_id.len = NGX_HTTP_GOVERN_TRACE_ID_LEN;
+    ctx->trace_id.len = GOVERN_TRACE_ID_LEN;
     ctx->trace_id.data = &ctx->traceparent[3];
 
     if (!forward) {
         return NGX_OK;
     }
 
-    traceparent.len = NGX_HTTP_GOVERN_TRACEPARENT_LEN;
+    traceparent.len = GOVERN_TRACEPARENT_LEN;
     traceparent.data = ctx->traceparent;
 
     /* the walk above counted them: only repeated headers need another */
@@ -300,12 +300,12 @@ ngx_http_govern_random_hex(u_char *dst, size_t bytes)
             return NGX_ERROR;
         }
 
-        ngx_http_govern_rng_seed(&ngx_http_govern_rng, rnd);
+        govern_rng_seed(&ngx_http_govern_rng, rnd);
         ngx_http_govern_rng_pid = ngx_pid;
     }
 
-    ngx_http_govern_rng_bytes(&ngx_http_govern_rng, rnd, bytes);
-    ngx_http_govern_hex(dst, rnd, bytes);
+    govern_rng_bytes(&ngx_http_govern_rng, rnd, bytes);
+    govern_hex(dst, rnd, bytes);
 
     return NGX_OK;
 }
@@ -354,7 +354,7 @@ ngx_http_govern_header_filter(ngx_http_request_t *r)
         /* its HTML page becomes our problem+json (the body filter) */
 
         ctx->replacement = ngx_http_govern_problem(r,
-                               NGX_HTTP_GOVERN_REASON_BODY_TOO_LARGE,
+                               GOVERN_REASON_BODY_TOO_LARGE,
                                &ngx_http_govern_too_large, NULL);
         if (ctx->replacement == NULL) {
             return NGX_ERROR;

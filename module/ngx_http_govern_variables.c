@@ -116,16 +116,16 @@ ngx_http_govern_variable_reason(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
     ngx_http_govern_ctx_t           *ctx;
-    const ngx_http_govern_reason_t  *info;
+    const govern_reason_t           *info;
 
     ctx = ngx_http_govern_get_ctx(r->main);
 
-    if (ctx == NULL || ctx->reason == NGX_HTTP_GOVERN_REASON_NONE) {
+    if (ctx == NULL || ctx->reason == GOVERN_REASON_NONE) {
         v->not_found = 1;
         return NGX_OK;
     }
 
-    info = ngx_http_govern_reason(ctx->reason);
+    info = govern_reason(ctx->reason);
 
     v->len = info->code_len;
     v->valid = 1;

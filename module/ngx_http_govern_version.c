@@ -10,7 +10,7 @@
 
 
 #include "ngx_http_govern_module.h"
-#include "ngx_http_govern_date.h"
+#include "govern_date.h"
 
 
 struct ngx_http_govern_version_s {
@@ -72,7 +72,7 @@ ngx_http_govern_version_stage(ngx_http_request_t *r)
 
     ctx->version = NULL;            /* its headers are already set */
 
-    return ngx_http_govern_refuse(r, NGX_HTTP_GOVERN_REASON_VERSION_SUNSET,
+    return ngx_http_govern_refuse(r, GOVERN_REASON_VERSION_SUNSET,
                                   &detail);
 }
 
@@ -187,7 +187,7 @@ ngx_http_govern_api_version_directive(ngx_conf_t *cf, ngx_command_t *cmd,
             s.data = (u_char *) ngx_strchr(value[i].data, '=') + 1;
             s.len = value[i].data + value[i].len - s.data;
 
-            if (!ngx_http_govern_date_parse((char *) s.data, s.len, &t)) {
+            if (!govern_date_parse((char *) s.data, s.len, &t)) {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                    "invalid date \"%V\", it must be "
                                    "YYYY-MM-DD or an RFC 3339 timestamp",

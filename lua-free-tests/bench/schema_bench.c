@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ngx_http_govern_schema.h"
+#include "govern_schema.h"
 
 
 static double
@@ -32,16 +32,16 @@ main(int argc, char **argv)
     long                       len;
     FILE                      *f;
     double                     t;
-    ngx_http_govern_jv_t        *doc;
-    ngx_http_govern_schema_t    *schema;
-    ngx_http_govern_jv_arena_t   arena;
+    govern_jv_t                 *doc;
+    govern_schema_t             *schema;
+    govern_jv_arena_t            arena;
 
     if (argc != 4) {
         fprintf(stderr, "usage: schema_bench SCHEMA PAYLOAD ROUNDS\n");
         return 2;
     }
 
-    schema = ngx_http_govern_schema_compile_file(argv[1], err, sizeof(err));
+    schema = govern_schema_compile_file(argv[1], err, sizeof(err));
     if (schema == NULL) {
         fprintf(stderr, "%s\n", err);
         return 2;
@@ -64,33 +64,33 @@ main(int argc, char **argv)
     rounds = atoi(argv[3]);
 
     arena.blocks = NULL;
-    doc = ngx_http_govern_jv_parse(buf, len, 0,
-                                   ngx_http_govern_jv_arena_alloc, &arena,
-                                   NULL);
-    if (doc == NULL || !ngx_http_govern_schema_validate(schema, doc, NULL)) {
+    doc = govern_jv_parse(buf, len, 0,
+                          govern_jv_arena_alloc, &arena,
+                          NULL);
+    if (doc == NULL || !govern_schema_validate(schema, doc, NULL)) {
         fprintf(stderr, "the payload must be valid\n");
         return 2;
     }
 
     t = now();
     for (i = 0, n = 0; i < rounds; i++) {
-        n += ngx_http_govern_schema_validate(schema, doc, NULL);
+        n += govern_schema_validate(schema, doc, NULL);
     }
     printf("govern validate-only: %.0f/s\n", n / (now() - t));
 
-    ngx_http_govern_jv_arena_free(&arena);
+    govern_jv_arena_free(&arena);
 
     t = now();
     for (i = 0, n = 0; i < rounds; i++) {
-        doc = ngx_http_govern_jv_parse(buf, len, 0,
-                                       ngx_http_govern_jv_arena_alloc,
-                                       &arena, NULL);
-        n += ngx_http_govern_schema_validate(schema, doc, NULL);
-        ngx_http_govern_jv_arena_free(&arena);
+        doc = govern_jv_parse(buf, len, 0,
+                              govern_jv_arena_alloc,
+                              &arena, NULL);
+        n += govern_schema_validate(schema, doc, NULL);
+        govern_jv_arena_free(&arena);
     }
     printf("govern parse+validate: %.0f/s\n", n / (now() - t));
 
-    ngx_http_govern_schema_free(schema);
+    govern_schema_free(schema);
     free(buf);
 
     return 0;

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <jansson.h>
 
-#include "ngx_http_govern_schema.h"
+#include "govern_schema.h"
 
 
 static const char  *suite;
@@ -83,20 +83,20 @@ load(void *ctx, const char *uri)
 
 /* the suite's instance, in the form the gateway parses request bodies */
 
-static ngx_http_govern_jv_t *
-instance(json_t *data, ngx_http_govern_jv_arena_t *arena)
+static govern_jv_t *
+instance(json_t *data, govern_jv_arena_t *arena)
 {
     char                  *text;
-    ngx_http_govern_jv_t  *v;
+    govern_jv_t           *v;
 
     text = json_dumps(data, JSON_ENCODE_ANY | JSON_COMPACT);
     if (text == NULL) {
         return NULL;
     }
 
-    v = ngx_http_govern_jv_parse(text, strlen(text),
-                                 NGX_HTTP_GOVERN_JV_ALLOW_NUL,
-                                 ngx_http_govern_jv_arena_alloc, arena, NULL);
+    v = govern_jv_parse(text, strlen(text),
+                        GOVERN_JV_ALLOW_NUL,
+                        govern_jv_arena_alloc, arena, NULL);
     free(text);
 
     return v;
@@ -126,9 +126,9 @@ run_file(const char *dir, const char *name, int *pass, int *fail, int verbose,
     size_t                     i, j;
     json_t                    *groups, *g, *t;
     int                         p, f, ok, valid;
-    ngx_http_govern_jv_t       *inst;
-    ngx_http_govern_schema_t   *schema;
-    ngx_http_govern_jv_arena_t  arena;
+    govern_jv_t                *inst;
+    govern_schema_t            *schema;
+    govern_jv_arena_t           arena;
 
     if (snprintf(path, sizeof(path), "%s/%s", dir, name)
         >= (int) sizeof(path))
@@ -153,10 +153,10 @@ run_file(const char *dir, const char *name, int *pass, int *fail, int verbose,
             continue;
         }
 
-        schema = ngx_http_govern_schema_compile(json_object_get(g, "schema"),
-                                                "http://localhost:1234/root",
-                                                draft7, load, NULL, err,
-                                                sizeof(err));
+        schema = govern_schema_compile(json_object_get(g, "schema"),
+                                       "http://localhost:1234/root",
+                                       draft7, load, NULL, err,
+                                       sizeof(err));
 
         json_array_foreach(json_object_get(g, "tests"), j, t) {
             if (group_exclusion(json_string_value(json_object_get(t,
@@ -170,8 +170,8 @@ run_file(const char *dir, const char *name, int *pass, int *fail, int verbose,
             arena.blocks = NULL;
             inst = instance(json_object_get(t, "data"), &arena);
             ok = (schema && inst)
-                 ? ngx_http_govern_schema_validate(schema, inst, NULL) : -1;
-            ngx_http_govern_jv_arena_free(&arena);
+                 ? govern_schema_validate(schema, inst, NULL) : -1;
+            govern_jv_arena_free(&arena);
 
             if (ok == valid) {
                 p++;
@@ -191,7 +191,7 @@ run_file(const char *dir, const char *name, int *pass, int *fail, int verbose,
             }
         }
 
-        ngx_http_govern_schema_free(schema);
+        govern_schema_free(schema);
     }
 
     json_decref(groups);

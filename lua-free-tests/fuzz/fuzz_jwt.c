@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ngx_http_govern_jwt.h"
-#include "ngx_http_govern_jv.h"
+#include "govern_jwt.h"
+#include "govern_jv.h"
 
 
-static ngx_http_govern_jwt_keys_t  keys;
+static govern_jwt_keys_t  keys;
 
 
 int
@@ -22,11 +22,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char                           err[256];
     const char                    *detail;
-    ngx_http_govern_jv_arena_t     arena;
-    ngx_http_govern_jwt_claims_t   claims;
+    govern_jv_arena_t              arena;
+    govern_jwt_claims_t            claims;
 
     if (keys.nkeys == 0
-        && ngx_http_govern_jwt_keys_load_buf(&keys,
+        && govern_jwt_keys_load_buf(&keys,
                (const unsigned char *) "fuzz-secret-of-32-bytes-or-more!",
                32, "HS256", "k", err, sizeof(err))
            != 0)
@@ -36,11 +36,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     arena.blocks = NULL;
 
-    (void) ngx_http_govern_jwt_decode(data, size, &keys, "sub",
-                                      ngx_http_govern_jv_arena_alloc, &arena,
-                                      &claims, &detail);
+    (void) govern_jwt_decode(data, size, &keys, "sub",
+                             govern_jv_arena_alloc, &arena,
+                             &claims, &detail);
 
-    ngx_http_govern_jv_arena_free(&arena);
+    govern_jv_arena_free(&arena);
 
     return 0;
 }

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <jansson.h>
 
-#include "ngx_http_govern_odoo.h"
+#include "govern_odoo.h"
 
 
 static int
@@ -68,17 +68,17 @@ same_string(const char *a, const char *b)
 /* Python's int(v) for what compares equal to an int: 1.0, True */
 
 static int
-py_int(const ngx_http_govern_jv_t *v, long long *n)
+py_int(const govern_jv_t *v, long long *n)
 {
     if (v == NULL) {
         return 0;
     }
 
     switch (v->type) {
-    case NGX_HTTP_GOVERN_JV_INTEGER:
+    case GOVERN_JV_INTEGER:
         *n = v->u.integer;
         return 1;
-    case NGX_HTTP_GOVERN_JV_REAL:
+    case GOVERN_JV_REAL:
         if (v->u.real != v->u.real || v->u.real < -1e18 || v->u.real > 1e18
             || (double) (long long) v->u.real != v->u.real)
         {
@@ -86,10 +86,10 @@ py_int(const ngx_http_govern_jv_t *v, long long *n)
         }
         *n = (long long) v->u.real;
         return 1;
-    case NGX_HTTP_GOVERN_JV_FALSE:
+    case GOVERN_JV_FALSE:
         *n = 0;
         return 1;
-    case NGX_HTTP_GOVERN_JV_TRUE:
+    case GOVERN_JV_TRUE:
         *n = 1;
         return 1;
     default:
@@ -101,13 +101,13 @@ py_int(const ngx_http_govern_jv_t *v, long long *n)
 /* the records Odoo creates, updates or relinks for one values dict */
 
 static long long
-odoo_model_count(const ngx_http_govern_jv_t *vals)
+odoo_model_count(const govern_jv_t *vals)
 {
     size_t                       i, j;
     long long                    n, code;
-    const ngx_http_govern_jv_t  *f, *item;
+    const govern_jv_t           *f, *item;
 
-    if (vals == NULL || vals->type != NGX_HTTP_GOVERN_JV_OBJECT) {
+    if (vals == NULL || vals->type != GOVERN_JV_OBJECT) {
         return 0;
     }
 
@@ -116,17 +116,17 @@ odoo_model_count(const ngx_http_govern_jv_t *vals)
     for (i = 0; i < vals->len; i++) {
         f = &vals->u.members[i].value;
 
-        if (f->type != NGX_HTTP_GOVERN_JV_ARRAY) {
+        if (f->type != GOVERN_JV_ARRAY) {
             continue;
         }
 
         for (j = 0; j < f->len; j++) {
             item = &f->u.items[j];
 
-            if (item->type == NGX_HTTP_GOVERN_JV_OBJECT) {
+            if (item->type == GOVERN_JV_OBJECT) {
                 n += odoo_model_count(item);
 
-            } else if (item->type != NGX_HTTP_GOVERN_JV_ARRAY) {
+            } else if (item->type != GOVERN_JV_ARRAY) {
                 n += 1;                         /* an id */
 
             } else if (item->len && py_int(&item->u.items[0], &code)) {
@@ -135,7 +135,7 @@ odoo_model_count(const ngx_http_govern_jv_t *vals)
                                        : 0;
                 } else if (code == 6) {
                     n += item->len > 2
-                         && item->u.items[2].type == NGX_HTTP_GOVERN_JV_ARRAY
+                         && item->u.items[2].type == GOVERN_JV_ARRAY
                          ? (long long) item->u.items[2].len : 0;
                 } else if (code >= 2 && code <= 5) {
                     n += 1;
@@ -149,7 +149,7 @@ odoo_model_count(const ngx_http_govern_jv_t *vals)
 
 
 static long long
-odoo_values_count(const ngx_http_govern_jv_t *v)
+odoo_values_count(const govern_jv_t *v)
 {
     size_t     i;
     long long  n;
@@ -158,7 +158,7 @@ odoo_values_count(const ngx_http_govern_jv_t *v)
         return 0;
     }
 
-    if (v->type == NGX_HTTP_GOVERN_JV_ARRAY) {
+    if (v->type == GOVERN_JV_ARRAY) {
         for (i = 0, n = 0; i < v->len; i++) {
             n += odoo_model_count(&v->u.items[i]);
         }
@@ -176,19 +176,19 @@ odoo_values_count(const ngx_http_govern_jv_t *v)
  */
 
 static void
-oracle(const ngx_http_govern_odoo_call_t *call)
+oracle(const govern_odoo_call_t *call)
 {
     long long  n, ids;
 
     ids = call->ids == NULL ? 0
-          : call->ids->type == NGX_HTTP_GOVERN_JV_ARRAY
+          : call->ids->type == GOVERN_JV_ARRAY
             ? (long long) call->ids->len
-          : call->ids->type == NGX_HTTP_GOVERN_JV_NULL
-            || call->ids->type == NGX_HTTP_GOVERN_JV_FALSE ? 0 : 1;
+          : call->ids->type == GOVERN_JV_NULL
+            || call->ids->type == GOVERN_JV_FALSE ? 0 : 1;
 
     n = odoo_values_count(call->values);
 
-    if (call->shape.kind == NGX_HTTP_GOVERN_ODOO_RECORDS && n) {
+    if (call->shape.kind == GOVERN_ODOO_RECORDS && n) {
         n *= ids ? ids : 1;
     }
 
@@ -209,7 +209,7 @@ oracle(const ngx_http_govern_odoo_call_t *call)
             }
 
         } else if (!py_int(call->limit_value, &n) || n < 1 || n > 100
-                   || call->limit_value->type == NGX_HTTP_GOVERN_JV_TRUE)
+                   || call->limit_value->type == GOVERN_JV_TRUE)
         {
             __builtin_trap();           /* a limit Odoo reads otherwise */
         }
@@ -233,14 +233,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t                         *jansson;
     unsigned                        depth;
     const char                     *why, *key, *path, *lwhy, *lkey;
-    ngx_http_govern_jv_t           *body, *lazy;
+    govern_jv_t                    *body, *lazy;
     json_error_t                    jerr;
-    ngx_http_govern_jv_error_t      err, lerr;
-    ngx_http_govern_jv_arena_t      arena;
-    ngx_http_govern_jv_source_t     src;
-    ngx_http_govern_odoo_call_t     call, lcall;
-    ngx_http_govern_reason_e        reason, lreason;
-    ngx_http_govern_odoo_policy_t  *policy;
+    govern_jv_error_t               err, lerr;
+    govern_jv_arena_t               arena;
+    govern_jv_source_t              src;
+    govern_odoo_call_t              call, lcall;
+    govern_reason_e                 reason, lreason;
+    govern_odoo_policy_t           *policy;
     size_t                          bad;
     const char                     *bad_method;
 
@@ -248,15 +248,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                       "name_search", "copy", "read_group",
                                       "action_confirm", "unlink", NULL };
     static const char  *context[] = { "lang", "tz", NULL };
-    static const ngx_http_govern_odoo_rule_t  rules[] = {
+    static const govern_odoo_rule_t           rules[] = {
         { "sale.order", methods, "orders:write" },
     };
-    static const ngx_http_govern_odoo_decl_t  decls[] = {
+    static const govern_odoo_decl_t           decls[] = {
         { "sale.order", "read_group",
-          { NGX_HTTP_GOVERN_ODOO_GROUP, 0, 4, 1,
-            NGX_HTTP_GOVERN_ODOO_UNLIMITED } },
+          { GOVERN_ODOO_GROUP, 0, 4, 1,
+            GOVERN_ODOO_UNLIMITED } },
     };
-    static ngx_http_govern_odoo_policy_t  policies[8];
+    static govern_odoo_policy_t           policies[8];
     static int                            built;
     static const char  *paths[] = {
         "/jsonrpc", "/web/dataset/call_kw/x/y",
@@ -275,10 +275,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             policies[i].max_records = i & 2 ? 100 : 0;
             policies[i].clamp = i & 4 ? 1 : 0;
 
-            if (ngx_http_govern_odoo_policy_build(&policies[i], rules,
-                                                  i & 1, decls, i & 2 ? 1 : 0,
-                                                  fuzz_alloc, NULL, &why,
-                                                  &bad, &bad_method)
+            if (govern_odoo_policy_build(&policies[i], rules,
+                                         i & 1, decls, i & 2 ? 1 : 0,
+                                         fuzz_alloc, NULL, &why,
+                                         &bad, &bad_method)
                 != 0)
             {
                 __builtin_trap();
@@ -290,26 +290,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     path = paths[data[0] % 4];
     arena.blocks = NULL;
-    body = ngx_http_govern_jv_parse((const char *) data + 1, size - 1, 0,
-                                    ngx_http_govern_jv_arena_alloc, &arena,
-                                    &err);
+    body = govern_jv_parse((const char *) data + 1, size - 1, 0,
+                           govern_jv_arena_alloc, &arena,
+                           &err);
 
     /* the gateway's depth for this path, or any other */
 
     protocol = data[0] % 4 < 2 ? 1 : 2;
     depth = data[0] & 0x40
-            ? ngx_http_govern_odoo_lazy_depth(protocol, path, strlen(path))
+            ? govern_odoo_lazy_depth(protocol, path, strlen(path))
             : (unsigned) (data[0] >> 7) * 2 + 1;
 
     src.text = (const char *) data + 1;
-    src.flags = NGX_HTTP_GOVERN_JV_LAZY(depth)
-                | (data[0] & 0x04 ? NGX_HTTP_GOVERN_JV_BYTEWISE : 0)
-                | (data[0] & 0x08 ? NGX_HTTP_GOVERN_JV_NO_AVX512 : 0);
-    src.alloc = ngx_http_govern_jv_arena_alloc;
+    src.flags = GOVERN_JV_LAZY(depth)
+                | (data[0] & 0x04 ? GOVERN_JV_BYTEWISE : 0)
+                | (data[0] & 0x08 ? GOVERN_JV_NO_AVX512 : 0);
+    src.alloc = govern_jv_arena_alloc;
     src.alloc_ctx = &arena;
 
-    lazy = ngx_http_govern_jv_parse(src.text, size - 1, src.flags,
-                                    src.alloc, src.alloc_ctx, &lerr);
+    lazy = govern_jv_parse(src.text, size - 1, src.flags,
+                           src.alloc, src.alloc_ctx, &lerr);
 
     if ((body == NULL) != (lazy == NULL)
         || (body == NULL && (err.position != lerr.position
@@ -339,14 +339,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* as the policy stage does: every parsed call is checked */
 
-    reason = ngx_http_govern_odoo_parse(protocol, body, NULL, path,
-                                        strlen(path), policy, &call, &why);
-    lreason = ngx_http_govern_odoo_parse(protocol, lazy, &src, path,
-                                         strlen(path), policy, &lcall,
-                                         &lwhy);
+    reason = govern_odoo_parse(protocol, body, NULL, path,
+                               strlen(path), policy, &call, &why);
+    lreason = govern_odoo_parse(protocol, lazy, &src, path,
+                                strlen(path), policy, &lcall,
+                                &lwhy);
 
     if (reason != lreason
-        || (reason == NGX_HTTP_GOVERN_REASON_NONE
+        || (reason == GOVERN_REASON_NONE
             && (!same_string(call.service, lcall.service)
                 || !same_string(call.db, lcall.db)
                 || !same_string(call.model, lcall.model)
@@ -358,12 +358,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         __builtin_trap();               /* a lazy tree read differently */
     }
 
-    if (reason == NGX_HTTP_GOVERN_REASON_NONE) {
-        reason = ngx_http_govern_odoo_check(&call, policy, "orders:write",
-                                            12, &why, &key);
-        lreason = ngx_http_govern_odoo_check(&lcall, policy,
-                                             "orders:write", 12, &lwhy,
-                                             &lkey);
+    if (reason == GOVERN_REASON_NONE) {
+        reason = govern_odoo_check(&call, policy, "orders:write",
+                                   12, &why, &key);
+        lreason = govern_odoo_check(&lcall, policy,
+                                    "orders:write", 12, &lwhy,
+                                    &lkey);
 
         if (reason != lreason || !same_string(key, lkey)
             || call.clamped != lcall.clamped
@@ -374,14 +374,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             __builtin_trap();
         }
 
-        if (reason == NGX_HTTP_GOVERN_REASON_NONE && policy->max_records
+        if (reason == GOVERN_REASON_NONE && policy->max_records
             && call.model)
         {
             oracle(&call);
         }
     }
 
-    ngx_http_govern_jv_arena_free(&arena);
+    govern_jv_arena_free(&arena);
 
     return 0;
 }

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <jansson.h>
 
-#include "ngx_http_govern_schema.h"
+#include "govern_schema.h"
 
 
 int
@@ -17,11 +17,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char                             err[256];
     json_t                          *schema_json;
-    ngx_http_govern_jv_t            *instance;
-    ngx_http_govern_jv_arena_t       arena;
+    govern_jv_t                     *instance;
+    govern_jv_arena_t                arena;
     const uint8_t                   *sep;
-    ngx_http_govern_schema_t        *schema;
-    ngx_http_govern_schema_result_t  result;
+    govern_schema_t                 *schema;
+    govern_schema_result_t           result;
 
     sep = memchr(data, 0, size);
     if (sep == NULL) {
@@ -35,23 +35,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     arena.blocks = NULL;
-    instance = ngx_http_govern_jv_parse((const char *) sep + 1,
-                                        size - (sep - data) - 1, 0,
-                                        ngx_http_govern_jv_arena_alloc,
-                                        &arena, NULL);
+    instance = govern_jv_parse((const char *) sep + 1,
+                               size - (sep - data) - 1, 0,
+                               govern_jv_arena_alloc,
+                               &arena, NULL);
 
-    schema = ngx_http_govern_schema_compile(schema_json, "urn:fuzz", 0, NULL,
-                                            NULL, err, sizeof(err));
+    schema = govern_schema_compile(schema_json, "urn:fuzz", 0, NULL,
+                                   NULL, err, sizeof(err));
 
     if (schema && instance) {
-        ngx_http_govern_schema_validate(schema, instance, &result);
-        ngx_http_govern_schema_result_free(&result);
-        ngx_http_govern_schema_validate(schema, instance, NULL);
+        govern_schema_validate(schema, instance, &result);
+        govern_schema_result_free(&result);
+        govern_schema_validate(schema, instance, NULL);
     }
 
-    ngx_http_govern_schema_free(schema);
+    govern_schema_free(schema);
     json_decref(schema_json);
-    ngx_http_govern_jv_arena_free(&arena);
+    govern_jv_arena_free(&arena);
 
     return 0;
 }

@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ngx_http_govern_xmlrpc.h"
+#include "govern_xmlrpc.h"
 
 
 typedef struct {
@@ -106,7 +106,7 @@ buf_printf(buf_t *b, const char *fmt, ...)
 
 
 static void
-dump(buf_t *b, const ngx_http_govern_jv_t *v)
+dump(buf_t *b, const govern_jv_t *v)
 {
     size_t  i;
 
@@ -114,25 +114,25 @@ dump(buf_t *b, const ngx_http_govern_jv_t *v)
 
     switch (v->type) {
 
-    case NGX_HTTP_GOVERN_JV_INTEGER:
+    case GOVERN_JV_INTEGER:
         buf_printf(b, "i%lld", v->u.integer);
         break;
 
-    case NGX_HTTP_GOVERN_JV_REAL:
+    case GOVERN_JV_REAL:
         buf_printf(b, "r%.17g", v->u.real);
         break;
 
-    case NGX_HTTP_GOVERN_JV_STRING:
+    case GOVERN_JV_STRING:
         buf_printf(b, "s%zu:", v->len);
         buf_add(b, v->u.string, v->len);
         break;
 
-    case NGX_HTTP_GOVERN_JV_ARRAY:
-    case NGX_HTTP_GOVERN_JV_OBJECT:
+    case GOVERN_JV_ARRAY:
+    case GOVERN_JV_OBJECT:
         buf_printf(b, "n%zu", v->len);
 
         for (i = 0; i < v->len; i++) {
-            if (v->type == NGX_HTTP_GOVERN_JV_OBJECT) {
+            if (v->type == GOVERN_JV_OBJECT) {
                 buf_printf(b, "k%zu:", v->u.members[i].key_len);
                 buf_add(b, v->u.members[i].key, v->u.members[i].key_len);
                 dump(b, &v->u.members[i].value);
@@ -149,20 +149,20 @@ dump(buf_t *b, const ngx_http_govern_jv_t *v)
 
 /* the reading of data, fed in the pieces cut lists (ends, ascending) */
 
-static ngx_http_govern_jv_t *
+static govern_jv_t *
 read_in(arena_t *a, const char *path, const char *data, size_t len,
     const size_t *cut, size_t ncut, buf_t *out)
 {
     size_t                       i, from;
-    ngx_http_govern_jv_t        *v;
-    ngx_http_govern_xmlrpc_t    *x;
-    ngx_http_govern_jv_error_t   err;
+    govern_jv_t                 *v;
+    govern_xmlrpc_t             *x;
+    govern_jv_error_t            err;
 
     out->len = 0;
     buf_add(out, "", 0);
 
-    x = ngx_http_govern_xmlrpc_create(path, strlen(path), 1 << 20,
-                                      arena_alloc, a, &err);
+    x = govern_xmlrpc_create(path, strlen(path), 1 << 20,
+                             arena_alloc, a, &err);
     if (x == NULL) {
         buf_add(out, err.text, strlen(err.text));
         return NULL;
@@ -173,15 +173,15 @@ read_in(arena_t *a, const char *path, const char *data, size_t len,
     for (i = 0; i <= ncut; i++) {
         size_t  to = (i < ncut) ? cut[i] : len;
 
-        if (!ngx_http_govern_xmlrpc_feed(x, data + from, to - from)) {
+        if (!govern_xmlrpc_feed(x, data + from, to - from)) {
             break;
         }
 
         from = to;
     }
 
-    v = ngx_http_govern_xmlrpc_finish(x);
-    ngx_http_govern_xmlrpc_destroy(x);
+    v = govern_xmlrpc_finish(x);
+    govern_xmlrpc_destroy(x);
 
     if (v) {
         dump(out, v);
@@ -223,7 +223,7 @@ same_outcome(const buf_t *a, const buf_t *b)
 /* every span in the text; the call's values' on a <value> or <param> */
 
 static void
-check_spans(const char *text, size_t len, const ngx_http_govern_jv_t *v,
+check_spans(const char *text, size_t len, const govern_jv_t *v,
     int value)
 {
     size_t  i;
@@ -238,12 +238,12 @@ check_spans(const char *text, size_t len, const ngx_http_govern_jv_t *v,
         abort();
     }
 
-    if (v->type == NGX_HTTP_GOVERN_JV_ARRAY) {
+    if (v->type == GOVERN_JV_ARRAY) {
         for (i = 0; i < v->len; i++) {
             check_spans(text, len, &v->u.items[i], value);
         }
 
-    } else if (v->type == NGX_HTTP_GOVERN_JV_OBJECT) {
+    } else if (v->type == GOVERN_JV_OBJECT) {
         for (i = 0; i < v->len; i++) {
             check_spans(text, len, &v->u.members[i].value, value);
         }
@@ -260,13 +260,13 @@ static const char  *paths[] = {
 static const char  *context_allow[] = { "lang", "tz", NULL };
 
 
-static ngx_http_govern_odoo_policy_t *
+static govern_odoo_policy_t *
 policy(int clamp)
 {
     size_t                                 bad;
     const char                            *why, *method;
     static arena_t                         arena;
-    static ngx_http_govern_odoo_policy_t   p[2];
+    static govern_odoo_policy_t            p[2];
     static int                             built;
 
     if (!built) {
@@ -275,9 +275,9 @@ policy(int clamp)
             p[i].max_records = 100;
             p[i].clamp = i;
 
-            if (ngx_http_govern_odoo_policy_build(&p[i], NULL, 0, NULL, 0,
-                                                  arena_alloc, &arena, &why,
-                                                  &bad, &method) != 0)
+            if (govern_odoo_policy_build(&p[i], NULL, 0, NULL, 0,
+                                         arena_alloc, &arena, &why,
+                                         &bad, &method) != 0)
             {
                 abort();
             }
@@ -309,27 +309,27 @@ splice(buf_t *out, const char *text, size_t len, size_t start, size_t end,
 
 static void
 check_clamp(arena_t *a, const char *path, const char *text, size_t len,
-    ngx_http_govern_jv_t *tree)
+    govern_jv_t *tree)
 {
     buf_t                          edited;
     const char                    *why, *key;
-    ngx_http_govern_jv_t          *again;
-    ngx_http_govern_jv_error_t     err;
-    ngx_http_govern_odoo_call_t    call, call2;
-    ngx_http_govern_xmlrpc_edit_t  e;
+    govern_jv_t                   *again;
+    govern_jv_error_t              err;
+    govern_odoo_call_t             call, call2;
+    govern_xmlrpc_edit_t           e;
 
-    if (ngx_http_govern_odoo_parse(NGX_HTTP_GOVERN_ODOO_JSONRPC, tree, NULL,
-                                   "/jsonrpc", 8, policy(1), &call, &why)
-        != NGX_HTTP_GOVERN_REASON_NONE
-        || ngx_http_govern_odoo_check(&call, policy(1), "", 0, &why, &key)
-           != NGX_HTTP_GOVERN_REASON_NONE
+    if (govern_odoo_parse(GOVERN_ODOO_JSONRPC, tree, NULL,
+                          "/jsonrpc", 8, policy(1), &call, &why)
+        != GOVERN_REASON_NONE
+        || govern_odoo_check(&call, policy(1), "", 0, &why, &key)
+           != GOVERN_REASON_NONE
         || !call.clamped)
     {
         return;
     }
 
     /* where JSON-RPC has a place for the limit, XML-RPC has one */
-    if (!ngx_http_govern_xmlrpc_clamp(text, &call, 100, &e)
+    if (!govern_xmlrpc_clamp(text, &call, 100, &e)
         || e.len != strlen(e.text))
     {
         abort();
@@ -338,18 +338,18 @@ check_clamp(arena_t *a, const char *path, const char *text, size_t len,
     memset(&edited, 0, sizeof(edited));
     splice(&edited, text, len, e.start, e.end, e.text, e.len);
 
-    again = ngx_http_govern_xmlrpc_parse(path, strlen(path), edited.p,
-                                         edited.len, 1 << 21, arena_alloc, a,
-                                         &err);
+    again = govern_xmlrpc_parse(path, strlen(path), edited.p,
+                                edited.len, 1 << 21, arena_alloc, a,
+                                &err);
     if (again == NULL) {
         abort();
     }
 
-    if (ngx_http_govern_odoo_parse(NGX_HTTP_GOVERN_ODOO_JSONRPC, again, NULL,
-                                   "/jsonrpc", 8, policy(0), &call2, &why)
-        != NGX_HTTP_GOVERN_REASON_NONE
-        || ngx_http_govern_odoo_check(&call2, policy(0), "", 0, &why, &key)
-           != NGX_HTTP_GOVERN_REASON_NONE
+    if (govern_odoo_parse(GOVERN_ODOO_JSONRPC, again, NULL,
+                          "/jsonrpc", 8, policy(0), &call2, &why)
+        != GOVERN_REASON_NONE
+        || govern_odoo_check(&call2, policy(0), "", 0, &why, &key)
+           != GOVERN_REASON_NONE
         || call2.limit != 100 || strcmp(call2.model, call.model) != 0
         || strcmp(call2.method, call.method) != 0)
     {
@@ -364,30 +364,30 @@ check_clamp(arena_t *a, const char *path, const char *text, size_t len,
 
 static void
 check_credentials(arena_t *a, const char *path, const char *text,
-    size_t len, ngx_http_govern_jv_t *tree, const uint8_t *junk,
+    size_t len, govern_jv_t *tree, const uint8_t *junk,
     size_t junk_len)
 {
     size_t                       i, pos, n;
     char                         cred[3][256];
     size_t                       clen[3];
     buf_t                        out;
-    ngx_http_govern_jv_t        *args, *again, *args2;
-    ngx_http_govern_jv_error_t   err;
+    govern_jv_t                 *args, *again, *args2;
+    govern_jv_error_t            err;
 
-    args = ngx_http_govern_jv_getz(ngx_http_govern_jv_getz(tree, "params"),
-                                   "args");
+    args = govern_jv_getz(govern_jv_getz(tree, "params"),
+                          "args");
 
-    if (ngx_http_govern_jv_size(args) < 3) {
+    if (govern_jv_size(args) < 3) {
         return;
     }
 
     /* the db is made of the body's own bytes: any of them is written */
     n = junk_len < 40 ? junk_len : 40;
-    clen[0] = ngx_http_govern_xmlrpc_param_string(cred[0], sizeof(cred[0]),
-                                                  (const char *) junk, n);
-    clen[1] = ngx_http_govern_xmlrpc_param_int(cred[1], sizeof(cred[1]), 7);
-    clen[2] = ngx_http_govern_xmlrpc_param_string(cred[2], sizeof(cred[2]),
-                                                  "0123456789abcdef", 16);
+    clen[0] = govern_xmlrpc_param_string(cred[0], sizeof(cred[0]),
+                                         (const char *) junk, n);
+    clen[1] = govern_xmlrpc_param_int(cred[1], sizeof(cred[1]), 7);
+    clen[2] = govern_xmlrpc_param_string(cred[2], sizeof(cred[2]),
+                                         "0123456789abcdef", 16);
 
     if (clen[0] >= sizeof(cred[0])) {
         abort();
@@ -404,14 +404,14 @@ check_credentials(arena_t *a, const char *path, const char *text,
 
     buf_add(&out, text + pos, len - pos);
 
-    again = ngx_http_govern_xmlrpc_parse(path, strlen(path), out.p, out.len,
-                                         1 << 21, arena_alloc, a, &err);
+    again = govern_xmlrpc_parse(path, strlen(path), out.p, out.len,
+                                1 << 21, arena_alloc, a, &err);
     if (again == NULL) {
         abort();
     }
 
-    args2 = ngx_http_govern_jv_getz(ngx_http_govern_jv_getz(again, "params"),
-                                    "args");
+    args2 = govern_jv_getz(govern_jv_getz(again, "params"),
+                           "args");
 
     if (args2->len != args->len
         || args2->u.items[1].u.integer != 7
@@ -421,7 +421,7 @@ check_credentials(arena_t *a, const char *path, const char *text,
     }
 
     for (i = 3; i < args->len; i++) {
-        if (!ngx_http_govern_jv_equal(&args->u.items[i], &args2->u.items[i])) {
+        if (!govern_jv_equal(&args->u.items[i], &args2->u.items[i])) {
             abort();
         }
     }
@@ -439,7 +439,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     arena_t                      a;
     uint32_t                     seed;
     const char                  *path, *text;
-    ngx_http_govern_jv_t        *tree;
+    govern_jv_t                 *tree;
 
     if (size < 1) {
         return 0;
@@ -497,13 +497,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     if (tree) {
-        ngx_http_govern_jv_t  *args;
+        govern_jv_t           *args;
 
         check_spans(text, len, tree, 0);
 
-        args = ngx_http_govern_jv_getz(ngx_http_govern_jv_getz(tree,
-                                                               "params"),
-                                       "args");
+        args = govern_jv_getz(govern_jv_getz(tree,
+                                             "params"),
+                              "args");
 
         for (i = 0; i < args->len; i++) {
             check_spans(text, len, &args->u.items[i], 1);
@@ -515,21 +515,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* any message is written as a fault that fits what it said, and any
      * string as a parameter that reads back */
-    n = ngx_http_govern_xmlrpc_fault(fault, sizeof(fault), 1 + (data[0] & 1),
-                                     1 + (data[0] >> 1) % 5, text,
-                                     len < 512 ? len : 512);
+    n = govern_xmlrpc_fault(fault, sizeof(fault), 1 + (data[0] & 1),
+                            1 + (data[0] >> 1) % 5, text,
+                            len < 512 ? len : 512);
     if (n >= sizeof(fault)) {
         abort();
     }
 
     pieces.len = 0;
     buf_add(&pieces, "<methodCall><methodName>x</methodName><params>", 46);
-    n = ngx_http_govern_xmlrpc_param_string(NULL, 0, text, len);
+    n = govern_xmlrpc_param_string(NULL, 0, text, len);
     {
         char  *param = malloc(n + 1);
 
         if (param == NULL
-            || ngx_http_govern_xmlrpc_param_string(param, n, text, len) != n)
+            || govern_xmlrpc_param_string(param, n, text, len) != n)
         {
             abort();
         }
@@ -539,9 +539,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     buf_add(&pieces, "</params></methodCall>", 22);
 
-    if (ngx_http_govern_xmlrpc_parse("/xmlrpc/2/object", 16, pieces.p,
-                                     pieces.len, 1 << 23, arena_alloc, &a,
-                                     NULL) == NULL)
+    if (govern_xmlrpc_parse("/xmlrpc/2/object", 16, pieces.p,
+                            pieces.len, 1 << 23, arena_alloc, &a,
+                            NULL) == NULL)
     {
         fprintf(stderr, "written, not read: %s\n", pieces.p);
         abort();

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ngx_http_govern_xmlrpc.h"
+#include "govern_xmlrpc.h"
 
 
 typedef struct {
@@ -66,37 +66,37 @@ put_string(const char *s, size_t len)
 
 
 static void
-put_value(const ngx_http_govern_jv_t *v)
+put_value(const govern_jv_t *v)
 {
     size_t  i;
 
     switch (v->type) {
 
-    case NGX_HTTP_GOVERN_JV_NULL:
+    case GOVERN_JV_NULL:
         printf("null");
         break;
 
-    case NGX_HTTP_GOVERN_JV_FALSE:
+    case GOVERN_JV_FALSE:
         printf("false");
         break;
 
-    case NGX_HTTP_GOVERN_JV_TRUE:
+    case GOVERN_JV_TRUE:
         printf("true");
         break;
 
-    case NGX_HTTP_GOVERN_JV_INTEGER:
+    case GOVERN_JV_INTEGER:
         printf("{\"i\":%lld}", v->u.integer);
         break;
 
-    case NGX_HTTP_GOVERN_JV_REAL:
+    case GOVERN_JV_REAL:
         printf("{\"r\":%.17g}", v->u.real);
         break;
 
-    case NGX_HTTP_GOVERN_JV_STRING:
+    case GOVERN_JV_STRING:
         put_string(v->u.string, v->len);
         break;
 
-    case NGX_HTTP_GOVERN_JV_ARRAY:
+    case GOVERN_JV_ARRAY:
         putchar('[');
 
         for (i = 0; i < v->len; i++) {
@@ -107,7 +107,7 @@ put_value(const ngx_http_govern_jv_t *v)
         putchar(']');
         break;
 
-    case NGX_HTTP_GOVERN_JV_OBJECT:
+    case GOVERN_JV_OBJECT:
         printf("{\"o\":{");
 
         for (i = 0; i < v->len; i++) {
@@ -131,8 +131,8 @@ main(int argc, char **argv)
     long                         size;
     FILE                        *f;
     arena_t                      a;
-    ngx_http_govern_jv_t        *v, *params;
-    ngx_http_govern_jv_error_t   err;
+    govern_jv_t                 *v, *params;
+    govern_jv_error_t            err;
 
     for (i = 1; i < argc; i++) {
         f = fopen(argv[i], "rb");
@@ -152,20 +152,20 @@ main(int argc, char **argv)
         fclose(f);
         memset(&a, 0, sizeof(a));
 
-        v = size ? ngx_http_govern_xmlrpc_parse("/xmlrpc/2/object", 16,
-                                                data + 1, size - 1, 1 << 24,
-                                                arena_alloc, &a, &err)
+        v = size ? govern_xmlrpc_parse("/xmlrpc/2/object", 16,
+                                       data + 1, size - 1, 1 << 24,
+                                       arena_alloc, &a, &err)
                  : NULL;
 
         if (v == NULL) {
             printf("null\n");
 
         } else {
-            params = ngx_http_govern_jv_getz(v, "params");
+            params = govern_jv_getz(v, "params");
             printf("{\"method\":");
-            put_value(ngx_http_govern_jv_getz(params, "method"));
+            put_value(govern_jv_getz(params, "method"));
             printf(",\"params\":");
-            put_value(ngx_http_govern_jv_getz(params, "args"));
+            put_value(govern_jv_getz(params, "args"));
             printf("}\n");
         }
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "ngx_http_govern_date.h"
+#include "govern_date.h"
 
 
 static int64_t
@@ -14,7 +14,7 @@ parse(const char *s)
 {
     int64_t  t;
 
-    return ngx_http_govern_date_parse(s, strlen(s), &t) ? t : -1;
+    return govern_date_parse(s, strlen(s), &t) ? t : -1;
 }
 
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "ngx_http_govern_json.h"
+#include "govern_json.h"
 
 
 static void
@@ -14,15 +14,15 @@ check(const char *in, size_t len, const char *want)
 {
     unsigned char  out[256], *end;
 
-    assert_true(NGX_HTTP_GOVERN_JSON_ESCAPE_MAX(len) <= sizeof(out));
+    assert_true(GOVERN_JSON_ESCAPE_MAX(len) <= sizeof(out));
 
-    end = ngx_http_govern_json_escape(out, (const unsigned char *) in, len);
+    end = govern_json_escape(out, (const unsigned char *) in, len);
 
     assert_int_equal(end - out, strlen(want));
     assert_memory_equal(out, want, strlen(want));
-    assert_int_equal(ngx_http_govern_json_escape_len(
+    assert_int_equal(govern_json_escape_len(
                          (const unsigned char *) in, len), strlen(want));
-    assert_true((size_t) (end - out) <= NGX_HTTP_GOVERN_JSON_ESCAPE_MAX(len));
+    assert_true((size_t) (end - out) <= GOVERN_JSON_ESCAPE_MAX(len));
 }
 
 
@@ -70,14 +70,14 @@ test_utf8_invalid(void **state)
 static void
 test_worst_case_bound(void **state)
 {
-    unsigned char  in[40], out[NGX_HTTP_GOVERN_JSON_ESCAPE_MAX(40)], *end;
+    unsigned char  in[40], out[GOVERN_JSON_ESCAPE_MAX(40)], *end;
 
     memset(in, 0x01, sizeof(in));
-    end = ngx_http_govern_json_escape(out, in, sizeof(in));
+    end = govern_json_escape(out, in, sizeof(in));
     assert_int_equal(end - out, sizeof(out));
 
     memset(in, 0xff, sizeof(in));
-    end = ngx_http_govern_json_escape(out, in, sizeof(in));
+    end = govern_json_escape(out, in, sizeof(in));
     assert_int_equal(end - out, sizeof(out));
 }
 

@@ -1,4 +1,4 @@
-/* Unit tests: the request body parser (ngx_http_govern_jv.c). */
+/* Unit tests: the request body parser (govern_jv.c). */
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,23 +9,23 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "ngx_http_govern_jv.h"
+#include "govern_jv.h"
 
 
-static ngx_http_govern_jv_arena_t  arena;
-static ngx_http_govern_jv_error_t  err;
+static govern_jv_arena_t  arena;
+static govern_jv_error_t  err;
 
 
-static ngx_http_govern_jv_t *
+static govern_jv_t *
 parse_flags(const char *text, size_t len, unsigned flags)
 {
-    return ngx_http_govern_jv_parse(text, len, flags,
-                                    ngx_http_govern_jv_arena_alloc, &arena,
-                                    &err);
+    return govern_jv_parse(text, len, flags,
+                           govern_jv_arena_alloc, &arena,
+                           &err);
 }
 
 
-static ngx_http_govern_jv_t *
+static govern_jv_t *
 parse(const char *text)
 {
     return parse_flags(text, strlen(text), 0);
@@ -70,7 +70,7 @@ exact_alloc(void *ctx, size_t size)
 static int
 teardown(void **state)
 {
-    ngx_http_govern_jv_arena_free(&arena);
+    govern_jv_arena_free(&arena);
 
     while (exact_n) {
         free(exact_blocks[--exact_n]);
@@ -84,42 +84,42 @@ static void
 test_values(void **state)
 {
     const char            *text;
-    ngx_http_govern_jv_t  *v, *e;
+    govern_jv_t           *v, *e;
 
     text = " {\"a\": [1, -2, 3.5, true, false, null], \"b\": {\"c\": \"d\"},"
            " \"\": \"\"} ";
     v = parse(text);
     assert_non_null(v);
-    assert_int_equal(v->type, NGX_HTTP_GOVERN_JV_OBJECT);
-    assert_int_equal(ngx_http_govern_jv_size(v), 3);
+    assert_int_equal(v->type, GOVERN_JV_OBJECT);
+    assert_int_equal(govern_jv_size(v), 3);
 
-    e = ngx_http_govern_jv_getz(v, "a");
-    assert_true(ngx_http_govern_jv_is_array(e));
+    e = govern_jv_getz(v, "a");
+    assert_true(govern_jv_is_array(e));
     assert_int_equal(e->len, 6);
-    assert_int_equal(ngx_http_govern_jv_item(e, 0)->u.integer, 1);
-    assert_int_equal(ngx_http_govern_jv_item(e, 1)->u.integer, -2);
-    assert_int_equal(ngx_http_govern_jv_item(e, 2)->type,
-                     NGX_HTTP_GOVERN_JV_REAL);
-    assert_true(ngx_http_govern_jv_item(e, 2)->u.real == 3.5);
-    assert_int_equal(ngx_http_govern_jv_item(e, 3)->type,
-                     NGX_HTTP_GOVERN_JV_TRUE);
-    assert_int_equal(ngx_http_govern_jv_item(e, 4)->type,
-                     NGX_HTTP_GOVERN_JV_FALSE);
-    assert_true(ngx_http_govern_jv_is_null(ngx_http_govern_jv_item(e, 5)));
-    assert_null(ngx_http_govern_jv_item(e, 6));
+    assert_int_equal(govern_jv_item(e, 0)->u.integer, 1);
+    assert_int_equal(govern_jv_item(e, 1)->u.integer, -2);
+    assert_int_equal(govern_jv_item(e, 2)->type,
+                     GOVERN_JV_REAL);
+    assert_true(govern_jv_item(e, 2)->u.real == 3.5);
+    assert_int_equal(govern_jv_item(e, 3)->type,
+                     GOVERN_JV_TRUE);
+    assert_int_equal(govern_jv_item(e, 4)->type,
+                     GOVERN_JV_FALSE);
+    assert_true(govern_jv_is_null(govern_jv_item(e, 5)));
+    assert_null(govern_jv_item(e, 6));
 
     /* spans: the exact bytes of each value in the text */
     assert_memory_equal(text + e->start, "[1, -2, 3.5, true, false, null]",
                         e->end - e->start);
-    e = ngx_http_govern_jv_getz(v, "b");
+    e = govern_jv_getz(v, "b");
     assert_int_equal(e->end - e->start, strlen("{\"c\": \"d\"}"));
-    assert_string_equal(ngx_http_govern_jv_string(
-                            ngx_http_govern_jv_getz(e, "c")), "d");
-    assert_string_equal(ngx_http_govern_jv_string(
-                            ngx_http_govern_jv_getz(v, "")), "");
-    assert_null(ngx_http_govern_jv_getz(v, "missing"));
-    assert_null(ngx_http_govern_jv_getz(ngx_http_govern_jv_getz(e, "c"),
-                                        "c"));
+    assert_string_equal(govern_jv_string(
+                            govern_jv_getz(e, "c")), "d");
+    assert_string_equal(govern_jv_string(
+                            govern_jv_getz(v, "")), "");
+    assert_null(govern_jv_getz(v, "missing"));
+    assert_null(govern_jv_getz(govern_jv_getz(e, "c"),
+                               "c"));
 
     assert_non_null(parse("\"top-level string\""));
     assert_non_null(parse("[]"));
@@ -131,7 +131,7 @@ test_values(void **state)
 static void
 test_strings(void **state)
 {
-    ngx_http_govern_jv_t  *v;
+    govern_jv_t           *v;
 
     v = parse("\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\\u00e9\\u20ac\\ud83d\\ude00\"");
     assert_non_null(v);
@@ -156,7 +156,7 @@ test_strings(void **state)
     refused("\"abc", "unterminated");
     refused("\"a\\u0000b\"", "\\u0000");
 
-    v = parse_flags("\"a\\u0000b\"", 10, NGX_HTTP_GOVERN_JV_ALLOW_NUL);
+    v = parse_flags("\"a\\u0000b\"", 10, GOVERN_JV_ALLOW_NUL);
     assert_non_null(v);
     assert_int_equal(v->len, 3);
     assert_memory_equal(v->u.string, "a\0b", 3);
@@ -169,7 +169,7 @@ test_numbers(void **state)
     int                    i;
     char                   text[64];
     double                 want;
-    ngx_http_govern_jv_t  *v;
+    govern_jv_t           *v;
 
     static const char  *reals[] = {
         "0.1", "1e23", "9007199254740993.0", "2.2250738585072014e-308",
@@ -179,25 +179,25 @@ test_numbers(void **state)
     };
 
     v = parse("9223372036854775807");
-    assert_int_equal(v->type, NGX_HTTP_GOVERN_JV_INTEGER);
+    assert_int_equal(v->type, GOVERN_JV_INTEGER);
     assert_true(v->u.integer == 9223372036854775807LL);
 
     v = parse("-9223372036854775808");
-    assert_int_equal(v->type, NGX_HTTP_GOVERN_JV_INTEGER);
+    assert_int_equal(v->type, GOVERN_JV_INTEGER);
     assert_true(v->u.integer == (-9223372036854775807LL - 1));
 
     /* beyond 64 bits: a real, as Python would still read it */
     v = parse("9223372036854775808");
-    assert_int_equal(v->type, NGX_HTTP_GOVERN_JV_REAL);
+    assert_int_equal(v->type, GOVERN_JV_REAL);
     assert_true(v->u.real == 9223372036854775808.0);
 
     v = parse("-0");
-    assert_int_equal(v->type, NGX_HTTP_GOVERN_JV_INTEGER);
+    assert_int_equal(v->type, GOVERN_JV_INTEGER);
 
     for (i = 0; i < (int) (sizeof(reals) / sizeof(reals[0])); i++) {
         v = parse(reals[i]);
         assert_non_null(v);
-        assert_int_equal(v->type, NGX_HTTP_GOVERN_JV_REAL);
+        assert_int_equal(v->type, GOVERN_JV_REAL);
         assert_true(v->u.real == strtod(reals[i], NULL));
     }
 
@@ -298,7 +298,7 @@ test_duplicates(void **state)
 
         if (i == 0) {
             assert_non_null(parse(big));
-            assert_int_equal(ngx_http_govern_jv_size(parse(big)), 201);
+            assert_int_equal(govern_jv_size(parse(big)), 201);
 
         } else {
             refused(big, "duplicate");
@@ -341,7 +341,7 @@ test_duplicates(void **state)
             refused(big, "duplicate");
 
         } else {
-            assert_int_equal(ngx_http_govern_jv_size(parse(big)), n);
+            assert_int_equal(govern_jv_size(parse(big)), n);
         }
     }
 
@@ -364,7 +364,7 @@ test_duplicates(void **state)
     }
 
     sprintf(p, "}");
-    assert_int_equal(ngx_http_govern_jv_size(parse(big)), 500);
+    assert_int_equal(govern_jv_size(parse(big)), 500);
 
     free(big);
 }
@@ -373,14 +373,14 @@ test_duplicates(void **state)
 static void
 test_equal(void **state)
 {
-    assert_true(ngx_http_govern_jv_equal(parse("{\"a\": [1, 2.0], \"b\": 1}"),
-                                         parse("{\"b\": 1.0, \"a\": [1, 2]}")));
-    assert_false(ngx_http_govern_jv_equal(parse("[1, 2]"), parse("[2, 1]")));
-    assert_false(ngx_http_govern_jv_equal(parse("\"1\""), parse("1")));
-    assert_false(ngx_http_govern_jv_equal(parse("{\"a\": 1}"),
-                                          parse("{\"a\": 1, \"b\": 1}")));
-    assert_false(ngx_http_govern_jv_equal(parse("true"), parse("false")));
-    assert_true(ngx_http_govern_jv_equal(parse("null"), parse("null")));
+    assert_true(govern_jv_equal(parse("{\"a\": [1, 2.0], \"b\": 1}"),
+                                parse("{\"b\": 1.0, \"a\": [1, 2]}")));
+    assert_false(govern_jv_equal(parse("[1, 2]"), parse("[2, 1]")));
+    assert_false(govern_jv_equal(parse("\"1\""), parse("1")));
+    assert_false(govern_jv_equal(parse("{\"a\": 1}"),
+                                 parse("{\"a\": 1, \"b\": 1}")));
+    assert_false(govern_jv_equal(parse("true"), parse("false")));
+    assert_true(govern_jv_equal(parse("null"), parse("null")));
 
     /* big objects are compared in key order, whatever the text's order */
     {
@@ -397,17 +397,17 @@ test_equal(void **state)
 
         sprintf(p, "}");
         sprintf(q, "}");
-        assert_true(ngx_http_govern_jv_equal(parse(a), parse(b)));
+        assert_true(govern_jv_equal(parse(a), parse(b)));
 
         q[-3] = '5';                    /* "k0": 5.0 */
-        assert_false(ngx_http_govern_jv_equal(parse(a), parse(b)));
+        assert_false(govern_jv_equal(parse(a), parse(b)));
 
         q[-3] = '0';
         q = strstr(b, "\"k7\"");
         q[2] = '8';                     /* "k8" twice: refused, never equal */
         assert_null(parse(b));
         q[1] = 'j';                     /* "j8" for "k7" */
-        assert_false(ngx_http_govern_jv_equal(parse(a), parse(b)));
+        assert_false(govern_jv_equal(parse(a), parse(b)));
     }
 }
 
@@ -433,7 +433,7 @@ string_case(const char *content, size_t content_len, size_t pad, int key)
     size_t                 n;
     json_t                *expect, *s;
     json_error_t           jerr;
-    ngx_http_govern_jv_t  *v;
+    govern_jv_t           *v;
 
     text = malloc(content_len + pad + 8);
     assert_non_null(text);
@@ -484,7 +484,7 @@ string_case(const char *content, size_t content_len, size_t pad, int key)
                 fail_msg("refused (%s): %.*s", err.text, (int) n, text);
             }
 
-            assert_int_equal(v->type, NGX_HTTP_GOVERN_JV_STRING);
+            assert_int_equal(v->type, GOVERN_JV_STRING);
             assert_int_equal(v->len, json_string_length(s));
             assert_memory_equal(v->u.string, json_string_value(s), v->len);
             assert_int_equal(v->u.string[v->len], '\0');
@@ -496,7 +496,7 @@ string_case(const char *content, size_t content_len, size_t pad, int key)
     }
 
     free(text);
-    ngx_http_govern_jv_arena_free(&arena);
+    govern_jv_arena_free(&arena);
 }
 
 
@@ -558,13 +558,13 @@ lazy_as_whole(const char *text, size_t len, const char *key,
     const char *what)
 {
     int                         k;
-    ngx_http_govern_jv_t       *whole, *v;
-    ngx_http_govern_jv_error_t  whole_err;
+    govern_jv_t                *whole, *v;
+    govern_jv_error_t           whole_err;
 
     static const unsigned  ways[] = {
-        NGX_HTTP_GOVERN_JV_LAZY(1),
-        NGX_HTTP_GOVERN_JV_LAZY(1) | NGX_HTTP_GOVERN_JV_NO_AVX512,
-        NGX_HTTP_GOVERN_JV_LAZY(1) | NGX_HTTP_GOVERN_JV_BYTEWISE
+        GOVERN_JV_LAZY(1),
+        GOVERN_JV_LAZY(1) | GOVERN_JV_NO_AVX512,
+        GOVERN_JV_LAZY(1) | GOVERN_JV_BYTEWISE
     };
 
     whole = parse_flags(text, len, 0);
@@ -584,13 +584,13 @@ lazy_as_whole(const char *text, size_t len, const char *key,
             continue;
         }
 
-        assert_int_equal(ngx_http_govern_jv_getz(v, key)->len,
-                         ngx_http_govern_jv_getz(whole, key)->len);
-        assert_int_equal(ngx_http_govern_jv_getz(v, key)->end,
-                         ngx_http_govern_jv_getz(whole, key)->end);
+        assert_int_equal(govern_jv_getz(v, key)->len,
+                         govern_jv_getz(whole, key)->len);
+        assert_int_equal(govern_jv_getz(v, key)->end,
+                         govern_jv_getz(whole, key)->end);
     }
 
-    ngx_http_govern_jv_arena_free(&arena);
+    govern_jv_arena_free(&arena);
 }
 
 
@@ -620,8 +620,8 @@ test_lazy(void **state)
 {
     size_t                        i;
     const char                   *text;
-    ngx_http_govern_jv_t         *v, *whole, *domain, *ctx;
-    ngx_http_govern_jv_source_t   src;
+    govern_jv_t                  *v, *whole, *domain, *ctx;
+    govern_jv_source_t            src;
 
     static const char  *bad[] = {
         "{\"a\": [[1, 2], [\"x\" 3]]}",
@@ -642,8 +642,8 @@ test_lazy(void **state)
            " \"ids\": [1, 2, 3], \"e\": [], \"limit\": 5}";
 
     src.text = text;
-    src.flags = NGX_HTTP_GOVERN_JV_LAZY(1);
-    src.alloc = ngx_http_govern_jv_arena_alloc;
+    src.flags = GOVERN_JV_LAZY(1);
+    src.alloc = govern_jv_arena_alloc;
     src.alloc_ctx = &arena;
 
     v = parse_flags(text, strlen(text), src.flags);
@@ -653,45 +653,45 @@ test_lazy(void **state)
 
     /* the root is built; its containers are counted, not built */
 
-    domain = ngx_http_govern_jv_getz(v, "domain");
-    assert_true(ngx_http_govern_jv_is_array(domain));
-    assert_true(ngx_http_govern_jv_is_lazy(domain));
+    domain = govern_jv_getz(v, "domain");
+    assert_true(govern_jv_is_array(domain));
+    assert_true(govern_jv_is_lazy(domain));
     assert_int_equal(domain->len, 1);
     assert_memory_equal(text + domain->start, "[[", 2);
     assert_memory_equal(text + domain->end - 2, "]]", 2);
-    assert_null(ngx_http_govern_jv_item(domain, 0));
-    assert_int_equal(ngx_http_govern_jv_getz(v, "ids")->len, 3);
-    assert_false(ngx_http_govern_jv_is_lazy(ngx_http_govern_jv_getz(v, "e")));
-    assert_int_equal(ngx_http_govern_jv_getz(v, "limit")->u.integer, 5);
+    assert_null(govern_jv_item(domain, 0));
+    assert_int_equal(govern_jv_getz(v, "ids")->len, 3);
+    assert_false(govern_jv_is_lazy(govern_jv_getz(v, "e")));
+    assert_int_equal(govern_jv_getz(v, "limit")->u.integer, 5);
 
     /* built on demand, whole, equal to the whole parse */
 
-    ctx = ngx_http_govern_jv_getz(v, "context");
-    assert_int_equal(ngx_http_govern_jv_expand(ctx, &src), 1);
-    assert_false(ngx_http_govern_jv_is_lazy(ctx));
-    assert_string_equal(ngx_http_govern_jv_getz(ctx, "lang")->u.string,
+    ctx = govern_jv_getz(v, "context");
+    assert_int_equal(govern_jv_expand(ctx, &src), 1);
+    assert_false(govern_jv_is_lazy(ctx));
+    assert_string_equal(govern_jv_getz(ctx, "lang")->u.string,
                         "en_US");
-    assert_int_equal(ngx_http_govern_jv_item(
-        ngx_http_govern_jv_getz(ngx_http_govern_jv_getz(ctx, "x"), "y"),
+    assert_int_equal(govern_jv_item(
+        govern_jv_getz(govern_jv_getz(ctx, "x"), "y"),
         0)->u.integer, 1);
 
     for (i = 0; i < v->len; i++) {
-        assert_int_equal(ngx_http_govern_jv_expand(&v->u.members[i].value,
-                                                   &src), 1);
+        assert_int_equal(govern_jv_expand(&v->u.members[i].value,
+                                          &src), 1);
     }
 
-    assert_int_equal(ngx_http_govern_jv_equal(v, whole), 1);
-    assert_string_equal(ngx_http_govern_jv_item(ngx_http_govern_jv_item(
-        ngx_http_govern_jv_item(domain, 0), 2), 1)->u.string, "B\xc3\xa9");
+    assert_int_equal(govern_jv_equal(v, whole), 1);
+    assert_string_equal(govern_jv_item(govern_jv_item(
+        govern_jv_item(domain, 0), 2), 1)->u.string, "B\xc3\xa9");
 
     /* what a lazy parse keeps takes string blocks as it needs them: each
      * string keeps its readable tail (read here: ASan watches) */
 
     {
         char                   big[16384], want[32];
-        char                   tail[NGX_HTTP_GOVERN_JV_READABLE];
+        char                   tail[GOVERN_JV_READABLE];
         size_t                off;
-        ngx_http_govern_jv_t  *m;
+        govern_jv_t           *m;
 
         off = 0;
         off += sprintf(big + off,
@@ -705,14 +705,14 @@ test_lazy(void **state)
 
         off += sprintf(big + off, "}");
 
-        m = ngx_http_govern_jv_parse(big, off, NGX_HTTP_GOVERN_JV_LAZY(1),
-                                     exact_alloc, NULL, &err);
+        m = govern_jv_parse(big, off, GOVERN_JV_LAZY(1),
+                            exact_alloc, NULL, &err);
         assert_non_null(m);
         assert_int_equal(m->len, 301);
 
         for (i = 0; i < 300; i++) {
             sprintf(want, "key%03zu", i);
-            v = ngx_http_govern_jv_getz(m, want);
+            v = govern_jv_getz(m, want);
             assert_non_null(v);
             assert_int_equal(v->len, i % 40);
             assert_memory_equal(v->u.string,

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "ngx_http_govern_jwt.h"
+#include "govern_jwt.h"
 
 
 #define SECRET  "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"
@@ -58,11 +58,11 @@ free_all(void **list)
 
 
 static void
-load_secret(ngx_http_govern_jwt_keys_t *keys, const char *kid)
+load_secret(govern_jwt_keys_t *keys, const char *kid)
 {
     char  err[256];
 
-    assert_int_equal(ngx_http_govern_jwt_keys_load_buf(keys,
+    assert_int_equal(govern_jwt_keys_load_buf(keys,
                          (const unsigned char *) SECRET "\n",
                          sizeof(SECRET), "HS256", kid, err, sizeof(err)),
                      0);
@@ -74,24 +74,24 @@ test_base64url(void **state)
 {
     unsigned char  out[16];
 
-    assert_int_equal(ngx_http_govern_base64url_decode(out,
+    assert_int_equal(govern_base64url_decode(out,
                          (const unsigned char *) "aGVsbG8", 7), 5);
     assert_memory_equal(out, "hello", 5);
-    assert_int_equal(ngx_http_govern_base64url_decode(out,
+    assert_int_equal(govern_base64url_decode(out,
                          (const unsigned char *) "-_8", 3), 2);
     assert_int_equal(out[0], 0xfb);
     assert_int_equal(out[1], 0xff);
-    assert_int_equal(ngx_http_govern_base64url_decode(out,
+    assert_int_equal(govern_base64url_decode(out,
                          (const unsigned char *) "", 0), 0);
 
     /* padding, the standard alphabet, impossible length, stray bits */
-    assert_int_equal(ngx_http_govern_base64url_decode(out,
+    assert_int_equal(govern_base64url_decode(out,
                          (const unsigned char *) "aGVsbG8=", 8), (size_t) -1);
-    assert_int_equal(ngx_http_govern_base64url_decode(out,
+    assert_int_equal(govern_base64url_decode(out,
                          (const unsigned char *) "a+/b", 4), (size_t) -1);
-    assert_int_equal(ngx_http_govern_base64url_decode(out,
+    assert_int_equal(govern_base64url_decode(out,
                          (const unsigned char *) "aGVsb", 5), (size_t) -1);
-    assert_int_equal(ngx_http_govern_base64url_decode(out,
+    assert_int_equal(govern_base64url_decode(out,
                          (const unsigned char *) "aGVsbG9", 7), (size_t) -1);
 }
 
@@ -101,9 +101,9 @@ test_decode_and_validate(void **state)
 {
     void                          *blocks[256] = { NULL };
     const char                    *detail;
-    ngx_http_govern_jwt_keys_t     keys = { NULL, 0 };
-    ngx_http_govern_jwt_rules_t    rules;
-    ngx_http_govern_jwt_claims_t   c;
+    govern_jwt_keys_t              keys = { NULL, 0 };
+    govern_jwt_rules_t             rules;
+    govern_jwt_claims_t            c;
 
     static const char *const  issuers[] = { "other", "i", NULL };
     static const char *const  audiences[] = { "govern", NULL };
@@ -111,11 +111,11 @@ test_decode_and_validate(void **state)
 
     load_secret(&keys, "h1");
 
-    assert_int_equal(ngx_http_govern_jwt_decode(
+    assert_int_equal(govern_jwt_decode(
                          (const unsigned char *) TOKEN_FULL,
                          strlen(TOKEN_FULL), &keys, "sub", test_alloc,
                          blocks, &c, &detail),
-                     NGX_HTTP_GOVERN_REASON_NONE);
+                     GOVERN_REASON_NONE);
 
     assert_string_equal(c.sub.data, "acme");
     assert_string_equal(c.partner.data, "acme");
@@ -132,41 +132,41 @@ test_decode_and_validate(void **state)
     rules.issuers = issuers;
     rules.audiences = audiences;
 
-    assert_int_equal(ngx_http_govern_jwt_validate(&c, &rules, &detail),
-                     NGX_HTTP_GOVERN_REASON_NONE);
+    assert_int_equal(govern_jwt_validate(&c, &rules, &detail),
+                     GOVERN_REASON_NONE);
 
     rules.now = 4102444800LL + 30;
-    assert_int_equal(ngx_http_govern_jwt_validate(&c, &rules, &detail),
-                     NGX_HTTP_GOVERN_REASON_TOKEN_EXPIRED);
+    assert_int_equal(govern_jwt_validate(&c, &rules, &detail),
+                     GOVERN_REASON_TOKEN_EXPIRED);
 
     rules.now = 4102444800LL + 29;
-    assert_int_equal(ngx_http_govern_jwt_validate(&c, &rules, &detail),
-                     NGX_HTTP_GOVERN_REASON_NONE);
+    assert_int_equal(govern_jwt_validate(&c, &rules, &detail),
+                     GOVERN_REASON_NONE);
 
     rules.now = 1700000000;
     rules.issuers = wrong;
-    assert_int_equal(ngx_http_govern_jwt_validate(&c, &rules, &detail),
-                     NGX_HTTP_GOVERN_REASON_TOKEN_ISSUER);
+    assert_int_equal(govern_jwt_validate(&c, &rules, &detail),
+                     GOVERN_REASON_TOKEN_ISSUER);
 
     rules.issuers = issuers;
     rules.audiences = wrong;
-    assert_int_equal(ngx_http_govern_jwt_validate(&c, &rules, &detail),
-                     NGX_HTTP_GOVERN_REASON_TOKEN_AUDIENCE);
+    assert_int_equal(govern_jwt_validate(&c, &rules, &detail),
+                     GOVERN_REASON_TOKEN_AUDIENCE);
 
     free_all(blocks);
 
     /* no sub: decoded, but the partner rule refuses it */
     rules.audiences = audiences;
-    assert_int_equal(ngx_http_govern_jwt_decode(
+    assert_int_equal(govern_jwt_decode(
                          (const unsigned char *) TOKEN_NO_KID,
                          strlen(TOKEN_NO_KID), &keys, "sub", test_alloc,
                          blocks, &c, &detail),
-                     NGX_HTTP_GOVERN_REASON_NONE);
-    assert_int_equal(ngx_http_govern_jwt_validate(&c, &rules, &detail),
-                     NGX_HTTP_GOVERN_REASON_TOKEN_PARTNER);
+                     GOVERN_REASON_NONE);
+    assert_int_equal(govern_jwt_validate(&c, &rules, &detail),
+                     GOVERN_REASON_TOKEN_PARTNER);
 
     free_all(blocks);
-    ngx_http_govern_jwt_keys_free(&keys);
+    govern_jwt_keys_free(&keys);
 }
 
 
@@ -176,49 +176,49 @@ test_decode_refusals(void **state)
     char                          *t;
     void                          *blocks[256] = { NULL };
     const char                    *detail;
-    ngx_http_govern_jwt_keys_t     keys = { NULL, 0 };
-    ngx_http_govern_jwt_claims_t   c;
+    govern_jwt_keys_t              keys = { NULL, 0 };
+    govern_jwt_claims_t            c;
 
 #define decode(tok)                                                          \
-    ngx_http_govern_jwt_decode((const unsigned char *) (tok), strlen(tok),   \
-                               &keys, "sub", test_alloc, blocks, &c, &detail)
+    govern_jwt_decode((const unsigned char *) (tok), strlen(tok),   \
+                      &keys, "sub", test_alloc, blocks, &c, &detail)
 
     load_secret(&keys, "other-kid");
 
     /* the token's kid is unknown here */
     assert_int_equal(decode(TOKEN_FULL),
-                     NGX_HTTP_GOVERN_REASON_TOKEN_SIGNATURE);
+                     GOVERN_REASON_TOKEN_SIGNATURE);
 
     /* a token without kid tries the HS256 key and verifies */
-    assert_int_equal(decode(TOKEN_NO_KID), NGX_HTTP_GOVERN_REASON_NONE);
+    assert_int_equal(decode(TOKEN_NO_KID), GOVERN_REASON_NONE);
     free_all(blocks);
 
     t = strdup(TOKEN_NO_KID);
     t[strlen(t) - 2] = (t[strlen(t) - 2] == 'A') ? 'B' : 'A';
-    assert_int_equal(decode(t), NGX_HTTP_GOVERN_REASON_TOKEN_SIGNATURE);
+    assert_int_equal(decode(t), GOVERN_REASON_TOKEN_SIGNATURE);
     free(t);
 
     /* {"alg":"none"}.{}. and {"alg":"HS256"} with garbage */
     assert_int_equal(decode("eyJhbGciOiJub25lIn0.e30."),
-                     NGX_HTTP_GOVERN_REASON_TOKEN_ALG);
+                     GOVERN_REASON_TOKEN_ALG);
     assert_int_equal(decode("eyJhbGciOiJub25lIn0.e30"),
-                     NGX_HTTP_GOVERN_REASON_TOKEN_MALFORMED);
+                     GOVERN_REASON_TOKEN_MALFORMED);
     assert_int_equal(decode("a.b.c.d"),
-                     NGX_HTTP_GOVERN_REASON_TOKEN_MALFORMED);
-    assert_int_equal(decode(""), NGX_HTTP_GOVERN_REASON_TOKEN_MALFORMED);
+                     GOVERN_REASON_TOKEN_MALFORMED);
+    assert_int_equal(decode(""), GOVERN_REASON_TOKEN_MALFORMED);
     assert_int_equal(decode("e30.e30.e30"),
-                     NGX_HTTP_GOVERN_REASON_TOKEN_MALFORMED);
+                     GOVERN_REASON_TOKEN_MALFORMED);
 
     /* RS256 header, but only an HS256 key: no key pinned to RS256 */
     assert_int_equal(decode("eyJhbGciOiJSUzI1NiJ9.e30.AAAA"),
-                     NGX_HTTP_GOVERN_REASON_TOKEN_ALG);
+                     GOVERN_REASON_TOKEN_ALG);
 
 #undef decode
 
     /* refusals leave what they parsed in the caller's memory, as a
      * request pool holds it */
     free_all(blocks);
-    ngx_http_govern_jwt_keys_free(&keys);
+    govern_jwt_keys_free(&keys);
 }
 
 
@@ -226,12 +226,12 @@ static void
 test_key_loading_errors(void **state)
 {
     char                         err[256];
-    ngx_http_govern_jwt_keys_t   keys = { NULL, 0 };
+    govern_jwt_keys_t            keys = { NULL, 0 };
 
 #define load(buf, alg, kid)                                                  \
-    ngx_http_govern_jwt_keys_load_buf(&keys, (const unsigned char *) (buf), \
-                                      strlen(buf), alg, kid, err,            \
-                                      sizeof(err))
+    govern_jwt_keys_load_buf(&keys, (const unsigned char *) (buf), \
+                             strlen(buf), alg, kid, err,            \
+                             sizeof(err))
 
     assert_int_equal(load("short", "HS256", NULL), -1);
     assert_non_null(strstr(err, "shorter than the hash"));
@@ -264,7 +264,7 @@ test_key_loading_errors(void **state)
 
 #undef load
 
-    ngx_http_govern_jwt_keys_free(&keys);
+    govern_jwt_keys_free(&keys);
 }
 
 

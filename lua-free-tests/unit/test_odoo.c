@@ -1,5 +1,5 @@
 /*
- * Unit tests: the closed-world Odoo policy (ngx_http_govern_odoo.c), table
+ * Unit tests: the closed-world Odoo policy (govern_odoo.c), table
  * driven over call shapes on both protocols: how each method is
  * classified, how records are counted (Python's number equality for
  * x2many command codes, plain id lists, a falsy limit), what a cap
@@ -14,15 +14,15 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "ngx_http_govern_odoo.h"
+#include "govern_odoo.h"
 
 
-#define J2    NGX_HTTP_GOVERN_ODOO_JSON2
-#define RPC   NGX_HTTP_GOVERN_ODOO_JSONRPC
-#define OK    NGX_HTTP_GOVERN_REASON_NONE
-#define DENY  NGX_HTTP_GOVERN_REASON_ODOO_DENIED
-#define BAD   NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED
-#define ALL   NGX_HTTP_GOVERN_ODOO_UNLIMITED
+#define J2    GOVERN_ODOO_JSON2
+#define RPC   GOVERN_ODOO_JSONRPC
+#define OK    GOVERN_REASON_NONE
+#define DENY  GOVERN_REASON_ODOO_DENIED
+#define BAD   GOVERN_REASON_ODOO_MALFORMED
+#define ALL   GOVERN_ODOO_UNLIMITED
 
 /* policies: 0 open, 1 cap 100, 2 cap 100 with clamp, 3 rules and cap */
 #define OPEN    0
@@ -59,7 +59,7 @@ arena_free(arena_t *a)
 
 
 static arena_t                         policy_arena;
-static ngx_http_govern_odoo_policy_t   policies[4];
+static govern_odoo_policy_t   policies[4];
 
 static const char  *context[] = { "lang", "tz", NULL };
 static const char  *order_methods[] = { "create", "write", "search_read",
@@ -76,19 +76,19 @@ setup(void **state)
     size_t       bad;
     const char  *why, *method;
 
-    static const ngx_http_govern_odoo_rule_t  rules[] = {
+    static const govern_odoo_rule_t           rules[] = {
         { "sale.order", order_methods, "orders:write" },
         { "res.partner", partner_methods, "customers:read" },
         { "res.partner", partner_methods, "admin" },
     };
-    static ngx_http_govern_odoo_decl_t  decls[2];
+    static govern_odoo_decl_t           decls[2];
 
-    assert_true(ngx_http_govern_odoo_parse_shape("group=4", 7,
-                                                 &decls[0].shape));
+    assert_true(govern_odoo_parse_shape("group=4", 7,
+                                        &decls[0].shape));
     decls[0].model = "sale.order";
     decls[0].method = "read_group";
-    assert_true(ngx_http_govern_odoo_parse_shape("search=1", 8,
-                                                 &decls[1].shape));
+    assert_true(govern_odoo_parse_shape("search=1", 8,
+                                        &decls[1].shape));
     decls[1].model = "sale.order";
     decls[1].method = "custom_export";
 
@@ -97,7 +97,7 @@ setup(void **state)
         policies[i].max_records = i ? 100 : 0;
         policies[i].clamp = (i == CLAMP);
 
-        assert_int_equal(ngx_http_govern_odoo_policy_build(&policies[i],
+        assert_int_equal(govern_odoo_policy_build(&policies[i],
                              rules, i == RULES ? 3 : 0, decls, i ? 2 : 0,
                              arena_alloc, &policy_arena, &why, &bad,
                              &method), 0);
@@ -339,11 +339,11 @@ run_case(const call_case_t *c, unsigned flags)
     size_t                        len;
     arena_t                       arena;
     const char                   *why, *key;
-    ngx_http_govern_jv_t         *body;
-    ngx_http_govern_jv_error_t    err;
-    ngx_http_govern_jv_source_t   src;
-    ngx_http_govern_odoo_call_t   call;
-    ngx_http_govern_reason_e      reason;
+    govern_jv_t                  *body;
+    govern_jv_error_t             err;
+    govern_jv_source_t            src;
+    govern_odoo_call_t            call;
+    govern_reason_e               reason;
 
     memset(&arena, 0, sizeof(arena));
     body = NULL;
@@ -355,22 +355,22 @@ run_case(const call_case_t *c, unsigned flags)
     src.alloc_ctx = &arena;
 
     if (c->body) {
-        body = ngx_http_govern_jv_parse(c->body, len, flags, arena_alloc,
-                                        &arena, &err);
+        body = govern_jv_parse(c->body, len, flags, arena_alloc,
+                               &arena, &err);
         if (body == NULL) {
             fail_msg("%s: %s", c->body, err.text);
         }
     }
 
     why = "";
-    reason = ngx_http_govern_odoo_parse(c->protocol, body, &src, c->path,
-                                        strlen(c->path),
-                                        &policies[c->policy], &call, &why);
+    reason = govern_odoo_parse(c->protocol, body, &src, c->path,
+                               strlen(c->path),
+                               &policies[c->policy], &call, &why);
 
     if (reason == OK) {
-        reason = ngx_http_govern_odoo_check(&call, &policies[c->policy],
-                                            "orders:write customers:read",
-                                            27, &why, &key);
+        reason = govern_odoo_check(&call, &policies[c->policy],
+                                   "orders:write customers:read",
+                                   27, &why, &key);
     }
 
     if ((int) reason != c->reason
@@ -417,7 +417,7 @@ test_call_shapes_lazy(void **state)
     size_t  i;
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        run_case(&cases[i], NGX_HTTP_GOVERN_JV_LAZY(1));
+        run_case(&cases[i], GOVERN_JV_LAZY(1));
     }
 }
 
@@ -425,20 +425,20 @@ test_call_shapes_lazy(void **state)
 static void
 test_builtins(void **state)
 {
-    ngx_http_govern_odoo_shape_t  s;
+    govern_odoo_shape_t           s;
 
-    s = ngx_http_govern_odoo_builtin_shape("search_read");
-    assert_int_equal(s.kind, NGX_HTTP_GOVERN_ODOO_SEARCH);
+    s = govern_odoo_builtin_shape("search_read");
+    assert_int_equal(s.kind, GOVERN_ODOO_SEARCH);
     assert_int_equal(s.limit_position, 3);
-    s = ngx_http_govern_odoo_builtin_shape("name_search");
+    s = govern_odoo_builtin_shape("name_search");
     assert_int_equal(s.default_limit, 100);
-    s = ngx_http_govern_odoo_builtin_shape("write");
-    assert_int_equal(s.kind, NGX_HTTP_GOVERN_ODOO_RECORDS);
-    assert_int_equal(s.values, NGX_HTTP_GOVERN_ODOO_VALUES_WRITE);
-    s = ngx_http_govern_odoo_builtin_shape("button_validate");
-    assert_int_equal(s.kind, NGX_HTTP_GOVERN_ODOO_RECORDS);
-    s = ngx_http_govern_odoo_builtin_shape("export_data");
-    assert_int_equal(s.kind, NGX_HTTP_GOVERN_ODOO_UNKNOWN);
+    s = govern_odoo_builtin_shape("write");
+    assert_int_equal(s.kind, GOVERN_ODOO_RECORDS);
+    assert_int_equal(s.values, GOVERN_ODOO_VALUES_WRITE);
+    s = govern_odoo_builtin_shape("button_validate");
+    assert_int_equal(s.kind, GOVERN_ODOO_RECORDS);
+    s = govern_odoo_builtin_shape("export_data");
+    assert_int_equal(s.kind, GOVERN_ODOO_UNKNOWN);
 
     /* bsearch needs the table sorted: every entry must find itself */
 
@@ -453,20 +453,20 @@ test_builtins(void **state)
     };
 
     for (const char **n = names; *n; n++) {
-        s = ngx_http_govern_odoo_builtin_shape(*n);
-        if (s.kind == NGX_HTTP_GOVERN_ODOO_UNKNOWN) {
+        s = govern_odoo_builtin_shape(*n);
+        if (s.kind == GOVERN_ODOO_UNKNOWN) {
             fail_msg("%s not found", *n);
         }
     }
 
-    assert_true(ngx_http_govern_odoo_parse_shape("search", 6, &s));
+    assert_true(govern_odoo_parse_shape("search", 6, &s));
     assert_int_equal(s.limit_position, -1);
-    assert_true(ngx_http_govern_odoo_parse_shape("group=12", 8, &s));
+    assert_true(govern_odoo_parse_shape("group=12", 8, &s));
     assert_int_equal(s.limit_position, 12);
-    assert_false(ngx_http_govern_odoo_parse_shape("records=1", 9, &s));
-    assert_false(ngx_http_govern_odoo_parse_shape("search=", 7, &s));
-    assert_false(ngx_http_govern_odoo_parse_shape("search=x", 8, &s));
-    assert_false(ngx_http_govern_odoo_parse_shape("searches", 8, &s));
+    assert_false(govern_odoo_parse_shape("records=1", 9, &s));
+    assert_false(govern_odoo_parse_shape("search=", 7, &s));
+    assert_false(govern_odoo_parse_shape("search=x", 8, &s));
+    assert_false(govern_odoo_parse_shape("searches", 8, &s));
 }
 
 
@@ -478,49 +478,49 @@ test_build_refusals(void **state)
     size_t                          bad;
     arena_t                         arena;
     const char                     *why, *method;
-    ngx_http_govern_odoo_policy_t   p;
+    govern_odoo_policy_t            p;
 
     static const char  *read[] = { "read", NULL };
     static const char  *group[] = { "search_read", "web_read_group", NULL };
     static const char  *odd[] = { "read", "export_data", NULL };
-    static const ngx_http_govern_odoo_rule_t  keys[] = {
+    static const govern_odoo_rule_t           keys[] = {
         { "res.partner", read, "a" }, { "res.users.apikeys", read, "a" },
     };
-    static const ngx_http_govern_odoo_rule_t  grouped[] = {
+    static const govern_odoo_rule_t           grouped[] = {
         { "res.partner", group, "a" },
     };
-    static const ngx_http_govern_odoo_rule_t  unknown[] = {
+    static const govern_odoo_rule_t           unknown[] = {
         { "res.partner", odd, "a" },
     };
-    static ngx_http_govern_odoo_decl_t  decls[] = {
+    static govern_odoo_decl_t           decls[] = {
         { "res.partner", "export_data",
-          { NGX_HTTP_GOVERN_ODOO_MODEL, 0, -1, 1, -1 } },
+          { GOVERN_ODOO_MODEL, 0, -1, 1, -1 } },
         { "res.partner", "export_data",
-          { NGX_HTTP_GOVERN_ODOO_RECORDS, 0, -1, 1, -1 } },
+          { GOVERN_ODOO_RECORDS, 0, -1, 1, -1 } },
     };
 
     memset(&arena, 0, sizeof(arena));
     memset(&p, 0, sizeof(p));
     p.context_allow = context;
 
-    assert_int_equal(ngx_http_govern_odoo_policy_build(&p, keys, 2, NULL, 0,
+    assert_int_equal(govern_odoo_policy_build(&p, keys, 2, NULL, 0,
                          arena_alloc, &arena, &why, &bad, &method), -1);
     assert_int_equal(bad, 1);
 
     /* without a cap, grouped reads and unknown methods may be allowed */
-    assert_int_equal(ngx_http_govern_odoo_policy_build(&p, grouped, 1, NULL,
+    assert_int_equal(govern_odoo_policy_build(&p, grouped, 1, NULL,
                          0, arena_alloc, &arena, &why, &bad, &method), 0);
 
     p.max_records = 10;
-    assert_int_equal(ngx_http_govern_odoo_policy_build(&p, grouped, 1, NULL,
+    assert_int_equal(govern_odoo_policy_build(&p, grouped, 1, NULL,
                          0, arena_alloc, &arena, &why, &bad, &method), -1);
     assert_string_equal(method, "web_read_group");
-    assert_int_equal(ngx_http_govern_odoo_policy_build(&p, unknown, 1, NULL,
+    assert_int_equal(govern_odoo_policy_build(&p, unknown, 1, NULL,
                          0, arena_alloc, &arena, &why, &bad, &method), -1);
     assert_string_equal(method, "export_data");
-    assert_int_equal(ngx_http_govern_odoo_policy_build(&p, unknown, 1, decls,
+    assert_int_equal(govern_odoo_policy_build(&p, unknown, 1, decls,
                          1, arena_alloc, &arena, &why, &bad, &method), 0);
-    assert_int_equal(ngx_http_govern_odoo_policy_build(&p, unknown, 1, decls,
+    assert_int_equal(govern_odoo_policy_build(&p, unknown, 1, decls,
                          2, arena_alloc, &arena, &why, &bad, &method), -1);
     assert_int_equal(bad, 2);
 
@@ -538,9 +538,9 @@ test_many_rules(void **state)
     size_t                          bad;
     arena_t                         arena;
     const char                     *why, *method;
-    ngx_http_govern_odoo_rule_t    *rules;
-    ngx_http_govern_odoo_policy_t   p;
-    const ngx_http_govern_odoo_entry_t  *e;
+    govern_odoo_rule_t             *rules;
+    govern_odoo_policy_t            p;
+    const govern_odoo_entry_t           *e;
 
     static const char  *methods[] = { "read", "search_read", NULL };
 
@@ -560,19 +560,19 @@ test_many_rules(void **state)
         rules[i].scope = i % 2 ? "odd" : "even";
     }
 
-    assert_int_equal(ngx_http_govern_odoo_policy_build(&p, rules, 1000, NULL,
+    assert_int_equal(govern_odoo_policy_build(&p, rules, 1000, NULL,
                          0, arena_alloc, &arena, &why, &bad, &method), 0);
     assert_int_equal(p.nrules, 2000);
 
     for (i = 0; i < 1000; i++) {
-        e = ngx_http_govern_odoo_lookup(&p, models[i], "search_read");
+        e = govern_odoo_lookup(&p, models[i], "search_read");
         assert_non_null(e);
         assert_string_equal(e->scopes[0], i % 2 ? "odd" : "even");
         assert_null(e->scopes[1]);
     }
 
-    assert_null(ngx_http_govern_odoo_lookup(&p, "x.model1000", "read"));
-    assert_null(ngx_http_govern_odoo_lookup(&p, "x.model1", "write"));
+    assert_null(govern_odoo_lookup(&p, "x.model1000", "read"));
+    assert_null(govern_odoo_lookup(&p, "x.model1", "write"));
 
     free(models);
     free(rules);

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "ngx_http_govern_reason.h"
+#include "govern_reason.h"
 
 
 static void
@@ -30,15 +30,15 @@ test_design_table(void **state)
     };
 
     size_t                           i;
-    ngx_http_govern_reason_e         r;
-    const ngx_http_govern_reason_t  *info;
+    govern_reason_e                  r;
+    const govern_reason_t           *info;
 
     for (i = 0; i < sizeof(design) / sizeof(design[0]); i++) {
-        r = ngx_http_govern_reason_by_code(design[i].code,
-                                           strlen(design[i].code));
-        assert_int_not_equal(r, NGX_HTTP_GOVERN_REASON_NONE);
+        r = govern_reason_by_code(design[i].code,
+                                  strlen(design[i].code));
+        assert_int_not_equal(r, GOVERN_REASON_NONE);
 
-        info = ngx_http_govern_reason(r);
+        info = govern_reason(r);
         assert_string_equal(info->code, design[i].code);
         assert_int_equal(info->code_len, strlen(design[i].code));
         assert_int_equal(info->status, design[i].status);
@@ -52,13 +52,13 @@ static void
 test_every_reason_complete(void **state)
 {
     int                              r;
-    const ngx_http_govern_reason_t  *info;
+    const govern_reason_t           *info;
 
-    for (r = 1; r < NGX_HTTP_GOVERN_REASON_LAST; r++) {
-        info = ngx_http_govern_reason((ngx_http_govern_reason_e) r);
+    for (r = 1; r < GOVERN_REASON_LAST; r++) {
+        info = govern_reason((govern_reason_e) r);
         assert_true(info->status >= 400 && info->status <= 599);
-        assert_int_equal(ngx_http_govern_reason_by_code(info->code,
-                                                        info->code_len), r);
+        assert_int_equal(govern_reason_by_code(info->code,
+                                               info->code_len), r);
     }
 }
 
@@ -67,10 +67,10 @@ static void
 test_out_of_range(void **state)
 {
     assert_string_equal(
-        ngx_http_govern_reason(NGX_HTTP_GOVERN_REASON_LAST)->code,
+        govern_reason(GOVERN_REASON_LAST)->code,
         "internal_error");
-    assert_int_equal(ngx_http_govern_reason_by_code("nope", 4),
-                     NGX_HTTP_GOVERN_REASON_NONE);
+    assert_int_equal(govern_reason_by_code("nope", 4),
+                     GOVERN_REASON_NONE);
 }
 
 

@@ -9,45 +9,45 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "ngx_http_govern_schema.h"
+#include "govern_schema.h"
 
 
-static ngx_http_govern_schema_t *
+static govern_schema_t *
 compile(const char *text)
 {
     char                       err[256];
     json_t                    *doc;
-    ngx_http_govern_schema_t  *s;
+    govern_schema_t           *s;
 
     doc = json_loads(text, 0, NULL);
     assert_non_null(doc);
 
-    s = ngx_http_govern_schema_compile(doc, "urn:test", 0, NULL, NULL, err,
-                                       sizeof(err));
+    s = govern_schema_compile(doc, "urn:test", 0, NULL, NULL, err,
+                              sizeof(err));
     json_decref(doc);
 
     return s;
 }
 
 
-static ngx_http_govern_jv_arena_t  arena;
+static govern_jv_arena_t  arena;
 
 
-static ngx_http_govern_jv_t *
+static govern_jv_t *
 parse(const char *text)
 {
-    return ngx_http_govern_jv_parse(text, strlen(text), 0,
-                                    ngx_http_govern_jv_arena_alloc, &arena,
-                                    NULL);
+    return govern_jv_parse(text, strlen(text), 0,
+                           govern_jv_arena_alloc, &arena,
+                           NULL);
 }
 
 
 static void
 test_error_pointers(void **state)
 {
-    ngx_http_govern_jv_t             *inst;
-    ngx_http_govern_schema_t         *s;
-    ngx_http_govern_schema_result_t   r;
+    govern_jv_t                      *inst;
+    govern_schema_t                  *s;
+    govern_schema_result_t            r;
 
     s = compile("{\"properties\": {\"lines\": {\"items\": {\"properties\":"
                 " {\"qty\": {\"minimum\": 1}}}}, \"a/b\": {\"type\": "
@@ -57,16 +57,16 @@ test_error_pointers(void **state)
     inst = parse("{\"lines\": [{\"qty\": 1}, {\"qty\": 0}], \"a/b\": 1}");
     assert_non_null(inst);
 
-    assert_false(ngx_http_govern_schema_validate(s, inst, &r));
+    assert_false(govern_schema_validate(s, inst, &r));
     assert_int_equal(r.nerrors, 2);
     assert_string_equal(r.errors[0].pointer, "/lines/1/qty");
     assert_string_equal(r.errors[0].keyword, "minimum");
     assert_string_equal(r.errors[1].pointer, "/a~1b");
     assert_string_equal(r.errors[1].keyword, "type");
 
-    ngx_http_govern_schema_result_free(&r);
-    ngx_http_govern_jv_arena_free(&arena);
-    ngx_http_govern_schema_free(s);
+    govern_schema_result_free(&r);
+    govern_jv_arena_free(&arena);
+    govern_schema_free(s);
 }
 
 
@@ -78,14 +78,14 @@ test_compile_errors(void **state)
 
     doc = json_loads("{\"properties\": {\"x/y\": {\"pattern\": \"(\"}}}", 0,
                      NULL);
-    assert_null(ngx_http_govern_schema_compile(doc, "urn:test", 0, NULL,
-                                               NULL, err, sizeof(err)));
+    assert_null(govern_schema_compile(doc, "urn:test", 0, NULL,
+                                      NULL, err, sizeof(err)));
     assert_non_null(strstr(err, "at \"/properties/x~1y/pattern\""));
     json_decref(doc);
 
     doc = json_loads("{\"$ref\": \"#/$defs/missing\"}", 0, NULL);
-    assert_null(ngx_http_govern_schema_compile(doc, "urn:test", 0, NULL,
-                                               NULL, err, sizeof(err)));
+    assert_null(govern_schema_compile(doc, "urn:test", 0, NULL,
+                                      NULL, err, sizeof(err)));
     assert_non_null(strstr(err, "unresolvable \"$ref\""));
     json_decref(doc);
 }
@@ -97,45 +97,45 @@ test_compile_errors(void **state)
 static void
 test_huge_counts(void **state)
 {
-    ngx_http_govern_jv_t             *inst;
-    ngx_http_govern_schema_t         *s;
-    ngx_http_govern_schema_result_t   r;
+    govern_jv_t                      *inst;
+    govern_schema_t                  *s;
+    govern_schema_result_t            r;
 
     s = compile("{\"maxLength\": 5.5e19, \"maxItems\": 1e300, "
                 "\"maxProperties\": 1.8446744073709552e19}");
     assert_non_null(s);
     inst = parse("\"abc\"");
-    assert_true(ngx_http_govern_schema_validate(s, inst, &r));
+    assert_true(govern_schema_validate(s, inst, &r));
     inst = parse("[1, 2, 3]");
-    assert_true(ngx_http_govern_schema_validate(s, inst, &r));
+    assert_true(govern_schema_validate(s, inst, &r));
     inst = parse("{\"a\": 1}");
-    assert_true(ngx_http_govern_schema_validate(s, inst, &r));
-    ngx_http_govern_schema_free(s);
+    assert_true(govern_schema_validate(s, inst, &r));
+    govern_schema_free(s);
 
     s = compile("{\"minItems\": 5.5e19}");
     assert_non_null(s);
     inst = parse("[1, 2, 3]");
-    assert_false(ngx_http_govern_schema_validate(s, inst, &r));
+    assert_false(govern_schema_validate(s, inst, &r));
     assert_string_equal(r.errors[0].keyword, "minItems");
-    ngx_http_govern_schema_result_free(&r);
-    ngx_http_govern_schema_free(s);
+    govern_schema_result_free(&r);
+    govern_schema_free(s);
 
-    ngx_http_govern_jv_arena_free(&arena);
+    govern_jv_arena_free(&arena);
 }
 
 
 /* a validation cut off by a bound: refused, the bound's keyword named */
 
 static void
-cut_off(ngx_http_govern_schema_t *s, ngx_http_govern_jv_t *inst,
+cut_off(govern_schema_t *s, govern_jv_t *inst,
     const char *keyword)
 {
-    ngx_http_govern_schema_result_t  r;
+    govern_schema_result_t           r;
 
-    assert_false(ngx_http_govern_schema_validate(s, inst, &r));
+    assert_false(govern_schema_validate(s, inst, &r));
     assert_non_null(strstr(r.errors[r.nerrors - 1].message, "too many"));
     assert_string_equal(r.errors[r.nerrors - 1].keyword, keyword);
-    ngx_http_govern_schema_result_free(&r);
+    govern_schema_result_free(&r);
 }
 
 
@@ -147,9 +147,9 @@ test_step_budget(void **state)
     int                               i;
     char                              deep[4096];
     clock_t                           t0;
-    ngx_http_govern_jv_t             *inst;
-    ngx_http_govern_schema_t         *s;
-    ngx_http_govern_schema_result_t   r;
+    govern_jv_t                      *inst;
+    govern_schema_t                  *s;
+    govern_schema_result_t            r;
 
     s = compile("{\"anyOf\": [{\"items\": {\"$ref\": \"#\"}}, "
                 "{\"items\": {\"$ref\": \"#\"}}, {\"type\": \"string\"}], "
@@ -168,15 +168,15 @@ test_step_budget(void **state)
     assert_non_null(inst);
 
     t0 = clock();
-    assert_false(ngx_http_govern_schema_validate(s, inst, &r));
+    assert_false(govern_schema_validate(s, inst, &r));
     assert_true(clock() - t0 < 5 * CLOCKS_PER_SEC);
     assert_true(r.nerrors >= 1);
     assert_string_equal(r.errors[r.nerrors - 1].keyword, "$ref");
     assert_non_null(strstr(r.errors[r.nerrors - 1].message, "too many"));
 
-    ngx_http_govern_schema_result_free(&r);
-    ngx_http_govern_jv_arena_free(&arena);
-    ngx_http_govern_schema_free(s);
+    govern_schema_result_free(&r);
+    govern_jv_arena_free(&arena);
+    govern_schema_free(s);
 }
 
 
@@ -185,33 +185,33 @@ test_step_budget(void **state)
 static void
 test_ref_chains(void **state)
 {
-    ngx_http_govern_schema_t         *s;
-    ngx_http_govern_schema_result_t   r;
+    govern_schema_t                  *s;
+    govern_schema_result_t            r;
 
     s = compile("{\"$defs\": {\"a\": {\"$ref\": \"#/$defs/b\"}, "
                 "\"b\": {\"$ref\": \"#/$defs/c\"}, \"c\": {\"maximum\": 3}},"
                 " \"items\": {\"$ref\": \"#/$defs/a\"}}");
     assert_non_null(s);
-    assert_true(ngx_http_govern_schema_validate(s, parse("[1, 3]"), &r));
-    assert_false(ngx_http_govern_schema_validate(s, parse("[1, 4]"), &r));
+    assert_true(govern_schema_validate(s, parse("[1, 3]"), &r));
+    assert_false(govern_schema_validate(s, parse("[1, 4]"), &r));
     assert_string_equal(r.errors[0].pointer, "/1");
-    ngx_http_govern_schema_result_free(&r);
-    ngx_http_govern_schema_free(s);
+    govern_schema_result_free(&r);
+    govern_schema_free(s);
 
     s = compile("{\"$defs\": {\"a\": {\"$ref\": \"#/$defs/b\"}, "
                 "\"b\": {\"$ref\": \"#/$defs/a\"}}, \"$ref\": \"#/$defs/a\"}");
     assert_non_null(s);
-    assert_false(ngx_http_govern_schema_validate(s, parse("1"), &r));
+    assert_false(govern_schema_validate(s, parse("1"), &r));
     assert_true(r.nerrors >= 1);
-    ngx_http_govern_schema_result_free(&r);
-    ngx_http_govern_schema_free(s);
+    govern_schema_result_free(&r);
+    govern_schema_free(s);
 
     s = compile("{\"$ref\": \"#\"}");
     assert_non_null(s);
-    assert_false(ngx_http_govern_schema_validate(s, parse("{}"), NULL));
-    ngx_http_govern_schema_free(s);
+    assert_false(govern_schema_validate(s, parse("{}"), NULL));
+    govern_schema_free(s);
 
-    ngx_http_govern_jv_arena_free(&arena);
+    govern_jv_arena_free(&arena);
 }
 
 
@@ -220,39 +220,39 @@ test_ref_chains(void **state)
 static void
 test_keyword_errors(void **state)
 {
-    ngx_http_govern_schema_t         *s;
-    ngx_http_govern_schema_result_t   r;
+    govern_schema_t                  *s;
+    govern_schema_result_t            r;
 
     s = compile("{\"maximum\": 10, \"multipleOf\": 0.5}");
     assert_non_null(s);
-    assert_false(ngx_http_govern_schema_validate(s, parse("11.5"), &r));
+    assert_false(govern_schema_validate(s, parse("11.5"), &r));
     assert_int_equal(r.nerrors, 1);
     assert_string_equal(r.errors[0].keyword, "maximum");
-    ngx_http_govern_schema_result_free(&r);
-    assert_false(ngx_http_govern_schema_validate(s, parse("3.25"), &r));
+    govern_schema_result_free(&r);
+    assert_false(govern_schema_validate(s, parse("3.25"), &r));
     assert_int_equal(r.nerrors, 1);
     assert_string_equal(r.errors[0].keyword, "multipleOf");
-    ngx_http_govern_schema_result_free(&r);
-    ngx_http_govern_schema_free(s);
+    govern_schema_result_free(&r);
+    govern_schema_free(s);
 
     s = compile("{\"required\": [\"a\", \"z\"], \"properties\": "
                 "{\"a\": {\"type\": \"string\"}}, "
                 "\"additionalProperties\": false}");
     assert_non_null(s);
-    assert_true(ngx_http_govern_schema_validate(s,
+    assert_true(govern_schema_validate(s,
                     parse("{\"z\": 1, \"a\": \"x\"}"), &r) == 0);
     assert_int_equal(r.nerrors, 1);
     assert_string_equal(r.errors[0].keyword, "additionalProperties");
-    ngx_http_govern_schema_result_free(&r);
-    assert_false(ngx_http_govern_schema_validate(s, parse("{\"a\": 1}"),
-                                                 &r));
+    govern_schema_result_free(&r);
+    assert_false(govern_schema_validate(s, parse("{\"a\": 1}"),
+                                        &r));
     assert_int_equal(r.nerrors, 2);             /* "a" a string, "z" */
     assert_string_equal(r.errors[0].keyword, "type");
     assert_string_equal(r.errors[1].keyword, "required");
-    ngx_http_govern_schema_result_free(&r);
-    ngx_http_govern_schema_free(s);
+    govern_schema_result_free(&r);
+    govern_schema_free(s);
 
-    ngx_http_govern_jv_arena_free(&arena);
+    govern_jv_arena_free(&arena);
 }
 
 
@@ -263,8 +263,8 @@ test_compare_budget(void **state)
 {
     int                               i;
     char                             *text, *p;
-    ngx_http_govern_schema_t         *s;
-    ngx_http_govern_schema_result_t   r;
+    govern_schema_t                  *s;
+    govern_schema_result_t            r;
 
     s = compile("{\"uniqueItems\": true}");
     assert_non_null(s);
@@ -279,28 +279,28 @@ test_compare_budget(void **state)
         p += i % 2 ? sprintf(p, ",%d", i) : sprintf(p, ",\"%d\"", i);
     }
     sprintf(p, "]");
-    assert_true(ngx_http_govern_schema_validate(s, parse(text), NULL));
+    assert_true(govern_schema_validate(s, parse(text), NULL));
 
     p = strrchr(text, ']');
     sprintf(p, ",4321.0]");
-    assert_false(ngx_http_govern_schema_validate(s, parse(text), &r));
+    assert_false(govern_schema_validate(s, parse(text), &r));
     assert_int_equal(r.nerrors, 1);
     assert_string_equal(r.errors[0].message, "items 4321 and 6000 are equal");
-    ngx_http_govern_schema_result_free(&r);
+    govern_schema_result_free(&r);
 
     /* what the sort must keep apart, and what it must not */
-    assert_true(ngx_http_govern_schema_validate(s, parse(
+    assert_true(govern_schema_validate(s, parse(
         "[1, \"1\", true, false, null, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,"
         " 13, 14, \"\", 0]"), NULL));
-    assert_false(ngx_http_govern_schema_validate(s, parse(
+    assert_false(govern_schema_validate(s, parse(
         "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, -0.0, 0]"),
         NULL));
-    assert_false(ngx_http_govern_schema_validate(s, parse(
+    assert_false(govern_schema_validate(s, parse(
         "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, null, null]"),
         NULL));
 
     /* integers past 2^53 are compared by pairs, exactly */
-    assert_true(ngx_http_govern_schema_validate(s, parse(
+    assert_true(govern_schema_validate(s, parse(
         "[9007199254740993, 9007199254740992, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,"
         " 11, 12, 13, 14, 15, 16]"), NULL));
 
@@ -336,8 +336,8 @@ test_compare_budget(void **state)
     cut_off(s, parse(text), "uniqueItems");
 
     free(text);
-    ngx_http_govern_schema_free(s);
-    ngx_http_govern_jv_arena_free(&arena);
+    govern_schema_free(s);
+    govern_jv_arena_free(&arena);
 }
 
 
@@ -348,7 +348,7 @@ test_property_names(void **state)
 {
     int                        i, j;
     char                       schema[2048], inst[256], *p;
-    ngx_http_govern_schema_t  *s;
+    govern_schema_t           *s;
 
     static const char  *names[] = {
         "", "a", "abcdefg", "abcdefgh", "abcdefghi", "abcdefghijklmno",
@@ -374,14 +374,14 @@ test_property_names(void **state)
 
             /* a known name takes a string, not a number; an unknown one
              * nothing */
-            assert_int_equal(ngx_http_govern_schema_validate(s, parse(inst),
-                                                             NULL),
+            assert_int_equal(govern_schema_validate(s, parse(inst),
+                                                    NULL),
                              i < 9 && j == 0);
         }
     }
 
-    ngx_http_govern_schema_free(s);
-    ngx_http_govern_jv_arena_free(&arena);
+    govern_schema_free(s);
+    govern_jv_arena_free(&arena);
 }
 
 
@@ -390,18 +390,18 @@ test_property_names(void **state)
 static void
 test_pattern_limit(void **state)
 {
-    ngx_http_govern_schema_t  *s;
+    govern_schema_t           *s;
 
     s = compile("{\"items\": {\"pattern\": \"^(a+)+$\"}}");
     assert_non_null(s);
 
-    assert_true(ngx_http_govern_schema_validate(s, parse("[\"aaaa\"]"),
-                                                NULL));
+    assert_true(govern_schema_validate(s, parse("[\"aaaa\"]"),
+                                       NULL));
     cut_off(s, parse("[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\"]"),
             "pattern");
 
-    ngx_http_govern_schema_free(s);
-    ngx_http_govern_jv_arena_free(&arena);
+    govern_schema_free(s);
+    govern_jv_arena_free(&arena);
 }
 
 
@@ -410,20 +410,20 @@ test_uri_resolution(void **state)
 {
     char  *u;
 
-    u = ngx_http_govern_uri_resolve("http://a/b/c/d;p?q", "../g");
+    u = govern_uri_resolve("http://a/b/c/d;p?q", "../g");
     assert_string_equal(u, "http://a/b/g");
     free(u);
-    u = ngx_http_govern_uri_resolve("http://a/b/c/d;p?q", "g?y#s");
+    u = govern_uri_resolve("http://a/b/c/d;p?q", "g?y#s");
     assert_string_equal(u, "http://a/b/c/g?y#s");
     free(u);
-    u = ngx_http_govern_uri_resolve("http://a/b/c/d;p?q", "//g");
+    u = govern_uri_resolve("http://a/b/c/d;p?q", "//g");
     assert_string_equal(u, "http://g");
     free(u);
-    u = ngx_http_govern_uri_resolve("file:///etc/govern/order.json",
-                                    "customer.json");
+    u = govern_uri_resolve("file:///etc/govern/order.json",
+                           "customer.json");
     assert_string_equal(u, "file:///etc/govern/customer.json");
     free(u);
-    u = ngx_http_govern_uri_resolve("urn:x", "#/$defs/a");
+    u = govern_uri_resolve("urn:x", "#/$defs/a");
     assert_string_equal(u, "urn:x#/$defs/a");
     free(u);
 }

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "ngx_http_govern_scopes.h"
+#include "govern_scopes.h"
 
 
 #define G(s)  s, strlen(s)
@@ -15,13 +15,13 @@
 static void
 test_exact_tokens(void **state)
 {
-    assert_true(ngx_http_govern_scope_granted(G("a b c"), "b"));
-    assert_true(ngx_http_govern_scope_granted(G("a b c"), "c"));
-    assert_false(ngx_http_govern_scope_granted(G("a bb c"), "b"));
-    assert_false(ngx_http_govern_scope_granted(G("orders:writer"),
-                                               "orders:write"));
-    assert_false(ngx_http_govern_scope_granted(G("ORDERS"), "orders"));
-    assert_false(ngx_http_govern_scope_granted(G(""), "a"));
+    assert_true(govern_scope_granted(G("a b c"), "b"));
+    assert_true(govern_scope_granted(G("a b c"), "c"));
+    assert_false(govern_scope_granted(G("a bb c"), "b"));
+    assert_false(govern_scope_granted(G("orders:writer"),
+                                      "orders:write"));
+    assert_false(govern_scope_granted(G("ORDERS"), "orders"));
+    assert_false(govern_scope_granted(G(""), "a"));
 }
 
 
@@ -34,19 +34,19 @@ test_alternatives(void **state)
     static const char  *two[] = { "stock:read", "stock:write" };
     static const char  *three[] = { "admin" };
 
-    ngx_http_govern_scope_set_t  alts[] = {
+    govern_scope_set_t           alts[] = {
         { one, 1 }, { two, 2 }, { three, 1 }
     };
 
-    assert_int_equal(ngx_http_govern_scopes_match(G("admin"), alts, 3,
-                                                  &closest), 2);
-    assert_int_equal(ngx_http_govern_scopes_match(G("stock:write stock:read"),
-                                                  alts, 3, &closest), 1);
-    assert_int_equal(ngx_http_govern_scopes_match(G("stock:read"), alts, 3,
-                                                  &closest), -1);
+    assert_int_equal(govern_scopes_match(G("admin"), alts, 3,
+                                         &closest), 2);
+    assert_int_equal(govern_scopes_match(G("stock:write stock:read"),
+                                         alts, 3, &closest), 1);
+    assert_int_equal(govern_scopes_match(G("stock:read"), alts, 3,
+                                         &closest), -1);
     assert_int_equal(closest, 0);   /* ties: the first line */
-    assert_int_equal(ngx_http_govern_scopes_missing(G("stock:read"),
-                                                    &alts[1]), 1);
+    assert_int_equal(govern_scopes_missing(G("stock:read"),
+                                           &alts[1]), 1);
 }
 
 

@@ -1,6 +1,6 @@
 /*
  * Unit tests: the XML-RPC methodCall reader and the XML-RPC answers
- * (ngx_http_govern_xmlrpc.c).  Every type; the same call read from XML
+ * (govern_xmlrpc.c).  Every type; the same call read from XML
  * and from JSON-RPC gives the same Odoo call under the same policy (a
  * table of JSON-RPC bodies turned into methodCalls in several layouts);
  * spans; a clamp and a credential splice on XML giving the tree the
@@ -16,13 +16,13 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "ngx_http_govern_xmlrpc.h"
+#include "govern_xmlrpc.h"
 
 
-#define OK    NGX_HTTP_GOVERN_REASON_NONE
-#define DENY  NGX_HTTP_GOVERN_REASON_ODOO_DENIED
-#define BAD   NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED
-#define ALL   NGX_HTTP_GOVERN_ODOO_UNLIMITED
+#define OK    GOVERN_REASON_NONE
+#define DENY  GOVERN_REASON_ODOO_DENIED
+#define BAD   GOVERN_REASON_ODOO_MALFORMED
+#define ALL   GOVERN_ODOO_UNLIMITED
 
 #define OPEN    0
 #define CAP     1
@@ -112,7 +112,7 @@ buf_printf(buf_t *b, const char *fmt, ...)
 /* policies, as test_odoo builds them */
 
 static arena_t                         policy_arena;
-static ngx_http_govern_odoo_policy_t   policies[4];
+static govern_odoo_policy_t   policies[4];
 
 static const char  *context[] = { "lang", "tz", NULL };
 static const char  *order_methods[] = { "create", "write", "search_read",
@@ -129,18 +129,18 @@ setup(void **state)
     size_t       bad;
     const char  *why, *method;
 
-    static const ngx_http_govern_odoo_rule_t  rules[] = {
+    static const govern_odoo_rule_t           rules[] = {
         { "sale.order", order_methods, "orders:write" },
         { "res.partner", partner_methods, "customers:read" },
     };
-    static ngx_http_govern_odoo_decl_t  decls[2];
+    static govern_odoo_decl_t           decls[2];
 
-    assert_true(ngx_http_govern_odoo_parse_shape("group=4", 7,
-                                                 &decls[0].shape));
+    assert_true(govern_odoo_parse_shape("group=4", 7,
+                                        &decls[0].shape));
     decls[0].model = "sale.order";
     decls[0].method = "read_group";
-    assert_true(ngx_http_govern_odoo_parse_shape("search=1", 8,
-                                                 &decls[1].shape));
+    assert_true(govern_odoo_parse_shape("search=1", 8,
+                                        &decls[1].shape));
     decls[1].model = "sale.order";
     decls[1].method = "custom_export";
 
@@ -149,7 +149,7 @@ setup(void **state)
         policies[i].max_records = i ? 100 : 0;
         policies[i].clamp = (i == CLAMP);
 
-        assert_int_equal(ngx_http_govern_odoo_policy_build(&policies[i],
+        assert_int_equal(govern_odoo_policy_build(&policies[i],
                              rules, i == RULES ? 2 : 0, decls, i ? 2 : 0,
                              arena_alloc, &policy_arena, &why, &bad,
                              &method), 0);
@@ -170,20 +170,20 @@ teardown(void **state)
 /* reading */
 
 
-static ngx_http_govern_jv_t *
+static govern_jv_t *
 xml(arena_t *a, const char *path, const char *text, size_t len,
-    ngx_http_govern_jv_error_t *err)
+    govern_jv_error_t *err)
 {
-    return ngx_http_govern_xmlrpc_parse(path, strlen(path), text, len,
-                                        MAX_BODY, arena_alloc, a, err);
+    return govern_xmlrpc_parse(path, strlen(path), text, len,
+                               MAX_BODY, arena_alloc, a, err);
 }
 
 
-static ngx_http_govern_jv_t *
+static govern_jv_t *
 xmlz(arena_t *a, const char *path, const char *text)
 {
-    ngx_http_govern_jv_t        *v;
-    ngx_http_govern_jv_error_t   err;
+    govern_jv_t                 *v;
+    govern_jv_error_t            err;
 
     v = xml(a, path, text, strlen(text), &err);
     if (v == NULL) {
@@ -201,7 +201,7 @@ refused(const char *path, const char *text, size_t len, const char *why,
     long at)
 {
     arena_t                      a;
-    ngx_http_govern_jv_error_t   err;
+    govern_jv_error_t            err;
 
     memset(&a, 0, sizeof(a));
     memset(&err, 0, sizeof(err));
@@ -226,18 +226,18 @@ refused(const char *path, const char *text, size_t len, const char *why,
 
 /* the call's parameters: the args array */
 
-static ngx_http_govern_jv_t *
-args_of(ngx_http_govern_jv_t *root)
+static govern_jv_t *
+args_of(govern_jv_t *root)
 {
-    return ngx_http_govern_jv_getz(ngx_http_govern_jv_getz(root, "params"),
-                                   "args");
+    return govern_jv_getz(govern_jv_getz(root, "params"),
+                          "args");
 }
 
 
 /* a tree written out whole, spans included, to compare two readings */
 
 static void
-dump(buf_t *b, const ngx_http_govern_jv_t *v)
+dump(buf_t *b, const govern_jv_t *v)
 {
     size_t  i;
 
@@ -245,20 +245,20 @@ dump(buf_t *b, const ngx_http_govern_jv_t *v)
 
     switch (v->type) {
 
-    case NGX_HTTP_GOVERN_JV_INTEGER:
+    case GOVERN_JV_INTEGER:
         buf_printf(b, "%lld", v->u.integer);
         break;
 
-    case NGX_HTTP_GOVERN_JV_REAL:
+    case GOVERN_JV_REAL:
         buf_printf(b, "%.17g", v->u.real);
         break;
 
-    case NGX_HTTP_GOVERN_JV_STRING:
+    case GOVERN_JV_STRING:
         buf_printf(b, "%zu:", v->len);
         buf_add(b, v->u.string, v->len);
         break;
 
-    case NGX_HTTP_GOVERN_JV_ARRAY:
+    case GOVERN_JV_ARRAY:
         buf_add(b, "[", 1);
 
         for (i = 0; i < v->len; i++) {
@@ -269,7 +269,7 @@ dump(buf_t *b, const ngx_http_govern_jv_t *v)
         buf_add(b, "]", 1);
         break;
 
-    case NGX_HTTP_GOVERN_JV_OBJECT:
+    case GOVERN_JV_OBJECT:
         buf_add(b, "{", 1);
 
         for (i = 0; i < v->len; i++) {
@@ -294,27 +294,27 @@ outcome(buf_t *b, const char *path, const char *const *chunks,
 {
     size_t                       i;
     arena_t                      a;
-    ngx_http_govern_jv_t        *v;
-    ngx_http_govern_xmlrpc_t    *x;
-    ngx_http_govern_jv_error_t   err;
+    govern_jv_t                 *v;
+    govern_xmlrpc_t             *x;
+    govern_jv_error_t            err;
 
     memset(&a, 0, sizeof(a));
     b->len = 0;
 
-    x = ngx_http_govern_xmlrpc_create(path, strlen(path), MAX_BODY,
-                                      arena_alloc, &a, &err);
+    x = govern_xmlrpc_create(path, strlen(path), MAX_BODY,
+                             arena_alloc, &a, &err);
     assert_non_null(x);
 
     for (i = 0; i < n; i++) {
-        if (!ngx_http_govern_xmlrpc_feed(x, chunks[i], lens[i])) {
+        if (!govern_xmlrpc_feed(x, chunks[i], lens[i])) {
             break;
         }
     }
 
-    v = ngx_http_govern_xmlrpc_finish(x);
+    v = govern_xmlrpc_finish(x);
 
     /* finish freed expat; a cleanup calling destroy again is harmless */
-    ngx_http_govern_xmlrpc_destroy(x);
+    govern_xmlrpc_destroy(x);
 
     if (v) {
         dump(b, v);
@@ -427,7 +427,7 @@ to_xml_string(buf_t *b, const char *s, size_t len, int layout)
 
 
 static void
-to_xml_value(buf_t *b, const ngx_http_govern_jv_t *v, int layout)
+to_xml_value(buf_t *b, const govern_jv_t *v, int layout)
 {
     size_t       i;
     const char  *nl;
@@ -438,27 +438,27 @@ to_xml_value(buf_t *b, const ngx_http_govern_jv_t *v, int layout)
 
     switch (v->type) {
 
-    case NGX_HTTP_GOVERN_JV_NULL:
+    case GOVERN_JV_NULL:
         buf_add(b, "<nil/>", 6);
         break;
 
-    case NGX_HTTP_GOVERN_JV_FALSE:
-    case NGX_HTTP_GOVERN_JV_TRUE:
+    case GOVERN_JV_FALSE:
+    case GOVERN_JV_TRUE:
         buf_printf(b, "<boolean>%d</boolean>",
-                   v->type == NGX_HTTP_GOVERN_JV_TRUE);
+                   v->type == GOVERN_JV_TRUE);
         break;
 
-    case NGX_HTTP_GOVERN_JV_INTEGER:
+    case GOVERN_JV_INTEGER:
         buf_printf(b, layout == LAYOUT_UNTYPED ? "<i4> %lld\n</i4>"
                       : layout == LAYOUT_CDATA ? "<i8>%lld</i8>"
                       : "<int>%lld</int>", v->u.integer);
         break;
 
-    case NGX_HTTP_GOVERN_JV_REAL:
+    case GOVERN_JV_REAL:
         buf_printf(b, "<double>%.17g</double>", v->u.real);
         break;
 
-    case NGX_HTTP_GOVERN_JV_STRING:
+    case GOVERN_JV_STRING:
         if (layout == LAYOUT_UNTYPED) {
             to_xml_string(b, v->u.string, v->len, layout);
 
@@ -473,7 +473,7 @@ to_xml_value(buf_t *b, const ngx_http_govern_jv_t *v, int layout)
 
         break;
 
-    case NGX_HTTP_GOVERN_JV_ARRAY:
+    case GOVERN_JV_ARRAY:
         if (v->len == 0 && layout == LAYOUT_UNTYPED) {
             buf_add(b, "<array><data/></array>", 22);
             break;
@@ -488,7 +488,7 @@ to_xml_value(buf_t *b, const ngx_http_govern_jv_t *v, int layout)
         buf_add(b, "</data></array>", 15);
         break;
 
-    case NGX_HTTP_GOVERN_JV_OBJECT:
+    case GOVERN_JV_OBJECT:
         if (v->len == 0 && layout == LAYOUT_UNTYPED) {
             buf_add(b, "<struct />", 10);
             break;
@@ -516,25 +516,25 @@ to_xml_value(buf_t *b, const ngx_http_govern_jv_t *v, int layout)
 /* a JSON-RPC body's call as a methodCall; its service's XML-RPC path */
 
 static const char *
-to_xml(buf_t *b, ngx_http_govern_jv_t *json, int layout, int legacy)
+to_xml(buf_t *b, govern_jv_t *json, int layout, int legacy)
 {
     size_t                 i;
     const char            *nl, *service;
-    ngx_http_govern_jv_t  *params, *args;
+    govern_jv_t           *params, *args;
 
     nl = (layout == LAYOUT_PYTHON) ? "\n" : "";
     b->len = 0;
 
-    params = ngx_http_govern_jv_getz(json, "params");
-    service = ngx_http_govern_jv_string(ngx_http_govern_jv_getz(params,
-                                                                "service"));
-    args = ngx_http_govern_jv_getz(params, "args");
+    params = govern_jv_getz(json, "params");
+    service = govern_jv_string(govern_jv_getz(params,
+                                              "service"));
+    args = govern_jv_getz(params, "args");
 
     buf_printf(b, "%s<methodCall>%s<methodName>%s</methodName>%s",
                layout == LAYOUT_PYTHON ? "<?xml version='1.0'?>\n"
                : layout == LAYOUT_CDATA
                ? "<?xml version=\"1.0\" encoding=\"UTF-8\"?>" : "",
-               nl, ngx_http_govern_jv_string(ngx_http_govern_jv_getz(params,
+               nl, govern_jv_string(govern_jv_getz(params,
                                                                    "method")),
                nl);
 
@@ -563,13 +563,13 @@ to_xml(buf_t *b, ngx_http_govern_jv_t *json, int layout, int legacy)
 }
 
 
-static ngx_http_govern_jv_t *
+static govern_jv_t *
 json(arena_t *a, const char *text, size_t len)
 {
-    ngx_http_govern_jv_t        *v;
-    ngx_http_govern_jv_error_t   err;
+    govern_jv_t                 *v;
+    govern_jv_error_t            err;
 
-    v = ngx_http_govern_jv_parse(text, len, 0, arena_alloc, a, &err);
+    v = govern_jv_parse(text, len, 0, arena_alloc, a, &err);
     if (v == NULL) {
         fail_msg("%.*s: %s", (int) len, text, err.text);
     }
@@ -585,7 +585,7 @@ static void
 test_types(void **state)
 {
     arena_t                 a;
-    ngx_http_govern_jv_t   *root, *args, *v, *s;
+    govern_jv_t            *root, *args, *v, *s;
     const char             *body;
 
     memset(&a, 0, sizeof(a));
@@ -624,65 +624,65 @@ test_types(void **state)
 
     root = xmlz(&a, "/xmlrpc/2/object", body);
 
-    assert_string_equal(ngx_http_govern_jv_string(ngx_http_govern_jv_getz(
-        ngx_http_govern_jv_getz(root, "params"), "service")), "object");
-    assert_string_equal(ngx_http_govern_jv_string(ngx_http_govern_jv_getz(
-        ngx_http_govern_jv_getz(root, "params"), "method")), "execute_kw");
+    assert_string_equal(govern_jv_string(govern_jv_getz(
+        govern_jv_getz(root, "params"), "service")), "object");
+    assert_string_equal(govern_jv_string(govern_jv_getz(
+        govern_jv_getz(root, "params"), "method")), "execute_kw");
 
     args = args_of(root);
     assert_non_null(args);
     assert_int_equal(args->len, 22);
 
-#define ITEM(i)  ngx_http_govern_jv_item(args, i)
+#define ITEM(i)  govern_jv_item(args, i)
 
-    assert_int_equal(ITEM(0)->type, NGX_HTTP_GOVERN_JV_INTEGER);
+    assert_int_equal(ITEM(0)->type, GOVERN_JV_INTEGER);
     assert_int_equal(ITEM(0)->u.integer, 7);
     assert_int_equal(ITEM(1)->u.integer, -2147483648LL);
     assert_true(ITEM(2)->u.integer == 9223372036854775807LL);
     assert_true(ITEM(3)->u.integer == -9223372036854775807LL - 1);
     assert_int_equal(ITEM(4)->u.integer, 42);
-    assert_int_equal(ITEM(5)->type, NGX_HTTP_GOVERN_JV_TRUE);
-    assert_int_equal(ITEM(6)->type, NGX_HTTP_GOVERN_JV_FALSE);
-    assert_string_equal(ngx_http_govern_jv_string(ITEM(7)),
+    assert_int_equal(ITEM(5)->type, GOVERN_JV_TRUE);
+    assert_int_equal(ITEM(6)->type, GOVERN_JV_FALSE);
+    assert_string_equal(govern_jv_string(ITEM(7)),
                         "a & b <c> \xc3\xa9\xc3\xa9");
     assert_int_equal(ITEM(7)->len, 14);
-    assert_string_equal(ngx_http_govern_jv_string(ITEM(8)), " untyped ");
-    assert_string_equal(ngx_http_govern_jv_string(ITEM(9)), "");
-    assert_string_equal(ngx_http_govern_jv_string(ITEM(10)), "");
-    assert_int_equal(ITEM(11)->type, NGX_HTTP_GOVERN_JV_REAL);
+    assert_string_equal(govern_jv_string(ITEM(8)), " untyped ");
+    assert_string_equal(govern_jv_string(ITEM(9)), "");
+    assert_string_equal(govern_jv_string(ITEM(10)), "");
+    assert_int_equal(ITEM(11)->type, GOVERN_JV_REAL);
     assert_true(ITEM(11)->u.real == -1500.0);
     assert_true(ITEM(12)->u.real == 0.5);
-    assert_string_equal(ngx_http_govern_jv_string(ITEM(13)),
+    assert_string_equal(govern_jv_string(ITEM(13)),
                         "20240229T23:59:59");
-    assert_string_equal(ngx_http_govern_jv_string(ITEM(14)),
+    assert_string_equal(govern_jv_string(ITEM(14)),
                         "\naGVs\nbG8=\n");
-    assert_int_equal(ITEM(15)->type, NGX_HTTP_GOVERN_JV_NULL);
-    assert_int_equal(ITEM(16)->type, NGX_HTTP_GOVERN_JV_ARRAY);
+    assert_int_equal(ITEM(15)->type, GOVERN_JV_NULL);
+    assert_int_equal(ITEM(16)->type, GOVERN_JV_ARRAY);
     assert_int_equal(ITEM(16)->len, 0);
-    assert_false(ngx_http_govern_jv_is_lazy(ITEM(16)));
+    assert_false(govern_jv_is_lazy(ITEM(16)));
 
     v = ITEM(17);
     assert_int_equal(v->len, 2);
-    assert_string_equal(ngx_http_govern_jv_string(&v->u.items[0]), "1");
+    assert_string_equal(govern_jv_string(&v->u.items[0]), "1");
     assert_int_equal(v->u.items[1].u.integer, 2);
 
-    assert_int_equal(ITEM(18)->type, NGX_HTTP_GOVERN_JV_OBJECT);
+    assert_int_equal(ITEM(18)->type, GOVERN_JV_OBJECT);
     assert_int_equal(ITEM(18)->len, 0);
 
     v = ITEM(19);
     assert_int_equal(v->len, 2);
-    assert_int_equal(ngx_http_govern_jv_getz(v, "a b")->type,
-                     NGX_HTTP_GOVERN_JV_TRUE);
-    s = ngx_http_govern_jv_get(v, "", 0);
+    assert_int_equal(govern_jv_getz(v, "a b")->type,
+                     GOVERN_JV_TRUE);
+    s = govern_jv_get(v, "", 0);
     assert_non_null(s);
-    assert_int_equal(s->type, NGX_HTTP_GOVERN_JV_NULL);
+    assert_int_equal(s->type, GOVERN_JV_NULL);
 
-    assert_string_equal(ngx_http_govern_jv_string(ITEM(20)), "a<b&");
+    assert_string_equal(govern_jv_string(ITEM(20)), "a<b&");
     assert_int_equal(ITEM(21)->u.integer, 3);
 
-    /* strings are readable for NGX_HTTP_GOVERN_JV_READABLE bytes, zeroed */
+    /* strings are readable for GOVERN_JV_READABLE bytes, zeroed */
     s = ITEM(9);
-    for (int i = 0; i < NGX_HTTP_GOVERN_JV_READABLE; i++) {
+    for (int i = 0; i < GOVERN_JV_READABLE; i++) {
         assert_int_equal(s->u.string[i], 0);
     }
 
@@ -690,10 +690,10 @@ test_types(void **state)
     root = xmlz(&a, "/xmlrpc/common",
                 "<methodCall><methodName>version</methodName></methodCall>");
     args = args_of(root);
-    assert_int_equal(args->type, NGX_HTTP_GOVERN_JV_ARRAY);
+    assert_int_equal(args->type, GOVERN_JV_ARRAY);
     assert_int_equal(args->len, 0);
-    assert_string_equal(ngx_http_govern_jv_string(ngx_http_govern_jv_getz(
-        ngx_http_govern_jv_getz(root, "params"), "service")), "common");
+    assert_string_equal(govern_jv_string(govern_jv_getz(
+        govern_jv_getz(root, "params"), "service")), "common");
 
     /* a UTF-8 byte order mark and declaration */
     root = xmlz(&a, "/xmlrpc/2/common", "\xef\xbb\xbf<?xml version=\"1.0\" "
@@ -712,7 +712,7 @@ test_types(void **state)
 /* spans: a value's <value>, a parameter's <param>, the method's element */
 
 static void
-check_spans(const char *text, const ngx_http_govern_jv_t *v, int param)
+check_spans(const char *text, const govern_jv_t *v, int param)
 {
     size_t  i, len;
 
@@ -731,13 +731,13 @@ check_spans(const char *text, const ngx_http_govern_jv_t *v, int param)
         assert_memory_equal(text + v->end - 8, "</value>", 8);
     }
 
-    if (v->type == NGX_HTTP_GOVERN_JV_ARRAY) {
+    if (v->type == GOVERN_JV_ARRAY) {
         for (i = 0; i < v->len; i++) {
             check_spans(text, &v->u.items[i], 0);
         }
     }
 
-    if (v->type == NGX_HTTP_GOVERN_JV_OBJECT) {
+    if (v->type == GOVERN_JV_OBJECT) {
         for (i = 0; i < v->len; i++) {
             check_spans(text, &v->u.members[i].value, 0);
         }
@@ -751,7 +751,7 @@ test_spans(void **state)
     size_t                 i;
     arena_t                a;
     const char            *text;
-    ngx_http_govern_jv_t  *root, *args, *method;
+    govern_jv_t           *root, *args, *method;
 
     memset(&a, 0, sizeof(a));
 
@@ -782,8 +782,8 @@ test_spans(void **state)
         check_spans(text, &args->u.items[i], 1);
     }
 
-    method = ngx_http_govern_jv_getz(ngx_http_govern_jv_getz(root, "params"),
-                                     "method");
+    method = govern_jv_getz(govern_jv_getz(root, "params"),
+                            "method");
     assert_int_equal(method->end - method->start,
                      sizeof("<methodName>execute_kw</methodName>") - 1);
     assert_memory_equal(text + method->start, "<methodName>", 12);
@@ -908,24 +908,24 @@ typedef struct {
     int                           reason;
     const char                   *why;
     const char                   *key;
-    ngx_http_govern_odoo_call_t   call;
+    govern_odoo_call_t            call;
 } checked_t;
 
 
 static void
-check_call(ngx_http_govern_jv_t *body, int policy, checked_t *c)
+check_call(govern_jv_t *body, int policy, checked_t *c)
 {
     c->why = "";
     c->key = NULL;
-    c->reason = ngx_http_govern_odoo_parse(NGX_HTTP_GOVERN_ODOO_JSONRPC, body,
-                                           NULL, "/jsonrpc", 8,
-                                           &policies[policy], &c->call,
-                                           &c->why);
+    c->reason = govern_odoo_parse(GOVERN_ODOO_JSONRPC, body,
+                                  NULL, "/jsonrpc", 8,
+                                  &policies[policy], &c->call,
+                                  &c->why);
 
     if (c->reason == OK) {
-        c->reason = ngx_http_govern_odoo_check(&c->call, &policies[policy],
-                                               "orders:write customers:read",
-                                               27, &c->why, &c->key);
+        c->reason = govern_odoo_check(&c->call, &policies[policy],
+                                      "orders:write customers:read",
+                                      27, &c->why, &c->key);
     }
 }
 
@@ -984,8 +984,8 @@ test_parity(void **state)
     arena_t                        a;
     checked_t                      j, x, j2, x2;
     const char                    *path;
-    ngx_http_govern_jv_t          *jtree, *xtree, *jt2, *xt2;
-    ngx_http_govern_xmlrpc_edit_t  e;
+    govern_jv_t                   *jtree, *xtree, *jt2, *xt2;
+    govern_xmlrpc_edit_t           e;
 
     memset(&b, 0, sizeof(b));
     memset(&edited, 0, sizeof(edited));
@@ -1001,7 +1001,7 @@ test_parity(void **state)
             xtree = xmlz(&a, path, b.p);
 
             /* the trees are equal, strings and numbers */
-            if (!ngx_http_govern_jv_equal(jtree, xtree))
+            if (!govern_jv_equal(jtree, xtree))
             {
                 fail_msg("%s\nread differently from\n%s", b.p,
                          parity[i].body);
@@ -1030,7 +1030,7 @@ test_parity(void **state)
 
             /* a clamp spliced into the XML reads as the JSON one does */
 
-            assert_true(ngx_http_govern_xmlrpc_clamp(b.p, &x.call, 100, &e));
+            assert_true(govern_xmlrpc_clamp(b.p, &x.call, 100, &e));
             assert_int_equal(e.len, strlen(e.text));
             splice(&edited, b.p, b.len, e.start, e.end, e.text, e.len);
 
@@ -1041,7 +1041,7 @@ test_parity(void **state)
             xt2 = xmlz(&a, path, edited.p);
             jt2 = json(&a, jedited.p, jedited.len);
 
-            if (!ngx_http_govern_jv_equal(jt2, xt2)) {
+            if (!govern_jv_equal(jt2, xt2)) {
                 fail_msg("clamped XML\n%s\nreads differently from\n%s",
                          edited.p, jedited.p);
             }
@@ -1072,7 +1072,7 @@ test_credentials_splice(void **state)
     size_t                 len[3];
     buf_t                  b, out;
     arena_t                a;
-    ngx_http_govern_jv_t  *jtree, *xtree, *args, *out_tree, *out_args;
+    govern_jv_t           *jtree, *xtree, *args, *out_tree, *out_args;
 
     memset(&a, 0, sizeof(a));
     memset(&b, 0, sizeof(b));
@@ -1085,10 +1085,10 @@ test_credentials_splice(void **state)
     xtree = xmlz(&a, "/xmlrpc/2/object", b.p);
     args = args_of(xtree);
 
-    len[0] = ngx_http_govern_xmlrpc_param_string(text[0], sizeof(text[0]),
-                                                 "retail & <co>", 13);
-    len[1] = ngx_http_govern_xmlrpc_param_int(text[1], sizeof(text[1]), 42);
-    len[2] = ngx_http_govern_xmlrpc_param_string(text[2], sizeof(text[2]),
+    len[0] = govern_xmlrpc_param_string(text[0], sizeof(text[0]),
+                                        "retail & <co>", 13);
+    len[1] = govern_xmlrpc_param_int(text[1], sizeof(text[1]), 42);
+    len[2] = govern_xmlrpc_param_string(text[2], sizeof(text[2]),
                  "0123456789abcdef0123456789abcdef01234567", 40);
 
     assert_memory_equal(text[1], "<param><value><int>42</int></value>"
@@ -1111,15 +1111,15 @@ test_credentials_splice(void **state)
     out_tree = xmlz(&a, "/xmlrpc/2/object", out.p);
     out_args = args_of(out_tree);
 
-    assert_string_equal(ngx_http_govern_jv_string(&out_args->u.items[0]),
+    assert_string_equal(govern_jv_string(&out_args->u.items[0]),
                         "retail & <co>");
     assert_int_equal(out_args->u.items[1].u.integer, 42);
-    assert_string_equal(ngx_http_govern_jv_string(&out_args->u.items[2]),
+    assert_string_equal(govern_jv_string(&out_args->u.items[2]),
                         "0123456789abcdef0123456789abcdef01234567");
 
     for (i = 3; i < args->len; i++) {
-        assert_true(ngx_http_govern_jv_equal(&args->u.items[i],
-                                             &out_args->u.items[i]));
+        assert_true(govern_jv_equal(&args->u.items[i],
+                                    &out_args->u.items[i]));
         /* the partner's bytes after the credentials, unchanged */
         assert_int_equal(args->u.items[i].end - args->u.items[i].start,
                          out_args->u.items[i].end
@@ -1191,7 +1191,7 @@ test_hostile(void **state)
     len += sprintf(deep + len, "</value></param></params></methodCall>");
     {
         arena_t                      a;
-        ngx_http_govern_jv_error_t   err;
+        govern_jv_error_t            err;
 
         memset(&a, 0, sizeof(a));
         assert_non_null(xml(&a, "/xmlrpc/2/object", deep, len, &err));
@@ -1381,36 +1381,36 @@ test_bounds(void **state)
 {
     arena_t                      a;
     const char                  *body;
-    ngx_http_govern_xmlrpc_t    *x;
-    ngx_http_govern_jv_error_t   err;
+    govern_xmlrpc_t             *x;
+    govern_jv_error_t            err;
 
     memset(&a, 0, sizeof(a));
     body = CALL(PARAM("<int>1</int>"));
 
-    x = ngx_http_govern_xmlrpc_create("/xmlrpc/2/object", 16, 50,
-                                      arena_alloc, &a, &err);
+    x = govern_xmlrpc_create("/xmlrpc/2/object", 16, 50,
+                             arena_alloc, &a, &err);
     assert_non_null(x);
-    assert_int_equal(ngx_http_govern_xmlrpc_feed(x, body, 40), 1);
-    assert_int_equal(ngx_http_govern_xmlrpc_feed(x, body + 40, 40), 0);
+    assert_int_equal(govern_xmlrpc_feed(x, body, 40), 1);
+    assert_int_equal(govern_xmlrpc_feed(x, body + 40, 40), 0);
     assert_string_equal(err.text, "the body is longer than 50 bytes");
     assert_int_equal(err.position, 50);
-    assert_int_equal(ngx_http_govern_xmlrpc_feed(x, body, 1), 0);
-    assert_null(ngx_http_govern_xmlrpc_finish(x));
+    assert_int_equal(govern_xmlrpc_feed(x, body, 1), 0);
+    assert_null(govern_xmlrpc_finish(x));
     assert_string_equal(err.text, "the body is longer than 50 bytes");
-    ngx_http_govern_xmlrpc_destroy(x);
+    govern_xmlrpc_destroy(x);
 
     /* exactly the bound */
-    x = ngx_http_govern_xmlrpc_create("/xmlrpc/2/object", 16, strlen(body),
-                                      arena_alloc, &a, &err);
-    assert_int_equal(ngx_http_govern_xmlrpc_feed(x, body, strlen(body)), 1);
-    assert_non_null(ngx_http_govern_xmlrpc_finish(x));
+    x = govern_xmlrpc_create("/xmlrpc/2/object", 16, strlen(body),
+                             arena_alloc, &a, &err);
+    assert_int_equal(govern_xmlrpc_feed(x, body, strlen(body)), 1);
+    assert_non_null(govern_xmlrpc_finish(x));
 
     /* abandoned mid-body: destroy frees expat (LeakSanitizer checks) */
-    x = ngx_http_govern_xmlrpc_create("/xmlrpc/2/object", 16, 1000,
-                                      arena_alloc, &a, &err);
-    assert_int_equal(ngx_http_govern_xmlrpc_feed(x, body, 20), 1);
-    ngx_http_govern_xmlrpc_destroy(x);
-    ngx_http_govern_xmlrpc_destroy(x);
+    x = govern_xmlrpc_create("/xmlrpc/2/object", 16, 1000,
+                             arena_alloc, &a, &err);
+    assert_int_equal(govern_xmlrpc_feed(x, body, 20), 1);
+    govern_xmlrpc_destroy(x);
+    govern_xmlrpc_destroy(x);
 
     arena_free(&a);
 }
@@ -1421,15 +1421,15 @@ test_paths(void **state)
 {
     const char  *why;
 
-#define STYLE(p)  ngx_http_govern_xmlrpc_style(p, sizeof(p) - 1)
-#define SERVICE(p)  ngx_http_govern_xmlrpc_service(p, sizeof(p) - 1, &why)
+#define STYLE(p)  govern_xmlrpc_style(p, sizeof(p) - 1)
+#define SERVICE(p)  govern_xmlrpc_service(p, sizeof(p) - 1, &why)
 
     assert_int_equal(STYLE("/xmlrpc/2/object"),
-                     NGX_HTTP_GOVERN_XMLRPC_INT_FAULTS);
-    assert_int_equal(STYLE("/xmlrpc/2/db"), NGX_HTTP_GOVERN_XMLRPC_INT_FAULTS);
+                     GOVERN_XMLRPC_INT_FAULTS);
+    assert_int_equal(STYLE("/xmlrpc/2/db"), GOVERN_XMLRPC_INT_FAULTS);
     assert_int_equal(STYLE("/xmlrpc/object"),
-                     NGX_HTTP_GOVERN_XMLRPC_STRING_FAULTS);
-    assert_int_equal(STYLE("/xmlrpc/2"), NGX_HTTP_GOVERN_XMLRPC_STRING_FAULTS);
+                     GOVERN_XMLRPC_STRING_FAULTS);
+    assert_int_equal(STYLE("/xmlrpc/2"), GOVERN_XMLRPC_STRING_FAULTS);
     assert_int_equal(STYLE("/jsonrpc"), 0);
     assert_int_equal(STYLE("/xmlrpc"), 0);
 
@@ -1495,65 +1495,65 @@ test_writers(void **state)
     char    out[1024];
     size_t  n;
 
-#define V2  NGX_HTTP_GOVERN_XMLRPC_INT_FAULTS
-#define V1  NGX_HTTP_GOVERN_XMLRPC_STRING_FAULTS
-#define F   ngx_http_govern_xmlrpc_fault
+#define V2  GOVERN_XMLRPC_INT_FAULTS
+#define V1  GOVERN_XMLRPC_STRING_FAULTS
+#define F   govern_xmlrpc_fault
 
-    writes(F, V2, NGX_HTTP_GOVERN_XMLRPC_ACCESS_DENIED, "Access Denied",
+    writes(F, V2, GOVERN_XMLRPC_ACCESS_DENIED, "Access Denied",
            FAULT_INT("3", "Access Denied"));
-    writes(F, V2, NGX_HTTP_GOVERN_XMLRPC_ACCESS_ERROR, "no <rule> & no",
+    writes(F, V2, GOVERN_XMLRPC_ACCESS_ERROR, "no <rule> & no",
            FAULT_INT("4", "no &lt;rule&gt; &amp; no"));
-    writes(F, V2, NGX_HTTP_GOVERN_XMLRPC_USER_ERROR, "u",
+    writes(F, V2, GOVERN_XMLRPC_USER_ERROR, "u",
            FAULT_INT("2", "u"));
-    writes(F, V2, NGX_HTTP_GOVERN_XMLRPC_MISSING_ERROR, "m",
+    writes(F, V2, GOVERN_XMLRPC_MISSING_ERROR, "m",
            FAULT_INT("2", "m"));
-    writes(F, V2, NGX_HTTP_GOVERN_XMLRPC_APPLICATION_ERROR, "bad\x01\x1f\t\r"
+    writes(F, V2, GOVERN_XMLRPC_APPLICATION_ERROR, "bad\x01\x1f\t\r"
            "\n", FAULT_INT("1", "bad\t\r\n"));
 
-    writes(F, V1, NGX_HTTP_GOVERN_XMLRPC_ACCESS_DENIED, "Access Denied",
+    writes(F, V1, GOVERN_XMLRPC_ACCESS_DENIED, "Access Denied",
            FAULT_STRING("AccessDenied", "Access Denied"));
-    writes(F, V1, NGX_HTTP_GOVERN_XMLRPC_ACCESS_ERROR, "a > b",
+    writes(F, V1, GOVERN_XMLRPC_ACCESS_ERROR, "a > b",
            FAULT_STRING("warning -- AccessError\n\na &gt; b", ""));
-    writes(F, V1, NGX_HTTP_GOVERN_XMLRPC_USER_ERROR, "u",
+    writes(F, V1, GOVERN_XMLRPC_USER_ERROR, "u",
            FAULT_STRING("warning -- UserError\n\nu", ""));
-    writes(F, V1, NGX_HTTP_GOVERN_XMLRPC_MISSING_ERROR, "m",
+    writes(F, V1, GOVERN_XMLRPC_MISSING_ERROR, "m",
            FAULT_STRING("warning -- MissingError\n\nm", ""));
-    writes(F, V1, NGX_HTTP_GOVERN_XMLRPC_APPLICATION_ERROR, "oops",
+    writes(F, V1, GOVERN_XMLRPC_APPLICATION_ERROR, "oops",
            FAULT_STRING("oops", "oops"));
 
     /* not UTF-8, or not an XML character: U+FFFD */
-    writes(F, V2, NGX_HTTP_GOVERN_XMLRPC_ACCESS_DENIED,
+    writes(F, V2, GOVERN_XMLRPC_ACCESS_DENIED,
            "a\xff" "b\xc3\xa9\xef\xbf\xbe\xed\xa0\x80",
            FAULT_INT("3", "a\xef\xbf\xbd" "b\xc3\xa9\xef\xbf\xbd"
                      "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"));
 
 #undef F
 
-    n = ngx_http_govern_xmlrpc_fault_int(out, sizeof(out), 4, "x", 1);
+    n = govern_xmlrpc_fault_int(out, sizeof(out), 4, "x", 1);
     out[n] = '\0';
     assert_string_equal(out, FAULT_INT("4", "x"));
-    n = ngx_http_govern_xmlrpc_fault_string(out, sizeof(out), "c<", 2, "", 0);
+    n = govern_xmlrpc_fault_string(out, sizeof(out), "c<", 2, "", 0);
     out[n] = '\0';
     assert_string_equal(out, FAULT_STRING("c&lt;", ""));
 
-    n = ngx_http_govern_xmlrpc_response_int(out, sizeof(out), 7);
+    n = govern_xmlrpc_response_int(out, sizeof(out), 7);
     out[n] = '\0';
     assert_string_equal(out, "<?xml version=\"1.0\"?>\n<methodResponse>\n"
                         "<params>\n<param>\n<value><int>7</int></value>\n"
                         "</param>\n</params>\n\n</methodResponse>\n");
-    n = ngx_http_govern_xmlrpc_response_boolean(out, sizeof(out), 0);
+    n = govern_xmlrpc_response_boolean(out, sizeof(out), 0);
     out[n] = '\0';
     assert_string_equal(out, "<?xml version=\"1.0\"?>\n<methodResponse>\n"
                         "<params>\n<param>\n<value><boolean>0</boolean>"
                         "</value>\n</param>\n</params>\n\n"
                         "</methodResponse>\n");
-    assert_int_equal(ngx_http_govern_xmlrpc_response_int(NULL, 0, -5),
+    assert_int_equal(govern_xmlrpc_response_int(NULL, 0, -5),
                      sizeof("<?xml version=\"1.0\"?>\n<methodResponse>\n"
                             "<params>\n<param>\n<value><int>-5</int>"
                             "</value>\n</param>\n</params>\n\n"
                             "</methodResponse>\n") - 1);
 
-    n = ngx_http_govern_xmlrpc_param_string(out, sizeof(out), "a&b", 3);
+    n = govern_xmlrpc_param_string(out, sizeof(out), "a&b", 3);
     out[n] = '\0';
     assert_string_equal(out, "<param><value><string>a&amp;b</string>"
                              "</value></param>");
@@ -1573,12 +1573,12 @@ test_writers_read_back(void **state)
     char                   out[1024], call[2048];
     size_t                 n;
     arena_t                a;
-    ngx_http_govern_jv_t  *v;
+    govern_jv_t           *v;
 
     memset(&a, 0, sizeof(a));
 
-    n = ngx_http_govern_xmlrpc_param_string(out, sizeof(out),
-                                            "<]]>&\t\r\n\"'", 10);
+    n = govern_xmlrpc_param_string(out, sizeof(out),
+                                   "<]]>&\t\r\n\"'", 10);
     out[n] = '\0';
     snprintf(call, sizeof(call), "<methodCall><methodName>x</methodName>"
              "<params>%s</params></methodCall>", out);
@@ -1586,7 +1586,7 @@ test_writers_read_back(void **state)
 
     /* CR LF comes back as LF: Odoo writes the carriage return raw, and
      * XML reads a line end so */
-    assert_string_equal(ngx_http_govern_jv_string(&args_of(v)->u.items[0]),
+    assert_string_equal(govern_jv_string(&args_of(v)->u.items[0]),
                         "<]]>&\t\n\"'");
 
     arena_free(&a);

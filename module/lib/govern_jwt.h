@@ -10,40 +10,40 @@
  */
 
 
-#ifndef _NGX_HTTP_GOVERN_JWT_H_INCLUDED_
-#define _NGX_HTTP_GOVERN_JWT_H_INCLUDED_
+#ifndef _GOVERN_JWT_H_INCLUDED_
+#define _GOVERN_JWT_H_INCLUDED_
 
 
 #include <stddef.h>
 #include <stdint.h>
 #include <openssl/evp.h>
 
-#include "ngx_http_govern_reason.h"
+#include "govern_reason.h"
 
 
-#define NGX_HTTP_GOVERN_JWT_MAX_LEN  8192
+#define GOVERN_JWT_MAX_LEN           8192
 
 
 typedef enum {
-    NGX_HTTP_GOVERN_JWT_ALG_UNKNOWN = 0,
-    NGX_HTTP_GOVERN_JWT_HS256,
-    NGX_HTTP_GOVERN_JWT_HS384,
-    NGX_HTTP_GOVERN_JWT_HS512,
-    NGX_HTTP_GOVERN_JWT_RS256,
-    NGX_HTTP_GOVERN_JWT_RS384,
-    NGX_HTTP_GOVERN_JWT_RS512,
-    NGX_HTTP_GOVERN_JWT_PS256,
-    NGX_HTTP_GOVERN_JWT_PS384,
-    NGX_HTTP_GOVERN_JWT_PS512,
-    NGX_HTTP_GOVERN_JWT_ES256,
-    NGX_HTTP_GOVERN_JWT_ES384,
-    NGX_HTTP_GOVERN_JWT_ES512,
-    NGX_HTTP_GOVERN_JWT_EDDSA
-} ngx_http_govern_jwt_alg_e;
+    GOVERN_JWT_ALG_UNKNOWN = 0,
+    GOVERN_JWT_HS256,
+    GOVERN_JWT_HS384,
+    GOVERN_JWT_HS512,
+    GOVERN_JWT_RS256,
+    GOVERN_JWT_RS384,
+    GOVERN_JWT_RS512,
+    GOVERN_JWT_PS256,
+    GOVERN_JWT_PS384,
+    GOVERN_JWT_PS512,
+    GOVERN_JWT_ES256,
+    GOVERN_JWT_ES384,
+    GOVERN_JWT_ES512,
+    GOVERN_JWT_EDDSA
+} govern_jwt_alg_e;
 
 
 typedef struct {
-    ngx_http_govern_jwt_alg_e   alg;
+    govern_jwt_alg_e            alg;
     char                       *kid;            /* NULL: none */
     EVP_PKEY                   *pkey;           /* RS, PS, ES, EdDSA */
     unsigned char              *secret;         /* HS */
@@ -53,19 +53,19 @@ typedef struct {
     EVP_MD_CTX                 *hmac_inner;     /* HS: ipad absorbed */
     EVP_MD_CTX                 *hmac_outer;     /* HS: opad absorbed */
     unsigned char               fingerprint[32];
-} ngx_http_govern_jwt_key_t;
+} govern_jwt_key_t;
 
 
 typedef struct {
-    ngx_http_govern_jwt_key_t  *keys;
+    govern_jwt_key_t           *keys;
     size_t                      nkeys;
-} ngx_http_govern_jwt_keys_t;
+} govern_jwt_keys_t;
 
 
 typedef struct {
     const char                 *data;
     size_t                      len;
-} ngx_http_govern_jwt_str_t;
+} govern_jwt_str_t;
 
 
 /*
@@ -82,20 +82,20 @@ typedef struct {
     unsigned                    has_nbf:1;
     unsigned                    has_iat:1;
 
-    ngx_http_govern_jwt_str_t   iss;
-    ngx_http_govern_jwt_str_t   sub;
-    ngx_http_govern_jwt_str_t   jti;
-    ngx_http_govern_jwt_str_t   kid;
-    ngx_http_govern_jwt_str_t   aud;
-    ngx_http_govern_jwt_str_t   scopes;
-    ngx_http_govern_jwt_str_t   partner;
-    ngx_http_govern_jwt_str_t   partner_claim;
+    govern_jwt_str_t            iss;
+    govern_jwt_str_t            sub;
+    govern_jwt_str_t            jti;
+    govern_jwt_str_t            kid;
+    govern_jwt_str_t            aud;
+    govern_jwt_str_t            scopes;
+    govern_jwt_str_t            partner;
+    govern_jwt_str_t            partner_claim;
 
     unsigned char               key_fingerprint[32];
-} ngx_http_govern_jwt_claims_t;
+} govern_jwt_claims_t;
 
 
-typedef void *(*ngx_http_govern_jwt_alloc_pt)(void *ctx, size_t size);
+typedef void *(*govern_jwt_alloc_pt)(void *ctx, size_t size);
 
 
 typedef struct {
@@ -103,38 +103,38 @@ typedef struct {
     int64_t                     leeway;
     const char *const          *issuers;        /* NULL-terminated */
     const char *const          *audiences;      /* NULL-terminated */
-} ngx_http_govern_jwt_rules_t;
+} govern_jwt_rules_t;
 
 
-ngx_http_govern_jwt_alg_e ngx_http_govern_jwt_alg(const char *name,
+govern_jwt_alg_e govern_jwt_alg(const char *name,
     size_t len);
-const char *ngx_http_govern_jwt_alg_name(ngx_http_govern_jwt_alg_e alg);
+const char *govern_jwt_alg_name(govern_jwt_alg_e alg);
 
 /* config time: 0 on success, else -1 with a message in err */
-int ngx_http_govern_jwt_keys_load(ngx_http_govern_jwt_keys_t *keys,
+int govern_jwt_keys_load(govern_jwt_keys_t *keys,
     const char *path, const char *alg, const char *kid, char *err,
     size_t errlen);
-int ngx_http_govern_jwt_keys_load_buf(ngx_http_govern_jwt_keys_t *keys,
+int govern_jwt_keys_load_buf(govern_jwt_keys_t *keys,
     const unsigned char *buf, size_t len, const char *alg, const char *kid,
     char *err, size_t errlen);
-void ngx_http_govern_jwt_keys_free(ngx_http_govern_jwt_keys_t *keys);
-int ngx_http_govern_jwt_key_prepare(ngx_http_govern_jwt_key_t *key);
-void ngx_http_govern_jwt_key_release(ngx_http_govern_jwt_key_t *key);
-const ngx_http_govern_jwt_key_t *ngx_http_govern_jwt_key_by_fingerprint(
-    const ngx_http_govern_jwt_keys_t *keys, const unsigned char fp[32]);
+void govern_jwt_keys_free(govern_jwt_keys_t *keys);
+int govern_jwt_key_prepare(govern_jwt_key_t *key);
+void govern_jwt_key_release(govern_jwt_key_t *key);
+const govern_jwt_key_t *govern_jwt_key_by_fingerprint(
+    const govern_jwt_keys_t *keys, const unsigned char fp[32]);
 
 /* request time: verification and claim extraction, then the rules */
-ngx_http_govern_reason_e ngx_http_govern_jwt_decode(const unsigned char *token,
-    size_t len, const ngx_http_govern_jwt_keys_t *keys,
-    const char *partner_claim, ngx_http_govern_jwt_alloc_pt alloc,
-    void *alloc_ctx, ngx_http_govern_jwt_claims_t *claims,
+govern_reason_e govern_jwt_decode(const unsigned char *token,
+    size_t len, const govern_jwt_keys_t *keys,
+    const char *partner_claim, govern_jwt_alloc_pt alloc,
+    void *alloc_ctx, govern_jwt_claims_t *claims,
     const char **detail);
-ngx_http_govern_reason_e ngx_http_govern_jwt_validate(
-    const ngx_http_govern_jwt_claims_t *claims,
-    const ngx_http_govern_jwt_rules_t *rules, const char **detail);
+govern_reason_e govern_jwt_validate(
+    const govern_jwt_claims_t *claims,
+    const govern_jwt_rules_t *rules, const char **detail);
 
-size_t ngx_http_govern_base64url_decode(unsigned char *dst,
+size_t govern_base64url_decode(unsigned char *dst,
     const unsigned char *src, size_t len);
 
 
-#endif /* _NGX_HTTP_GOVERN_JWT_H_INCLUDED_ */
+#endif /* _GOVERN_JWT_H_INCLUDED_ */

@@ -6,50 +6,50 @@
  * closed-world policy: every method is classified (model method, record
  * method, search, grouped read) before its records are counted, and what
  * cannot be classified is refused under a record cap.
- * Pure logic over parsed bodies (ngx_http_govern_jv_t): no nginx types.
+ * Pure logic over parsed bodies (govern_jv_t): no nginx types.
  */
 
 
-#ifndef _NGX_HTTP_GOVERN_ODOO_H_INCLUDED_
-#define _NGX_HTTP_GOVERN_ODOO_H_INCLUDED_
+#ifndef _GOVERN_ODOO_H_INCLUDED_
+#define _GOVERN_ODOO_H_INCLUDED_
 
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ngx_http_govern_jv.h"
-#include "ngx_http_govern_reason.h"
+#include "govern_jv.h"
+#include "govern_reason.h"
 
 
-#define NGX_HTTP_GOVERN_ODOO_JSONRPC  1
-#define NGX_HTTP_GOVERN_ODOO_JSON2    2
+#define GOVERN_ODOO_JSONRPC           1
+#define GOVERN_ODOO_JSON2             2
 
-#define NGX_HTTP_GOVERN_ODOO_UNLIMITED  (-1LL)
+#define GOVERN_ODOO_UNLIMITED           (-1LL)
 
 /* a method's shape: how Odoo dispatches it */
-#define NGX_HTTP_GOVERN_ODOO_UNKNOWN  0
-#define NGX_HTTP_GOVERN_ODOO_MODEL    1     /* @api.model: no ids */
-#define NGX_HTTP_GOVERN_ODOO_RECORDS  2     /* ids first */
-#define NGX_HTTP_GOVERN_ODOO_SEARCH   3     /* @api.model, limit counts */
-#define NGX_HTTP_GOVERN_ODOO_GROUP    4     /* @api.model, aggregates */
+#define GOVERN_ODOO_UNKNOWN           0
+#define GOVERN_ODOO_MODEL             1     /* @api.model: no ids */
+#define GOVERN_ODOO_RECORDS           2     /* ids first */
+#define GOVERN_ODOO_SEARCH            3     /* @api.model, limit counts */
+#define GOVERN_ODOO_GROUP             4     /* @api.model, aggregates */
 
 /* where a method's values come from (positional after the ids, keyword) */
-#define NGX_HTTP_GOVERN_ODOO_VALUES_NONE    0
-#define NGX_HTTP_GOVERN_ODOO_VALUES_CREATE  1   /* vals_list */
-#define NGX_HTTP_GOVERN_ODOO_VALUES_WRITE   2   /* vals */
-#define NGX_HTTP_GOVERN_ODOO_VALUES_COPY    3   /* default */
-#define NGX_HTTP_GOVERN_ODOO_VALUES_ONE     4   /* name_create: one */
+#define GOVERN_ODOO_VALUES_NONE             0
+#define GOVERN_ODOO_VALUES_CREATE           1   /* vals_list */
+#define GOVERN_ODOO_VALUES_WRITE            2   /* vals */
+#define GOVERN_ODOO_VALUES_COPY             3   /* default */
+#define GOVERN_ODOO_VALUES_ONE              4   /* name_create: one */
 
-#define NGX_HTTP_GOVERN_ODOO_KEYWORD_ONLY  (-1)
+#define GOVERN_ODOO_KEYWORD_ONLY           (-1)
 
 
 typedef struct {
-    int8_t                  kind;           /* NGX_HTTP_GOVERN_ODOO_* */
+    int8_t                  kind;           /* GOVERN_ODOO_* */
     int8_t                  values;         /* ..._VALUES_* */
     int8_t                  limit_position; /* positional index, or -1 */
     uint8_t                 declared;       /* by govern_odoo_method */
     long long               default_limit;  /* when absent, or UNLIMITED */
-} ngx_http_govern_odoo_shape_t;
+} govern_odoo_shape_t;
 
 
 /* one allow rule of the configuration: a model, methods, a scope */
@@ -57,15 +57,15 @@ typedef struct {
     const char             *model;
     const char            **methods;        /* NULL-terminated */
     const char             *scope;
-} ngx_http_govern_odoo_rule_t;
+} govern_odoo_rule_t;
 
 
 /* govern_odoo_method MODEL METHOD SHAPE */
 typedef struct {
     const char             *model;
     const char             *method;
-    ngx_http_govern_odoo_shape_t  shape;
-} ngx_http_govern_odoo_decl_t;
+    govern_odoo_shape_t           shape;
+} govern_odoo_decl_t;
 
 
 /* a (model, method) the policy knows: the scopes that allow it */
@@ -75,18 +75,18 @@ typedef struct {
     const char            **scopes;         /* NULL-terminated, or NULL */
     size_t                  nscopes;
     uint32_t                hash;
-    ngx_http_govern_odoo_shape_t  shape;
-} ngx_http_govern_odoo_entry_t;
+    govern_odoo_shape_t           shape;
+} govern_odoo_entry_t;
 
 
 typedef struct {
-    ngx_http_govern_odoo_entry_t   *table;  /* open addressing, 2^n slots */
+    govern_odoo_entry_t            *table;  /* open addressing, 2^n slots */
     size_t                          mask;
     size_t                          nrules; /* entries with scopes */
     const char *const              *context_allow;  /* NULL-terminated */
     long long                       max_records;    /* 0: no cap */
     int                             clamp;
-} ngx_http_govern_odoo_policy_t;
+} govern_odoo_policy_t;
 
 
 /* a replacement of the body's bytes [start, end) by text */
@@ -95,44 +95,44 @@ typedef struct {
     size_t                  end;
     size_t                  len;
     char                    text[48];
-} ngx_http_govern_odoo_edit_t;
+} govern_odoo_edit_t;
 
 
 typedef struct {
-    int                     protocol;       /* NGX_HTTP_GOVERN_ODOO_* */
+    int                     protocol;       /* GOVERN_ODOO_* */
     const char             *service;        /* JSON-RPC: common, object, db */
     const char             *db;
     const char             *model;
     const char             *method;
-    ngx_http_govern_jv_t   *id;             /* the JSON-RPC request id */
-    ngx_http_govern_jv_t   *ids;
-    ngx_http_govern_jv_t   *values;         /* create or write values */
-    ngx_http_govern_jv_t   *context;
-    const ngx_http_govern_odoo_entry_t  *entry;     /* NULL: no rule */
-    ngx_http_govern_odoo_shape_t         shape;
+    govern_jv_t            *id;             /* the JSON-RPC request id */
+    govern_jv_t            *ids;
+    govern_jv_t            *values;         /* create or write values */
+    govern_jv_t            *context;
+    const govern_odoo_entry_t           *entry;     /* NULL: no rule */
+    govern_odoo_shape_t                  shape;
     long long               limit;          /* search limit, or UNLIMITED */
     int                     searches;       /* a search: limit applies */
     int                     clamped;        /* limit set by the gateway */
     long long               records;        /* the most records it touches */
 
     /* where the limit is, or would go, for a clamp */
-    ngx_http_govern_jv_t   *limit_value;
-    ngx_http_govern_jv_t   *kwargs;         /* the keyword arguments */
-    ngx_http_govern_jv_t   *args;           /* the positional arguments */
+    govern_jv_t            *limit_value;
+    govern_jv_t            *kwargs;         /* the keyword arguments */
+    govern_jv_t            *args;           /* the positional arguments */
     size_t                  skip;           /* args before the method's */
-    ngx_http_govern_jv_t   *rpc_args;       /* execute_kw's own args */
-    ngx_http_govern_odoo_edit_t  edit;      /* valid when clamped */
+    govern_jv_t            *rpc_args;       /* execute_kw's own args */
+    govern_odoo_edit_t           edit;      /* valid when clamped */
 
     char                    path_model[128];    /* JSON-2: from the path */
     char                    path_method[128];
-} ngx_http_govern_odoo_call_t;
+} govern_odoo_call_t;
 
 
-typedef void *(*ngx_http_govern_odoo_alloc_pt)(void *ctx, size_t size);
+typedef void *(*govern_odoo_alloc_pt)(void *ctx, size_t size);
 
 
-/* the lazy depth (NGX_HTTP_GOVERN_JV_LAZY) to parse a call's body with */
-unsigned ngx_http_govern_odoo_lazy_depth(int protocol, const char *path,
+/* the lazy depth (GOVERN_JV_LAZY) to parse a call's body with */
+unsigned govern_odoo_lazy_depth(int protocol, const char *path,
     size_t path_len);
 
 /*
@@ -141,31 +141,31 @@ unsigned ngx_http_govern_odoo_lazy_depth(int protocol, const char *path,
  * NULL for an empty JSON-2 body.  src: the parse of a lazily parsed body
  * (what is read of it is built), or NULL.
  */
-ngx_http_govern_reason_e ngx_http_govern_odoo_parse(int protocol,
-    ngx_http_govern_jv_t *body, const ngx_http_govern_jv_source_t *src,
+govern_reason_e govern_odoo_parse(int protocol,
+    govern_jv_t *body, const govern_jv_source_t *src,
     const char *path, size_t path_len,
-    const ngx_http_govern_odoo_policy_t *policy,
-    ngx_http_govern_odoo_call_t *call, const char **why);
+    const govern_odoo_policy_t *policy,
+    govern_odoo_call_t *call, const char **why);
 
 /*
  * The partner's granted scopes: space separated.  A clamped search comes
  * back allowed with call->clamped set and call->edit the body's change.
  */
-ngx_http_govern_reason_e ngx_http_govern_odoo_check(
-    ngx_http_govern_odoo_call_t *call,
-    const ngx_http_govern_odoo_policy_t *policy, const char *granted,
+govern_reason_e govern_odoo_check(
+    govern_odoo_call_t *call,
+    const govern_odoo_policy_t *policy, const char *granted,
     size_t granted_len, const char **why, const char **key);
 
 /* the built-in shape of a method name (UNKNOWN when Odoo's is unknown) */
-ngx_http_govern_odoo_shape_t ngx_http_govern_odoo_builtin_shape(
+govern_odoo_shape_t govern_odoo_builtin_shape(
     const char *method);
 
 /*
  * Parses a shape as govern_odoo_method writes it: model, records,
  * search[=POS], group[=POS].  0 when it is none of them.
  */
-int ngx_http_govern_odoo_parse_shape(const char *text, size_t len,
-    ngx_http_govern_odoo_shape_t *shape);
+int govern_odoo_parse_shape(const char *text, size_t len,
+    govern_odoo_shape_t *shape);
 
 /*
  * Builds the policy's table from the rules and declarations (policy's
@@ -173,15 +173,15 @@ int ngx_http_govern_odoo_parse_shape(const char *text, size_t len,
  * *why and *bad (the index of the offending rule, or of the declaration
  * after nrules) for a rule that can never apply; -2 without memory.
  */
-int ngx_http_govern_odoo_policy_build(ngx_http_govern_odoo_policy_t *policy,
-    const ngx_http_govern_odoo_rule_t *rules, size_t nrules,
-    const ngx_http_govern_odoo_decl_t *decls, size_t ndecls,
-    ngx_http_govern_odoo_alloc_pt alloc, void *alloc_ctx,
+int govern_odoo_policy_build(govern_odoo_policy_t *policy,
+    const govern_odoo_rule_t *rules, size_t nrules,
+    const govern_odoo_decl_t *decls, size_t ndecls,
+    govern_odoo_alloc_pt alloc, void *alloc_ctx,
     const char **why, size_t *bad, const char **bad_method);
 
-const ngx_http_govern_odoo_entry_t *ngx_http_govern_odoo_lookup(
-    const ngx_http_govern_odoo_policy_t *policy, const char *model,
+const govern_odoo_entry_t *govern_odoo_lookup(
+    const govern_odoo_policy_t *policy, const char *model,
     const char *method);
 
 
-#endif /* _NGX_HTTP_GOVERN_ODOO_H_INCLUDED_ */
+#endif /* _GOVERN_ODOO_H_INCLUDED_ */

@@ -6,7 +6,7 @@
  * and allocates only what it returns, from the caller's allocator (the
  * request pool): strings are copied once into one block the size of the
  * text (decoding never lengthens a string, and its quotes pay for its
- * NUL) plus NGX_HTTP_GOVERN_JV_READABLE; arrays and objects are laid out
+ * NUL) plus GOVERN_JV_READABLE; arrays and objects are laid out
  * contiguously when they close, from a scratch stack reused by the whole
  * parse (on the C stack up to GOVERN_JV_STACK entries).  Numbers take the
  * exact fast path (at most 19 digits, a power of ten below 10^23) and fall
@@ -15,7 +15,7 @@
  * What it refuses is what a gateway must not let through to a parser that
  * would read it differently: invalid UTF-8, lone surrogates, control
  * characters, duplicate keys (Odoo's Python keeps the last, we would have
- * checked the first), and nesting deeper than NGX_HTTP_GOVERN_JV_MAX_DEPTH.
+ * checked the first), and nesting deeper than GOVERN_JV_MAX_DEPTH.
  */
 
 
@@ -36,8 +36,8 @@
 #define GOVERN_JV_AVX512  2
 #endif
 
-#include "ngx_http_govern_jv.h"
-#include "ngx_http_govern_json.h"
+#include "govern_jv.h"
+#include "govern_json.h"
 
 
 #define GOVERN_JV_SMALL_OBJECT  16      /* duplicate check by pairs */
@@ -53,45 +53,45 @@ typedef struct {
     int                           depth;
     int                           lazy;     /* containers this deep: skip */
     int                           wide;     /* 0, or GOVERN_JV_AVX* */
-    ngx_http_govern_jv_alloc_pt   alloc;
+    govern_jv_alloc_pt            alloc;
     void                         *alloc_ctx;
     unsigned char                *strings;  /* the next string's bytes */
     unsigned char                *strings_end;
     size_t                        strings_size;     /* the last block's */
-    ngx_http_govern_jmember_t    *stack;    /* children of open containers */
-    ngx_http_govern_jmember_t    *local;    /* the first GOVERN_JV_STACK */
+    govern_jmember_t             *stack;    /* children of open containers */
+    govern_jmember_t             *local;    /* the first GOVERN_JV_STACK */
     size_t                        top;
     size_t                        cap;
-    ngx_http_govern_jv_error_t   *err;
-} ngx_http_govern_jparser_t;
+    govern_jv_error_t            *err;
+} govern_jparser_t;
 
 
-struct ngx_http_govern_jv_block_s {
-    ngx_http_govern_jv_block_t   *next;
+struct govern_jv_block_s {
+    govern_jv_block_t            *next;
     size_t                        used;
     size_t                        size;
     /* the memory follows, 16-aligned */
 };
 
 
-static int ngx_http_govern_jv_value(ngx_http_govern_jparser_t *jp,
-    ngx_http_govern_jv_t *v);
-static int ngx_http_govern_jv_skip(ngx_http_govern_jparser_t *jp,
-    ngx_http_govern_jv_t *v, size_t slot);
-static int ngx_http_govern_jv_block(ngx_http_govern_jparser_t *jp,
+static int govern_jv_value(govern_jparser_t *jp,
+    govern_jv_t *v);
+static int govern_jv_skip(govern_jparser_t *jp,
+    govern_jv_t *v, size_t slot);
+static int govern_jv_block(govern_jparser_t *jp,
     size_t size);
-static int ngx_http_govern_jv_read_string_rest(ngx_http_govern_jparser_t *jp,
+static int govern_jv_read_string_rest(govern_jparser_t *jp,
     const unsigned char *s, const char **out, size_t *out_len);
 
 
-static const double  ngx_http_govern_jv_pow10[] = {
+static const double  govern_jv_pow10[] = {
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
     1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
 };
 
 
 static int
-ngx_http_govern_jv_fail(ngx_http_govern_jparser_t *jp, const char *what)
+govern_jv_fail(govern_jparser_t *jp, const char *what)
 {
     if (jp->err) {
         jp->err->position = jp->p - jp->text;
@@ -103,7 +103,7 @@ ngx_http_govern_jv_fail(ngx_http_govern_jparser_t *jp, const char *what)
 
 
 static void
-ngx_http_govern_jv_space(ngx_http_govern_jparser_t *jp)
+govern_jv_space(govern_jparser_t *jp)
 {
     while (jp->p < jp->end
            && (*jp->p == ' ' || *jp->p == '\n' || *jp->p == '\r'
@@ -117,10 +117,10 @@ ngx_http_govern_jv_space(ngx_http_govern_jparser_t *jp)
 /* room for one more child on the scratch stack */
 
 static int
-ngx_http_govern_jv_reserve(ngx_http_govern_jparser_t *jp)
+govern_jv_reserve(govern_jparser_t *jp)
 {
     size_t                      cap;
-    ngx_http_govern_jmember_t  *grown;
+    govern_jmember_t           *grown;
 
     if (jp->top < jp->cap) {
         return 1;
@@ -128,13 +128,13 @@ ngx_http_govern_jv_reserve(ngx_http_govern_jparser_t *jp)
 
     cap = 2 * jp->cap;
     grown = realloc(jp->stack == jp->local ? NULL : jp->stack,
-                    cap * sizeof(ngx_http_govern_jmember_t));
+                    cap * sizeof(govern_jmember_t));
     if (grown == NULL) {
-        return ngx_http_govern_jv_fail(jp, "out of memory");
+        return govern_jv_fail(jp, "out of memory");
     }
 
     if (jp->stack == jp->local) {
-        memcpy(grown, jp->local, jp->top * sizeof(ngx_http_govern_jmember_t));
+        memcpy(grown, jp->local, jp->top * sizeof(govern_jmember_t));
     }
 
     jp->stack = grown;
@@ -153,11 +153,11 @@ ngx_http_govern_jv_reserve(ngx_http_govern_jparser_t *jp)
  */
 
 static int
-ngx_http_govern_jv_grow(ngx_http_govern_jparser_t *jp, size_t len)
+govern_jv_grow(govern_jparser_t *jp, size_t len)
 {
     size_t  need, size;
 
-    need = len + 1 + NGX_HTTP_GOVERN_JV_READABLE;
+    need = len + 1 + GOVERN_JV_READABLE;
 
     if ((size_t) (jp->strings_end - jp->strings) >= need) {
         return 1;
@@ -173,18 +173,18 @@ ngx_http_govern_jv_grow(ngx_http_govern_jparser_t *jp, size_t len)
         size = need;
     }
 
-    return ngx_http_govern_jv_block(jp, size);
+    return govern_jv_block(jp, size);
 }
 
 
 /* a new string block of size bytes */
 
 static int
-ngx_http_govern_jv_block(ngx_http_govern_jparser_t *jp, size_t size)
+govern_jv_block(govern_jparser_t *jp, size_t size)
 {
     jp->strings = jp->alloc(jp->alloc_ctx, size);
     if (jp->strings == NULL) {
-        return ngx_http_govern_jv_fail(jp, "out of memory");
+        return govern_jv_fail(jp, "out of memory");
     }
 
     jp->strings_end = jp->strings + size;
@@ -197,12 +197,12 @@ ngx_http_govern_jv_block(ngx_http_govern_jparser_t *jp, size_t size)
 /* a parser over text[from, to), its scratch stack in the caller's local */
 
 static void
-ngx_http_govern_jv_start(ngx_http_govern_jparser_t *jp,
-    ngx_http_govern_jmember_t *local, const char *text, size_t from,
-    size_t to, unsigned flags, ngx_http_govern_jv_alloc_pt alloc,
-    void *alloc_ctx, ngx_http_govern_jv_error_t *err)
+govern_jv_start(govern_jparser_t *jp,
+    govern_jmember_t *local, const char *text, size_t from,
+    size_t to, unsigned flags, govern_jv_alloc_pt alloc,
+    void *alloc_ctx, govern_jv_error_t *err)
 {
-    memset(jp, 0, sizeof(ngx_http_govern_jparser_t));
+    memset(jp, 0, sizeof(govern_jparser_t));
     jp->stack = local;
     jp->local = local;
     jp->cap = GOVERN_JV_STACK;
@@ -210,7 +210,7 @@ ngx_http_govern_jv_start(ngx_http_govern_jparser_t *jp,
     jp->p = jp->text + from;
     jp->end = jp->text + to;
     jp->flags = flags;
-    jp->lazy = NGX_HTTP_GOVERN_JV_MAX_DEPTH + 1;
+    jp->lazy = GOVERN_JV_MAX_DEPTH + 1;
     jp->alloc = alloc;
     jp->alloc_ctx = alloc_ctx;
     jp->err = err;
@@ -218,7 +218,7 @@ ngx_http_govern_jv_start(ngx_http_govern_jparser_t *jp,
 
 
 static int
-ngx_http_govern_jv_hex4(const unsigned char *p, unsigned *cp)
+govern_jv_hex4(const unsigned char *p, unsigned *cp)
 {
     int       i;
     unsigned  c, d;
@@ -253,7 +253,7 @@ ngx_http_govern_jv_hex4(const unsigned char *p, unsigned *cp)
  */
 
 static int
-ngx_http_govern_jv_escape(ngx_http_govern_jparser_t *jp, unsigned *cp)
+govern_jv_escape(govern_jparser_t *jp, unsigned *cp)
 {
     unsigned  lo;
 
@@ -268,36 +268,36 @@ ngx_http_govern_jv_escape(ngx_http_govern_jparser_t *jp, unsigned *cp)
     case 't':  *cp = '\t'; break;
 
     case 'u':
-        if (jp->end - jp->p < 5 || !ngx_http_govern_jv_hex4(jp->p + 1, cp)) {
-            return ngx_http_govern_jv_fail(jp, "invalid \\u escape");
+        if (jp->end - jp->p < 5 || !govern_jv_hex4(jp->p + 1, cp)) {
+            return govern_jv_fail(jp, "invalid \\u escape");
         }
 
         jp->p += 4;
 
         if (*cp >= 0xdc00 && *cp <= 0xdfff) {
-            return ngx_http_govern_jv_fail(jp, "lone Unicode surrogate");
+            return govern_jv_fail(jp, "lone Unicode surrogate");
         }
 
         if (*cp >= 0xd800 && *cp <= 0xdbff) {
             if (jp->end - jp->p < 7 || jp->p[1] != '\\' || jp->p[2] != 'u'
-                || !ngx_http_govern_jv_hex4(jp->p + 3, &lo)
+                || !govern_jv_hex4(jp->p + 3, &lo)
                 || lo < 0xdc00 || lo > 0xdfff)
             {
-                return ngx_http_govern_jv_fail(jp, "lone Unicode surrogate");
+                return govern_jv_fail(jp, "lone Unicode surrogate");
             }
 
             *cp = 0x10000 + ((*cp - 0xd800) << 10) + (lo - 0xdc00);
             jp->p += 6;
         }
 
-        if (*cp == 0 && !(jp->flags & NGX_HTTP_GOVERN_JV_ALLOW_NUL)) {
-            return ngx_http_govern_jv_fail(jp, "\\u0000 is not allowed");
+        if (*cp == 0 && !(jp->flags & GOVERN_JV_ALLOW_NUL)) {
+            return govern_jv_fail(jp, "\\u0000 is not allowed");
         }
 
         break;
 
     default:
-        return ngx_http_govern_jv_fail(jp, "invalid escape");
+        return govern_jv_fail(jp, "invalid escape");
     }
 
     jp->p++;
@@ -307,7 +307,7 @@ ngx_http_govern_jv_escape(ngx_http_govern_jparser_t *jp, unsigned *cp)
 
 
 static unsigned char *
-ngx_http_govern_jv_utf8(unsigned char *d, unsigned cp)
+govern_jv_utf8(unsigned char *d, unsigned cp)
 {
     if (cp < 0x80) {
         *d++ = (unsigned char) cp;
@@ -343,7 +343,7 @@ ngx_http_govern_jv_utf8(unsigned char *d, unsigned cp)
 /* a bit for each byte that ends a plain run: '"', '\\', < 0x20, >= 0x80 */
 
 static inline unsigned
-ngx_http_govern_jv_special(__m128i block)
+govern_jv_special(__m128i block)
 {
     __m128i  quote, backslash, special;
 
@@ -368,7 +368,7 @@ ngx_http_govern_jv_special(__m128i block)
  */
 
 static int
-ngx_http_govern_jv_check_string(ngx_http_govern_jparser_t *jp, size_t *len)
+govern_jv_check_string(govern_jparser_t *jp, size_t *len)
 {
     size_t    n;
     unsigned  cp;
@@ -377,7 +377,7 @@ ngx_http_govern_jv_check_string(ngx_http_govern_jparser_t *jp, size_t *len)
 
     for ( ;; ) {
         if (jp->p == jp->end) {
-            return ngx_http_govern_jv_fail(jp, "unterminated string");
+            return govern_jv_fail(jp, "unterminated string");
         }
 
         if (*jp->p == '"') {
@@ -385,7 +385,7 @@ ngx_http_govern_jv_check_string(ngx_http_govern_jparser_t *jp, size_t *len)
         }
 
         if (*jp->p < 0x20) {
-            return ngx_http_govern_jv_fail(jp, "control character in a "
+            return govern_jv_fail(jp, "control character in a "
                                                "string");
         }
 
@@ -393,10 +393,10 @@ ngx_http_govern_jv_check_string(ngx_http_govern_jparser_t *jp, size_t *len)
             jp->p++;
 
             if (jp->p == jp->end) {
-                return ngx_http_govern_jv_fail(jp, "unterminated string");
+                return govern_jv_fail(jp, "unterminated string");
             }
 
-            if (!ngx_http_govern_jv_escape(jp, &cp)) {
+            if (!govern_jv_escape(jp, &cp)) {
                 return 0;
             }
 
@@ -405,9 +405,9 @@ ngx_http_govern_jv_check_string(ngx_http_govern_jparser_t *jp, size_t *len)
         }
 
         if (*jp->p >= 0x80) {
-            n = ngx_http_govern_utf8_seq_len(jp->p, jp->end - jp->p);
+            n = govern_utf8_seq_len(jp->p, jp->end - jp->p);
             if (n == 0) {
-                return ngx_http_govern_jv_fail(jp, "invalid UTF-8");
+                return govern_jv_fail(jp, "invalid UTF-8");
             }
 
         } else {
@@ -421,7 +421,7 @@ ngx_http_govern_jv_check_string(ngx_http_govern_jparser_t *jp, size_t *len)
 
 
 static int
-ngx_http_govern_jv_read_string_rest(ngx_http_govern_jparser_t *jp,
+govern_jv_read_string_rest(govern_jparser_t *jp,
     const unsigned char *s, const char **out, size_t *out_len)
 {
     size_t                len;
@@ -439,7 +439,7 @@ ngx_http_govern_jv_read_string_rest(ngx_http_govern_jparser_t *jp,
     /* 16 bytes at a time while 16 remain */
 
     if (jp->end - p >= 16) {
-        mask = ngx_http_govern_jv_special(
+        mask = govern_jv_special(
                    _mm_loadu_si128((const __m128i *) p));
 
         while (mask == 0) {
@@ -449,7 +449,7 @@ ngx_http_govern_jv_read_string_rest(ngx_http_govern_jparser_t *jp,
                 break;
             }
 
-            mask = ngx_http_govern_jv_special(
+            mask = govern_jv_special(
                        _mm_loadu_si128((const __m128i *) p));
         }
 
@@ -469,7 +469,7 @@ ngx_http_govern_jv_read_string_rest(ngx_http_govern_jparser_t *jp,
     if (p < jp->end && *p == '"') {
         len = p - s;
 
-        if (!ngx_http_govern_jv_grow(jp, len)) {
+        if (!govern_jv_grow(jp, len)) {
             return 0;
         }
 
@@ -490,13 +490,13 @@ ngx_http_govern_jv_read_string_rest(ngx_http_govern_jparser_t *jp,
 
     jp->p = p;
 
-    if (!ngx_http_govern_jv_check_string(jp, &len)) {
+    if (!govern_jv_check_string(jp, &len)) {
         return 0;
     }
 
     len += p - s;
 
-    if (!ngx_http_govern_jv_grow(jp, len)) {
+    if (!govern_jv_grow(jp, len)) {
         return 0;
     }
 
@@ -525,18 +525,18 @@ ngx_http_govern_jv_read_string_rest(ngx_http_govern_jparser_t *jp,
 
         case 'u':
             cp = 0;
-            (void) ngx_http_govern_jv_hex4(p + 1, &cp);
+            (void) govern_jv_hex4(p + 1, &cp);
             p += 5;
 
             if (cp >= 0xd800 && cp <= 0xdbff) {
                 unsigned  lo = 0xdc00;
 
-                (void) ngx_http_govern_jv_hex4(p + 2, &lo);
+                (void) govern_jv_hex4(p + 2, &lo);
                 cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
                 p += 6;
             }
 
-            d = ngx_http_govern_jv_utf8(d, cp);
+            d = govern_jv_utf8(d, cp);
             break;
 
         default:                        /* " \ / */
@@ -558,7 +558,7 @@ ngx_http_govern_jv_read_string_rest(ngx_http_govern_jparser_t *jp,
  */
 
 static inline int
-ngx_http_govern_jv_read_string(ngx_http_govern_jparser_t *jp,
+govern_jv_read_string(govern_jparser_t *jp,
     const char **out, size_t *out_len)
 {
     const unsigned char  *s;
@@ -578,10 +578,10 @@ ngx_http_govern_jv_read_string(ngx_http_govern_jparser_t *jp,
      * JSON text) */
 
     if (jp->end - s >= 16
-        && jp->strings_end - jp->strings >= 2 * NGX_HTTP_GOVERN_JV_READABLE)
+        && jp->strings_end - jp->strings >= 2 * GOVERN_JV_READABLE)
     {
         block = _mm_loadu_si128((const __m128i *) s);
-        mask = ngx_http_govern_jv_special(block);
+        mask = govern_jv_special(block);
 
         if (mask && s[__builtin_ctz(mask)] == '"') {
             len = __builtin_ctz(mask);
@@ -601,14 +601,14 @@ ngx_http_govern_jv_read_string(ngx_http_govern_jparser_t *jp,
 
 #endif
 
-    return ngx_http_govern_jv_read_string_rest(jp, s, out, out_len);
+    return govern_jv_read_string_rest(jp, s, out, out_len);
 }
 
 
 /* a string checked but not kept, the opening quote at jp->p */
 
 static inline int
-ngx_http_govern_jv_skip_string(ngx_http_govern_jparser_t *jp)
+govern_jv_skip_string(govern_jparser_t *jp)
 {
     size_t                len;
     const unsigned char  *p;
@@ -628,7 +628,7 @@ ngx_http_govern_jv_skip_string(ngx_http_govern_jparser_t *jp)
         block = _mm_loadu_si128((const __m128i *) p);
         quote = (unsigned) _mm_movemask_epi8(
                     _mm_cmpeq_epi8(block, _mm_set1_epi8('"')));
-        mask = ngx_http_govern_jv_special(block);
+        mask = govern_jv_special(block);
 
         if (quote == 0) {
             if (mask == 0) {
@@ -651,7 +651,7 @@ ngx_http_govern_jv_skip_string(ngx_http_govern_jparser_t *jp)
 
     jp->p = p;
 
-    if (!ngx_http_govern_jv_check_string(jp, &len)) {
+    if (!govern_jv_check_string(jp, &len)) {
         return 0;
     }
 
@@ -666,7 +666,7 @@ ngx_http_govern_jv_skip_string(ngx_http_govern_jparser_t *jp)
 /* bit i: the parity of the bits 0..i of x */
 
 static inline uint64_t
-ngx_http_govern_jv_prefix_xor(uint64_t x)
+govern_jv_prefix_xor(uint64_t x)
 {
     x ^= x << 1;
     x ^= x << 2;
@@ -701,7 +701,7 @@ typedef struct {
     uint64_t                      in_string;
     uint64_t                      in_number;
     uint64_t                      odd;
-} ngx_http_govern_jv_run_t;
+} govern_jv_run_t;
 
 
 /*
@@ -710,21 +710,21 @@ typedef struct {
  */
 
 static inline int
-ngx_http_govern_jv_run_block(ngx_http_govern_jv_run_t *run,
+govern_jv_run_block(govern_jv_run_t *run,
     const unsigned char *p, uint64_t quote, uint64_t special, uint64_t comma,
     uint64_t space)
 {
     uint64_t  inside, opens, commas, parity, stop;
 
     /* from each opening quote up to its closing one, exclusive */
-    inside = ngx_http_govern_jv_prefix_xor(quote) ^ run->in_string;
+    inside = govern_jv_prefix_xor(quote) ^ run->in_string;
     run->in_string = (uint64_t) ((int64_t) inside >> 63);
 
     opens = quote & inside;
     commas = comma & ~inside;
 
     /* the k-th token is a string if k is odd, a comma if even */
-    parity = ngx_http_govern_jv_prefix_xor(opens | commas) ^ run->odd;
+    parity = govern_jv_prefix_xor(opens | commas) ^ run->odd;
     run->odd = (uint64_t) ((int64_t) parity >> 63);
 
     stop = (special & ~quote & inside)
@@ -753,7 +753,7 @@ ngx_http_govern_jv_run_block(ngx_http_govern_jv_run_t *run,
  */
 
 static inline int
-ngx_http_govern_jv_run_integers(ngx_http_govern_jv_run_t *run,
+govern_jv_run_integers(govern_jv_run_t *run,
     const unsigned char *p, uint64_t comma, uint64_t space, uint64_t digit,
     uint64_t minus, uint64_t zero)
 {
@@ -765,7 +765,7 @@ ngx_http_govern_jv_run_integers(ngx_http_govern_jv_run_t *run,
     first = (starts & digit) | ((starts & minus) << 1);
 
     /* the k-th token is a number if k is odd, a comma if even */
-    parity = ngx_http_govern_jv_prefix_xor(starts | comma) ^ run->odd;
+    parity = govern_jv_prefix_xor(starts | comma) ^ run->odd;
     run->odd = (uint64_t) ((int64_t) parity >> 63);
 
     stop = ~(number | space | comma)
@@ -792,19 +792,19 @@ ngx_http_govern_jv_run_integers(ngx_http_govern_jv_run_t *run,
 
 __attribute__((target("avx512f,avx512bw,popcnt")))
 static void
-ngx_http_govern_jv_run_avx512(ngx_http_govern_jparser_t *jp,
-    ngx_http_govern_jv_run_t *run)
+govern_jv_run_avx512(govern_jparser_t *jp,
+    govern_jv_run_t *run)
 {
     __m512i                   b;
     const unsigned char      *p;
-    ngx_http_govern_jv_run_t  r;
+    govern_jv_run_t           r;
 
     r = *run;       /* in registers: the carried bits chain the blocks */
 
     for (p = jp->p; jp->end - p >= 64; p += 64) {
         b = _mm512_loadu_si512((const void *) p);
 
-        if (ngx_http_govern_jv_run_block(&r, p,
+        if (govern_jv_run_block(&r, p,
                 _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8('"')),
                 _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8('\\'))
                 | _mm512_cmplt_epu8_mask(b, _mm512_set1_epi8(0x20))
@@ -822,19 +822,19 @@ ngx_http_govern_jv_run_avx512(ngx_http_govern_jparser_t *jp,
 
 __attribute__((target("avx512f,avx512bw,popcnt")))
 static void
-ngx_http_govern_jv_run_avx512_integers(ngx_http_govern_jparser_t *jp,
-    ngx_http_govern_jv_run_t *run)
+govern_jv_run_avx512_integers(govern_jparser_t *jp,
+    govern_jv_run_t *run)
 {
     __m512i                   b;
     const unsigned char      *p;
-    ngx_http_govern_jv_run_t  r;
+    govern_jv_run_t           r;
 
     r = *run;
 
     for (p = jp->p; jp->end - p >= 64; p += 64) {
         b = _mm512_loadu_si512((const void *) p);
 
-        if (ngx_http_govern_jv_run_integers(&r, p,
+        if (govern_jv_run_integers(&r, p,
                 _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8(',')),
                 _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8(' ')),
                 _mm512_cmplt_epu8_mask(
@@ -855,7 +855,7 @@ ngx_http_govern_jv_run_avx512_integers(ngx_http_govern_jparser_t *jp,
 
 __attribute__((target("avx2")))
 static inline uint64_t
-ngx_http_govern_jv_avx2_eq(__m256i b, char c)
+govern_jv_avx2_eq(__m256i b, char c)
 {
     return (uint32_t) _mm256_movemask_epi8(
                _mm256_cmpeq_epi8(b, _mm256_set1_epi8(c)));
@@ -864,13 +864,13 @@ ngx_http_govern_jv_avx2_eq(__m256i b, char c)
 
 __attribute__((target("avx2,popcnt")))
 static void
-ngx_http_govern_jv_run_avx2(ngx_http_govern_jparser_t *jp,
-    ngx_http_govern_jv_run_t *run)
+govern_jv_run_avx2(govern_jparser_t *jp,
+    govern_jv_run_t *run)
 {
     __m256i                   lo, hi;
     uint64_t                  special;
     const unsigned char      *p;
-    ngx_http_govern_jv_run_t  r;
+    govern_jv_run_t           r;
 
     r = *run;
 
@@ -884,16 +884,16 @@ ngx_http_govern_jv_run_avx2(ngx_http_govern_jparser_t *jp,
                   | (uint64_t) (uint32_t) _mm256_movemask_epi8(
                       _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), hi)) << 32;
 
-        if (ngx_http_govern_jv_run_block(&r, p,
-                ngx_http_govern_jv_avx2_eq(lo, '"')
-                | ngx_http_govern_jv_avx2_eq(hi, '"') << 32,
+        if (govern_jv_run_block(&r, p,
+                govern_jv_avx2_eq(lo, '"')
+                | govern_jv_avx2_eq(hi, '"') << 32,
                 special
-                | ngx_http_govern_jv_avx2_eq(lo, '\\')
-                | ngx_http_govern_jv_avx2_eq(hi, '\\') << 32,
-                ngx_http_govern_jv_avx2_eq(lo, ',')
-                | ngx_http_govern_jv_avx2_eq(hi, ',') << 32,
-                ngx_http_govern_jv_avx2_eq(lo, ' ')
-                | ngx_http_govern_jv_avx2_eq(hi, ' ') << 32))
+                | govern_jv_avx2_eq(lo, '\\')
+                | govern_jv_avx2_eq(hi, '\\') << 32,
+                govern_jv_avx2_eq(lo, ',')
+                | govern_jv_avx2_eq(hi, ',') << 32,
+                govern_jv_avx2_eq(lo, ' ')
+                | govern_jv_avx2_eq(hi, ' ') << 32))
         {
             break;
         }
@@ -908,7 +908,7 @@ ngx_http_govern_jv_run_avx2(ngx_http_govern_jparser_t *jp,
 
 __attribute__((target("avx2")))
 static inline uint64_t
-ngx_http_govern_jv_avx2_digits(__m256i b)
+govern_jv_avx2_digits(__m256i b)
 {
     return (uint32_t) _mm256_movemask_epi8(
                _mm256_and_si256(
@@ -919,12 +919,12 @@ ngx_http_govern_jv_avx2_digits(__m256i b)
 
 __attribute__((target("avx2,popcnt")))
 static void
-ngx_http_govern_jv_run_avx2_integers(ngx_http_govern_jparser_t *jp,
-    ngx_http_govern_jv_run_t *run)
+govern_jv_run_avx2_integers(govern_jparser_t *jp,
+    govern_jv_run_t *run)
 {
     __m256i                   lo, hi;
     const unsigned char      *p;
-    ngx_http_govern_jv_run_t  r;
+    govern_jv_run_t           r;
 
     r = *run;
 
@@ -932,17 +932,17 @@ ngx_http_govern_jv_run_avx2_integers(ngx_http_govern_jparser_t *jp,
         lo = _mm256_loadu_si256((const __m256i *) p);
         hi = _mm256_loadu_si256((const __m256i *) (p + 32));
 
-        if (ngx_http_govern_jv_run_integers(&r, p,
-                ngx_http_govern_jv_avx2_eq(lo, ',')
-                | ngx_http_govern_jv_avx2_eq(hi, ',') << 32,
-                ngx_http_govern_jv_avx2_eq(lo, ' ')
-                | ngx_http_govern_jv_avx2_eq(hi, ' ') << 32,
-                ngx_http_govern_jv_avx2_digits(lo)
-                | ngx_http_govern_jv_avx2_digits(hi) << 32,
-                ngx_http_govern_jv_avx2_eq(lo, '-')
-                | ngx_http_govern_jv_avx2_eq(hi, '-') << 32,
-                ngx_http_govern_jv_avx2_eq(lo, '0')
-                | ngx_http_govern_jv_avx2_eq(hi, '0') << 32))
+        if (govern_jv_run_integers(&r, p,
+                govern_jv_avx2_eq(lo, ',')
+                | govern_jv_avx2_eq(hi, ',') << 32,
+                govern_jv_avx2_eq(lo, ' ')
+                | govern_jv_avx2_eq(hi, ' ') << 32,
+                govern_jv_avx2_digits(lo)
+                | govern_jv_avx2_digits(hi) << 32,
+                govern_jv_avx2_eq(lo, '-')
+                | govern_jv_avx2_eq(hi, '-') << 32,
+                govern_jv_avx2_eq(lo, '0')
+                | govern_jv_avx2_eq(hi, '0') << 32))
         {
             break;
         }
@@ -955,9 +955,9 @@ ngx_http_govern_jv_run_avx2_integers(ngx_http_govern_jparser_t *jp,
 /* the values of a run passed with their commas: strings, or integers */
 
 static size_t
-ngx_http_govern_jv_skip_run(ngx_http_govern_jparser_t *jp, int integers)
+govern_jv_skip_run(govern_jparser_t *jp, int integers)
 {
-    ngx_http_govern_jv_run_t  run;
+    govern_jv_run_t           run;
 
     run.last = jp->p;
     run.values = 0;
@@ -967,17 +967,17 @@ ngx_http_govern_jv_skip_run(ngx_http_govern_jparser_t *jp, int integers)
 
     if (jp->wide == GOVERN_JV_AVX512) {
         if (integers) {
-            ngx_http_govern_jv_run_avx512_integers(jp, &run);
+            govern_jv_run_avx512_integers(jp, &run);
 
         } else {
-            ngx_http_govern_jv_run_avx512(jp, &run);
+            govern_jv_run_avx512(jp, &run);
         }
 
     } else if (integers) {
-        ngx_http_govern_jv_run_avx2_integers(jp, &run);
+        govern_jv_run_avx2_integers(jp, &run);
 
     } else {
-        ngx_http_govern_jv_run_avx2(jp, &run);
+        govern_jv_run_avx2(jp, &run);
     }
 
     /* every value before the last was followed by its comma */
@@ -993,13 +993,13 @@ ngx_http_govern_jv_skip_run(ngx_http_govern_jparser_t *jp, int integers)
 /* a string value, the opening quote at jp->p */
 
 static inline int
-ngx_http_govern_jv_string_value(ngx_http_govern_jparser_t *jp,
-    ngx_http_govern_jv_t *v)
+govern_jv_string_value(govern_jparser_t *jp,
+    govern_jv_t *v)
 {
-    v->type = NGX_HTTP_GOVERN_JV_STRING;
+    v->type = GOVERN_JV_STRING;
     v->start = jp->p - jp->text;
 
-    if (!ngx_http_govern_jv_read_string(jp, &v->u.string, &v->len)) {
+    if (!govern_jv_read_string(jp, &v->u.string, &v->len)) {
         return 0;
     }
 
@@ -1010,8 +1010,8 @@ ngx_http_govern_jv_string_value(ngx_http_govern_jparser_t *jp,
 
 
 static int
-ngx_http_govern_jv_number(ngx_http_govern_jparser_t *jp,
-    ngx_http_govern_jv_t *v)
+govern_jv_number(govern_jparser_t *jp,
+    govern_jv_t *v)
 {
     int                   neg, real, truncated, esign, e, exp10, digits;
     char                  small[64], *copy;
@@ -1035,14 +1035,14 @@ ngx_http_govern_jv_number(ngx_http_govern_jparser_t *jp,
     }
 
     if (p == end || *p < '0' || *p > '9') {
-        return ngx_http_govern_jv_fail(jp, "invalid number");
+        return govern_jv_fail(jp, "invalid number");
     }
 
     if (*p == '0') {
         p++;
 
         if (p < end && *p >= '0' && *p <= '9') {
-            return ngx_http_govern_jv_fail(jp, "invalid number");
+            return govern_jv_fail(jp, "invalid number");
         }
 
     } else {
@@ -1066,7 +1066,7 @@ ngx_http_govern_jv_number(ngx_http_govern_jparser_t *jp,
 
         if (p == end || *p < '0' || *p > '9') {
             jp->p = p;
-            return ngx_http_govern_jv_fail(jp, "invalid number");
+            return govern_jv_fail(jp, "invalid number");
         }
 
         while (p < end && *p >= '0' && *p <= '9') {
@@ -1095,7 +1095,7 @@ ngx_http_govern_jv_number(ngx_http_govern_jparser_t *jp,
 
         if (p == end || *p < '0' || *p > '9') {
             jp->p = p;
-            return ngx_http_govern_jv_fail(jp, "invalid number");
+            return govern_jv_fail(jp, "invalid number");
         }
 
         e = 0;
@@ -1117,18 +1117,18 @@ ngx_http_govern_jv_number(ngx_http_govern_jparser_t *jp,
     if (!real && !truncated
         && mant <= (uint64_t) INT64_MAX + (uint64_t) neg)
     {
-        v->type = NGX_HTTP_GOVERN_JV_INTEGER;
+        v->type = GOVERN_JV_INTEGER;
         v->u.integer = neg ? (long long) (0 - mant) : (long long) mant;
         jp->p = p;
         return 1;
     }
 
-    v->type = NGX_HTTP_GOVERN_JV_REAL;
+    v->type = GOVERN_JV_REAL;
 
     if (!truncated && mant < (1ULL << 53) && exp10 >= -22 && exp10 <= 22) {
         d = (double) mant;
-        d = exp10 < 0 ? d / ngx_http_govern_jv_pow10[-exp10]
-                      : d * ngx_http_govern_jv_pow10[exp10];
+        d = exp10 < 0 ? d / govern_jv_pow10[-exp10]
+                      : d * govern_jv_pow10[exp10];
         v->u.real = neg ? -d : d;
         jp->p = p;
         return 1;
@@ -1142,7 +1142,7 @@ ngx_http_govern_jv_number(ngx_http_govern_jparser_t *jp,
     if (len >= sizeof(small)) {
         copy = jp->alloc(jp->alloc_ctx, len + 1);
         if (copy == NULL) {
-            return ngx_http_govern_jv_fail(jp, "out of memory");
+            return govern_jv_fail(jp, "out of memory");
         }
     }
 
@@ -1152,7 +1152,7 @@ ngx_http_govern_jv_number(ngx_http_govern_jparser_t *jp,
     d = strtod(copy, NULL);
 
     if (isinf(d)) {
-        return ngx_http_govern_jv_fail(jp, "number out of range");
+        return govern_jv_fail(jp, "number out of range");
     }
 
     v->u.real = d;
@@ -1163,8 +1163,8 @@ ngx_http_govern_jv_number(ngx_http_govern_jparser_t *jp,
 
 
 static int
-ngx_http_govern_jv_key_cmp(const ngx_http_govern_jmember_t *a,
-    const ngx_http_govern_jmember_t *b)
+govern_jv_key_cmp(const govern_jmember_t *a,
+    const govern_jmember_t *b)
 {
     if (a->key_len != b->key_len) {
         return a->key_len < b->key_len ? -1 : 1;
@@ -1177,7 +1177,7 @@ ngx_http_govern_jv_key_cmp(const ngx_http_govern_jmember_t *a,
 /* keys are short and differ early: a loop, where memcmp() is a call */
 
 static int
-ngx_http_govern_jv_key_is(const ngx_http_govern_jmember_t *m,
+govern_jv_key_is(const govern_jmember_t *m,
     const char *key, size_t key_len)
 {
     size_t  i;
@@ -1203,7 +1203,7 @@ ngx_http_govern_jv_key_is(const ngx_http_govern_jmember_t *m,
  */
 
 int
-ngx_http_govern_jv_sort(const void **v, size_t n,
+govern_jv_sort(const void **v, size_t n,
     int (*cmp)(const void *a, const void *b))
 {
     size_t        i, j, k, lo, mid, hi, width;
@@ -1252,16 +1252,16 @@ ngx_http_govern_jv_sort(const void **v, size_t n,
 
 
 static int
-ngx_http_govern_jv_key_order(const void *a, const void *b)
+govern_jv_key_order(const void *a, const void *b)
 {
-    return ngx_http_govern_jv_key_cmp(a, b);
+    return govern_jv_key_cmp(a, b);
 }
 
 
 /* the members' addresses sorted by key (malloc()ed), or NULL */
 
 static const void **
-ngx_http_govern_jv_sorted(const ngx_http_govern_jmember_t *m, size_t n)
+govern_jv_sorted(const govern_jmember_t *m, size_t n)
 {
     size_t        i;
     const void  **sorted;
@@ -1275,7 +1275,7 @@ ngx_http_govern_jv_sorted(const ngx_http_govern_jmember_t *m, size_t n)
         sorted[i] = &m[i];
     }
 
-    if (ngx_http_govern_jv_sort(sorted, n, ngx_http_govern_jv_key_order)
+    if (govern_jv_sort(sorted, n, govern_jv_key_order)
         != 0)
     {
         free(sorted);
@@ -1289,7 +1289,7 @@ ngx_http_govern_jv_sorted(const ngx_http_govern_jmember_t *m, size_t n)
 /* 1 if two members share a key: by pairs when few, else sorted */
 
 static int
-ngx_http_govern_jv_duplicates(const ngx_http_govern_jmember_t *m, size_t n)
+govern_jv_duplicates(const govern_jmember_t *m, size_t n)
 {
     int           dup;
     size_t        i, j;
@@ -1298,7 +1298,7 @@ ngx_http_govern_jv_duplicates(const ngx_http_govern_jmember_t *m, size_t n)
     if (n <= GOVERN_JV_SMALL_OBJECT) {
         for (i = 1; i < n; i++) {
             for (j = 0; j < i; j++) {
-                if (ngx_http_govern_jv_key_is(&m[i], m[j].key, m[j].key_len)) {
+                if (govern_jv_key_is(&m[i], m[j].key, m[j].key_len)) {
                     return 1;
                 }
             }
@@ -1307,7 +1307,7 @@ ngx_http_govern_jv_duplicates(const ngx_http_govern_jmember_t *m, size_t n)
         return 0;
     }
 
-    sorted = ngx_http_govern_jv_sorted(m, n);
+    sorted = govern_jv_sorted(m, n);
     if (sorted == NULL) {
         return -1;
     }
@@ -1315,7 +1315,7 @@ ngx_http_govern_jv_duplicates(const ngx_http_govern_jmember_t *m, size_t n)
     dup = 0;
 
     for (i = 1; i < n && !dup; i++) {
-        dup = (ngx_http_govern_jv_key_order(sorted[i - 1], sorted[i]) == 0);
+        dup = (govern_jv_key_order(sorted[i - 1], sorted[i]) == 0);
     }
 
     free(sorted);
@@ -1327,11 +1327,11 @@ ngx_http_govern_jv_duplicates(const ngx_http_govern_jmember_t *m, size_t n)
 /* moves the children pushed since base into one block of the arena */
 
 static int
-ngx_http_govern_jv_close(ngx_http_govern_jparser_t *jp, size_t base,
-    ngx_http_govern_jv_t *v)
+govern_jv_close(govern_jparser_t *jp, size_t base,
+    govern_jv_t *v)
 {
     size_t                  i, n;
-    ngx_http_govern_jv_t   *items;
+    govern_jv_t            *items;
 
     n = jp->top - base;
     v->len = n;
@@ -1342,29 +1342,29 @@ ngx_http_govern_jv_close(ngx_http_govern_jparser_t *jp, size_t base,
         return 1;
     }
 
-    if (v->type == NGX_HTTP_GOVERN_JV_OBJECT) {
-        switch (ngx_http_govern_jv_duplicates(&jp->stack[base], n)) {
+    if (v->type == GOVERN_JV_OBJECT) {
+        switch (govern_jv_duplicates(&jp->stack[base], n)) {
         case 0:
             break;
         case 1:
-            return ngx_http_govern_jv_fail(jp, "duplicate object key");
+            return govern_jv_fail(jp, "duplicate object key");
         default:
-            return ngx_http_govern_jv_fail(jp, "out of memory");
+            return govern_jv_fail(jp, "out of memory");
         }
 
         v->u.members = jp->alloc(jp->alloc_ctx,
-                                 n * sizeof(ngx_http_govern_jmember_t));
+                                 n * sizeof(govern_jmember_t));
         if (v->u.members == NULL) {
-            return ngx_http_govern_jv_fail(jp, "out of memory");
+            return govern_jv_fail(jp, "out of memory");
         }
 
         memcpy(v->u.members, &jp->stack[base],
-               n * sizeof(ngx_http_govern_jmember_t));
+               n * sizeof(govern_jmember_t));
 
     } else {
-        items = jp->alloc(jp->alloc_ctx, n * sizeof(ngx_http_govern_jv_t));
+        items = jp->alloc(jp->alloc_ctx, n * sizeof(govern_jv_t));
         if (items == NULL) {
-            return ngx_http_govern_jv_fail(jp, "out of memory");
+            return govern_jv_fail(jp, "out of memory");
         }
 
         for (i = 0; i < n; i++) {
@@ -1383,25 +1383,25 @@ ngx_http_govern_jv_close(ngx_http_govern_jparser_t *jp, size_t base,
 /* an object member's key and its colon, the key's quote at jp->p */
 
 static inline int
-ngx_http_govern_jv_key(ngx_http_govern_jparser_t *jp, const char **key,
+govern_jv_key(govern_jparser_t *jp, const char **key,
     size_t *key_len)
 {
     if (*jp->p != '"') {
-        return ngx_http_govern_jv_fail(jp, "expected a string key");
+        return govern_jv_fail(jp, "expected a string key");
     }
 
-    if (!ngx_http_govern_jv_read_string(jp, key, key_len)) {
+    if (!govern_jv_read_string(jp, key, key_len)) {
         return 0;
     }
 
-    ngx_http_govern_jv_space(jp);
+    govern_jv_space(jp);
 
     if (jp->p == jp->end || *jp->p != ':') {
-        return ngx_http_govern_jv_fail(jp, "expected ':'");
+        return govern_jv_fail(jp, "expected ':'");
     }
 
     jp->p++;
-    ngx_http_govern_jv_space(jp);
+    govern_jv_space(jp);
 
     return 1;
 }
@@ -1413,17 +1413,17 @@ ngx_http_govern_jv_key(ngx_http_govern_jparser_t *jp, const char **key,
  */
 
 static inline int
-ngx_http_govern_jv_next(ngx_http_govern_jparser_t *jp, unsigned char close)
+govern_jv_next(govern_jparser_t *jp, unsigned char close)
 {
-    ngx_http_govern_jv_space(jp);
+    govern_jv_space(jp);
 
     if (jp->p == jp->end) {
-        return ngx_http_govern_jv_fail(jp, "unexpected end of input");
+        return govern_jv_fail(jp, "unexpected end of input");
     }
 
     if (*jp->p == ',') {
         jp->p++;
-        ngx_http_govern_jv_space(jp);
+        govern_jv_space(jp);
         return 1;
     }
 
@@ -1432,7 +1432,7 @@ ngx_http_govern_jv_next(ngx_http_govern_jparser_t *jp, unsigned char close)
         return 2;
     }
 
-    return ngx_http_govern_jv_fail(jp, close == '}' ? "expected ',' or '}'"
+    return govern_jv_fail(jp, close == '}' ? "expected ',' or '}'"
                                                     : "expected ',' or ']'");
 }
 
@@ -1447,16 +1447,16 @@ ngx_http_govern_jv_next(ngx_http_govern_jparser_t *jp, unsigned char close)
  */
 
 static int
-ngx_http_govern_jv_container(ngx_http_govern_jparser_t *jp,
-    ngx_http_govern_jv_t *v, size_t slot)
+govern_jv_container(govern_jparser_t *jp,
+    govern_jv_t *v, size_t slot)
 {
     int                     object, rc;
     size_t                  base, key_len, child;
     const char             *key;
     unsigned char           close;
 
-    if (++jp->depth > NGX_HTTP_GOVERN_JV_MAX_DEPTH) {
-        return ngx_http_govern_jv_fail(jp, "nested deeper than 64 levels");
+    if (++jp->depth > GOVERN_JV_MAX_DEPTH) {
+        return govern_jv_fail(jp, "nested deeper than 64 levels");
     }
 
     object = (*jp->p == '{');
@@ -1466,7 +1466,7 @@ ngx_http_govern_jv_container(ngx_http_govern_jparser_t *jp,
         v = &jp->stack[slot].value;
     }
 
-    v->type = object ? NGX_HTTP_GOVERN_JV_OBJECT : NGX_HTTP_GOVERN_JV_ARRAY;
+    v->type = object ? GOVERN_JV_OBJECT : GOVERN_JV_ARRAY;
     v->start = jp->p - jp->text;
 
     base = jp->top;
@@ -1474,24 +1474,24 @@ ngx_http_govern_jv_container(ngx_http_govern_jparser_t *jp,
     key_len = 0;
 
     jp->p++;
-    ngx_http_govern_jv_space(jp);
+    govern_jv_space(jp);
 
     if (jp->p < jp->end && *jp->p == close) {
         jp->p++;
         jp->depth--;
-        return ngx_http_govern_jv_close(jp, base, v);
+        return govern_jv_close(jp, base, v);
     }
 
     for ( ;; ) {
         if (jp->p == jp->end) {
-            return ngx_http_govern_jv_fail(jp, "unexpected end of input");
+            return govern_jv_fail(jp, "unexpected end of input");
         }
 
-        if (object && !ngx_http_govern_jv_key(jp, &key, &key_len)) {
+        if (object && !govern_jv_key(jp, &key, &key_len)) {
             return 0;
         }
 
-        if (!ngx_http_govern_jv_reserve(jp)) {
+        if (!govern_jv_reserve(jp)) {
             return 0;
         }
 
@@ -1500,32 +1500,32 @@ ngx_http_govern_jv_container(ngx_http_govern_jparser_t *jp,
         jp->stack[child].key_len = key_len;
 
         if (jp->p == jp->end) {
-            return ngx_http_govern_jv_fail(jp, "unexpected end of input");
+            return govern_jv_fail(jp, "unexpected end of input");
         }
 
         if (*jp->p == '{' || *jp->p == '[') {
             if (jp->depth >= jp->lazy) {
-                if (!ngx_http_govern_jv_skip(jp, NULL, child)) {
+                if (!govern_jv_skip(jp, NULL, child)) {
                     return 0;
                 }
 
-            } else if (!ngx_http_govern_jv_container(jp, NULL, child)) {
+            } else if (!govern_jv_container(jp, NULL, child)) {
                 return 0;
             }
 
         } else if (*jp->p == '"') {
             /* strings are most values: no dispatch through jv_value() */
-            if (!ngx_http_govern_jv_string_value(jp,
-                                                 &jp->stack[child].value))
+            if (!govern_jv_string_value(jp,
+                                        &jp->stack[child].value))
             {
                 return 0;
             }
 
-        } else if (!ngx_http_govern_jv_value(jp, &jp->stack[child].value)) {
+        } else if (!govern_jv_value(jp, &jp->stack[child].value)) {
             return 0;
         }
 
-        rc = ngx_http_govern_jv_next(jp, close);
+        rc = govern_jv_next(jp, close);
 
         if (rc == 0) {
             return 0;
@@ -1538,7 +1538,7 @@ ngx_http_govern_jv_container(ngx_http_govern_jparser_t *jp,
                 v = &jp->stack[slot].value;     /* the stack may have moved */
             }
 
-            return ngx_http_govern_jv_close(jp, base, v);
+            return govern_jv_close(jp, base, v);
         }
     }
 }
@@ -1547,22 +1547,22 @@ ngx_http_govern_jv_container(ngx_http_govern_jparser_t *jp,
 /*
  * A container checked as strictly as jv_container() checks one, but not
  * built: v gets its type, span and number of children, and u.items NULL
- * (ngx_http_govern_jv_expand() builds it when it is read).  Strings are
+ * (govern_jv_expand() builds it when it is read).  Strings are
  * decoded into the string block and dropped; an object's keys stay on
  * the scratch stack until its duplicate check.
  */
 
 static int
-ngx_http_govern_jv_skip(ngx_http_govern_jparser_t *jp, ngx_http_govern_jv_t *v,
+govern_jv_skip(govern_jparser_t *jp, govern_jv_t *v,
     size_t slot)
 {
     int                    object, rc;
     size_t                 base, n, start;
     unsigned char         *strings, *strings_end, close;
-    ngx_http_govern_jv_t   scalar;
+    govern_jv_t            scalar;
 
-    if (++jp->depth > NGX_HTTP_GOVERN_JV_MAX_DEPTH) {
-        return ngx_http_govern_jv_fail(jp, "nested deeper than 64 levels");
+    if (++jp->depth > GOVERN_JV_MAX_DEPTH) {
+        return govern_jv_fail(jp, "nested deeper than 64 levels");
     }
 
     object = (*jp->p == '{');
@@ -1575,7 +1575,7 @@ ngx_http_govern_jv_skip(ngx_http_govern_jparser_t *jp, ngx_http_govern_jv_t *v,
     n = 0;
 
     jp->p++;
-    ngx_http_govern_jv_space(jp);
+    govern_jv_space(jp);
 
     if (jp->p < jp->end && *jp->p == close) {
         jp->p++;
@@ -1584,13 +1584,13 @@ ngx_http_govern_jv_skip(ngx_http_govern_jparser_t *jp, ngx_http_govern_jv_t *v,
 
     for ( ;; ) {
         if (jp->p == jp->end) {
-            return ngx_http_govern_jv_fail(jp, "unexpected end of input");
+            return govern_jv_fail(jp, "unexpected end of input");
         }
 
         if (object) {
-            if (!ngx_http_govern_jv_reserve(jp)
-                || !ngx_http_govern_jv_key(jp, &jp->stack[jp->top].key,
-                                           &jp->stack[jp->top].key_len))
+            if (!govern_jv_reserve(jp)
+                || !govern_jv_key(jp, &jp->stack[jp->top].key,
+                                  &jp->stack[jp->top].key_len))
             {
                 return 0;
             }
@@ -1598,23 +1598,23 @@ ngx_http_govern_jv_skip(ngx_http_govern_jparser_t *jp, ngx_http_govern_jv_t *v,
             jp->top++;
 
             if (jp->p == jp->end) {
-                return ngx_http_govern_jv_fail(jp, "unexpected end of input");
+                return govern_jv_fail(jp, "unexpected end of input");
             }
         }
 
         if (*jp->p == '{' || *jp->p == '[') {
-            if (!ngx_http_govern_jv_skip(jp, &scalar, GOVERN_JV_NO_SLOT)) {
+            if (!govern_jv_skip(jp, &scalar, GOVERN_JV_NO_SLOT)) {
                 return 0;
             }
 
         } else if (*jp->p == '"') {
 #if (GOVERN_JV_WIDE)
             if (jp->wide && !object) {
-                n += ngx_http_govern_jv_skip_run(jp, 0);
+                n += govern_jv_skip_run(jp, 0);
             }
 #endif
 
-            if (!ngx_http_govern_jv_skip_string(jp)) {
+            if (!govern_jv_skip_string(jp)) {
                 return 0;
             }
 
@@ -1623,17 +1623,17 @@ ngx_http_govern_jv_skip(ngx_http_govern_jparser_t *jp, ngx_http_govern_jv_t *v,
             if (jp->wide && !object
                 && (*jp->p == '-' || (*jp->p >= '0' && *jp->p <= '9')))
             {
-                n += ngx_http_govern_jv_skip_run(jp, 1);
+                n += govern_jv_skip_run(jp, 1);
             }
 #endif
 
-            if (!ngx_http_govern_jv_value(jp, &scalar)) {
+            if (!govern_jv_value(jp, &scalar)) {
                 return 0;
             }
         }
 
         n++;
-        rc = ngx_http_govern_jv_next(jp, close);
+        rc = govern_jv_next(jp, close);
 
         if (rc == 0) {
             return 0;
@@ -1647,13 +1647,13 @@ ngx_http_govern_jv_skip(ngx_http_govern_jparser_t *jp, ngx_http_govern_jv_t *v,
     /* after the close, as jv_close() checks: the same error position */
 
     if (object) {
-        switch (ngx_http_govern_jv_duplicates(&jp->stack[base], n)) {
+        switch (govern_jv_duplicates(&jp->stack[base], n)) {
         case 0:
             break;
         case 1:
-            return ngx_http_govern_jv_fail(jp, "duplicate object key");
+            return govern_jv_fail(jp, "duplicate object key");
         default:
-            return ngx_http_govern_jv_fail(jp, "out of memory");
+            return govern_jv_fail(jp, "out of memory");
         }
     }
 
@@ -1668,7 +1668,7 @@ done:
         v = &jp->stack[slot].value;     /* the stack may have moved */
     }
 
-    v->type = object ? NGX_HTTP_GOVERN_JV_OBJECT : NGX_HTTP_GOVERN_JV_ARRAY;
+    v->type = object ? GOVERN_JV_OBJECT : GOVERN_JV_ARRAY;
     v->start = start;
     v->end = jp->p - jp->text;
     v->len = n;
@@ -1679,11 +1679,11 @@ done:
 
 
 static int
-ngx_http_govern_jv_literal(ngx_http_govern_jparser_t *jp,
-    ngx_http_govern_jv_t *v, const char *word, size_t len, unsigned type)
+govern_jv_literal(govern_jparser_t *jp,
+    govern_jv_t *v, const char *word, size_t len, unsigned type)
 {
     if ((size_t) (jp->end - jp->p) < len || memcmp(jp->p, word, len) != 0) {
-        return ngx_http_govern_jv_fail(jp, "invalid literal");
+        return govern_jv_fail(jp, "invalid literal");
     }
 
     v->type = type;
@@ -1696,13 +1696,13 @@ ngx_http_govern_jv_literal(ngx_http_govern_jparser_t *jp,
 
 
 static int
-ngx_http_govern_jv_value(ngx_http_govern_jparser_t *jp,
-    ngx_http_govern_jv_t *v)
+govern_jv_value(govern_jparser_t *jp,
+    govern_jv_t *v)
 {
-    ngx_http_govern_jv_space(jp);
+    govern_jv_space(jp);
 
     if (jp->p == jp->end) {
-        return ngx_http_govern_jv_fail(jp, "unexpected end of input");
+        return govern_jv_fail(jp, "unexpected end of input");
     }
 
     v->len = 0;
@@ -1711,53 +1711,53 @@ ngx_http_govern_jv_value(ngx_http_govern_jparser_t *jp,
 
     case '{':
     case '[':
-        return ngx_http_govern_jv_container(jp, v, GOVERN_JV_NO_SLOT);
+        return govern_jv_container(jp, v, GOVERN_JV_NO_SLOT);
 
     case '"':
-        return ngx_http_govern_jv_string_value(jp, v);
+        return govern_jv_string_value(jp, v);
 
     case 't':
-        return ngx_http_govern_jv_literal(jp, v, "true", 4,
-                                          NGX_HTTP_GOVERN_JV_TRUE);
+        return govern_jv_literal(jp, v, "true", 4,
+                                 GOVERN_JV_TRUE);
     case 'f':
-        return ngx_http_govern_jv_literal(jp, v, "false", 5,
-                                          NGX_HTTP_GOVERN_JV_FALSE);
+        return govern_jv_literal(jp, v, "false", 5,
+                                 GOVERN_JV_FALSE);
     case 'n':
-        return ngx_http_govern_jv_literal(jp, v, "null", 4,
-                                          NGX_HTTP_GOVERN_JV_NULL);
+        return govern_jv_literal(jp, v, "null", 4,
+                                 GOVERN_JV_NULL);
 
     default:
         if (*jp->p == '-' || (*jp->p >= '0' && *jp->p <= '9')) {
-            return ngx_http_govern_jv_number(jp, v);
+            return govern_jv_number(jp, v);
         }
 
-        return ngx_http_govern_jv_fail(jp, "unexpected character");
+        return govern_jv_fail(jp, "unexpected character");
     }
 }
 
 
-ngx_http_govern_jv_t *
-ngx_http_govern_jv_parse(const char *text, size_t len, unsigned flags,
-    ngx_http_govern_jv_alloc_pt alloc, void *alloc_ctx,
-    ngx_http_govern_jv_error_t *err)
+govern_jv_t *
+govern_jv_parse(const char *text, size_t len, unsigned flags,
+    govern_jv_alloc_pt alloc, void *alloc_ctx,
+    govern_jv_error_t *err)
 {
     int                        ok;
-    ngx_http_govern_jv_t      *v;
-    ngx_http_govern_jmember_t  local[GOVERN_JV_STACK];
-    ngx_http_govern_jparser_t  jp;
+    govern_jv_t               *v;
+    govern_jmember_t           local[GOVERN_JV_STACK];
+    govern_jparser_t           jp;
 
-    ngx_http_govern_jv_start(&jp, local, text, 0, len, flags, alloc,
-                             alloc_ctx, err);
+    govern_jv_start(&jp, local, text, 0, len, flags, alloc,
+                    alloc_ctx, err);
 
-    if (NGX_HTTP_GOVERN_JV_LAZY_DEPTH(flags)) {
-        jp.lazy = NGX_HTTP_GOVERN_JV_LAZY_DEPTH(flags);
+    if (GOVERN_JV_LAZY_DEPTH(flags)) {
+        jp.lazy = GOVERN_JV_LAZY_DEPTH(flags);
     }
 
 #if (GOVERN_JV_WIDE)
-    if (flags & NGX_HTTP_GOVERN_JV_BYTEWISE) {
+    if (flags & GOVERN_JV_BYTEWISE) {
         jp.wide = 0;
 
-    } else if (!(flags & NGX_HTTP_GOVERN_JV_NO_AVX512)
+    } else if (!(flags & GOVERN_JV_NO_AVX512)
                && __builtin_cpu_supports("avx512bw"))
     {
         jp.wide = GOVERN_JV_AVX512;
@@ -1768,33 +1768,33 @@ ngx_http_govern_jv_parse(const char *text, size_t len, unsigned flags,
 #endif
 
     if (len > UINT32_MAX) {
-        ngx_http_govern_jv_fail(&jp, "the text is too long");
+        govern_jv_fail(&jp, "the text is too long");
         return NULL;
     }
 
-    v = alloc(alloc_ctx, sizeof(ngx_http_govern_jv_t));
+    v = alloc(alloc_ctx, sizeof(govern_jv_t));
 
     if (v == NULL) {
-        ngx_http_govern_jv_fail(&jp, "out of memory");
+        govern_jv_fail(&jp, "out of memory");
         return NULL;
     }
 
     /* a lazy parse keeps a few strings: its block starts small */
 
-    if (!ngx_http_govern_jv_block(&jp,
-            (NGX_HTTP_GOVERN_JV_LAZY_DEPTH(flags) && len > 256 ? 256 : len)
-            + 1 + NGX_HTTP_GOVERN_JV_READABLE))
+    if (!govern_jv_block(&jp,
+            (GOVERN_JV_LAZY_DEPTH(flags) && len > 256 ? 256 : len)
+            + 1 + GOVERN_JV_READABLE))
     {
         return NULL;
     }
 
-    ok = ngx_http_govern_jv_value(&jp, v);
+    ok = govern_jv_value(&jp, v);
 
     if (ok) {
-        ngx_http_govern_jv_space(&jp);
+        govern_jv_space(&jp);
 
         if (jp.p != jp.end) {
-            ok = ngx_http_govern_jv_fail(&jp, "end of input expected");
+            ok = govern_jv_fail(&jp, "end of input expected");
         }
     }
 
@@ -1807,29 +1807,29 @@ ngx_http_govern_jv_parse(const char *text, size_t len, unsigned flags,
 
 
 int
-ngx_http_govern_jv_expand(ngx_http_govern_jv_t *v,
-    const ngx_http_govern_jv_source_t *src)
+govern_jv_expand(govern_jv_t *v,
+    const govern_jv_source_t *src)
 {
     int                        ok;
-    ngx_http_govern_jmember_t  local[GOVERN_JV_STACK];
-    ngx_http_govern_jparser_t  jp;
+    govern_jmember_t           local[GOVERN_JV_STACK];
+    govern_jparser_t           jp;
 
-    if (!ngx_http_govern_jv_is_lazy(v)) {
+    if (!govern_jv_is_lazy(v)) {
         return 1;
     }
 
-    ngx_http_govern_jv_start(&jp, local, src->text, v->start, v->end,
-                             src->flags, src->alloc, src->alloc_ctx, NULL);
+    govern_jv_start(&jp, local, src->text, v->start, v->end,
+                    src->flags, src->alloc, src->alloc_ctx, NULL);
 
     /* the text was checked whole: only memory can fail */
 
-    if (!ngx_http_govern_jv_block(&jp, v->end - v->start + 1
-                                       + NGX_HTTP_GOVERN_JV_READABLE))
+    if (!govern_jv_block(&jp, v->end - v->start + 1
+                                       + GOVERN_JV_READABLE))
     {
         return 0;
     }
 
-    ok = ngx_http_govern_jv_container(&jp, v, GOVERN_JV_NO_SLOT);
+    ok = govern_jv_container(&jp, v, GOVERN_JV_NO_SLOT);
 
     if (jp.stack != local) {
         free(jp.stack);
@@ -1839,14 +1839,14 @@ ngx_http_govern_jv_expand(ngx_http_govern_jv_t *v,
 }
 
 
-ngx_http_govern_jv_t *
-ngx_http_govern_jv_get(const ngx_http_govern_jv_t *v, const char *key,
+govern_jv_t *
+govern_jv_get(const govern_jv_t *v, const char *key,
     size_t key_len)
 {
     size_t                      i;
-    ngx_http_govern_jmember_t  *m;
+    govern_jmember_t           *m;
 
-    if (v == NULL || v->type != NGX_HTTP_GOVERN_JV_OBJECT
+    if (v == NULL || v->type != GOVERN_JV_OBJECT
         || v->u.members == NULL)    /* empty, or lazy: not yet expanded */
     {
         return NULL;
@@ -1855,7 +1855,7 @@ ngx_http_govern_jv_get(const ngx_http_govern_jv_t *v, const char *key,
     m = v->u.members;
 
     for (i = 0; i < v->len; i++) {
-        if (ngx_http_govern_jv_key_is(&m[i], key, key_len)) {
+        if (govern_jv_key_is(&m[i], key, key_len)) {
             return &m[i].value;
         }
     }
@@ -1864,10 +1864,10 @@ ngx_http_govern_jv_get(const ngx_http_govern_jv_t *v, const char *key,
 }
 
 
-ngx_http_govern_jv_t *
-ngx_http_govern_jv_item(const ngx_http_govern_jv_t *v, size_t i)
+govern_jv_t *
+govern_jv_item(const govern_jv_t *v, size_t i)
 {
-    if (v == NULL || v->type != NGX_HTTP_GOVERN_JV_ARRAY || i >= v->len
+    if (v == NULL || v->type != GOVERN_JV_ARRAY || i >= v->len
         || v->u.items == NULL)      /* lazy: not yet expanded */
     {
         return NULL;
@@ -1878,14 +1878,14 @@ ngx_http_govern_jv_item(const ngx_http_govern_jv_t *v, size_t i)
 
 
 static int
-ngx_http_govern_jv_number_value(const ngx_http_govern_jv_t *v, double *d)
+govern_jv_number_value(const govern_jv_t *v, double *d)
 {
-    if (v->type == NGX_HTTP_GOVERN_JV_INTEGER) {
+    if (v->type == GOVERN_JV_INTEGER) {
         *d = (double) v->u.integer;
         return 1;
     }
 
-    if (v->type == NGX_HTTP_GOVERN_JV_REAL) {
+    if (v->type == GOVERN_JV_REAL) {
         *d = v->u.real;
         return 1;
     }
@@ -1901,16 +1901,16 @@ ngx_http_govern_jv_number_value(const ngx_http_govern_jv_t *v, double *d)
  */
 
 static int
-ngx_http_govern_jv_equal_objects(const ngx_http_govern_jv_t *a,
-    const ngx_http_govern_jv_t *b)
+govern_jv_equal_objects(const govern_jv_t *a,
+    const govern_jv_t *b)
 {
     int                               eq;
     size_t                            i;
     const void                      **x, **y;
-    const ngx_http_govern_jmember_t  *mx, *my;
+    const govern_jmember_t           *mx, *my;
 
-    x = ngx_http_govern_jv_sorted(a->u.members, a->len);
-    y = ngx_http_govern_jv_sorted(b->u.members, b->len);
+    x = govern_jv_sorted(a->u.members, a->len);
+    y = govern_jv_sorted(b->u.members, b->len);
 
     if (x == NULL || y == NULL) {
         free(x);
@@ -1924,8 +1924,8 @@ ngx_http_govern_jv_equal_objects(const ngx_http_govern_jv_t *a,
         mx = x[i];
         my = y[i];
 
-        eq = ngx_http_govern_jv_key_cmp(mx, my) == 0
-             && ngx_http_govern_jv_equal(&mx->value, &my->value);
+        eq = govern_jv_key_cmp(mx, my) == 0
+             && govern_jv_equal(&mx->value, &my->value);
     }
 
     free(x);
@@ -1938,20 +1938,20 @@ ngx_http_govern_jv_equal_objects(const ngx_http_govern_jv_t *a,
 /* JSON Schema equality: 1 and 1.0 are equal, key order does not matter */
 
 int
-ngx_http_govern_jv_equal(const ngx_http_govern_jv_t *a,
-    const ngx_http_govern_jv_t *b)
+govern_jv_equal(const govern_jv_t *a,
+    const govern_jv_t *b)
 {
     int                         eq;
     size_t                      i;
     double                      x, y;
-    ngx_http_govern_jv_t       *e;
-    ngx_http_govern_jmember_t  *m;
+    govern_jv_t                *e;
+    govern_jmember_t           *m;
 
-    if (ngx_http_govern_jv_number_value(a, &x)
-        && ngx_http_govern_jv_number_value(b, &y))
+    if (govern_jv_number_value(a, &x)
+        && govern_jv_number_value(b, &y))
     {
-        if (a->type == NGX_HTTP_GOVERN_JV_INTEGER
-            && b->type == NGX_HTTP_GOVERN_JV_INTEGER)
+        if (a->type == GOVERN_JV_INTEGER
+            && b->type == GOVERN_JV_INTEGER)
         {
             return a->u.integer == b->u.integer;
         }
@@ -1965,13 +1965,13 @@ ngx_http_govern_jv_equal(const ngx_http_govern_jv_t *a,
 
     switch (a->type) {
 
-    case NGX_HTTP_GOVERN_JV_OBJECT:
+    case GOVERN_JV_OBJECT:
         if (a->len != b->len) {
             return 0;
         }
 
         if (a->len > GOVERN_JV_SMALL_OBJECT) {
-            eq = ngx_http_govern_jv_equal_objects(a, b);
+            eq = govern_jv_equal_objects(a, b);
 
             if (eq >= 0) {
                 return eq;
@@ -1981,29 +1981,29 @@ ngx_http_govern_jv_equal(const ngx_http_govern_jv_t *a,
         m = a->u.members;
 
         for (i = 0; i < a->len; i++) {
-            e = ngx_http_govern_jv_get(b, m[i].key, m[i].key_len);
+            e = govern_jv_get(b, m[i].key, m[i].key_len);
 
-            if (e == NULL || !ngx_http_govern_jv_equal(&m[i].value, e)) {
+            if (e == NULL || !govern_jv_equal(&m[i].value, e)) {
                 return 0;
             }
         }
 
         return 1;
 
-    case NGX_HTTP_GOVERN_JV_ARRAY:
+    case GOVERN_JV_ARRAY:
         if (a->len != b->len) {
             return 0;
         }
 
         for (i = 0; i < a->len; i++) {
-            if (!ngx_http_govern_jv_equal(&a->u.items[i], &b->u.items[i])) {
+            if (!govern_jv_equal(&a->u.items[i], &b->u.items[i])) {
                 return 0;
             }
         }
 
         return 1;
 
-    case NGX_HTTP_GOVERN_JV_STRING:
+    case GOVERN_JV_STRING:
         return a->len == b->len && memcmp(a->u.string, b->u.string, a->len)
                                    == 0;
 
@@ -2020,11 +2020,11 @@ ngx_http_govern_jv_equal(const ngx_http_govern_jv_t *a,
  */
 
 static int
-ngx_http_govern_jv_scalar_order(const void *pa, const void *pb)
+govern_jv_scalar_order(const void *pa, const void *pb)
 {
     int                          ka, kb;
     double                       x, y;
-    const ngx_http_govern_jv_t  *a = pa, *b = pb;
+    const govern_jv_t           *a = pa, *b = pb;
 
     static const int  kind[] = {
         0, 1, 1, 2, 2, 3                /* null, false, true, numbers, string */
@@ -2043,9 +2043,9 @@ ngx_http_govern_jv_scalar_order(const void *pa, const void *pb)
         return (int) a->type - (int) b->type;
 
     case 2:
-        x = a->type == NGX_HTTP_GOVERN_JV_INTEGER ? (double) a->u.integer
+        x = a->type == GOVERN_JV_INTEGER ? (double) a->u.integer
                                                    : a->u.real;
-        y = b->type == NGX_HTTP_GOVERN_JV_INTEGER ? (double) b->u.integer
+        y = b->type == GOVERN_JV_INTEGER ? (double) b->u.integer
                                                    : b->u.real;
         return x < y ? -1 : x > y ? 1 : 0;
 
@@ -2065,21 +2065,21 @@ ngx_http_govern_jv_scalar_order(const void *pa, const void *pb)
 /* 1 unique, 0 not (*first < *second), -1 not only scalars, or no memory */
 
 static int
-ngx_http_govern_jv_unique_scalars(const ngx_http_govern_jv_t *array,
+govern_jv_unique_scalars(const govern_jv_t *array,
     size_t *first, size_t *second)
 {
     size_t                       i, a, b;
     const void                 **sorted;
-    const ngx_http_govern_jv_t  *items;
+    const govern_jv_t           *items;
 
     items = array->u.items;
 
     for (i = 0; i < array->len; i++) {
         switch (items[i].type) {
-        case NGX_HTTP_GOVERN_JV_ARRAY:
-        case NGX_HTTP_GOVERN_JV_OBJECT:
+        case GOVERN_JV_ARRAY:
+        case GOVERN_JV_OBJECT:
             return -1;
-        case NGX_HTTP_GOVERN_JV_INTEGER:
+        case GOVERN_JV_INTEGER:
             if (items[i].u.integer > (1LL << 53)
                 || items[i].u.integer < -(1LL << 53))
             {
@@ -2097,8 +2097,8 @@ ngx_http_govern_jv_unique_scalars(const ngx_http_govern_jv_t *array,
         sorted[i] = &items[i];
     }
 
-    if (ngx_http_govern_jv_sort(sorted, array->len,
-                                ngx_http_govern_jv_scalar_order)
+    if (govern_jv_sort(sorted, array->len,
+                       govern_jv_scalar_order)
         != 0)
     {
         free(sorted);
@@ -2106,9 +2106,9 @@ ngx_http_govern_jv_unique_scalars(const ngx_http_govern_jv_t *array,
     }
 
     for (i = 1; i < array->len; i++) {
-        if (ngx_http_govern_jv_scalar_order(sorted[i - 1], sorted[i]) == 0) {
-            a = (const ngx_http_govern_jv_t *) sorted[i - 1] - items;
-            b = (const ngx_http_govern_jv_t *) sorted[i] - items;
+        if (govern_jv_scalar_order(sorted[i - 1], sorted[i]) == 0) {
+            a = (const govern_jv_t *) sorted[i - 1] - items;
+            b = (const govern_jv_t *) sorted[i] - items;
 
             *first = a < b ? a : b;
             *second = a < b ? b : a;
@@ -2133,19 +2133,19 @@ ngx_http_govern_jv_unique_scalars(const ngx_http_govern_jv_t *array,
  */
 
 int
-ngx_http_govern_jv_unique(const ngx_http_govern_jv_t *array, long *budget,
+govern_jv_unique(const govern_jv_t *array, long *budget,
     size_t *first, size_t *second)
 {
     int                          rc;
     long                         cost;
     size_t                       i, j, n;
-    const ngx_http_govern_jv_t  *items;
+    const govern_jv_t           *items;
 
-    n = ngx_http_govern_jv_size(array);
+    n = govern_jv_size(array);
     items = array->u.items;
 
     if (n > 16) {
-        rc = ngx_http_govern_jv_unique_scalars(array, first, second);
+        rc = govern_jv_unique_scalars(array, first, second);
 
         if (rc != -1) {
             return rc;
@@ -2163,7 +2163,7 @@ ngx_http_govern_jv_unique(const ngx_http_govern_jv_t *array, long *budget,
         *budget -= cost;
 
         for (j = i + 1; j < n; j++) {
-            if (ngx_http_govern_jv_equal(&items[i], &items[j])) {
+            if (govern_jv_equal(&items[i], &items[j])) {
                 *first = i;
                 *second = j;
                 return 0;
@@ -2177,15 +2177,15 @@ ngx_http_govern_jv_unique(const ngx_http_govern_jv_t *array, long *budget,
 
 #define GOVERN_JV_BLOCK    16384
 #define GOVERN_JV_HEADER                                                     \
-    ((sizeof(ngx_http_govern_jv_block_t) + 15) & ~(size_t) 15)
+    ((sizeof(govern_jv_block_t) + 15) & ~(size_t) 15)
 
 
 void *
-ngx_http_govern_jv_arena_alloc(void *data, size_t size)
+govern_jv_arena_alloc(void *data, size_t size)
 {
     size_t                       want;
-    ngx_http_govern_jv_arena_t  *arena;
-    ngx_http_govern_jv_block_t  *b;
+    govern_jv_arena_t           *arena;
+    govern_jv_block_t           *b;
 
     arena = data;
     size = (size + 15) & ~(size_t) 15;
@@ -2212,9 +2212,9 @@ ngx_http_govern_jv_arena_alloc(void *data, size_t size)
 
 
 void
-ngx_http_govern_jv_arena_free(ngx_http_govern_jv_arena_t *arena)
+govern_jv_arena_free(govern_jv_arena_t *arena)
 {
-    ngx_http_govern_jv_block_t  *b, *next;
+    govern_jv_block_t           *b, *next;
 
     for (b = arena->blocks; b; b = next) {
         next = b->next;

@@ -5,8 +5,8 @@
  */
 
 
-#ifndef _NGX_HTTP_GOVERN_DATE_H_INCLUDED_
-#define _NGX_HTTP_GOVERN_DATE_H_INCLUDED_
+#ifndef _GOVERN_DATE_H_INCLUDED_
+#define _GOVERN_DATE_H_INCLUDED_
 
 
 #include <stddef.h>
@@ -14,7 +14,7 @@
 
 
 /* 1 and the epoch seconds in *t, or 0 for anything else */
-int ngx_http_govern_date_parse(const char *s, size_t len, int64_t *t);
+int govern_date_parse(const char *s, size_t len, int64_t *t);
 
 
-#endif /* _NGX_HTTP_GOVERN_DATE_H_INCLUDED_ */
+#endif /* _GOVERN_DATE_H_INCLUDED_ */

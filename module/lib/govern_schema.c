@@ -23,7 +23,7 @@
 #define PCRE2_CODE_UNIT_WIDTH  8
 #include <pcre2.h>
 
-#include "ngx_http_govern_schema.h"
+#include "govern_schema.h"
 
 
 #define GOVERN_SCHEMA_MAX_DEPTH   512
@@ -59,7 +59,7 @@
 #define KW_VALUE    0x40        /* type enum const */
 
 
-typedef struct ngx_http_govern_snode_s  snode_t;
+typedef struct govern_snode_s  snode_t;
 
 
 typedef struct {
@@ -92,7 +92,7 @@ typedef struct {
 } slist_t;
 
 
-struct ngx_http_govern_snode_s {
+struct govern_snode_s {
     int                 boolean;        /* -1 object, 0 false, 1 true */
     unsigned            kw;             /* KW_* */
     unsigned            pure_ref:1;     /* nothing but "$ref": its target */
@@ -106,8 +106,8 @@ struct ngx_http_govern_snode_s {
     unsigned            has_exmin:1;
     unsigned            unique:1;
 
-    ngx_http_govern_jv_t  *enumv;       /* an array */
-    ngx_http_govern_jv_t  *constv;
+    govern_jv_t           *enumv;       /* an array */
+    govern_jv_t           *constv;
     double              multiple, max, min, exmax, exmin;
     long long           max_len, min_len, max_items, min_items;
     long long           max_props, min_props, max_contains, min_contains;
@@ -115,7 +115,7 @@ struct ngx_http_govern_snode_s {
     pcre2_code         *pattern;
     int                 pattern_jit;
     const char         *format;
-    ngx_http_govern_format_pt   format_check;   /* NULL: unknown, passes */
+    govern_format_pt            format_check;   /* NULL: unknown, passes */
 
     sprop_t            *required;       /* names only */
     size_t              nrequired;
@@ -153,13 +153,13 @@ typedef struct {
 } sres_t;
 
 
-struct ngx_http_govern_schema_s {
+struct govern_schema_s {
     snode_t            *root;
     snode_t            *nodes;
     json_t            **docs;
     size_t              ndocs;
     int                 annotations;
-    ngx_http_govern_jv_arena_t  values;     /* enum and const */
+    govern_jv_arena_t           values;     /* enum and const */
 };
 
 
@@ -171,10 +171,10 @@ typedef struct {
 
 
 typedef struct {
-    ngx_http_govern_schema_t          *schema;
+    govern_schema_t                   *schema;
     sbase_t                           *bases;
     size_t                             nbases, cbases;
-    ngx_http_govern_schema_loader_pt   loader;
+    govern_schema_loader_pt            loader;
     void                              *loader_ctx;
     sres_t                            *res;         /* ids and anchors */
     size_t                             nres, cres;
@@ -196,7 +196,7 @@ typedef struct {
 
 
 typedef struct {
-    ngx_http_govern_schema_result_t   *result;
+    govern_schema_result_t            *result;
     int                                quiet;
     int                                depth;
     long                               steps;
@@ -208,17 +208,17 @@ typedef struct {
 } svalidator_t;
 
 
-static snode_t *ngx_http_govern_schema_node(scompiler_t *c, json_t *s,
+static snode_t *govern_schema_node(scompiler_t *c, json_t *s,
     const char *base, int draft7, const char *where);
-static int ngx_http_govern_schema_check(svalidator_t *v, snode_t *n,
-    ngx_http_govern_jv_t *inst, sann_t *ann);
+static int govern_schema_check(svalidator_t *v, snode_t *n,
+    govern_jv_t *inst, sann_t *ann);
 
 
 /* compilation */
 
 
 static void
-ngx_http_govern_schema_fail(scompiler_t *c, const char *where,
+govern_schema_fail(scompiler_t *c, const char *where,
     const char *fmt, ...)
 {
     va_list  args;
@@ -243,7 +243,7 @@ ngx_http_govern_schema_fail(scompiler_t *c, const char *where,
 
 
 static char *
-ngx_http_govern_schema_path(const char *where, const char *key)
+govern_schema_path(const char *where, const char *key)
 {
     char    *p;
     size_t   len;
@@ -262,7 +262,7 @@ ngx_http_govern_schema_path(const char *where, const char *key)
 /* where/keyword/member, the member escaped as a JSON pointer token */
 
 static char *
-ngx_http_govern_schema_path2(const char *where, const char *keyword,
+govern_schema_path2(const char *where, const char *keyword,
     const char *member)
 {
     char        *p, *out;
@@ -295,7 +295,7 @@ ngx_http_govern_schema_path2(const char *where, const char *keyword,
 
 
 static int
-ngx_http_govern_schema_is_draft7(json_t *s, int inherited)
+govern_schema_is_draft7(json_t *s, int inherited)
 {
     const char  *id;
 
@@ -311,7 +311,7 @@ ngx_http_govern_schema_is_draft7(json_t *s, int inherited)
 
 
 static int
-ngx_http_govern_schema_register(scompiler_t *c, char *uri, json_t *json,
+govern_schema_register(scompiler_t *c, char *uri, json_t *json,
     const char *base, int draft7)
 {
     size_t   i;
@@ -345,17 +345,17 @@ ngx_http_govern_schema_register(scompiler_t *c, char *uri, json_t *json,
 }
 
 
-static const char  *ngx_http_govern_schema_children[] = {
+static const char  *govern_schema_children[] = {
     "additionalProperties", "additionalItems", "items", "contains", "not",
     "if", "then", "else", "propertyNames", "unevaluatedItems",
     "unevaluatedProperties", NULL
 };
 
-static const char  *ngx_http_govern_schema_arrays[] = {
+static const char  *govern_schema_arrays[] = {
     "allOf", "anyOf", "oneOf", "prefixItems", "items", NULL
 };
 
-static const char  *ngx_http_govern_schema_maps[] = {
+static const char  *govern_schema_maps[] = {
     "properties", "patternProperties", "$defs", "definitions",
     "dependentSchemas", "dependencies", NULL
 };
@@ -364,7 +364,7 @@ static const char  *ngx_http_govern_schema_maps[] = {
 /* records "$id"s and anchors with their base URIs, before compiling */
 
 static void
-ngx_http_govern_schema_index(scompiler_t *c, json_t *s, const char *base,
+govern_schema_index(scompiler_t *c, json_t *s, const char *base,
     int draft7)
 {
     char         *uri, *here, *a;
@@ -376,7 +376,7 @@ ngx_http_govern_schema_index(scompiler_t *c, json_t *s, const char *base,
         return;
     }
 
-    draft7 = ngx_http_govern_schema_is_draft7(s, draft7);
+    draft7 = govern_schema_is_draft7(s, draft7);
 
     if (c->nbases == c->cbases) {
         sbase_t  *grown;
@@ -410,13 +410,13 @@ ngx_http_govern_schema_index(scompiler_t *c, json_t *s, const char *base,
     if (id) {
         if (draft7 && id[0] == '#') {
             /* a plain-name fragment is draft-07's anchor */
-            uri = ngx_http_govern_uri_resolve(here, id);
+            uri = govern_uri_resolve(here, id);
             if (uri) {
-                ngx_http_govern_schema_register(c, uri, s, base, draft7);
+                govern_schema_register(c, uri, s, base, draft7);
             }
 
         } else {
-            uri = ngx_http_govern_uri_resolve(here, id);
+            uri = govern_uri_resolve(here, id);
 
             if (uri) {
                 a = strchr(uri, '#');
@@ -429,7 +429,7 @@ ngx_http_govern_schema_index(scompiler_t *c, json_t *s, const char *base,
                 uri = strdup(here);
 
                 if (uri) {
-                    ngx_http_govern_schema_register(c, uri, s, base, draft7);
+                    govern_schema_register(c, uri, s, base, draft7);
                 }
             }
         }
@@ -443,30 +443,30 @@ ngx_http_govern_schema_index(scompiler_t *c, json_t *s, const char *base,
 
         if (uri) {
             snprintf(uri, len, "%s#%s", here, anchor);
-            ngx_http_govern_schema_register(c, uri, s, base, draft7);
+            govern_schema_register(c, uri, s, base, draft7);
         }
     }
 
-    for (k = ngx_http_govern_schema_children; *k; k++) {
-        ngx_http_govern_schema_index(c, json_object_get(s, *k), here, draft7);
+    for (k = govern_schema_children; *k; k++) {
+        govern_schema_index(c, json_object_get(s, *k), here, draft7);
     }
 
-    for (k = ngx_http_govern_schema_arrays; *k; k++) {
+    for (k = govern_schema_arrays; *k; k++) {
         v = json_object_get(s, *k);
 
         if (json_is_array(v)) {
             json_array_foreach(v, i, e) {
-                ngx_http_govern_schema_index(c, e, here, draft7);
+                govern_schema_index(c, e, here, draft7);
             }
         }
     }
 
-    for (k = ngx_http_govern_schema_maps; *k; k++) {
+    for (k = govern_schema_maps; *k; k++) {
         v = json_object_get(s, *k);
 
         if (json_is_object(v)) {
             json_object_foreach(v, key, e) {
-                ngx_http_govern_schema_index(c, e, here, draft7);
+                govern_schema_index(c, e, here, draft7);
             }
         }
     }
@@ -476,7 +476,7 @@ ngx_http_govern_schema_index(scompiler_t *c, json_t *s, const char *base,
 
 
 static int
-ngx_http_govern_schema_number(json_t *v, double *d)
+govern_schema_number(json_t *v, double *d)
 {
     if (json_is_integer(v)) {
         *d = (double) json_integer_value(v);
@@ -493,7 +493,7 @@ ngx_http_govern_schema_number(json_t *v, double *d)
 
 
 static int
-ngx_http_govern_schema_count(scompiler_t *c, json_t *s, const char *key,
+govern_schema_count(scompiler_t *c, json_t *s, const char *key,
     long long *out, const char *where)
 {
     json_t  *v;
@@ -505,9 +505,9 @@ ngx_http_govern_schema_count(scompiler_t *c, json_t *s, const char *key,
         return 1;
     }
 
-    if (!ngx_http_govern_schema_number(v, &d) || d < 0 || d != floor(d)) {
-        ngx_http_govern_schema_fail(c, where, "\"%s\" must be a "
-                                    "non-negative integer", key);
+    if (!govern_schema_number(v, &d) || d < 0 || d != floor(d)) {
+        govern_schema_fail(c, where, "\"%s\" must be a "
+                           "non-negative integer", key);
         return 0;
     }
 
@@ -522,12 +522,12 @@ ngx_http_govern_schema_count(scompiler_t *c, json_t *s, const char *key,
 
 /*
  * A property name of up to 16 bytes as two words and their masks: an
- * instance key (NGX_HTTP_GOVERN_JV_READABLE bytes readable) is then
+ * instance key (GOVERN_JV_READABLE bytes readable) is then
  * matched with two loads instead of a call to memcmp().
  */
 
 static void
-ngx_http_govern_schema_words(sprop_t *prop)
+govern_schema_words(sprop_t *prop)
 {
     size_t  n;
 
@@ -549,27 +549,27 @@ ngx_http_govern_schema_words(sprop_t *prop)
 
 /* "enum" and "const" compare with instances: held in the instances' form */
 
-static ngx_http_govern_jv_t *
-ngx_http_govern_schema_value(scompiler_t *c, json_t *v, const char *where)
+static govern_jv_t *
+govern_schema_value(scompiler_t *c, json_t *v, const char *where)
 {
     char                        *text;
-    ngx_http_govern_jv_t        *jv;
-    ngx_http_govern_jv_error_t   err;
+    govern_jv_t                 *jv;
+    govern_jv_error_t            err;
 
     text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
     if (text == NULL) {
-        ngx_http_govern_schema_fail(c, where, "out of memory");
+        govern_schema_fail(c, where, "out of memory");
         return NULL;
     }
 
-    jv = ngx_http_govern_jv_parse(text, strlen(text),
-                                  NGX_HTTP_GOVERN_JV_ALLOW_NUL,
-                                  ngx_http_govern_jv_arena_alloc,
-                                  &c->schema->values, &err);
+    jv = govern_jv_parse(text, strlen(text),
+                         GOVERN_JV_ALLOW_NUL,
+                         govern_jv_arena_alloc,
+                         &c->schema->values, &err);
     free(text);
 
     if (jv == NULL) {
-        ngx_http_govern_schema_fail(c, where, "%s", err.text);
+        govern_schema_fail(c, where, "%s", err.text);
     }
 
     return jv;
@@ -577,7 +577,7 @@ ngx_http_govern_schema_value(scompiler_t *c, json_t *v, const char *where)
 
 
 static snode_t *
-ngx_http_govern_schema_child(scompiler_t *c, json_t *s, const char *key,
+govern_schema_child(scompiler_t *c, json_t *s, const char *key,
     const char *base, int draft7, const char *where)
 {
     char     *path;
@@ -590,8 +590,8 @@ ngx_http_govern_schema_child(scompiler_t *c, json_t *s, const char *key,
         return NULL;
     }
 
-    path = ngx_http_govern_schema_path(where, key);
-    n = ngx_http_govern_schema_node(c, v, base, draft7, path ? path : where);
+    path = govern_schema_path(where, key);
+    n = govern_schema_node(c, v, base, draft7, path ? path : where);
     free(path);
 
     return n;
@@ -601,15 +601,15 @@ ngx_http_govern_schema_child(scompiler_t *c, json_t *s, const char *key,
 /* a named member of an object keyword: "properties", "dependentSchemas" */
 
 static snode_t *
-ngx_http_govern_schema_member(scompiler_t *c, const char *keyword,
+govern_schema_member(scompiler_t *c, const char *keyword,
     const char *name, json_t *v, const char *base, int draft7,
     const char *where)
 {
     char     *path;
     snode_t  *n;
 
-    path = ngx_http_govern_schema_path2(where, keyword, name);
-    n = ngx_http_govern_schema_node(c, v, base, draft7, path ? path : where);
+    path = govern_schema_path2(where, keyword, name);
+    n = govern_schema_node(c, v, base, draft7, path ? path : where);
     free(path);
 
     return n;
@@ -617,7 +617,7 @@ ngx_http_govern_schema_member(scompiler_t *c, const char *keyword,
 
 
 static int
-ngx_http_govern_schema_list(scompiler_t *c, json_t *s, const char *key,
+govern_schema_list(scompiler_t *c, json_t *s, const char *key,
     slist_t *list, const char *base, int draft7, const char *where)
 {
     char     *path, idx[32];
@@ -634,8 +634,8 @@ ngx_http_govern_schema_list(scompiler_t *c, json_t *s, const char *key,
                               && strcmp(key, "prefixItems") != 0
                               && strcmp(key, "items") != 0))
     {
-        ngx_http_govern_schema_fail(c, where, "\"%s\" must be a non-empty "
-                                    "array of schemas", key);
+        govern_schema_fail(c, where, "\"%s\" must be a non-empty "
+                           "array of schemas", key);
         return 0;
     }
 
@@ -647,9 +647,9 @@ ngx_http_govern_schema_list(scompiler_t *c, json_t *s, const char *key,
 
     json_array_foreach(v, i, e) {
         snprintf(idx, sizeof(idx), "%s/%zu", key, i);
-        path = ngx_http_govern_schema_path(where, idx);
-        list->v[i] = ngx_http_govern_schema_node(c, e, base, draft7,
-                                                 path ? path : where);
+        path = govern_schema_path(where, idx);
+        list->v[i] = govern_schema_node(c, e, base, draft7,
+                                        path ? path : where);
         free(path);
 
         if (list->v[i] == NULL) {
@@ -667,7 +667,7 @@ ngx_http_govern_schema_list(scompiler_t *c, json_t *s, const char *key,
  */
 
 static char *
-ngx_http_govern_schema_ecma(const char *src)
+govern_schema_ecma(const char *src)
 {
     char        *out, *p;
     size_t       i, n;
@@ -729,7 +729,7 @@ ngx_http_govern_schema_ecma(const char *src)
  * compiled schema.
  */
 
-static pcre2_match_data     *ngx_http_govern_schema_md;
+static pcre2_match_data     *govern_schema_md;
 
 /*
  * A pattern is the security team's, the string the partner's: a pattern
@@ -738,11 +738,11 @@ static pcre2_match_data     *ngx_http_govern_schema_md;
  */
 #define GOVERN_SCHEMA_MATCH_LIMIT  100000
 
-static pcre2_match_context  *ngx_http_govern_schema_mctx;
+static pcre2_match_context  *govern_schema_mctx;
 
 
 static int
-ngx_http_govern_schema_regex(scompiler_t *c, const char *src,
+govern_schema_regex(scompiler_t *c, const char *src,
     pcre2_code **re, int *jit, const char *where)
 {
     int           rc;
@@ -750,7 +750,7 @@ ngx_http_govern_schema_regex(scompiler_t *c, const char *src,
     PCRE2_SIZE    off;
     PCRE2_UCHAR   msg[128];
 
-    ecma = ngx_http_govern_schema_ecma(src);
+    ecma = govern_schema_ecma(src);
     if (ecma == NULL) {
         return 0;
     }
@@ -761,8 +761,8 @@ ngx_http_govern_schema_regex(scompiler_t *c, const char *src,
 
     if (*re == NULL) {
         pcre2_get_error_message(rc, msg, sizeof(msg));
-        ngx_http_govern_schema_fail(c, where, "invalid pattern \"%s\": %s",
-                                    src, (char *) msg);
+        govern_schema_fail(c, where, "invalid pattern \"%s\": %s",
+                           src, (char *) msg);
         return 0;
     }
 
@@ -770,25 +770,25 @@ ngx_http_govern_schema_regex(scompiler_t *c, const char *src,
      * subjects are already checked UTF-8 */
     *jit = (pcre2_jit_compile(*re, PCRE2_JIT_COMPLETE) == 0);
 
-    if (ngx_http_govern_schema_md == NULL) {
-        ngx_http_govern_schema_md = pcre2_match_data_create(1, NULL);
-        ngx_http_govern_schema_mctx = pcre2_match_context_create(NULL);
+    if (govern_schema_md == NULL) {
+        govern_schema_md = pcre2_match_data_create(1, NULL);
+        govern_schema_mctx = pcre2_match_context_create(NULL);
 
-        if (ngx_http_govern_schema_md == NULL
-            || ngx_http_govern_schema_mctx == NULL)
+        if (govern_schema_md == NULL
+            || govern_schema_mctx == NULL)
         {
-            pcre2_match_data_free(ngx_http_govern_schema_md);
-            pcre2_match_context_free(ngx_http_govern_schema_mctx);
-            ngx_http_govern_schema_md = NULL;
-            ngx_http_govern_schema_mctx = NULL;
+            pcre2_match_data_free(govern_schema_md);
+            pcre2_match_context_free(govern_schema_mctx);
+            govern_schema_md = NULL;
+            govern_schema_mctx = NULL;
 
-            ngx_http_govern_schema_fail(c, where, "out of memory");
+            govern_schema_fail(c, where, "out of memory");
             return 0;
         }
 
-        pcre2_set_match_limit(ngx_http_govern_schema_mctx,
+        pcre2_set_match_limit(govern_schema_mctx,
                               GOVERN_SCHEMA_MATCH_LIMIT);
-        pcre2_set_depth_limit(ngx_http_govern_schema_mctx,
+        pcre2_set_depth_limit(govern_schema_mctx,
                               GOVERN_SCHEMA_MATCH_LIMIT);
     }
 
@@ -797,7 +797,7 @@ ngx_http_govern_schema_regex(scompiler_t *c, const char *src,
 
 
 static unsigned
-ngx_http_govern_schema_type(const char *t)
+govern_schema_type(const char *t)
 {
     static const struct {
         const char  *name;
@@ -821,7 +821,7 @@ ngx_http_govern_schema_type(const char *t)
 
 
 static snode_t *
-ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
+govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     int draft7, const char *where)
 {
     char         *uri, *here, *a, *path;
@@ -846,7 +846,7 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 
     n = calloc(1, sizeof(snode_t));
     if (n == NULL) {
-        ngx_http_govern_schema_fail(c, where, "out of memory");
+        govern_schema_fail(c, where, "out of memory");
         return NULL;
     }
 
@@ -863,13 +863,13 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     }
 
     if (!json_is_object(s)) {
-        ngx_http_govern_schema_fail(c, where, "a schema must be an object "
-                                    "or a boolean");
+        govern_schema_fail(c, where, "a schema must be an object "
+                           "or a boolean");
         return NULL;
     }
 
     n->boolean = -1;
-    draft7 = ngx_http_govern_schema_is_draft7(s, draft7);
+    draft7 = govern_schema_is_draft7(s, draft7);
     n->draft7 = draft7;
 
     here = strdup(base);
@@ -880,7 +880,7 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     id = json_string_value(json_object_get(s, "$id"));
 
     if (id && !(draft7 && (id[0] == '#' || json_object_get(s, "$ref")))) {
-        uri = ngx_http_govern_uri_resolve(here, id);
+        uri = govern_uri_resolve(here, id);
 
         if (uri) {
             a = strchr(uri, '#');
@@ -897,11 +897,11 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 
     if (v) {
         if (!json_is_string(v)) {
-            ngx_http_govern_schema_fail(c, where, "\"$ref\" must be a string");
+            govern_schema_fail(c, where, "\"$ref\" must be a string");
             goto failed;
         }
 
-        n->ref_uri = ngx_http_govern_uri_resolve(here, json_string_value(v));
+        n->ref_uri = govern_uri_resolve(here, json_string_value(v));
 
         if (n->ref_uri == NULL) {
             goto failed;
@@ -927,21 +927,21 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     v = json_object_get(s, "type");
 
     if (json_is_string(v)) {
-        n->types = ngx_http_govern_schema_type(json_string_value(v));
+        n->types = govern_schema_type(json_string_value(v));
 
         if (n->types == 0) {
-            ngx_http_govern_schema_fail(c, where, "unknown type \"%s\"",
-                                        json_string_value(v));
+            govern_schema_fail(c, where, "unknown type \"%s\"",
+                               json_string_value(v));
             goto failed;
         }
 
     } else if (json_is_array(v)) {
         json_array_foreach(v, i, e) {
             bit = json_is_string(e)
-                  ? ngx_http_govern_schema_type(json_string_value(e)) : 0;
+                  ? govern_schema_type(json_string_value(e)) : 0;
 
             if (bit == 0) {
-                ngx_http_govern_schema_fail(c, where, "invalid \"type\"");
+                govern_schema_fail(c, where, "invalid \"type\"");
                 goto failed;
             }
 
@@ -949,7 +949,7 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
         }
 
     } else if (v) {
-        ngx_http_govern_schema_fail(c, where, "invalid \"type\"");
+        govern_schema_fail(c, where, "invalid \"type\"");
         goto failed;
     }
 
@@ -957,11 +957,11 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 
     if (v) {
         if (!json_is_array(v)) {
-            ngx_http_govern_schema_fail(c, where, "\"enum\" must be an array");
+            govern_schema_fail(c, where, "\"enum\" must be an array");
             goto failed;
         }
 
-        n->enumv = ngx_http_govern_schema_value(c, v, where);
+        n->enumv = govern_schema_value(c, v, where);
         if (n->enumv == NULL) {
             goto failed;
         }
@@ -971,7 +971,7 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 
     if (v) {
         n->has_const = 1;
-        n->constv = ngx_http_govern_schema_value(c, v, where);
+        n->constv = govern_schema_value(c, v, where);
         if (n->constv == NULL) {
             goto failed;
         }
@@ -980,9 +980,9 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 #define govern_number(key, field, flag)                                      \
     v = json_object_get(s, key);                                             \
     if (v) {                                                                 \
-        if (!ngx_http_govern_schema_number(v, &n->field)) {                  \
-            ngx_http_govern_schema_fail(c, where, "\"" key "\" must be a "    \
-                                        "number");                           \
+        if (!govern_schema_number(v, &n->field)) {                  \
+            govern_schema_fail(c, where, "\"" key "\" must be a "    \
+                               "number");                           \
             goto failed;                                                     \
         }                                                                    \
         n->flag = 1;                                                         \
@@ -997,31 +997,31 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 #undef govern_number
 
     if (n->has_multiple && n->multiple <= 0) {
-        ngx_http_govern_schema_fail(c, where, "\"multipleOf\" must be "
-                                    "greater than 0");
+        govern_schema_fail(c, where, "\"multipleOf\" must be "
+                           "greater than 0");
         goto failed;
     }
 
-    if (!ngx_http_govern_schema_count(c, s, "maxLength", &n->max_len, where)
-        || !ngx_http_govern_schema_count(c, s, "minLength", &n->min_len,
-                                         where)
-        || !ngx_http_govern_schema_count(c, s, "maxItems", &n->max_items,
-                                         where)
-        || !ngx_http_govern_schema_count(c, s, "minItems", &n->min_items,
-                                         where)
-        || !ngx_http_govern_schema_count(c, s, "maxProperties",
-                                         &n->max_props, where)
-        || !ngx_http_govern_schema_count(c, s, "minProperties",
-                                         &n->min_props, where))
+    if (!govern_schema_count(c, s, "maxLength", &n->max_len, where)
+        || !govern_schema_count(c, s, "minLength", &n->min_len,
+                                where)
+        || !govern_schema_count(c, s, "maxItems", &n->max_items,
+                                where)
+        || !govern_schema_count(c, s, "minItems", &n->min_items,
+                                where)
+        || !govern_schema_count(c, s, "maxProperties",
+                                &n->max_props, where)
+        || !govern_schema_count(c, s, "minProperties",
+                                &n->min_props, where))
     {
         goto failed;
     }
 
     if (!draft7
-        && (!ngx_http_govern_schema_count(c, s, "maxContains",
-                                          &n->max_contains, where)
-            || !ngx_http_govern_schema_count(c, s, "minContains",
-                                             &n->min_contains, where)))
+        && (!govern_schema_count(c, s, "maxContains",
+                                 &n->max_contains, where)
+            || !govern_schema_count(c, s, "minContains",
+                                    &n->min_contains, where)))
     {
         goto failed;
     }
@@ -1029,15 +1029,15 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     v = json_object_get(s, "pattern");
 
     if (v) {
-        path = ngx_http_govern_schema_path(where, "pattern");
+        path = govern_schema_path(where, "pattern");
 
         if (!json_is_string(v)
-            || !ngx_http_govern_schema_regex(c, json_string_value(v),
-                                             &n->pattern, &n->pattern_jit,
-                                             path ? path : where))
+            || !govern_schema_regex(c, json_string_value(v),
+                                    &n->pattern, &n->pattern_jit,
+                                    path ? path : where))
         {
             free(path);
-            ngx_http_govern_schema_fail(c, where, "invalid \"pattern\"");
+            govern_schema_fail(c, where, "invalid \"pattern\"");
             goto failed;
         }
 
@@ -1045,7 +1045,7 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     }
 
     n->format = json_string_value(json_object_get(s, "format"));
-    n->format_check = n->format ? ngx_http_govern_format_lookup(n->format)
+    n->format_check = n->format ? govern_format_lookup(n->format)
                                 : NULL;
     n->unique = json_is_true(json_object_get(s, "uniqueItems"));
 
@@ -1053,8 +1053,8 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 
     if (v) {
         if (!json_is_array(v)) {
-            ngx_http_govern_schema_fail(c, where, "\"required\" must be an "
-                                        "array of strings");
+            govern_schema_fail(c, where, "\"required\" must be an "
+                               "array of strings");
             goto failed;
         }
 
@@ -1063,8 +1063,8 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 
         json_array_foreach(v, i, e) {
             if (!json_is_string(e)) {
-                ngx_http_govern_schema_fail(c, where, "\"required\" must be "
-                                            "an array of strings");
+                govern_schema_fail(c, where, "\"required\" must be "
+                                   "an array of strings");
                 goto failed;
             }
 
@@ -1094,8 +1094,8 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
 
                 json_array_foreach(e, j, d) {
                     if (!json_is_string(d)) {
-                        ngx_http_govern_schema_fail(c, where, "dependencies "
-                                                    "must list strings");
+                        govern_schema_fail(c, where, "dependencies "
+                                           "must list strings");
                         goto failed;
                     }
 
@@ -1105,9 +1105,9 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
             } else if (draft7) {
                 prop = &n->depschemas[n->ndepschemas++];
                 prop->name = (char *) key;
-                prop->node = ngx_http_govern_schema_member(c, "dependencies",
-                                                           key, e, here,
-                                                           draft7, where);
+                prop->node = govern_schema_member(c, "dependencies",
+                                                  key, e, here,
+                                                  draft7, where);
                 if (prop->node == NULL) {
                     goto failed;
                 }
@@ -1123,9 +1123,9 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
         json_object_foreach(v, key, e) {
             prop = &n->depschemas[n->ndepschemas++];
             prop->name = (char *) key;
-            prop->node = ngx_http_govern_schema_member(c, "dependentSchemas",
-                                                       key, e, here, draft7,
-                                                       where);
+            prop->node = govern_schema_member(c, "dependentSchemas",
+                                              key, e, here, draft7,
+                                              where);
             if (prop->node == NULL) {
                 goto failed;
             }
@@ -1141,9 +1141,9 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
             prop = &n->props[n->nprops++];
             prop->name = (char *) key;
             prop->len = strlen(key);
-            ngx_http_govern_schema_words(prop);
-            prop->node = ngx_http_govern_schema_member(c, "properties", key, e,
-                                                       here, draft7, where);
+            govern_schema_words(prop);
+            prop->node = govern_schema_member(c, "properties", key, e,
+                                              here, draft7, where);
             if (prop->node == NULL) {
                 goto failed;
             }
@@ -1158,18 +1158,18 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
         json_object_foreach(v, key, e) {
             spattern_t  *pp = &n->pprops[n->npprops++];
 
-            path = ngx_http_govern_schema_path2(where, "patternProperties",
-                                                key);
+            path = govern_schema_path2(where, "patternProperties",
+                                       key);
 
-            if (!ngx_http_govern_schema_regex(c, key, &pp->re, &pp->jit,
-                                              path ? path : where))
+            if (!govern_schema_regex(c, key, &pp->re, &pp->jit,
+                                     path ? path : where))
             {
                 free(path);
                 goto failed;
             }
 
-            pp->node = ngx_http_govern_schema_node(c, e, here, draft7,
-                                                   path ? path : where);
+            pp->node = govern_schema_node(c, e, here, draft7,
+                                          path ? path : where);
             free(path);
 
             if (pp->node == NULL) {
@@ -1178,23 +1178,23 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
         }
     }
 
-    n->addprops = ngx_http_govern_schema_child(c, s, "additionalProperties",
-                                               here, draft7, where);
-    n->propnames = ngx_http_govern_schema_child(c, s, "propertyNames", here,
-                                                draft7, where);
-    n->contains = ngx_http_govern_schema_child(c, s, "contains", here, draft7,
-                                               where);
-    n->not = ngx_http_govern_schema_child(c, s, "not", here, draft7, where);
-    n->if_ = ngx_http_govern_schema_child(c, s, "if", here, draft7, where);
-    n->then_ = ngx_http_govern_schema_child(c, s, "then", here, draft7,
-                                            where);
-    n->else_ = ngx_http_govern_schema_child(c, s, "else", here, draft7,
-                                            where);
+    n->addprops = govern_schema_child(c, s, "additionalProperties",
+                                      here, draft7, where);
+    n->propnames = govern_schema_child(c, s, "propertyNames", here,
+                                       draft7, where);
+    n->contains = govern_schema_child(c, s, "contains", here, draft7,
+                                      where);
+    n->not = govern_schema_child(c, s, "not", here, draft7, where);
+    n->if_ = govern_schema_child(c, s, "if", here, draft7, where);
+    n->then_ = govern_schema_child(c, s, "then", here, draft7,
+                                   where);
+    n->else_ = govern_schema_child(c, s, "else", here, draft7,
+                                   where);
 
     if (!draft7) {
-        n->uneval_props = ngx_http_govern_schema_child(c, s,
+        n->uneval_props = govern_schema_child(c, s,
                               "unevaluatedProperties", here, draft7, where);
-        n->uneval_items = ngx_http_govern_schema_child(c, s,
+        n->uneval_items = govern_schema_child(c, s,
                               "unevaluatedItems", here, draft7, where);
 
         if (n->uneval_props || n->uneval_items) {
@@ -1208,33 +1208,33 @@ ngx_http_govern_schema_node(scompiler_t *c, json_t *s, const char *base,
     v = json_object_get(s, "items");
 
     if (draft7 && json_is_array(v)) {
-        if (!ngx_http_govern_schema_list(c, s, "items", &n->prefix, here,
-                                         draft7, where))
+        if (!govern_schema_list(c, s, "items", &n->prefix, here,
+                                draft7, where))
         {
             goto failed;
         }
 
-        n->items = ngx_http_govern_schema_child(c, s, "additionalItems", here,
-                                                draft7, where);
+        n->items = govern_schema_child(c, s, "additionalItems", here,
+                                       draft7, where);
 
     } else {
         if (!draft7
-            && !ngx_http_govern_schema_list(c, s, "prefixItems", &n->prefix,
-                                            here, draft7, where))
+            && !govern_schema_list(c, s, "prefixItems", &n->prefix,
+                                   here, draft7, where))
         {
             goto failed;
         }
 
-        n->items = ngx_http_govern_schema_child(c, s, "items", here, draft7,
-                                                where);
+        n->items = govern_schema_child(c, s, "items", here, draft7,
+                                       where);
     }
 
-    if (!ngx_http_govern_schema_list(c, s, "allOf", &n->all, here, draft7,
-                                     where)
-        || !ngx_http_govern_schema_list(c, s, "anyOf", &n->any, here, draft7,
-                                        where)
-        || !ngx_http_govern_schema_list(c, s, "oneOf", &n->one, here, draft7,
-                                        where))
+    if (!govern_schema_list(c, s, "allOf", &n->all, here, draft7,
+                            where)
+        || !govern_schema_list(c, s, "anyOf", &n->any, here, draft7,
+                               where)
+        || !govern_schema_list(c, s, "oneOf", &n->one, here, draft7,
+                               where))
     {
         goto failed;
     }
@@ -1254,7 +1254,7 @@ failed:
 /* RFC 6901 JSON pointer, with the URI fragment's percent-encoding */
 
 static json_t *
-ngx_http_govern_schema_pointer(json_t *doc, const char *ptr)
+govern_schema_pointer(json_t *doc, const char *ptr)
 {
     char    *tok, *out;
     size_t   i, len;
@@ -1315,7 +1315,7 @@ ngx_http_govern_schema_pointer(json_t *doc, const char *ptr)
 
 
 static sres_t *
-ngx_http_govern_schema_lookup(scompiler_t *c, const char *uri)
+govern_schema_lookup(scompiler_t *c, const char *uri)
 {
     size_t  i;
 
@@ -1330,7 +1330,7 @@ ngx_http_govern_schema_lookup(scompiler_t *c, const char *uri)
 
 
 static int
-ngx_http_govern_schema_resolve(scompiler_t *c, snode_t *n)
+govern_schema_resolve(scompiler_t *c, snode_t *n)
 {
     char         *doc_uri, *frag, *full;
     json_t       *doc, *target, **grown;
@@ -1350,7 +1350,7 @@ ngx_http_govern_schema_resolve(scompiler_t *c, snode_t *n)
         *frag++ = '\0';
     }
 
-    res = ngx_http_govern_schema_lookup(c, doc_uri);
+    res = govern_schema_lookup(c, doc_uri);
 
     if (res == NULL && c->loader) {
         doc = c->loader(c->loader_ctx, doc_uri);
@@ -1367,17 +1367,17 @@ ngx_http_govern_schema_resolve(scompiler_t *c, snode_t *n)
             c->schema->docs = grown;
             c->schema->docs[c->schema->ndocs++] = doc;
 
-            draft7 = ngx_http_govern_schema_is_draft7(doc, n->draft7);
-            ngx_http_govern_schema_register(c, strdup(doc_uri), doc, doc_uri,
-                                            draft7);
-            ngx_http_govern_schema_index(c, doc, doc_uri, draft7);
-            res = ngx_http_govern_schema_lookup(c, doc_uri);
+            draft7 = govern_schema_is_draft7(doc, n->draft7);
+            govern_schema_register(c, strdup(doc_uri), doc, doc_uri,
+                                   draft7);
+            govern_schema_index(c, doc, doc_uri, draft7);
+            res = govern_schema_lookup(c, doc_uri);
         }
     }
 
     if (res == NULL) {
-        ngx_http_govern_schema_fail(c, "", "unresolvable \"$ref\" \"%s\"",
-                                    n->ref_uri);
+        govern_schema_fail(c, "", "unresolvable \"$ref\" \"%s\"",
+                           n->ref_uri);
         free(doc_uri);
         return 0;
     }
@@ -1388,7 +1388,7 @@ ngx_http_govern_schema_resolve(scompiler_t *c, snode_t *n)
         target = res->json;
 
     } else if (*frag == '/') {
-        target = ngx_http_govern_schema_pointer(res->json, frag);
+        target = govern_schema_pointer(res->json, frag);
 
     } else {
         len = strlen(doc_uri) + strlen(frag) + 2;
@@ -1396,15 +1396,15 @@ ngx_http_govern_schema_resolve(scompiler_t *c, snode_t *n)
 
         if (full) {
             snprintf(full, len, "%s#%s", doc_uri, frag);
-            res = ngx_http_govern_schema_lookup(c, full);
+            res = govern_schema_lookup(c, full);
             target = res ? res->json : NULL;
             free(full);
         }
     }
 
     if (target == NULL) {
-        ngx_http_govern_schema_fail(c, "", "unresolvable \"$ref\" \"%s\"",
-                                    n->ref_uri);
+        govern_schema_fail(c, "", "unresolvable \"$ref\" \"%s\"",
+                           n->ref_uri);
         free(doc_uri);
         return 0;
     }
@@ -1420,8 +1420,8 @@ ngx_http_govern_schema_resolve(scompiler_t *c, snode_t *n)
         }
     }
 
-    n->ref = ngx_http_govern_schema_node(c, target, base, draft7,
-                                         n->ref_uri);
+    n->ref = govern_schema_node(c, target, base, draft7,
+                                n->ref_uri);
     free(doc_uri);
 
     return n->ref != NULL;
@@ -1434,7 +1434,7 @@ ngx_http_govern_schema_resolve(scompiler_t *c, snode_t *n)
  */
 
 static void
-ngx_http_govern_schema_keywords(ngx_http_govern_schema_t *schema)
+govern_schema_keywords(govern_schema_t *schema)
 {
     size_t    i, j;
     snode_t  *n;
@@ -1499,16 +1499,16 @@ ngx_http_govern_schema_keywords(ngx_http_govern_schema_t *schema)
 }
 
 
-ngx_http_govern_schema_t *
-ngx_http_govern_schema_compile(json_t *document, const char *base_uri,
-    int draft7, ngx_http_govern_schema_loader_pt loader, void *loader_ctx,
+govern_schema_t *
+govern_schema_compile(json_t *document, const char *base_uri,
+    int draft7, govern_schema_loader_pt loader, void *loader_ctx,
     char *err, size_t errlen)
 {
     size_t                     i;
     scompiler_t                c;
-    ngx_http_govern_schema_t  *schema;
+    govern_schema_t           *schema;
 
-    schema = calloc(1, sizeof(ngx_http_govern_schema_t));
+    schema = calloc(1, sizeof(govern_schema_t));
     if (schema == NULL) {
         snprintf(err, errlen, "out of memory");
         return NULL;
@@ -1532,21 +1532,21 @@ ngx_http_govern_schema_compile(json_t *document, const char *base_uri,
     schema->docs[0] = json_incref(document);
     schema->ndocs = 1;
 
-    draft7 = ngx_http_govern_schema_is_draft7(document, draft7);
+    draft7 = govern_schema_is_draft7(document, draft7);
 
-    ngx_http_govern_schema_register(&c, strdup(base_uri), document, base_uri,
-                                    draft7);
-    ngx_http_govern_schema_index(&c, document, base_uri, draft7);
+    govern_schema_register(&c, strdup(base_uri), document, base_uri,
+                           draft7);
+    govern_schema_index(&c, document, base_uri, draft7);
 
-    schema->root = ngx_http_govern_schema_node(&c, document, base_uri, draft7,
-                                               "");
+    schema->root = govern_schema_node(&c, document, base_uri, draft7,
+                                      "");
 
     for (i = 0; !c.failed && i < c.npending; i++) {
-        ngx_http_govern_schema_resolve(&c, c.pending[i]);
+        govern_schema_resolve(&c, c.pending[i]);
     }
 
     if (!c.failed) {
-        ngx_http_govern_schema_keywords(schema);
+        govern_schema_keywords(schema);
     }
 
     for (i = 0; i < c.nres; i++) {
@@ -1567,7 +1567,7 @@ ngx_http_govern_schema_compile(json_t *document, const char *base_uri,
             snprintf(err, errlen, "invalid schema");
         }
 
-        ngx_http_govern_schema_free(schema);
+        govern_schema_free(schema);
         return NULL;
     }
 
@@ -1576,7 +1576,7 @@ ngx_http_govern_schema_compile(json_t *document, const char *base_uri,
 
 
 void
-ngx_http_govern_schema_free(ngx_http_govern_schema_t *schema)
+govern_schema_free(govern_schema_t *schema)
 {
     size_t    i;
     snode_t  *n, *next;
@@ -1615,7 +1615,7 @@ ngx_http_govern_schema_free(ngx_http_govern_schema_t *schema)
         json_decref(schema->docs[i]);
     }
 
-    ngx_http_govern_jv_arena_free(&schema->values);
+    govern_jv_arena_free(&schema->values);
     free(schema->docs);
     free(schema);
 }
@@ -1625,12 +1625,12 @@ ngx_http_govern_schema_free(ngx_http_govern_schema_t *schema)
 
 
 static void
-ngx_http_govern_schema_error(svalidator_t *v, const char *keyword,
+govern_schema_error(svalidator_t *v, const char *keyword,
     const char *fmt, ...)
 {
     va_list                          args;
     char                             msg[256];
-    ngx_http_govern_schema_error_t  *e;
+    govern_schema_error_t           *e;
 
     if (v->quiet || v->result == NULL) {
         return;
@@ -1638,7 +1638,7 @@ ngx_http_govern_schema_error(svalidator_t *v, const char *keyword,
 
     v->result->total++;
 
-    if (v->result->nerrors == NGX_HTTP_GOVERN_SCHEMA_MAX_ERRORS) {
+    if (v->result->nerrors == GOVERN_SCHEMA_MAX_ERRORS) {
         return;
     }
 
@@ -1664,7 +1664,7 @@ ngx_http_govern_schema_error(svalidator_t *v, const char *keyword,
 /* appends "/token" (RFC 6901 escaped) to the instance path */
 
 static size_t
-ngx_http_govern_schema_push(svalidator_t *v, const char *tok, size_t len)
+govern_schema_push(svalidator_t *v, const char *tok, size_t len)
 {
     char    *grown;
     size_t   i, old, need;
@@ -1708,7 +1708,7 @@ ngx_http_govern_schema_push(svalidator_t *v, const char *tok, size_t len)
 
 
 static size_t
-ngx_http_govern_schema_codepoints(const char *s, size_t len)
+govern_schema_codepoints(const char *s, size_t len)
 {
     size_t  i, n;
 
@@ -1725,20 +1725,20 @@ ngx_http_govern_schema_codepoints(const char *s, size_t len)
 
 
 static int
-ngx_http_govern_schema_match(svalidator_t *v, pcre2_code *re, int jit,
+govern_schema_match(svalidator_t *v, pcre2_code *re, int jit,
     const char *s, size_t len, const char *keyword)
 {
     int  rc;
 
     if (jit) {
         rc = pcre2_jit_match(re, (PCRE2_SPTR) s, len, 0, 0,
-                             ngx_http_govern_schema_md,
-                             ngx_http_govern_schema_mctx);
+                             govern_schema_md,
+                             govern_schema_mctx);
 
     } else {
         rc = pcre2_match(re, (PCRE2_SPTR) s, len, 0, 0,
-                         ngx_http_govern_schema_md,
-                         ngx_http_govern_schema_mctx);
+                         govern_schema_md,
+                         govern_schema_mctx);
     }
 
     /* >= 0: matched (0: more captures than the one pair kept) */
@@ -1758,7 +1758,7 @@ ngx_http_govern_schema_match(svalidator_t *v, pcre2_code *re, int jit,
 /* counts n comparisons against the budget; 0 once it is spent */
 
 static int
-ngx_http_govern_schema_compares(svalidator_t *v, size_t n,
+govern_schema_compares(svalidator_t *v, size_t n,
     const char *keyword)
 {
     v->compares += n;
@@ -1773,14 +1773,14 @@ ngx_http_govern_schema_compares(svalidator_t *v, size_t n,
 
 
 static void
-ngx_http_govern_ann_prop(svalidator_t *v, sann_t *ann, const char *key)
+govern_ann_prop(svalidator_t *v, sann_t *ann, const char *key)
 {
     size_t        i;
     const char  **grown;
 
     if (ann == NULL
-        || !ngx_http_govern_schema_compares(v, ann->nprops,
-                                            "unevaluatedProperties"))
+        || !govern_schema_compares(v, ann->nprops,
+                                   "unevaluatedProperties"))
     {
         return;
     }
@@ -1806,7 +1806,7 @@ ngx_http_govern_ann_prop(svalidator_t *v, sann_t *ann, const char *key)
 
 
 static void
-ngx_http_govern_ann_merge(svalidator_t *v, sann_t *to, sann_t *from)
+govern_ann_merge(svalidator_t *v, sann_t *to, sann_t *from)
 {
     size_t  i;
 
@@ -1815,7 +1815,7 @@ ngx_http_govern_ann_merge(svalidator_t *v, sann_t *to, sann_t *from)
     }
 
     for (i = 0; i < from->nprops; i++) {
-        ngx_http_govern_ann_prop(v, to, from->props[i]);
+        govern_ann_prop(v, to, from->props[i]);
     }
 
     if (from->items > to->items) {
@@ -1836,7 +1836,7 @@ ngx_http_govern_ann_merge(svalidator_t *v, sann_t *to, sann_t *from)
 
 
 static void
-ngx_http_govern_ann_free(sann_t *ann)
+govern_ann_free(sann_t *ann)
 {
     free(ann->props);
     free(ann->hits);
@@ -1846,38 +1846,38 @@ ngx_http_govern_ann_free(sann_t *ann)
 /* validates a subschema; its annotations join ann only if it is valid */
 
 static int
-ngx_http_govern_schema_sub(svalidator_t *v, snode_t *n,
-    ngx_http_govern_jv_t *inst, sann_t *ann)
+govern_schema_sub(svalidator_t *v, snode_t *n,
+    govern_jv_t *inst, sann_t *ann)
 {
     int     ok;
     sann_t  sub;
 
     if (ann == NULL) {
-        return ngx_http_govern_schema_check(v, n, inst, NULL);
+        return govern_schema_check(v, n, inst, NULL);
     }
 
     memset(&sub, 0, sizeof(sub));
 
-    ok = ngx_http_govern_schema_check(v, n, inst, &sub);
+    ok = govern_schema_check(v, n, inst, &sub);
 
     if (ok) {
-        ngx_http_govern_ann_merge(v, ann, &sub);
+        govern_ann_merge(v, ann, &sub);
     }
 
-    ngx_http_govern_ann_free(&sub);
+    govern_ann_free(&sub);
 
     return ok;
 }
 
 
 static int
-ngx_http_govern_schema_quiet(svalidator_t *v, snode_t *n,
-    ngx_http_govern_jv_t *inst, sann_t *ann)
+govern_schema_quiet(svalidator_t *v, snode_t *n,
+    govern_jv_t *inst, sann_t *ann)
 {
     int  ok;
 
     v->quiet++;
-    ok = ngx_http_govern_schema_sub(v, n, inst, ann);
+    ok = govern_schema_sub(v, n, inst, ann);
     v->quiet--;
 
     return ok;
@@ -1885,7 +1885,7 @@ ngx_http_govern_schema_quiet(svalidator_t *v, snode_t *n,
 
 
 static sprop_t *
-ngx_http_govern_schema_prop(snode_t *n, const char *key, size_t len)
+govern_schema_prop(snode_t *n, const char *key, size_t len)
 {
     size_t     i;
     sprop_t   *prop;
@@ -1921,30 +1921,30 @@ ngx_http_govern_schema_prop(snode_t *n, const char *key, size_t len)
 
 
 static int
-ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
-    ngx_http_govern_jv_t *inst, sann_t *ann)
+govern_schema_object(svalidator_t *v, snode_t *n,
+    govern_jv_t *inst, sann_t *ann)
 {
     int                         ok, matched, single, present;
     size_t                      i, j, k, old;
     sprop_t                    *prop;
     uint64_t                    seen;
     const char                 *key;
-    ngx_http_govern_jv_t       *e, name;
-    ngx_http_govern_jmember_t  *m;
+    govern_jv_t                *e, name;
+    govern_jmember_t           *m;
 
     ok = 1;
 
     if (n->max_props >= 0 && (long long) inst->len > n->max_props)
     {
-        ngx_http_govern_schema_error(v, "maxProperties", "more than %lld "
-                                     "properties", n->max_props);
+        govern_schema_error(v, "maxProperties", "more than %lld "
+                            "properties", n->max_props);
         ok = 0;
     }
 
     if (n->min_props >= 0 && (long long) inst->len < n->min_props)
     {
-        ngx_http_govern_schema_error(v, "minProperties", "fewer than %lld "
-                                     "properties", n->min_props);
+        govern_schema_error(v, "minProperties", "fewer than %lld "
+                            "properties", n->min_props);
         ok = 0;
     }
 
@@ -1957,7 +1957,7 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
     if (single) {
         for (k = 0; k < inst->len; k++) {
             m = &inst->u.members[k];
-            prop = ngx_http_govern_schema_prop(n, m->key, m->key_len);
+            prop = govern_schema_prop(n, m->key, m->key_len);
 
             if (prop && prop - n->props < 64) {
                 seen |= (uint64_t) 1 << (prop - n->props);
@@ -1967,22 +1967,22 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
                 continue;
             }
 
-            old = ngx_http_govern_schema_push(v, m->key, m->key_len);
+            old = govern_schema_push(v, m->key, m->key_len);
 
             if (prop) {
-                if (!ngx_http_govern_schema_check(v, prop->node, &m->value,
-                                                  NULL))
+                if (!govern_schema_check(v, prop->node, &m->value,
+                                         NULL))
                 {
                     ok = 0;
                 }
 
             } else if (n->addprops->boolean == 0) {
-                ngx_http_govern_schema_error(v, "additionalProperties",
-                                             "the property is not allowed");
+                govern_schema_error(v, "additionalProperties",
+                                    "the property is not allowed");
                 ok = 0;
 
-            } else if (!ngx_http_govern_schema_check(v, n->addprops,
-                                                     &m->value, NULL))
+            } else if (!govern_schema_check(v, n->addprops,
+                                            &m->value, NULL))
             {
                 ok = 0;
             }
@@ -1996,38 +1996,38 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
             present = (seen >> n->required[i].index) & 1;
 
         } else {
-            present = ngx_http_govern_jv_get(inst, n->required[i].name,
-                                             n->required[i].len)
+            present = govern_jv_get(inst, n->required[i].name,
+                                    n->required[i].len)
                       != NULL;
         }
 
         if (!present) {
-            ngx_http_govern_schema_error(v, "required", "\"%s\" is required",
-                                         n->required[i].name);
+            govern_schema_error(v, "required", "\"%s\" is required",
+                                n->required[i].name);
             ok = 0;
         }
     }
 
     for (i = 0; i < n->ndepreq; i++) {
-        if (ngx_http_govern_jv_getz(inst, n->depreq[i].name) == NULL) {
+        if (govern_jv_getz(inst, n->depreq[i].name) == NULL) {
             continue;
         }
 
         for (j = 0; j < n->depreq[i].n; j++) {
-            if (ngx_http_govern_jv_getz(inst, n->depreq[i].list[j]) == NULL) {
-                ngx_http_govern_schema_error(v, "dependentRequired",
-                                             "\"%s\" requires \"%s\"",
-                                             n->depreq[i].name,
-                                             n->depreq[i].list[j]);
+            if (govern_jv_getz(inst, n->depreq[i].list[j]) == NULL) {
+                govern_schema_error(v, "dependentRequired",
+                                    "\"%s\" requires \"%s\"",
+                                    n->depreq[i].name,
+                                    n->depreq[i].list[j]);
                 ok = 0;
             }
         }
     }
 
     for (i = 0; i < n->ndepschemas; i++) {
-        if (ngx_http_govern_jv_getz(inst, n->depschemas[i].name)
-            && !ngx_http_govern_schema_sub(v, n->depschemas[i].node, inst,
-                                           ann))
+        if (govern_jv_getz(inst, n->depschemas[i].name)
+            && !govern_schema_sub(v, n->depschemas[i].node, inst,
+                                  ann))
         {
             ok = 0;
         }
@@ -2038,16 +2038,16 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
     }
 
     for (i = 0; i < n->nprops; i++) {
-        e = ngx_http_govern_jv_get(inst, n->props[i].name, n->props[i].len);
+        e = govern_jv_get(inst, n->props[i].name, n->props[i].len);
 
         if (e == NULL) {
             continue;
         }
 
-        old = ngx_http_govern_schema_push(v, n->props[i].name,
-                                          n->props[i].len);
+        old = govern_schema_push(v, n->props[i].name,
+                                 n->props[i].len);
 
-        if (!ngx_http_govern_schema_check(v, n->props[i].node, e, NULL)) {
+        if (!govern_schema_check(v, n->props[i].node, e, NULL)) {
             ok = 0;
         }
 
@@ -2066,39 +2066,39 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
         m = &inst->u.members[k];
         key = m->key;
         e = &m->value;
-        old = ngx_http_govern_schema_push(v, key, m->key_len);
+        old = govern_schema_push(v, key, m->key_len);
         matched = 0;
 
         if (n->propnames) {
             memset(&name, 0, sizeof(name));
-            name.type = NGX_HTTP_GOVERN_JV_STRING;
+            name.type = GOVERN_JV_STRING;
             name.u.string = key;
             name.len = m->key_len;
 
-            if (!ngx_http_govern_schema_quiet(v, n->propnames, &name, NULL)) {
-                ngx_http_govern_schema_error(v, "propertyNames",
-                                             "the property name is not "
-                                             "allowed");
+            if (!govern_schema_quiet(v, n->propnames, &name, NULL)) {
+                govern_schema_error(v, "propertyNames",
+                                    "the property name is not "
+                                    "allowed");
                 ok = 0;
             }
         }
 
-        if (ngx_http_govern_schema_prop(n, key, m->key_len)) {
+        if (govern_schema_prop(n, key, m->key_len)) {
             matched = 1;
-            ngx_http_govern_ann_prop(v, ann, key);
+            govern_ann_prop(v, ann, key);
         }
 
         for (i = 0; i < n->npprops; i++) {
-            if (ngx_http_govern_schema_match(v, n->pprops[i].re,
-                                             n->pprops[i].jit,
-                                             key, m->key_len,
-                                             "patternProperties"))
+            if (govern_schema_match(v, n->pprops[i].re,
+                                    n->pprops[i].jit,
+                                    key, m->key_len,
+                                    "patternProperties"))
             {
                 matched = 1;
-                ngx_http_govern_ann_prop(v, ann, key);
+                govern_ann_prop(v, ann, key);
 
-                if (!ngx_http_govern_schema_check(v, n->pprops[i].node, e,
-                                                  NULL))
+                if (!govern_schema_check(v, n->pprops[i].node, e,
+                                         NULL))
                 {
                     ok = 0;
                 }
@@ -2106,14 +2106,14 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
         }
 
         if (!matched && n->addprops) {
-            ngx_http_govern_ann_prop(v, ann, key);
+            govern_ann_prop(v, ann, key);
 
             if (n->addprops->boolean == 0) {
-                ngx_http_govern_schema_error(v, "additionalProperties",
-                                             "the property is not allowed");
+                govern_schema_error(v, "additionalProperties",
+                                    "the property is not allowed");
                 ok = 0;
 
-            } else if (!ngx_http_govern_schema_check(v, n->addprops, e, NULL))
+            } else if (!govern_schema_check(v, n->addprops, e, NULL))
             {
                 ok = 0;
             }
@@ -2129,7 +2129,7 @@ ngx_http_govern_schema_object(svalidator_t *v, snode_t *n,
 /* uniqueItems, decided by the JSON values code within the budget */
 
 static int
-ngx_http_govern_schema_unique(svalidator_t *v, ngx_http_govern_jv_t *inst)
+govern_schema_unique(svalidator_t *v, govern_jv_t *inst)
 {
     int     rc;
     long    budget;
@@ -2137,13 +2137,13 @@ ngx_http_govern_schema_unique(svalidator_t *v, ngx_http_govern_jv_t *inst)
 
     budget = GOVERN_SCHEMA_MAX_COMPARES - v->compares;
 
-    rc = ngx_http_govern_jv_unique(inst, &budget, &a, &b);
+    rc = govern_jv_unique(inst, &budget, &a, &b);
 
     v->compares = GOVERN_SCHEMA_MAX_COMPARES - budget;
 
     if (rc == 0) {
-        ngx_http_govern_schema_error(v, "uniqueItems", "items %zu and %zu "
-                                     "are equal", a, b);
+        govern_schema_error(v, "uniqueItems", "items %zu and %zu "
+                            "are equal", a, b);
 
     } else if (rc == -1) {
         v->exhausted = "uniqueItems";
@@ -2154,30 +2154,30 @@ ngx_http_govern_schema_unique(svalidator_t *v, ngx_http_govern_jv_t *inst)
 
 
 static int
-ngx_http_govern_schema_array(svalidator_t *v, snode_t *n,
-    ngx_http_govern_jv_t *inst, sann_t *ann)
+govern_schema_array(svalidator_t *v, snode_t *n,
+    govern_jv_t *inst, sann_t *ann)
 {
     int                    ok;
     char                   idx[32];
     size_t                 i, size, old, hits;
-    ngx_http_govern_jv_t  *e;
+    govern_jv_t           *e;
 
     ok = 1;
     size = inst->len;
 
     if (n->max_items >= 0 && (long long) size > n->max_items) {
-        ngx_http_govern_schema_error(v, "maxItems", "more than %lld items",
-                                     n->max_items);
+        govern_schema_error(v, "maxItems", "more than %lld items",
+                            n->max_items);
         ok = 0;
     }
 
     if (n->min_items >= 0 && (long long) size < n->min_items) {
-        ngx_http_govern_schema_error(v, "minItems", "fewer than %lld items",
-                                     n->min_items);
+        govern_schema_error(v, "minItems", "fewer than %lld items",
+                            n->min_items);
         ok = 0;
     }
 
-    if (n->unique && !ngx_http_govern_schema_unique(v, inst)) {
+    if (n->unique && !govern_schema_unique(v, inst)) {
         ok = 0;
     }
 
@@ -2193,12 +2193,12 @@ ngx_http_govern_schema_array(svalidator_t *v, snode_t *n,
         /* paths are only built when errors are reported */
         if (v->result && !v->quiet) {
             snprintf(idx, sizeof(idx), "%zu", i);
-            old = ngx_http_govern_schema_push(v, idx, strlen(idx));
+            old = govern_schema_push(v, idx, strlen(idx));
         }
 
-        if (!ngx_http_govern_schema_check(v, i < n->prefix.n ? n->prefix.v[i]
+        if (!govern_schema_check(v, i < n->prefix.n ? n->prefix.v[i]
                                                               : n->items,
-                                          e, NULL))
+                                 e, NULL))
         {
             ok = 0;
         }
@@ -2226,7 +2226,7 @@ ngx_http_govern_schema_array(svalidator_t *v, snode_t *n,
         for (i = 0; i < size; i++) {
             e = &inst->u.items[i];
 
-            if (ngx_http_govern_schema_quiet(v, n->contains, e, NULL)) {
+            if (govern_schema_quiet(v, n->contains, e, NULL)) {
                 hits++;
 
                 if (ann && i < ann->nhits) {
@@ -2238,15 +2238,15 @@ ngx_http_govern_schema_array(svalidator_t *v, snode_t *n,
         if (n->min_contains >= 0 ? (long long) hits < n->min_contains
                                  : hits == 0)
         {
-            ngx_http_govern_schema_error(v, n->min_contains >= 0
+            govern_schema_error(v, n->min_contains >= 0
                                             ? "minContains" : "contains",
-                                         "too few items match \"contains\"");
+                                "too few items match \"contains\"");
             ok = 0;
         }
 
         if (n->max_contains >= 0 && (long long) hits > n->max_contains) {
-            ngx_http_govern_schema_error(v, "maxContains", "too many items "
-                                         "match \"contains\"");
+            govern_schema_error(v, "maxContains", "too many items "
+                                "match \"contains\"");
             ok = 0;
         }
     }
@@ -2256,8 +2256,8 @@ ngx_http_govern_schema_array(svalidator_t *v, snode_t *n,
 
 
 static int
-ngx_http_govern_schema_scalar(svalidator_t *v, snode_t *n,
-    ngx_http_govern_jv_t *inst)
+govern_schema_scalar(svalidator_t *v, snode_t *n,
+    govern_jv_t *inst)
 {
     int          ok, number, multiple;
     double       d, q;
@@ -2268,10 +2268,10 @@ ngx_http_govern_schema_scalar(svalidator_t *v, snode_t *n,
     number = 1;
 
     switch (inst->type) {
-    case NGX_HTTP_GOVERN_JV_INTEGER:
+    case GOVERN_JV_INTEGER:
         d = (double) inst->u.integer;
         break;
-    case NGX_HTTP_GOVERN_JV_REAL:
+    case GOVERN_JV_REAL:
         d = inst->u.real;
         break;
     default:
@@ -2281,31 +2281,31 @@ ngx_http_govern_schema_scalar(svalidator_t *v, snode_t *n,
 
     if (number) {
         if (n->has_max && d > n->max) {
-            ngx_http_govern_schema_error(v, "maximum", "greater than %g",
-                                         n->max);
+            govern_schema_error(v, "maximum", "greater than %g",
+                                n->max);
             ok = 0;
         }
 
         if (n->has_min && d < n->min) {
-            ngx_http_govern_schema_error(v, "minimum", "less than %g",
-                                         n->min);
+            govern_schema_error(v, "minimum", "less than %g",
+                                n->min);
             ok = 0;
         }
 
         if (n->has_exmax && d >= n->exmax) {
-            ngx_http_govern_schema_error(v, "exclusiveMaximum",
-                                         "not less than %g", n->exmax);
+            govern_schema_error(v, "exclusiveMaximum",
+                                "not less than %g", n->exmax);
             ok = 0;
         }
 
         if (n->has_exmin && d <= n->exmin) {
-            ngx_http_govern_schema_error(v, "exclusiveMinimum",
-                                         "not greater than %g", n->exmin);
+            govern_schema_error(v, "exclusiveMinimum",
+                                "not greater than %g", n->exmin);
             ok = 0;
         }
 
         if (n->has_multiple) {
-            if (inst->type == NGX_HTTP_GOVERN_JV_INTEGER
+            if (inst->type == GOVERN_JV_INTEGER
                 && n->multiple == floor(n->multiple) && n->multiple < 9e15)
             {
                 multiple = (inst->u.integer % (long long) n->multiple == 0);
@@ -2319,45 +2319,45 @@ ngx_http_govern_schema_scalar(svalidator_t *v, snode_t *n,
 
             if (!multiple) {
                 ok = 0;
-                ngx_http_govern_schema_error(v, "multipleOf",
-                                             "not a multiple of %g",
-                                             n->multiple);
+                govern_schema_error(v, "multipleOf",
+                                    "not a multiple of %g",
+                                    n->multiple);
             }
         }
     }
 
-    if (inst->type == NGX_HTTP_GOVERN_JV_STRING) {
+    if (inst->type == GOVERN_JV_STRING) {
         s = inst->u.string;
         len = inst->len;
 
         if (n->max_len >= 0 || n->min_len >= 0) {
-            q = (double) ngx_http_govern_schema_codepoints(s, len);
+            q = (double) govern_schema_codepoints(s, len);
 
             if (n->max_len >= 0 && q > n->max_len) {
-                ngx_http_govern_schema_error(v, "maxLength", "longer than "
-                                             "%lld characters", n->max_len);
+                govern_schema_error(v, "maxLength", "longer than "
+                                    "%lld characters", n->max_len);
                 ok = 0;
             }
 
             if (n->min_len >= 0 && q < n->min_len) {
-                ngx_http_govern_schema_error(v, "minLength", "shorter than "
-                                             "%lld characters", n->min_len);
+                govern_schema_error(v, "minLength", "shorter than "
+                                    "%lld characters", n->min_len);
                 ok = 0;
             }
         }
 
         if (n->pattern
-            && !ngx_http_govern_schema_match(v, n->pattern, n->pattern_jit,
-                                             s, len, "pattern"))
+            && !govern_schema_match(v, n->pattern, n->pattern_jit,
+                                    s, len, "pattern"))
         {
-            ngx_http_govern_schema_error(v, "pattern", "does not match the "
-                                         "pattern");
+            govern_schema_error(v, "pattern", "does not match the "
+                                "pattern");
             ok = 0;
         }
 
         if (n->format_check && !n->format_check(s, len)) {
-            ngx_http_govern_schema_error(v, "format", "not a valid %s",
-                                         n->format);
+            govern_schema_error(v, "format", "not a valid %s",
+                                n->format);
             ok = 0;
         }
     }
@@ -2367,23 +2367,23 @@ ngx_http_govern_schema_scalar(svalidator_t *v, snode_t *n,
 
 
 static unsigned
-ngx_http_govern_schema_typeof(ngx_http_govern_jv_t *inst)
+govern_schema_typeof(govern_jv_t *inst)
 {
     double  d;
 
     switch (inst->type) {
-    case NGX_HTTP_GOVERN_JV_NULL:
+    case GOVERN_JV_NULL:
         return T_NULL;
-    case NGX_HTTP_GOVERN_JV_TRUE:
-    case NGX_HTTP_GOVERN_JV_FALSE:
+    case GOVERN_JV_TRUE:
+    case GOVERN_JV_FALSE:
         return T_BOOLEAN;
-    case NGX_HTTP_GOVERN_JV_OBJECT:
+    case GOVERN_JV_OBJECT:
         return T_OBJECT;
-    case NGX_HTTP_GOVERN_JV_ARRAY:
+    case GOVERN_JV_ARRAY:
         return T_ARRAY;
-    case NGX_HTTP_GOVERN_JV_STRING:
+    case GOVERN_JV_STRING:
         return T_STRING;
-    case NGX_HTTP_GOVERN_JV_INTEGER:
+    case GOVERN_JV_INTEGER:
         return T_NUMBER | T_INTEGER;
     default:
         d = inst->u.real;
@@ -2393,13 +2393,13 @@ ngx_http_govern_schema_typeof(ngx_http_govern_jv_t *inst)
 
 
 static int
-ngx_http_govern_schema_check(svalidator_t *v, snode_t *n,
-    ngx_http_govern_jv_t *inst, sann_t *ann)
+govern_schema_check(svalidator_t *v, snode_t *n,
+    govern_jv_t *inst, sann_t *ann)
 {
     int                         ok, valid, hops;
     size_t                      i, k, passed, size;
     sann_t                     *track, own;
-    ngx_http_govern_jmember_t  *m;
+    govern_jmember_t           *m;
 
     /* a schema that is only a "$ref" is its target (a cycle of them ends
      * in the depth bound below) */
@@ -2413,7 +2413,7 @@ ngx_http_govern_schema_check(svalidator_t *v, snode_t *n,
     }
 
     if (n->boolean == 0) {
-        ngx_http_govern_schema_error(v, "false", "no value is allowed here");
+        govern_schema_error(v, "false", "no value is allowed here");
         return 0;
     }
 
@@ -2428,8 +2428,8 @@ ngx_http_govern_schema_check(svalidator_t *v, snode_t *n,
 
     if (++v->depth > GOVERN_SCHEMA_MAX_DEPTH) {
         v->depth--;
-        ngx_http_govern_schema_error(v, "$ref", "the schema recurses "
-                                     "without end");
+        govern_schema_error(v, "$ref", "the schema recurses "
+                            "without end");
         return 0;
     }
 
@@ -2448,7 +2448,7 @@ ngx_http_govern_schema_check(svalidator_t *v, snode_t *n,
         track = NULL;
     }
 
-    if (n->ref && !ngx_http_govern_schema_sub(v, n->ref, inst, track)) {
+    if (n->ref && !govern_schema_sub(v, n->ref, inst, track)) {
         ok = 0;
     }
 
@@ -2460,9 +2460,9 @@ ngx_http_govern_schema_check(svalidator_t *v, snode_t *n,
         goto value_done;
     }
 
-    if (n->types && !(n->types & ngx_http_govern_schema_typeof(inst))) {
-        ngx_http_govern_schema_error(v, "type", "the value has the wrong "
-                                     "type");
+    if (n->types && !(n->types & govern_schema_typeof(inst))) {
+        govern_schema_error(v, "type", "the value has the wrong "
+                            "type");
         ok = 0;
     }
 
@@ -2470,21 +2470,21 @@ ngx_http_govern_schema_check(svalidator_t *v, snode_t *n,
         valid = 0;
 
         for (i = 0; i < n->enumv->len; i++) {
-            if (ngx_http_govern_jv_equal(inst, &n->enumv->u.items[i])) {
+            if (govern_jv_equal(inst, &n->enumv->u.items[i])) {
                 valid = 1;
                 break;
             }
         }
 
         if (!valid) {
-            ngx_http_govern_schema_error(v, "enum", "not one of the allowed "
-                                         "values");
+            govern_schema_error(v, "enum", "not one of the allowed "
+                                "values");
             ok = 0;
         }
     }
 
-    if (n->has_const && !ngx_http_govern_jv_equal(inst, n->constv)) {
-        ngx_http_govern_schema_error(v, "const", "not the allowed value");
+    if (n->has_const && !govern_jv_equal(inst, n->constv)) {
+        govern_schema_error(v, "const", "not the allowed value");
         ok = 0;
     }
 
@@ -2492,32 +2492,32 @@ value_done:
 
     switch (inst->type) {
 
-    case NGX_HTTP_GOVERN_JV_INTEGER:
-    case NGX_HTTP_GOVERN_JV_REAL:
-        if ((n->kw & KW_NUMBER) && !ngx_http_govern_schema_scalar(v, n, inst))
+    case GOVERN_JV_INTEGER:
+    case GOVERN_JV_REAL:
+        if ((n->kw & KW_NUMBER) && !govern_schema_scalar(v, n, inst))
         {
             ok = 0;
         }
         break;
 
-    case NGX_HTTP_GOVERN_JV_STRING:
-        if ((n->kw & KW_STRING) && !ngx_http_govern_schema_scalar(v, n, inst))
+    case GOVERN_JV_STRING:
+        if ((n->kw & KW_STRING) && !govern_schema_scalar(v, n, inst))
         {
             ok = 0;
         }
         break;
 
-    case NGX_HTTP_GOVERN_JV_OBJECT:
+    case GOVERN_JV_OBJECT:
         if ((n->kw & KW_OBJECT)
-            && !ngx_http_govern_schema_object(v, n, inst, track))
+            && !govern_schema_object(v, n, inst, track))
         {
             ok = 0;
         }
         break;
 
-    case NGX_HTTP_GOVERN_JV_ARRAY:
+    case GOVERN_JV_ARRAY:
         if ((n->kw & KW_ARRAY)
-            && !ngx_http_govern_schema_array(v, n, inst, track))
+            && !govern_schema_array(v, n, inst, track))
         {
             ok = 0;
         }
@@ -2529,7 +2529,7 @@ value_done:
     }
 
     for (i = 0; i < n->all.n; i++) {
-        if (!ngx_http_govern_schema_sub(v, n->all.v[i], inst, track)) {
+        if (!govern_schema_sub(v, n->all.v[i], inst, track)) {
             ok = 0;
         }
     }
@@ -2539,7 +2539,7 @@ value_done:
 
         /* every branch runs: each valid one adds annotations */
         for (i = 0; i < n->any.n; i++) {
-            if (ngx_http_govern_schema_quiet(v, n->any.v[i], inst, track)) {
+            if (govern_schema_quiet(v, n->any.v[i], inst, track)) {
                 valid = 1;
 
                 if (track == NULL) {
@@ -2549,8 +2549,8 @@ value_done:
         }
 
         if (!valid) {
-            ngx_http_govern_schema_error(v, "anyOf", "matches none of the "
-                                         "alternatives");
+            govern_schema_error(v, "anyOf", "matches none of the "
+                                "alternatives");
             ok = 0;
         }
     }
@@ -2559,35 +2559,35 @@ value_done:
         passed = 0;
 
         for (i = 0; i < n->one.n; i++) {
-            if (ngx_http_govern_schema_quiet(v, n->one.v[i], inst, track)) {
+            if (govern_schema_quiet(v, n->one.v[i], inst, track)) {
                 passed++;
             }
         }
 
         if (passed != 1) {
-            ngx_http_govern_schema_error(v, "oneOf", passed ? "matches more "
-                                         "than one alternative" : "matches "
-                                         "none of the alternatives");
+            govern_schema_error(v, "oneOf", passed ? "matches more "
+                                "than one alternative" : "matches "
+                                "none of the alternatives");
             ok = 0;
         }
     }
 
-    if (n->not && ngx_http_govern_schema_quiet(v, n->not, inst, NULL)) {
-        ngx_http_govern_schema_error(v, "not", "matches a schema it must "
-                                     "not");
+    if (n->not && govern_schema_quiet(v, n->not, inst, NULL)) {
+        govern_schema_error(v, "not", "matches a schema it must "
+                            "not");
         ok = 0;
     }
 
     if (n->if_) {
-        if (ngx_http_govern_schema_quiet(v, n->if_, inst, track)) {
-            if (n->then_ && !ngx_http_govern_schema_sub(v, n->then_, inst,
-                                                        track))
+        if (govern_schema_quiet(v, n->if_, inst, track)) {
+            if (n->then_ && !govern_schema_sub(v, n->then_, inst,
+                                               track))
             {
                 ok = 0;
             }
 
         } else if (n->else_
-                   && !ngx_http_govern_schema_sub(v, n->else_, inst, track))
+                   && !govern_schema_sub(v, n->else_, inst, track))
         {
             ok = 0;
         }
@@ -2595,13 +2595,13 @@ value_done:
 
     /* last: everything else of this schema has annotated by now */
 
-    if (n->uneval_props && inst->type == NGX_HTTP_GOVERN_JV_OBJECT && track)
+    if (n->uneval_props && inst->type == GOVERN_JV_OBJECT && track)
     {
         for (k = 0; k < inst->len; k++) {
             m = &inst->u.members[k];
 
-            if (!ngx_http_govern_schema_compares(v, own.nprops,
-                                                 "unevaluatedProperties"))
+            if (!govern_schema_compares(v, own.nprops,
+                                        "unevaluatedProperties"))
             {
                 ok = 0;
                 break;
@@ -2617,20 +2617,20 @@ value_done:
                 continue;
             }
 
-            size = ngx_http_govern_schema_push(v, m->key, m->key_len);
+            size = govern_schema_push(v, m->key, m->key_len);
 
-            if (!ngx_http_govern_schema_check(v, n->uneval_props, &m->value,
-                                              NULL))
+            if (!govern_schema_check(v, n->uneval_props, &m->value,
+                                     NULL))
             {
                 ok = 0;
             }
 
             v->plen = size;
-            ngx_http_govern_ann_prop(v, &own, m->key);
+            govern_ann_prop(v, &own, m->key);
         }
     }
 
-    if (n->uneval_items && inst->type == NGX_HTTP_GOVERN_JV_ARRAY && track) {
+    if (n->uneval_items && inst->type == GOVERN_JV_ARRAY && track) {
         for (i = 0; i < inst->len; i++) {
             char    idx[32];
             size_t  old;
@@ -2643,11 +2643,11 @@ value_done:
 
             if (v->result && !v->quiet) {
                 snprintf(idx, sizeof(idx), "%zu", i);
-                old = ngx_http_govern_schema_push(v, idx, strlen(idx));
+                old = govern_schema_push(v, idx, strlen(idx));
             }
 
-            if (!ngx_http_govern_schema_check(v, n->uneval_items,
-                                              &inst->u.items[i], NULL))
+            if (!govern_schema_check(v, n->uneval_items,
+                                     &inst->u.items[i], NULL))
             {
                 ok = 0;
             }
@@ -2662,10 +2662,10 @@ done:
 
     if (track == &own) {
         if (ok && ann) {
-            ngx_http_govern_ann_merge(v, ann, &own);
+            govern_ann_merge(v, ann, &own);
         }
 
-        ngx_http_govern_ann_free(&own);
+        govern_ann_free(&own);
     }
 
     v->depth--;
@@ -2675,8 +2675,8 @@ done:
 
 
 int
-ngx_http_govern_schema_validate(ngx_http_govern_schema_t *schema,
-    ngx_http_govern_jv_t *instance, ngx_http_govern_schema_result_t *result)
+govern_schema_validate(govern_schema_t *schema,
+    govern_jv_t *instance, govern_schema_result_t *result)
 {
     int           ok;
     svalidator_t  v;
@@ -2687,7 +2687,7 @@ ngx_http_govern_schema_validate(ngx_http_govern_schema_t *schema,
         /* valid documents are the common case: find out without paths
          * and messages first */
 
-        if (ngx_http_govern_schema_validate(schema, instance, NULL)) {
+        if (govern_schema_validate(schema, instance, NULL)) {
             return 1;
         }
     }
@@ -2696,14 +2696,14 @@ ngx_http_govern_schema_validate(ngx_http_govern_schema_t *schema,
     v.result = result;
     v.annotations = schema->annotations;
 
-    ok = ngx_http_govern_schema_check(&v, schema->root, instance, NULL);
+    ok = govern_schema_check(&v, schema->root, instance, NULL);
 
     if (v.exhausted) {
         ok = 0;
         v.quiet = 0;
         v.plen = 0;
-        ngx_http_govern_schema_error(&v, v.exhausted, "validating this value "
-                                     "takes too many steps");
+        govern_schema_error(&v, v.exhausted, "validating this value "
+                            "takes too many steps");
     }
 
     free(v.path);
@@ -2713,7 +2713,7 @@ ngx_http_govern_schema_validate(ngx_http_govern_schema_t *schema,
 
 
 void
-ngx_http_govern_schema_result_free(ngx_http_govern_schema_result_t *result)
+govern_schema_result_free(govern_schema_result_t *result)
 {
     size_t  i;
 
@@ -2739,7 +2739,7 @@ typedef struct {
 
 
 json_t *
-ngx_http_govern_schema_load_file(void *ctx, const char *uri)
+govern_schema_load_file(void *ctx, const char *uri)
 {
     char      *path;
     size_t     len;
@@ -2773,8 +2773,8 @@ ngx_http_govern_schema_load_file(void *ctx, const char *uri)
 
 /* compiles the schema file at path (absolute) */
 
-ngx_http_govern_schema_t *
-ngx_http_govern_schema_compile_file(const char *path, char *err,
+govern_schema_t *
+govern_schema_compile_file(const char *path, char *err,
     size_t errlen)
 {
     char                      *uri, *slash;
@@ -2783,7 +2783,7 @@ ngx_http_govern_schema_compile_file(const char *path, char *err,
     sfiles_t                   files;
     const char                *id;
     json_error_t               jerr;
-    ngx_http_govern_schema_t  *schema;
+    govern_schema_t           *schema;
 
     doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 
@@ -2824,9 +2824,9 @@ ngx_http_govern_schema_compile_file(const char *path, char *err,
         }
     }
 
-    schema = ngx_http_govern_schema_compile(doc, uri, 0,
-                                            ngx_http_govern_schema_load_file,
-                                            &files, err, errlen);
+    schema = govern_schema_compile(doc, uri, 0,
+                                   govern_schema_load_file,
+                                   &files, err, errlen);
     free(files.id_dir);
     free(files.file_dir);
     free(uri);

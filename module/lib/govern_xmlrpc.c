@@ -61,7 +61,7 @@
 
 #include <expat.h>
 
-#include "ngx_http_govern_xmlrpc.h"
+#include "govern_xmlrpc.h"
 
 
 /* elements, in the order of the grammar; typed values last */
@@ -139,10 +139,10 @@ static const govern_xr_element_t  govern_xr_elements[] = {
 
 
 /*
- * Keys and the service name of the tree, each in NGX_HTTP_GOVERN_JV_READABLE
+ * Keys and the service name of the tree, each in GOVERN_JV_READABLE
  * bytes (and more: a string's bytes, its NUL and the padding after it).
  */
-static const char  govern_xr_words[][2 * NGX_HTTP_GOVERN_JV_READABLE] = {
+static const char  govern_xr_words[][2 * GOVERN_JV_READABLE] = {
     "params", "service", "method", "args", "common", "object"
 };
 
@@ -164,11 +164,11 @@ typedef struct {
     size_t                        base;     /* the scratch top it found */
     const char                   *key;      /* a member's name */
     size_t                        key_len;
-    ngx_http_govern_jv_t          v;        /* a value's, param's, member's */
+    govern_jv_t                   v;        /* a value's, param's, member's */
 } govern_xr_frame_t;
 
 
-struct ngx_http_govern_xmlrpc_s {
+struct govern_xmlrpc_s {
     XML_Parser                    parser;
     const char                   *service;
     size_t                        fed;
@@ -176,15 +176,15 @@ struct ngx_http_govern_xmlrpc_s {
     int                           failed;
     unsigned                      containers;   /* arrays, structs open */
 
-    ngx_http_govern_jv_alloc_pt   alloc;
+    govern_jv_alloc_pt            alloc;
     void                         *alloc_ctx;
-    ngx_http_govern_jv_error_t   *err;
+    govern_jv_error_t            *err;
 
     govern_xr_frame_t            *frames;   /* frames[0]: the document */
     size_t                        nframes;
     size_t                        frames_cap;
 
-    ngx_http_govern_jmember_t    *scratch;  /* children of open containers */
+    govern_jmember_t             *scratch;  /* children of open containers */
     size_t                        top;
     size_t                        scratch_cap;
 
@@ -192,14 +192,14 @@ struct ngx_http_govern_xmlrpc_s {
     size_t                        text_len;
     size_t                        text_cap;
 
-    ngx_http_govern_jv_t          method;
-    ngx_http_govern_jv_t         *root;
+    govern_jv_t                   method;
+    govern_jv_t                  *root;
 };
 
 
-static void govern_xr_fail(ngx_http_govern_xmlrpc_t *x, const char *fmt,
+static void govern_xr_fail(govern_xmlrpc_t *x, const char *fmt,
     ...);
-static void govern_xr_fail_at(ngx_http_govern_xmlrpc_t *x, size_t position,
+static void govern_xr_fail_at(govern_xmlrpc_t *x, size_t position,
     const char *fmt, ...);
 
 
@@ -207,7 +207,7 @@ static void govern_xr_fail_at(ngx_http_govern_xmlrpc_t *x, size_t position,
 
 
 int
-ngx_http_govern_xmlrpc_style(const char *path, size_t len)
+govern_xmlrpc_style(const char *path, size_t len)
 {
     if (len < sizeof("/xmlrpc/") - 1
         || memcmp(path, "/xmlrpc/", sizeof("/xmlrpc/") - 1) != 0)
@@ -218,27 +218,27 @@ ngx_http_govern_xmlrpc_style(const char *path, size_t len)
     if (len >= sizeof("/xmlrpc/2/") - 1
         && memcmp(path, "/xmlrpc/2/", sizeof("/xmlrpc/2/") - 1) == 0)
     {
-        return NGX_HTTP_GOVERN_XMLRPC_INT_FAULTS;
+        return GOVERN_XMLRPC_INT_FAULTS;
     }
 
-    return NGX_HTTP_GOVERN_XMLRPC_STRING_FAULTS;
+    return GOVERN_XMLRPC_STRING_FAULTS;
 }
 
 
 const char *
-ngx_http_govern_xmlrpc_service(const char *path, size_t len,
+govern_xmlrpc_service(const char *path, size_t len,
     const char **why)
 {
     size_t       skip;
     const char  *name;
 
-    switch (ngx_http_govern_xmlrpc_style(path, len)) {
+    switch (govern_xmlrpc_style(path, len)) {
 
-    case NGX_HTTP_GOVERN_XMLRPC_INT_FAULTS:
+    case GOVERN_XMLRPC_INT_FAULTS:
         skip = sizeof("/xmlrpc/2/") - 1;
         break;
 
-    case NGX_HTTP_GOVERN_XMLRPC_STRING_FAULTS:
+    case GOVERN_XMLRPC_STRING_FAULTS:
         skip = sizeof("/xmlrpc/") - 1;
         break;
 
@@ -273,7 +273,7 @@ ngx_http_govern_xmlrpc_service(const char *path, size_t len,
 
 
 static void
-govern_xr_vfail(ngx_http_govern_xmlrpc_t *x, size_t position,
+govern_xr_vfail(govern_xmlrpc_t *x, size_t position,
     const char *fmt, va_list args)
 {
     if (x->failed) {
@@ -297,7 +297,7 @@ govern_xr_vfail(ngx_http_govern_xmlrpc_t *x, size_t position,
 /* refused at the event expat is reporting */
 
 static void
-govern_xr_fail(ngx_http_govern_xmlrpc_t *x, const char *fmt, ...)
+govern_xr_fail(govern_xmlrpc_t *x, const char *fmt, ...)
 {
     long     at;
     va_list  args;
@@ -311,7 +311,7 @@ govern_xr_fail(ngx_http_govern_xmlrpc_t *x, const char *fmt, ...)
 
 
 static void
-govern_xr_fail_at(ngx_http_govern_xmlrpc_t *x, size_t position,
+govern_xr_fail_at(govern_xmlrpc_t *x, size_t position,
     const char *fmt, ...)
 {
     va_list  args;
@@ -325,7 +325,7 @@ govern_xr_fail_at(ngx_http_govern_xmlrpc_t *x, size_t position,
 /* expat's own refusal: malformed XML, invalid UTF-8, an unclosed element */
 
 static void
-govern_xr_expat_error(ngx_http_govern_xmlrpc_t *x)
+govern_xr_expat_error(govern_xmlrpc_t *x)
 {
     enum XML_Error  code;
 
@@ -345,7 +345,7 @@ govern_xr_expat_error(ngx_http_govern_xmlrpc_t *x)
 
 
 static int
-govern_xr_grow(ngx_http_govern_xmlrpc_t *x, void **array, size_t *cap,
+govern_xr_grow(govern_xmlrpc_t *x, void **array, size_t *cap,
     size_t need, size_t size)
 {
     size_t   n;
@@ -373,11 +373,11 @@ govern_xr_grow(ngx_http_govern_xmlrpc_t *x, void **array, size_t *cap,
 /* a copy in the caller's memory, NUL and readable padding after it */
 
 static const char *
-govern_xr_copy(ngx_http_govern_xmlrpc_t *x, const char *s, size_t len)
+govern_xr_copy(govern_xmlrpc_t *x, const char *s, size_t len)
 {
     char  *p;
 
-    p = x->alloc(x->alloc_ctx, len + 1 + NGX_HTTP_GOVERN_JV_READABLE);
+    p = x->alloc(x->alloc_ctx, len + 1 + GOVERN_JV_READABLE);
     if (p == NULL) {
         govern_xr_fail(x, "out of memory");
         return NULL;
@@ -387,20 +387,20 @@ govern_xr_copy(ngx_http_govern_xmlrpc_t *x, const char *s, size_t len)
         memcpy(p, s, len);
     }
 
-    memset(p + len, 0, 1 + NGX_HTTP_GOVERN_JV_READABLE);
+    memset(p + len, 0, 1 + GOVERN_JV_READABLE);
 
     return p;
 }
 
 
 static int
-govern_xr_push(ngx_http_govern_xmlrpc_t *x, const char *key, size_t key_len,
-    const ngx_http_govern_jv_t *v)
+govern_xr_push(govern_xmlrpc_t *x, const char *key, size_t key_len,
+    const govern_jv_t *v)
 {
-    ngx_http_govern_jmember_t  *m;
+    govern_jmember_t           *m;
 
     if (!govern_xr_grow(x, (void **) &x->scratch, &x->scratch_cap,
-                        x->top + 1, sizeof(ngx_http_govern_jmember_t)))
+                        x->top + 1, sizeof(govern_jmember_t)))
     {
         return 0;
     }
@@ -417,19 +417,19 @@ govern_xr_push(ngx_http_govern_xmlrpc_t *x, const char *key, size_t key_len,
 /* the children pushed since base, moved into an array in the tree */
 
 static int
-govern_xr_array(ngx_http_govern_xmlrpc_t *x, size_t base,
-    ngx_http_govern_jv_t *v)
+govern_xr_array(govern_xmlrpc_t *x, size_t base,
+    govern_jv_t *v)
 {
     size_t                 i, n;
-    ngx_http_govern_jv_t  *items;
+    govern_jv_t           *items;
 
     n = x->top - base;
-    v->type = NGX_HTTP_GOVERN_JV_ARRAY;
+    v->type = GOVERN_JV_ARRAY;
     v->len = n;
     v->u.items = NULL;
 
     if (n) {
-        items = x->alloc(x->alloc_ctx, n * sizeof(ngx_http_govern_jv_t));
+        items = x->alloc(x->alloc_ctx, n * sizeof(govern_jv_t));
         if (items == NULL) {
             govern_xr_fail(x, "out of memory");
             return 0;
@@ -451,7 +451,7 @@ govern_xr_array(ngx_http_govern_xmlrpc_t *x, size_t base,
 static int
 govern_xr_key_order(const void *a, const void *b)
 {
-    const ngx_http_govern_jmember_t  *x = a, *y = b;
+    const govern_jmember_t           *x = a, *y = b;
 
     if (x->key_len != y->key_len) {
         return x->key_len < y->key_len ? -1 : 1;
@@ -467,12 +467,12 @@ govern_xr_key_order(const void *a, const void *b)
  * driven into collisions).  Sets *nomem when it cannot sort.
  */
 
-static const ngx_http_govern_jmember_t *
-govern_xr_duplicate(const ngx_http_govern_jmember_t *m, size_t n, int *nomem)
+static const govern_jmember_t *
+govern_xr_duplicate(const govern_jmember_t *m, size_t n, int *nomem)
 {
     size_t                             i, j;
     const void                       **sorted;
-    const ngx_http_govern_jmember_t   *a, *b, *dup;
+    const govern_jmember_t            *a, *b, *dup;
 
     if (n <= GOVERN_XR_SMALL_STRUCT) {
         for (i = 1; i < n; i++) {
@@ -496,7 +496,7 @@ govern_xr_duplicate(const ngx_http_govern_jmember_t *m, size_t n, int *nomem)
         sorted[i] = &m[i];
     }
 
-    if (ngx_http_govern_jv_sort(sorted, n, govern_xr_key_order) != 0) {
+    if (govern_jv_sort(sorted, n, govern_xr_key_order) != 0) {
         free(sorted);
         *nomem = 1;
         return NULL;
@@ -519,16 +519,16 @@ govern_xr_duplicate(const ngx_http_govern_jmember_t *m, size_t n, int *nomem)
 
 
 static int
-govern_xr_struct(ngx_http_govern_xmlrpc_t *x, size_t base,
-    ngx_http_govern_jv_t *v)
+govern_xr_struct(govern_xmlrpc_t *x, size_t base,
+    govern_jv_t *v)
 {
     int                               nomem;
     size_t                            n;
-    ngx_http_govern_jmember_t        *members;
-    const ngx_http_govern_jmember_t  *dup;
+    govern_jmember_t                 *members;
+    const govern_jmember_t           *dup;
 
     n = x->top - base;
-    v->type = NGX_HTTP_GOVERN_JV_OBJECT;
+    v->type = GOVERN_JV_OBJECT;
     v->len = n;
     v->u.members = NULL;
 
@@ -550,13 +550,13 @@ govern_xr_struct(ngx_http_govern_xmlrpc_t *x, size_t base,
         return 0;
     }
 
-    members = x->alloc(x->alloc_ctx, n * sizeof(ngx_http_govern_jmember_t));
+    members = x->alloc(x->alloc_ctx, n * sizeof(govern_jmember_t));
     if (members == NULL) {
         govern_xr_fail(x, "out of memory");
         return 0;
     }
 
-    memcpy(members, &x->scratch[base], n * sizeof(ngx_http_govern_jmember_t));
+    memcpy(members, &x->scratch[base], n * sizeof(govern_jmember_t));
     v->u.members = members;
     x->top = base;
 
@@ -845,8 +845,8 @@ govern_xr_method_name(const char *s, size_t len)
 /* the typed value a leaf's text is, into its <value>'s v */
 
 static void
-govern_xr_scalar(ngx_http_govern_xmlrpc_t *x, govern_xr_frame_t *f,
-    ngx_http_govern_jv_t *v)
+govern_xr_scalar(govern_xmlrpc_t *x, govern_xr_frame_t *f,
+    govern_jv_t *v)
 {
     int          rc;
     const char  *name;
@@ -865,7 +865,7 @@ govern_xr_scalar(ngx_http_govern_xmlrpc_t *x, govern_xr_frame_t *f,
             return;
         }
 
-        v->type = NGX_HTTP_GOVERN_JV_INTEGER;
+        v->type = GOVERN_JV_INTEGER;
         return;
 
     case GOVERN_XR_BOOLEAN:
@@ -874,8 +874,8 @@ govern_xr_scalar(ngx_http_govern_xmlrpc_t *x, govern_xr_frame_t *f,
             return;
         }
 
-        v->type = x->text[0] == '1' ? NGX_HTTP_GOVERN_JV_TRUE
-                                    : NGX_HTTP_GOVERN_JV_FALSE;
+        v->type = x->text[0] == '1' ? GOVERN_JV_TRUE
+                                    : GOVERN_JV_FALSE;
         return;
 
     case GOVERN_XR_DOUBLE:
@@ -885,7 +885,7 @@ govern_xr_scalar(ngx_http_govern_xmlrpc_t *x, govern_xr_frame_t *f,
             return;
         }
 
-        v->type = NGX_HTTP_GOVERN_JV_REAL;
+        v->type = GOVERN_JV_REAL;
         return;
 
     case GOVERN_XR_DATETIME:
@@ -909,7 +909,7 @@ govern_xr_scalar(ngx_http_govern_xmlrpc_t *x, govern_xr_frame_t *f,
         break;
     }
 
-    v->type = NGX_HTTP_GOVERN_JV_STRING;
+    v->type = GOVERN_JV_STRING;
     v->len = x->text_len;
     v->u.string = govern_xr_copy(x, x->text, x->text_len);
 }
@@ -1031,7 +1031,7 @@ govern_xr_start(void *data, const XML_Char *name, const XML_Char **attrs)
     unsigned                   e, kind;
     const char                *why;
     govern_xr_frame_t         *parent, *f;
-    ngx_http_govern_xmlrpc_t  *x = data;
+    govern_xmlrpc_t           *x = data;
 
     if (x->failed) {
         return;
@@ -1089,10 +1089,10 @@ govern_xr_start(void *data, const XML_Char *name, const XML_Char **attrs)
         /* counted as the equivalent JSON-RPC body would be */
 
         if (GOVERN_XR_ARGS_DEPTH + x->containers + 1
-            > NGX_HTTP_GOVERN_JV_MAX_DEPTH)
+            > GOVERN_JV_MAX_DEPTH)
         {
             govern_xr_fail(x, "containers nested deeper than %d",
-                           NGX_HTTP_GOVERN_JV_MAX_DEPTH);
+                           GOVERN_JV_MAX_DEPTH);
             return;
         }
 
@@ -1125,7 +1125,7 @@ govern_xr_text(void *data, const XML_Char *s, int len)
     long                       at;
     size_t                     i, need;
     govern_xr_frame_t         *f;
-    ngx_http_govern_xmlrpc_t  *x = data;
+    govern_xmlrpc_t           *x = data;
 
     if (x->failed) {
         return;
@@ -1179,26 +1179,26 @@ govern_xr_text(void *data, const XML_Char *s, int len)
 /* the root: {"params": {"service": S, "method": M, "args": args}} */
 
 static void
-govern_xr_root(ngx_http_govern_xmlrpc_t *x, govern_xr_frame_t *f,
+govern_xr_root(govern_xmlrpc_t *x, govern_xr_frame_t *f,
     size_t end)
 {
-    ngx_http_govern_jv_t       *root, *params;
-    ngx_http_govern_jmember_t  *top, *m;
+    govern_jv_t                *root, *params;
+    govern_jmember_t           *top, *m;
 
-    root = x->alloc(x->alloc_ctx, sizeof(ngx_http_govern_jv_t));
-    top = x->alloc(x->alloc_ctx, sizeof(ngx_http_govern_jmember_t));
-    m = x->alloc(x->alloc_ctx, 3 * sizeof(ngx_http_govern_jmember_t));
+    root = x->alloc(x->alloc_ctx, sizeof(govern_jv_t));
+    top = x->alloc(x->alloc_ctx, sizeof(govern_jmember_t));
+    m = x->alloc(x->alloc_ctx, 3 * sizeof(govern_jmember_t));
 
     if (root == NULL || top == NULL || m == NULL) {
         govern_xr_fail(x, "out of memory");
         return;
     }
 
-    memset(m, 0, 3 * sizeof(ngx_http_govern_jmember_t));
+    memset(m, 0, 3 * sizeof(govern_jmember_t));
 
     m[0].key = GOVERN_XR_SERVICE_KEY;
     m[0].key_len = sizeof("service") - 1;
-    m[0].value.type = NGX_HTTP_GOVERN_JV_STRING;
+    m[0].value.type = GOVERN_JV_STRING;
     m[0].value.len = strlen(x->service);
     m[0].value.u.string = x->service;
 
@@ -1214,13 +1214,13 @@ govern_xr_root(ngx_http_govern_xmlrpc_t *x, govern_xr_frame_t *f,
     top->key_len = sizeof("params") - 1;
 
     params = &top->value;
-    params->type = NGX_HTTP_GOVERN_JV_OBJECT;
+    params->type = GOVERN_JV_OBJECT;
     params->start = f->start;
     params->end = (uint32_t) end;
     params->len = 3;
     params->u.members = m;
 
-    root->type = NGX_HTTP_GOVERN_JV_OBJECT;
+    root->type = GOVERN_JV_OBJECT;
     root->start = f->start;
     root->end = (uint32_t) end;
     root->len = 1;
@@ -1236,8 +1236,8 @@ govern_xr_end(void *data, const XML_Char *name)
     long                       at, count;
     size_t                     end;
     govern_xr_frame_t         *f, *parent;
-    ngx_http_govern_jv_t       v;
-    ngx_http_govern_xmlrpc_t  *x = data;
+    govern_jv_t                v;
+    govern_xmlrpc_t           *x = data;
 
     if (x->failed) {
         return;
@@ -1261,7 +1261,7 @@ govern_xr_end(void *data, const XML_Char *name)
             return;
         }
 
-        x->method.type = NGX_HTTP_GOVERN_JV_STRING;
+        x->method.type = GOVERN_JV_STRING;
         x->method.start = f->start;
         x->method.end = (uint32_t) end;
         x->method.len = x->text_len;
@@ -1274,7 +1274,7 @@ govern_xr_end(void *data, const XML_Char *name)
         break;
 
     case GOVERN_XR_NIL:
-        parent->v.type = NGX_HTTP_GOVERN_JV_NULL;
+        parent->v.type = GOVERN_JV_NULL;
         break;
 
     case GOVERN_XR_INT:
@@ -1320,7 +1320,7 @@ govern_xr_end(void *data, const XML_Char *name)
 
         if (!(f->seen & GOVERN_XR_SEEN_CHILD)) {
             /* no type: a string (end_value() in Python) */
-            v.type = NGX_HTTP_GOVERN_JV_STRING;
+            v.type = GOVERN_JV_STRING;
             v.len = x->text_len;
             v.u.string = govern_xr_copy(x, x->text, x->text_len);
         }
@@ -1367,7 +1367,7 @@ govern_xr_end(void *data, const XML_Char *name)
 
         if (!(f->seen & GOVERN_XR_SEEN_PARAMS)) {
             /* no parameters: where <params> would be */
-            f->v.type = NGX_HTTP_GOVERN_JV_ARRAY;
+            f->v.type = GOVERN_JV_ARRAY;
             f->v.start = (uint32_t) at;
             f->v.end = (uint32_t) at;
         }
@@ -1385,7 +1385,7 @@ static void XMLCALL
 govern_xr_declaration(void *data, const XML_Char *version,
     const XML_Char *encoding, int standalone)
 {
-    ngx_http_govern_xmlrpc_t  *x = data;
+    govern_xmlrpc_t           *x = data;
 
     if (x->failed || encoding == NULL) {
         return;
@@ -1485,17 +1485,17 @@ govern_xr_salt(void)
 }
 
 
-ngx_http_govern_xmlrpc_t *
-ngx_http_govern_xmlrpc_create(const char *path, size_t path_len,
-    size_t max_size, ngx_http_govern_jv_alloc_pt alloc, void *alloc_ctx,
-    ngx_http_govern_jv_error_t *err)
+govern_xmlrpc_t *
+govern_xmlrpc_create(const char *path, size_t path_len,
+    size_t max_size, govern_jv_alloc_pt alloc, void *alloc_ctx,
+    govern_jv_error_t *err)
 {
     const char                *service, *why;
     XML_Parser                 p;
     unsigned long              salt;
-    ngx_http_govern_xmlrpc_t  *x;
+    govern_xmlrpc_t           *x;
 
-    service = ngx_http_govern_xmlrpc_service(path, path_len, &why);
+    service = govern_xmlrpc_service(path, path_len, &why);
 
     if (service == NULL) {
         if (err) {
@@ -1506,12 +1506,12 @@ ngx_http_govern_xmlrpc_create(const char *path, size_t path_len,
         return NULL;
     }
 
-    x = alloc(alloc_ctx, sizeof(ngx_http_govern_xmlrpc_t));
+    x = alloc(alloc_ctx, sizeof(govern_xmlrpc_t));
     if (x == NULL) {
         goto nomem;
     }
 
-    memset(x, 0, sizeof(ngx_http_govern_xmlrpc_t));
+    memset(x, 0, sizeof(govern_xmlrpc_t));
     x->service = service;
     x->alloc = alloc;
     x->alloc_ctx = alloc_ctx;
@@ -1530,14 +1530,14 @@ ngx_http_govern_xmlrpc_create(const char *path, size_t path_len,
     x->nframes = 1;
 
     if (!govern_xr_grow(x, (void **) &x->text, &x->text_cap, 256, 1)) {
-        ngx_http_govern_xmlrpc_destroy(x);
+        govern_xmlrpc_destroy(x);
         goto nomem;
     }
 
     /* UTF-8 whatever the document declares: others are refused */
     p = XML_ParserCreate("UTF-8");
     if (p == NULL) {
-        ngx_http_govern_xmlrpc_destroy(x);
+        govern_xmlrpc_destroy(x);
         goto nomem;
     }
 
@@ -1575,7 +1575,7 @@ nomem:
 
 
 int
-ngx_http_govern_xmlrpc_feed(ngx_http_govern_xmlrpc_t *x, const char *data,
+govern_xmlrpc_feed(govern_xmlrpc_t *x, const char *data,
     size_t len)
 {
     size_t  n;
@@ -1607,10 +1607,10 @@ ngx_http_govern_xmlrpc_feed(ngx_http_govern_xmlrpc_t *x, const char *data,
 }
 
 
-ngx_http_govern_jv_t *
-ngx_http_govern_xmlrpc_finish(ngx_http_govern_xmlrpc_t *x)
+govern_jv_t *
+govern_xmlrpc_finish(govern_xmlrpc_t *x)
 {
-    ngx_http_govern_jv_t  *root;
+    govern_jv_t           *root;
 
     if (x->parser == NULL) {
         if (!x->failed) {
@@ -1632,14 +1632,14 @@ ngx_http_govern_xmlrpc_finish(ngx_http_govern_xmlrpc_t *x)
         govern_xr_fail_at(x, x->fed, "not a whole <methodCall>");
     }
 
-    ngx_http_govern_xmlrpc_destroy(x);
+    govern_xmlrpc_destroy(x);
 
     return root;
 }
 
 
 void
-ngx_http_govern_xmlrpc_destroy(ngx_http_govern_xmlrpc_t *x)
+govern_xmlrpc_destroy(govern_xmlrpc_t *x)
 {
     if (x->parser) {
         XML_ParserFree(x->parser);
@@ -1659,23 +1659,23 @@ ngx_http_govern_xmlrpc_destroy(ngx_http_govern_xmlrpc_t *x)
 }
 
 
-ngx_http_govern_jv_t *
-ngx_http_govern_xmlrpc_parse(const char *path, size_t path_len,
+govern_jv_t *
+govern_xmlrpc_parse(const char *path, size_t path_len,
     const char *text, size_t len, size_t max_size,
-    ngx_http_govern_jv_alloc_pt alloc, void *alloc_ctx,
-    ngx_http_govern_jv_error_t *err)
+    govern_jv_alloc_pt alloc, void *alloc_ctx,
+    govern_jv_error_t *err)
 {
-    ngx_http_govern_xmlrpc_t  *x;
+    govern_xmlrpc_t           *x;
 
-    x = ngx_http_govern_xmlrpc_create(path, path_len, max_size, alloc,
-                                      alloc_ctx, err);
+    x = govern_xmlrpc_create(path, path_len, max_size, alloc,
+                             alloc_ctx, err);
     if (x == NULL) {
         return NULL;
     }
 
-    (void) ngx_http_govern_xmlrpc_feed(x, text, len);
+    (void) govern_xmlrpc_feed(x, text, len);
 
-    return ngx_http_govern_xmlrpc_finish(x);
+    return govern_xmlrpc_finish(x);
 }
 
 
@@ -1691,7 +1691,7 @@ ngx_http_govern_xmlrpc_parse(const char *path, size_t path_len,
  */
 
 static int
-govern_xr_struct_tag(const char *text, const ngx_http_govern_jv_t *v,
+govern_xr_struct_tag(const char *text, const govern_jv_t *v,
     size_t *tag, size_t *after, int *empty)
 {
     size_t  p, name, name_len;
@@ -1748,13 +1748,13 @@ govern_xr_struct_tag(const char *text, const ngx_http_govern_jv_t *v,
 
 
 int
-ngx_http_govern_xmlrpc_clamp(const char *text,
-    const ngx_http_govern_odoo_call_t *call, long long n,
-    ngx_http_govern_xmlrpc_edit_t *e)
+govern_xmlrpc_clamp(const char *text,
+    const govern_odoo_call_t *call, long long n,
+    govern_xmlrpc_edit_t *e)
 {
     int                          empty;
     size_t                       tag, after;
-    const ngx_http_govern_jv_t  *v, *kwargs;
+    const govern_jv_t           *v, *kwargs;
 
     v = call->limit_value;
 
@@ -1770,7 +1770,7 @@ ngx_http_govern_xmlrpc_clamp(const char *text,
         return 1;
     }
 
-    if (ngx_http_govern_jv_is_object(call->kwargs)) {
+    if (govern_jv_is_object(call->kwargs)) {
         if (!govern_xr_struct_tag(text, call->kwargs, &tag, &after, &empty)) {
             return 0;
         }
@@ -1795,7 +1795,7 @@ ngx_http_govern_xmlrpc_clamp(const char *text,
     if (call->rpc_args) {
         /* execute_kw(db, uid, key, model, method, args[, kwargs]) */
 
-        kwargs = ngx_http_govern_jv_item(call->rpc_args, 6);
+        kwargs = govern_jv_item(call->rpc_args, 6);
 
         if (kwargs) {                   /* nil */
             e->start = kwargs->start;
@@ -2033,7 +2033,7 @@ govern_xr_fault(char *buf, size_t size, int code, const char *prefix,
 
 
 size_t
-ngx_http_govern_xmlrpc_fault_int(char *buf, size_t size, int code,
+govern_xmlrpc_fault_int(char *buf, size_t size, int code,
     const char *string, size_t len)
 {
     return govern_xr_fault(buf, size, code, NULL, NULL, 0, string, len);
@@ -2041,7 +2041,7 @@ ngx_http_govern_xmlrpc_fault_int(char *buf, size_t size, int code,
 
 
 size_t
-ngx_http_govern_xmlrpc_fault_string(char *buf, size_t size,
+govern_xmlrpc_fault_string(char *buf, size_t size,
     const char *code, size_t code_len, const char *string, size_t len)
 {
     return govern_xr_fault(buf, size, 0, "", code, code_len, string, len);
@@ -2058,55 +2058,55 @@ ngx_http_govern_xmlrpc_fault_string(char *buf, size_t size,
  */
 
 size_t
-ngx_http_govern_xmlrpc_fault(char *buf, size_t size, int style,
+govern_xmlrpc_fault(char *buf, size_t size, int style,
     int exception, const char *message, size_t len)
 {
     const char  *prefix;
 
-    if (style == NGX_HTTP_GOVERN_XMLRPC_INT_FAULTS) {
+    if (style == GOVERN_XMLRPC_INT_FAULTS) {
         switch (exception) {
 
-        case NGX_HTTP_GOVERN_XMLRPC_ACCESS_ERROR:
-            return ngx_http_govern_xmlrpc_fault_int(buf, size, 4, message,
-                                                    len);
+        case GOVERN_XMLRPC_ACCESS_ERROR:
+            return govern_xmlrpc_fault_int(buf, size, 4, message,
+                                           len);
 
-        case NGX_HTTP_GOVERN_XMLRPC_ACCESS_DENIED:
-            return ngx_http_govern_xmlrpc_fault_int(buf, size, 3, message,
-                                                    len);
+        case GOVERN_XMLRPC_ACCESS_DENIED:
+            return govern_xmlrpc_fault_int(buf, size, 3, message,
+                                           len);
 
-        case NGX_HTTP_GOVERN_XMLRPC_USER_ERROR:
-        case NGX_HTTP_GOVERN_XMLRPC_MISSING_ERROR:
-            return ngx_http_govern_xmlrpc_fault_int(buf, size, 2, message,
-                                                    len);
+        case GOVERN_XMLRPC_USER_ERROR:
+        case GOVERN_XMLRPC_MISSING_ERROR:
+            return govern_xmlrpc_fault_int(buf, size, 2, message,
+                                           len);
 
         default:
-            return ngx_http_govern_xmlrpc_fault_int(buf, size, 1, message,
-                                                    len);
+            return govern_xmlrpc_fault_int(buf, size, 1, message,
+                                           len);
         }
     }
 
     switch (exception) {
 
-    case NGX_HTTP_GOVERN_XMLRPC_ACCESS_DENIED:
-        return ngx_http_govern_xmlrpc_fault_string(buf, size, "AccessDenied",
-                                                   sizeof("AccessDenied") - 1,
-                                                   message, len);
+    case GOVERN_XMLRPC_ACCESS_DENIED:
+        return govern_xmlrpc_fault_string(buf, size, "AccessDenied",
+                                          sizeof("AccessDenied") - 1,
+                                          message, len);
 
-    case NGX_HTTP_GOVERN_XMLRPC_ACCESS_ERROR:
+    case GOVERN_XMLRPC_ACCESS_ERROR:
         prefix = "warning -- AccessError\n\n";
         break;
 
-    case NGX_HTTP_GOVERN_XMLRPC_MISSING_ERROR:
+    case GOVERN_XMLRPC_MISSING_ERROR:
         prefix = "warning -- MissingError\n\n";
         break;
 
-    case NGX_HTTP_GOVERN_XMLRPC_USER_ERROR:
+    case GOVERN_XMLRPC_USER_ERROR:
         prefix = "warning -- UserError\n\n";
         break;
 
     default:
-        return ngx_http_govern_xmlrpc_fault_string(buf, size, message, len,
-                                                   message, len);
+        return govern_xmlrpc_fault_string(buf, size, message, len,
+                                          message, len);
     }
 
     return govern_xr_fault(buf, size, 0, prefix, message, len, "", 0);
@@ -2135,21 +2135,21 @@ govern_xr_response(char *buf, size_t size, const char *type, long long v)
 
 
 size_t
-ngx_http_govern_xmlrpc_response_int(char *buf, size_t size, int v)
+govern_xmlrpc_response_int(char *buf, size_t size, int v)
 {
     return govern_xr_response(buf, size, "int", v);
 }
 
 
 size_t
-ngx_http_govern_xmlrpc_response_boolean(char *buf, size_t size, int v)
+govern_xmlrpc_response_boolean(char *buf, size_t size, int v)
 {
     return govern_xr_response(buf, size, "boolean", v ? 1 : 0);
 }
 
 
 size_t
-ngx_http_govern_xmlrpc_param_string(char *buf, size_t size, const char *s,
+govern_xmlrpc_param_string(char *buf, size_t size, const char *s,
     size_t len)
 {
     govern_xr_out_t  o;
@@ -2167,7 +2167,7 @@ ngx_http_govern_xmlrpc_param_string(char *buf, size_t size, const char *s,
 
 
 size_t
-ngx_http_govern_xmlrpc_param_int(char *buf, size_t size, long long v)
+govern_xmlrpc_param_int(char *buf, size_t size, long long v)
 {
     govern_xr_out_t  o;
 

@@ -19,45 +19,45 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ngx_http_govern_odoo.h"
-#include "ngx_http_govern_scopes.h"
+#include "govern_odoo.h"
+#include "govern_scopes.h"
 
 
 /*
  * s equals the literal.  A call's strings are parsed strings or copies of
- * the path, readable for NGX_HTTP_GOVERN_JV_READABLE bytes: a short
+ * the path, readable for GOVERN_JV_READABLE bytes: a short
  * literal is compared with its NUL at once, inline, where strcmp() is a
  * call per comparison.
  */
-#define ngx_http_govern_odoo_is(s, lit)                                       \
-    (sizeof(lit) <= NGX_HTTP_GOVERN_JV_READABLE                               \
+#define govern_odoo_is(s, lit)                                       \
+    (sizeof(lit) <= GOVERN_JV_READABLE                                        \
      ? memcmp(s, lit, sizeof(lit)) == 0 : strcmp(s, lit) == 0)
 
-#define ngx_http_govern_odoo_prefix(s, len, lit)                              \
+#define govern_odoo_prefix(s, len, lit)                              \
     ((len) >= sizeof(lit) - 1 && memcmp(s, lit, sizeof(lit) - 1) == 0)
 
 
-#define NGX_HTTP_GOVERN_ODOO_MALFORMED_COUNT  (-2LL)
+#define GOVERN_ODOO_MALFORMED_COUNT           (-2LL)
 
 
 typedef struct {
     const char                    *name;
-    ngx_http_govern_odoo_shape_t   shape;
-} ngx_http_govern_odoo_builtin_t;
+    govern_odoo_shape_t            shape;
+} govern_odoo_builtin_t;
 
 
-#define ngx_http_govern_odoo_model(values)                                    \
-    { NGX_HTTP_GOVERN_ODOO_MODEL, NGX_HTTP_GOVERN_ODOO_VALUES_ ## values,     \
-      NGX_HTTP_GOVERN_ODOO_KEYWORD_ONLY, 0, NGX_HTTP_GOVERN_ODOO_UNLIMITED }
-#define ngx_http_govern_odoo_records(values)                                  \
-    { NGX_HTTP_GOVERN_ODOO_RECORDS, NGX_HTTP_GOVERN_ODOO_VALUES_ ## values,   \
-      NGX_HTTP_GOVERN_ODOO_KEYWORD_ONLY, 0, NGX_HTTP_GOVERN_ODOO_UNLIMITED }
-#define ngx_http_govern_odoo_search(position, limit)                          \
-    { NGX_HTTP_GOVERN_ODOO_SEARCH, NGX_HTTP_GOVERN_ODOO_VALUES_NONE,          \
+#define govern_odoo_model(values)                                    \
+    { GOVERN_ODOO_MODEL, GOVERN_ODOO_VALUES_ ## values,     \
+      GOVERN_ODOO_KEYWORD_ONLY, 0, GOVERN_ODOO_UNLIMITED }
+#define govern_odoo_records(values)                                  \
+    { GOVERN_ODOO_RECORDS, GOVERN_ODOO_VALUES_ ## values,   \
+      GOVERN_ODOO_KEYWORD_ONLY, 0, GOVERN_ODOO_UNLIMITED }
+#define govern_odoo_search(position, limit)                          \
+    { GOVERN_ODOO_SEARCH, GOVERN_ODOO_VALUES_NONE,          \
       position, 0, limit }
-#define ngx_http_govern_odoo_group(position)                                  \
-    { NGX_HTTP_GOVERN_ODOO_GROUP, NGX_HTTP_GOVERN_ODOO_VALUES_NONE,           \
-      position, 0, NGX_HTTP_GOVERN_ODOO_UNLIMITED }
+#define govern_odoo_group(position)                                  \
+    { GOVERN_ODOO_GROUP, GOVERN_ODOO_VALUES_NONE,           \
+      position, 0, GOVERN_ODOO_UNLIMITED }
 
 
 /*
@@ -71,75 +71,75 @@ typedef struct {
  * fields or groupby, groupby or aggregates, limit).
  */
 
-static const ngx_http_govern_odoo_builtin_t  ngx_http_govern_odoo_builtins[] =
+static const govern_odoo_builtin_t  govern_odoo_builtins[] =
 {
-    { "action_archive", ngx_http_govern_odoo_records(NONE) },
-    { "action_unarchive", ngx_http_govern_odoo_records(NONE) },
-    { "check_access_rights", ngx_http_govern_odoo_model(NONE) },
-    { "context_get", ngx_http_govern_odoo_model(NONE) },
-    { "copy", ngx_http_govern_odoo_records(COPY) },
-    { "create", ngx_http_govern_odoo_model(CREATE) },
-    { "default_get", ngx_http_govern_odoo_model(NONE) },
-    { "fields_get", ngx_http_govern_odoo_model(NONE) },
-    { "formatted_read_group", ngx_http_govern_odoo_group(5) },
-    { "get_views", ngx_http_govern_odoo_model(NONE) },
-    { "message_post", ngx_http_govern_odoo_records(NONE) },
-    { "name_create", ngx_http_govern_odoo_model(ONE) },
-    { "name_search", ngx_http_govern_odoo_search(3, 100) },
-    { "onchange", ngx_http_govern_odoo_records(NONE) },
-    { "read", ngx_http_govern_odoo_records(NONE) },
-    { "read_group", ngx_http_govern_odoo_group(4) },
-    { "search", ngx_http_govern_odoo_search(2,
-                                            NGX_HTTP_GOVERN_ODOO_UNLIMITED) },
-    { "search_count", ngx_http_govern_odoo_model(NONE) },
-    { "search_fetch", ngx_http_govern_odoo_search(3,
-                                            NGX_HTTP_GOVERN_ODOO_UNLIMITED) },
-    { "search_read", ngx_http_govern_odoo_search(3,
-                                            NGX_HTTP_GOVERN_ODOO_UNLIMITED) },
-    { "toggle_active", ngx_http_govern_odoo_records(NONE) },
-    { "unlink", ngx_http_govern_odoo_records(NONE) },
-    { "web_read", ngx_http_govern_odoo_records(NONE) },
-    { "web_read_group", ngx_http_govern_odoo_group(3) },
-    { "web_save", ngx_http_govern_odoo_records(WRITE) },
-    { "web_search_read", ngx_http_govern_odoo_search(3,
-                                            NGX_HTTP_GOVERN_ODOO_UNLIMITED) },
-    { "write", ngx_http_govern_odoo_records(WRITE) },
+    { "action_archive", govern_odoo_records(NONE) },
+    { "action_unarchive", govern_odoo_records(NONE) },
+    { "check_access_rights", govern_odoo_model(NONE) },
+    { "context_get", govern_odoo_model(NONE) },
+    { "copy", govern_odoo_records(COPY) },
+    { "create", govern_odoo_model(CREATE) },
+    { "default_get", govern_odoo_model(NONE) },
+    { "fields_get", govern_odoo_model(NONE) },
+    { "formatted_read_group", govern_odoo_group(5) },
+    { "get_views", govern_odoo_model(NONE) },
+    { "message_post", govern_odoo_records(NONE) },
+    { "name_create", govern_odoo_model(ONE) },
+    { "name_search", govern_odoo_search(3, 100) },
+    { "onchange", govern_odoo_records(NONE) },
+    { "read", govern_odoo_records(NONE) },
+    { "read_group", govern_odoo_group(4) },
+    { "search", govern_odoo_search(2,
+                                   GOVERN_ODOO_UNLIMITED) },
+    { "search_count", govern_odoo_model(NONE) },
+    { "search_fetch", govern_odoo_search(3,
+                                            GOVERN_ODOO_UNLIMITED) },
+    { "search_read", govern_odoo_search(3,
+                                            GOVERN_ODOO_UNLIMITED) },
+    { "toggle_active", govern_odoo_records(NONE) },
+    { "unlink", govern_odoo_records(NONE) },
+    { "web_read", govern_odoo_records(NONE) },
+    { "web_read_group", govern_odoo_group(3) },
+    { "web_save", govern_odoo_records(WRITE) },
+    { "web_search_read", govern_odoo_search(3,
+                                            GOVERN_ODOO_UNLIMITED) },
+    { "write", govern_odoo_records(WRITE) },
 };
 
 
 /* the keyword each kind of values is passed by */
-static const char  *ngx_http_govern_odoo_values_keyword[] = {
+static const char  *govern_odoo_values_keyword[] = {
     NULL, "vals_list", "vals", "default", NULL
 };
 
 
 typedef struct {
-    const ngx_http_govern_jv_source_t  *src;
+    const govern_jv_source_t           *src;
     int                                 nomem;
     const char                         *why;    /* set when malformed */
-} ngx_http_govern_odoo_count_t;
+} govern_odoo_count_t;
 
 
-static ngx_http_govern_jv_t *ngx_http_govern_odoo_get(
-    ngx_http_govern_jv_t *object, const char *key,
-    const ngx_http_govern_jv_source_t *src, int *nomem);
-static const char *ngx_http_govern_odoo_string(ngx_http_govern_jv_t *object,
+static govern_jv_t *govern_odoo_get(
+    govern_jv_t *object, const char *key,
+    const govern_jv_source_t *src, int *nomem);
+static const char *govern_odoo_string(govern_jv_t *object,
     const char *key);
-static void ngx_http_govern_odoo_classify(ngx_http_govern_odoo_call_t *call,
-    const ngx_http_govern_odoo_policy_t *policy);
-static int ngx_http_govern_odoo_number(const ngx_http_govern_jv_t *v,
+static void govern_odoo_classify(govern_odoo_call_t *call,
+    const govern_odoo_policy_t *policy);
+static int govern_odoo_number(const govern_jv_t *v,
     int booleans, long long *n);
-static long long ngx_http_govern_odoo_count_ids(ngx_http_govern_jv_t *ids,
-    int strict, ngx_http_govern_odoo_count_t *cnt);
-static long long ngx_http_govern_odoo_count_values(
-    ngx_http_govern_jv_t *values, unsigned depth,
-    ngx_http_govern_odoo_count_t *cnt);
-static ngx_http_govern_reason_e ngx_http_govern_odoo_count(
-    ngx_http_govern_odoo_call_t *call, ngx_http_govern_jv_t *limit,
-    ngx_http_govern_odoo_count_t *cnt, const char **why);
-static int ngx_http_govern_odoo_clamp(ngx_http_govern_odoo_call_t *call,
+static long long govern_odoo_count_ids(govern_jv_t *ids,
+    int strict, govern_odoo_count_t *cnt);
+static long long govern_odoo_count_values(
+    govern_jv_t *values, unsigned depth,
+    govern_odoo_count_t *cnt);
+static govern_reason_e govern_odoo_count(
+    govern_odoo_call_t *call, govern_jv_t *limit,
+    govern_odoo_count_t *cnt, const char **why);
+static int govern_odoo_clamp(govern_odoo_call_t *call,
     long long n);
-static uint32_t ngx_http_govern_odoo_hash(const char *model,
+static uint32_t govern_odoo_hash(const char *model,
     const char *method);
 
 
@@ -150,10 +150,10 @@ static uint32_t ngx_http_govern_odoo_hash(const char *model,
  */
 
 static int
-ngx_http_govern_odoo_build(ngx_http_govern_jv_t *v,
-    const ngx_http_govern_jv_source_t *src, int *nomem)
+govern_odoo_build(govern_jv_t *v,
+    const govern_jv_source_t *src, int *nomem)
 {
-    if (src && !ngx_http_govern_jv_expand(v, src)) {
+    if (src && !govern_jv_expand(v, src)) {
         *nomem = 1;
         return 0;
     }
@@ -164,27 +164,27 @@ ngx_http_govern_odoo_build(ngx_http_govern_jv_t *v,
 
 /* a member, or an item, built */
 
-static ngx_http_govern_jv_t *
-ngx_http_govern_odoo_get(ngx_http_govern_jv_t *object, const char *key,
-    const ngx_http_govern_jv_source_t *src, int *nomem)
+static govern_jv_t *
+govern_odoo_get(govern_jv_t *object, const char *key,
+    const govern_jv_source_t *src, int *nomem)
 {
-    ngx_http_govern_jv_t  *v;
+    govern_jv_t           *v;
 
-    v = ngx_http_govern_jv_getz(object, key);
-    (void) ngx_http_govern_odoo_build(v, src, nomem);
+    v = govern_jv_getz(object, key);
+    (void) govern_odoo_build(v, src, nomem);
 
     return v;
 }
 
 
-static ngx_http_govern_jv_t *
-ngx_http_govern_odoo_item(ngx_http_govern_jv_t *array, size_t i,
-    const ngx_http_govern_jv_source_t *src, int *nomem)
+static govern_jv_t *
+govern_odoo_item(govern_jv_t *array, size_t i,
+    const govern_jv_source_t *src, int *nomem)
 {
-    ngx_http_govern_jv_t  *v;
+    govern_jv_t           *v;
 
-    v = ngx_http_govern_jv_item(array, i);
-    (void) ngx_http_govern_odoo_build(v, src, nomem);
+    v = govern_jv_item(array, i);
+    (void) govern_odoo_build(v, src, nomem);
 
     return v;
 }
@@ -192,19 +192,19 @@ ngx_http_govern_odoo_item(ngx_http_govern_jv_t *array, size_t i,
 
 /*
  * How deep the body is built before the policy reads it (see
- * NGX_HTTP_GOVERN_JV_LAZY): below the containers the call is read from,
+ * GOVERN_JV_LAZY): below the containers the call is read from,
  * so a search's domain and fields are checked but not built.  Values
  * are built whole when read; where the path names create or write,
  * building everything at once is cheaper.
  */
 
 unsigned
-ngx_http_govern_odoo_lazy_depth(int protocol, const char *path,
+govern_odoo_lazy_depth(int protocol, const char *path,
     size_t path_len)
 {
     const char  *method;
 
-    if (protocol == NGX_HTTP_GOVERN_ODOO_JSON2) {
+    if (protocol == GOVERN_ODOO_JSON2) {
         method = path + path_len;
 
         while (method > path && method[-1] != '/') {
@@ -221,7 +221,7 @@ ngx_http_govern_odoo_lazy_depth(int protocol, const char *path,
         return 1;                   /* {"domain": [...], ...} */
     }
 
-    if (ngx_http_govern_odoo_prefix(path, path_len, "/web/dataset/call_")) {
+    if (govern_odoo_prefix(path, path_len, "/web/dataset/call_")) {
         return 3;                   /* params.args[0], params.kwargs.x */
     }
 
@@ -232,28 +232,28 @@ ngx_http_govern_odoo_lazy_depth(int protocol, const char *path,
 /* a string member, or NULL when absent or not a string */
 
 static const char *
-ngx_http_govern_odoo_string(ngx_http_govern_jv_t *object, const char *key)
+govern_odoo_string(govern_jv_t *object, const char *key)
 {
-    ngx_http_govern_jv_t  *v;
+    govern_jv_t           *v;
 
-    v = ngx_http_govern_jv_getz(object, key);
+    v = govern_jv_getz(object, key);
 
-    return ngx_http_govern_jv_string(v);
+    return govern_jv_string(v);
 }
 
 
 /* /web/dataset/call_kw and call_button, bare or with a path for logs */
 
 static int
-ngx_http_govern_odoo_web_endpoint(const char *path, size_t len)
+govern_odoo_web_endpoint(const char *path, size_t len)
 {
     size_t  n;
 
-    if (ngx_http_govern_odoo_prefix(path, len, "/web/dataset/call_kw")) {
+    if (govern_odoo_prefix(path, len, "/web/dataset/call_kw")) {
         n = sizeof("/web/dataset/call_kw") - 1;
 
-    } else if (ngx_http_govern_odoo_prefix(path, len,
-                                           "/web/dataset/call_button"))
+    } else if (govern_odoo_prefix(path, len,
+                                  "/web/dataset/call_button"))
     {
         n = sizeof("/web/dataset/call_button") - 1;
 
@@ -265,37 +265,37 @@ ngx_http_govern_odoo_web_endpoint(const char *path, size_t len)
 }
 
 
-ngx_http_govern_reason_e
-ngx_http_govern_odoo_parse(int protocol, ngx_http_govern_jv_t *body,
-    const ngx_http_govern_jv_source_t *src, const char *path,
-    size_t path_len, const ngx_http_govern_odoo_policy_t *policy,
-    ngx_http_govern_odoo_call_t *call, const char **why)
+govern_reason_e
+govern_odoo_parse(int protocol, govern_jv_t *body,
+    const govern_jv_source_t *src, const char *path,
+    size_t path_len, const govern_odoo_policy_t *policy,
+    govern_odoo_call_t *call, const char **why)
 {
     int                            kw;
     size_t                         n, skip;
     const char                    *p, *end, *slash, *keyword;
-    ngx_http_govern_jv_t          *params, *args, *kwargs, *rest, *limit,
+    govern_jv_t                   *params, *args, *kwargs, *rest, *limit,
                                   *positional;
-    ngx_http_govern_odoo_count_t   cnt;
+    govern_odoo_count_t            cnt;
 
-    memset(call, 0, offsetof(ngx_http_govern_odoo_call_t, edit));
+    memset(call, 0, offsetof(govern_odoo_call_t, edit));
     call->protocol = protocol;
-    call->limit = NGX_HTTP_GOVERN_ODOO_UNLIMITED;
+    call->limit = GOVERN_ODOO_UNLIMITED;
 
     cnt.src = src;
     cnt.nomem = 0;
     cnt.why = NULL;
 
-    if (protocol == NGX_HTTP_GOVERN_ODOO_JSON2) {
+    if (protocol == GOVERN_ODOO_JSON2) {
 
         /* /json/2/<model>/<method>: the path is authoritative */
 
         p = path;
         end = path + path_len;
 
-        if (!ngx_http_govern_odoo_prefix(path, path_len, "/json/2/")) {
+        if (!govern_odoo_prefix(path, path_len, "/json/2/")) {
             *why = "not a /json/2/<model>/<method> path";
-            return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
+            return GOVERN_REASON_ODOO_MALFORMED;
         }
 
         p += sizeof("/json/2/") - 1;
@@ -307,7 +307,7 @@ ngx_http_govern_odoo_parse(int protocol, ngx_http_govern_jv_t *body,
             || (size_t) (end - slash - 1) >= sizeof(call->path_method))
         {
             *why = "not a /json/2/<model>/<method> path";
-            return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
+            return GOVERN_REASON_ODOO_MALFORMED;
         }
 
         memcpy(call->path_model, p, slash - p);
@@ -318,128 +318,128 @@ ngx_http_govern_odoo_parse(int protocol, ngx_http_govern_jv_t *body,
         call->model = call->path_model;
         call->method = call->path_method;
 
-        ngx_http_govern_odoo_classify(call, policy);
+        govern_odoo_classify(call, policy);
 
         /* an empty body is the call with {} */
 
-        if (body != NULL && !ngx_http_govern_jv_is_object(body)) {
+        if (body != NULL && !govern_jv_is_object(body)) {
             *why = "a JSON-2 body is an object of named arguments";
-            return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
+            return GOVERN_REASON_ODOO_MALFORMED;
         }
 
         call->kwargs = body;
-        call->ids = ngx_http_govern_jv_getz(body, "ids");
-        call->context = ngx_http_govern_odoo_get(body, "context", src,
-                                                 &cnt.nomem);
+        call->ids = govern_jv_getz(body, "ids");
+        call->context = govern_odoo_get(body, "context", src,
+                                        &cnt.nomem);
 
-        keyword = ngx_http_govern_odoo_values_keyword[call->shape.values];
+        keyword = govern_odoo_values_keyword[call->shape.values];
 
         if (keyword) {
-            call->values = ngx_http_govern_odoo_get(body, keyword, src,
-                                                    &cnt.nomem);
+            call->values = govern_odoo_get(body, keyword, src,
+                                           &cnt.nomem);
         }
 
-        limit = ngx_http_govern_jv_getz(body, "limit");
+        limit = govern_jv_getz(body, "limit");
 
-        return ngx_http_govern_odoo_count(call, limit, &cnt, why);
+        return govern_odoo_count(call, limit, &cnt, why);
     }
 
     /* JSON-RPC 2.0 envelope; only by-name params */
 
-    kw = ngx_http_govern_odoo_web_endpoint(path, path_len);
+    kw = govern_odoo_web_endpoint(path, path_len);
 
     if (!kw && !(path_len == sizeof("/jsonrpc") - 1
                  && memcmp(path, "/jsonrpc", path_len) == 0))
     {
         *why = "not an Odoo RPC endpoint (/jsonrpc, /web/dataset/call_kw, "
                "/web/dataset/call_button)";
-        return NGX_HTTP_GOVERN_REASON_ODOO_DENIED;
+        return GOVERN_REASON_ODOO_DENIED;
     }
 
-    if (!ngx_http_govern_jv_is_object(body)) {
+    if (!govern_jv_is_object(body)) {
         *why = "not a JSON-RPC request object";
-        return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
+        return GOVERN_REASON_ODOO_MALFORMED;
     }
 
-    call->id = ngx_http_govern_jv_getz(body, "id");
-    params = ngx_http_govern_odoo_get(body, "params", src, &cnt.nomem);
+    call->id = govern_jv_getz(body, "id");
+    params = govern_odoo_get(body, "params", src, &cnt.nomem);
 
-    if (!ngx_http_govern_jv_is_object(params)) {
+    if (!govern_jv_is_object(params)) {
         *why = "JSON-RPC \"params\" must be an object";
-        return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
+        return GOVERN_REASON_ODOO_MALFORMED;
     }
 
     if (kw) {
         /* the web client's RPC: model and method from the body */
 
-        call->model = ngx_http_govern_odoo_string(params, "model");
-        call->method = ngx_http_govern_odoo_string(params, "method");
-        args = ngx_http_govern_odoo_get(params, "args", src, &cnt.nomem);
-        kwargs = ngx_http_govern_odoo_get(params, "kwargs", src, &cnt.nomem);
+        call->model = govern_odoo_string(params, "model");
+        call->method = govern_odoo_string(params, "method");
+        args = govern_odoo_get(params, "args", src, &cnt.nomem);
+        kwargs = govern_odoo_get(params, "kwargs", src, &cnt.nomem);
 
         if (call->model == NULL || call->method == NULL
-            || (args && !ngx_http_govern_jv_is_array(args))
-            || (kwargs && !ngx_http_govern_jv_is_object(kwargs)))
+            || (args && !govern_jv_is_array(args))
+            || (kwargs && !govern_jv_is_object(kwargs)))
         {
             *why = "call_kw needs params.model, params.method, args and "
                    "kwargs";
-            return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
+            return GOVERN_REASON_ODOO_MALFORMED;
         }
 
         skip = 0;
         goto positional;
     }
 
-    call->service = ngx_http_govern_odoo_string(params, "service");
-    call->method = ngx_http_govern_odoo_string(params, "method");
-    args = ngx_http_govern_odoo_get(params, "args", src, &cnt.nomem);
+    call->service = govern_odoo_string(params, "service");
+    call->method = govern_odoo_string(params, "method");
+    args = govern_odoo_get(params, "args", src, &cnt.nomem);
 
     if (call->service == NULL || call->method == NULL
-        || (args && !ngx_http_govern_jv_is_array(args)))
+        || (args && !govern_jv_is_array(args)))
     {
         *why = "JSON-RPC needs params.service, params.method and args";
-        return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
+        return GOVERN_REASON_ODOO_MALFORMED;
     }
 
-    if (!ngx_http_govern_odoo_is(call->service, "object")) {
+    if (!govern_odoo_is(call->service, "object")) {
         call->model = NULL;
-        return cnt.nomem ? NGX_HTTP_GOVERN_REASON_INTERNAL_ERROR
-                         : NGX_HTTP_GOVERN_REASON_NONE;
+        return cnt.nomem ? GOVERN_REASON_INTERNAL_ERROR
+                         : GOVERN_REASON_NONE;
     }
 
     /* execute_kw(db, uid, password, model, method, args, kwargs) and
      * execute(db, uid, password, model, method, *args) */
 
-    kw = ngx_http_govern_odoo_is(call->method, "execute_kw");
+    kw = govern_odoo_is(call->method, "execute_kw");
 
-    if (!kw && !ngx_http_govern_odoo_is(call->method, "execute")) {
+    if (!kw && !govern_odoo_is(call->method, "execute")) {
         *why = "the object service offers execute_kw and execute";
-        return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
+        return GOVERN_REASON_ODOO_MALFORMED;
     }
 
-    if (ngx_http_govern_jv_size(args) < 5
-        || !ngx_http_govern_jv_is_string(ngx_http_govern_jv_item(args, 3))
-        || !ngx_http_govern_jv_is_string(ngx_http_govern_jv_item(args, 4)))
+    if (govern_jv_size(args) < 5
+        || !govern_jv_is_string(govern_jv_item(args, 3))
+        || !govern_jv_is_string(govern_jv_item(args, 4)))
     {
         *why = "execute_kw needs db, uid, key, model and method";
-        return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
+        return GOVERN_REASON_ODOO_MALFORMED;
     }
 
-    call->db = ngx_http_govern_jv_string(ngx_http_govern_jv_item(args, 0));
-    call->model = ngx_http_govern_jv_string(ngx_http_govern_jv_item(args, 3));
-    call->method = ngx_http_govern_jv_string(ngx_http_govern_jv_item(args,
+    call->db = govern_jv_string(govern_jv_item(args, 0));
+    call->model = govern_jv_string(govern_jv_item(args, 3));
+    call->method = govern_jv_string(govern_jv_item(args,
                                                                       4));
 
     if (kw) {
-        rest = ngx_http_govern_odoo_item(args, 5, src, &cnt.nomem);
-        kwargs = ngx_http_govern_odoo_item(args, 6, src, &cnt.nomem);
+        rest = govern_odoo_item(args, 5, src, &cnt.nomem);
+        kwargs = govern_odoo_item(args, 6, src, &cnt.nomem);
 
-        if ((rest && !ngx_http_govern_jv_is_array(rest))
-            || (kwargs && !ngx_http_govern_jv_is_object(kwargs)
-                && !ngx_http_govern_jv_is_null(kwargs)))
+        if ((rest && !govern_jv_is_array(rest))
+            || (kwargs && !govern_jv_is_object(kwargs)
+                && !govern_jv_is_null(kwargs)))
         {
             *why = "execute_kw takes an args list and a kwargs object";
-            return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
+            return GOVERN_REASON_ODOO_MALFORMED;
         }
 
         call->rpc_args = args;
@@ -453,68 +453,68 @@ ngx_http_govern_odoo_parse(int protocol, ngx_http_govern_jv_t *body,
 
 positional:
 
-    ngx_http_govern_odoo_classify(call, policy);
+    govern_odoo_classify(call, policy);
 
-    n = ngx_http_govern_jv_size(args);
+    n = govern_jv_size(args);
 
-    if (call->shape.kind == NGX_HTTP_GOVERN_ODOO_RECORDS
-        || call->shape.kind == NGX_HTTP_GOVERN_ODOO_UNKNOWN)
+    if (call->shape.kind == GOVERN_ODOO_RECORDS
+        || call->shape.kind == GOVERN_ODOO_UNKNOWN)
     {
         /* a record method: its first argument is the ids */
-        call->ids = ngx_http_govern_odoo_item(args, skip, src, &cnt.nomem);
+        call->ids = govern_odoo_item(args, skip, src, &cnt.nomem);
         skip++;
     }
 
-    keyword = ngx_http_govern_odoo_values_keyword[call->shape.values];
+    keyword = govern_odoo_values_keyword[call->shape.values];
 
     if (keyword) {
-        call->values = ngx_http_govern_odoo_item(args, skip, src,
-                                                 &cnt.nomem);
+        call->values = govern_odoo_item(args, skip, src,
+                                        &cnt.nomem);
 
         if (call->values == NULL) {
-            call->values = ngx_http_govern_odoo_get(kwargs, keyword, src,
-                                                    &cnt.nomem);
+            call->values = govern_odoo_get(kwargs, keyword, src,
+                                           &cnt.nomem);
         }
     }
 
     call->args = args;
     call->skip = skip;
     call->kwargs = kwargs;
-    call->context = ngx_http_govern_odoo_get(kwargs, "context", src,
-                                             &cnt.nomem);
+    call->context = govern_odoo_get(kwargs, "context", src,
+                                    &cnt.nomem);
 
     /* the limit by keyword or at its position: both is Python's TypeError
      * ("got multiple values"), refused here */
 
-    limit = ngx_http_govern_jv_getz(kwargs, "limit");
+    limit = govern_jv_getz(kwargs, "limit");
     positional = NULL;
 
     if (call->shape.limit_position >= 0
         && n > skip + (size_t) call->shape.limit_position)
     {
-        positional = ngx_http_govern_jv_item(args,
+        positional = govern_jv_item(args,
                                   skip + (size_t) call->shape.limit_position);
     }
 
     if (limit && positional) {
         *why = "the limit is given twice";
-        return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
+        return GOVERN_REASON_ODOO_MALFORMED;
     }
 
-    return ngx_http_govern_odoo_count(call, limit ? limit : positional, &cnt,
-                                      why);
+    return govern_odoo_count(call, limit ? limit : positional, &cnt,
+                             why);
 }
 
 
 /* the shape the policy declares for (model, method), else Odoo's own */
 
 static void
-ngx_http_govern_odoo_classify(ngx_http_govern_odoo_call_t *call,
-    const ngx_http_govern_odoo_policy_t *policy)
+govern_odoo_classify(govern_odoo_call_t *call,
+    const govern_odoo_policy_t *policy)
 {
     if (call->model && call->method) {
-        call->entry = ngx_http_govern_odoo_lookup(policy, call->model,
-                                                  call->method);
+        call->entry = govern_odoo_lookup(policy, call->model,
+                                         call->method);
     }
 
     if (call->entry) {
@@ -522,40 +522,40 @@ ngx_http_govern_odoo_classify(ngx_http_govern_odoo_call_t *call,
         return;
     }
 
-    call->shape = ngx_http_govern_odoo_builtin_shape(call->method);
+    call->shape = govern_odoo_builtin_shape(call->method);
 }
 
 
 static int
-ngx_http_govern_odoo_builtin_cmp(const void *key, const void *elt)
+govern_odoo_builtin_cmp(const void *key, const void *elt)
 {
-    const ngx_http_govern_odoo_builtin_t  *b = elt;
+    const govern_odoo_builtin_t           *b = elt;
 
     return strcmp(key, b->name);
 }
 
 
-ngx_http_govern_odoo_shape_t
-ngx_http_govern_odoo_builtin_shape(const char *method)
+govern_odoo_shape_t
+govern_odoo_builtin_shape(const char *method)
 {
-    const ngx_http_govern_odoo_builtin_t  *b;
+    const govern_odoo_builtin_t           *b;
 
-    static const ngx_http_govern_odoo_shape_t  records =
-        ngx_http_govern_odoo_records(NONE);
-    static const ngx_http_govern_odoo_shape_t  unknown = {
-        NGX_HTTP_GOVERN_ODOO_UNKNOWN, NGX_HTTP_GOVERN_ODOO_VALUES_NONE,
-        NGX_HTTP_GOVERN_ODOO_KEYWORD_ONLY, 0, NGX_HTTP_GOVERN_ODOO_UNLIMITED
+    static const govern_odoo_shape_t           records =
+        govern_odoo_records(NONE);
+    static const govern_odoo_shape_t           unknown = {
+        GOVERN_ODOO_UNKNOWN, GOVERN_ODOO_VALUES_NONE,
+        GOVERN_ODOO_KEYWORD_ONLY, 0, GOVERN_ODOO_UNLIMITED
     };
 
     if (method == NULL) {
         return unknown;
     }
 
-    b = bsearch(method, ngx_http_govern_odoo_builtins,
-                sizeof(ngx_http_govern_odoo_builtins)
-                / sizeof(ngx_http_govern_odoo_builtins[0]),
-                sizeof(ngx_http_govern_odoo_builtin_t),
-                ngx_http_govern_odoo_builtin_cmp);
+    b = bsearch(method, govern_odoo_builtins,
+                sizeof(govern_odoo_builtins)
+                / sizeof(govern_odoo_builtins[0]),
+                sizeof(govern_odoo_builtin_t),
+                govern_odoo_builtin_cmp);
 
     if (b) {
         return b->shape;
@@ -580,18 +580,18 @@ ngx_http_govern_odoo_builtin_shape(const char *method)
  */
 
 static int
-ngx_http_govern_odoo_number(const ngx_http_govern_jv_t *v, int booleans,
+govern_odoo_number(const govern_jv_t *v, int booleans,
     long long *n)
 {
     double  d;
 
     switch (v->type) {
 
-    case NGX_HTTP_GOVERN_JV_INTEGER:
+    case GOVERN_JV_INTEGER:
         *n = v->u.integer;
         return 1;
 
-    case NGX_HTTP_GOVERN_JV_REAL:
+    case GOVERN_JV_REAL:
         d = v->u.real;
 
         /* NaN fails both comparisons; 2^63 is beyond any count */
@@ -602,11 +602,11 @@ ngx_http_govern_odoo_number(const ngx_http_govern_jv_t *v, int booleans,
         *n = (long long) d;
         return 1;
 
-    case NGX_HTTP_GOVERN_JV_FALSE:
+    case GOVERN_JV_FALSE:
         *n = 0;
         return booleans;
 
-    case NGX_HTTP_GOVERN_JV_TRUE:
+    case GOVERN_JV_TRUE:
         *n = 1;
         return booleans;
 
@@ -623,29 +623,29 @@ ngx_http_govern_odoo_number(const ngx_http_govern_jv_t *v, int booleans,
  */
 
 static long long
-ngx_http_govern_odoo_count_ids(ngx_http_govern_jv_t *ids, int strict,
-    ngx_http_govern_odoo_count_t *cnt)
+govern_odoo_count_ids(govern_jv_t *ids, int strict,
+    govern_odoo_count_t *cnt)
 {
     size_t     i;
     long long  n;
 
-    if (ids == NULL || ids->type == NGX_HTTP_GOVERN_JV_NULL
-        || ids->type == NGX_HTTP_GOVERN_JV_FALSE)
+    if (ids == NULL || ids->type == GOVERN_JV_NULL
+        || ids->type == GOVERN_JV_FALSE)
     {
         return 0;
     }
 
-    if (ngx_http_govern_jv_is_array(ids)) {
+    if (govern_jv_is_array(ids)) {
         if (!strict) {
             return (long long) ids->len;
         }
 
-        if (!ngx_http_govern_odoo_build(ids, cnt->src, &cnt->nomem)) {
+        if (!govern_odoo_build(ids, cnt->src, &cnt->nomem)) {
             return 0;
         }
 
         for (i = 0; i < ids->len; i++) {
-            if (!ngx_http_govern_odoo_number(&ids->u.items[i], 0, &n)) {
+            if (!govern_odoo_number(&ids->u.items[i], 0, &n)) {
                 goto malformed;
             }
         }
@@ -653,21 +653,21 @@ ngx_http_govern_odoo_count_ids(ngx_http_govern_jv_t *ids, int strict,
         return (long long) ids->len;
     }
 
-    if (ngx_http_govern_odoo_number(ids, 0, &n) || !strict) {
+    if (govern_odoo_number(ids, 0, &n) || !strict) {
         return 1;
     }
 
 malformed:
 
     cnt->why = "record ids must be integers";
-    return NGX_HTTP_GOVERN_ODOO_MALFORMED_COUNT;
+    return GOVERN_ODOO_MALFORMED_COUNT;
 }
 
 
 /* a + b, saturated: a count only needs to say "more than any cap" */
 
 static long long
-ngx_http_govern_odoo_add(long long a, long long b)
+govern_odoo_add(long long a, long long b)
 {
     long long  r;
 
@@ -692,41 +692,41 @@ ngx_http_govern_odoo_add(long long a, long long b)
  */
 
 static long long
-ngx_http_govern_odoo_count_values(ngx_http_govern_jv_t *values,
-    unsigned depth, ngx_http_govern_odoo_count_t *cnt)
+govern_odoo_count_values(govern_jv_t *values,
+    unsigned depth, govern_odoo_count_t *cnt)
 {
     size_t                 i, j;
     long long              n, m, code;
-    ngx_http_govern_jv_t  *v, *cmd;
+    govern_jv_t           *v, *cmd;
 
     /* values may sit below the lazy depth: built whole on first read */
 
     if (values == NULL
-        || !ngx_http_govern_odoo_build(values, cnt->src, &cnt->nomem))
+        || !govern_odoo_build(values, cnt->src, &cnt->nomem))
     {
         return 0;
     }
 
-    if (ngx_http_govern_jv_is_array(values)) {
+    if (govern_jv_is_array(values)) {
         n = 0;
 
         for (i = 0; i < values->len; i++) {
             v = &values->u.items[i];
 
-            m = ngx_http_govern_jv_is_object(v)
-                ? ngx_http_govern_odoo_count_values(v, depth + 1, cnt) : 1;
+            m = govern_jv_is_object(v)
+                ? govern_odoo_count_values(v, depth + 1, cnt) : 1;
 
             if (m < 0) {
                 return m;
             }
 
-            n = ngx_http_govern_odoo_add(n, m);
+            n = govern_odoo_add(n, m);
         }
 
         return n;
     }
 
-    if (!ngx_http_govern_jv_is_object(values)) {
+    if (!govern_jv_is_object(values)) {
         return 0;
     }
 
@@ -735,50 +735,50 @@ ngx_http_govern_odoo_count_values(ngx_http_govern_jv_t *values,
     for (i = 0; i < values->len; i++) {
         v = &values->u.members[i].value;
 
-        if (!ngx_http_govern_jv_is_array(v)) {
+        if (!govern_jv_is_array(v)) {
             continue;
         }
 
-        if (!ngx_http_govern_odoo_build(v, cnt->src, &cnt->nomem)) {
+        if (!govern_odoo_build(v, cnt->src, &cnt->nomem)) {
             return 0;
         }
 
         for (j = 0; j < v->len; j++) {
             cmd = &v->u.items[j];
 
-            if (!ngx_http_govern_odoo_build(cmd, cnt->src, &cnt->nomem)) {
+            if (!govern_odoo_build(cmd, cnt->src, &cnt->nomem)) {
                 return 0;
             }
 
-            if (ngx_http_govern_jv_is_object(cmd)) {
-                m = ngx_http_govern_odoo_count_values(cmd, depth + 1, cnt);
+            if (govern_jv_is_object(cmd)) {
+                m = govern_odoo_count_values(cmd, depth + 1, cnt);
 
-            } else if (!ngx_http_govern_jv_is_array(cmd) || cmd->len == 0
-                       || (cmd->u.items[0].type != NGX_HTTP_GOVERN_JV_INTEGER
-                           && cmd->u.items[0].type != NGX_HTTP_GOVERN_JV_REAL
-                           && cmd->u.items[0].type != NGX_HTTP_GOVERN_JV_FALSE
-                           && cmd->u.items[0].type != NGX_HTTP_GOVERN_JV_TRUE))
+            } else if (!govern_jv_is_array(cmd) || cmd->len == 0
+                       || (cmd->u.items[0].type != GOVERN_JV_INTEGER
+                           && cmd->u.items[0].type != GOVERN_JV_REAL
+                           && cmd->u.items[0].type != GOVERN_JV_FALSE
+                           && cmd->u.items[0].type != GOVERN_JV_TRUE))
             {
                 m = 1;
 
-            } else if (!ngx_http_govern_odoo_number(&cmd->u.items[0], 1,
-                                                    &code)
+            } else if (!govern_odoo_number(&cmd->u.items[0], 1,
+                                           &code)
                        || code < 0 || code > 6)
             {
                 cnt->why = "an x2many command code must be 0 to 6";
-                return NGX_HTTP_GOVERN_ODOO_MALFORMED_COUNT;
+                return GOVERN_ODOO_MALFORMED_COUNT;
 
             } else if (code == 0 || code == 1) {
-                m = ngx_http_govern_odoo_count_values(
-                        ngx_http_govern_jv_item(cmd, 2), depth + 1, cnt);
+                m = govern_odoo_count_values(
+                        govern_jv_item(cmd, 2), depth + 1, cnt);
 
                 if (m == 0) {
                     m = 1;          /* vals that are not a dict */
                 }
 
             } else if (code == 6) {
-                m = ngx_http_govern_odoo_count_ids(
-                        ngx_http_govern_jv_item(cmd, 2), 0, cnt);
+                m = govern_odoo_count_ids(
+                        govern_jv_item(cmd, 2), 0, cnt);
 
             } else {
                 m = 1;
@@ -788,7 +788,7 @@ ngx_http_govern_odoo_count_values(ngx_http_govern_jv_t *values,
                 return m;
             }
 
-            n = ngx_http_govern_odoo_add(n, m);
+            n = govern_odoo_add(n, m);
         }
     }
 
@@ -804,44 +804,44 @@ ngx_http_govern_odoo_count_values(ngx_http_govern_jv_t *values,
  * or misread.
  */
 
-static ngx_http_govern_reason_e
-ngx_http_govern_odoo_count(ngx_http_govern_odoo_call_t *call,
-    ngx_http_govern_jv_t *limit, ngx_http_govern_odoo_count_t *cnt,
+static govern_reason_e
+govern_odoo_count(govern_odoo_call_t *call,
+    govern_jv_t *limit, govern_odoo_count_t *cnt,
     const char **why)
 {
     long long  ids, values, n;
 
-    if (call->context && !ngx_http_govern_jv_is_object(call->context)
-        && !ngx_http_govern_jv_is_null(call->context))
+    if (call->context && !govern_jv_is_object(call->context)
+        && !govern_jv_is_null(call->context))
     {
         *why = "the context must be an object";
-        return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
+        return GOVERN_REASON_ODOO_MALFORMED;
     }
 
-    ids = ngx_http_govern_odoo_count_ids(call->ids,
-              call->shape.kind == NGX_HTTP_GOVERN_ODOO_RECORDS, cnt);
+    ids = govern_odoo_count_ids(call->ids,
+              call->shape.kind == GOVERN_ODOO_RECORDS, cnt);
 
     values = 0;
 
     if (ids >= 0) {
-        values = call->shape.values == NGX_HTTP_GOVERN_ODOO_VALUES_ONE
-                 ? 1 : ngx_http_govern_odoo_count_values(call->values, 0,
+        values = call->shape.values == GOVERN_ODOO_VALUES_ONE
+                 ? 1 : govern_odoo_count_values(call->values, 0,
                                                           cnt);
     }
 
     if (cnt->nomem) {
         *why = "out of memory";
-        return NGX_HTTP_GOVERN_REASON_INTERNAL_ERROR;
+        return GOVERN_REASON_INTERNAL_ERROR;
     }
 
     if (ids < 0 || values < 0) {
         *why = cnt->why;
-        return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
+        return GOVERN_REASON_ODOO_MALFORMED;
     }
 
     /* a write applies its values to every record it is called on */
 
-    if (call->shape.kind == NGX_HTTP_GOVERN_ODOO_RECORDS && values) {
+    if (call->shape.kind == GOVERN_ODOO_RECORDS && values) {
         if (__builtin_mul_overflow(ids ? ids : 1, values, &call->records)) {
             call->records = (long long) (~0ULL >> 1);
         }
@@ -850,10 +850,10 @@ ngx_http_govern_odoo_count(ngx_http_govern_odoo_call_t *call,
         call->records = ids > values ? ids : values;
     }
 
-    if (call->shape.kind != NGX_HTTP_GOVERN_ODOO_SEARCH
-        && call->shape.kind != NGX_HTTP_GOVERN_ODOO_GROUP)
+    if (call->shape.kind != GOVERN_ODOO_SEARCH
+        && call->shape.kind != GOVERN_ODOO_GROUP)
     {
-        return NGX_HTTP_GOVERN_REASON_NONE;
+        return GOVERN_REASON_NONE;
     }
 
     call->searches = 1;
@@ -862,33 +862,33 @@ ngx_http_govern_odoo_count(ngx_http_govern_odoo_call_t *call,
     if (limit == NULL) {
         call->limit = call->shape.default_limit;
 
-    } else if (limit->type == NGX_HTTP_GOVERN_JV_NULL
-               || limit->type == NGX_HTTP_GOVERN_JV_FALSE)
+    } else if (limit->type == GOVERN_JV_NULL
+               || limit->type == GOVERN_JV_FALSE)
     {
-        call->limit = NGX_HTTP_GOVERN_ODOO_UNLIMITED;
+        call->limit = GOVERN_ODOO_UNLIMITED;
 
-    } else if (ngx_http_govern_odoo_number(limit, 0, &n) && n >= 0) {
-        call->limit = n ? n : NGX_HTTP_GOVERN_ODOO_UNLIMITED;
+    } else if (govern_odoo_number(limit, 0, &n) && n >= 0) {
+        call->limit = n ? n : GOVERN_ODOO_UNLIMITED;
 
     } else {
         *why = "a search's limit must be a non-negative integer";
-        return NGX_HTTP_GOVERN_REASON_ODOO_MALFORMED;
+        return GOVERN_REASON_ODOO_MALFORMED;
     }
 
-    if (call->limit == NGX_HTTP_GOVERN_ODOO_UNLIMITED) {
-        call->records = NGX_HTTP_GOVERN_ODOO_UNLIMITED;
+    if (call->limit == GOVERN_ODOO_UNLIMITED) {
+        call->records = GOVERN_ODOO_UNLIMITED;
 
     } else if (call->limit > call->records) {
         call->records = call->limit;
     }
 
-    return NGX_HTTP_GOVERN_REASON_NONE;
+    return GOVERN_REASON_NONE;
 }
 
 
-ngx_http_govern_reason_e
-ngx_http_govern_odoo_check(ngx_http_govern_odoo_call_t *call,
-    const ngx_http_govern_odoo_policy_t *policy, const char *granted,
+govern_reason_e
+govern_odoo_check(govern_odoo_call_t *call,
+    const govern_odoo_policy_t *policy, const char *granted,
     size_t granted_len, const char **why, const char **key)
 {
     size_t              i;
@@ -899,35 +899,35 @@ ngx_http_govern_odoo_check(ngx_http_govern_odoo_call_t *call,
 
     /* never through the gateway, whatever the rules */
 
-    if (call->service && ngx_http_govern_odoo_is(call->service, "db")) {
+    if (call->service && govern_odoo_is(call->service, "db")) {
         *why = "the db service is not exposed";
-        return NGX_HTTP_GOVERN_REASON_ODOO_DENIED;
+        return GOVERN_REASON_ODOO_DENIED;
     }
 
-    if (call->service && ngx_http_govern_odoo_is(call->service, "common")) {
-        if (ngx_http_govern_odoo_is(call->method, "version")
-            || ngx_http_govern_odoo_is(call->method, "about"))
+    if (call->service && govern_odoo_is(call->service, "common")) {
+        if (govern_odoo_is(call->method, "version")
+            || govern_odoo_is(call->method, "about"))
         {
-            return NGX_HTTP_GOVERN_REASON_NONE;
+            return GOVERN_REASON_NONE;
         }
 
         *why = "Odoo logins are not made through the gateway";
-        return NGX_HTTP_GOVERN_REASON_ODOO_DENIED;
+        return GOVERN_REASON_ODOO_DENIED;
     }
 
-    if (call->service && !ngx_http_govern_odoo_is(call->service, "object")) {
+    if (call->service && !govern_odoo_is(call->service, "object")) {
         *why = "unknown JSON-RPC service";
-        return NGX_HTTP_GOVERN_REASON_ODOO_DENIED;
+        return GOVERN_REASON_ODOO_DENIED;
     }
 
     if (call->method[0] == '_') {
         *why = "private methods cannot be called";
-        return NGX_HTTP_GOVERN_REASON_ODOO_DENIED;
+        return GOVERN_REASON_ODOO_DENIED;
     }
 
-    if (ngx_http_govern_odoo_is(call->model, "res.users.apikeys")) {
+    if (govern_odoo_is(call->model, "res.users.apikeys")) {
         *why = "API keys are not managed through the gateway";
-        return NGX_HTTP_GOVERN_REASON_ODOO_DENIED;
+        return GOVERN_REASON_ODOO_DENIED;
     }
 
     /* deny by default once a rule exists: one lookup, however many */
@@ -938,7 +938,7 @@ ngx_http_govern_odoo_check(ngx_http_govern_odoo_call_t *call,
         }
 
         for (scope = call->entry->scopes; *scope; scope++) {
-            if (ngx_http_govern_scope_granted(granted, granted_len, *scope)) {
+            if (govern_scope_granted(granted, granted_len, *scope)) {
                 goto allowed;
             }
         }
@@ -947,12 +947,12 @@ ngx_http_govern_odoo_check(ngx_http_govern_odoo_call_t *call,
 
         *why = "no rule allows this model and method for the partner's "
                "scopes";
-        return NGX_HTTP_GOVERN_REASON_ODOO_DENIED;
+        return GOVERN_REASON_ODOO_DENIED;
     }
 
 allowed:
 
-    if (ngx_http_govern_jv_is_object(call->context)) {
+    if (govern_jv_is_object(call->context)) {
         for (i = 0; i < call->context->len; i++) {
             k = call->context->u.members[i].key;
 
@@ -965,49 +965,49 @@ allowed:
             if (*allow == NULL) {
                 *key = k;
                 *why = "a context key is not allowed";
-                return NGX_HTTP_GOVERN_REASON_ODOO_DENIED;
+                return GOVERN_REASON_ODOO_DENIED;
             }
         }
     }
 
     if (policy->max_records == 0) {
-        return NGX_HTTP_GOVERN_REASON_NONE;
+        return GOVERN_REASON_NONE;
     }
 
     /* under a cap, a call is counted only if its shape is known */
 
-    if (call->shape.kind == NGX_HTTP_GOVERN_ODOO_UNKNOWN) {
+    if (call->shape.kind == GOVERN_ODOO_UNKNOWN) {
         *why = "the gateway does not know this method's shape (declare it "
                "with govern_odoo_method)";
-        return NGX_HTTP_GOVERN_REASON_ODOO_DENIED;
+        return GOVERN_REASON_ODOO_DENIED;
     }
 
-    if (call->shape.kind == NGX_HTTP_GOVERN_ODOO_GROUP
+    if (call->shape.kind == GOVERN_ODOO_GROUP
         && !call->shape.declared)
     {
         *why = "a grouped read aggregates every record its domain matches";
-        return NGX_HTTP_GOVERN_REASON_ODOO_DENIED;
+        return GOVERN_REASON_ODOO_DENIED;
     }
 
-    if (call->records != NGX_HTTP_GOVERN_ODOO_UNLIMITED
+    if (call->records != GOVERN_ODOO_UNLIMITED
         && call->records <= policy->max_records)
     {
-        return NGX_HTTP_GOVERN_REASON_NONE;
+        return GOVERN_REASON_NONE;
     }
 
     if (policy->clamp && call->searches
-        && ngx_http_govern_odoo_clamp(call, policy->max_records))
+        && govern_odoo_clamp(call, policy->max_records))
     {
         call->clamped = 1;
         call->limit = policy->max_records;
         call->records = policy->max_records;
-        return NGX_HTTP_GOVERN_REASON_NONE;
+        return GOVERN_REASON_NONE;
     }
 
-    *why = call->records == NGX_HTTP_GOVERN_ODOO_UNLIMITED
+    *why = call->records == GOVERN_ODOO_UNLIMITED
            ? "a search without a limit reaches every record"
            : "the call touches more records than allowed";
-    return NGX_HTTP_GOVERN_REASON_ODOO_DENIED;
+    return GOVERN_REASON_ODOO_DENIED;
 }
 
 
@@ -1020,11 +1020,11 @@ allowed:
  */
 
 static int
-ngx_http_govern_odoo_clamp(ngx_http_govern_odoo_call_t *call, long long n)
+govern_odoo_clamp(govern_odoo_call_t *call, long long n)
 {
     size_t                        at;
-    ngx_http_govern_jv_t         *obj, *kwargs;
-    ngx_http_govern_odoo_edit_t  *e;
+    govern_jv_t                  *obj, *kwargs;
+    govern_odoo_edit_t           *e;
 
     e = &call->edit;
 
@@ -1037,14 +1037,14 @@ ngx_http_govern_odoo_clamp(ngx_http_govern_odoo_call_t *call, long long n)
 
     obj = call->kwargs;
 
-    if (obj == NULL && call->protocol == NGX_HTTP_GOVERN_ODOO_JSON2) {
+    if (obj == NULL && call->protocol == GOVERN_ODOO_JSON2) {
         e->start = 0;                   /* an empty body */
         e->end = 0;
         e->len = snprintf(e->text, sizeof(e->text), "{\"limit\":%lld}", n);
         return 1;
     }
 
-    if (ngx_http_govern_jv_is_object(obj)) {
+    if (govern_jv_is_object(obj)) {
         e->start = obj->start + 1;
         e->end = e->start;
         e->len = snprintf(e->text, sizeof(e->text), "\"limit\":%lld%s", n,
@@ -1055,7 +1055,7 @@ ngx_http_govern_odoo_clamp(ngx_http_govern_odoo_call_t *call, long long n)
     if (call->rpc_args) {
         /* execute_kw(db, uid, key, model, method, args[, kwargs]) */
 
-        kwargs = ngx_http_govern_jv_item(call->rpc_args, 6);
+        kwargs = govern_jv_item(call->rpc_args, 6);
 
         if (kwargs) {                   /* null */
             e->start = kwargs->start;
@@ -1095,7 +1095,7 @@ ngx_http_govern_odoo_clamp(ngx_http_govern_odoo_call_t *call, long long n)
 
 
 static uint32_t
-ngx_http_govern_odoo_hash(const char *model, const char *method)
+govern_odoo_hash(const char *model, const char *method)
 {
     uint32_t  h;
 
@@ -1117,19 +1117,19 @@ ngx_http_govern_odoo_hash(const char *model, const char *method)
 }
 
 
-const ngx_http_govern_odoo_entry_t *
-ngx_http_govern_odoo_lookup(const ngx_http_govern_odoo_policy_t *policy,
+const govern_odoo_entry_t *
+govern_odoo_lookup(const govern_odoo_policy_t *policy,
     const char *model, const char *method)
 {
     size_t                               i;
     uint32_t                             h;
-    const ngx_http_govern_odoo_entry_t  *e;
+    const govern_odoo_entry_t           *e;
 
     if (policy == NULL || policy->table == NULL) {
         return NULL;
     }
 
-    h = ngx_http_govern_odoo_hash(model, method);
+    h = govern_odoo_hash(model, method);
 
     for (i = h & policy->mask; /* void */ ; i = (i + 1) & policy->mask) {
         e = &policy->table[i];
@@ -1147,15 +1147,15 @@ ngx_http_govern_odoo_lookup(const ngx_http_govern_odoo_policy_t *policy,
 }
 
 
-static ngx_http_govern_odoo_entry_t *
-ngx_http_govern_odoo_insert(ngx_http_govern_odoo_policy_t *policy,
+static govern_odoo_entry_t *
+govern_odoo_insert(govern_odoo_policy_t *policy,
     const char *model, const char *method)
 {
     size_t                         i;
     uint32_t                       h;
-    ngx_http_govern_odoo_entry_t  *e;
+    govern_odoo_entry_t           *e;
 
-    h = ngx_http_govern_odoo_hash(model, method);
+    h = govern_odoo_hash(model, method);
 
     for (i = h & policy->mask; /* void */ ; i = (i + 1) & policy->mask) {
         e = &policy->table[i];
@@ -1177,16 +1177,16 @@ ngx_http_govern_odoo_insert(ngx_http_govern_odoo_policy_t *policy,
 
 
 int
-ngx_http_govern_odoo_parse_shape(const char *text, size_t len,
-    ngx_http_govern_odoo_shape_t *shape)
+govern_odoo_parse_shape(const char *text, size_t len,
+    govern_odoo_shape_t *shape)
 {
     size_t       i, n;
     long         position;
     const char  *name;
 
     memset(shape, 0, sizeof(*shape));
-    shape->limit_position = NGX_HTTP_GOVERN_ODOO_KEYWORD_ONLY;
-    shape->default_limit = NGX_HTTP_GOVERN_ODOO_UNLIMITED;
+    shape->limit_position = GOVERN_ODOO_KEYWORD_ONLY;
+    shape->default_limit = GOVERN_ODOO_UNLIMITED;
     shape->declared = 1;
 
     for (n = 0; n < len && text[n] != '='; n++) { /* void */ }
@@ -1194,16 +1194,16 @@ ngx_http_govern_odoo_parse_shape(const char *text, size_t len,
     name = text;
 
     if (n == 5 && memcmp(name, "model", 5) == 0) {
-        shape->kind = NGX_HTTP_GOVERN_ODOO_MODEL;
+        shape->kind = GOVERN_ODOO_MODEL;
 
     } else if (n == 7 && memcmp(name, "records", 7) == 0) {
-        shape->kind = NGX_HTTP_GOVERN_ODOO_RECORDS;
+        shape->kind = GOVERN_ODOO_RECORDS;
 
     } else if (n == 6 && memcmp(name, "search", 6) == 0) {
-        shape->kind = NGX_HTTP_GOVERN_ODOO_SEARCH;
+        shape->kind = GOVERN_ODOO_SEARCH;
 
     } else if (n == 5 && memcmp(name, "group", 5) == 0) {
-        shape->kind = NGX_HTTP_GOVERN_ODOO_GROUP;
+        shape->kind = GOVERN_ODOO_GROUP;
 
     } else {
         return 0;
@@ -1215,8 +1215,8 @@ ngx_http_govern_odoo_parse_shape(const char *text, size_t len,
 
     /* =POSITION, for searches and grouped reads only */
 
-    if (shape->kind != NGX_HTTP_GOVERN_ODOO_SEARCH
-        && shape->kind != NGX_HTTP_GOVERN_ODOO_GROUP)
+    if (shape->kind != GOVERN_ODOO_SEARCH
+        && shape->kind != GOVERN_ODOO_GROUP)
     {
         return 0;
     }
@@ -1242,15 +1242,15 @@ ngx_http_govern_odoo_parse_shape(const char *text, size_t len,
 
 
 int
-ngx_http_govern_odoo_policy_build(ngx_http_govern_odoo_policy_t *policy,
-    const ngx_http_govern_odoo_rule_t *rules, size_t nrules,
-    const ngx_http_govern_odoo_decl_t *decls, size_t ndecls,
-    ngx_http_govern_odoo_alloc_pt alloc, void *alloc_ctx,
+govern_odoo_policy_build(govern_odoo_policy_t *policy,
+    const govern_odoo_rule_t *rules, size_t nrules,
+    const govern_odoo_decl_t *decls, size_t ndecls,
+    govern_odoo_alloc_pt alloc, void *alloc_ctx,
     const char **why, size_t *bad, const char **bad_method)
 {
     size_t                         i, pairs, size, k;
     const char                   **m;
-    ngx_http_govern_odoo_entry_t  *e;
+    govern_odoo_entry_t           *e;
 
     *bad_method = NULL;
 
@@ -1282,14 +1282,14 @@ ngx_http_govern_odoo_policy_build(ngx_http_govern_odoo_policy_t *policy,
 
     for (i = 0; i < nrules; i++) {
         for (m = rules[i].methods; *m; m++) {
-            e = ngx_http_govern_odoo_insert(policy, rules[i].model, *m);
+            e = govern_odoo_insert(policy, rules[i].model, *m);
             e->nscopes++;           /* at most: duplicates are merged */
         }
     }
 
     for (i = 0; i < ndecls; i++) {
-        e = ngx_http_govern_odoo_insert(policy, decls[i].model,
-                                        decls[i].method);
+        e = govern_odoo_insert(policy, decls[i].model,
+                               decls[i].method);
 
         if (e->shape.declared) {
             *why = "the method's shape is already declared";
@@ -1309,7 +1309,7 @@ ngx_http_govern_odoo_policy_build(ngx_http_govern_odoo_policy_t *policy,
         }
 
         if (!e->shape.declared) {
-            e->shape = ngx_http_govern_odoo_builtin_shape(e->method);
+            e->shape = govern_odoo_builtin_shape(e->method);
         }
 
         if (e->nscopes) {
@@ -1326,8 +1326,8 @@ ngx_http_govern_odoo_policy_build(ngx_http_govern_odoo_policy_t *policy,
 
     for (i = 0; i < nrules; i++) {
         for (m = rules[i].methods; *m; m++) {
-            e = (ngx_http_govern_odoo_entry_t *)
-                    ngx_http_govern_odoo_lookup(policy, rules[i].model, *m);
+            e = (govern_odoo_entry_t *)
+                    govern_odoo_lookup(policy, rules[i].model, *m);
 
             for (k = 0; k < e->nscopes; k++) {
                 if (strcmp(e->scopes[k], rules[i].scope) == 0) {
@@ -1345,7 +1345,7 @@ ngx_http_govern_odoo_policy_build(ngx_http_govern_odoo_policy_t *policy,
                 continue;
             }
 
-            if (e->shape.kind == NGX_HTTP_GOVERN_ODOO_UNKNOWN) {
+            if (e->shape.kind == GOVERN_ODOO_UNKNOWN) {
                 *why = "the gateway does not know this method's shape, so "
                        "govern_odoo_max_records refuses every call of it: "
                        "declare it with govern_odoo_method";
@@ -1354,7 +1354,7 @@ ngx_http_govern_odoo_policy_build(ngx_http_govern_odoo_policy_t *policy,
                 return -1;
             }
 
-            if (e->shape.kind == NGX_HTTP_GOVERN_ODOO_GROUP
+            if (e->shape.kind == GOVERN_ODOO_GROUP
                 && !e->shape.declared)
             {
                 *why = "a grouped read aggregates every record its domain "

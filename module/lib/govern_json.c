@@ -11,10 +11,10 @@
 
 #include <string.h>
 
-#include "ngx_http_govern_json.h"
+#include "govern_json.h"
 
 
-static const char  ngx_http_govern_hex[] = "0123456789abcdef";
+static const char  govern_hex[] = "0123456789abcdef";
 
 
 /*
@@ -23,7 +23,7 @@ static const char  ngx_http_govern_hex[] = "0123456789abcdef";
  */
 
 size_t
-ngx_http_govern_utf8_seq_len(const unsigned char *s, size_t len)
+govern_utf8_seq_len(const unsigned char *s, size_t len)
 {
     unsigned char  c;
     size_t         n, i;
@@ -86,7 +86,7 @@ ngx_http_govern_utf8_seq_len(const unsigned char *s, size_t len)
 /* the character after the backslash of a two-byte escape, or 0 */
 
 static unsigned char
-ngx_http_govern_json_short_escape(unsigned char c)
+govern_json_short_escape(unsigned char c)
 {
     switch (c) {
     case '"':
@@ -109,7 +109,7 @@ ngx_http_govern_json_short_escape(unsigned char c)
 
 
 size_t
-ngx_http_govern_json_escape_len(const unsigned char *s, size_t len)
+govern_json_escape_len(const unsigned char *s, size_t len)
 {
     size_t  out, n;
 
@@ -117,14 +117,14 @@ ngx_http_govern_json_escape_len(const unsigned char *s, size_t len)
 
     while (len) {
         if (*s >= 0x80) {
-            n = ngx_http_govern_utf8_seq_len(s, len);
+            n = govern_utf8_seq_len(s, len);
             out += n ? n : 6;       /* invalid byte: \ufffd */
             n = n ? n : 1;
 
         } else {
             n = 1;
 
-            if (ngx_http_govern_json_short_escape(*s)) {
+            if (govern_json_short_escape(*s)) {
                 out += 2;
 
             } else {
@@ -141,7 +141,7 @@ ngx_http_govern_json_escape_len(const unsigned char *s, size_t len)
 
 
 unsigned char *
-ngx_http_govern_json_escape(unsigned char *dst, const unsigned char *s,
+govern_json_escape(unsigned char *dst, const unsigned char *s,
     size_t len)
 {
     size_t         n;
@@ -166,7 +166,7 @@ ngx_http_govern_json_escape(unsigned char *dst, const unsigned char *s,
         }
 
         if (*s >= 0x80) {
-            n = ngx_http_govern_utf8_seq_len(s, len);
+            n = govern_utf8_seq_len(s, len);
 
             if (n == 0) {
                 memcpy(dst, "\\ufffd", 6);
@@ -183,7 +183,7 @@ ngx_http_govern_json_escape(unsigned char *dst, const unsigned char *s,
             continue;
         }
 
-        e = ngx_http_govern_json_short_escape(*s);
+        e = govern_json_short_escape(*s);
 
         if (e) {
             *dst++ = '\\';
@@ -191,8 +191,8 @@ ngx_http_govern_json_escape(unsigned char *dst, const unsigned char *s,
 
         } else if (*s < 0x20 || *s == 0x7f) {
             dst = (unsigned char *) memcpy(dst, "\\u00", 4) + 4;
-            *dst++ = ngx_http_govern_hex[*s >> 4];
-            *dst++ = ngx_http_govern_hex[*s & 0xf];
+            *dst++ = govern_hex[*s >> 4];
+            *dst++ = govern_hex[*s & 0xf];
 
         } else {
             *dst++ = *s;

@@ -7,11 +7,11 @@
 
 #include <string.h>
 
-#include "ngx_http_govern_scopes.h"
+#include "govern_scopes.h"
 
 
 int
-ngx_http_govern_scope_granted(const char *granted, size_t len,
+govern_scope_granted(const char *granted, size_t len,
     const char *scope)
 {
     size_t       n;
@@ -36,15 +36,15 @@ ngx_http_govern_scope_granted(const char *granted, size_t len,
 
 
 size_t
-ngx_http_govern_scopes_missing(const char *granted, size_t len,
-    const ngx_http_govern_scope_set_t *set)
+govern_scopes_missing(const char *granted, size_t len,
+    const govern_scope_set_t *set)
 {
     size_t  i, missing;
 
     missing = 0;
 
     for (i = 0; i < set->n; i++) {
-        if (!ngx_http_govern_scope_granted(granted, len, set->scopes[i])) {
+        if (!govern_scope_granted(granted, len, set->scopes[i])) {
             missing++;
         }
     }
@@ -60,8 +60,8 @@ ngx_http_govern_scopes_missing(const char *granted, size_t len,
  */
 
 long
-ngx_http_govern_scopes_match(const char *granted, size_t len,
-    const ngx_http_govern_scope_set_t *alternatives, size_t n,
+govern_scopes_match(const char *granted, size_t len,
+    const govern_scope_set_t *alternatives, size_t n,
     size_t *closest)
 {
     size_t  i, missing, fewest;
@@ -70,8 +70,8 @@ ngx_http_govern_scopes_match(const char *granted, size_t len,
     *closest = 0;
 
     for (i = 0; i < n; i++) {
-        missing = ngx_http_govern_scopes_missing(granted, len,
-                                                 &alternatives[i]);
+        missing = govern_scopes_missing(granted, len,
+                                        &alternatives[i]);
         if (missing == 0) {
             return (long) i;
         }

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ngx_http_govern_schema.h"
+#include "govern_schema.h"
 
 
 typedef struct {
@@ -22,15 +22,15 @@ typedef struct {
     size_t       query_len;
     const char  *fragment;      /* NULL: none */
     size_t       fragment_len;
-} ngx_http_govern_uri_t;
+} govern_uri_t;
 
 
-static void ngx_http_govern_uri_split(const char *s, ngx_http_govern_uri_t *u);
-static size_t ngx_http_govern_uri_dots(char *path, size_t len);
+static void govern_uri_split(const char *s, govern_uri_t *u);
+static size_t govern_uri_dots(char *path, size_t len);
 
 
 static void
-ngx_http_govern_uri_split(const char *s, ngx_http_govern_uri_t *u)
+govern_uri_split(const char *s, govern_uri_t *u)
 {
     const char  *p, *end;
 
@@ -89,7 +89,7 @@ ngx_http_govern_uri_split(const char *s, ngx_http_govern_uri_t *u)
 /* RFC 3986 5.2.4, in place; returns the new length */
 
 static size_t
-ngx_http_govern_uri_dots(char *path, size_t len)
+govern_uri_dots(char *path, size_t len)
 {
     char    *out;
     size_t   i, o;
@@ -150,15 +150,15 @@ ngx_http_govern_uri_dots(char *path, size_t len)
 /* a malloc'ed absolute URI, or NULL */
 
 char *
-ngx_http_govern_uri_resolve(const char *base, const char *ref)
+govern_uri_resolve(const char *base, const char *ref)
 {
     char                   *out, *p, *path;
     size_t                  size, plen;
     const char             *slash;
-    ngx_http_govern_uri_t   b, r, t;
+    govern_uri_t            b, r, t;
 
-    ngx_http_govern_uri_split(ref, &r);
-    ngx_http_govern_uri_split(base ? base : "", &b);
+    govern_uri_split(ref, &r);
+    govern_uri_split(base ? base : "", &b);
 
     memset(&t, 0, sizeof(t));
 
@@ -170,7 +170,7 @@ ngx_http_govern_uri_resolve(const char *base, const char *ref)
     if (r.scheme) {
         t = r;
         memcpy(path, r.path, r.path_len);
-        plen = ngx_http_govern_uri_dots(path, r.path_len);
+        plen = govern_uri_dots(path, r.path_len);
 
     } else {
         t.scheme = b.scheme;
@@ -180,7 +180,7 @@ ngx_http_govern_uri_resolve(const char *base, const char *ref)
             t.authority = r.authority;
             t.authority_len = r.authority_len;
             memcpy(path, r.path, r.path_len);
-            plen = ngx_http_govern_uri_dots(path, r.path_len);
+            plen = govern_uri_dots(path, r.path_len);
             t.query = r.query;
             t.query_len = r.query_len;
 
@@ -219,7 +219,7 @@ ngx_http_govern_uri_resolve(const char *base, const char *ref)
                     plen += r.path_len;
                 }
 
-                plen = ngx_http_govern_uri_dots(path, plen);
+                plen = govern_uri_dots(path, plen);
                 t.query = r.query;
                 t.query_len = r.query_len;
             }

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ngx_http_govern_schema.h"
+#include "govern_schema.h"
 
 
 /* the whole file, as the gateway holds a body; NULL if it cannot be read */
@@ -67,11 +67,11 @@ main(int argc, char **argv)
     int                               i, status;
     char                              path[PATH_MAX], err[1024], *text;
     size_t                            j, len;
-    ngx_http_govern_jv_t             *inst;
-    ngx_http_govern_jv_error_t        jerr;
-    ngx_http_govern_jv_arena_t        arena;
-    ngx_http_govern_schema_t         *schema;
-    ngx_http_govern_schema_result_t   result;
+    govern_jv_t                      *inst;
+    govern_jv_error_t                 jerr;
+    govern_jv_arena_t                 arena;
+    govern_schema_t                  *schema;
+    govern_schema_result_t            result;
 
     if (argc < 2) {
         fprintf(stderr, "usage: govern-schema SCHEMA [INSTANCE...]\n");
@@ -83,7 +83,7 @@ main(int argc, char **argv)
         return 2;
     }
 
-    schema = ngx_http_govern_schema_compile_file(path, err, sizeof(err));
+    schema = govern_schema_compile_file(path, err, sizeof(err));
 
     if (schema == NULL) {
         fprintf(stderr, "%s: invalid schema %s\n", argv[1], err);
@@ -102,20 +102,20 @@ main(int argc, char **argv)
         }
 
         arena.blocks = NULL;
-        inst = ngx_http_govern_jv_parse(text, len, 0,
-                                        ngx_http_govern_jv_arena_alloc,
-                                        &arena, &jerr);
+        inst = govern_jv_parse(text, len, 0,
+                               govern_jv_arena_alloc,
+                               &arena, &jerr);
         free(text);
 
         if (inst == NULL) {
             printf("%s: not JSON: %s at byte %zu\n", argv[i], jerr.text,
                    jerr.position);
-            ngx_http_govern_jv_arena_free(&arena);
+            govern_jv_arena_free(&arena);
             status = 2;
             continue;
         }
 
-        if (ngx_http_govern_schema_validate(schema, inst, &result)) {
+        if (govern_schema_validate(schema, inst, &result)) {
             printf("%s: valid\n", argv[i]);
 
         } else {
@@ -133,15 +133,15 @@ main(int argc, char **argv)
             }
         }
 
-        ngx_http_govern_schema_result_free(&result);
-        ngx_http_govern_jv_arena_free(&arena);
+        govern_schema_result_free(&result);
+        govern_jv_arena_free(&arena);
     }
 
     if (argc == 2) {
         printf("%s: schema compiles\n", argv[1]);
     }
 
-    ngx_http_govern_schema_free(schema);
+    govern_schema_free(schema);
 
     return status;
 }

@@ -17,32 +17,32 @@
 #include <openssl/crypto.h>
 #include <openssl/rsa.h>
 
-#include "ngx_http_govern_jwt.h"
-#include "ngx_http_govern_jv.h"
+#include "govern_jwt.h"
+#include "govern_jv.h"
 
 
-static int ngx_http_govern_jwt_verify(const ngx_http_govern_jwt_key_t *key,
+static int govern_jwt_verify(const govern_jwt_key_t *key,
     const unsigned char *data, size_t len, const unsigned char *sig,
     size_t sig_len);
-static size_t ngx_http_govern_jwt_ecdsa_der(unsigned char *der,
+static size_t govern_jwt_ecdsa_der(unsigned char *der,
     const unsigned char *sig, size_t half);
-static int ngx_http_govern_jwt_hmac(const ngx_http_govern_jwt_key_t *key,
+static int govern_jwt_hmac(const govern_jwt_key_t *key,
     const unsigned char *data, size_t len, unsigned char *mac,
     unsigned int *mac_len);
-static ngx_http_govern_jv_t *ngx_http_govern_jwt_segment(
-    const unsigned char *s, size_t len, ngx_http_govern_jwt_alloc_pt alloc,
+static govern_jv_t *govern_jwt_segment(
+    const unsigned char *s, size_t len, govern_jwt_alloc_pt alloc,
     void *ctx);
-static int ngx_http_govern_jwt_time(ngx_http_govern_jv_t *payload,
+static int govern_jwt_time(govern_jv_t *payload,
     const char *name,
     int64_t *value, unsigned *present);
-static int ngx_http_govern_jwt_copy(ngx_http_govern_jwt_str_t *dst,
-    const char *s, size_t len, ngx_http_govern_jwt_alloc_pt alloc,
+static int govern_jwt_copy(govern_jwt_str_t *dst,
+    const char *s, size_t len, govern_jwt_alloc_pt alloc,
     void *ctx);
-static int ngx_http_govern_jwt_scopes(ngx_http_govern_jv_t *payload,
-    ngx_http_govern_jwt_str_t *out, ngx_http_govern_jwt_alloc_pt alloc,
+static int govern_jwt_scopes(govern_jv_t *payload,
+    govern_jwt_str_t *out, govern_jwt_alloc_pt alloc,
     void *ctx);
-static int ngx_http_govern_jwt_audiences(ngx_http_govern_jv_t *payload,
-    ngx_http_govern_jwt_str_t *out, ngx_http_govern_jwt_alloc_pt alloc,
+static int govern_jwt_audiences(govern_jv_t *payload,
+    govern_jwt_str_t *out, govern_jwt_alloc_pt alloc,
     void *ctx);
 
 
@@ -50,21 +50,21 @@ static int ngx_http_govern_jwt_audiences(ngx_http_govern_jv_t *payload,
  * One scratch digest context per process, reset for each use: a context
  * allocated per call costs a malloc and a free on the request path.
  */
-static EVP_MD_CTX  *ngx_http_govern_jwt_md_ctx;
+static EVP_MD_CTX  *govern_jwt_md_ctx;
 
 
 static EVP_MD_CTX *
-ngx_http_govern_jwt_scratch(void)
+govern_jwt_scratch(void)
 {
-    if (ngx_http_govern_jwt_md_ctx == NULL) {
-        ngx_http_govern_jwt_md_ctx = EVP_MD_CTX_new();
+    if (govern_jwt_md_ctx == NULL) {
+        govern_jwt_md_ctx = EVP_MD_CTX_new();
     }
 
-    return ngx_http_govern_jwt_md_ctx;
+    return govern_jwt_md_ctx;
 }
 
 
-static const signed char  ngx_http_govern_b64url[256] = {
+static const signed char  govern_b64url[256] = {
     ['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6,
     ['G'] = 7, ['H'] = 8, ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12,
     ['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16, ['Q'] = 17, ['R'] = 18,
@@ -87,7 +87,7 @@ static const signed char  ngx_http_govern_b64url[256] = {
  */
 
 size_t
-ngx_http_govern_base64url_decode(unsigned char *dst, const unsigned char *src,
+govern_base64url_decode(unsigned char *dst, const unsigned char *src,
     size_t len)
 {
     size_t    i, n;
@@ -103,7 +103,7 @@ ngx_http_govern_base64url_decode(unsigned char *dst, const unsigned char *src,
     n = 0;
 
     for (i = 0; i < len; i++) {
-        v = ngx_http_govern_b64url[src[i]] - 1;
+        v = govern_b64url[src[i]] - 1;
 
         if (v < 0) {
             return (size_t) -1;
@@ -126,29 +126,29 @@ ngx_http_govern_base64url_decode(unsigned char *dst, const unsigned char *src,
 }
 
 
-ngx_http_govern_reason_e
-ngx_http_govern_jwt_decode(const unsigned char *token, size_t len,
-    const ngx_http_govern_jwt_keys_t *keys, const char *partner_claim,
-    ngx_http_govern_jwt_alloc_pt alloc, void *alloc_ctx,
-    ngx_http_govern_jwt_claims_t *claims, const char **detail)
+govern_reason_e
+govern_jwt_decode(const unsigned char *token, size_t len,
+    const govern_jwt_keys_t *keys, const char *partner_claim,
+    govern_jwt_alloc_pt alloc, void *alloc_ctx,
+    govern_jwt_claims_t *claims, const char **detail)
 {
     size_t                            i, sig_len, signed_len;
     unsigned                          dummy;
     const char                       *alg_name, *kid;
     unsigned char                     sig[512];
     const unsigned char              *dot1, *dot2, *end;
-    ngx_http_govern_reason_e          rc;
-    ngx_http_govern_jwt_alg_e         alg;
-    ngx_http_govern_jv_t             *header, *payload, *v;
-    const ngx_http_govern_jwt_key_t  *key, *used;
+    govern_reason_e                   rc;
+    govern_jwt_alg_e                  alg;
+    govern_jv_t                      *header, *payload, *v;
+    const govern_jwt_key_t           *key, *used;
 
     end = token + len;
 
     memset(claims, 0, sizeof(*claims));
 
-    if (len == 0 || len > NGX_HTTP_GOVERN_JWT_MAX_LEN) {
+    if (len == 0 || len > GOVERN_JWT_MAX_LEN) {
         *detail = "token length out of range";
-        return NGX_HTTP_GOVERN_REASON_TOKEN_MALFORMED;
+        return GOVERN_REASON_TOKEN_MALFORMED;
     }
 
     dot1 = memchr(token, '.', len);
@@ -156,48 +156,48 @@ ngx_http_govern_jwt_decode(const unsigned char *token, size_t len,
 
     if (dot2 == NULL || memchr(dot2 + 1, '.', end - dot2 - 1)) {
         *detail = "a JWS has exactly three segments";
-        return NGX_HTTP_GOVERN_REASON_TOKEN_MALFORMED;
+        return GOVERN_REASON_TOKEN_MALFORMED;
     }
 
-    header = ngx_http_govern_jwt_segment(token, dot1 - token, alloc,
-                                         alloc_ctx);
+    header = govern_jwt_segment(token, dot1 - token, alloc,
+                                alloc_ctx);
 
     if (header == NULL) {
         *detail = "the header is not base64url-encoded JSON";
-        return NGX_HTTP_GOVERN_REASON_TOKEN_MALFORMED;
+        return GOVERN_REASON_TOKEN_MALFORMED;
     }
 
-    rc = NGX_HTTP_GOVERN_REASON_TOKEN_MALFORMED;
+    rc = GOVERN_REASON_TOKEN_MALFORMED;
 
-    if (ngx_http_govern_jv_getz(header, "crit")) {
+    if (govern_jv_getz(header, "crit")) {
         *detail = "critical header extensions are not supported";
         goto done;
     }
 
-    v = ngx_http_govern_jv_getz(header, "alg");
-    alg_name = ngx_http_govern_jv_string(v);
+    v = govern_jv_getz(header, "alg");
+    alg_name = govern_jv_string(v);
 
     if (alg_name == NULL) {
         *detail = "the header has no \"alg\"";
         goto done;
     }
 
-    alg = ngx_http_govern_jwt_alg(alg_name, strlen(alg_name));
+    alg = govern_jwt_alg(alg_name, strlen(alg_name));
 
-    if (alg == NGX_HTTP_GOVERN_JWT_ALG_UNKNOWN) {
+    if (alg == GOVERN_JWT_ALG_UNKNOWN) {
         *detail = "the algorithm is not accepted";
-        rc = NGX_HTTP_GOVERN_REASON_TOKEN_ALG;
+        rc = GOVERN_REASON_TOKEN_ALG;
         goto done;
     }
 
-    v = ngx_http_govern_jv_getz(header, "kid");
+    v = govern_jv_getz(header, "kid");
 
-    if (v && !ngx_http_govern_jv_is_string(v)) {
+    if (v && !govern_jv_is_string(v)) {
         *detail = "\"kid\" is not a string";
         goto done;
     }
 
-    kid = ngx_http_govern_jv_string(v);
+    kid = govern_jv_string(v);
 
     sig_len = end - dot2 - 1;
 
@@ -206,7 +206,7 @@ ngx_http_govern_jwt_decode(const unsigned char *token, size_t len,
         goto done;
     }
 
-    sig_len = ngx_http_govern_base64url_decode(sig, dot2 + 1, sig_len);
+    sig_len = govern_base64url_decode(sig, dot2 + 1, sig_len);
 
     if (sig_len == (size_t) -1) {
         *detail = "the signature is not base64url";
@@ -228,18 +228,18 @@ ngx_http_govern_jwt_decode(const unsigned char *token, size_t len,
 
         if (key == NULL) {
             *detail = "no key has this kid";
-            rc = NGX_HTTP_GOVERN_REASON_TOKEN_SIGNATURE;
+            rc = GOVERN_REASON_TOKEN_SIGNATURE;
             goto done;
         }
 
         if (key->alg != alg) {
             *detail = "the key of this kid is pinned to another algorithm";
-            rc = NGX_HTTP_GOVERN_REASON_TOKEN_ALG;
+            rc = GOVERN_REASON_TOKEN_ALG;
             goto done;
         }
 
-        if (ngx_http_govern_jwt_verify(key, token, signed_len, sig,
-                                       sig_len))
+        if (govern_jwt_verify(key, token, signed_len, sig,
+                              sig_len))
         {
             used = key;
         }
@@ -254,8 +254,8 @@ ngx_http_govern_jwt_decode(const unsigned char *token, size_t len,
 
             key = &keys->keys[i];
 
-            if (ngx_http_govern_jwt_verify(key, token, signed_len, sig,
-                                           sig_len))
+            if (govern_jwt_verify(key, token, signed_len, sig,
+                                  sig_len))
             {
                 used = key;
                 break;
@@ -264,56 +264,56 @@ ngx_http_govern_jwt_decode(const unsigned char *token, size_t len,
 
         if (key == NULL) {
             *detail = "no key is pinned to this algorithm";
-            rc = NGX_HTTP_GOVERN_REASON_TOKEN_ALG;
+            rc = GOVERN_REASON_TOKEN_ALG;
             goto done;
         }
     }
 
     if (used == NULL) {
         *detail = "the signature does not verify";
-        rc = NGX_HTTP_GOVERN_REASON_TOKEN_SIGNATURE;
+        rc = GOVERN_REASON_TOKEN_SIGNATURE;
         goto done;
     }
 
     memcpy(claims->key_fingerprint, used->fingerprint, 32);
 
-    payload = ngx_http_govern_jwt_segment(dot1 + 1, dot2 - dot1 - 1, alloc,
-                                          alloc_ctx);
+    payload = govern_jwt_segment(dot1 + 1, dot2 - dot1 - 1, alloc,
+                                 alloc_ctx);
 
     if (payload == NULL) {
         *detail = "the payload is not base64url-encoded JSON";
         goto done;
     }
 
-    if (!ngx_http_govern_jwt_time(payload, "exp", &claims->exp, &dummy)
+    if (!govern_jwt_time(payload, "exp", &claims->exp, &dummy)
         || !dummy)
     {
         *detail = "\"exp\" is required and must be a number";
         goto done;
     }
 
-    if (!ngx_http_govern_jwt_time(payload, "nbf", &claims->nbf, &dummy)) {
+    if (!govern_jwt_time(payload, "nbf", &claims->nbf, &dummy)) {
         *detail = "\"nbf\" must be a number";
         goto done;
     }
 
     claims->has_nbf = dummy;
 
-    if (!ngx_http_govern_jwt_time(payload, "iat", &claims->iat, &dummy)) {
+    if (!govern_jwt_time(payload, "iat", &claims->iat, &dummy)) {
         *detail = "\"iat\" must be a number";
         goto done;
     }
 
     claims->has_iat = dummy;
 
-    rc = NGX_HTTP_GOVERN_REASON_INTERNAL_ERROR;
+    rc = GOVERN_REASON_INTERNAL_ERROR;
     *detail = "out of memory";
 
 #define govern_claim(field, name)                                            \
-    v = ngx_http_govern_jv_getz(payload, name);                              \
-    if (ngx_http_govern_jv_is_string(v)                                      \
-        && !ngx_http_govern_jwt_copy(&claims->field, v->u.string, v->len,    \
-                                     alloc, alloc_ctx))                      \
+    v = govern_jv_getz(payload, name);                              \
+    if (govern_jv_is_string(v)                                      \
+        && !govern_jwt_copy(&claims->field, v->u.string, v->len,    \
+                            alloc, alloc_ctx))                      \
     {                                                                        \
         goto done;                                                           \
     }
@@ -326,29 +326,29 @@ ngx_http_govern_jwt_decode(const unsigned char *token, size_t len,
 
     /* the partner names Redis keys and audit records: no NUL inside */
 
-    v = ngx_http_govern_jv_getz(payload, partner_claim);
+    v = govern_jv_getz(payload, partner_claim);
 
-    if (ngx_http_govern_jv_is_string(v)
+    if (govern_jv_is_string(v)
         && strlen(v->u.string) == v->len
-        && !ngx_http_govern_jwt_copy(&claims->partner, v->u.string, v->len,
-                                     alloc, alloc_ctx))
+        && !govern_jwt_copy(&claims->partner, v->u.string, v->len,
+                            alloc, alloc_ctx))
     {
         goto done;
     }
 
-    if ((kid && !ngx_http_govern_jwt_copy(&claims->kid, kid, strlen(kid),
-                                          alloc, alloc_ctx))
-        || !ngx_http_govern_jwt_copy(&claims->partner_claim, partner_claim,
-                                     strlen(partner_claim), alloc, alloc_ctx)
-        || !ngx_http_govern_jwt_audiences(payload, &claims->aud, alloc,
-                                          alloc_ctx)
-        || !ngx_http_govern_jwt_scopes(payload, &claims->scopes, alloc,
-                                       alloc_ctx))
+    if ((kid && !govern_jwt_copy(&claims->kid, kid, strlen(kid),
+                                 alloc, alloc_ctx))
+        || !govern_jwt_copy(&claims->partner_claim, partner_claim,
+                            strlen(partner_claim), alloc, alloc_ctx)
+        || !govern_jwt_audiences(payload, &claims->aud, alloc,
+                                 alloc_ctx)
+        || !govern_jwt_scopes(payload, &claims->scopes, alloc,
+                              alloc_ctx))
     {
         goto done;
     }
 
-    rc = NGX_HTTP_GOVERN_REASON_NONE;
+    rc = GOVERN_REASON_NONE;
     *detail = "";
 
 done:
@@ -359,9 +359,9 @@ done:
 }
 
 
-ngx_http_govern_reason_e
-ngx_http_govern_jwt_validate(const ngx_http_govern_jwt_claims_t *claims,
-    const ngx_http_govern_jwt_rules_t *rules, const char **detail)
+govern_reason_e
+govern_jwt_validate(const govern_jwt_claims_t *claims,
+    const govern_jwt_rules_t *rules, const char **detail)
 {
     size_t              len;
     const char         *a;
@@ -369,17 +369,17 @@ ngx_http_govern_jwt_validate(const ngx_http_govern_jwt_claims_t *claims,
 
     if (claims->exp + rules->leeway <= rules->now) {
         *detail = "the token has expired";
-        return NGX_HTTP_GOVERN_REASON_TOKEN_EXPIRED;
+        return GOVERN_REASON_TOKEN_EXPIRED;
     }
 
     if (claims->has_nbf && claims->nbf > rules->now + rules->leeway) {
         *detail = "the token is not valid yet (nbf)";
-        return NGX_HTTP_GOVERN_REASON_TOKEN_NOT_YET_VALID;
+        return GOVERN_REASON_TOKEN_NOT_YET_VALID;
     }
 
     if (claims->has_iat && claims->iat > rules->now + rules->leeway) {
         *detail = "the token was issued in the future (iat)";
-        return NGX_HTTP_GOVERN_REASON_TOKEN_NOT_YET_VALID;
+        return GOVERN_REASON_TOKEN_NOT_YET_VALID;
     }
 
     p = rules->issuers;
@@ -396,7 +396,7 @@ ngx_http_govern_jwt_validate(const ngx_http_govern_jwt_claims_t *claims,
 
     if (claims->iss.data == NULL || *p == NULL) {
         *detail = "the issuer is not accepted";
-        return NGX_HTTP_GOVERN_REASON_TOKEN_ISSUER;
+        return GOVERN_REASON_TOKEN_ISSUER;
     }
 
     for (p = rules->audiences; *p; p++) {
@@ -412,23 +412,23 @@ ngx_http_govern_jwt_validate(const ngx_http_govern_jwt_claims_t *claims,
     }
 
     *detail = "no audience of the token is accepted";
-    return NGX_HTTP_GOVERN_REASON_TOKEN_AUDIENCE;
+    return GOVERN_REASON_TOKEN_AUDIENCE;
 
 audience:
 
     if (claims->partner.len == 0) {
         *detail = "the partner claim is missing, empty or not a string";
-        return NGX_HTTP_GOVERN_REASON_TOKEN_PARTNER;
+        return GOVERN_REASON_TOKEN_PARTNER;
     }
 
     *detail = "";
 
-    return NGX_HTTP_GOVERN_REASON_NONE;
+    return GOVERN_REASON_NONE;
 }
 
 
 static int
-ngx_http_govern_jwt_verify(const ngx_http_govern_jwt_key_t *key,
+govern_jwt_verify(const govern_jwt_key_t *key,
     const unsigned char *data, size_t len, const unsigned char *sig,
     size_t sig_len)
 {
@@ -440,14 +440,14 @@ ngx_http_govern_jwt_verify(const ngx_http_govern_jwt_key_t *key,
 
     switch (key->alg) {
 
-    case NGX_HTTP_GOVERN_JWT_HS256:
-    case NGX_HTTP_GOVERN_JWT_HS384:
-    case NGX_HTTP_GOVERN_JWT_HS512:
-        return ngx_http_govern_jwt_hmac(key, data, len, mac, &mac_len)
+    case GOVERN_JWT_HS256:
+    case GOVERN_JWT_HS384:
+    case GOVERN_JWT_HS512:
+        return govern_jwt_hmac(key, data, len, mac, &mac_len)
                && mac_len == sig_len
                && CRYPTO_memcmp(mac, sig, sig_len) == 0;
 
-    case NGX_HTTP_GOVERN_JWT_EDDSA:
+    case GOVERN_JWT_EDDSA:
         /* pure EdDSA signs the message itself, not a digest */
         ctx = EVP_MD_CTX_new();
         if (ctx == NULL) {
@@ -461,18 +461,18 @@ ngx_http_govern_jwt_verify(const ngx_http_govern_jwt_key_t *key,
 
         return ok;
 
-    case NGX_HTTP_GOVERN_JWT_ES256:
-    case NGX_HTTP_GOVERN_JWT_ES384:
-    case NGX_HTTP_GOVERN_JWT_ES512:
+    case GOVERN_JWT_ES256:
+    case GOVERN_JWT_ES384:
+    case GOVERN_JWT_ES512:
         /* JWS carries R || S of fixed size; OpenSSL verifies DER */
-        half = key->alg == NGX_HTTP_GOVERN_JWT_ES256 ? 32
-               : key->alg == NGX_HTTP_GOVERN_JWT_ES384 ? 48 : 66;
+        half = key->alg == GOVERN_JWT_ES256 ? 32
+               : key->alg == GOVERN_JWT_ES384 ? 48 : 66;
 
         if (sig_len != 2 * half) {
             return 0;
         }
 
-        sig_len = ngx_http_govern_jwt_ecdsa_der(der, sig, half);
+        sig_len = govern_jwt_ecdsa_der(der, sig, half);
         sig = der;
         break;
 
@@ -485,7 +485,7 @@ ngx_http_govern_jwt_verify(const ngx_http_govern_jwt_key_t *key,
      * a context per request costs a provider fetch, more than RSA itself.
      */
 
-    ctx = ngx_http_govern_jwt_scratch();
+    ctx = govern_jwt_scratch();
 
     if (ctx == NULL
         || !EVP_DigestInit_ex(ctx, key->md, NULL)
@@ -502,7 +502,7 @@ ngx_http_govern_jwt_verify(const ngx_http_govern_jwt_key_t *key,
 /* ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (RFC 3279) */
 
 static size_t
-ngx_http_govern_jwt_der_int(unsigned char *dst, const unsigned char *n,
+govern_jwt_der_int(unsigned char *dst, const unsigned char *n,
     size_t len)
 {
     size_t  pad;
@@ -524,14 +524,14 @@ ngx_http_govern_jwt_der_int(unsigned char *dst, const unsigned char *n,
 
 
 static size_t
-ngx_http_govern_jwt_ecdsa_der(unsigned char *der, const unsigned char *sig,
+govern_jwt_ecdsa_der(unsigned char *der, const unsigned char *sig,
     size_t half)
 {
     size_t          body, head;
     unsigned char   ints[2 * 66 + 8];
 
-    body = ngx_http_govern_jwt_der_int(ints, sig, half);
-    body += ngx_http_govern_jwt_der_int(ints + body, sig + half, half);
+    body = govern_jwt_der_int(ints, sig, half);
+    body += govern_jwt_der_int(ints + body, sig + half, half);
 
     der[0] = 0x30;
 
@@ -554,7 +554,7 @@ ngx_http_govern_jwt_ecdsa_der(unsigned char *der, const unsigned char *sig,
 /* RFC 2104 from contexts that absorbed the padded key at load time */
 
 static int
-ngx_http_govern_jwt_hmac(const ngx_http_govern_jwt_key_t *key,
+govern_jwt_hmac(const govern_jwt_key_t *key,
     const unsigned char *data, size_t len, unsigned char *mac,
     unsigned int *mac_len)
 {
@@ -562,7 +562,7 @@ ngx_http_govern_jwt_hmac(const ngx_http_govern_jwt_key_t *key,
     unsigned int   inner_len;
     unsigned char  inner[EVP_MAX_MD_SIZE];
 
-    ctx = ngx_http_govern_jwt_scratch();
+    ctx = govern_jwt_scratch();
 
     return ctx != NULL
            && EVP_MD_CTX_copy_ex(ctx, key->hmac_inner)
@@ -575,7 +575,7 @@ ngx_http_govern_jwt_hmac(const ngx_http_govern_jwt_key_t *key,
 
 
 int
-ngx_http_govern_jwt_key_prepare(ngx_http_govern_jwt_key_t *key)
+govern_jwt_key_prepare(govern_jwt_key_t *key)
 {
     int             block;
     size_t          i, klen;
@@ -584,19 +584,19 @@ ngx_http_govern_jwt_key_prepare(ngx_http_govern_jwt_key_t *key)
     unsigned char   k[128], pad[128];
 
     switch (key->alg) {
-    case NGX_HTTP_GOVERN_JWT_HS256:
-    case NGX_HTTP_GOVERN_JWT_RS256:
-    case NGX_HTTP_GOVERN_JWT_PS256:
-    case NGX_HTTP_GOVERN_JWT_ES256:
+    case GOVERN_JWT_HS256:
+    case GOVERN_JWT_RS256:
+    case GOVERN_JWT_PS256:
+    case GOVERN_JWT_ES256:
         name = "SHA256";
         break;
-    case NGX_HTTP_GOVERN_JWT_HS384:
-    case NGX_HTTP_GOVERN_JWT_RS384:
-    case NGX_HTTP_GOVERN_JWT_PS384:
-    case NGX_HTTP_GOVERN_JWT_ES384:
+    case GOVERN_JWT_HS384:
+    case GOVERN_JWT_RS384:
+    case GOVERN_JWT_PS384:
+    case GOVERN_JWT_ES384:
         name = "SHA384";
         break;
-    case NGX_HTTP_GOVERN_JWT_EDDSA:
+    case GOVERN_JWT_EDDSA:
         return 0;                       /* Ed25519 hashes internally */
     default:
         name = "SHA512";
@@ -620,9 +620,9 @@ ngx_http_govern_jwt_key_prepare(ngx_http_govern_jwt_key_t *key)
         }
 
         switch (key->alg) {
-        case NGX_HTTP_GOVERN_JWT_PS256:
-        case NGX_HTTP_GOVERN_JWT_PS384:
-        case NGX_HTTP_GOVERN_JWT_PS512:
+        case GOVERN_JWT_PS256:
+        case GOVERN_JWT_PS384:
+        case GOVERN_JWT_PS512:
             /* RFC 7518 3.5: MGF1 with the same hash, salt as long as it */
             if (EVP_PKEY_CTX_set_rsa_padding(key->verify,
                                              RSA_PKCS1_PSS_PADDING) != 1
@@ -635,9 +635,9 @@ ngx_http_govern_jwt_key_prepare(ngx_http_govern_jwt_key_t *key)
 
             break;
 
-        case NGX_HTTP_GOVERN_JWT_RS256:
-        case NGX_HTTP_GOVERN_JWT_RS384:
-        case NGX_HTTP_GOVERN_JWT_RS512:
+        case GOVERN_JWT_RS256:
+        case GOVERN_JWT_RS384:
+        case GOVERN_JWT_RS512:
             if (EVP_PKEY_CTX_set_rsa_padding(key->verify,
                                              RSA_PKCS1_PADDING) != 1)
             {
@@ -702,7 +702,7 @@ ngx_http_govern_jwt_key_prepare(ngx_http_govern_jwt_key_t *key)
 
 
 void
-ngx_http_govern_jwt_key_release(ngx_http_govern_jwt_key_t *key)
+govern_jwt_key_release(govern_jwt_key_t *key)
 {
     EVP_PKEY_CTX_free(key->verify);
     EVP_PKEY_free(key->pkey);
@@ -720,51 +720,51 @@ ngx_http_govern_jwt_key_release(ngx_http_govern_jwt_key_t *key)
 }
 
 
-static ngx_http_govern_jv_t *
-ngx_http_govern_jwt_segment(const unsigned char *s, size_t len,
-    ngx_http_govern_jwt_alloc_pt alloc, void *ctx)
+static govern_jv_t *
+govern_jwt_segment(const unsigned char *s, size_t len,
+    govern_jwt_alloc_pt alloc, void *ctx)
 {
     size_t                 n;
-    unsigned char          buf[NGX_HTTP_GOVERN_JWT_MAX_LEN];
-    ngx_http_govern_jv_t  *json;
+    unsigned char          buf[GOVERN_JWT_MAX_LEN];
+    govern_jv_t           *json;
 
     if (len == 0 || len > sizeof(buf)) {
         return NULL;
     }
 
-    n = ngx_http_govern_base64url_decode(buf, s, len);
+    n = govern_base64url_decode(buf, s, len);
 
     if (n == (size_t) -1) {
         return NULL;
     }
 
-    json = ngx_http_govern_jv_parse((const char *) buf, n, 0, alloc, ctx,
-                                    NULL);
+    json = govern_jv_parse((const char *) buf, n, 0, alloc, ctx,
+                           NULL);
 
-    return ngx_http_govern_jv_is_object(json) ? json : NULL;
+    return govern_jv_is_object(json) ? json : NULL;
 }
 
 
 /* 1 when absent or a finite number (fractions are truncated), else 0 */
 
 static int
-ngx_http_govern_jwt_time(ngx_http_govern_jv_t *payload, const char *name,
+govern_jwt_time(govern_jv_t *payload, const char *name,
     int64_t *value, unsigned *present)
 {
     double                 d;
-    ngx_http_govern_jv_t  *v;
+    govern_jv_t           *v;
 
-    v = ngx_http_govern_jv_getz(payload, name);
+    v = govern_jv_getz(payload, name);
     *present = 0;
 
     if (v == NULL) {
         return 1;
     }
 
-    if (v->type == NGX_HTTP_GOVERN_JV_INTEGER) {
+    if (v->type == GOVERN_JV_INTEGER) {
         *value = v->u.integer;
 
-    } else if (v->type == NGX_HTTP_GOVERN_JV_REAL) {
+    } else if (v->type == GOVERN_JV_REAL) {
         d = v->u.real;
 
         if (!isfinite(d) || d > 9.2e18 || d < -9.2e18) {
@@ -784,8 +784,8 @@ ngx_http_govern_jwt_time(ngx_http_govern_jv_t *payload, const char *name,
 
 
 static int
-ngx_http_govern_jwt_copy(ngx_http_govern_jwt_str_t *dst, const char *s,
-    size_t len, ngx_http_govern_jwt_alloc_pt alloc, void *ctx)
+govern_jwt_copy(govern_jwt_str_t *dst, const char *s,
+    size_t len, govern_jwt_alloc_pt alloc, void *ctx)
 {
     char  *p;
 
@@ -812,7 +812,7 @@ ngx_http_govern_jwt_copy(ngx_http_govern_jwt_str_t *dst, const char *s,
  */
 
 static int
-ngx_http_govern_jwt_scope_ok(const char *s, size_t len)
+govern_jwt_scope_ok(const char *s, size_t len)
 {
     size_t  i;
 
@@ -831,12 +831,12 @@ ngx_http_govern_jwt_scope_ok(const char *s, size_t len)
 
 
 static void
-ngx_http_govern_jwt_scope_add(char *list, size_t *len, const char *s,
+govern_jwt_scope_add(char *list, size_t *len, const char *s,
     size_t n)
 {
     const char  *p, *end, *sp;
 
-    if (!ngx_http_govern_jwt_scope_ok(s, n)) {
+    if (!govern_jwt_scope_ok(s, n)) {
         return;
     }
 
@@ -862,7 +862,7 @@ ngx_http_govern_jwt_scope_add(char *list, size_t *len, const char *s,
 
 
 static void
-ngx_http_govern_jwt_scope_split(char *list, size_t *len, const char *s)
+govern_jwt_scope_split(char *list, size_t *len, const char *s)
 {
     const char  *sp;
 
@@ -878,42 +878,42 @@ ngx_http_govern_jwt_scope_split(char *list, size_t *len, const char *s)
         sp = strchr(s, ' ');
 
         if (sp == NULL) {
-            ngx_http_govern_jwt_scope_add(list, len, s, strlen(s));
+            govern_jwt_scope_add(list, len, s, strlen(s));
             return;
         }
 
-        ngx_http_govern_jwt_scope_add(list, len, s, sp - s);
+        govern_jwt_scope_add(list, len, s, sp - s);
         s = sp;
     }
 }
 
 
 static int
-ngx_http_govern_jwt_scopes(ngx_http_govern_jv_t *payload,
-    ngx_http_govern_jwt_str_t *out, ngx_http_govern_jwt_alloc_pt alloc,
+govern_jwt_scopes(govern_jv_t *payload,
+    govern_jwt_str_t *out, govern_jwt_alloc_pt alloc,
     void *ctx)
 {
     char                  *list;
     size_t                 i, size, len;
-    ngx_http_govern_jv_t  *scope, *scp, *v;
+    govern_jv_t           *scope, *scp, *v;
 
-    scope = ngx_http_govern_jv_getz(payload, "scope");
-    scp = ngx_http_govern_jv_getz(payload, "scp");
+    scope = govern_jv_getz(payload, "scope");
+    scp = govern_jv_getz(payload, "scp");
 
     size = 1;
 
-    if (ngx_http_govern_jv_is_string(scope)) {
+    if (govern_jv_is_string(scope)) {
         size += scope->len + 1;
     }
 
-    if (ngx_http_govern_jv_is_string(scp)) {
+    if (govern_jv_is_string(scp)) {
         size += scp->len + 1;
 
-    } else if (ngx_http_govern_jv_is_array(scp)) {
+    } else if (govern_jv_is_array(scp)) {
         for (i = 0; i < scp->len; i++) {
             v = &scp->u.items[i];
 
-            if (ngx_http_govern_jv_is_string(v)) {
+            if (govern_jv_is_string(v)) {
                 size += v->len + 1;
             }
         }
@@ -926,22 +926,22 @@ ngx_http_govern_jwt_scopes(ngx_http_govern_jv_t *payload,
 
     len = 0;
 
-    if (ngx_http_govern_jv_is_string(scope)) {
-        ngx_http_govern_jwt_scope_split(list, &len, scope->u.string);
+    if (govern_jv_is_string(scope)) {
+        govern_jwt_scope_split(list, &len, scope->u.string);
     }
 
-    if (ngx_http_govern_jv_is_string(scp)) {
-        ngx_http_govern_jwt_scope_split(list, &len, scp->u.string);
+    if (govern_jv_is_string(scp)) {
+        govern_jwt_scope_split(list, &len, scp->u.string);
 
-    } else if (ngx_http_govern_jv_is_array(scp)) {
+    } else if (govern_jv_is_array(scp)) {
         for (i = 0; i < scp->len; i++) {
             v = &scp->u.items[i];
 
-            if (ngx_http_govern_jv_is_string(v)
+            if (govern_jv_is_string(v)
                 && v->len == strlen(v->u.string))
             {
-                ngx_http_govern_jwt_scope_add(list, &len, v->u.string,
-                                              v->len);
+                govern_jwt_scope_add(list, &len, v->u.string,
+                                     v->len);
             }
         }
     }
@@ -957,33 +957,33 @@ ngx_http_govern_jwt_scopes(ngx_http_govern_jv_t *payload,
 /* every string audience, each followed by a NUL */
 
 static int
-ngx_http_govern_jwt_audiences(ngx_http_govern_jv_t *payload,
-    ngx_http_govern_jwt_str_t *out, ngx_http_govern_jwt_alloc_pt alloc,
+govern_jwt_audiences(govern_jv_t *payload,
+    govern_jwt_str_t *out, govern_jwt_alloc_pt alloc,
     void *ctx)
 {
     char                  *p;
     size_t                 i, n, size;
-    ngx_http_govern_jv_t  *aud, *list, *v;
+    govern_jv_t           *aud, *list, *v;
 
-    aud = ngx_http_govern_jv_getz(payload, "aud");
+    aud = govern_jv_getz(payload, "aud");
 
     /* a string is a list of one */
 
     list = aud;
     n = 1;
 
-    if (ngx_http_govern_jv_is_array(aud)) {
+    if (govern_jv_is_array(aud)) {
         list = aud->u.items;
         n = aud->len;
 
-    } else if (!ngx_http_govern_jv_is_string(aud)) {
+    } else if (!govern_jv_is_string(aud)) {
         n = 0;
     }
 
     size = 0;
 
     for (i = 0; i < n; i++) {
-        if (ngx_http_govern_jv_is_string(&list[i])) {
+        if (govern_jv_is_string(&list[i])) {
             size += list[i].len + 1;
         }
     }
@@ -1007,7 +1007,7 @@ ngx_http_govern_jwt_audiences(ngx_http_govern_jv_t *payload,
 
         /* an embedded NUL would let "a\0b" stand for "a" */
 
-        if (ngx_http_govern_jv_is_string(v) && strlen(v->u.string) == v->len)
+        if (govern_jv_is_string(v) && strlen(v->u.string) == v->len)
         {
             memcpy(p + out->len, v->u.string, v->len + 1);
             out->len += v->len + 1;

@@ -7,11 +7,11 @@
 
 #include <string.h>
 
-#include "ngx_http_govern_ids.h"
+#include "govern_ids.h"
 
 
-static uint64_t ngx_http_govern_rng_next(ngx_http_govern_rng_t *rng);
-static int ngx_http_govern_lower_hex(const unsigned char *s, size_t len,
+static uint64_t govern_rng_next(govern_rng_t *rng);
+static int govern_lower_hex(const unsigned char *s, size_t len,
     int reject_zero);
 
 
@@ -21,12 +21,12 @@ static int ngx_http_govern_lower_hex(const unsigned char *s, size_t len,
  */
 
 int
-ngx_http_govern_request_id_valid(const unsigned char *s, size_t len)
+govern_request_id_valid(const unsigned char *s, size_t len)
 {
     size_t         i;
     unsigned char  c;
 
-    if (len == 0 || len > NGX_HTTP_GOVERN_REQUEST_ID_MAX) {
+    if (len == 0 || len > GOVERN_REQUEST_ID_MAX) {
         return 0;
     }
 
@@ -53,26 +53,26 @@ ngx_http_govern_request_id_valid(const unsigned char *s, size_t len)
  */
 
 int
-ngx_http_govern_traceparent_parse(const unsigned char *s, size_t len,
-    ngx_http_govern_traceparent_t *tp)
+govern_traceparent_parse(const unsigned char *s, size_t len,
+    govern_traceparent_t *tp)
 {
-    if (len < NGX_HTTP_GOVERN_TRACEPARENT_LEN) {
+    if (len < GOVERN_TRACEPARENT_LEN) {
         return 0;
     }
 
-    if (!ngx_http_govern_lower_hex(s, 2, 0)
+    if (!govern_lower_hex(s, 2, 0)
         || (s[0] == 'f' && s[1] == 'f'))
     {
         return 0;
     }
 
     if (s[0] == '0' && s[1] == '0') {
-        if (len != NGX_HTTP_GOVERN_TRACEPARENT_LEN) {
+        if (len != GOVERN_TRACEPARENT_LEN) {
             return 0;
         }
 
-    } else if (len > NGX_HTTP_GOVERN_TRACEPARENT_LEN
-               && s[NGX_HTTP_GOVERN_TRACEPARENT_LEN] != '-')
+    } else if (len > GOVERN_TRACEPARENT_LEN
+               && s[GOVERN_TRACEPARENT_LEN] != '-')
     {
         return 0;
     }
@@ -81,40 +81,40 @@ ngx_http_govern_traceparent_parse(const unsigned char *s, size_t len,
         return 0;
     }
 
-    if (!ngx_http_govern_lower_hex(&s[3], NGX_HTTP_GOVERN_TRACE_ID_LEN, 1)
-        || !ngx_http_govern_lower_hex(&s[36], NGX_HTTP_GOVERN_SPAN_ID_LEN, 1)
-        || !ngx_http_govern_lower_hex(&s[53], 2, 0))
+    if (!govern_lower_hex(&s[3], GOVERN_TRACE_ID_LEN, 1)
+        || !govern_lower_hex(&s[36], GOVERN_SPAN_ID_LEN, 1)
+        || !govern_lower_hex(&s[53], 2, 0))
     {
         return 0;
     }
 
-    memcpy(tp->trace_id, &s[3], NGX_HTTP_GOVERN_TRACE_ID_LEN);
-    memcpy(tp->parent_id, &s[36], NGX_HTTP_GOVERN_SPAN_ID_LEN);
+    memcpy(tp->trace_id, &s[3], GOVERN_TRACE_ID_LEN);
+    memcpy(tp->parent_id, &s[36], GOVERN_SPAN_ID_LEN);
     memcpy(tp->flags, &s[53], 2);
 
     return 1;
 }
 
 
-/* writes exactly NGX_HTTP_GOVERN_TRACEPARENT_LEN bytes, version 00 */
+/* writes exactly GOVERN_TRACEPARENT_LEN bytes, version 00 */
 
 void
-ngx_http_govern_traceparent_format(unsigned char *dst,
-    const ngx_http_govern_traceparent_t *tp)
+govern_traceparent_format(unsigned char *dst,
+    const govern_traceparent_t *tp)
 {
     dst[0] = '0';
     dst[1] = '0';
     dst[2] = '-';
-    memcpy(&dst[3], tp->trace_id, NGX_HTTP_GOVERN_TRACE_ID_LEN);
+    memcpy(&dst[3], tp->trace_id, GOVERN_TRACE_ID_LEN);
     dst[35] = '-';
-    memcpy(&dst[36], tp->parent_id, NGX_HTTP_GOVERN_SPAN_ID_LEN);
+    memcpy(&dst[36], tp->parent_id, GOVERN_SPAN_ID_LEN);
     dst[52] = '-';
     memcpy(&dst[53], tp->flags, 2);
 }
 
 
 void
-ngx_http_govern_hex(unsigned char *dst, const unsigned char *src, size_t len)
+govern_hex(unsigned char *dst, const unsigned char *src, size_t len)
 {
     static const char  hex[] = "0123456789abcdef";
 
@@ -126,7 +126,7 @@ ngx_http_govern_hex(unsigned char *dst, const unsigned char *src, size_t len)
 
 
 static int
-ngx_http_govern_lower_hex(const unsigned char *s, size_t len,
+govern_lower_hex(const unsigned char *s, size_t len,
     int reject_zero)
 {
     size_t  i;
@@ -153,7 +153,7 @@ ngx_http_govern_lower_hex(const unsigned char *s, size_t len,
 
 
 void
-ngx_http_govern_rng_seed(ngx_http_govern_rng_t *rng,
+govern_rng_seed(govern_rng_t *rng,
     const unsigned char seed[32])
 {
     memcpy(rng->s, seed, sizeof(rng->s));
@@ -166,14 +166,14 @@ ngx_http_govern_rng_seed(ngx_http_govern_rng_t *rng,
 
 
 void
-ngx_http_govern_rng_bytes(ngx_http_govern_rng_t *rng, unsigned char *dst,
+govern_rng_bytes(govern_rng_t *rng, unsigned char *dst,
     size_t len)
 {
     size_t    n;
     uint64_t  v;
 
     while (len) {
-        v = ngx_http_govern_rng_next(rng);
+        v = govern_rng_next(rng);
         n = len < sizeof(v) ? len : sizeof(v);
         memcpy(dst, &v, n);
         dst += n;
@@ -182,17 +182,17 @@ ngx_http_govern_rng_bytes(ngx_http_govern_rng_t *rng, unsigned char *dst,
 }
 
 
-#define ngx_http_govern_rotl(x, k)  (((x) << (k)) | ((x) >> (64 - (k))))
+#define govern_rotl(x, k)  (((x) << (k)) | ((x) >> (64 - (k))))
 
 
 /* xoshiro256** by Blackman and Vigna */
 
 static uint64_t
-ngx_http_govern_rng_next(ngx_http_govern_rng_t *rng)
+govern_rng_next(govern_rng_t *rng)
 {
     uint64_t  result, t;
 
-    result = ngx_http_govern_rotl(rng->s[1] * 5, 7) * 9;
+    result = govern_rotl(rng->s[1] * 5, 7) * 9;
     t = rng->s[1] << 17;
 
     rng->s[2] ^= rng->s[0];
@@ -201,7 +201,7 @@ ngx_http_govern_rng_next(ngx_http_govern_rng_t *rng)
     rng->s[0] ^= rng->s[3];
 
     rng->s[2] ^= t;
-    rng->s[3] = ngx_http_govern_rotl(rng->s[3], 45);
+    rng->s[3] = govern_rotl(rng->s[3], 45);
 
     return result;
 }

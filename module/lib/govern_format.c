@@ -9,29 +9,29 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-#include "ngx_http_govern_schema.h"
+#include "govern_schema.h"
 
 
-static int ngx_http_govern_fmt_digits(const char *s, size_t n, int *v);
-static int ngx_http_govern_fmt_date(const char *s, size_t len);
-static int ngx_http_govern_fmt_time(const char *s, size_t len);
-static int ngx_http_govern_fmt_email(const char *s, size_t len);
-static int ngx_http_govern_fmt_uuid(const char *s, size_t len);
-static int ngx_http_govern_fmt_uri(const char *s, size_t len);
-static int ngx_http_govern_fmt_ipv4(const char *s, size_t len);
-static int ngx_http_govern_fmt_ipv6(const char *s, size_t len);
-static int ngx_http_govern_fmt_date_time(const char *s, size_t len);
+static int govern_fmt_digits(const char *s, size_t n, int *v);
+static int govern_fmt_date(const char *s, size_t len);
+static int govern_fmt_time(const char *s, size_t len);
+static int govern_fmt_email(const char *s, size_t len);
+static int govern_fmt_uuid(const char *s, size_t len);
+static int govern_fmt_uri(const char *s, size_t len);
+static int govern_fmt_ipv4(const char *s, size_t len);
+static int govern_fmt_ipv6(const char *s, size_t len);
+static int govern_fmt_date_time(const char *s, size_t len);
 
 
 static int
-ngx_http_govern_fmt_date_time(const char *s, size_t len)
+govern_fmt_date_time(const char *s, size_t len)
 {
     size_t  i;
 
     for (i = 0; i < len; i++) {
         if (s[i] == 'T' || s[i] == 't') {
-            return i == 10 && ngx_http_govern_fmt_date(s, 10)
-                   && ngx_http_govern_fmt_time(s + 11, len - 11);
+            return i == 10 && govern_fmt_date(s, 10)
+                   && govern_fmt_time(s + 11, len - 11);
         }
     }
 
@@ -41,31 +41,31 @@ ngx_http_govern_fmt_date_time(const char *s, size_t len)
 
 typedef struct {
     const char                 *name;
-    ngx_http_govern_format_pt   check;
-} ngx_http_govern_format_t;
+    govern_format_pt            check;
+} govern_format_t;
 
 
-static const ngx_http_govern_format_t  ngx_http_govern_formats[] = {
-    { "date-time", ngx_http_govern_fmt_date_time },
-    { "date", ngx_http_govern_fmt_date },
-    { "time", ngx_http_govern_fmt_time },
-    { "email", ngx_http_govern_fmt_email },
-    { "uuid", ngx_http_govern_fmt_uuid },
-    { "uri", ngx_http_govern_fmt_uri },
-    { "ipv4", ngx_http_govern_fmt_ipv4 },
-    { "ipv6", ngx_http_govern_fmt_ipv6 },
+static const govern_format_t  govern_formats[] = {
+    { "date-time", govern_fmt_date_time },
+    { "date", govern_fmt_date },
+    { "time", govern_fmt_time },
+    { "email", govern_fmt_email },
+    { "uuid", govern_fmt_uuid },
+    { "uri", govern_fmt_uri },
+    { "ipv4", govern_fmt_ipv4 },
+    { "ipv6", govern_fmt_ipv6 },
     { NULL, NULL }
 };
 
 
 /* the checker of a format, found once when the schema is compiled */
 
-ngx_http_govern_format_pt
-ngx_http_govern_format_lookup(const char *format)
+govern_format_pt
+govern_format_lookup(const char *format)
 {
-    const ngx_http_govern_format_t  *f;
+    const govern_format_t           *f;
 
-    for (f = ngx_http_govern_formats; f->name; f++) {
+    for (f = govern_formats; f->name; f++) {
         if (strcmp(f->name, format) == 0) {
             return f->check;
         }
@@ -76,7 +76,7 @@ ngx_http_govern_format_lookup(const char *format)
 
 
 static int
-ngx_http_govern_fmt_digits(const char *s, size_t n, int *v)
+govern_fmt_digits(const char *s, size_t n, int *v)
 {
     size_t  i;
 
@@ -95,7 +95,7 @@ ngx_http_govern_fmt_digits(const char *s, size_t n, int *v)
 
 
 static int
-ngx_http_govern_fmt_date(const char *s, size_t len)
+govern_fmt_date(const char *s, size_t len)
 {
     int  y, m, d, leap;
 
@@ -103,9 +103,9 @@ ngx_http_govern_fmt_date(const char *s, size_t len)
                                  31 };
 
     if (len != 10 || s[4] != '-' || s[7] != '-'
-        || !ngx_http_govern_fmt_digits(s, 4, &y)
-        || !ngx_http_govern_fmt_digits(s + 5, 2, &m)
-        || !ngx_http_govern_fmt_digits(s + 8, 2, &d)
+        || !govern_fmt_digits(s, 4, &y)
+        || !govern_fmt_digits(s + 5, 2, &m)
+        || !govern_fmt_digits(s + 8, 2, &d)
         || m < 1 || m > 12 || d < 1)
     {
         return 0;
@@ -121,15 +121,15 @@ ngx_http_govern_fmt_date(const char *s, size_t len)
  * end of a UTC day */
 
 static int
-ngx_http_govern_fmt_time(const char *s, size_t len)
+govern_fmt_time(const char *s, size_t len)
 {
     int     h, m, sec, oh, om, sign, utc_min;
     size_t  i;
 
     if (len < 9 || s[2] != ':' || s[5] != ':'
-        || !ngx_http_govern_fmt_digits(s, 2, &h)
-        || !ngx_http_govern_fmt_digits(s + 3, 2, &m)
-        || !ngx_http_govern_fmt_digits(s + 6, 2, &sec)
+        || !govern_fmt_digits(s, 2, &h)
+        || !govern_fmt_digits(s + 3, 2, &m)
+        || !govern_fmt_digits(s + 6, 2, &sec)
         || h > 23 || m > 59 || sec > 60)
     {
         return 0;
@@ -154,8 +154,8 @@ ngx_http_govern_fmt_time(const char *s, size_t len)
 
     } else if (i == len - 6 && (s[i] == '+' || s[i] == '-')
                && s[i + 3] == ':'
-               && ngx_http_govern_fmt_digits(s + i + 1, 2, &oh)
-               && ngx_http_govern_fmt_digits(s + i + 4, 2, &om)
+               && govern_fmt_digits(s + i + 1, 2, &oh)
+               && govern_fmt_digits(s + i + 4, 2, &om)
                && oh <= 23 && om <= 59)
     {
         sign = s[i] == '+' ? 1 : -1;
@@ -176,7 +176,7 @@ ngx_http_govern_fmt_time(const char *s, size_t len)
 
 
 static int
-ngx_http_govern_fmt_email(const char *s, size_t len)
+govern_fmt_email(const char *s, size_t len)
 {
     size_t       i, at;
     const char  *atext = "!#$%&'*+-/=?^_`{|}~";
@@ -222,10 +222,10 @@ ngx_http_govern_fmt_email(const char *s, size_t len)
         }
 
         if (len - at - 3 > 5 && strncmp(s + at + 2, "IPv6:", 5) == 0) {
-            return ngx_http_govern_fmt_ipv6(s + at + 7, len - at - 8);
+            return govern_fmt_ipv6(s + at + 7, len - at - 8);
         }
 
-        return ngx_http_govern_fmt_ipv4(s + at + 2, len - at - 3);
+        return govern_fmt_ipv4(s + at + 2, len - at - 3);
     }
 
     for (i = at + 1; i < len; i++) {
@@ -261,7 +261,7 @@ ngx_http_govern_fmt_email(const char *s, size_t len)
 
 
 static int
-ngx_http_govern_fmt_uuid(const char *s, size_t len)
+govern_fmt_uuid(const char *s, size_t len)
 {
     size_t  i;
     char    c;
@@ -295,7 +295,7 @@ ngx_http_govern_fmt_uuid(const char *s, size_t len)
 /* an absolute URI: scheme ":" then RFC 3986 characters only */
 
 static int
-ngx_http_govern_fmt_uri(const char *s, size_t len)
+govern_fmt_uri(const char *s, size_t len)
 {
     size_t       i, colon;
     char         c;
@@ -362,7 +362,7 @@ ngx_http_govern_fmt_uri(const char *s, size_t len)
 
 
 static int
-ngx_http_govern_fmt_ipv4(const char *s, size_t len)
+govern_fmt_ipv4(const char *s, size_t len)
 {
     int     parts, v, digits;
     size_t  i;
@@ -405,7 +405,7 @@ ngx_http_govern_fmt_ipv4(const char *s, size_t len)
 
 
 static int
-ngx_http_govern_fmt_ipv6(const char *s, size_t len)
+govern_fmt_ipv6(const char *s, size_t len)
 {
     char           buf[64];
     unsigned char  addr[16];

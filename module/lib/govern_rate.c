@@ -12,7 +12,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "ngx_http_govern_rate.h"
+#include "govern_rate.h"
 
 
 /*
@@ -32,7 +32,7 @@
  * needs no tables.
  */
 
-const char  ngx_http_govern_rate_script[] =
+const char  govern_rate_script[] =
     "local ceil, floor, min = math.ceil, math.floor, math.min\n"
     "local t = redis.call('TIME')\n"
     "local now = t[1] * 1000 + floor(t[2] / 1000)\n"
@@ -75,8 +75,8 @@ const char  ngx_http_govern_rate_script[] =
 /* "20r/s", "600r/m", "1000r/h", "50000r/d" */
 
 int
-ngx_http_govern_rate_parse(const char *s, size_t len,
-    ngx_http_govern_rate_t *rate)
+govern_rate_parse(const char *s, size_t len,
+    govern_rate_t *rate)
 {
     size_t    i;
     uint64_t  n;
@@ -120,14 +120,14 @@ ngx_http_govern_rate_parse(const char *s, size_t len,
 
 
 int
-ngx_http_govern_buckets_take(ngx_http_govern_bucket_t **buckets,
-    const ngx_http_govern_limit_t *limits, size_t n, int64_t now_ms,
-    ngx_http_govern_limit_state_t *states, uint64_t *retry_ms)
+govern_buckets_take(govern_bucket_t **buckets,
+    const govern_limit_t *limits, size_t n, int64_t now_ms,
+    govern_limit_state_t *states, uint64_t *retry_ms)
 {
     int                        allowed;
     size_t                     i;
     double                     rate, per, tokens, wait;
-    ngx_http_govern_bucket_t  *b;
+    govern_bucket_t           *b;
 
     allowed = 1;
     *retry_ms = 0;

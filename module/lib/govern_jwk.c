@@ -23,77 +23,77 @@
 #include <openssl/pem.h>
 #include <errno.h>
 
-#include "ngx_http_govern_jwt.h"
+#include "govern_jwt.h"
 
 
-#define NGX_HTTP_GOVERN_JWK_MAX_FILE  (1024 * 1024)
+#define GOVERN_JWK_MAX_FILE           (1024 * 1024)
 
 
-static int ngx_http_govern_jwk_add(ngx_http_govern_jwt_keys_t *keys,
-    ngx_http_govern_jwt_alg_e alg, const char *kid, EVP_PKEY *pkey,
+static int govern_jwk_add(govern_jwt_keys_t *keys,
+    govern_jwt_alg_e alg, const char *kid, EVP_PKEY *pkey,
     const unsigned char *secret, size_t secret_len, char *err,
     size_t errlen);
-static int ngx_http_govern_jwk_parse(ngx_http_govern_jwt_keys_t *keys,
+static int govern_jwk_parse(govern_jwt_keys_t *keys,
     json_t *jwk, size_t index, const char *alg_param, const char *kid_param,
     char *err, size_t errlen);
-static EVP_PKEY *ngx_http_govern_jwk_rsa(json_t *jwk, const char **what);
-static EVP_PKEY *ngx_http_govern_jwk_ec(json_t *jwk, const char *crv,
+static EVP_PKEY *govern_jwk_rsa(json_t *jwk, const char **what);
+static EVP_PKEY *govern_jwk_ec(json_t *jwk, const char *crv,
     const char **what);
-static EVP_PKEY *ngx_http_govern_jwk_okp(json_t *jwk, const char **what);
-static unsigned char *ngx_http_govern_jwk_b64(json_t *jwk, const char *name,
+static EVP_PKEY *govern_jwk_okp(json_t *jwk, const char **what);
+static unsigned char *govern_jwk_b64(json_t *jwk, const char *name,
     size_t *len);
-static int ngx_http_govern_jwk_fits(ngx_http_govern_jwt_alg_e alg,
+static int govern_jwk_fits(govern_jwt_alg_e alg,
     EVP_PKEY *pkey, size_t secret_len, const char **why);
 
 
 static const struct {
     const char                 *name;
-    ngx_http_govern_jwt_alg_e   alg;
-} ngx_http_govern_jwt_algs[] = {
-    { "HS256", NGX_HTTP_GOVERN_JWT_HS256 },
-    { "HS384", NGX_HTTP_GOVERN_JWT_HS384 },
-    { "HS512", NGX_HTTP_GOVERN_JWT_HS512 },
-    { "RS256", NGX_HTTP_GOVERN_JWT_RS256 },
-    { "RS384", NGX_HTTP_GOVERN_JWT_RS384 },
-    { "RS512", NGX_HTTP_GOVERN_JWT_RS512 },
-    { "PS256", NGX_HTTP_GOVERN_JWT_PS256 },
-    { "PS384", NGX_HTTP_GOVERN_JWT_PS384 },
-    { "PS512", NGX_HTTP_GOVERN_JWT_PS512 },
-    { "ES256", NGX_HTTP_GOVERN_JWT_ES256 },
-    { "ES384", NGX_HTTP_GOVERN_JWT_ES384 },
-    { "ES512", NGX_HTTP_GOVERN_JWT_ES512 },
-    { "EdDSA", NGX_HTTP_GOVERN_JWT_EDDSA },
-    { NULL, NGX_HTTP_GOVERN_JWT_ALG_UNKNOWN }
+    govern_jwt_alg_e            alg;
+} govern_jwt_algs[] = {
+    { "HS256", GOVERN_JWT_HS256 },
+    { "HS384", GOVERN_JWT_HS384 },
+    { "HS512", GOVERN_JWT_HS512 },
+    { "RS256", GOVERN_JWT_RS256 },
+    { "RS384", GOVERN_JWT_RS384 },
+    { "RS512", GOVERN_JWT_RS512 },
+    { "PS256", GOVERN_JWT_PS256 },
+    { "PS384", GOVERN_JWT_PS384 },
+    { "PS512", GOVERN_JWT_PS512 },
+    { "ES256", GOVERN_JWT_ES256 },
+    { "ES384", GOVERN_JWT_ES384 },
+    { "ES512", GOVERN_JWT_ES512 },
+    { "EdDSA", GOVERN_JWT_EDDSA },
+    { NULL, GOVERN_JWT_ALG_UNKNOWN }
 };
 
 
-ngx_http_govern_jwt_alg_e
-ngx_http_govern_jwt_alg(const char *name, size_t len)
+govern_jwt_alg_e
+govern_jwt_alg(const char *name, size_t len)
 {
     size_t  i;
 
     /* exact and case-sensitive: "none", "hs256" and the like are unknown */
 
-    for (i = 0; ngx_http_govern_jwt_algs[i].name; i++) {
-        if (strlen(ngx_http_govern_jwt_algs[i].name) == len
-            && memcmp(ngx_http_govern_jwt_algs[i].name, name, len) == 0)
+    for (i = 0; govern_jwt_algs[i].name; i++) {
+        if (strlen(govern_jwt_algs[i].name) == len
+            && memcmp(govern_jwt_algs[i].name, name, len) == 0)
         {
-            return ngx_http_govern_jwt_algs[i].alg;
+            return govern_jwt_algs[i].alg;
         }
     }
 
-    return NGX_HTTP_GOVERN_JWT_ALG_UNKNOWN;
+    return GOVERN_JWT_ALG_UNKNOWN;
 }
 
 
 const char *
-ngx_http_govern_jwt_alg_name(ngx_http_govern_jwt_alg_e alg)
+govern_jwt_alg_name(govern_jwt_alg_e alg)
 {
     size_t  i;
 
-    for (i = 0; ngx_http_govern_jwt_algs[i].name; i++) {
-        if (ngx_http_govern_jwt_algs[i].alg == alg) {
-            return ngx_http_govern_jwt_algs[i].name;
+    for (i = 0; govern_jwt_algs[i].name; i++) {
+        if (govern_jwt_algs[i].alg == alg) {
+            return govern_jwt_algs[i].name;
         }
     }
 
@@ -102,7 +102,7 @@ ngx_http_govern_jwt_alg_name(ngx_http_govern_jwt_alg_e alg)
 
 
 int
-ngx_http_govern_jwt_keys_load(ngx_http_govern_jwt_keys_t *keys,
+govern_jwt_keys_load(govern_jwt_keys_t *keys,
     const char *path, const char *alg, const char *kid, char *err,
     size_t errlen)
 {
@@ -118,18 +118,18 @@ ngx_http_govern_jwt_keys_load(ngx_http_govern_jwt_keys_t *keys,
         return -1;
     }
 
-    buf = malloc(NGX_HTTP_GOVERN_JWK_MAX_FILE + 1);
+    buf = malloc(GOVERN_JWK_MAX_FILE + 1);
     if (buf == NULL) {
         fclose(f);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
 
-    n = fread(buf, 1, NGX_HTTP_GOVERN_JWK_MAX_FILE + 1, f);
+    n = fread(buf, 1, GOVERN_JWK_MAX_FILE + 1, f);
 
-    if (ferror(f) || n > NGX_HTTP_GOVERN_JWK_MAX_FILE) {
+    if (ferror(f) || n > GOVERN_JWK_MAX_FILE) {
         snprintf(err, errlen, "cannot read key file \"%s\"%s", path,
-                 n > NGX_HTTP_GOVERN_JWK_MAX_FILE ? ": larger than 1 MB" : "");
+                 n > GOVERN_JWK_MAX_FILE ? ": larger than 1 MB" : "");
         fclose(f);
         free(buf);
         return -1;
@@ -137,8 +137,8 @@ ngx_http_govern_jwt_keys_load(ngx_http_govern_jwt_keys_t *keys,
 
     fclose(f);
 
-    rc = ngx_http_govern_jwt_keys_load_buf(keys, buf, n, alg, kid, err,
-                                           errlen);
+    rc = govern_jwt_keys_load_buf(keys, buf, n, alg, kid, err,
+                                  errlen);
 
     OPENSSL_cleanse(buf, n);
     free(buf);
@@ -148,7 +148,7 @@ ngx_http_govern_jwt_keys_load(ngx_http_govern_jwt_keys_t *keys,
 
 
 int
-ngx_http_govern_jwt_keys_load_buf(ngx_http_govern_jwt_keys_t *keys,
+govern_jwt_keys_load_buf(govern_jwt_keys_t *keys,
     const unsigned char *buf, size_t len, const char *alg, const char *kid,
     char *err, size_t errlen)
 {
@@ -158,14 +158,14 @@ ngx_http_govern_jwt_keys_load_buf(ngx_http_govern_jwt_keys_t *keys,
     EVP_PKEY                   *pkey;
     const char                 *why;
     json_error_t                jerr;
-    ngx_http_govern_jwt_alg_e   a;
+    govern_jwt_alg_e            a;
 
-    a = NGX_HTTP_GOVERN_JWT_ALG_UNKNOWN;
+    a = GOVERN_JWT_ALG_UNKNOWN;
 
     if (alg) {
-        a = ngx_http_govern_jwt_alg(alg, strlen(alg));
+        a = govern_jwt_alg(alg, strlen(alg));
 
-        if (a == NGX_HTTP_GOVERN_JWT_ALG_UNKNOWN) {
+        if (a == GOVERN_JWT_ALG_UNKNOWN) {
             snprintf(err, errlen, "unknown algorithm \"%s\"", alg);
             return -1;
         }
@@ -203,8 +203,8 @@ ngx_http_govern_jwt_keys_load_buf(ngx_http_govern_jwt_keys_t *keys,
         }
 
         for (i = 0; i < json_array_size(list); i++) {
-            if (ngx_http_govern_jwk_parse(keys, json_array_get(list, i), i,
-                                          alg, kid, err, errlen)
+            if (govern_jwk_parse(keys, json_array_get(list, i), i,
+                                 alg, kid, err, errlen)
                 != 0)
             {
                 json_decref(jwks);
@@ -237,14 +237,14 @@ ngx_http_govern_jwt_keys_load_buf(ngx_http_govern_jwt_keys_t *keys,
             return -1;
         }
 
-        if (!ngx_http_govern_jwk_fits(a, pkey, 0, &why)) {
+        if (!govern_jwk_fits(a, pkey, 0, &why)) {
             EVP_PKEY_free(pkey);
             snprintf(err, errlen, "key cannot be used with %s: %s", alg, why);
             return -1;
         }
 
-        return ngx_http_govern_jwk_add(keys, a, kid, pkey, NULL, 0, err,
-                                       errlen);
+        return govern_jwk_add(keys, a, kid, pkey, NULL, 0, err,
+                              errlen);
     }
 
     /* an HMAC secret: the file's bytes without a trailing line break */
@@ -253,18 +253,18 @@ ngx_http_govern_jwt_keys_load_buf(ngx_http_govern_jwt_keys_t *keys,
         len--;
     }
 
-    if (!ngx_http_govern_jwk_fits(a, NULL, len, &why)) {
+    if (!govern_jwk_fits(a, NULL, len, &why)) {
         snprintf(err, errlen, "key cannot be used with %s: %s", alg, why);
         return -1;
     }
 
-    return ngx_http_govern_jwk_add(keys, a, kid, NULL, buf, len, err,
-                                   errlen);
+    return govern_jwk_add(keys, a, kid, NULL, buf, len, err,
+                          errlen);
 }
 
 
 static int
-ngx_http_govern_jwk_parse(ngx_http_govern_jwt_keys_t *keys, json_t *jwk,
+govern_jwk_parse(govern_jwt_keys_t *keys, json_t *jwk,
     size_t index, const char *alg_param, const char *kid_param, char *err,
     size_t errlen)
 {
@@ -274,7 +274,7 @@ ngx_http_govern_jwk_parse(ngx_http_govern_jwt_keys_t *keys, json_t *jwk,
     EVP_PKEY                   *pkey;
     const char                 *kty, *alg, *kid, *use, *why, *crv;
     unsigned char              *secret;
-    ngx_http_govern_jwt_alg_e   a;
+    govern_jwt_alg_e            a;
 
     if (!json_is_object(jwk)) {
         snprintf(err, errlen, "JWKS key #%zu is not an object", index);
@@ -316,9 +316,9 @@ ngx_http_govern_jwk_parse(ngx_http_govern_jwt_keys_t *keys, json_t *jwk,
         return -1;
     }
 
-    a = ngx_http_govern_jwt_alg(alg, strlen(alg));
+    a = govern_jwt_alg(alg, strlen(alg));
 
-    if (a == NGX_HTTP_GOVERN_JWT_ALG_UNKNOWN) {
+    if (a == GOVERN_JWT_ALG_UNKNOWN) {
         snprintf(err, errlen, "JWKS key #%zu (kid \"%s\"): unknown "
                  "algorithm \"%s\"", index, kid ? kid : "", alg);
         return -1;
@@ -336,17 +336,17 @@ ngx_http_govern_jwk_parse(ngx_http_govern_jwt_keys_t *keys, json_t *jwk,
     why = "unsupported key type";
 
     if (strcmp(kty, "RSA") == 0) {
-        pkey = ngx_http_govern_jwk_rsa(jwk, &why);
+        pkey = govern_jwk_rsa(jwk, &why);
 
     } else if (strcmp(kty, "EC") == 0) {
         crv = json_string_value(json_object_get(jwk, "crv"));
-        pkey = ngx_http_govern_jwk_ec(jwk, crv, &why);
+        pkey = govern_jwk_ec(jwk, crv, &why);
 
     } else if (strcmp(kty, "OKP") == 0) {
-        pkey = ngx_http_govern_jwk_okp(jwk, &why);
+        pkey = govern_jwk_okp(jwk, &why);
 
     } else if (strcmp(kty, "oct") == 0) {
-        secret = ngx_http_govern_jwk_b64(jwk, "k", &secret_len);
+        secret = govern_jwk_b64(jwk, "k", &secret_len);
         why = "\"k\" is missing or not base64url";
     }
 
@@ -356,7 +356,7 @@ ngx_http_govern_jwk_parse(ngx_http_govern_jwt_keys_t *keys, json_t *jwk,
         return -1;
     }
 
-    if (!ngx_http_govern_jwk_fits(a, pkey, secret_len, &why)) {
+    if (!govern_jwk_fits(a, pkey, secret_len, &why)) {
         snprintf(err, errlen, "JWKS key #%zu (kid \"%s\") cannot be used "
                  "with %s: %s", index, kid ? kid : "", alg, why);
         EVP_PKEY_free(pkey);
@@ -364,8 +364,8 @@ ngx_http_govern_jwk_parse(ngx_http_govern_jwt_keys_t *keys, json_t *jwk,
         return -1;
     }
 
-    rc = ngx_http_govern_jwk_add(keys, a, kid, pkey, secret, secret_len, err,
-                                 errlen);
+    rc = govern_jwk_add(keys, a, kid, pkey, secret, secret_len, err,
+                        errlen);
 
     if (secret) {
         OPENSSL_cleanse(secret, secret_len);
@@ -379,15 +379,15 @@ ngx_http_govern_jwk_parse(ngx_http_govern_jwt_keys_t *keys, json_t *jwk,
 /* takes ownership of pkey, copies the secret */
 
 static int
-ngx_http_govern_jwk_add(ngx_http_govern_jwt_keys_t *keys,
-    ngx_http_govern_jwt_alg_e alg, const char *kid, EVP_PKEY *pkey,
+govern_jwk_add(govern_jwt_keys_t *keys,
+    govern_jwt_alg_e alg, const char *kid, EVP_PKEY *pkey,
     const unsigned char *secret, size_t secret_len, char *err, size_t errlen)
 {
     int                         der_len;
     size_t                      i;
     EVP_MD_CTX                 *sha;
     unsigned char              *der, *p;
-    ngx_http_govern_jwt_key_t  *key, *grown;
+    govern_jwt_key_t           *key, *grown;
 
     if (kid) {
         for (i = 0; i < keys->nkeys; i++) {
@@ -435,7 +435,7 @@ ngx_http_govern_jwk_add(ngx_http_govern_jwt_keys_t *keys,
      * material, so a cached token is accepted only while its key exists.
      */
 
-    if (ngx_http_govern_jwt_key_prepare(key) != 0) {
+    if (govern_jwt_key_prepare(key) != 0) {
         goto nomem;
     }
 
@@ -478,7 +478,7 @@ ngx_http_govern_jwk_add(ngx_http_govern_jwt_keys_t *keys,
 
 nomem:
 
-    ngx_http_govern_jwt_key_release(key);
+    govern_jwt_key_release(key);
     snprintf(err, errlen, "out of memory");
 
     return -1;
@@ -486,12 +486,12 @@ nomem:
 
 
 void
-ngx_http_govern_jwt_keys_free(ngx_http_govern_jwt_keys_t *keys)
+govern_jwt_keys_free(govern_jwt_keys_t *keys)
 {
     size_t  i;
 
     for (i = 0; i < keys->nkeys; i++) {
-        ngx_http_govern_jwt_key_release(&keys->keys[i]);
+        govern_jwt_key_release(&keys->keys[i]);
     }
 
     free(keys->keys);
@@ -500,8 +500,8 @@ ngx_http_govern_jwt_keys_free(ngx_http_govern_jwt_keys_t *keys)
 }
 
 
-const ngx_http_govern_jwt_key_t *
-ngx_http_govern_jwt_key_by_fingerprint(const ngx_http_govern_jwt_keys_t *keys,
+const govern_jwt_key_t *
+govern_jwt_key_by_fingerprint(const govern_jwt_keys_t *keys,
     const unsigned char fp[32])
 {
     size_t  i;
@@ -517,7 +517,7 @@ ngx_http_govern_jwt_key_by_fingerprint(const ngx_http_govern_jwt_keys_t *keys,
 
 
 static unsigned char *
-ngx_http_govern_jwk_b64(json_t *jwk, const char *name, size_t *len)
+govern_jwk_b64(json_t *jwk, const char *name, size_t *len)
 {
     size_t          slen;
     const char     *s;
@@ -535,7 +535,7 @@ ngx_http_govern_jwk_b64(json_t *jwk, const char *name, size_t *len)
         return NULL;
     }
 
-    *len = ngx_http_govern_base64url_decode(out, (const unsigned char *) s,
+    *len = govern_base64url_decode(out, (const unsigned char *) s,
                                             slen);
 
     if (*len == (size_t) -1 || *len == 0) {
@@ -548,7 +548,7 @@ ngx_http_govern_jwk_b64(json_t *jwk, const char *name, size_t *len)
 
 
 static EVP_PKEY *
-ngx_http_govern_jwk_fromdata(const char *type, OSSL_PARAM_BLD *bld)
+govern_jwk_fromdata(const char *type, OSSL_PARAM_BLD *bld)
 {
     EVP_PKEY      *pkey;
     OSSL_PARAM    *params;
@@ -573,7 +573,7 @@ ngx_http_govern_jwk_fromdata(const char *type, OSSL_PARAM_BLD *bld)
 
 
 static EVP_PKEY *
-ngx_http_govern_jwk_rsa(json_t *jwk, const char **what)
+govern_jwk_rsa(json_t *jwk, const char **what)
 {
     BIGNUM          *n, *e;
     size_t           nlen, elen;
@@ -586,8 +586,8 @@ ngx_http_govern_jwk_rsa(json_t *jwk, const char **what)
     e = NULL;
     bld = NULL;
 
-    nb = ngx_http_govern_jwk_b64(jwk, "n", &nlen);
-    eb = ngx_http_govern_jwk_b64(jwk, "e", &elen);
+    nb = govern_jwk_b64(jwk, "n", &nlen);
+    eb = govern_jwk_b64(jwk, "e", &elen);
 
     if (nb == NULL || eb == NULL) {
         *what = "\"n\" or \"e\" is missing or not base64url";
@@ -606,7 +606,7 @@ ngx_http_govern_jwk_rsa(json_t *jwk, const char **what)
         goto done;
     }
 
-    pkey = ngx_http_govern_jwk_fromdata("RSA", bld);
+    pkey = govern_jwk_fromdata("RSA", bld);
     *what = "invalid RSA public key";
 
 done:
@@ -622,7 +622,7 @@ done:
 
 
 static EVP_PKEY *
-ngx_http_govern_jwk_ec(json_t *jwk, const char *crv, const char **what)
+govern_jwk_ec(json_t *jwk, const char *crv, const char **what)
 {
     size_t           xlen, ylen, size;
     EVP_PKEY        *pkey;
@@ -655,8 +655,8 @@ ngx_http_govern_jwk_ec(json_t *jwk, const char *crv, const char **what)
     pkey = NULL;
     bld = NULL;
 
-    x = ngx_http_govern_jwk_b64(jwk, "x", &xlen);
-    y = ngx_http_govern_jwk_b64(jwk, "y", &ylen);
+    x = govern_jwk_b64(jwk, "x", &xlen);
+    y = govern_jwk_b64(jwk, "y", &ylen);
 
     if (x == NULL || y == NULL || xlen != size || ylen != size) {
         *what = "\"x\" or \"y\" is missing or of the wrong size";
@@ -681,7 +681,7 @@ ngx_http_govern_jwk_ec(json_t *jwk, const char *crv, const char **what)
         goto done;
     }
 
-    pkey = ngx_http_govern_jwk_fromdata("EC", bld);
+    pkey = govern_jwk_fromdata("EC", bld);
     *what = "the point is not on the curve";
 
 done:
@@ -695,7 +695,7 @@ done:
 
 
 static EVP_PKEY *
-ngx_http_govern_jwk_okp(json_t *jwk, const char **what)
+govern_jwk_okp(json_t *jwk, const char **what)
 {
     size_t          xlen;
     EVP_PKEY       *pkey;
@@ -709,7 +709,7 @@ ngx_http_govern_jwk_okp(json_t *jwk, const char **what)
         return NULL;
     }
 
-    x = ngx_http_govern_jwk_b64(jwk, "x", &xlen);
+    x = govern_jwk_b64(jwk, "x", &xlen);
 
     if (x == NULL || xlen != 32) {
         free(x);
@@ -727,7 +727,7 @@ ngx_http_govern_jwk_okp(json_t *jwk, const char **what)
 
 
 static int
-ngx_http_govern_jwk_fits(ngx_http_govern_jwt_alg_e alg, EVP_PKEY *pkey,
+govern_jwk_fits(govern_jwt_alg_e alg, EVP_PKEY *pkey,
     size_t secret_len, const char **why)
 {
     int     id;
@@ -736,16 +736,16 @@ ngx_http_govern_jwk_fits(ngx_http_govern_jwt_alg_e alg, EVP_PKEY *pkey,
 
     switch (alg) {
 
-    case NGX_HTTP_GOVERN_JWT_HS256:
-    case NGX_HTTP_GOVERN_JWT_HS384:
-    case NGX_HTTP_GOVERN_JWT_HS512:
+    case GOVERN_JWT_HS256:
+    case GOVERN_JWT_HS384:
+    case GOVERN_JWT_HS512:
         if (pkey) {
             *why = "an HMAC algorithm needs a secret, not a public key";
             return 0;
         }
 
-        min = alg == NGX_HTTP_GOVERN_JWT_HS256 ? 32
-              : alg == NGX_HTTP_GOVERN_JWT_HS384 ? 48 : 64;
+        min = alg == GOVERN_JWT_HS256 ? 32
+              : alg == GOVERN_JWT_HS384 ? 48 : 64;
 
         if (secret_len < min) {
             *why = "the secret is shorter than the hash (RFC 7518 3.2)";
@@ -767,12 +767,12 @@ ngx_http_govern_jwk_fits(ngx_http_govern_jwt_alg_e alg, EVP_PKEY *pkey,
 
     switch (alg) {
 
-    case NGX_HTTP_GOVERN_JWT_RS256:
-    case NGX_HTTP_GOVERN_JWT_RS384:
-    case NGX_HTTP_GOVERN_JWT_RS512:
-    case NGX_HTTP_GOVERN_JWT_PS256:
-    case NGX_HTTP_GOVERN_JWT_PS384:
-    case NGX_HTTP_GOVERN_JWT_PS512:
+    case GOVERN_JWT_RS256:
+    case GOVERN_JWT_RS384:
+    case GOVERN_JWT_RS512:
+    case GOVERN_JWT_PS256:
+    case GOVERN_JWT_PS384:
+    case GOVERN_JWT_PS512:
         if (id != EVP_PKEY_RSA) {
             *why = "not an RSA key";
             return 0;
@@ -785,9 +785,9 @@ ngx_http_govern_jwk_fits(ngx_http_govern_jwt_alg_e alg, EVP_PKEY *pkey,
 
         return 1;
 
-    case NGX_HTTP_GOVERN_JWT_ES256:
-    case NGX_HTTP_GOVERN_JWT_ES384:
-    case NGX_HTTP_GOVERN_JWT_ES512:
+    case GOVERN_JWT_ES256:
+    case GOVERN_JWT_ES384:
+    case GOVERN_JWT_ES512:
         if (id != EVP_PKEY_EC
             || !EVP_PKEY_get_utf8_string_param(pkey,
                                                OSSL_PKEY_PARAM_GROUP_NAME,
@@ -797,8 +797,8 @@ ngx_http_govern_jwk_fits(ngx_http_govern_jwt_alg_e alg, EVP_PKEY *pkey,
             return 0;
         }
 
-        if (strcmp(group, alg == NGX_HTTP_GOVERN_JWT_ES256 ? "prime256v1"
-                          : alg == NGX_HTTP_GOVERN_JWT_ES384 ? "secp384r1"
+        if (strcmp(group, alg == GOVERN_JWT_ES256 ? "prime256v1"
+                          : alg == GOVERN_JWT_ES384 ? "secp384r1"
                           : "secp521r1") != 0)
         {
             *why = "the curve does not match the algorithm";
@@ -807,7 +807,7 @@ ngx_http_govern_jwk_fits(ngx_http_govern_jwt_alg_e alg, EVP_PKEY *pkey,
 
         return 1;
 
-    case NGX_HTTP_GOVERN_JWT_EDDSA:
+    case GOVERN_JWT_EDDSA:
         if (id != EVP_PKEY_ED25519) {
             *why = "not an Ed25519 key";
             return 0;

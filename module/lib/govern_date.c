@@ -5,15 +5,15 @@
  */
 
 
-#include "ngx_http_govern_date.h"
+#include "govern_date.h"
 
 
-static int ngx_http_govern_date_digits(const char *s, int n, int *v);
-static int64_t ngx_http_govern_days_from_civil(int64_t y, int m, int d);
+static int govern_date_digits(const char *s, int n, int *v);
+static int64_t govern_days_from_civil(int64_t y, int m, int d);
 
 
 int
-ngx_http_govern_date_parse(const char *s, size_t len, int64_t *t)
+govern_date_parse(const char *s, size_t len, int64_t *t)
 {
     int   y, mo, d, h, mi, sec, oh, om, mdays, leap, sign;
     size_t  i;
@@ -22,9 +22,9 @@ ngx_http_govern_date_parse(const char *s, size_t len, int64_t *t)
                                  31 };
 
     if (len < 10
-        || !ngx_http_govern_date_digits(s, 4, &y) || s[4] != '-'
-        || !ngx_http_govern_date_digits(s + 5, 2, &mo) || s[7] != '-'
-        || !ngx_http_govern_date_digits(s + 8, 2, &d))
+        || !govern_date_digits(s, 4, &y) || s[4] != '-'
+        || !govern_date_digits(s + 5, 2, &mo) || s[7] != '-'
+        || !govern_date_digits(s + 8, 2, &d))
     {
         return 0;
     }
@@ -51,9 +51,9 @@ ngx_http_govern_date_parse(const char *s, size_t len, int64_t *t)
         /* RFC 3339: T hh:mm:ss [.frac] (Z | +hh:mm | -hh:mm) */
 
         if (len < 20 || (s[10] != 'T' && s[10] != 't')
-            || !ngx_http_govern_date_digits(s + 11, 2, &h) || s[13] != ':'
-            || !ngx_http_govern_date_digits(s + 14, 2, &mi) || s[16] != ':'
-            || !ngx_http_govern_date_digits(s + 17, 2, &sec))
+            || !govern_date_digits(s + 11, 2, &h) || s[13] != ':'
+            || !govern_date_digits(s + 14, 2, &mi) || s[16] != ':'
+            || !govern_date_digits(s + 17, 2, &sec))
         {
             return 0;
         }
@@ -78,9 +78,9 @@ ngx_http_govern_date_parse(const char *s, size_t len, int64_t *t)
             /* UTC */
 
         } else if (i == len - 6 && (s[i] == '+' || s[i] == '-')
-                   && ngx_http_govern_date_digits(s + i + 1, 2, &oh)
+                   && govern_date_digits(s + i + 1, 2, &oh)
                    && s[i + 3] == ':'
-                   && ngx_http_govern_date_digits(s + i + 4, 2, &om)
+                   && govern_date_digits(s + i + 4, 2, &om)
                    && oh <= 23 && om <= 59)
         {
             sign = s[i] == '+' ? 1 : -1;
@@ -90,7 +90,7 @@ ngx_http_govern_date_parse(const char *s, size_t len, int64_t *t)
         }
     }
 
-    *t = ngx_http_govern_days_from_civil(y, mo, d) * 86400
+    *t = govern_days_from_civil(y, mo, d) * 86400
          + h * 3600 + mi * 60 + (sec == 60 ? 59 : sec)
          - sign * (oh * 3600 + om * 60);
 
@@ -99,7 +99,7 @@ ngx_http_govern_date_parse(const char *s, size_t len, int64_t *t)
 
 
 static int
-ngx_http_govern_date_digits(const char *s, int n, int *v)
+govern_date_digits(const char *s, int n, int *v)
 {
     int  i;
 
@@ -120,7 +120,7 @@ ngx_http_govern_date_digits(const char *s, int n, int *v)
 /* days since 1970-01-01 of a proleptic Gregorian date (Hinnant) */
 
 static int64_t
-ngx_http_govern_days_from_civil(int64_t y, int m, int d)
+govern_days_from_civil(int64_t y, int m, int d)
 {
     int64_t  era, yoe, doy, doe;
 

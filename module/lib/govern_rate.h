@@ -6,8 +6,8 @@
  */
 
 
-#ifndef _NGX_HTTP_GOVERN_RATE_H_INCLUDED_
-#define _NGX_HTTP_GOVERN_RATE_H_INCLUDED_
+#ifndef _GOVERN_RATE_H_INCLUDED_
+#define _GOVERN_RATE_H_INCLUDED_
 
 
 #include <stddef.h>
@@ -17,7 +17,7 @@
 typedef struct {
     uint64_t     count;         /* tokens per period */
     uint64_t     period_ms;
-} ngx_http_govern_rate_t;
+} govern_rate_t;
 
 
 /* a bucket of "capacity" tokens, refilled at count per period */
@@ -26,29 +26,29 @@ typedef struct {
     uint64_t     capacity;
     uint64_t     count;
     uint64_t     period_ms;
-} ngx_http_govern_limit_t;
+} govern_limit_t;
 
 
 typedef struct {
     double       tokens;
     int64_t      ts_ms;
-} ngx_http_govern_bucket_t;
+} govern_bucket_t;
 
 
 typedef struct {
     uint64_t     remaining;     /* whole tokens left */
     uint64_t     reset_ms;      /* until the bucket is full again */
-} ngx_http_govern_limit_state_t;
+} govern_limit_state_t;
 
 
-extern const char  ngx_http_govern_rate_script[];
+extern const char  govern_rate_script[];
 
 
-int ngx_http_govern_rate_parse(const char *s, size_t len,
-    ngx_http_govern_rate_t *rate);
-int ngx_http_govern_buckets_take(ngx_http_govern_bucket_t **buckets,
-    const ngx_http_govern_limit_t *limits, size_t n, int64_t now_ms,
-    ngx_http_govern_limit_state_t *states, uint64_t *retry_ms);
+int govern_rate_parse(const char *s, size_t len,
+    govern_rate_t *rate);
+int govern_buckets_take(govern_bucket_t **buckets,
+    const govern_limit_t *limits, size_t n, int64_t now_ms,
+    govern_limit_state_t *states, uint64_t *retry_ms);
 
 
-#endif /* _NGX_HTTP_GOVERN_RATE_H_INCLUDED_ */
+#endif /* _GOVERN_RATE_H_INCLUDED_ */
