@@ -38,7 +38,7 @@ SUITE      ?= $(firstword $(wildcard $(CURDIR)/../shared/conformance/json-schema
         integration layers run \
         bench clean conformance fuzz bench-schema docker-smoke
 
-all: $(MODULE) $(BUILD)/govern-schema $(BUILD)/govern-audit $(BUILD)/govern-audit
+all: $(MODULE) $(BUILD)/govern-schema $(BUILD)/govern-audit
 
 $(BUILD)/govern-schema: tools/govern_schema.c $(GOVERN_LIB) | deps
 	@mkdir -p $(BUILD)
@@ -50,12 +50,6 @@ $(BUILD)/govern-audit: tools/govern_audit.c $(GOVERN_LIB) | deps
 	@mkdir -p $(BUILD)
 	$(CC) $(CC_OPT) -Imodule/lib -o $@ tools/govern_audit.c \
 	    $(GOVERN_LIB) $(GOVERN_LIB_LIBS)
-
-$(BUILD)/govern-audit: module/govern_audit_cli.c module/govern_audit_chain.c \
-                       module/govern_audit_chain.h | deps
-	@mkdir -p $(BUILD)
-	$(CC) -O2 -g -Wall -Wextra -Werror $(SAN_FLAGS) -Imodule -o $@ \
-	    module/govern_audit_cli.c module/govern_audit_chain.c -lcrypto
 
 # govern's validator against AJV (npm) on the same schema and payload
 bench-schema: deps-test
