@@ -1403,7 +1403,9 @@ class Handler(BaseHTTPRequestHandler):
                 "method": self.command, "path": self.path,
                 "headers": {k.lower(): v for k, v in self.headers.items()},
                 "body_sha256": hashlib.sha256(body).hexdigest(),
-                "body_len": len(body), "time": time.time()})
+                "body_len": len(body),
+                "body": body[:65536].decode("utf-8", "replace"),
+                "time": time.time()})
 
     def faults(self):
         """Applies the fault knobs; True when the request is consumed."""

@@ -1,0 +1,195 @@
+"""XML-RPC governed (#14): Python's stdlib xmlrpc.client, as Odoo's
+external API documentation shows it, through the gateway to the fake Odoo,
+with only the token added; refusals as Odoo's faults, logins answered by
+the gateway, credentials spliced into the partner's XML, hostile XML
+refused before Odoo sees a byte."""
+
+import json
+import os
+import shutil
+import socket
+import xmlrpc.client
+
+import pytest
+
+import harness
+
+CREDS = json.load(open(os.path.join(harness.ROOT, "config",
+                                    "odoo-credentials.json")))
+
+CONF = """
+    govern_odoo_credentials @PREFIX@/odoo-credentials.json;
+    server {
+        listen 127.0.0.1:@PORT@;
+        govern_audit @PREFIX@/audit.log buffer=0;
+        @JWT@
+
+        location /xmlrpc/ {
+            govern on;
+            govern_odoo xmlrpc;
+            govern_odoo_allow res.partner search_read,create,read
+                              scope=customers:write;
+            govern_odoo_allow product.product search_read scope=catalog:read;
+            govern_odoo_max_records 100 @CLAMP@;
+            proxy_pass http://odoo;
+        }
+    }
+"""
+
+SCOPES = "catalog:read customers:write"
+
+
+def gateway(nginx, odoo, clamp=""):
+    gw = nginx(CONF, odoo=odoo, extra={"CLAMP": clamp}, start=False)
+    path = os.path.join(gw.prefix, "odoo-credentials.json")
+    shutil.copyfile(os.path.join(harness.ROOT, "config",
+                                 "odoo-credentials.json"), path)
+    os.chmod(path, 0o600)
+    gw.start()
+    return gw
+
+
+def proxy(gw, service, token, legacy=False):
+    prefix = "/xmlrpc/" if legacy else "/xmlrpc/2/"
+    headers = [("Authorization", "Bearer " + token)] if token else []
+    return xmlrpc.client.ServerProxy(gw.url(prefix + service),
+                                     headers=headers)
+
+
+def fault(fn):
+    with pytest.raises(xmlrpc.client.Fault) as e:
+        fn()
+    return e.value
+
+
+@pytest.fixture
+def token(keys):
+    return keys.token("RS256", scope=SCOPES)
+
+
+def test_documented_flow(nginx, odoo, token):
+    """common.version, authenticate, then execute_kw, as the docs show;
+    the partner's key never reaches Odoo, the mapped one does."""
+    gw = gateway(nginx, odoo)
+    common = proxy(gw, "common", token)
+    assert common.version()["server_version"].startswith("1")
+    uid = common.authenticate("retail", "bot@partner", "anything", {})
+    assert uid == CREDS["acme"]["uid"]
+    models = proxy(gw, "object", token)
+    rows = models.execute_kw("retail", uid, "not-the-key", "res.partner",
+                             "search_read", [[["is_company", "=", True]]],
+                             {"fields": ["name"], "limit": 5})
+    assert rows and all("name" in r for r in rows)
+    new = models.execute_kw("retail", uid, "not-the-key", "res.partner",
+                            "create", [{"name": "XML Partner"}])
+    assert isinstance(new, int)
+    calls = odoo.calls()
+    assert [c["method"] for c in calls if c.get("model")] == \
+        ["search_read", "create"]
+    # logins never reached Odoo; the mapped key did, the partner's did not
+    raw = b"".join(r["body"].encode() if isinstance(r.get("body"), str)
+                   else b"" for r in odoo.requests())
+    assert b"not-the-key" not in raw
+    assert b"authenticate" not in raw
+    records = gw.wait_audit(5)
+    assert records[-1]["odoo"]["protocol"] == "xmlrpc"
+    assert records[-1]["odoo"]["method"] == "create"
+    assert records[1]["decision"] == "allow"
+    assert records[1]["upstream_status"] is None
+
+
+def test_refusals_are_faults(nginx, odoo, token, keys):
+    gw = gateway(nginx, odoo)
+    models = proxy(gw, "object", token)
+    # a model no rule allows: AccessError, 4
+    f = fault(lambda: models.execute_kw("retail", 7, "k", "res.users",
+                                        "read", [[1]], {}))
+    assert f.faultCode == 4 and "odoo_denied" in f.faultString
+    # no token: AccessDenied, 3
+    f = fault(lambda: proxy(gw, "object", None).execute_kw(
+        "retail", 7, "k", "res.partner", "search_read", [[]],
+        {"limit": 1}))
+    assert f.faultCode == 3 and "token_missing" in f.faultString
+    # a search over the cap
+    f = fault(lambda: models.execute_kw("retail", 7, "k", "res.partner",
+                                        "search_read", [[]], {}))
+    assert f.faultCode == 4 and "every record" in f.faultString
+    # the db service is never exposed
+    f = fault(lambda: proxy(gw, "db", token).list())
+    assert f.faultCode == 4
+    # the legacy route answers with Odoo's string fault codes
+    f = fault(lambda: proxy(gw, "object", token, legacy=True).execute_kw(
+        "retail", 7, "k", "res.users", "read", [[1]], {}))
+    assert isinstance(f.faultCode, str)
+    assert odoo.requests() == []
+
+
+def raw_post(gw, path, body, token):
+    s = socket.create_connection(("127.0.0.1", gw.port), 5)
+    req = ("POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\n"
+           "Authorization: Bearer %s\r\nContent-Length: %d\r\n"
+           "Connection: close\r\n\r\n" % (path, token, len(body))).encode()
+    s.sendall(req + body)
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return data
+
+
+@pytest.mark.parametrize("body", [
+    # billion laughs
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><methodCall><methodName>'
+    b'execute_kw</methodName><params><param><value>&lol2;</value></param>'
+    b'</params></methodCall>',
+    # an external entity
+    b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM '
+    b'"file:///etc/passwd">]><methodCall><methodName>version</methodName>'
+    b'<params><param><value>&e;</value></param></params></methodCall>',
+    # deep nesting
+    b'<methodCall><methodName>execute_kw</methodName><params><param>'
+    + b"<value><array><data>" * 2000 + b"</data></array></value>" * 2000
+    + b'</param></params></methodCall>',
+    # invalid UTF-8
+    b'<methodCall><methodName>execute_kw\xff</methodName></methodCall>',
+    # an int Python would not read as one
+    b'<methodCall><methodName>execute_kw</methodName><params><param>'
+    b'<value><int>99999999999999999999999</int></value></param></params>'
+    b'</methodCall>',
+])
+def test_hostile_xml_never_reaches_odoo(nginx, odoo, token, body):
+    gw = gateway(nginx, odoo)
+    data = raw_post(gw, "/xmlrpc/2/object", body, token)
+    head, _, payload = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), head
+    assert b"<fault>" in payload and b"odoo_malformed" in payload
+    assert odoo.requests() == []
+
+
+def test_credentials_spliced_as_xml(nginx, odoo, token):
+    gw = gateway(nginx, odoo)
+    models = proxy(gw, "object", token)
+    models.execute_kw("partner-db", 99, "partner-key", "product.product",
+                      "search_read", [[]], {"fields": ["name"], "limit": 3})
+    (req,) = [r for r in odoo.requests() if "/xmlrpc/" in r["path"]]
+    body = req["body"]
+    assert "<string>retail</string>" in body
+    assert "<int>%d</int>" % CREDS["acme"]["uid"] in body
+    assert CREDS["acme"]["api_key"] in body
+    assert "partner-key" not in body and "partner-db" not in body
+
+
+def test_clamp_as_xml(nginx, odoo, token):
+    gw = gateway(nginx, odoo, clamp="clamp")
+    models = proxy(gw, "object", token)
+    rows = models.execute_kw("retail", 7, "k", "product.product",
+                             "search_read", [[]], {"fields": ["name"]})
+    assert isinstance(rows, list)
+    (call,) = [c for c in odoo.calls() if c.get("model")]
+    assert call["kwargs"].get("limit") == 100
+    (rec,) = gw.wait_audit(1)
+    assert rec["odoo"]["clamped"] is True and rec["odoo"]["records"] == 100
