@@ -55,6 +55,14 @@ static ngx_conf_enum_t  ngx_http_govern_odoo_protocols[] = {
 };
 
 
+static ngx_conf_enum_t  ngx_http_govern_odoo_tokens[] = {
+    { ngx_string("header"), NGX_HTTP_GOVERN_TOKEN_HEADER },
+    { ngx_string("password"), NGX_HTTP_GOVERN_TOKEN_PASSWORD },
+    { ngx_string("any"), NGX_HTTP_GOVERN_TOKEN_ANY },
+    { ngx_null_string, 0 }
+};
+
+
 static ngx_command_t  ngx_http_govern_commands[] = {
 
     { ngx_string("govern"),
@@ -182,6 +190,13 @@ static ngx_command_t  ngx_http_govern_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_govern_loc_conf_t, odoo),
       &ngx_http_govern_odoo_protocols },
+
+    { ngx_string("govern_odoo_token"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_govern_loc_conf_t, odoo_token),
+      &ngx_http_govern_odoo_tokens },
 
     { ngx_string("govern_odoo_allow"),
       NGX_HTTP_LOC_CONF|NGX_CONF_TAKE3,

@@ -105,9 +105,13 @@ def test_refusals_are_faults(nginx, odoo, token, keys):
     f = fault(lambda: models.execute_kw("retail", 7, "k", "res.users",
                                         "read", [[1]], {}))
     assert f.faultCode == 4 and "odoo_denied" in f.faultString
-    # no token: AccessDenied, 3
+    # no token (the password "k" is taken for one): AccessDenied, 3
     f = fault(lambda: proxy(gw, "object", None).execute_kw(
         "retail", 7, "k", "res.partner", "search_read", [[]],
+        {"limit": 1}))
+    assert f.faultCode == 3 and "token_malformed" in f.faultString
+    f = fault(lambda: proxy(gw, "object", None).execute_kw(
+        "retail", 7, "", "res.partner", "search_read", [[]],
         {"limit": 1}))
     assert f.faultCode == 3 and "token_missing" in f.faultString
     # a search over the cap
@@ -193,3 +197,103 @@ def test_clamp_as_xml(nginx, odoo, token):
     assert call["kwargs"].get("limit") == 100
     (rec,) = gw.wait_audit(1)
     assert rec["odoo"]["clamped"] is True and rec["odoo"]["records"] == 100
+
+
+def test_token_as_the_password(nginx, odoo, keys):
+    """Clients that cannot add a header: the token where Odoo's key goes,
+    as the call's password argument, or HTTP Basic's password."""
+    gw = gateway(nginx, odoo)
+    token = keys.token("RS256", scope=SCOPES)
+    common = xmlrpc.client.ServerProxy(gw.url("/xmlrpc/2/common"))
+    uid = common.authenticate("retail", "bot@partner", token, {})
+    assert uid == CREDS["acme"]["uid"]
+    models = xmlrpc.client.ServerProxy(gw.url("/xmlrpc/2/object"))
+    rows = models.execute_kw("retail", uid, token, "res.partner",
+                             "search_read", [[]], {"fields": ["name"],
+                                                  "limit": 2})
+    assert len(rows) == 2
+    (req,) = [r for r in odoo.requests() if "/xmlrpc/" in r["path"]]
+    assert token not in req["body"]
+    assert CREDS["acme"]["api_key"] in req["body"]
+    # HTTP Basic, as user:password@ in the URL
+    basic = xmlrpc.client.ServerProxy(
+        "http://bot:%s@127.0.0.1:%d/xmlrpc/2/object" % (token, gw.port))
+    assert len(basic.execute_kw("retail", 7, "x", "res.partner",
+                                "search_read", [[]], {"limit": 1})) == 1
+    # a bad token as the password is refused as a bad token
+    f = fault(lambda: models.execute_kw("retail", 7, token[:-4] + "AAAA",
+                                        "res.partner", "search_read", [[]],
+                                        {"limit": 1}))
+    assert f.faultCode == 3 and "token_signature" in f.faultString
+
+
+def test_odoo_key_instead_of_a_token(nginx, odoo):
+    gw = gateway(nginx, odoo)
+    models = xmlrpc.client.ServerProxy(gw.url("/xmlrpc/2/object"))
+    f = fault(lambda: models.execute_kw("retail", 7,
+                                        CREDS["acme"]["api_key"],
+                                        "res.partner", "search_read", [[]],
+                                        {"limit": 1}))
+    assert f.faultCode == 3
+    assert "not Odoo keys" in f.faultString
+    assert odoo.requests() == []
+
+
+def test_header_only_refuses_the_password(nginx, odoo, keys):
+    gw = nginx(CONF.replace("govern_odoo xmlrpc;",
+                            "govern_odoo xmlrpc;\n"
+                            "            govern_odoo_token header;"),
+               odoo=odoo, extra={"CLAMP": ""}, start=False)
+    path = os.path.join(gw.prefix, "odoo-credentials.json")
+    shutil.copyfile(os.path.join(harness.ROOT, "config",
+                                 "odoo-credentials.json"), path)
+    os.chmod(path, 0o600)
+    gw.start()
+    token = keys.token("RS256", scope=SCOPES)
+    models = xmlrpc.client.ServerProxy(gw.url("/xmlrpc/2/object"))
+    f = fault(lambda: models.execute_kw("retail", 7, token, "res.partner",
+                                        "search_read", [[]], {"limit": 1}))
+    assert f.faultCode == 3 and "token_missing" in f.faultString
+    assert odoo.requests() == []
+
+
+def test_n8n_shape(nginx, odoo, keys):
+    """n8n's Odoo node: JSON-RPC /jsonrpc, common.login before every
+    operation, then object.execute with positional arguments, the token as
+    the password (it cannot send a bearer header)."""
+    import requests
+    gw = nginx("""
+    govern_odoo_credentials @PREFIX@/odoo-credentials.json;
+    server {
+        listen 127.0.0.1:@PORT@;
+        @JWT@
+        location = /jsonrpc {
+            govern on;
+            govern_odoo jsonrpc;
+            govern_odoo_allow res.partner search_read scope=customers:write;
+            govern_odoo_max_records 100 clamp;
+            proxy_pass http://odoo;
+        }
+    }
+    """, odoo=odoo, start=False)
+    path = os.path.join(gw.prefix, "odoo-credentials.json")
+    shutil.copyfile(os.path.join(harness.ROOT, "config",
+                                 "odoo-credentials.json"), path)
+    os.chmod(path, 0o600)
+    gw.start()
+    token = keys.token("RS256", scope=SCOPES)
+    login = requests.post(gw.url("/jsonrpc"), json={
+        "jsonrpc": "2.0", "method": "call", "id": 1, "params": {
+            "service": "common", "method": "login",
+            "args": ["retail", "n8n@partner", token]}}).json()
+    assert login == {"jsonrpc": "2.0", "id": 1,
+                     "result": CREDS["acme"]["uid"]}
+    # n8n's "get all": limit 0, which the clamp turns into 100
+    rows = requests.post(gw.url("/jsonrpc"), json={
+        "jsonrpc": "2.0", "method": "call", "id": 2, "params": {
+            "service": "object", "method": "execute",
+            "args": ["retail", login["result"], token, "res.partner",
+                     "search_read", [], ["name"], 0, 0]}}).json()
+    assert isinstance(rows["result"], list), rows
+    (call,) = [c for c in odoo.calls() if c.get("model")]
+    assert call["bound"]["limit"] == 100

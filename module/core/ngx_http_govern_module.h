@@ -28,6 +28,10 @@
 #define NGX_HTTP_GOVERN_RL_FALLBACK_OPEN     1
 #define NGX_HTTP_GOVERN_RL_FALLBACK_CLOSED   2
 
+#define NGX_HTTP_GOVERN_TOKEN_HEADER         1
+#define NGX_HTTP_GOVERN_TOKEN_PASSWORD       2
+#define NGX_HTTP_GOVERN_TOKEN_ANY            3
+
 #define NGX_HTTP_GOVERN_IDEM_OPTIONAL        1
 #define NGX_HTTP_GOVERN_IDEM_REQUIRED        2
 
@@ -93,7 +97,8 @@ struct ngx_http_govern_loc_conf_s {
     ngx_http_govern_schema_conf_t  *schema;
     ngx_array_t                *content_types;  /* ngx_str_t */
 
-    ngx_uint_t                  odoo;           /* 0, JSONRPC or JSON2 */
+    ngx_uint_t                  odoo;           /* 0, JSONRPC, JSON2, XMLRPC */
+    ngx_uint_t                  odoo_token;     /* where the token may be */
     ngx_http_govern_odoo_conf_t  *odoo_conf;
 
     ngx_uint_t                  idempotency;    /* 0, OPTIONAL, REQUIRED */
