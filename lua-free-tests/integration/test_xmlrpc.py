@@ -297,3 +297,35 @@ def test_n8n_shape(nginx, odoo, keys):
     assert isinstance(rows["result"], list), rows
     (call,) = [c for c in odoo.calls() if c.get("model")]
     assert call["bound"]["limit"] == 100
+
+
+NPM = os.path.join(harness.ROOT, "build", "npm", "node_modules")
+
+
+@pytest.mark.skipif(not os.path.isdir(os.path.join(NPM, "odoo-await")),
+                    reason="make integration installs the npm clients")
+def test_npm_clients(nginx, odoo, keys):
+    """odoo-await 3.4.1 and odoo-xmlrpc 1.0.8, unchanged: authenticate,
+    search_read with a limit, create, and a refusal they can read."""
+    import subprocess
+    gw = gateway(nginx, odoo)
+    token = keys.token("RS256", scope=SCOPES)
+    run = subprocess.run(
+        ["node", os.path.join(os.path.dirname(__file__), "odoo_clients.js"),
+         "http://127.0.0.1", str(gw.port), token],
+        capture_output=True, text=True, timeout=60,
+        env=dict(os.environ, NODE_PATH=NPM))
+    out = json.loads(run.stdout or "{}")
+    assert "crashed" not in out, (out, run.stderr[-2000:])
+    uid = CREDS["acme"]["uid"]
+    assert out["await_uid"] == uid and out["xmlrpc_uid"] == {"value": uid}
+    assert len(out["await_rows"]) == 2
+    assert len(out["xmlrpc_rows"]["value"]) == 2
+    assert isinstance(out["await_created"], int)
+    assert isinstance(out["xmlrpc_created"]["value"], int)
+    for refused in (out["await_refused"], out["xmlrpc_refused"]["error"]):
+        assert refused["faultCode"] == 4
+        assert "odoo_denied" in refused["faultString"]
+    # the partner's token never reached Odoo, the mapped key did
+    bodies = "".join(r["body"] for r in odoo.requests())
+    assert token not in bodies and CREDS["acme"]["api_key"] in bodies
