@@ -35,7 +35,7 @@ SUITE      ?= $(firstword $(wildcard $(CURDIR)/../shared/conformance/json-schema
                                      /work/shared/conformance/json-schema-test-suite))
 
 .PHONY: all deps deps-test deps-run deps-bench deps-fuzz test unit \
-        integration layers run \
+        integration layers npm run \
         bench clean conformance fuzz bench-schema docker-smoke
 
 all: $(MODULE) $(BUILD)/govern-schema $(BUILD)/govern-audit
@@ -108,7 +108,13 @@ layers:
 unit: deps-test
 	$(MAKE) -C lua-free-tests/unit SANITIZE=$(SANITIZE)
 
-integration: deps-test $(MODULE) $(BUILD)/govern-schema $(BUILD)/govern-audit
+# the npm packages the tests drive (lua-free-tests/npm: webhook signers,
+# Odoo clients), installed into build/npm
+npm:
+	$(MAKE) -C lua-free-tests/unit ../../build/npm/installed
+
+integration: deps-test npm $(MODULE) $(BUILD)/govern-schema \
+             $(BUILD)/govern-audit
 	cd lua-free-tests/integration && \
 	    GOVERN_MODULE=$(CURDIR)/$(MODULE) GOVERN_SANITIZE=$(SANITIZE) \
 	    GOVERN_SCHEMA_CLI=$(CURDIR)/$(BUILD)/govern-schema \

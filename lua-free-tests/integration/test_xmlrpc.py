@@ -302,8 +302,6 @@ def test_n8n_shape(nginx, odoo, keys):
 NPM = os.path.join(harness.ROOT, "build", "npm", "node_modules")
 
 
-@pytest.mark.skipif(not os.path.isdir(os.path.join(NPM, "odoo-await")),
-                    reason="make integration installs the npm clients")
 def test_npm_clients(nginx, odoo, keys):
     """odoo-await 3.4.1 and odoo-xmlrpc 1.0.8, unchanged: authenticate,
     search_read with a limit, create, and a refusal they can read."""
