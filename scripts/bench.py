@@ -109,6 +109,19 @@ VARIANTS = [
             govern_odoo_max_records 100;
             proxy_pass http://upstream;
     """, ("HS256", "post-jsonrpc")),
+    ("govern HS256, XML-RPC search_read (4 KB), no govern_odoo", """
+            govern on;
+            govern_scopes orders:read;
+            proxy_pass http://upstream;
+    """, ("HS256", "post-xmlrpc")),
+    ("govern HS256, XML-RPC search_read (4 KB) + Odoo policy + credentials", """
+            govern on;
+            govern_scopes orders:read;
+            govern_odoo xmlrpc;
+            govern_odoo_allow product.product search_read scope=orders:read;
+            govern_odoo_max_records 100;
+            proxy_pass http://upstream;
+    """, ("HS256", "post-xmlrpc")),
     ("govern HS256, JSON-2 1 KB, no govern_odoo", """
             govern on;
             govern_scopes orders:read;
@@ -189,6 +202,8 @@ PAIRS = [
      "govern HS256, JSON-RPC 1 KB, no govern_odoo"),
     ("govern HS256, JSON-2 1 KB + Odoo policy + credentials",
      "govern HS256, JSON-2 1 KB, no govern_odoo"),
+    ("govern HS256, XML-RPC search_read (4 KB) + Odoo policy + credentials",
+     "govern HS256, XML-RPC search_read (4 KB), no govern_odoo"),
     ("govern HS256, JSON-RPC 1 KB + Odoo policy, 1,000 rules",
      "govern HS256, JSON-RPC 1 KB + Odoo policy + credentials"),
     ("govern HS256, POST 1 KB order + schema",
@@ -358,6 +373,13 @@ def bench_jsonrpc():
                   "context": {"lang": "en_US"}}]}}
 
 
+def bench_xmlrpc():
+    """The same search_read as a methodCall, as xmlrpc.client writes it."""
+    import xmlrpc.client
+    args = bench_jsonrpc()["params"]["args"]
+    return xmlrpc.client.dumps(tuple(args), "execute_kw")
+
+
 def bench_json2():
     return {"domain": bench_domain(), "fields": ["default_code",
                                                  "qty_available"],
@@ -417,15 +439,22 @@ def make_tokens(prefix):
                                  "/jsonrpc"),
                 "post-json2": (bench_json2(),
                                "/json/2/product.product/search_read"),
+                "post-xmlrpc": (bench_xmlrpc(), "/xmlrpc/2/object"),
             }[mode]
             name = os.path.join(prefix, "%s-body.json" % mode)
             with open(name, "w") as f:
-                json.dump(body, f)
+                if isinstance(body, str):
+                    f.write(body)
+                else:
+                    json.dump(body, f)
             script = os.path.join(prefix, "%s.lua" % mode)
             with open(script, "w") as f:
                 f.write(WRK_POST.replace("@FILE@", name)
                         .replace("@PATH@", path)
-                        .replace("@TOKEN@", mint(alg, 0)))
+                        .replace("@TOKEN@", mint(alg, 0))
+                        .replace("application/json",
+                                 "text/xml" if mode == "post-xmlrpc"
+                                 else "application/json"))
             args[token] = ["-s", script]
             continue
         if mode == "repeat":

@@ -327,3 +327,41 @@ def test_npm_clients(nginx, odoo, keys):
     # the partner's token never reached Odoo, the mapped key did
     bodies = "".join(r["body"] for r in odoo.requests())
     assert token not in bodies and CREDS["acme"]["api_key"] in bodies
+
+
+def test_the_odoo_key_never_leaks(nginx, odoo, keys):
+    """The mapped Odoo key reaches Odoo and nothing else: not a response,
+    not an audit record, not the error log at info level."""
+    gw = nginx(CONF.replace("        @JWT@",
+                            "        @JWT@\n"
+                            "        error_log @PREFIX@/info.log info;"),
+               odoo=odoo, extra={"CLAMP": ""}, start=False)
+    path = os.path.join(gw.prefix, "odoo-credentials.json")
+    shutil.copyfile(os.path.join(harness.ROOT, "config",
+                                 "odoo-credentials.json"), path)
+    os.chmod(path, 0o600)
+    gw.start()
+    token = keys.token("RS256", scope=SCOPES)
+    key = CREDS["acme"]["api_key"]
+    seen = []
+    for body in (
+            xmlrpc.client.dumps(("retail", "bot", token, {}),
+                                "authenticate"),
+            xmlrpc.client.dumps(("retail", 7, token, "res.partner",
+                                 "search_read", [[]], {"limit": 1}),
+                                "execute_kw"),
+            xmlrpc.client.dumps(("retail", 7, token, "res.users", "read",
+                                 [[1]], {}), "execute_kw"),
+            xmlrpc.client.dumps(("retail", 7, token, "res.partner",
+                                 "search_read", [[]], {}), "execute_kw")):
+        for path in ("/xmlrpc/2/object", "/xmlrpc/2/common"):
+            seen.append(raw_post(gw, path, body.encode(), token))
+    assert any(key.encode() in r["body"].encode()
+               for r in odoo.requests())      # it did reach Odoo
+    assert not any(key.encode() in r for r in seen)
+    gw.wait_audit(8)
+    with open(os.path.join(gw.prefix, "audit.log")) as f:
+        assert key not in f.read()
+    with open(os.path.join(gw.prefix, "info.log")) as f:
+        log = f.read()
+    assert "refused" in log and key not in log and token not in log
