@@ -52,10 +52,38 @@ VARIANTS = [
             govern_audit @PREFIX@/audit.log buffer=64k flush=1s;
             proxy_pass http://upstream;
     """, ("HS256", "repeat")),
+    # the same routes with a hash chain and a checkpoint every 1,000
+    # records: served by a second gateway (govern_audit_key is http-wide)
+    ("govern HS256 + scope + chained audit (tmpfs)", """
+            govern on;
+            govern_scopes orders:read;
+            govern_audit @SHM@/audit-chained.log buffer=64k flush=1s;
+            proxy_pass http://upstream;
+    """, ("HS256", "repeat")),
+    ("govern HS256 + scope + chained audit (disk)", """
+            govern on;
+            govern_scopes orders:read;
+            govern_audit @PREFIX@/audit-chained.log buffer=64k flush=1s;
+            proxy_pass http://upstream;
+    """, ("HS256", "repeat")),
     ("govern HS256 + scope + Redis rate limit", """
             govern on;
             govern_scopes orders:read;
             govern_rate_limit orders 1000000r/s;
+            proxy_pass http://upstream;
+    """, ("HS256", "repeat")),
+    # the revocation check rides in the rate limit's script
+    ("govern HS256 + scope + Redis rate limit + revocation", """
+            govern on;
+            govern_scopes orders:read;
+            govern_rate_limit orders 1000000r/s;
+            govern_revocation on;
+            proxy_pass http://upstream;
+    """, ("HS256", "repeat")),
+    ("govern HS256 + scope + revocation (its own Redis call)", """
+            govern on;
+            govern_scopes orders:read;
+            govern_revocation on;
             proxy_pass http://upstream;
     """, ("HS256", "repeat")),
     ("plain proxy_pass, POST 1 KB order", """
@@ -95,6 +123,19 @@ VARIANTS = [
             govern_odoo_max_records 100;
             proxy_pass http://upstream;
     """, ("HS256", "post-jsonrpc")),
+    ("govern HS256, XML-RPC search_read (4 KB), no govern_odoo", """
+            govern on;
+            govern_scopes orders:read;
+            proxy_pass http://upstream;
+    """, ("HS256", "post-xmlrpc")),
+    ("govern HS256, XML-RPC search_read (4 KB) + Odoo policy + credentials", """
+            govern on;
+            govern_scopes orders:read;
+            govern_odoo xmlrpc;
+            govern_odoo_allow product.product search_read scope=orders:read;
+            govern_odoo_max_records 100;
+            proxy_pass http://upstream;
+    """, ("HS256", "post-xmlrpc")),
     ("govern HS256, JSON-2 1 KB, no govern_odoo", """
             govern on;
             govern_scopes orders:read;
@@ -128,6 +169,20 @@ VARIANTS = [
             govern_scopes orders:read;
             proxy_pass http://upstream;
     """, ("RS256", "unique")),
+    # the same RSA key, published by the identity provider (the upstream
+    # stand-in) under another kid: govern_jwt_keys_request
+    ("govern RS256 repeated token, IdP keys (cache hits)", """
+            govern on;
+            govern_scopes orders:read;
+            govern_jwt_keys_request /_jwks;
+            proxy_pass http://upstream;
+    """, ("RS256-idp", "repeat")),
+    ("govern RS256 unique tokens, IdP keys (cache misses)", """
+            govern on;
+            govern_scopes orders:read;
+            govern_jwt_keys_request /_jwks;
+            proxy_pass http://upstream;
+    """, ("RS256-idp", "unique")),
     ("plain proxy_pass, ES256 token", """
             proxy_pass http://upstream;
     """, ("ES256", "repeat")),
@@ -145,6 +200,33 @@ VARIANTS = [
 
 UNIQUE_TOKENS = 3000
 
+# (alg, hit variant, miss variant): a miss's cost against openssl speed
+MISS_PAIRS = [
+    ("RS256", "govern RS256 repeated token (cache hits)",
+     "govern RS256 unique tokens (cache misses)"),
+    ("ES256", "govern ES256 repeated token (cache hits)",
+     "govern ES256 unique tokens (cache misses)"),
+]
+
+
+def openssl_verify_us():
+    """openssl speed's verify time (us) for RS256 and ES256 on CPU 0."""
+    out = subprocess.run(["taskset", "-c", "0", "openssl", "speed",
+                          "-seconds", "2", "-mr", "rsa2048", "ecdsap256"],
+                         capture_output=True, text=True, timeout=120).stdout
+    us = {}
+    for line in out.splitlines():
+        f = line.split(":")
+        if line.startswith("+F2:") and f[2] == "2048":
+            us["RS256"] = 1e6 / float(f[4])
+        elif line.startswith("+F4:") and f[2] == "256":
+            us["ES256"] = 1e6 / float(f[4])
+    return us
+
+# the variants the second gateway, the one with govern_audit_key, serves
+CHAINED = {"govern HS256 + scope + chained audit (tmpfs)",
+           "govern HS256 + scope + chained audit (disk)"}
+
 # the same valid order (about 1 KB) on every request
 WRK_POST = """
 local f = io.open("@FILE@")
@@ -161,12 +243,26 @@ end
 PAIRS = [
     ("govern HS256 + scope + audit (tmpfs)",
      "govern HS256 + scope, audit off"),
+    ("govern HS256 + scope + chained audit (tmpfs)",
+     "govern HS256 + scope + audit (tmpfs)"),
+    ("govern HS256 + scope + chained audit (disk)",
+     "govern HS256 + scope + audit (disk)"),
     ("govern HS256 + scope + Redis rate limit",
      "govern HS256 + scope, audit off"),
+    ("govern HS256 + scope + Redis rate limit + revocation",
+     "govern HS256 + scope + Redis rate limit"),
+    ("govern HS256 + scope + revocation (its own Redis call)",
+     "govern HS256 + scope, audit off"),
+    ("govern RS256 repeated token, IdP keys (cache hits)",
+     "govern RS256 repeated token (cache hits)"),
+    ("govern RS256 unique tokens, IdP keys (cache misses)",
+     "govern RS256 unique tokens (cache misses)"),
     ("govern HS256, JSON-RPC 1 KB + Odoo policy + credentials",
      "govern HS256, JSON-RPC 1 KB, no govern_odoo"),
     ("govern HS256, JSON-2 1 KB + Odoo policy + credentials",
      "govern HS256, JSON-2 1 KB, no govern_odoo"),
+    ("govern HS256, XML-RPC search_read (4 KB) + Odoo policy + credentials",
+     "govern HS256, XML-RPC search_read (4 KB), no govern_odoo"),
     ("govern HS256, JSON-RPC 1 KB + Odoo policy, 1,000 rules",
      "govern HS256, JSON-RPC 1 KB + Odoo policy + credentials"),
     ("govern HS256, POST 1 KB order + schema",
@@ -210,6 +306,12 @@ http {
             default_type application/json;
             return 200 '{"jsonrpc":"2.0","id":1,"result":[{"id":1,"name":"Blue T-shirt","qty_available":12.0}]}';
         }
+        # the identity provider's JWKS
+        location = /jwks {
+            default_type application/json;
+            add_header Cache-Control "max-age=600";
+            alias @PREFIX@/idp-jwks.json;
+        }
     }
 }
 """
@@ -220,18 +322,21 @@ load_module @MODULE@;
 worker_processes 1;
 worker_cpu_affinity 01;
 daemon off;
-error_log @PREFIX@/error.log warn;
-pid @PREFIX@/gateway.pid;
+error_log @PREFIX@/@NAME@-error.log warn;
+pid @PREFIX@/@NAME@.pid;
 events { worker_connections 4096; }
 http {
     access_log off;
     keepalive_requests 1000000;
+    @AUDIT_KEY@
     # small on purpose: the unique-token variants must miss every time
     govern_jwt_cache 64k;
     govern_jwt_keys @PREFIX@/jwks.json;
     govern_jwt_issuer https://idp.bench;
     govern_jwt_audience govern;
     govern_redis 127.0.0.1:@RPORT@ timeout=500ms;
+    # only the variants that check revocations say so
+    govern_revocation off;
     govern_odoo_credentials @PREFIX@/odoo-credentials.json;
     client_body_temp_path @PREFIX@/cb;
     proxy_temp_path @PREFIX@/px;
@@ -335,6 +440,13 @@ def bench_jsonrpc():
                   "context": {"lang": "en_US"}}]}}
 
 
+def bench_xmlrpc():
+    """The same search_read as a methodCall, as xmlrpc.client writes it."""
+    import xmlrpc.client
+    args = bench_jsonrpc()["params"]["args"]
+    return xmlrpc.client.dumps(tuple(args), "execute_kw")
+
+
 def bench_json2():
     return {"domain": bench_domain(), "fields": ["default_code",
                                                  "qty_available"],
@@ -370,9 +482,11 @@ def make_tokens(prefix):
          "x": num(epub.x, 32), "y": num(epub.y, 32)}]}
     with open(os.path.join(prefix, "jwks.json"), "w") as f:
         json.dump(jwks, f)
+    with open(os.path.join(prefix, "idp-jwks.json"), "w") as f:
+        json.dump({"keys": [dict(jwks["keys"][1], kid="rs-idp")]}, f)
 
     signers = {"HS256": (secret, "hs"), "RS256": (rsa_key, "rs"),
-               "ES256": (ec_key, "es")}
+               "ES256": (ec_key, "es"), "RS256-idp": (rsa_key, "rs-idp")}
 
     def mint(alg, n):
         key, kid = signers[alg]
@@ -380,7 +494,8 @@ def make_tokens(prefix):
         return jwt.encode({"iss": "https://idp.bench", "aud": "govern",
                            "sub": "partner-%d" % (n % 50), "exp": exp,
                            "jti": "%x" % n, "scope": "orders:read"},
-                          key, algorithm=alg, headers={"kid": kid})
+                          key, algorithm=alg.split("-")[0],
+                          headers={"kid": kid})
 
     args = {None: []}
     for _, _, token in VARIANTS:
@@ -394,15 +509,22 @@ def make_tokens(prefix):
                                  "/jsonrpc"),
                 "post-json2": (bench_json2(),
                                "/json/2/product.product/search_read"),
+                "post-xmlrpc": (bench_xmlrpc(), "/xmlrpc/2/object"),
             }[mode]
             name = os.path.join(prefix, "%s-body.json" % mode)
             with open(name, "w") as f:
-                json.dump(body, f)
+                if isinstance(body, str):
+                    f.write(body)
+                else:
+                    json.dump(body, f)
             script = os.path.join(prefix, "%s.lua" % mode)
             with open(script, "w") as f:
                 f.write(WRK_POST.replace("@FILE@", name)
                         .replace("@PATH@", path)
-                        .replace("@TOKEN@", mint(alg, 0)))
+                        .replace("@TOKEN@", mint(alg, 0))
+                        .replace("application/json",
+                                 "text/xml" if mode == "post-xmlrpc"
+                                 else "application/json"))
             args[token] = ["-s", script]
             continue
         if mode == "repeat":
@@ -455,15 +577,37 @@ def main():
     for name in ("order.json", "customer.json"):
         shutil.copy(os.path.join(ROOT, "config", "schemas", name), prefix)
 
-    servers = ""
-    for (name, body, _), port in zip(VARIANTS, ports):
-        servers += ("    server {\n        listen 127.0.0.1:%d backlog=4096;"
-                    "\n        location / {%s}\n    }\n" % (port, body))
+    # an Ed25519 key for the second gateway's checkpoints
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    fd = os.open(os.path.join(prefix, "audit-key.pem"),
+                 os.O_WRONLY | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(ed25519.Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption()))
+
+    gateways = [("gateway", ""), ("gateway-chained",
+                 "govern_audit_key @PREFIX@/audit-key.pem every=1000;")]
+    if not any(name in CHAINED for name, _, _ in VARIANTS):
+        gateways = gateways[:1]
+    for gname, key in gateways:
+        servers = ""
+        for (name, body, _), port in zip(VARIANTS, ports):
+            if (name in CHAINED) == (gname == "gateway-chained"):
+                servers += ("    server {\n        listen 127.0.0.1:%d "
+                            "backlog=4096;\n        location / {%s}\n"
+                            "        location = /_jwks {\n"
+                            "            internal;\n"
+                            "            proxy_pass http://upstream/jwks;\n"
+                            "        }\n    }\n" % (port, body))
+        with open(os.path.join(prefix, gname + ".conf"), "w") as f:
+            f.write(render(render(GATEWAY_CONF, {
+                "SERVERS": servers, "NAME": gname, "AUDIT_KEY": key}),
+                values))
 
     with open(os.path.join(prefix, "upstream.conf"), "w") as f:
         f.write(render(UPSTREAM_CONF, values))
-    with open(os.path.join(prefix, "gateway.conf"), "w") as f:
-        f.write(render(render(GATEWAY_CONF, {"SERVERS": servers}), values))
 
     procs = []
     try:
@@ -478,14 +622,18 @@ def main():
                                "-c", os.path.join(prefix, "upstream.conf"),
                                "-e", os.path.join(prefix, "upstream.err")])
         procs.append(up)
-        gw = subprocess.Popen([NGINX, "-p", prefix, "-c",
-                               os.path.join(prefix, "gateway.conf"),
-                               "-e", os.path.join(prefix, "gateway.err")])
-        procs.append(gw)
+        masters = []
+        for gname, _ in gateways:
+            gw = subprocess.Popen([NGINX, "-p", prefix, "-c",
+                                   os.path.join(prefix, gname + ".conf"),
+                                   "-e", os.path.join(prefix,
+                                                      gname + ".err")])
+            procs.append(gw)
+            masters.append(gw)
         wait_port(uport)
         for port in ports:
             wait_port(port)
-        worker = worker_pid(gw.pid)
+        workers = [worker_pid(gw.pid) for gw in masters]
         hz = os.sysconf("SC_CLK_TCK")
 
         results = {name: [] for name, _, _ in VARIANTS}
@@ -498,8 +646,12 @@ def main():
             run_wrk("http://127.0.0.1:%d/api/v1/orders" % port, 1,
                     opts.connections, wrk_args[token])
 
+        # the raw signature check on the gateway's CPU, in the same run
+        verify_before = openssl_verify_us()
+
         for rnd in range(opts.rounds):
             for (name, _, token), port in zip(VARIANTS, ports):
+                worker = workers[1 if name in CHAINED else 0]
                 before = cpu_ticks(worker)
                 res = run_wrk("http://127.0.0.1:%d/api/v1/orders" % port,
                               opts.seconds, opts.connections,
@@ -532,8 +684,24 @@ def main():
                 continue
             print("%s vs %s: %.3f" % (a, b, statistics.median(
                 x["rps"] / y["rps"] for x, y in zip(results[a], results[b]))))
+
+        # a cache miss's cost: the gateway CPU a miss takes beyond a hit,
+        # against openssl speed's verify on the same CPU, before and after
+        verify_after = openssl_verify_us()
+        print()
+        for alg, hit, miss in MISS_PAIRS:
+            if hit not in results or miss not in results:
+                continue
+            extra = statistics.median(r["cpu_us"] for r in results[miss]) \
+                - statistics.median(r["cpu_us"] for r in results[hit])
+            raw = (verify_before[alg] + verify_after[alg]) / 2
+            print("%s cache miss: %.1f us of gateway CPU beyond a hit; "
+                  "openssl speed verify %.1f us (%.1f before, %.1f after); "
+                  "ratio %.2f" % (alg, extra, raw, verify_before[alg],
+                                  verify_after[alg], extra / raw))
         bad = []
-        for name in ("gateway.err", "upstream.err", "error.log"):
+        for name in ("gateway.err", "gateway-chained.err", "upstream.err",
+                     "gateway-error.log", "gateway-chained-error.log"):
             path = os.path.join(prefix, name)
             if os.path.exists(path):
                 with open(path) as f:

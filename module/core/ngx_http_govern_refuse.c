@@ -13,6 +13,9 @@
 #define NGX_HTTP_GOVERN_PROBLEM_TYPE  "urn:govern:problem:"
 
 
+static ngx_int_t ngx_http_govern_send(ngx_http_request_t *r, ngx_buf_t *b);
+
+
 static ngx_str_t  ngx_http_govern_problem_type =
     ngx_string("application/problem+json");
 
@@ -57,9 +60,7 @@ ngx_int_t
 ngx_http_govern_refuse_with(ngx_http_request_t *r,
     govern_reason_e reason, ngx_str_t *detail, ngx_str_t *extra)
 {
-    ngx_int_t               rc;
     ngx_buf_t              *b;
-    ngx_chain_t             out;
     ngx_http_govern_ctx_t  *ctx;
 
     ctx = ngx_http_govern_get_ctx(r);
@@ -77,6 +78,18 @@ ngx_http_govern_refuse_with(ngx_http_request_t *r,
     if (b == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    return ngx_http_govern_send(r, b);
+}
+
+
+/* the gateway's own response, headers set: sent, the request finalized */
+
+static ngx_int_t
+ngx_http_govern_send(ngx_http_request_t *r, ngx_buf_t *b)
+{
+    ngx_int_t    rc;
+    ngx_chain_t  out;
 
     rc = ngx_http_send_header(r);
 
@@ -189,3 +202,34 @@ headers:
 }
 
 
+/*
+ * The gateway answers the request itself, allowed (a login answered at
+ * the edge): the response is sent and the request finalized; NGX_DONE
+ * for the access handler to return.
+ */
+
+ngx_int_t
+ngx_http_govern_answer(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, ngx_buf_t *b)
+{
+    ngx_http_govern_ctx_t  *ctx;
+
+    ctx = ngx_http_govern_get_ctx(r);
+
+    ctx->decided = 1;
+    ctx->allowed = 1;
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        r->keepalive = 0;
+    }
+
+    r->headers_out.status = status;
+    r->headers_out.content_type = *type;
+    r->headers_out.content_type_len = type->len;
+    r->headers_out.content_length_n = b->last - b->pos;
+
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    return ngx_http_govern_send(r, b);
+}
