@@ -11,6 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <openssl/evp.h>
+
 #include "govern_jwt.h"
 
 
@@ -369,7 +371,7 @@ test_decode_sets(void **state)
     sets[1] = &fetched;
 
     assert_int_equal(govern_jwt_decode_sets((const unsigned char *)
-                         TOKEN_FULL, strlen(TOKEN_FULL), sets, 2, "sub",
+                         TOKEN_FULL, strlen(TOKEN_FULL), sets, 2, "sub", NULL,
                          test_alloc, blocks, &claims, &result),
                      GOVERN_REASON_NONE);
     assert_ptr_equal(result.key, &fetched.keys[0]);
@@ -380,14 +382,14 @@ test_decode_sets(void **state)
     /* without kid: every key of the alg, in every set */
     assert_int_equal(govern_jwt_decode_sets((const unsigned char *)
                          TOKEN_NO_KID, strlen(TOKEN_NO_KID), sets, 2, "sub",
-                         test_alloc, blocks, &claims, &result),
+                         NULL, test_alloc, blocks, &claims, &result),
                      GOVERN_REASON_NONE);
     assert_ptr_equal(result.key, &fetched.keys[0]);
     free_all(blocks);
 
     /* the kid is in no set: a refetch may bring it */
     assert_int_equal(govern_jwt_decode_sets((const unsigned char *)
-                         TOKEN_FULL, strlen(TOKEN_FULL), sets, 1, "sub",
+                         TOKEN_FULL, strlen(TOKEN_FULL), sets, 1, "sub", NULL,
                          test_alloc, blocks, &claims, &result),
                      GOVERN_REASON_TOKEN_SIGNATURE);
     assert_true(result.unknown_kid);
@@ -402,7 +404,7 @@ test_decode_sets(void **state)
                          "HS256", "h1", err, sizeof(err)), 0);
     sets[0] = &fetched;
     assert_int_equal(govern_jwt_decode_sets((const unsigned char *)
-                         TOKEN_FULL, strlen(TOKEN_FULL), sets, 2, "sub",
+                         TOKEN_FULL, strlen(TOKEN_FULL), sets, 2, "sub", NULL,
                          test_alloc, blocks, &claims, &result),
                      GOVERN_REASON_TOKEN_SIGNATURE);
     assert_false(result.unknown_kid);
@@ -411,6 +413,94 @@ test_decode_sets(void **state)
 
     govern_jwt_keys_free(&files);
     govern_jwt_keys_free(&fetched);
+}
+
+
+/* the cache key binds the signature; the signing input's hash is SHA-256 */
+
+static void
+test_digests(void **state)
+{
+    size_t           dot;
+    unsigned char    key[32], key2[32], si[32], si2[32], want[32];
+    char             forged[sizeof(TOKEN_FULL)];
+    unsigned int     n;
+
+    assert_int_equal(govern_jwt_digests((const unsigned char *) TOKEN_FULL,
+                                        strlen(TOKEN_FULL), key, si), 0);
+
+    dot = strrchr(TOKEN_FULL, '.') - TOKEN_FULL;
+    assert_true(EVP_Digest(TOKEN_FULL, dot, want, &n, EVP_sha256(), NULL));
+    assert_memory_equal(si, want, 32);
+
+    /* another signature: the same signing input, another key */
+    memcpy(forged, TOKEN_FULL, sizeof(TOKEN_FULL));
+    forged[sizeof(TOKEN_FULL) - 2] ^= 1;
+    assert_int_equal(govern_jwt_digests((const unsigned char *) forged,
+                                        strlen(forged), key2, si2), 0);
+    assert_memory_equal(si, si2, 32);
+    assert_memory_not_equal(key, key2, 32);
+
+    /* the signature stripped is not the token either */
+    assert_int_equal(govern_jwt_digests((const unsigned char *) TOKEN_FULL,
+                                        dot + 1, key2, si2), 0);
+    assert_memory_not_equal(key, key2, 32);
+    assert_int_equal(govern_jwt_digests((const unsigned char *) "nodot", 5,
+                                        key2, si2), 0);
+}
+
+
+/* base64url, four characters at a time, against the byte-wise rules */
+
+static void
+test_base64url_lengths(void **state)
+{
+    size_t          i, len, n;
+    unsigned char   raw[64], out[64];
+    char            enc[100];
+    static const char  alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+    for (i = 0; i < sizeof(raw); i++) {
+        raw[i] = (unsigned char) (i * 37 + 11);
+    }
+
+    for (len = 0; len <= 48; len++) {
+        /* encode len bytes, unpadded */
+        n = 0;
+
+        for (i = 0; i + 3 <= len; i += 3) {
+            enc[n++] = alphabet[raw[i] >> 2];
+            enc[n++] = alphabet[((raw[i] & 3) << 4) | (raw[i + 1] >> 4)];
+            enc[n++] = alphabet[((raw[i + 1] & 15) << 2) | (raw[i + 2] >> 6)];
+            enc[n++] = alphabet[raw[i + 2] & 63];
+        }
+
+        if (len - i == 1) {
+            enc[n++] = alphabet[raw[i] >> 2];
+            enc[n++] = alphabet[(raw[i] & 3) << 4];
+
+        } else if (len - i == 2) {
+            enc[n++] = alphabet[raw[i] >> 2];
+            enc[n++] = alphabet[((raw[i] & 3) << 4) | (raw[i + 1] >> 4)];
+            enc[n++] = alphabet[(raw[i + 1] & 15) << 2];
+        }
+
+        assert_int_equal(govern_base64url_decode(out,
+                             (const unsigned char *) enc, n), len);
+        assert_memory_equal(out, raw, len);
+
+        /* a character outside the alphabet anywhere is refused */
+        for (i = 0; i < n; i++) {
+            char  c = enc[i];
+
+            enc[i] = '=';
+            assert_int_equal(govern_base64url_decode(out,
+                                 (const unsigned char *) enc, n),
+                             (size_t) -1);
+            enc[i] = c;
+        }
+    }
 }
 
 
@@ -424,6 +514,8 @@ main(void)
         cmocka_unit_test(test_key_loading_errors),
         cmocka_unit_test(test_fetched_jwks),
         cmocka_unit_test(test_decode_sets),
+        cmocka_unit_test(test_digests),
+        cmocka_unit_test(test_base64url_lengths),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

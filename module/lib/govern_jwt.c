@@ -23,7 +23,7 @@
 
 static int govern_jwt_verify(const govern_jwt_key_t *key,
     const unsigned char *data, size_t len, const unsigned char *sig,
-    size_t sig_len);
+    size_t sig_len, const unsigned char *signed_sha256);
 static size_t govern_jwt_ecdsa_der(unsigned char *der,
     const unsigned char *sig, size_t half);
 static int govern_jwt_hmac(const govern_jwt_key_t *key,
@@ -51,6 +51,7 @@ static int govern_jwt_audiences(govern_jv_t *payload,
  * allocated per call costs a malloc and a free on the request path.
  */
 static EVP_MD_CTX  *govern_jwt_md_ctx;
+static EVP_MD      *govern_jwt_sha256;
 
 
 static EVP_MD_CTX *
@@ -90,39 +91,130 @@ size_t
 govern_base64url_decode(unsigned char *dst, const unsigned char *src,
     size_t len)
 {
-    size_t    i, n;
-    uint32_t  acc;
-    int       v, bits;
+    int        a, b, c, d;
+    size_t     i, n;
+    uint32_t   acc;
 
     if (len % 4 == 1) {
         return (size_t) -1;
     }
 
-    acc = 0;
-    bits = 0;
     n = 0;
 
-    for (i = 0; i < len; i++) {
-        v = govern_b64url[src[i]] - 1;
+    /* four characters, three bytes at a time: a signature is most of a
+     * token, and it is decoded on every cache miss */
 
-        if (v < 0) {
+    for (i = 0; i + 4 <= len; i += 4) {
+        a = govern_b64url[src[i]];
+        b = govern_b64url[src[i + 1]];
+        c = govern_b64url[src[i + 2]];
+        d = govern_b64url[src[i + 3]];
+
+        if ((a == 0) | (b == 0) | (c == 0) | (d == 0)) {
             return (size_t) -1;
         }
 
-        acc = (acc << 6) | (uint32_t) v;
-        bits += 6;
+        acc = ((uint32_t) (a - 1) << 18) | ((uint32_t) (b - 1) << 12)
+              | ((uint32_t) (c - 1) << 6) | (uint32_t) (d - 1);
 
-        if (bits >= 8) {
-            bits -= 8;
-            dst[n++] = (unsigned char) (acc >> bits);
-        }
+        dst[n] = (unsigned char) (acc >> 16);
+        dst[n + 1] = (unsigned char) (acc >> 8);
+        dst[n + 2] = (unsigned char) acc;
+        n += 3;
     }
 
-    if (acc & ((1u << bits) - 1)) {
-        return (size_t) -1;
+    switch (len - i) {
+
+    case 2:
+        a = govern_b64url[src[i]];
+        b = govern_b64url[src[i + 1]];
+
+        if ((a == 0) | (b == 0)) {
+            return (size_t) -1;
+        }
+
+        acc = ((uint32_t) (a - 1) << 6) | (uint32_t) (b - 1);
+
+        if (acc & 0xf) {
+            return (size_t) -1;         /* non-zero leftover bits */
+        }
+
+        dst[n++] = (unsigned char) (acc >> 4);
+        break;
+
+    case 3:
+        a = govern_b64url[src[i]];
+        b = govern_b64url[src[i + 1]];
+        c = govern_b64url[src[i + 2]];
+
+        if ((a == 0) | (b == 0) | (c == 0)) {
+            return (size_t) -1;
+        }
+
+        acc = ((uint32_t) (a - 1) << 12) | ((uint32_t) (b - 1) << 6)
+              | (uint32_t) (c - 1);
+
+        if (acc & 0x3) {
+            return (size_t) -1;
+        }
+
+        dst[n++] = (unsigned char) (acc >> 10);
+        dst[n++] = (unsigned char) (acc >> 2);
+        break;
+
+    default:
+        break;
     }
 
     return n;
+}
+
+
+/*
+ * The verified-token cache key and the signing input's SHA-256, with one
+ * pass over the signing input: key = SHA-256(SHA-256(header.payload) ||
+ * ".signature").  A miss verifies RS256, PS256 and ES256 with the second
+ * (govern_jwt_decode_sets' signed_sha256), so the token is hashed once
+ * per miss rather than twice.  The signature is part of the key: a
+ * token's header.payload alone, as logs often keep it, must never pass
+ * as the token that was verified.
+ */
+
+int
+govern_jwt_digests(const unsigned char *token, size_t len,
+    unsigned char key[32], unsigned char signed_sha256[32])
+{
+    EVP_MD_CTX           *ctx;
+    const unsigned char  *dot;
+
+    ctx = govern_jwt_scratch();
+
+    if (govern_jwt_sha256 == NULL) {
+        govern_jwt_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    }
+
+    if (ctx == NULL || govern_jwt_sha256 == NULL) {
+        return -1;
+    }
+
+    for (dot = token + len; dot > token && dot[-1] != '.'; dot--) {
+        /* void */
+    }
+
+    dot = (dot > token) ? dot - 1 : token + len;
+
+    if (!EVP_DigestInit_ex(ctx, govern_jwt_sha256, NULL)
+        || !EVP_DigestUpdate(ctx, token, dot - token)
+        || !EVP_DigestFinal_ex(ctx, signed_sha256, NULL)
+        || !EVP_DigestInit_ex(ctx, govern_jwt_sha256, NULL)
+        || !EVP_DigestUpdate(ctx, signed_sha256, 32)
+        || !EVP_DigestUpdate(ctx, dot, token + len - dot)
+        || !EVP_DigestFinal_ex(ctx, key, NULL))
+    {
+        return -1;
+    }
+
+    return 0;
 }
 
 
@@ -135,8 +227,8 @@ govern_jwt_decode(const unsigned char *token, size_t len,
     govern_reason_e       rc;
     govern_jwt_result_t   result;
 
-    rc = govern_jwt_decode_sets(token, len, &keys, 1, partner_claim, alloc,
-                                alloc_ctx, claims, &result);
+    rc = govern_jwt_decode_sets(token, len, &keys, 1, partner_claim, NULL,
+                                alloc, alloc_ctx, claims, &result);
     *detail = result.detail;
 
     return rc;
@@ -153,8 +245,9 @@ govern_jwt_decode(const unsigned char *token, size_t len,
 govern_reason_e
 govern_jwt_decode_sets(const unsigned char *token, size_t len,
     const govern_jwt_keys_t *const *sets, size_t nsets,
-    const char *partner_claim, govern_jwt_alloc_pt alloc, void *alloc_ctx,
-    govern_jwt_claims_t *claims, govern_jwt_result_t *result)
+    const char *partner_claim, const unsigned char *signed_sha256,
+    govern_jwt_alloc_pt alloc, void *alloc_ctx, govern_jwt_claims_t *claims,
+    govern_jwt_result_t *result)
 {
     size_t                            i, s, sig_len, signed_len;
     unsigned                          dummy;
@@ -271,7 +364,7 @@ govern_jwt_decode_sets(const unsigned char *token, size_t len,
         }
 
         if (govern_jwt_verify(key, token, signed_len, sig,
-                              sig_len))
+                              sig_len, signed_sha256))
         {
             used = key;
         }
@@ -290,7 +383,7 @@ govern_jwt_decode_sets(const unsigned char *token, size_t len,
                 key = &keys->keys[i];
 
                 if (govern_jwt_verify(key, token, signed_len, sig,
-                                      sig_len))
+                                      sig_len, signed_sha256))
                 {
                     used = key;
                     break;
@@ -467,7 +560,7 @@ audience:
 static int
 govern_jwt_verify(const govern_jwt_key_t *key,
     const unsigned char *data, size_t len, const unsigned char *sig,
-    size_t sig_len)
+    size_t sig_len, const unsigned char *signed_sha256)
 {
     int             ok;
     size_t          half;
@@ -520,7 +613,16 @@ govern_jwt_verify(const govern_jwt_key_t *key,
     /*
      * The verify context was set up once, with its digest and padding:
      * a context per request costs a provider fetch, more than RSA itself.
+     * The signing input's SHA-256 may be known already (the cache key's).
      */
+
+    if (signed_sha256
+        && (key->alg == GOVERN_JWT_RS256 || key->alg == GOVERN_JWT_PS256
+            || key->alg == GOVERN_JWT_ES256))
+    {
+        return EVP_PKEY_verify(key->verify, sig, sig_len, signed_sha256, 32)
+               == 1;
+    }
 
     ctx = govern_jwt_scratch();
 

@@ -147,8 +147,11 @@ govern_reason_e govern_jwt_decode(const unsigned char *token,
     const char **detail);
 govern_reason_e govern_jwt_decode_sets(const unsigned char *token,
     size_t len, const govern_jwt_keys_t *const *sets, size_t nsets,
-    const char *partner_claim, govern_jwt_alloc_pt alloc, void *alloc_ctx,
-    govern_jwt_claims_t *claims, govern_jwt_result_t *result);
+    const char *partner_claim, const unsigned char *signed_sha256,
+    govern_jwt_alloc_pt alloc, void *alloc_ctx, govern_jwt_claims_t *claims,
+    govern_jwt_result_t *result);
+int govern_jwt_digests(const unsigned char *token, size_t len,
+    unsigned char key[32], unsigned char signed_sha256[32]);
 govern_reason_e govern_jwt_validate(
     const govern_jwt_claims_t *claims,
     const govern_jwt_rules_t *rules, const char **detail);

@@ -38,7 +38,7 @@ static ngx_int_t
 ngx_http_govern_token_access(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx)
 {
-    u_char                        digest[32];
+    u_char                        digest[32], signed_sha256[32];
     ngx_str_t                     token;
     ngx_int_t                     rc;
     const char                   *detail;
@@ -88,7 +88,11 @@ ngx_http_govern_token_access(ngx_http_request_t *r,
     rc = NGX_DECLINED;
 
     if (gmcf->jwt_cache) {
-        if (ngx_http_govern_digest(token.data, token.len, digest) != NGX_OK) {
+        /* the key, and the signing input's hash a miss verifies with */
+
+        if (govern_jwt_digests(token.data, token.len, digest, signed_sha256)
+            != 0)
+        {
             return ngx_http_govern_token_refuse(r,
                        GOVERN_REASON_INTERNAL_ERROR,
                        "cannot hash the token");
@@ -124,6 +128,8 @@ ngx_http_govern_token_access(ngx_http_request_t *r,
         reason = govern_jwt_decode_sets(token.data, token.len, sets, 2,
                                         (const char *)
                                             glcf->partner_claim.data,
+                                        gmcf->jwt_cache ? signed_sha256
+                                                        : NULL,
                                         ngx_http_govern_token_alloc,
                                         r->pool, &ctx->claims, &result);
 
