@@ -11,12 +11,14 @@ import os
 import re
 import secrets
 import socket
+import subprocess
 import threading
 import time
 
 import pytest
 import requests
 
+import harness
 import tokens
 from jwks_server import JwksServer
 
@@ -472,3 +474,67 @@ def test_nginx_t_accepts_request_keys_alone(nginx):
                start=False)
     rc, out = gw.test_config()
     assert rc == 0, out
+
+
+OIDC_CONF = """
+    server {
+        listen 127.0.0.1:@PORT@;
+        govern_audit @PREFIX@/audit.log buffer=0;
+
+        location = /_jwks {
+            internal;
+            proxy_pass http://127.0.0.1:@OIDC@/jwks;
+            proxy_read_timeout 5s;
+        }
+
+        location /web/ {
+            govern on;
+            govern_jwt_keys_request /_jwks;
+            govern_jwt_issuer http://127.0.0.1:@OIDC@;
+            govern_jwt_audience urn:govern;
+            govern_scopes orders:read;
+            proxy_pass http://odoo;
+        }
+    }
+"""
+
+
+@pytest.mark.parametrize("alg", ["ES256", "RS256"])
+def test_tokens_of_a_real_openid_provider(nginx, odoo, alg, tmp_path):
+    """oidc-provider (npm, certified, offline) issues JWT access tokens
+    by client_credentials; the gateway fetches its jwks_uri and verifies
+    them."""
+    port = harness.free_port()
+    log = open(str(tmp_path / "oidc.log"), "w")
+    proc = subprocess.Popen(
+        ["node", os.path.join(os.path.dirname(__file__), "oidc_idp.mjs"),
+         str(port), alg], stdout=log, stderr=subprocess.STDOUT,
+        env=dict(os.environ, GOVERN_NPM=os.path.join(
+            harness.ROOT, "build", "npm", "node_modules")))
+    try:
+        harness.wait_port(port, proc=proc)
+        r = requests.post("http://127.0.0.1:%d/token" % port,
+                          auth=("acme", "acme-secret"),
+                          data={"grant_type": "client_credentials",
+                                "scope": "orders:read",
+                                "resource": "urn:govern"}, timeout=10)
+        assert r.status_code == 200, r.text
+        token = r.json()["access_token"]
+
+        gw = nginx(OIDC_CONF, odoo=odoo, extra={"OIDC": port})
+        r = get(gw, token)
+        assert r.status_code == 200, r.text
+        rec = gw.wait_audit(1)[-1]
+        assert rec["partner"] == "acme"
+        assert rec["kid"] == "oidc-" + alg.lower()
+        assert rec["key_source"] == "request:/_jwks"
+        assert rec["scopes_granted"] == ["orders:read"]
+
+        # its signature altered: refused
+        tampered = token[:-4] + ("AAAA" if token[-4:] != "AAAA" else "BBBB")
+        r = get(gw, tampered)
+        assert r.status_code == 401 and reason(r) == "token_signature"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()
