@@ -17,7 +17,8 @@ $(error SANITIZE must be empty or "address")
 endif
 
 MODULE     := $(BUILD)/ngx_http_govern_module.so
-MODULE_SRC := $(wildcard module/*.c module/*.h) module/config module/SOURCES
+MODULE_SRC := $(wildcard module/*.c module/*/*.c module/*/*.h) module/config \
+              module/SOURCES
 CC_OPT     := -O2 -g -Wall -Wextra -Werror -fstack-protector-strong \
               -D_FORTIFY_SOURCE=2 $(SAN_FLAGS)
 LD_OPT     := $(SAN_FLAGS)
@@ -25,7 +26,7 @@ LD_OPT     := $(SAN_FLAGS)
 # the pure library, built once for the module and the CLIs of this flavour
 GOVERN_LIB_DIR    := $(CURDIR)/$(BUILD)/lib
 GOVERN_LIB_CC     := $(CC)
-GOVERN_LIB_CFLAGS := $(CC_OPT) -fPIC
+GOVERN_LIB_CFLAGS := $(CC_OPT) -Wno-unused-parameter -fPIC
 include module/lib/lib.mk
 
 # the suite beside the repository, as the workspace lays it out (a clone

@@ -50,6 +50,7 @@ static ngx_conf_enum_t  ngx_http_govern_odoo_protocols[] = {
     { ngx_string("off"), 0 },
     { ngx_string("jsonrpc"), GOVERN_ODOO_JSONRPC },
     { ngx_string("json2"), GOVERN_ODOO_JSON2 },
+    { ngx_string("xmlrpc"), GOVERN_ODOO_XMLRPC },
     { ngx_null_string, 0 }
 };
 
@@ -286,6 +287,7 @@ static const ngx_http_govern_stage_t  *ngx_http_govern_stages[] = {
     &ngx_http_govern_version_stage,
     &ngx_http_govern_ratelimit_stage,
     &ngx_http_govern_body_stage,
+    &ngx_http_govern_xmlrpc_stage,
     &ngx_http_govern_schema_stage,
     &ngx_http_govern_odoo_stage,
     &ngx_http_govern_credentials_stage,

@@ -7,7 +7,7 @@ set -eu
 profile=${1:-all}
 
 build="nginx nginx-dev libjansson-dev libhiredis-dev libssl-dev
-       libpcre2-dev zlib1g-dev pkg-config make gcc"
+       libexpat1-dev libpcre2-dev zlib1g-dev pkg-config make gcc"
 run="$build redis-server python3 python3-jwt python3-cryptography"
 test="$run libcmocka-dev python3-pytest python3-jwt python3-requests
       python3-redis python3-cryptography openssl curl procps"

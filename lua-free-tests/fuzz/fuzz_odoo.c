@@ -254,7 +254,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const govern_odoo_decl_t           decls[] = {
         { "sale.order", "read_group",
           { GOVERN_ODOO_GROUP, 0, 4, 1,
-            GOVERN_ODOO_UNLIMITED } },
+            GOVERN_ODOO_UNLIMITED, 0 } },
     };
     static govern_odoo_policy_t           policies[8];
     static int                            built;

@@ -3,7 +3,9 @@
 official suite read in place (never copied into the repository) and from
 the repository's own schemas; with a fourth argument, Odoo call bodies
 (a selector byte, then the body) for fuzz_odoo into that directory; with a
-fifth, HS256 tokens signed with fuzz_jwt's secret."""
+fifth, HS256 tokens signed with fuzz_jwt's secret; with a sixth,
+methodCalls as xmlrpc.client writes them (a selector byte, then the body)
+for fuzz_xmlrpc."""
 
 import glob
 import json
@@ -86,3 +88,33 @@ if len(sys.argv) > 5:
                            hashlib.sha256).digest())
         with open(os.path.join(jwt_dir, "jwt%d" % i), "wb") as w:
             w.write(head + b"." + body + b"." + sig)
+
+if len(sys.argv) > 6:
+    import datetime
+    import xmlrpc.client
+
+    xml_dir = sys.argv[6]
+    os.makedirs(xml_dir, exist_ok=True)
+    key = "0123456789abcdef0123456789abcdef01234567"
+    calls = [
+        (0, ("retail", 7, key, "res.partner", "search_read",
+             [[["is_company", "=", True], ["name", "ilike", "a&b<c"]]],
+             {"fields": ["name"], "limit": 5,
+              "context": {"lang": "en_US"}}), "execute_kw"),
+        (0, ("retail", 7, key, "sale.order", "create",
+             [{"partner_id": 3, "date_order": datetime.datetime(2024, 2, 29),
+               "order_line": [[0, 0, {"qty": 1.5}], [6, 0, [1, 2]]],
+               "note": xmlrpc.client.Binary(b"\x00\xff"), "x": None}]),
+         "execute_kw"),
+        (0, ("retail", 7, key, "sale.order", "search_read", [[]]),
+         "execute_kw"),
+        (0, ("retail", 7, key, "sale.order", "search", [], 0),
+         "execute"),
+        (1, ("retail", "bot@x", key, {}), "authenticate"),
+        (3, ("retail", "bot@x", key), "login"),
+        (1, (), "version"),
+    ]
+    for i, (sel, params, method) in enumerate(calls):
+        body = xmlrpc.client.dumps(params, method, allow_none=True)
+        with open(os.path.join(xml_dir, "xmlrpc%d" % i), "wb") as w:
+            w.write(bytes([sel | (i << 5) & 0xe0]) + body.encode())

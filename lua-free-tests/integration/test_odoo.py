@@ -125,7 +125,7 @@ def test_retail_flow_jsonrpc(gw, odoo, token):
     recs = gw.wait_audit(7)
     assert recs[3]["odoo"] == {"db": "retail", "model": "sale.order",
                                "method": "create", "records": 2,
-                               "clamped": False}
+                               "clamped": False, "protocol": "jsonrpc"}
     assert recs[0]["odoo"]["records"] == 10
 
 

@@ -238,6 +238,27 @@ static const call_case_t  cases[] = {
       KW("sale.order", "search", ",[[],0,500]"), CAP, DENY, 500,
       "more records", NULL },
 
+    /* web_read specifications: related records count, an unlimited one
+     * cannot be counted */
+    { J2, "/json/2/sale.order/web_read",
+      "{\"ids\":[1,2],\"specification\":{\"name\":{},\"order_line\":"
+      "{\"fields\":{\"name\":{}},\"limit\":10}}}", CAP, OK, 22, NULL,
+      NULL },
+    { J2, "/json/2/sale.order/web_read",
+      "{\"ids\":[1],\"specification\":{\"partner_id\":"
+      "{\"fields\":{\"display_name\":{}}}}}", CAP, DENY, 1,
+      "without a limit", NULL },
+    { RPC, "/jsonrpc",
+      KW("sale.order", "web_search_read", ",[[],{\"order_line\":"
+         "{\"fields\":{},\"limit\":9}}],{\"limit\":10}"), CAP, OK, 100,
+      NULL, NULL },
+    { RPC, "/jsonrpc",
+      KW("sale.order", "web_search_read", ",[[],{\"order_line\":"
+         "{\"fields\":{},\"limit\":10}}],{\"limit\":10}"), CAP, DENY,
+      110, "more records", NULL },
+    { J2, "/json/2/sale.order/web_read", "{\"ids\":[1],\"specification\":"
+      "{\"name\":{}}}", OPEN, OK, 1, NULL, NULL },
+
     /* grouped reads: refused under a cap unless declared */
     { J2, "/json/2/sale.order/web_read_group", "{\"limit\":5}", CAP, DENY,
       5, "grouped read", NULL },
@@ -494,9 +515,9 @@ test_build_refusals(void **state)
     };
     static govern_odoo_decl_t           decls[] = {
         { "res.partner", "export_data",
-          { GOVERN_ODOO_MODEL, 0, -1, 1, -1 } },
+          { GOVERN_ODOO_MODEL, 0, -1, 1, -1, 0 } },
         { "res.partner", "export_data",
-          { GOVERN_ODOO_RECORDS, 0, -1, 1, -1 } },
+          { GOVERN_ODOO_RECORDS, 0, -1, 1, -1, 0 } },
     };
 
     memset(&arena, 0, sizeof(arena));

@@ -56,6 +56,8 @@ ngx_int_t ngx_http_govern_refuse_with(ngx_http_request_t *r,
     govern_reason_e reason, ngx_str_t *detail, ngx_str_t *extra);
 ngx_int_t ngx_http_govern_refuse_internal(ngx_http_request_t *r,
     const char *what);
+ngx_int_t ngx_http_govern_answer(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, ngx_buf_t *b);
 ngx_buf_t *ngx_http_govern_problem(ngx_http_request_t *r,
     govern_reason_e reason, ngx_str_t *detail, ngx_str_t *extra);
 

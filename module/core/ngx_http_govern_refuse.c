@@ -189,3 +189,48 @@ headers:
 }
 
 
+/*
+ * The gateway answers the request itself, allowed (a login answered at
+ * the edge): the response is sent and the request finalized; NGX_DONE
+ * for the access handler to return.
+ */
+
+ngx_int_t
+ngx_http_govern_answer(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, ngx_buf_t *b)
+{
+    ngx_int_t               rc;
+    ngx_chain_t             out;
+    ngx_http_govern_ctx_t  *ctx;
+
+    ctx = ngx_http_govern_get_ctx(r);
+
+    ctx->decided = 1;
+    ctx->allowed = 1;
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        r->keepalive = 0;
+    }
+
+    r->headers_out.status = status;
+    r->headers_out.content_type = *type;
+    r->headers_out.content_type_len = type->len;
+    r->headers_out.content_length_n = b->last - b->pos;
+
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        ngx_http_finalize_request(r, rc);
+        return NGX_DONE;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    ngx_http_finalize_request(r, ngx_http_output_filter(r, &out));
+
+    return NGX_DONE;
+}

@@ -46,18 +46,23 @@ typedef struct {
 } govern_odoo_builtin_t;
 
 
-#define govern_odoo_model(values)                                    \
-    { GOVERN_ODOO_MODEL, GOVERN_ODOO_VALUES_ ## values,     \
-      GOVERN_ODOO_KEYWORD_ONLY, 0, GOVERN_ODOO_UNLIMITED }
-#define govern_odoo_records(values)                                  \
-    { GOVERN_ODOO_RECORDS, GOVERN_ODOO_VALUES_ ## values,   \
-      GOVERN_ODOO_KEYWORD_ONLY, 0, GOVERN_ODOO_UNLIMITED }
-#define govern_odoo_search(position, limit)                          \
-    { GOVERN_ODOO_SEARCH, GOVERN_ODOO_VALUES_NONE,          \
-      position, 0, limit }
-#define govern_odoo_group(position)                                  \
-    { GOVERN_ODOO_GROUP, GOVERN_ODOO_VALUES_NONE,           \
-      position, 0, GOVERN_ODOO_UNLIMITED }
+#define govern_odoo_model(values)                                     \
+    { GOVERN_ODOO_MODEL, GOVERN_ODOO_VALUES_ ## values,                   \
+      GOVERN_ODOO_KEYWORD_ONLY, 0, GOVERN_ODOO_UNLIMITED, 0 }
+#define govern_odoo_records(values)                                   \
+    { GOVERN_ODOO_RECORDS, GOVERN_ODOO_VALUES_ ## values,                 \
+      GOVERN_ODOO_KEYWORD_ONLY, 0, GOVERN_ODOO_UNLIMITED, 0 }
+#define govern_odoo_web_records(values, spec)                         \
+    { GOVERN_ODOO_RECORDS, GOVERN_ODOO_VALUES_ ## values,                 \
+      GOVERN_ODOO_KEYWORD_ONLY, 0, GOVERN_ODOO_UNLIMITED, 1 + (spec) }
+#define govern_odoo_search(position, limit)                           \
+    { GOVERN_ODOO_SEARCH, GOVERN_ODOO_VALUES_NONE, position, 0, limit, 0 }
+#define govern_odoo_web_search(position, spec)                        \
+    { GOVERN_ODOO_SEARCH, GOVERN_ODOO_VALUES_NONE, position, 0,           \
+      GOVERN_ODOO_UNLIMITED, 1 + (spec) }
+#define govern_odoo_group(position)                                   \
+    { GOVERN_ODOO_GROUP, GOVERN_ODOO_VALUES_NONE, position, 0,            \
+      GOVERN_ODOO_UNLIMITED, 0 }
 
 
 /*
@@ -98,11 +103,10 @@ static const govern_odoo_builtin_t  govern_odoo_builtins[] =
                                             GOVERN_ODOO_UNLIMITED) },
     { "toggle_active", govern_odoo_records(NONE) },
     { "unlink", govern_odoo_records(NONE) },
-    { "web_read", govern_odoo_records(NONE) },
+    { "web_read", govern_odoo_web_records(NONE, 0) },
     { "web_read_group", govern_odoo_group(3) },
-    { "web_save", govern_odoo_records(WRITE) },
-    { "web_search_read", govern_odoo_search(3,
-                                            GOVERN_ODOO_UNLIMITED) },
+    { "web_save", govern_odoo_web_records(WRITE, 1) },
+    { "web_search_read", govern_odoo_web_search(3, 1) },
     { "write", govern_odoo_records(WRITE) },
 };
 
@@ -137,6 +141,7 @@ static long long govern_odoo_count_values(
 static govern_reason_e govern_odoo_count(
     govern_odoo_call_t *call, govern_jv_t *limit,
     govern_odoo_count_t *cnt, const char **why);
+static void govern_odoo_relate(govern_odoo_call_t *call);
 static int govern_odoo_clamp(govern_odoo_call_t *call,
     long long n);
 static uint32_t govern_odoo_hash(const char *model,
@@ -339,6 +344,11 @@ govern_odoo_parse(int protocol, govern_jv_t *body,
                                            &cnt.nomem);
         }
 
+        if (call->shape.spec) {
+            call->specification = govern_odoo_get(body, "specification", src,
+                                                  &cnt.nomem);
+        }
+
         limit = govern_jv_getz(body, "limit");
 
         return govern_odoo_count(call, limit, &cnt, why);
@@ -477,6 +487,17 @@ positional:
         }
     }
 
+    if (call->shape.spec) {
+        call->specification = govern_odoo_item(args,
+                                  skip + call->shape.spec - 1, src,
+                                  &cnt.nomem);
+
+        if (call->specification == NULL) {
+            call->specification = govern_odoo_get(kwargs, "specification",
+                                                  src, &cnt.nomem);
+        }
+    }
+
     call->args = args;
     call->skip = skip;
     call->kwargs = kwargs;
@@ -542,9 +563,9 @@ govern_odoo_builtin_shape(const char *method)
 
     static const govern_odoo_shape_t           records =
         govern_odoo_records(NONE);
-    static const govern_odoo_shape_t           unknown = {
+    static const govern_odoo_shape_t  unknown = {
         GOVERN_ODOO_UNKNOWN, GOVERN_ODOO_VALUES_NONE,
-        GOVERN_ODOO_KEYWORD_ONLY, 0, GOVERN_ODOO_UNLIMITED
+        GOVERN_ODOO_KEYWORD_ONLY, 0, GOVERN_ODOO_UNLIMITED, 0
     };
 
     if (method == NULL) {
@@ -797,6 +818,58 @@ govern_odoo_count_values(govern_jv_t *values,
 
 
 /*
+ * Related records a web_read specification reads besides the records
+ * themselves: a field's sub-specification with "fields" reads the
+ * related records, as many as its "limit" says (an x2many), or every one
+ * of them without it, which cannot be counted here (*unbounded set; a
+ * many2one reads one, but the gateway cannot tell the two apart).
+ */
+
+static long long
+govern_odoo_count_spec(govern_jv_t *spec, unsigned depth,
+    govern_odoo_count_t *cnt, int *unbounded)
+{
+    size_t        i;
+    long long     n, limit, sub;
+    govern_jv_t  *v, *lv, *fields;
+
+    if (!govern_jv_is_object(spec) || depth > GOVERN_JV_MAX_DEPTH
+        || !govern_odoo_build(spec, cnt->src, &cnt->nomem))
+    {
+        return 0;
+    }
+
+    n = 0;
+
+    for (i = 0; i < spec->len; i++) {
+        v = &spec->u.members[i].value;
+        fields = govern_jv_getz(v, "fields");
+
+        if (!govern_jv_is_object(fields)) {
+            continue;
+        }
+
+        lv = govern_jv_getz(v, "limit");
+
+        if (lv == NULL || !govern_odoo_number(lv, 0, &limit) || limit <= 0) {
+            *unbounded = 1;
+            continue;
+        }
+
+        sub = govern_odoo_count_spec(fields, depth + 1, cnt, unbounded);
+
+        if (__builtin_mul_overflow(limit, 1 + sub, &sub)) {
+            sub = (long long) (~0ULL >> 1);
+        }
+
+        n = govern_odoo_add(n, sub);
+    }
+
+    return n;
+}
+
+
+/*
  * The records a parsed call touches, and its limit read the way Odoo
  * reads it: absent is the method's default; null, false and 0 are no
  * limit (a falsy limit adds no LIMIT clause); a positive integer (or a
@@ -850,9 +923,22 @@ govern_odoo_count(govern_odoo_call_t *call,
         call->records = ids > values ? ids : values;
     }
 
+    if (call->specification) {
+        n = govern_odoo_count_spec(call->specification, 0, cnt,
+                                   &call->unbounded_spec);
+
+        if (cnt->nomem) {
+            *why = "out of memory";
+            return GOVERN_REASON_INTERNAL_ERROR;
+        }
+
+        call->related = n;
+    }
+
     if (call->shape.kind != GOVERN_ODOO_SEARCH
         && call->shape.kind != GOVERN_ODOO_GROUP)
     {
+        govern_odoo_relate(call);
         return GOVERN_REASON_NONE;
     }
 
@@ -882,7 +968,26 @@ govern_odoo_count(govern_odoo_call_t *call,
         call->records = call->limit;
     }
 
+    govern_odoo_relate(call);
+
     return GOVERN_REASON_NONE;
+}
+
+
+/* each record read brings its related records (web_read specifications) */
+
+static void
+govern_odoo_relate(govern_odoo_call_t *call)
+{
+    if (call->related == 0 || call->records == GOVERN_ODOO_UNLIMITED) {
+        return;
+    }
+
+    if (__builtin_mul_overflow(call->records ? call->records : 1,
+                               1 + call->related, &call->records))
+    {
+        call->records = (long long) (~0ULL >> 1);
+    }
 }
 
 
@@ -986,6 +1091,13 @@ allowed:
         && !call->shape.declared)
     {
         *why = "a grouped read aggregates every record its domain matches";
+        return GOVERN_REASON_ODOO_DENIED;
+    }
+
+    if (call->unbounded_spec) {
+        *why = "a specification reads related records without a limit "
+               "(give each sub-specification a limit, or declare the "
+               "method with govern_odoo_method)";
         return GOVERN_REASON_ODOO_DENIED;
     }
 

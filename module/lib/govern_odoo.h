@@ -23,6 +23,7 @@
 
 #define GOVERN_ODOO_JSONRPC           1
 #define GOVERN_ODOO_JSON2             2
+#define GOVERN_ODOO_XMLRPC            3     /* read into a JSON-RPC tree */
 
 #define GOVERN_ODOO_UNLIMITED           (-1LL)
 
@@ -49,6 +50,8 @@ typedef struct {
     int8_t                  limit_position; /* positional index, or -1 */
     uint8_t                 declared;       /* by govern_odoo_method */
     long long               default_limit;  /* when absent, or UNLIMITED */
+    uint8_t                 spec;           /* 1 + the position of a web
+                                               read's specification; 0 */
 } govern_odoo_shape_t;
 
 
@@ -108,11 +111,14 @@ typedef struct {
     govern_jv_t            *ids;
     govern_jv_t            *values;         /* create or write values */
     govern_jv_t            *context;
+    govern_jv_t            *specification;  /* web_read's, web_save's */
     const govern_odoo_entry_t           *entry;     /* NULL: no rule */
     govern_odoo_shape_t                  shape;
     long long               limit;          /* search limit, or UNLIMITED */
     int                     searches;       /* a search: limit applies */
     int                     clamped;        /* limit set by the gateway */
+    int                     unbounded_spec; /* reads uncountable records */
+    long long               related;        /* per record, by its spec */
     long long               records;        /* the most records it touches */
 
     /* where the limit is, or would go, for a clamp */

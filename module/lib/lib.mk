@@ -15,7 +15,7 @@ GOVERN_LIB_SRCS  := $(addprefix $(GOVERN_LIB_SRC),\
 GOVERN_LIB_OBJS  := $(patsubst $(GOVERN_LIB_SRC)%.c,$(GOVERN_LIB_DIR)/%.o,\
                         $(GOVERN_LIB_SRCS))
 GOVERN_LIB       := $(GOVERN_LIB_DIR)/libgovern.a
-GOVERN_LIB_LIBS  := -ljansson -lcrypto -lpcre2-8 -lm
+GOVERN_LIB_LIBS  := -ljansson -lexpat -lcrypto -lpcre2-8 -lm
 
 $(GOVERN_LIB): $(GOVERN_LIB_OBJS)
 	rm -f $@

@@ -40,6 +40,11 @@ static ngx_str_t  ngx_http_govern_default_types[] = {
     ngx_string("application/json-rpc")      /* Odoo's JSON-RPC accepts it */
 };
 
+static ngx_str_t  ngx_http_govern_xml_types[] = {
+    ngx_string("text/xml"),                 /* xmlrpc.client's */
+    ngx_string("application/xml")
+};
+
 
 static ngx_int_t
 ngx_http_govern_body_access(ngx_http_request_t *r,
@@ -196,7 +201,9 @@ ngx_http_govern_body_check(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
 
     len = ctx->body->last - ctx->body->pos;
 
-    if (!json_needed) {
+    /* an XML-RPC call is read by the stage after this one */
+
+    if (!json_needed || glcf->odoo == GOVERN_ODOO_XMLRPC) {
         return NGX_OK;
     }
 
@@ -270,6 +277,10 @@ ngx_http_govern_body_type(ngx_http_request_t *r,
     if (glcf->content_types) {
         types = glcf->content_types->elts;
         n = glcf->content_types->nelts;
+
+    } else if (glcf->odoo == GOVERN_ODOO_XMLRPC) {
+        types = ngx_http_govern_xml_types;
+        n = 2;
 
     } else {
         types = ngx_http_govern_default_types;

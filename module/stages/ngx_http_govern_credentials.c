@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "ngx_http_govern_stages.h"
+#include "govern_xmlrpc.h"
 #include "govern_json.h"
 
 
@@ -66,9 +67,11 @@ ngx_http_govern_credentials_access(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx)
 {
     ngx_int_t                     rc;
+    ngx_str_t                     detail;
     ngx_uint_t                    n;
-    ngx_http_govern_edit_t        edits[4];
     govern_odoo_call_t           *call;
+    govern_xmlrpc_edit_t         *xedit;
+    ngx_http_govern_edit_t        edits[4];
     ngx_http_govern_loc_conf_t   *glcf;
 
     glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
@@ -85,7 +88,28 @@ ngx_http_govern_credentials_access(ngx_http_request_t *r,
         return rc;
     }
 
-    if (call->clamped) {
+    if (call->clamped && glcf->odoo == GOVERN_ODOO_XMLRPC) {
+        xedit = ngx_palloc(r->pool, sizeof(govern_xmlrpc_edit_t));
+        if (xedit == NULL) {
+            return ngx_http_govern_refuse_internal(r, "the clamp");
+        }
+
+        if (!govern_xmlrpc_clamp((const char *) ctx->body->pos, call,
+                                 call->limit, xedit))
+        {
+            ngx_str_set(&detail, "a search without a limit reaches every "
+                                 "record");
+            return ngx_http_govern_refuse(r, GOVERN_REASON_ODOO_DENIED,
+                                          &detail);
+        }
+
+        edits[n].start = xedit->start;
+        edits[n].end = xedit->end;
+        edits[n].text.data = (u_char *) xedit->text;
+        edits[n].text.len = xedit->len;
+        n++;
+
+    } else if (call->clamped) {
         edits[n].start = call->edit.start;
         edits[n].end = call->edit.end;
         edits[n].text.data = (u_char *) call->edit.text;
@@ -106,7 +130,7 @@ ngx_http_govern_credentials_apply(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx, ngx_http_govern_loc_conf_t *glcf,
     ngx_http_govern_edit_t *edits, ngx_uint_t *n)
 {
-    ngx_str_t                      detail, *value[3];
+    ngx_str_t                      detail, key, *value[3];
     ngx_uint_t                     i;
     govern_jv_t                   *args;
     govern_odoo_call_t            *call;
@@ -160,6 +184,24 @@ ngx_http_govern_credentials_apply(ngx_http_request_t *r,
      * are the method's own, not db, uid and key */
 
     if (call->service == NULL) {
+        return NGX_OK;
+    }
+
+    if (glcf->odoo == GOVERN_ODOO_XMLRPC) {
+        key.data = cred->bearer.data + sizeof("bearer ") - 1;
+        key.len = cred->bearer.len - (sizeof("bearer ") - 1);
+
+        if (ngx_http_govern_xmlrpc_credentials(r, ctx, &cred->db,
+                                               ngx_atoi(cred->uid.data,
+                                                        cred->uid.len),
+                                               &key, edits, n)
+            != NGX_OK)
+        {
+            return ngx_http_govern_refuse_internal(r, "the credentials");
+        }
+
+        call->db = (const char *) cred->db.data;
+
         return NGX_OK;
     }
 
@@ -427,6 +469,33 @@ done:
     json_decref(creds);
 
     return rv;
+}
+
+
+/* the partner's mapped Odoo uid: a login answered by the gateway */
+
+ngx_int_t
+ngx_http_govern_credentials_uid(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, ngx_int_t *uid)
+{
+    ngx_http_govern_main_conf_t   *gmcf;
+    ngx_http_govern_credential_t  *cred;
+
+    gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
+
+    if (gmcf->credentials == NULL || ctx->partner.len == 0) {
+        return NGX_DECLINED;
+    }
+
+    cred = ngx_http_govern_credentials_find(gmcf->credentials,
+                                            &ctx->partner);
+    if (cred == NULL) {
+        return NGX_DECLINED;
+    }
+
+    *uid = ngx_atoi(cred->uid.data, cred->uid.len);
+
+    return NGX_OK;
 }
 
 

@@ -14,6 +14,7 @@
 
 #include "ngx_http_govern_stages.h"
 #include "govern_json.h"
+#include "govern_xmlrpc.h"
 
 
 /* where a directive stood, for nginx -t */
@@ -50,6 +51,9 @@ static ngx_buf_t *ngx_http_govern_odoo_refusal(ngx_http_request_t *r,
 static ngx_buf_t *ngx_http_govern_odoo_error(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx, const govern_reason_t *info,
     ngx_uint_t protocol, ngx_str_t *detail, ngx_str_t *extra);
+static ngx_int_t ngx_http_govern_odoo_login(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, ngx_http_govern_loc_conf_t *glcf,
+    govern_odoo_call_t *call);
 static void ngx_http_govern_odoo_create(ngx_http_govern_loc_conf_t *conf);
 static char *ngx_http_govern_odoo_merge(ngx_conf_t *cf,
     ngx_http_govern_loc_conf_t *prev, ngx_http_govern_loc_conf_t *conf);
@@ -118,15 +122,31 @@ ngx_http_govern_odoo_access(ngx_http_request_t *r,
         return ngx_http_govern_refuse_internal(r, "the Odoo call");
     }
 
-    reason = govern_odoo_parse(glcf->odoo, ctx->json,
-                               &ctx->json_source,
-                               (const char *) r->uri.data,
-                               r->uri.len,
-                               &glcf->odoo_conf->policy, call,
-                               &why);
+    if (glcf->odoo == GOVERN_ODOO_XMLRPC) {
+
+        /* the XML-RPC stage read the methodCall as a /jsonrpc body */
+
+        reason = govern_odoo_parse(GOVERN_ODOO_JSONRPC, ctx->json, NULL,
+                                   "/jsonrpc", sizeof("/jsonrpc") - 1,
+                                   &glcf->odoo_conf->policy, call, &why);
+        call->protocol = GOVERN_ODOO_XMLRPC;
+
+    } else {
+        reason = govern_odoo_parse(glcf->odoo, ctx->json, &ctx->json_source,
+                                   (const char *) r->uri.data, r->uri.len,
+                                   &glcf->odoo_conf->policy, call, &why);
+    }
 
     ctx->odoo = call;
     key = NULL;
+
+    if (reason == GOVERN_REASON_NONE && call->service
+        && ngx_strcmp(call->service, "common") == 0
+        && (ngx_strcmp(call->method, "login") == 0
+            || ngx_strcmp(call->method, "authenticate") == 0))
+    {
+        return ngx_http_govern_odoo_login(r, ctx, glcf, call);
+    }
 
     if (reason == GOVERN_REASON_NONE) {
         reason = govern_odoo_check(call, &glcf->odoo_conf->policy,
@@ -190,6 +210,74 @@ ngx_http_govern_odoo_headers(ngx_http_request_t *r,
                                       ngx_sprintf(buf, "%L",
                                                   ctx->odoo->limit)
                                       - buf);
+}
+
+
+/*
+ * common.login and common.authenticate are answered by the gateway, never
+ * forwarded: the partner's verified token stands for the login, and the
+ * answer is the mapped uid, so a client's "log in, then call" works as it
+ * is.  Without a mapping the partner has no Odoo identity: refused.
+ */
+
+static ngx_int_t
+ngx_http_govern_odoo_login(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
+    ngx_http_govern_loc_conf_t *glcf, govern_odoo_call_t *call)
+{
+    size_t       size;
+    u_char      *p;
+    ngx_int_t    uid;
+    ngx_str_t    detail, *type;
+    ngx_buf_t   *b;
+
+    static ngx_str_t  json = ngx_string("application/json");
+    static ngx_str_t  xml = ngx_string(GOVERN_XMLRPC_CONTENT_TYPE);
+
+    if (ngx_http_govern_credentials_uid(r, ctx, &uid) != NGX_OK) {
+        ngx_str_set(&detail, "no Odoo credentials are mapped to this "
+                             "partner");
+        return ngx_http_govern_refuse(r, GOVERN_REASON_ODOO_DENIED, &detail);
+    }
+
+    if (glcf->odoo == GOVERN_ODOO_XMLRPC) {
+        size = govern_xmlrpc_response_int(NULL, 0, (int) uid);
+        type = &xml;
+
+    } else {
+        size = sizeof("{\"jsonrpc\":\"2.0\",\"id\":,\"result\":}\n")
+               + NGX_INT_T_LEN
+               + (call->id ? call->id->end - call->id->start : 4);
+        type = &json;
+    }
+
+    b = ngx_create_temp_buf(r->pool, size + 1);
+    if (b == NULL) {
+        return ngx_http_govern_refuse_internal(r, "the login's answer");
+    }
+
+    if (glcf->odoo == GOVERN_ODOO_XMLRPC) {
+        b->last += govern_xmlrpc_response_int((char *) b->pos, size + 1,
+                                              (int) uid);
+
+    } else {
+        p = ngx_cpymem(b->last, "{\"jsonrpc\":\"2.0\",\"id\":",
+                       sizeof("{\"jsonrpc\":\"2.0\",\"id\":") - 1);
+
+        if (call->id) {
+            p = ngx_cpymem(p, ctx->body->pos + call->id->start,
+                           call->id->end - call->id->start);
+
+        } else {
+            p = ngx_cpymem(p, "null", 4);
+        }
+
+        b->last = ngx_sprintf(p, ",\"result\":%i}\n", uid);
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "govern: login answered with uid %i", uid);
+
+    return ngx_http_govern_answer(r, NGX_HTTP_OK, type, b);
 }
 
 
@@ -404,11 +492,22 @@ ngx_http_govern_odoo_audit(u_char *p, ngx_http_govern_ctx_t *ctx)
         p = ngx_sprintf(p, ",\"records\":%L", call->records);
     }
 
-    return call->clamped
-           ? ngx_cpymem(p, ",\"clamped\":true}",
-                        sizeof(",\"clamped\":true}") - 1)
-           : ngx_cpymem(p, ",\"clamped\":false}",
-                        sizeof(",\"clamped\":false}") - 1);
+    p = call->clamped
+        ? ngx_cpymem(p, ",\"clamped\":true", sizeof(",\"clamped\":true") - 1)
+        : ngx_cpymem(p, ",\"clamped\":false",
+                     sizeof(",\"clamped\":false") - 1);
+
+    switch (call->protocol) {
+    case GOVERN_ODOO_JSON2:
+        return ngx_cpymem(p, ",\"protocol\":\"json2\"}",
+                          sizeof(",\"protocol\":\"json2\"}") - 1);
+    case GOVERN_ODOO_XMLRPC:
+        return ngx_cpymem(p, ",\"protocol\":\"xmlrpc\"}",
+                          sizeof(",\"protocol\":\"xmlrpc\"}") - 1);
+    default:
+        return ngx_cpymem(p, ",\"protocol\":\"jsonrpc\"}",
+                          sizeof(",\"protocol\":\"jsonrpc\"}") - 1);
+    }
 }
 
 
@@ -420,7 +519,8 @@ ngx_http_govern_odoo_audit_len(ngx_http_govern_ctx_t *ctx)
     }
 
     return sizeof("{\"db\":\"\",\"model\":\"\",\"method\":\"\","
-                  "\"records\":,\"clamped\":false}") + NGX_INT_T_LEN
+                  "\"records\":,\"clamped\":false,"
+                  "\"protocol\":\"jsonrpc\"}") + NGX_INT_T_LEN
            + GOVERN_JSON_ESCAPE_MAX(
                  (ctx->odoo->db ? ngx_strlen(ctx->odoo->db) : 0)
                  + ctx->odoo_model.len + ctx->odoo_method.len);
@@ -811,7 +911,9 @@ ngx_http_govern_odoo_merge(ngx_conf_t *cf, ngx_http_govern_loc_conf_t *prev,
     }
 
     /* refusals on this route speak Odoo's protocol */
-    conf->refusal = ngx_http_govern_odoo_refusal;
+    conf->refusal = (conf->odoo == GOVERN_ODOO_XMLRPC)
+                    ? ngx_http_govern_xmlrpc_refusal
+                    : ngx_http_govern_odoo_refusal;
 
     return ngx_http_govern_odoo_build(cf, conf->odoo_conf);
 }

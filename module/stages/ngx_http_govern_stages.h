@@ -30,6 +30,7 @@ extern const ngx_http_govern_stage_t  ngx_http_govern_scopes_stage;
 extern const ngx_http_govern_stage_t  ngx_http_govern_version_stage;
 extern const ngx_http_govern_stage_t  ngx_http_govern_ratelimit_stage;
 extern const ngx_http_govern_stage_t  ngx_http_govern_body_stage;
+extern const ngx_http_govern_stage_t  ngx_http_govern_xmlrpc_stage;
 extern const ngx_http_govern_stage_t  ngx_http_govern_schema_stage;
 extern const ngx_http_govern_stage_t  ngx_http_govern_odoo_stage;
 extern const ngx_http_govern_stage_t  ngx_http_govern_credentials_stage;
@@ -103,6 +104,16 @@ u_char *ngx_http_govern_odoo_audit(u_char *p, ngx_http_govern_ctx_t *ctx);
 size_t ngx_http_govern_odoo_audit_len(ngx_http_govern_ctx_t *ctx);
 char *ngx_http_govern_credentials_directive(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+
+/* XML-RPC: refusals as Odoo's faults, credentials in its marshalling */
+ngx_buf_t *ngx_http_govern_xmlrpc_refusal(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, const govern_reason_t *info,
+    ngx_str_t *detail, ngx_str_t *extra);
+ngx_int_t ngx_http_govern_xmlrpc_credentials(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, ngx_str_t *db, ngx_int_t uid,
+    ngx_str_t *key, ngx_http_govern_edit_t *edits, ngx_uint_t *n);
+ngx_int_t ngx_http_govern_credentials_uid(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, ngx_int_t *uid);
 
 /* idempotency */
 char *ngx_http_govern_idempotency_directive(ngx_conf_t *cf,
