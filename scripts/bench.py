@@ -26,6 +26,8 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 NGINX = "/usr/sbin/nginx"
 
+CLUSTER_VARIANT = "govern HS256 + scope + Redis rate limit, cluster"
+
 # (name, location body, token): token is None (no Authorization), or
 # (alg, "repeat") for one token sent again and again (verified-token cache
 # hits), or (alg, "unique") for a rotation of distinct tokens larger than
@@ -53,6 +55,13 @@ VARIANTS = [
             proxy_pass http://upstream;
     """, ("HS256", "repeat")),
     ("govern HS256 + scope + Redis rate limit", """
+            govern on;
+            govern_scopes orders:read;
+            govern_rate_limit orders 1000000r/s;
+            proxy_pass http://upstream;
+    """, ("HS256", "repeat")),
+    # a second gateway, the same route, its Redis a three-master cluster
+    (CLUSTER_VARIANT, """
             govern on;
             govern_scopes orders:read;
             govern_rate_limit orders 1000000r/s;
@@ -163,6 +172,7 @@ PAIRS = [
      "govern HS256 + scope, audit off"),
     ("govern HS256 + scope + Redis rate limit",
      "govern HS256 + scope, audit off"),
+    (CLUSTER_VARIANT, "govern HS256 + scope + Redis rate limit"),
     ("govern HS256, JSON-RPC 1 KB + Odoo policy + credentials",
      "govern HS256, JSON-RPC 1 KB, no govern_odoo"),
     ("govern HS256, JSON-2 1 KB + Odoo policy + credentials",
@@ -220,8 +230,8 @@ load_module @MODULE@;
 worker_processes 1;
 worker_cpu_affinity 01;
 daemon off;
-error_log @PREFIX@/error.log warn;
-pid @PREFIX@/gateway.pid;
+error_log @PREFIX@/@GATEWAY@-error.log warn;
+pid @PREFIX@/@GATEWAY@.pid;
 events { worker_connections 4096; }
 http {
     access_log off;
@@ -231,7 +241,7 @@ http {
     govern_jwt_keys @PREFIX@/jwks.json;
     govern_jwt_issuer https://idp.bench;
     govern_jwt_audience govern;
-    govern_redis 127.0.0.1:@RPORT@ timeout=500ms;
+    govern_redis @REDIS@ timeout=500ms;
     govern_odoo_credentials @PREFIX@/odoo-credentials.json;
     client_body_temp_path @PREFIX@/cb;
     proxy_temp_path @PREFIX@/px;
@@ -269,6 +279,35 @@ def wait_port(port):
         except OSError:
             time.sleep(0.05)
     raise SystemExit("bench: nothing listens on %d" % port)
+
+
+def start_cluster(prefix, procs):
+    """Three Redis Cluster masters on the load's CPU; their addresses."""
+    nodes = []
+    for i in range(3):
+        port, bus = free_port(), free_port()
+        d = os.path.join(prefix, "cluster%d" % i)
+        os.mkdir(d)
+        procs.append(subprocess.Popen(
+            ["taskset", "-c", "1", "redis-server", "--port", str(port),
+             "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", d, "--cluster-enabled", "yes", "--cluster-port",
+             str(bus), "--cluster-config-file", "nodes.conf"],
+            stdout=subprocess.DEVNULL))
+        nodes.append("127.0.0.1:%d" % port)
+    for node in nodes:
+        wait_port(int(node.rsplit(":", 1)[1]))
+    subprocess.run(["redis-cli", "--cluster", "create"] + nodes
+                   + ["--cluster-replicas", "0", "--cluster-yes"],
+                   check=True, capture_output=True, timeout=60)
+    for _ in range(200):
+        info = subprocess.run(["redis-cli", "-p", nodes[0].rsplit(":")[1],
+                               "cluster", "info"], capture_output=True,
+                              text=True).stdout
+        if "cluster_state:ok" in info:
+            return nodes
+        time.sleep(0.05)
+    raise SystemExit("bench: the cluster is not ok")
 
 
 def cpu_ticks(pid):
@@ -455,15 +494,16 @@ def main():
     for name in ("order.json", "customer.json"):
         shutil.copy(os.path.join(ROOT, "config", "schemas", name), prefix)
 
-    servers = ""
+    # the cluster variant has a gateway of its own (govern_redis is one
+    # per http block), pinned to the same CPU and idle while others run
+    servers = {"gateway": "", "cluster": ""}
     for (name, body, _), port in zip(VARIANTS, ports):
-        servers += ("    server {\n        listen 127.0.0.1:%d backlog=4096;"
-                    "\n        location / {%s}\n    }\n" % (port, body))
+        servers["cluster" if name == CLUSTER_VARIANT else "gateway"] += (
+            "    server {\n        listen 127.0.0.1:%d backlog=4096;"
+            "\n        location / {%s}\n    }\n" % (port, body))
 
     with open(os.path.join(prefix, "upstream.conf"), "w") as f:
         f.write(render(UPSTREAM_CONF, values))
-    with open(os.path.join(prefix, "gateway.conf"), "w") as f:
-        f.write(render(render(GATEWAY_CONF, {"SERVERS": servers}), values))
 
     procs = []
     try:
@@ -474,19 +514,33 @@ def main():
                               stdout=subprocess.DEVNULL)
         procs.append(rd)
         wait_port(rport)
+        redis = {"gateway": "127.0.0.1:%d" % rport}
+        if servers["cluster"]:
+            redis["cluster"] = "cluster " + " ".join(
+                start_cluster(prefix, procs))
         up = subprocess.Popen(["taskset", "-c", "1", NGINX, "-p", prefix,
                                "-c", os.path.join(prefix, "upstream.conf"),
                                "-e", os.path.join(prefix, "upstream.err")])
         procs.append(up)
-        gw = subprocess.Popen([NGINX, "-p", prefix, "-c",
-                               os.path.join(prefix, "gateway.conf"),
-                               "-e", os.path.join(prefix, "gateway.err")])
-        procs.append(gw)
+        workers = {}
+        for gateway in redis:
+            conf = os.path.join(prefix, "%s.conf" % gateway)
+            with open(conf, "w") as f:
+                f.write(render(render(GATEWAY_CONF, {
+                    "SERVERS": servers[gateway], "GATEWAY": gateway,
+                    "REDIS": redis[gateway]}), values))
+            gw = subprocess.Popen([NGINX, "-p", prefix, "-c", conf, "-e",
+                                   os.path.join(prefix, "%s.err" % gateway)])
+            procs.append(gw)
+            workers[gateway] = gw
         wait_port(uport)
         for port in ports:
             wait_port(port)
-        worker = worker_pid(gw.pid)
+        for gateway, gw in workers.items():
+            workers[gateway] = worker_pid(gw.pid)
         hz = os.sysconf("SC_CLK_TCK")
+        # the cluster gateway's slot map
+        time.sleep(0.5)
 
         results = {name: [] for name, _, _ in VARIANTS}
         print("govern bench: %d rounds x %ds per variant, %d connections, "
@@ -500,6 +554,8 @@ def main():
 
         for rnd in range(opts.rounds):
             for (name, _, token), port in zip(VARIANTS, ports):
+                worker = workers["cluster" if name == CLUSTER_VARIANT
+                                 else "gateway"]
                 before = cpu_ticks(worker)
                 res = run_wrk("http://127.0.0.1:%d/api/v1/orders" % port,
                               opts.seconds, opts.connections,
@@ -533,7 +589,8 @@ def main():
             print("%s vs %s: %.3f" % (a, b, statistics.median(
                 x["rps"] / y["rps"] for x, y in zip(results[a], results[b]))))
         bad = []
-        for name in ("gateway.err", "upstream.err", "error.log"):
+        for name in ("gateway.err", "cluster.err", "upstream.err",
+                     "gateway-error.log", "cluster-error.log"):
             path = os.path.join(prefix, name)
             if os.path.exists(path):
                 with open(path) as f:

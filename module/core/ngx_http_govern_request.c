@@ -130,7 +130,7 @@ ngx_http_govern_redis_call(ngx_http_request_t *r,
 
     gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
 
-    if (gmcf->redis == NULL || !ngx_http_govern_redis_usable(gmcf->redis)) {
+    if (gmcf->redis == NULL) {
         return NGX_DECLINED;
     }
 
@@ -166,6 +166,26 @@ ngx_http_govern_redis_call(ngx_http_request_t *r,
                    "govern: %s suspended on redis", wait->stage);
 
     return NGX_AGAIN;
+}
+
+
+/*
+ * A command the request does not wait for (the log phase stores what the
+ * response was): sent if Redis can be used, else dropped.
+ */
+
+void
+ngx_http_govern_redis_post(ngx_http_request_t *r, int argc,
+    const char **argv, const size_t *argvlen)
+{
+    ngx_http_govern_main_conf_t  *gmcf;
+
+    gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
+
+    if (gmcf->redis) {
+        (void) ngx_http_govern_redis_send(gmcf->redis, argc, argv, argvlen,
+                                          NULL, NULL);
+    }
 }
 
 
@@ -217,13 +237,11 @@ ngx_http_govern_wait_timeout(ngx_event_t *ev)
     gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
 
     if (wait->op) {
-        ngx_http_govern_redis_cancel(wait->op);
+        ngx_http_govern_redis_timedout(gmcf->redis, wait->op);
         wait->op = NULL;
     }
 
     wait->pending = 0;
-
-    ngx_http_govern_redis_failed(gmcf->redis, "no reply within timeout");
 
     wait->done(r, wait->data, NULL);
 

@@ -32,8 +32,14 @@
     "# HELP govern_ratelimit_total Rate-limit decisions by where they were "  \
     "taken.\n# TYPE govern_ratelimit_total counter\n"
 #define GOVERN_METRICS_REDIS_HEAD                                             \
-    "# HELP govern_redis_up Whether Redis is in use (the breaker is "         \
-    "closed).\n# TYPE govern_redis_up gauge\n"
+    "# HELP govern_redis_up Whether Redis is in use (no node's breaker is "   \
+    "open).\n# TYPE govern_redis_up gauge\n"
+#define GOVERN_METRICS_NODE_HEAD                                              \
+    "# HELP govern_redis_node_up Whether a Redis node is in use (its "        \
+    "breaker is closed).\n# TYPE govern_redis_node_up gauge\n"
+#define GOVERN_METRICS_REDIRECT_HEAD                                          \
+    "# HELP govern_redis_redirections_total Redis Cluster redirections "      \
+    "followed, by kind.\n# TYPE govern_redis_redirections_total counter\n"
 
 #define govern_metrics_head(p, head)  ngx_cpymem(p, head, sizeof(head) - 1)
 
@@ -76,6 +82,11 @@ static u_char *ngx_http_govern_metrics_label(u_char *p, u_char *s,
 
 static const char  *ngx_http_govern_metrics_sources[] = {
     "none", "redis", "local"
+};
+
+
+static const char  *ngx_http_govern_metrics_redirects[] = {
+    "moved", "ask", "tryagain"
 };
 
 
@@ -235,7 +246,11 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
     ngx_buf_t                        *b;
     ngx_uint_t                        i, j, k, a, nroutes;
     ngx_chain_t                       out;
+    ngx_uint_t                        nnodes, up;
     ngx_atomic_uint_t                *counts, v, cache[2], rl[3];
+    ngx_atomic_uint_t                 redirects[NGX_HTTP_GOVERN_REDIS_REDIRECTS];
+    ngx_http_govern_redis_shared_t   *shared;
+    ngx_http_govern_redis_node_state_t  nodes[NGX_HTTP_GOVERN_REDIS_NODES];
     ngx_http_govern_metrics_t        *m;
     ngx_http_govern_main_conf_t      *gmcf;
     ngx_http_govern_metrics_route_t  *slot, **routes;
@@ -307,6 +322,25 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
         rl[i] = m->ratelimit[i];
     }
 
+    /* the nodes this worker routes to, as their shared breakers say */
+
+    nnodes = 0;
+    up = 1;
+
+    if (gmcf->redis) {
+        nnodes = ngx_http_govern_redis_nodes(gmcf->redis, nodes,
+                                             NGX_HTTP_GOVERN_REDIS_NODES);
+        shared = ngx_http_govern_redis_shared(gmcf->redis);
+
+        for (i = 0; i < NGX_HTTP_GOVERN_REDIS_REDIRECTS; i++) {
+            redirects[i] = shared->redirects[i];
+        }
+
+        for (i = 0; i < nnodes; i++) {
+            up &= nodes[i].up;
+        }
+    }
+
     /* the length, from the snapshot */
 
     len = sizeof(GOVERN_METRICS_REQUESTS_HEAD) - 1
@@ -316,7 +350,17 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
           + sizeof(GOVERN_METRICS_RATELIMIT_HEAD) - 1
           + 3 * (sizeof("govern_ratelimit_total{source=\"redis\"} \n") - 1
                  + NGX_ATOMIC_T_LEN)
-          + sizeof(GOVERN_METRICS_REDIS_HEAD "govern_redis_up 0\n") - 1;
+          + sizeof(GOVERN_METRICS_REDIS_HEAD "govern_redis_up 0\n") - 1
+          + sizeof(GOVERN_METRICS_NODE_HEAD) - 1
+          + sizeof(GOVERN_METRICS_REDIRECT_HEAD) - 1
+          + NGX_HTTP_GOVERN_REDIS_REDIRECTS
+            * (sizeof("govern_redis_redirections_total{kind=\"tryagain\"} "
+                      "\n") - 1 + NGX_ATOMIC_T_LEN);
+
+    for (i = 0; i < nnodes; i++) {
+        len += sizeof("govern_redis_node_up{node=\"\"} 0\n") - 1
+               + 2 * nodes[i].name.len;
+    }
 
     for (j = 0; j < nroutes; j++) {
         nlen = routes[j] == &m->other ? 0 : 2 * routes[j]->len;
@@ -380,8 +424,27 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
 
     if (gmcf->redis) {
         p = govern_metrics_head(p, GOVERN_METRICS_REDIS_HEAD);
-        p = ngx_sprintf(p, "govern_redis_up %d\n",
-                        gmcf->redis->breaker->down ? 0 : 1);
+        p = ngx_sprintf(p, "govern_redis_up %ui\n", up);
+
+        p = govern_metrics_head(p, GOVERN_METRICS_NODE_HEAD);
+
+        for (i = 0; i < nnodes; i++) {
+            p = ngx_cpymem(p, "govern_redis_node_up{node=\"",
+                           sizeof("govern_redis_node_up{node=\"") - 1);
+            p = ngx_http_govern_metrics_label(p, nodes[i].name.data,
+                                              nodes[i].name.len);
+            p = ngx_sprintf(p, "\"} %ui\n", nodes[i].up);
+        }
+
+        if (gmcf->redis->mode == NGX_HTTP_GOVERN_REDIS_CLUSTER) {
+            p = govern_metrics_head(p, GOVERN_METRICS_REDIRECT_HEAD);
+
+            for (i = 0; i < NGX_HTTP_GOVERN_REDIS_REDIRECTS; i++) {
+                p = ngx_sprintf(p, "govern_redis_redirections_total{kind=\"%s\"}"
+                                " %uA\n", ngx_http_govern_metrics_redirects[i],
+                                redirects[i]);
+            }
+        }
     }
 
     b->last = p;
