@@ -281,7 +281,7 @@ def wait_port(port):
     raise SystemExit("bench: nothing listens on %d" % port)
 
 
-def start_cluster(prefix, procs):
+def start_cluster(prefix, procs, pids):
     """Three Redis Cluster masters on the load's CPU; their addresses."""
     nodes = []
     for i in range(3):
@@ -294,6 +294,7 @@ def start_cluster(prefix, procs):
              "--dir", d, "--cluster-enabled", "yes", "--cluster-port",
              str(bus), "--cluster-config-file", "nodes.conf"],
             stdout=subprocess.DEVNULL))
+        pids.append(procs[-1].pid)      # taskset execs redis-server
         nodes.append("127.0.0.1:%d" % port)
     for node in nodes:
         wait_port(int(node.rsplit(":", 1)[1]))
@@ -515,9 +516,10 @@ def main():
         procs.append(rd)
         wait_port(rport)
         redis = {"gateway": "127.0.0.1:%d" % rport}
+        redis_pids = {"gateway": [rd.pid], "cluster": []}
         if servers["cluster"]:
             redis["cluster"] = "cluster " + " ".join(
-                start_cluster(prefix, procs))
+                start_cluster(prefix, procs, redis_pids["cluster"]))
         up = subprocess.Popen(["taskset", "-c", "1", NGINX, "-p", prefix,
                                "-c", os.path.join(prefix, "upstream.conf"),
                                "-e", os.path.join(prefix, "upstream.err")])
@@ -554,13 +556,18 @@ def main():
 
         for rnd in range(opts.rounds):
             for (name, _, token), port in zip(VARIANTS, ports):
-                worker = workers["cluster" if name == CLUSTER_VARIANT
-                                 else "gateway"]
+                gateway = "cluster" if name == CLUSTER_VARIANT else "gateway"
+                worker = workers[gateway]
                 before = cpu_ticks(worker)
+                rbefore = sum(cpu_ticks(p) for p in redis_pids[gateway])
                 res = run_wrk("http://127.0.0.1:%d/api/v1/orders" % port,
                               opts.seconds, opts.connections,
                               wrk_args[token])
                 res["cpu_us"] = (cpu_ticks(worker) - before) / hz * 1e6 \
+                    / max(res["total"], 1)
+                res["redis_us"] = (sum(cpu_ticks(p)
+                                       for p in redis_pids[gateway])
+                                   - rbefore) / hz * 1e6 \
                     / max(res["total"], 1)
                 results[name].append(res)
                 if res["non2xx"] or res["errors"]:
@@ -571,17 +578,18 @@ def main():
         base = VARIANTS[0][0]
         print()
         print("| variant | req/s | p50 ms | p99 ms | gateway CPU us/req "
-              "| ratio to plain |")
-        print("|---|---:|---:|---:|---:|---:|")
+              "| Redis CPU us/req | ratio to plain |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
         for name, _, _ in VARIANTS:
             rs = results[name]
             ratio = statistics.median(
                 r["rps"] / b["rps"] for r, b in zip(rs, results[base]))
-            print("| %s | %.0f | %.3f | %.3f | %.1f | %.3f |" % (
+            print("| %s | %.0f | %.3f | %.3f | %.1f | %.1f | %.3f |" % (
                 name, statistics.median(r["rps"] for r in rs),
                 statistics.median(r["p50"] for r in rs),
                 statistics.median(r["p99"] for r in rs),
-                statistics.median(r["cpu_us"] for r in rs), ratio))
+                statistics.median(r["cpu_us"] for r in rs),
+                statistics.median(r["redis_us"] for r in rs), ratio))
         print()
         for a, b in PAIRS:
             if a not in results or b not in results:
