@@ -407,6 +407,50 @@ def test_cluster_node_down_and_back(nginx, odoo, keys, cluster):
     assert cluster.client(victim).exists("govern:{%s}:rl:orders" % name) == 1
 
 
+def test_cluster_seed_that_is_not_a_cluster(nginx, odoo, keys, tmp_path):
+    """A configured address that is a plain Redis cannot give a slot map:
+    said, asked again later, and the fallback decides meanwhile."""
+    plain = harness.Redis(str(tmp_path))
+    try:
+        gw = nginx(conf("govern_redis cluster 127.0.0.1:%d timeout=300ms;"
+                        % plain.port, "govern_rate_limit orders 2r/m;"),
+                   odoo=odoo)
+        wait_for("the refusal", lambda: "answered CLUSTER SLOTS with an "
+                 "error: ERR This instance has cluster support disabled"
+                 in gw.error_log())
+        token = keys.token("HS256", sub="acme")
+        assert [get(gw, token).status_code for _ in range(3)] == \
+            [200, 200, 429]
+        assert {r["ratelimit"]["source"] for r in gw.wait_audit(3)} == \
+            {"local"}
+        text = metrics(gw)
+        assert "govern_redis_node_up{" not in text
+        assert "govern_redis_up 0" in text
+    finally:
+        for instance in nginx.instances:
+            instance.stop()
+        plain.stop()
+
+
+def test_reload_and_quit_with_sentinels(nginx, odoo, keys, sentinels):
+    """Old workers close their sentinel, subscription and master
+    connections and exit at once; the new ones find the master again."""
+    gw = nginx(conf("govern_redis sentinel=mymaster %s timeout=300ms;"
+                    % sentinels.addresses(), "govern_rate_limit orders "
+                    "100r/m;"), odoo=odoo, workers=2)
+    token = keys.token("HS256", sub="acme")
+    wait_for("redis decides", lambda: decided_by(gw, token) == "redis")
+    old = gw.worker_pids()
+    gw.reload()
+    wait_for("old workers gone", lambda: not (gw.worker_pids() & old),
+             timeout=5)
+    wait_for("redis decides again", lambda: decided_by(gw, token) == "redis")
+    t0 = time.monotonic()
+    gw.stop()
+    assert time.monotonic() - t0 < 5
+    # the error-log guard (teardown) fails on "open socket left" alerts
+
+
 @pytest.mark.parametrize("line,message", [
     ("govern_redis cluster;", "govern_redis needs an address"),
     ("govern_redis cluster 127.0.0.1:7000 db=1;",
@@ -662,6 +706,9 @@ def test_sentinel_with_passwords(nginx, odoo, keys, tmp_path):
                                     db=2)
         assert master.exists("govern:{acme}:rl:orders") == 1
         assert "refused the handshake" not in gw.error_log()
+        text = metrics(gw)
+        assert 'govern_redis_node_up{node="mymaster"} 1' in text
+        assert "govern_redis_redirections_total" not in text
 
         # a wrong sentinel password is said, and the fallback decides
         bad = nginx(conf("govern_redis sentinel=mymaster %s password=data-secret"
@@ -722,6 +769,8 @@ def test_name_followed_across_reconnects(nginx, odoo, keys, tmp_path):
         # resolver still had it found a replica by ROLE, quietly
         assert log.count("is unavailable") == 1, log
         assert ("redis.govern.test", 1) in dns.queries
+        assert 'govern_redis_node_up{node="redis.govern.test:%d"} 1' % port \
+            in metrics(gw)
     finally:
         for instance in nginx.instances:
             instance.stop()

@@ -573,7 +573,8 @@ ngx_http_govern_redis_nodes(ngx_http_govern_redis_conf_t *conf,
 
     if (client->master) {
         nodes[n].name = client->master->name;
-        nodes[n++].up = !client->master->breaker->down;
+        nodes[n++].up = client->master->has_addr
+                        && !client->master->breaker->down;
         return n;
     }
 

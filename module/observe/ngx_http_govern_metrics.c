@@ -339,6 +339,10 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
         for (i = 0; i < nnodes; i++) {
             up &= nodes[i].up;
         }
+
+        if (nnodes == 0) {
+            up = 0;                     /* no slot map yet */
+        }
     }
 
     /* the length, from the snapshot */
