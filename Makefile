@@ -35,14 +35,20 @@ SUITE      ?= $(firstword $(wildcard $(CURDIR)/../shared/conformance/json-schema
                                      /work/shared/conformance/json-schema-test-suite))
 
 .PHONY: all deps deps-test deps-run deps-bench deps-fuzz test unit \
-        integration layers run \
+        integration layers npm run \
         bench clean conformance fuzz bench-schema docker-smoke
 
-all: $(MODULE) $(BUILD)/govern-schema
+all: $(MODULE) $(BUILD)/govern-schema $(BUILD)/govern-audit
 
 $(BUILD)/govern-schema: tools/govern_schema.c $(GOVERN_LIB) | deps
 	@mkdir -p $(BUILD)
 	$(CC) $(CC_OPT) -Imodule/lib -o $@ tools/govern_schema.c \
+	    $(GOVERN_LIB) $(GOVERN_LIB_LIBS)
+
+# govern-audit verify --key PUBLIC.pem FILE...: the audit chain's verifier
+$(BUILD)/govern-audit: tools/govern_audit.c $(GOVERN_LIB) | deps
+	@mkdir -p $(BUILD)
+	$(CC) $(CC_OPT) -Imodule/lib -o $@ tools/govern_audit.c \
 	    $(GOVERN_LIB) $(GOVERN_LIB_LIBS)
 
 # govern's validator against AJV (npm) on the same schema and payload
@@ -102,10 +108,17 @@ layers:
 unit: deps-test
 	$(MAKE) -C lua-free-tests/unit SANITIZE=$(SANITIZE)
 
-integration: deps-test $(MODULE) $(BUILD)/govern-schema
+# the npm packages the tests drive (lua-free-tests/npm: webhook signers,
+# Odoo clients), installed into build/npm
+npm:
+	$(MAKE) -C lua-free-tests/unit ../../build/npm/installed
+
+integration: deps-test npm $(MODULE) $(BUILD)/govern-schema \
+             $(BUILD)/govern-audit
 	cd lua-free-tests/integration && \
 	    GOVERN_MODULE=$(CURDIR)/$(MODULE) GOVERN_SANITIZE=$(SANITIZE) \
 	    GOVERN_SCHEMA_CLI=$(CURDIR)/$(BUILD)/govern-schema \
+	    GOVERN_AUDIT_CLI=$(CURDIR)/$(BUILD)/govern-audit \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 run: deps-run $(MODULE)

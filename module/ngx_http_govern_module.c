@@ -55,6 +55,14 @@ static ngx_conf_enum_t  ngx_http_govern_odoo_protocols[] = {
 };
 
 
+static ngx_conf_enum_t  ngx_http_govern_odoo_tokens[] = {
+    { ngx_string("header"), NGX_HTTP_GOVERN_TOKEN_HEADER },
+    { ngx_string("password"), NGX_HTTP_GOVERN_TOKEN_PASSWORD },
+    { ngx_string("any"), NGX_HTTP_GOVERN_TOKEN_ANY },
+    { ngx_null_string, 0 }
+};
+
+
 static ngx_command_t  ngx_http_govern_commands[] = {
 
     { ngx_string("govern"),
@@ -183,6 +191,13 @@ static ngx_command_t  ngx_http_govern_commands[] = {
       offsetof(ngx_http_govern_loc_conf_t, odoo),
       &ngx_http_govern_odoo_protocols },
 
+    { ngx_string("govern_odoo_token"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_govern_loc_conf_t, odoo_token),
+      &ngx_http_govern_odoo_tokens },
+
     { ngx_string("govern_odoo_allow"),
       NGX_HTTP_LOC_CONF|NGX_CONF_TAKE3,
       ngx_http_govern_odoo_allow_directive,
@@ -229,6 +244,13 @@ static ngx_command_t  ngx_http_govern_commands[] = {
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_govern_audit_directive,
       NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("govern_audit_key"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_govern_audit_key_directive,
+      NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
 
@@ -282,6 +304,7 @@ ngx_module_t  ngx_http_govern_module = {
 
 static const ngx_http_govern_stage_t  *ngx_http_govern_stages[] = {
     &ngx_http_govern_trace_stage,
+    &ngx_http_govern_audit_stage,           /* observe's: fail closed */
     &ngx_http_govern_token_stage,
     &ngx_http_govern_scopes_stage,
     &ngx_http_govern_version_stage,
@@ -569,8 +592,18 @@ ngx_http_govern_exit_process(ngx_cycle_t *cycle)
 
     gmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_govern_module);
 
-    if (gmcf && gmcf->redis) {
+    if (gmcf == NULL) {
+        return;
+    }
+
+    if (gmcf->redis) {
         ngx_http_govern_redis_exit_process(gmcf->redis);
+    }
+
+    if (ngx_process == NGX_PROCESS_WORKER
+        || ngx_process == NGX_PROCESS_SINGLE)
+    {
+        ngx_http_govern_audit_exit(cycle, gmcf);
     }
 }
 
@@ -721,7 +754,7 @@ ngx_http_govern_init_main_conf(ngx_conf_t *cf, void *conf)
         }
     }
 
-    return NGX_CONF_OK;
+    return ngx_http_govern_audit_init(cf, gmcf);
 }
 
 

@@ -54,6 +54,20 @@ VARIANTS = [
             govern_audit @PREFIX@/audit.log buffer=64k flush=1s;
             proxy_pass http://upstream;
     """, ("HS256", "repeat")),
+    # the same routes with a hash chain and a checkpoint every 1,000
+    # records: served by a second gateway (govern_audit_key is http-wide)
+    ("govern HS256 + scope + chained audit (tmpfs)", """
+            govern on;
+            govern_scopes orders:read;
+            govern_audit @SHM@/audit-chained.log buffer=64k flush=1s;
+            proxy_pass http://upstream;
+    """, ("HS256", "repeat")),
+    ("govern HS256 + scope + chained audit (disk)", """
+            govern on;
+            govern_scopes orders:read;
+            govern_audit @PREFIX@/audit-chained.log buffer=64k flush=1s;
+            proxy_pass http://upstream;
+    """, ("HS256", "repeat")),
     ("govern HS256 + scope + Redis rate limit", """
             govern on;
             govern_scopes orders:read;
@@ -104,6 +118,19 @@ VARIANTS = [
             govern_odoo_max_records 100;
             proxy_pass http://upstream;
     """, ("HS256", "post-jsonrpc")),
+    ("govern HS256, XML-RPC 1 KB, no govern_odoo", """
+            govern on;
+            govern_scopes orders:read;
+            proxy_pass http://upstream;
+    """, ("HS256", "post-xmlrpc")),
+    ("govern HS256, XML-RPC 1 KB + Odoo policy + credentials", """
+            govern on;
+            govern_scopes orders:read;
+            govern_odoo xmlrpc;
+            govern_odoo_allow product.product search_read scope=orders:read;
+            govern_odoo_max_records 100;
+            proxy_pass http://upstream;
+    """, ("HS256", "post-xmlrpc")),
     ("govern HS256, JSON-2 1 KB, no govern_odoo", """
             govern on;
             govern_scopes orders:read;
@@ -154,6 +181,10 @@ VARIANTS = [
 
 UNIQUE_TOKENS = 3000
 
+# the variants the second gateway, the one with govern_audit_key, serves
+CHAINED = {"govern HS256 + scope + chained audit (tmpfs)",
+           "govern HS256 + scope + chained audit (disk)"}
+
 # the same valid order (about 1 KB) on every request
 WRK_POST = """
 local f = io.open("@FILE@")
@@ -170,6 +201,10 @@ end
 PAIRS = [
     ("govern HS256 + scope + audit (tmpfs)",
      "govern HS256 + scope, audit off"),
+    ("govern HS256 + scope + chained audit (tmpfs)",
+     "govern HS256 + scope + audit (tmpfs)"),
+    ("govern HS256 + scope + chained audit (disk)",
+     "govern HS256 + scope + audit (disk)"),
     ("govern HS256 + scope + Redis rate limit",
      "govern HS256 + scope, audit off"),
     (CLUSTER_VARIANT, "govern HS256 + scope + Redis rate limit"),
@@ -177,6 +212,8 @@ PAIRS = [
      "govern HS256, JSON-RPC 1 KB, no govern_odoo"),
     ("govern HS256, JSON-2 1 KB + Odoo policy + credentials",
      "govern HS256, JSON-2 1 KB, no govern_odoo"),
+    ("govern HS256, XML-RPC 1 KB + Odoo policy + credentials",
+     "govern HS256, XML-RPC 1 KB, no govern_odoo"),
     ("govern HS256, JSON-RPC 1 KB + Odoo policy, 1,000 rules",
      "govern HS256, JSON-RPC 1 KB + Odoo policy + credentials"),
     ("govern HS256, POST 1 KB order + schema",
@@ -230,12 +267,13 @@ load_module @MODULE@;
 worker_processes 1;
 worker_cpu_affinity 01;
 daemon off;
-error_log @PREFIX@/@GATEWAY@-error.log warn;
-pid @PREFIX@/@GATEWAY@.pid;
+error_log @PREFIX@/@NAME@-error.log warn;
+pid @PREFIX@/@NAME@.pid;
 events { worker_connections 4096; }
 http {
     access_log off;
     keepalive_requests 1000000;
+    @AUDIT_KEY@
     # small on purpose: the unique-token variants must miss every time
     govern_jwt_cache 64k;
     govern_jwt_keys @PREFIX@/jwks.json;
@@ -375,6 +413,16 @@ def bench_jsonrpc():
                   "context": {"lang": "en_US"}}]}}
 
 
+def bench_xmlrpc():
+    """A search_read methodCall of about 1 KB, as xmlrpc.client writes it
+    (XML is about four times JSON's size: 12 codes where JSON has 70)."""
+    import xmlrpc.client
+    args = bench_jsonrpc()["params"]["args"]
+    args[5] = [[["default_code", "in", ["SKU-%05d" % i for i in range(12)]],
+                ["sale_ok", "=", True]]]
+    return xmlrpc.client.dumps(tuple(args), "execute_kw")
+
+
 def bench_json2():
     return {"domain": bench_domain(), "fields": ["default_code",
                                                  "qty_available"],
@@ -434,15 +482,22 @@ def make_tokens(prefix):
                                  "/jsonrpc"),
                 "post-json2": (bench_json2(),
                                "/json/2/product.product/search_read"),
+                "post-xmlrpc": (bench_xmlrpc(), "/xmlrpc/2/object"),
             }[mode]
             name = os.path.join(prefix, "%s-body.json" % mode)
             with open(name, "w") as f:
-                json.dump(body, f)
+                if isinstance(body, str):
+                    f.write(body)
+                else:
+                    json.dump(body, f)
             script = os.path.join(prefix, "%s.lua" % mode)
             with open(script, "w") as f:
                 f.write(WRK_POST.replace("@FILE@", name)
                         .replace("@PATH@", path)
-                        .replace("@TOKEN@", mint(alg, 0)))
+                        .replace("@TOKEN@", mint(alg, 0))
+                        .replace("application/json",
+                                 "text/xml" if mode == "post-xmlrpc"
+                                 else "application/json"))
             args[token] = ["-s", script]
             continue
         if mode == "repeat":
@@ -495,13 +550,30 @@ def main():
     for name in ("order.json", "customer.json"):
         shutil.copy(os.path.join(ROOT, "config", "schemas", name), prefix)
 
-    # the cluster variant has a gateway of its own (govern_redis is one
-    # per http block), pinned to the same CPU and idle while others run
-    servers = {"gateway": "", "cluster": ""}
+    # an Ed25519 key for the chained gateway's checkpoints
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    fd = os.open(os.path.join(prefix, "audit-key.pem"),
+                 os.O_WRONLY | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(ed25519.Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption()))
+
+    # variants with a gateway of their own, pinned to the same CPU and
+    # idle while others run: the chained audit (govern_audit_key), the
+    # cluster (govern_redis is one per http block)
+    def gateway_of(name):
+        return ("gateway-chained" if name in CHAINED
+                else "cluster" if name == CLUSTER_VARIANT else "gateway")
+
+    servers = {}
     for (name, body, _), port in zip(VARIANTS, ports):
-        servers["cluster" if name == CLUSTER_VARIANT else "gateway"] += (
+        servers[gateway_of(name)] = servers.get(gateway_of(name), "") + (
             "    server {\n        listen 127.0.0.1:%d backlog=4096;"
             "\n        location / {%s}\n    }\n" % (port, body))
+    audit_keys = {"gateway-chained":
+                  "govern_audit_key @PREFIX@/audit-key.pem every=1000;"}
 
     with open(os.path.join(prefix, "upstream.conf"), "w") as f:
         f.write(render(UPSTREAM_CONF, values))
@@ -517,7 +589,7 @@ def main():
         wait_port(rport)
         redis = {"gateway": "127.0.0.1:%d" % rport}
         redis_pids = {"gateway": [rd.pid], "cluster": []}
-        if servers["cluster"]:
+        if "cluster" in servers:
             redis["cluster"] = "cluster " + " ".join(
                 start_cluster(prefix, procs, redis_pids["cluster"]))
         up = subprocess.Popen(["taskset", "-c", "1", NGINX, "-p", prefix,
@@ -525,21 +597,22 @@ def main():
                                "-e", os.path.join(prefix, "upstream.err")])
         procs.append(up)
         workers = {}
-        for gateway in redis:
-            conf = os.path.join(prefix, "%s.conf" % gateway)
+        for gname in servers:
+            conf = os.path.join(prefix, gname + ".conf")
             with open(conf, "w") as f:
                 f.write(render(render(GATEWAY_CONF, {
-                    "SERVERS": servers[gateway], "GATEWAY": gateway,
-                    "REDIS": redis[gateway]}), values))
+                    "SERVERS": servers[gname], "NAME": gname,
+                    "AUDIT_KEY": audit_keys.get(gname, ""),
+                    "REDIS": redis.get(gname, redis["gateway"])}), values))
             gw = subprocess.Popen([NGINX, "-p", prefix, "-c", conf, "-e",
-                                   os.path.join(prefix, "%s.err" % gateway)])
+                                   os.path.join(prefix, gname + ".err")])
             procs.append(gw)
-            workers[gateway] = gw
+            workers[gname] = gw
         wait_port(uport)
         for port in ports:
             wait_port(port)
-        for gateway, gw in workers.items():
-            workers[gateway] = worker_pid(gw.pid)
+        for gname, gw in workers.items():
+            workers[gname] = worker_pid(gw.pid)
         hz = os.sysconf("SC_CLK_TCK")
         # the cluster gateway's slot map
         time.sleep(0.5)
@@ -556,17 +629,18 @@ def main():
 
         for rnd in range(opts.rounds):
             for (name, _, token), port in zip(VARIANTS, ports):
-                gateway = "cluster" if name == CLUSTER_VARIANT else "gateway"
+                gateway = gateway_of(name)
                 worker = workers[gateway]
                 before = cpu_ticks(worker)
-                rbefore = sum(cpu_ticks(p) for p in redis_pids[gateway])
+                rpids = redis_pids["cluster" if gateway == "cluster"
+                                   else "gateway"]
+                rbefore = sum(cpu_ticks(p) for p in rpids)
                 res = run_wrk("http://127.0.0.1:%d/api/v1/orders" % port,
                               opts.seconds, opts.connections,
                               wrk_args[token])
                 res["cpu_us"] = (cpu_ticks(worker) - before) / hz * 1e6 \
                     / max(res["total"], 1)
-                res["redis_us"] = (sum(cpu_ticks(p)
-                                       for p in redis_pids[gateway])
+                res["redis_us"] = (sum(cpu_ticks(p) for p in rpids)
                                    - rbefore) / hz * 1e6 \
                     / max(res["total"], 1)
                 results[name].append(res)
@@ -597,8 +671,9 @@ def main():
             print("%s vs %s: %.3f" % (a, b, statistics.median(
                 x["rps"] / y["rps"] for x, y in zip(results[a], results[b]))))
         bad = []
-        for name in ("gateway.err", "cluster.err", "upstream.err",
-                     "gateway-error.log", "cluster-error.log"):
+        for name in ("gateway.err", "gateway-chained.err", "cluster.err",
+                     "upstream.err", "gateway-error.log",
+                     "gateway-chained-error.log", "cluster-error.log"):
             path = os.path.join(prefix, name)
             if os.path.exists(path):
                 with open(path) as f:

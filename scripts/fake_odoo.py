@@ -13,6 +13,9 @@ It speaks Odoo's external API as shared/reference/odoo-api.md describes it:
   POST /web/dataset/resequence       writes field=offset+i on the ids
   POST /json/2/<model>/<method>      bearer API key, X-Odoo-Database
                                      (Odoo 19 mode only)
+  POST /xmlrpc/2/<service>           XML-RPC: common, object, db, with
+                                     integer fault codes 1-4
+  POST /xmlrpc/<service>             the legacy route: string fault codes
 
 Paths are routed percent-decoded, as werkzeug routes PATH_INFO.
 
@@ -47,6 +50,7 @@ Test control lives under /__fake_odoo__/ (never proxied by the demo):
 """
 
 import argparse
+import base64
 import copy
 import datetime
 import fnmatch
@@ -61,7 +65,9 @@ import socket
 import sys
 import threading
 import time
+import traceback
 import urllib.parse
+import xmlrpc.client
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -138,6 +144,16 @@ class SessionExpired(OdooError):
         super().__init__("Session expired")
 
 
+class ApplicationError(OdooError):
+    """Any other Python exception, as Odoo's RPC layers see it: not an
+    odoo.exceptions class (fault 1 on XML-RPC)."""
+
+    def __init__(self, exc):
+        super().__init__(str(exc))
+        self.name = "%s.%s" % (type(exc).__module__, type(exc).__name__)
+        self.exc = exc
+
+
 class WerkzeugError(OdooError):
     """werkzeug.exceptions.*: arguments are [description, code]."""
 
@@ -154,6 +170,138 @@ class WerkzeugError(OdooError):
             self.rpc_message = "404: Not Found"
 
 
+class OperationalError(Exception):
+    """psycopg2's, as Odoo's Registry(db) raises it for an unknown db."""
+
+
+OperationalError.__module__ = "psycopg2"
+
+
+# ---------------------------------------------------------------- XML-RPC
+
+# The XML-RPC controllers: odoo/addons/base/controllers/rpc.py (17.0,
+# 18.0) and addons/rpc/controllers/xmlrpc.py (19.0).  A request is read
+# with xmlrpc.client.loads(data, use_datetime=True), dispatched like
+# /jsonrpc, and answered at HTTP 200 in text/xml, a fault included.
+# xmlrpc_handle_exception_int() (/xmlrpc/2/<service>) checks AccessError
+# (4), then AccessDenied (3), then UserError and its subclasses (2);
+# anything else is 1 with the traceback as faultString.
+# xmlrpc_handle_exception_string() (/xmlrpc/<service>) writes the class
+# into a string faultCode instead.
+
+# UserError and its subclasses but the two access classes (odoo/
+# exceptions.py, 17+: ValidationError, MissingError, LockError)
+USER_ERRORS = {"odoo.exceptions.UserError", "odoo.exceptions.ValidationError",
+               "odoo.exceptions.MissingError", "odoo.exceptions.LockError",
+               "odoo.exceptions.RedirectWarning"}
+
+# Odoo's marshaller removes the control characters XML 1.0 cannot carry
+# (0-31 but tab, newline and carriage return) from every string it writes
+XML_UNSAFE = {c: None for c in range(32) if c not in (9, 10, 13)}
+
+
+def xmlrpc_value(value):
+    """A result as Odoo's marshaller writes it: dates and datetimes as the
+    ORM's strings, bytes as text, strings without control characters.
+    None is left for the marshaller to refuse (allow_none=False), as in
+    Odoo, which is why its methods return True."""
+    if isinstance(value, str):
+        return value.translate(XML_UNSAFE)
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, datetime.date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, bytes):
+        return value.decode().translate(XML_UNSAFE)
+    if isinstance(value, dict):
+        return {k: xmlrpc_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [xmlrpc_value(v) for v in value]
+    return value
+
+
+def formatted_exception(exc):
+    """traceback.format_exception() as Odoo's faultString has it: the
+    frames, then the exception under the name Odoo's class has."""
+    name = exc.name if isinstance(exc, OdooError) else "%s.%s" % (
+        type(exc).__module__, type(exc).__name__)
+    if name.startswith("builtins."):
+        name = name[len("builtins."):]
+    message = str(exc)
+    return "Traceback (most recent call last):\n%s%s\n" % (
+        "".join(traceback.format_tb(exc.__traceback__)),
+        "%s: %s" % (name, message) if message else name)
+
+
+def xmlrpc_fault(exc, legacy):
+    """The Fault Odoo answers for exc, raised and caught."""
+    name = exc.name if isinstance(exc, OdooError) \
+        and not isinstance(exc, ApplicationError) else None
+    message = str(exc)
+    formatted = formatted_exception(exc)
+    if not legacy:
+        if name == AccessError.name:
+            return xmlrpc.client.Fault(4, message)
+        if name == AccessDenied.name:
+            return xmlrpc.client.Fault(3, message)
+        if name in USER_ERRORS:
+            return xmlrpc.client.Fault(2, message)
+        return xmlrpc.client.Fault(1, formatted)
+    if name == MissingError.name:
+        return xmlrpc.client.Fault("warning -- MissingError\n\n" + message,
+                                   "")
+    if name == AccessError.name:
+        return xmlrpc.client.Fault("warning -- AccessError\n\n" + message,
+                                   "")
+    if name == AccessDenied.name:
+        return xmlrpc.client.Fault("AccessDenied", message)
+    if name in USER_ERRORS:
+        return xmlrpc.client.Fault("warning -- UserError\n\n" + message, "")
+    # odoo.tools.exception_to_unicode(): the arguments, a line each
+    original = exc.exc if isinstance(exc, ApplicationError) else exc
+    text = "\n".join(str(a) for a in original.args) if original.args \
+        else str(original)
+    return xmlrpc.client.Fault(text, formatted)
+
+
+def xmlrpc_response(payload):
+    """Odoo's dumps(): a one-value tuple or a Fault, marshalled without
+    None, in a methodResponse on lines of its own."""
+    if isinstance(payload, xmlrpc.client.Fault):
+        payload = xmlrpc.client.Fault(xmlrpc_value(payload.faultCode),
+                                      xmlrpc_value(payload.faultString))
+    else:
+        payload = tuple(xmlrpc_value(v) for v in payload)
+    body = xmlrpc.client.Marshaller(allow_none=False).dumps(payload)
+    return '<?xml version="1.0"?>\n<methodResponse>\n%s\n' \
+           '</methodResponse>\n' % body
+
+
+# /xmlrpc/<service> and /xmlrpc/2/<service> (werkzeug's default converter:
+# no slash in the service)
+XMLRPC_PATH = re.compile(r"/xmlrpc/(2/)?([^/]+)")
+
+
+def json_default(value):
+    """Values XML-RPC clients send that JSON cannot hold, in the call log."""
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    if isinstance(value, xmlrpc.client.Binary):
+        return base64.b64encode(value.data).decode()
+    raise TypeError("%r is not JSON serializable" % (value,))
+
+
+def field_value(spec, value):
+    """What the ORM stores for a written value: a datetime or date (the
+    dateTime.iso8601 XML-RPC clients send) as its field string."""
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d" if spec[0] == "date"
+                              else "%Y-%m-%d %H:%M:%S")
+    if isinstance(value, datetime.date):
+        return value.strftime("%Y-%m-%d")
+    return value
+
+
 # ---------------------------------------------------------------- models
 
 # field: (type, comodel or selection, extra)
@@ -164,7 +312,7 @@ MODELS = {
         "street": ("char",), "city": ("char",), "zip": ("char",),
         "country_id": ("many2one", "res.country"), "ref": ("char",),
         "is_company": ("boolean",), "active": ("boolean",),
-        "customer_rank": ("integer",),
+        "customer_rank": ("integer",), "comment": ("html",),
         "parent_id": ("many2one", "res.partner"),
         "child_ids": ("one2many", "res.partner", "parent_id"),
         "category_id": ("many2many", "res.partner.category"),
@@ -254,7 +402,8 @@ MODELS = {
 API_MODEL = {"create", "search", "search_read", "search_count",
              "search_fetch", "name_search", "name_create", "default_get",
              "fields_get", "read_group", "formatted_read_group",
-             "web_read_group", "web_search_read", "context_get"}
+             "web_read_group", "web_search_read", "context_get",
+             "check_access_rights"}
 
 _EMPTY = inspect.Parameter.empty
 
@@ -293,6 +442,12 @@ SIGNATURES = {
                        ("groupby_read_specification", None)],
     "copy": [("default", None)],
     "fields_get": [("allfields", None), ("attributes", None)],
+    "search_fetch": [("domain", _EMPTY), ("field_names", _EMPTY),
+                     ("offset", 0), ("limit", None), ("order", None)],
+    "check_access_rights": [("operation", _EMPTY),
+                            ("raise_exception", True)],
+    "default_get": [("fields_list", _EMPTY)],
+    "name_create": [("name", _EMPTY)],
     "action_confirm": [],
     "button_validate": [],
     "context_get": [],
@@ -319,10 +474,10 @@ SOME_MODELS = set().union(*MODEL_METHODS.values())
 READ_METHODS = {"search_read", "search", "search_count", "search_fetch",
                 "web_search_read", "read", "name_search", "fields_get",
                 "context_get", "read_group", "formatted_read_group",
-                "web_read_group", "address_get"}
+                "web_read_group", "address_get", "default_get"}
 OPERATION = {"create": "create", "write": "write", "unlink": "unlink",
              "copy": "create", "action_confirm": "write",
-             "button_validate": "write"}
+             "button_validate": "write", "name_create": "create"}
 
 # ACL per group: model -> operations
 ACL = {
@@ -586,7 +741,8 @@ class Odoo:
             entry["ids"] = ids
             bound = bind(method, ids, list(args), kwargs, self.version)
             entry["bound"] = copy.deepcopy(bound)
-            self.check_access(uid, model, method)
+            if method != "check_access_rights":
+                self.check_access(uid, model, method)
             if self.faults["lock_error"] > 0:
                 self.faults["lock_error"] -= 1
                 raise LockError("Cannot obtain lock on the record")
@@ -627,14 +783,18 @@ class Odoo:
         bucket = self.effects.setdefault(kind, {})
         bucket[model] = bucket.get(model, 0) + n
 
-    def check_access(self, uid, model, method):
-        user = self.users[uid]
-        if user["group"] == "admin":
-            return
-        op = "read" if method in READ_METHODS else OPERATION.get(method,
-                                                                  "write")
-        if model == "res.users" and op != "read" or \
-                op not in ACL.get(user["group"], {}).get(model, ()):
+    def allowed(self, uid, model, op):
+        """The user's groups allow op on model (ir.model.access)."""
+        group = self.users[uid]["group"]
+        if group == "admin":
+            return True
+        return not (model == "res.users" and op != "read") and \
+            op in ACL.get(group, {}).get(model, ())
+
+    def check_access(self, uid, model, method, op=None):
+        op = op or ("read" if method in READ_METHODS
+                    else OPERATION.get(method, "write"))
+        if not self.allowed(uid, model, op):
             verbs = {"read": "read", "write": "modify", "create": "create",
                      "unlink": "delete"}
             raise AccessError(
@@ -701,9 +861,47 @@ class Odoo:
                     a["limit"])
             return {"groups": groups, "length": self.groups_length}
         if method == "fields_get":
-            return {f: {"type": s[0], "string": f.replace("_", " ").title()}
-                    for f, s in MODELS[model].items()
-                    if not f.startswith("_")}
+            described = {}
+            for f, spec in MODELS[model].items():
+                if f.startswith("_") or a["allfields"] and \
+                        f not in a["allfields"]:
+                    continue
+                info = {"type": spec[0], "string": f.replace("_", " ")
+                        .title(), "readonly": len(spec) > 2
+                        and spec[2] == "computed"}
+                if spec[0] in ("many2one", "one2many"):
+                    info["relation"] = spec[1]
+                if a["attributes"]:
+                    info = {k: v for k, v in info.items()
+                            if k in a["attributes"]}
+                described[f] = info
+            return described
+        if method == "search_fetch":
+            # @api.model, returns a recordset: its ids over RPC
+            for f in a["field_names"]:
+                if f not in MODELS[model] and f not in ("id",
+                                                        "display_name"):
+                    raise ValueError("Invalid field %r on model %r"
+                                     % (f, model))
+            return self.search(model, a["domain"], a["offset"], a["limit"],
+                               a["order"])
+        if method == "check_access_rights":
+            if a["operation"] not in ("read", "write", "create", "unlink"):
+                raise ValueError("Invalid access mode")
+            if self.allowed(uid, model, a["operation"]):
+                return True
+            if a["raise_exception"]:
+                self.check_access(uid, model, method, a["operation"])
+            return False
+        if method == "default_get":
+            defaults = {"active": True}
+            if model == "sale.order":
+                defaults["state"] = "draft"
+            return {f: v for f, v in defaults.items()
+                    if f in a["fields_list"] and f in MODELS[model]}
+        if method == "name_create":
+            rid = self.create(model, {"name": a["name"]})
+            return [rid, self.display_name(model, rid)]
         if method == "create":
             vals_list = a["vals_list"]
             single = isinstance(vals_list, dict)
@@ -765,7 +963,7 @@ class Odoo:
             if spec[0] in ("one2many", "many2many"):
                 x2many[key] = value
             else:
-                plain[key] = value
+                plain[key] = field_value(spec, value)
         if model == "sale.order":
             plain.setdefault("state", "draft")
             plain.setdefault("date_order", now_str())
@@ -798,7 +996,7 @@ class Odoo:
             if spec[0] in ("one2many", "many2many"):
                 self.x2many(model, rid, key, value)
             else:
-                self.records[model][rid][key] = value
+                self.records[model][rid][key] = field_value(spec, value)
         self.effect("written", model)
 
     def copy(self, model, rid, default):
@@ -1169,7 +1367,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def send(self, status, body, ctype="application/json", headers=()):
         if isinstance(body, (dict, list)) or ctype == "application/json":
-            data = json.dumps(body).encode()
+            data = json.dumps(body, default=json_default).encode()
         elif isinstance(body, str):
             data = body.encode()
         else:
@@ -1205,7 +1403,9 @@ class Handler(BaseHTTPRequestHandler):
                 "method": self.command, "path": self.path,
                 "headers": {k.lower(): v for k, v in self.headers.items()},
                 "body_sha256": hashlib.sha256(body).hexdigest(),
-                "body_len": len(body), "time": time.time()})
+                "body_len": len(body),
+                "body": body[:65536].decode("utf-8", "replace"),
+                "time": time.time()})
 
     def faults(self):
         """Applies the fault knobs; True when the request is consumed."""
@@ -1252,6 +1452,14 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/json/2") and self.odoo.version >= 19:
             return self.json2_error(WerkzeugError(
                 404, "Did you mean POST /json/2/<model>/<method>?"))
+        if XMLRPC_PATH.fullmatch(path):
+            # routed with methods=["POST"] (and OPTIONS, added by ir.http)
+            return self.send(405, "<!doctype html>\n<html lang=en>\n"
+                             "<title>405 Method Not Allowed</title>\n"
+                             "<h1>Method Not Allowed</h1>\n<p>The method is "
+                             "not allowed for the requested URL.</p>\n",
+                             "text/html; charset=utf-8",
+                             headers=[("Allow", "OPTIONS, POST")])
         return self.not_found()
 
     def do_POST(self):
@@ -1273,6 +1481,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.jsonrpc_route(body, self.call_kw)
         if path == "/web/dataset/resequence":
             return self.jsonrpc_route(body, self.resequence)
+        m = XMLRPC_PATH.fullmatch(path)
+        if m:
+            return self.xmlrpc_route(m.group(2), body, m.group(1) is None)
         if path.startswith("/json/2") and self.odoo.version >= 19:
             m = re.fullmatch(r"/json/2/([^/]+)/([^/]+)", path)
             if not m:
@@ -1317,11 +1528,9 @@ class Handler(BaseHTTPRequestHandler):
             result = handler(params, headers)
         except OdooError as e:
             return self.rpc_error(rid, e)
-        except (TypeError, ValueError, KeyError, IndexError,
-                NameError) as e:
-            err = OdooError(str(e))
-            err.name = "builtins." + type(e).__name__
-            return self.rpc_error(rid, err)
+        except Exception as e:
+            # serialize_exception(): any exception, named by its class
+            return self.rpc_error(rid, ApplicationError(e))
         response = {"jsonrpc": "2.0", "id": rid}
         if result is not None or self.odoo.version >= 19:
             response["result"] = result
@@ -1333,66 +1542,133 @@ class Handler(BaseHTTPRequestHandler):
             "data": e.serialize()}})
 
     def jsonrpc(self, params, headers):
-        service = params.get("service")
-        method = params.get("method")
         args = params.get("args", [])
         if not isinstance(args, list):
             raise TypeError("args must be a list")
-        if service == "common":
-            with self.odoo.lock:
-                self.odoo.calls.append({"protocol": "jsonrpc",
-                                        "service": "common",
-                                        "method": method, "args": args[:2],
-                                        "time": time.time()})
-            if method == "version":
-                v = self.odoo.version
-                return {"server_version": "%d.0" % v,
-                        "server_version_info": [v, 0, 0, "final", 0, ""],
-                        "server_serie": "%d.0" % v, "protocol_version": 1}
-            if method in ("login", "authenticate"):
-                with self.odoo.lock:
-                    return self.odoo.login(*args[:3])
-            if method == "about":
-                return "See http://openerp.com"
+        return self.rpc("jsonrpc", params.get("service"),
+                        params.get("method"), args)
+
+    # ------------------------------------------------------------ RPC
+
+    def rpc(self, protocol, service, method, args):
+        """odoo.http.dispatch_rpc(), for /jsonrpc and XML-RPC alike: the
+        common, db and object services (an unknown one is a KeyError)."""
+        services = {"common": self.rpc_common, "db": self.rpc_db,
+                    "object": self.rpc_object}
+        if service not in services:
+            raise KeyError(service)
+        return services[service](protocol, method, list(args))
+
+    def rpc_common(self, protocol, method, args):
+        """odoo/service/common.py: exp_<method>(*params), so a wrong
+        number of arguments is Python's TypeError; the 18/19 login and
+        authenticate answer False for bad credentials, and an unknown db
+        fails in Registry(db)."""
+        odoo = self.odoo
+        with odoo.lock:
+            # db and login only: never the password
+            odoo.calls.append({"protocol": protocol, "service": "common",
+                               "method": method, "args": args[:2],
+                               "time": time.time()})
+
+        def exp_version():
+            v = odoo.version
+            return {"server_version": "%d.0" % v,
+                    "server_version_info": [v, 0, 0, "final", 0, ""],
+                    "server_serie": "%d.0" % v, "protocol_version": 1}
+
+        def exp_authenticate(db, login, password, user_agent_env):
+            # {**user_agent_env, 'interactive': False}: a mapping, or none
+            if user_agent_env and not isinstance(user_agent_env, dict):
+                raise TypeError("'%s' object is not a mapping"
+                                % type(user_agent_env).__name__)
+            if db != odoo.db:
+                raise ApplicationError(OperationalError(
+                    'FATAL:  database "%s" does not exist' % db))
+            with odoo.lock:
+                return odoo.login(db, login, password)
+
+        def exp_login(db, login, password):
+            return exp_authenticate(db, login, password, None)
+
+        def exp_about(extended=False):
+            info = "See http://openerp.com"
+            return [info, "%d.0" % odoo.version] if extended else info
+
+        def exp_set_loglevel(loglevel, logger=None):
+            return True
+
+        exp = {"version": exp_version, "login": exp_login,
+               "authenticate": exp_authenticate, "about": exp_about,
+               "set_loglevel": exp_set_loglevel}
+        for fn in exp.values():
+            # module functions in Odoo: "exp_login() missing 1 required..."
+            fn.__qualname__ = fn.__name__
+        if method not in exp:
+            raise ApplicationError(Exception("Method not found: %s"
+                                             % method))
+        return exp[method](*args)
+
+    def rpc_db(self, protocol, method, args):
+        with self.odoo.lock:
+            self.odoo.calls.append({"protocol": protocol, "service": "db",
+                                    "method": method, "time": time.time()})
+        if method == "list":
+            return [self.odoo.db]
+        if method == "server_version":
+            return "%d.0" % self.odoo.version
+        raise AccessDenied()
+
+    def rpc_object(self, protocol, method, args):
+        """odoo/service/model.py dispatch() (19.0): execute_kw(db, uid,
+        password, model, method, args[, kwargs]) and execute(db, uid,
+        password, model, method, *args); the password or API key checked
+        for that uid before anything runs."""
+        if method not in ("execute", "execute_kw"):
             raise NameError("Method not available %s" % method)
-        if service == "db":
-            with self.odoo.lock:
-                self.odoo.calls.append({"protocol": "jsonrpc",
-                                        "service": "db", "method": method,
-                                        "time": time.time()})
-            if method == "list":
-                return [self.odoo.db]
-            if method == "server_version":
-                return "%d.0" % self.odoo.version
+        db, uid, passwd, model, meth, *rest = args
+        uid = int(uid)
+        if not passwd:
             raise AccessDenied()
-        if service == "object":
-            if method not in ("execute", "execute_kw"):
-                raise OdooError("Method not available %s" % method)
-            if len(args) < 5:
-                raise TypeError("not enough values to unpack")
-            db, uid, passwd, model, meth, *rest = args
-            uid = int(uid)
-            if db != self.odoo.db:
-                raise OdooError('database "%s" does not exist' % db)
-            if method == "execute_kw":
-                if len(rest) == 1:
-                    rest.append({})
-                call_args, kw = (rest + [[], {}])[:2]
-                kw = kw or {}
-            else:
-                call_args, kw = rest, {}
+        if db != self.odoo.db:
+            raise ApplicationError(OperationalError(
+                'FATAL:  database "%s" does not exist' % db))
+        if method == "execute_kw":
+            if len(rest) == 1:
+                rest.append({})
+            call_args, kw = rest
+            kw = kw or {}
+            if not isinstance(kw, dict):
+                raise TypeError("argument after ** must be a mapping, not %s"
+                                % type(kw).__name__)
+        else:
+            call_args, kw = rest, {}
+        with self.odoo.lock:
+            auth = self.odoo.check_uid_passwd(uid, passwd)
+            entry_count = len(self.odoo.calls)
+        try:
+            return self.odoo.execute(protocol, db, uid, auth, model, meth,
+                                     list(call_args), kw)
+        finally:
             with self.odoo.lock:
-                auth = self.odoo.check_uid_passwd(uid, passwd)
-                entry_count = len(self.odoo.calls)
-            try:
-                return self.odoo.execute("jsonrpc", db, uid, auth, model,
-                                         meth, list(call_args), kw)
-            finally:
-                with self.odoo.lock:
-                    if len(self.odoo.calls) > entry_count:
-                        self.odoo.calls[entry_count]["credential"] = \
-                            str(passwd)[:8]
-        raise OdooError("Unknown service %s" % service)
+                if len(self.odoo.calls) > entry_count:
+                    self.odoo.calls[entry_count]["credential"] = \
+                        str(passwd)[:8]
+
+    # ------------------------------------------------------------ XML-RPC
+
+    def xmlrpc_route(self, service, body, legacy):
+        """xmlrpc_2 (/xmlrpc/2/<service>) and the legacy xmlrpc_1
+        (/xmlrpc/<service>): the body read as Odoo reads it, the result
+        marshalled as Odoo marshals it (a None result fails there too),
+        any exception a fault, always HTTP 200 text/xml."""
+        try:
+            params, method = xmlrpc.client.loads(body, use_datetime=True)
+            response = xmlrpc_response((self.rpc("xmlrpc", service, method,
+                                                 params),))
+        except Exception as e:
+            response = xmlrpc_response(xmlrpc_fault(e, legacy))
+        self.send(200, response, "text/xml; charset=utf-8")
 
     def authenticate(self, params, headers):
         db, login, password = (params.get(k) for k in ("db", "login",
@@ -1514,8 +1790,10 @@ class Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         m = re.match(r"^bearer\s+(.+)$", auth, re.IGNORECASE)
         if not m:
-            raise WerkzeugError(401, 'User not authenticated, use the '
-                                '"Authorization" header', True)
+            # odoo/addons/base/models/ir_http.py _auth_method_bearer (19.0)
+            raise WerkzeugError(401, "User not authenticated, use an API "
+                                "Key with a Bearer Authorization header.",
+                                True)
         key = m.group(1)
         with self.odoo.lock:
             uid = self.odoo.check_key(key)

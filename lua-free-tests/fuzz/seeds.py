@@ -5,7 +5,9 @@ the repository's own schemas; with a fourth argument, Odoo call bodies
 (a selector byte, then the body) for fuzz_odoo into that directory; with a
 fifth, HS256 tokens signed with fuzz_jwt's secret; with a sixth,
 methodCalls as xmlrpc.client writes them (a selector byte, then the body)
-for fuzz_xmlrpc."""
+for fuzz_xmlrpc; with a seventh, audit chains for fuzz_audit; with an
+eighth, webhook deliveries signed (Python's hmac) with fuzz_webhook's
+secrets."""
 
 import glob
 import json
@@ -118,3 +120,71 @@ if len(sys.argv) > 6:
         body = xmlrpc.client.dumps(params, method, allow_none=True)
         with open(os.path.join(xml_dir, "xmlrpc%d" % i), "wb") as w:
             w.write(bytes([sel | (i << 5) & 0xe0]) + body.encode())
+
+
+if len(sys.argv) > 7:
+    # a seventh: small audit chains signed with fuzz_audit's key (32 bytes
+    # of 0x42), a split byte first: whole, then rotated into two files
+    sys.path.insert(0, os.path.join(root, "lua-free-tests", "integration"))
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    import auditchain
+
+    audit_dir = sys.argv[7]
+    os.makedirs(audit_dir, exist_ok=True)
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(b"\x42" * 32)
+    for i, (records, every) in enumerate([(3, 2), (12, 5)]):
+        path = os.path.join(audit_dir, "chain%d.log" % i)
+        auditchain.write_chain(path, key, records, every=every, node="fuzz")
+        data = open(path, "rb").read()
+        for split in (255, 128):
+            with open(os.path.join(audit_dir, "audit%d-%d" % (i, split)),
+                      "wb") as w:
+                w.write(bytes([split]) + data)
+        os.unlink(path)
+
+
+if len(sys.argv) > 8:
+    import base64
+    import hashlib
+    import hmac
+
+    hook_dir = sys.argv[8]
+    os.makedirs(hook_dir, exist_ok=True)
+    now = b"1700000000"
+    body = json.dumps({"id": "evt_1", "type": "order.created",
+                       "data": {"total": "12.50", "note": "caf\u00e9"}},
+                      ensure_ascii=False).encode()
+
+    def mac(key, msg):
+        return hmac.new(key, msg, hashlib.sha256).digest()
+
+    def seed(name, scheme, id_, ts, sig, payload=body):
+        with open(os.path.join(hook_dir, name), "wb") as w:
+            w.write(bytes([scheme, 7]) + id_ + b"\n" + ts + b"\n" + sig
+                    + b"\n" + payload)
+
+    one, two = b"fuzz-standard-key-one!", b"fuzz-standard-key-two!!"
+    msg_id = b"msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"
+    v1 = b"v1," + base64.b64encode(mac(one, msg_id + b"." + now + b"."
+                                       + body))
+    v1b = b"v1," + base64.b64encode(mac(two, msg_id + b"." + now + b"."
+                                        + body))
+    seed("standard", 0, msg_id, now, v1)
+    seed("standard-rotation", 0, msg_id, now, v1 + b" " + v1b)
+    seed("standard-v1a", 0, msg_id, now,
+         b"v1a," + base64.b64encode(bytes(64)) + b" " + v1b)
+
+    stripe = b"whsec_fuzzstripekeyone000"
+    hexmac = mac(stripe, now + b"." + body).hex().encode()
+    seed("stripe", 1, b"", b"", b"t=" + now + b",v1=" + hexmac)
+    seed("stripe-v0", 1, b"", b"", b"t=" + now + b",v0=" + b"0" * 64
+         + b",v1=" + b"1" * 64 + b",v1=" + hexmac)
+
+    shop = base64.b64encode(mac(b"fuzz-shopify-key-one", body))
+    seed("shopify", 2, b"b54557e4-bdd9-4b37-8a5f-bf7d70bcd043", b"", shop)
+    seed("shopify-empty", 2, b"b54557e4", b"",
+         base64.b64encode(mac(b"fuzz-shopify-key-two", b"")), b"")
+
+    gh = b"sha256=" + mac(b"fuzz-github-key-one!", body).hex().encode()
+    seed("github", 3, b"72d3162e-cc78-11e3-81ab-4c9367dc0958", b"", gh)
+    print("fuzz: webhook seeds in %s" % hook_dir)

@@ -8,6 +8,7 @@ saw after clamping, the records it created)."""
 
 import http.client
 import json
+import re
 import os
 
 import pytest
@@ -79,6 +80,13 @@ CONF = """
             proxy_pass http://odoo;
         }
 
+        location /xmlrpc/2/ {
+            govern on;
+            govern_odoo xmlrpc;
+            @RULES@
+            proxy_pass http://odoo;
+        }
+
         location /json/2/ {
             govern on;
             govern_odoo json2;
@@ -137,6 +145,19 @@ class Client:
                 "service": "object", "method": "execute_kw",
                 "args": ["retail", 7, KEY, model, method, args]
                 + ([kwargs] if kwargs is not None else [])}})
+
+    def xmlrpc(self, model, method, args, kwargs=None):
+        """execute_kw over XML-RPC with the stdlib client: the result, or
+        the Fault raised."""
+        import xmlrpc.client
+        models = xmlrpc.client.ServerProxy(
+            self.gw.url("/xmlrpc/2/object"), allow_none=True,
+            headers=[("Authorization", "Bearer " + self.token)])
+        try:
+            return models.execute_kw("retail", 7, KEY, model, method, args,
+                                     kwargs or {})
+        except xmlrpc.client.Fault as f:
+            return f
 
     def execute(self, model, method, *args, rid=1):
         return self.post("/jsonrpc", {
@@ -1110,6 +1131,16 @@ PARITY = [
 
 
 def parity_outcome(route, r):
+    if route == "xmlrpc":
+        import xmlrpc.client
+        # the gateway's faults carry its reason and request id; Odoo's own
+        # (the call went through) do not
+        m = isinstance(r, xmlrpc.client.Fault) and re.fullmatch(
+            r"([a-z_]+): (.*) \(request [0-9a-f]+\)", r.faultString, re.S)
+        if m:
+            assert r.faultCode in (2, 4), r
+            return m.group(1), m.group(2)
+        return "allow", None
     if route == "json2":
         body = r.json()
         if isinstance(body, dict) and "reason" in body:
@@ -1129,7 +1160,7 @@ def parity_outcome(route, r):
                               for i, p in enumerate(PARITY)])
 def test_policy_parity(nginx, odoo, client, model, method, ids, kwargs,
                        expected):
-    """One call, three routes, one decision: a refusal with the same
+    """One call, four routes, one decision: a refusal with the same
     reason, or the same call reaching Odoo."""
     gw = gateway(nginx, odoo)
     c = client(gw).login()
@@ -1137,12 +1168,14 @@ def test_policy_parity(nginx, odoo, client, model, method, ids, kwargs,
     body = dict(kwargs, **({"ids": ids} if ids is not None else {}))
     outcomes = {}
     bound = {}
-    for route in ("execute_kw", "call_kw", "json2"):
+    for route in ("execute_kw", "call_kw", "json2", "xmlrpc"):
         before = len(odoo.requests())
         if route == "execute_kw":
             r = c.execute_kw(model, method, args, kwargs)
         elif route == "call_kw":
             r = c.call_kw(model, method, args, kwargs)
+        elif route == "xmlrpc":
+            r = c.xmlrpc(model, method, args, kwargs)
         else:
             r = c.json2(model, method, body)
         reason, message = parity_outcome(route, r)
@@ -1155,11 +1188,11 @@ def test_policy_parity(nginx, odoo, client, model, method, ids, kwargs,
             assert expected[1] in message, (route, message)
     want = ("allow", 1) if expected == "allow" else (expected[0], 0)
     assert outcomes == {"execute_kw": want, "call_kw": want,
-                        "json2": want}, outcomes
+                        "json2": want, "xmlrpc": want}, outcomes
     if expected == "allow":
-        assert bound["execute_kw"] == bound["call_kw"] == bound["json2"], \
-            bound
-    recs = gw.wait_audit(3)
+        assert bound["execute_kw"] == bound["call_kw"] == bound["json2"] \
+            == bound["xmlrpc"], bound
+    recs = gw.wait_audit(4)
     assert len({(x["decision"], x["reason"], x["odoo"]["records"])
                 for x in recs}) == 1, [x["odoo"] for x in recs]
 

@@ -27,6 +27,7 @@ test_design_table(void **state)
         { "json_malformed", 400 }, { "odoo_malformed", 400 },
         { "schema_invalid", 422 }, { "idempotency_mismatch", 422 },
         { "idempotency_conflict", 409 }, { "version_sunset", 410 },
+        { "audit_unavailable", 503 },
     };
 
     size_t                           i;

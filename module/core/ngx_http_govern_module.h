@@ -28,6 +28,10 @@
 #define NGX_HTTP_GOVERN_RL_FALLBACK_OPEN     1
 #define NGX_HTTP_GOVERN_RL_FALLBACK_CLOSED   2
 
+#define NGX_HTTP_GOVERN_TOKEN_HEADER         1
+#define NGX_HTTP_GOVERN_TOKEN_PASSWORD       2
+#define NGX_HTTP_GOVERN_TOKEN_ANY            3
+
 #define NGX_HTTP_GOVERN_IDEM_OPTIONAL        1
 #define NGX_HTTP_GOVERN_IDEM_REQUIRED        2
 
@@ -37,6 +41,7 @@
 
 
 typedef struct ngx_http_govern_audit_s  ngx_http_govern_audit_t;
+typedef struct ngx_http_govern_audit_key_s  ngx_http_govern_audit_key_t;
 typedef struct ngx_http_govern_rl_s     ngx_http_govern_rl_t;
 typedef struct ngx_http_govern_version_s  ngx_http_govern_version_t;
 typedef struct ngx_http_govern_schema_conf_s  ngx_http_govern_schema_conf_t;
@@ -63,6 +68,8 @@ typedef struct {
     ngx_flag_t                  need_limiter;
     ngx_array_t                *credentials;    /* partner -> Odoo */
     ngx_shm_zone_t             *metrics;        /* NULL: not counted */
+    ngx_array_t                *audit_files;    /* audit file pointers */
+    ngx_http_govern_audit_key_t  *audit_key;    /* NULL: plain records */
 } ngx_http_govern_main_conf_t;
 
 
@@ -90,7 +97,8 @@ struct ngx_http_govern_loc_conf_s {
     ngx_http_govern_schema_conf_t  *schema;
     ngx_array_t                *content_types;  /* ngx_str_t */
 
-    ngx_uint_t                  odoo;           /* 0, JSONRPC or JSON2 */
+    ngx_uint_t                  odoo;           /* 0, JSONRPC, JSON2, XMLRPC */
+    ngx_uint_t                  odoo_token;     /* where the token may be */
     ngx_http_govern_odoo_conf_t  *odoo_conf;
 
     ngx_uint_t                  idempotency;    /* 0, OPTIONAL, REQUIRED */

@@ -13,6 +13,9 @@
 #define NGX_HTTP_GOVERN_PROBLEM_TYPE  "urn:govern:problem:"
 
 
+static ngx_int_t ngx_http_govern_send(ngx_http_request_t *r, ngx_buf_t *b);
+
+
 static ngx_str_t  ngx_http_govern_problem_type =
     ngx_string("application/problem+json");
 
@@ -57,9 +60,7 @@ ngx_int_t
 ngx_http_govern_refuse_with(ngx_http_request_t *r,
     govern_reason_e reason, ngx_str_t *detail, ngx_str_t *extra)
 {
-    ngx_int_t               rc;
     ngx_buf_t              *b;
-    ngx_chain_t             out;
     ngx_http_govern_ctx_t  *ctx;
 
     ctx = ngx_http_govern_get_ctx(r);
@@ -77,6 +78,18 @@ ngx_http_govern_refuse_with(ngx_http_request_t *r,
     if (b == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    return ngx_http_govern_send(r, b);
+}
+
+
+/* the gateway's own response, headers set: sent, the request finalized */
+
+static ngx_int_t
+ngx_http_govern_send(ngx_http_request_t *r, ngx_buf_t *b)
+{
+    ngx_int_t    rc;
+    ngx_chain_t  out;
 
     rc = ngx_http_send_header(r);
 
@@ -199,8 +212,6 @@ ngx_int_t
 ngx_http_govern_answer(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, ngx_buf_t *b)
 {
-    ngx_int_t               rc;
-    ngx_chain_t             out;
     ngx_http_govern_ctx_t  *ctx;
 
     ctx = ngx_http_govern_get_ctx(r);
@@ -220,17 +231,5 @@ ngx_http_govern_answer(ngx_http_request_t *r, ngx_uint_t status,
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
 
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        ngx_http_finalize_request(r, rc);
-        return NGX_DONE;
-    }
-
-    out.buf = b;
-    out.next = NULL;
-
-    ngx_http_finalize_request(r, ngx_http_output_filter(r, &out));
-
-    return NGX_DONE;
+    return ngx_http_govern_send(r, b);
 }

@@ -685,6 +685,17 @@ malformed:
 }
 
 
+/* null, false and "" are falsy to Python; 0 is a number, judged apart */
+
+static int
+govern_odoo_falsy(const govern_jv_t *v)
+{
+    return v != NULL
+           && (v->type == GOVERN_JV_NULL || v->type == GOVERN_JV_FALSE
+               || (v->type == GOVERN_JV_STRING && v->len == 0));
+}
+
+
 /* a + b, saturated: a count only needs to say "more than any cap" */
 
 static long long
@@ -884,9 +895,13 @@ govern_odoo_count(govern_odoo_call_t *call,
 {
     long long  ids, values, n;
 
-    if (call->context && !govern_jv_is_object(call->context)
-        && !govern_jv_is_null(call->context))
-    {
+    /* Odoo takes "context or {}": a falsy one (null, false, "") is none
+     * (npm's xmlrpc writes an undefined one as an empty string) */
+
+    if (govern_odoo_falsy(call->context)) {
+        call->context = NULL;
+
+    } else if (call->context && !govern_jv_is_object(call->context)) {
         *why = "the context must be an object";
         return GOVERN_REASON_ODOO_MALFORMED;
     }
@@ -948,9 +963,7 @@ govern_odoo_count(govern_odoo_call_t *call,
     if (limit == NULL) {
         call->limit = call->shape.default_limit;
 
-    } else if (limit->type == GOVERN_JV_NULL
-               || limit->type == GOVERN_JV_FALSE)
-    {
+    } else if (govern_odoo_falsy(limit)) {
         call->limit = GOVERN_ODOO_UNLIMITED;
 
     } else if (govern_odoo_number(limit, 0, &n) && n >= 0) {

@@ -41,6 +41,7 @@ static const govern_reason_t  govern_reasons[] = {
                   400),
     govern_reason_row("idempotency_unavailable",
                   "Idempotency store unavailable", 503),
+    govern_reason_row("audit_unavailable", "Audit trail unavailable", 503),
     govern_reason_row("version_sunset", "API version retired", 410),
     govern_reason_row("internal_error", "Internal gateway error", 500),
 };

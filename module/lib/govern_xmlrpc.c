@@ -56,6 +56,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/types.h>
 
 #include <expat.h>
@@ -922,8 +923,12 @@ govern_xr_element(const XML_Char *name)
 {
     unsigned  i;
 
+    /* the first byte tells all but two or three apart */
+
     for (i = 1; i < GOVERN_XR_NELEMENTS; i++) {
-        if (strcmp(name, govern_xr_elements[i].name) == 0) {
+        if (name[0] == govern_xr_elements[i].name[0]
+            && strcmp(name, govern_xr_elements[i].name) == 0)
+        {
             return i;
         }
     }
@@ -1446,6 +1451,40 @@ govern_xr_instruction(void *data, const XML_Char *target,
 /* the reader */
 
 
+/*
+ * The salt of expat's hash tables (attribute names are hashed before a
+ * handler can refuse them: a known salt would let a start tag of colliding
+ * names cost quadratic time).  expat draws one per parser with getrandom()
+ * when none is given, a system call a request here need not make: one
+ * secret per process, drawn once, and a counter, mixed (splitmix64).
+ */
+
+static unsigned long
+govern_xr_salt(void)
+{
+    uint64_t         z;
+    static uint64_t  secret, counter;
+    static int       drawn;
+
+    if (!drawn) {
+        if (getrandom(&secret, sizeof(secret), GRND_NONBLOCK)
+            != (ssize_t) sizeof(secret))
+        {
+            return 0;           /* expat then draws its own */
+        }
+
+        drawn = 1;
+    }
+
+    z = secret + ++counter * 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+
+    return z ? (unsigned long) z : 1;
+}
+
+
 govern_xmlrpc_t *
 govern_xmlrpc_create(const char *path, size_t path_len,
     size_t max_size, govern_jv_alloc_pt alloc, void *alloc_ctx,
@@ -1453,6 +1492,7 @@ govern_xmlrpc_create(const char *path, size_t path_len,
 {
     const char                *service, *why;
     XML_Parser                 p;
+    unsigned long              salt;
     govern_xmlrpc_t           *x;
 
     service = govern_xmlrpc_service(path, path_len, &why);
@@ -1502,6 +1542,12 @@ govern_xmlrpc_create(const char *path, size_t path_len,
     }
 
     x->parser = p;
+
+    salt = govern_xr_salt();
+
+    if (salt) {
+        XML_SetHashSalt(p, salt);
+    }
 
     XML_SetUserData(p, x);
     XML_SetElementHandler(p, govern_xr_start, govern_xr_end);

@@ -6,49 +6,29 @@
  * Records are buffered per worker (like access_log's buffer=) and the
  * buffer is handed to nginx as the open file's flush hook, so nginx itself
  * flushes it before "nginx -s reopen" reopens the file and when a worker
- * exits on reload or quit: no record is lost or written twice.  A record
- * is always written whole in one write() to an O_APPEND file, so records
- * of several workers never interleave.
+ * exits on reload or quit.  How a batch reaches the file (whole or not at
+ * all, chained and sealed with govern_audit_key, lost records declared)
+ * is ngx_http_govern_audit_file.c's.
  */
 
 
-#include "ngx_http_govern_observe.h"
+#include "ngx_http_govern_audit.h"
 #include "govern_json.h"
-
-
-#define NGX_HTTP_GOVERN_AUDIT_BUFFER  65536
-#define NGX_HTTP_GOVERN_AUDIT_FLUSH   1000
-
-
-struct ngx_http_govern_audit_s {
-    ngx_open_file_t            *file;
-    ngx_syslog_peer_t          *syslog;
-};
-
-
-typedef struct {
-    u_char                     *start;
-    u_char                     *pos;
-    u_char                     *last;
-    ngx_event_t                *event;
-    ngx_msec_t                  flush;
-    time_t                      error_time;
-} ngx_http_govern_audit_buf_t;
 
 
 static size_t ngx_http_govern_audit_len(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx);
 static u_char *ngx_http_govern_audit_record(ngx_http_request_t *r,
-    ngx_http_govern_ctx_t *ctx, u_char *p);
+    ngx_http_govern_ctx_t *ctx, u_char *p, ngx_uint_t chained);
 static u_char *ngx_http_govern_audit_str(u_char *p, ngx_str_t *s);
 static u_char *ngx_http_govern_audit_list(u_char *p, ngx_str_t *s);
 static void ngx_http_govern_audit_syslog(ngx_http_request_t *r,
     ngx_syslog_peer_t *peer, u_char *rec, size_t len);
-static void ngx_http_govern_audit_write(ngx_open_file_t *file,
-    ngx_log_t *log, u_char *data, size_t len);
 static void ngx_http_govern_audit_flush(ngx_open_file_t *file,
     ngx_log_t *log);
 static void ngx_http_govern_audit_flush_handler(ngx_event_t *ev);
+static ngx_int_t ngx_http_govern_audit_init_zone(ngx_shm_zone_t *zone,
+    void *data);
 
 
 /* every string of the record, escaped, is at most this long */
@@ -62,10 +42,12 @@ static void ngx_http_govern_audit_flush_handler(ngx_event_t *ev);
 ngx_int_t
 ngx_http_govern_audit(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx)
 {
-    u_char                       *rec, *last;
-    size_t                        len;
-    ngx_http_govern_audit_t      *audit;
-    ngx_http_govern_audit_buf_t  *buf;
+    u_char                        *rec, *last;
+    size_t                         len;
+    ngx_int_t                      rc;
+    ngx_uint_t                     chained;
+    ngx_http_govern_audit_t       *audit;
+    ngx_http_govern_audit_file_t  *af;
 
     audit = ctx->lcf->audit;
 
@@ -85,43 +67,113 @@ ngx_http_govern_audit(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx)
             return NGX_ERROR;
         }
 
-        last = ngx_http_govern_audit_record(r, ctx, rec);
+        last = ngx_http_govern_audit_record(r, ctx, rec, 0);
         ngx_http_govern_audit_syslog(r, audit->syslog, rec, last - rec);
 
         return NGX_OK;
     }
 
-    buf = audit->file->data;
+    af = audit->file;
+    chained = (af->key != NULL);
 
-    if (buf) {
-        if (len > (size_t) (buf->last - buf->pos)) {
-            ngx_http_govern_audit_flush(audit->file, r->connection->log);
+    if (af->start) {
+        if (len > (size_t) (af->last - af->pos)) {
+            ngx_http_govern_audit_flush(af->file, r->connection->log);
         }
 
-        if (len <= (size_t) (buf->last - buf->pos)) {
+        if (len <= (size_t) (af->last - af->pos)) {
             /* the common case: formatted straight into the buffer */
 
-            buf->pos = ngx_http_govern_audit_record(r, ctx, buf->pos);
+            af->pos = ngx_http_govern_audit_record(r, ctx, af->pos, chained);
+            af->records++;
 
-            if (!buf->event->timer_set) {
-                ngx_add_timer(buf->event, buf->flush);
+            if (af->flush == 0) {
+                ngx_http_govern_audit_flush(af->file, r->connection->log);
+
+            } else if (!af->event.timer_set) {
+                ngx_add_timer(&af->event, af->flush);
             }
 
             return NGX_OK;
         }
     }
 
+    /* unbuffered, or larger than the buffer, or the buffer is held */
+
     rec = ngx_pnalloc(r->pool, len);
     if (rec == NULL) {
+        ngx_http_govern_audit_lose(af, r->connection->log, 1);
         return NGX_ERROR;
     }
 
-    last = ngx_http_govern_audit_record(r, ctx, rec);
-    ngx_http_govern_audit_write(audit->file, r->connection->log, rec,
-                                last - rec);
+    last = ngx_http_govern_audit_record(r, ctx, rec, chained);
+
+    rc = ngx_http_govern_audit_write(af, r->connection->log, rec, last - rec,
+                                     1, 0);
+
+    if (rc == NGX_AGAIN) {
+        /* the file was rotated and this worker has not reopened it yet */
+        ngx_http_govern_audit_lose(af, r->connection->log, 1);
+    }
+
+    if (rc != NGX_OK && !af->event.timer_set) {
+        ngx_add_timer(&af->event, NGX_HTTP_GOVERN_AUDIT_RETRY);
+    }
 
     return NGX_OK;
 }
+
+
+/*
+ * on_error=refuse: while the audit file cannot be written, governed
+ * requests are refused before any other stage.
+ */
+
+static ngx_int_t
+ngx_http_govern_audit_access(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx)
+{
+    ngx_str_t                        detail;
+    ngx_http_govern_audit_t         *audit;
+    ngx_http_govern_loc_conf_t      *glcf;
+    ngx_http_govern_audit_shared_t  *shared;
+
+    glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
+    audit = glcf->audit;
+
+    if (audit == NULL || !audit->refuse) {
+        return NGX_OK;
+    }
+
+    shared = audit->file->zone->data;
+
+    if (!shared->failing) {
+        return NGX_OK;
+    }
+
+    ngx_str_set(&detail, "the audit trail cannot be written");
+
+    if (ngx_http_govern_add_header(r, "Retry-After", (u_char *) "1", 1)
+        != NGX_OK)
+    {
+        return ngx_http_govern_refuse_internal(r, "the audit's refusal");
+    }
+
+    return ngx_http_govern_refuse(r, GOVERN_REASON_AUDIT_UNAVAILABLE,
+                                  &detail);
+}
+
+
+const ngx_http_govern_stage_t  ngx_http_govern_audit_stage = {
+    "audit",
+    NULL,                                   /* create conf */
+    NULL,                                   /* merge conf */
+    NULL,                                   /* init */
+    ngx_http_govern_audit_access,
+    NULL,                                   /* headers */
+    NULL,                                   /* body */
+    NULL                                    /* log */
+};
 
 
 static size_t
@@ -155,9 +207,14 @@ ngx_http_govern_audit_len(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx)
 }
 
 
+/*
+ * A chained record ends with the ',' its sequence number and chain value
+ * follow when it is written; either way a line feed ends it here.
+ */
+
 static u_char *
 ngx_http_govern_audit_record(ngx_http_request_t *r,
-    ngx_http_govern_ctx_t *ctx, u_char *p)
+    ngx_http_govern_ctx_t *ctx, u_char *p, ngx_uint_t chained)
 {
     u_char                          *q;
     time_t                           now_sec;
@@ -319,7 +376,7 @@ ngx_http_govern_audit_record(ngx_http_request_t *r,
                     ngx_max(total, 0));
     p = ngx_http_govern_audit_str(p, &r->connection->addr_text);
 
-    *p++ = '}';
+    *p++ = chained ? ',' : '}';
     *p++ = '\n';
 
     return p;
@@ -380,6 +437,7 @@ ngx_http_govern_audit_syslog(ngx_http_request_t *r, ngx_syslog_peer_t *peer,
     size_t   header;
 
     if (peer->busy) {
+        ngx_http_govern_metrics_audit(0, 1, 0);
         return;
     }
 
@@ -388,6 +446,7 @@ ngx_http_govern_audit_syslog(ngx_http_request_t *r, ngx_syslog_peer_t *peer,
 
     msg = ngx_pnalloc(r->pool, header + len);
     if (msg == NULL) {
+        ngx_http_govern_metrics_audit(0, 1, 0);
         return;
     }
 
@@ -397,67 +456,64 @@ ngx_http_govern_audit_syslog(ngx_http_request_t *r, ngx_syslog_peer_t *peer,
     p = ngx_cpymem(p, rec, len - 1);
 
     peer->busy = 1;
-    (void) ngx_syslog_send(peer, msg, p - msg);
+
+    if (ngx_syslog_send(peer, msg, p - msg) == p - msg) {
+        ngx_http_govern_metrics_audit(1, 0, 0);
+
+    } else {
+        ngx_http_govern_metrics_audit(0, 1, 1);
+    }
+
     peer->busy = 0;
 }
 
 
-static void
-ngx_http_govern_audit_write(ngx_open_file_t *file, ngx_log_t *log,
-    u_char *data, size_t len)
-{
-    ssize_t                       n;
-    ngx_err_t                     err;
-    ngx_http_govern_audit_buf_t  *buf;
-
-    n = ngx_write_fd(file->fd, data, len);
-
-    if (n == (ssize_t) len) {
-        return;
-    }
-
-    err = (n == -1) ? ngx_errno : 0;
-
-    /* a full disk must not flood the error log: once a minute */
-
-    buf = file->data;
-
-    if (buf) {
-        if (ngx_time() - buf->error_time < 60) {
-            return;
-        }
-
-        buf->error_time = ngx_time();
-    }
-
-    if (n == -1) {
-        ngx_log_error(NGX_LOG_ALERT, log, err,
-                      ngx_write_fd_n " to govern audit \"%s\" failed",
-                      file->name.data);
-        return;
-    }
-
-    ngx_log_error(NGX_LOG_ALERT, log, 0,
-                  ngx_write_fd_n " to govern audit \"%s\" was incomplete: "
-                  "%z of %uz", file->name.data, n, len);
-}
-
+/*
+ * The file's flush hook, also run by the flush timer: the buffer goes to
+ * the file, with a gap record for what could not be written before.
+ */
 
 static void
 ngx_http_govern_audit_flush(ngx_open_file_t *file, ngx_log_t *log)
 {
-    ngx_http_govern_audit_buf_t  *buf;
+    ngx_int_t                        rc;
+    ngx_http_govern_audit_file_t    *af;
+    ngx_http_govern_audit_shared_t  *shared;
 
-    buf = file->data;
-
-    if (buf->pos > buf->start) {
-        ngx_http_govern_audit_write(file, log, buf->start,
-                                    buf->pos - buf->start);
-        buf->pos = buf->start;
+    if (ngx_process == NGX_PROCESS_MASTER) {
+        /* it reopens files too, but writes no record */
+        return;
     }
 
-    if (buf->event->timer_set) {
-        ngx_del_timer(buf->event);
+    af = file->data;
+    shared = af->zone->data;
+
+    rc = ngx_http_govern_audit_write(af, log, af->start, af->pos - af->start,
+                                     af->records, 0);
+
+    if (rc == NGX_AGAIN) {
+        /*
+         * The chain went on in the file now at the path, and this worker
+         * still has the one rotated away: it reopens soon, and the
+         * records wait for it, unless it is exiting.
+         */
+
+        if (!(ngx_exiting || ngx_quit || ngx_terminate)) {
+            ngx_add_timer(&af->event, 100);
+            return;
+        }
+
+        ngx_http_govern_audit_lose(af, log, af->records);
+    }
+
+    af->pos = af->start;
+    af->records = 0;
+
+    if (rc == NGX_ERROR || shared->lost) {
+        ngx_add_timer(&af->event, NGX_HTTP_GOVERN_AUDIT_RETRY);
+
+    } else if (af->event.timer_set) {
+        ngx_del_timer(&af->event);
     }
 }
 
@@ -465,14 +521,17 @@ ngx_http_govern_audit_flush(ngx_open_file_t *file, ngx_log_t *log)
 static void
 ngx_http_govern_audit_flush_handler(ngx_event_t *ev)
 {
+    ngx_open_file_t  *file = ev->data;
+
     ngx_log_debug0(NGX_LOG_DEBUG_HTTP, ev->log, 0, "govern audit flush");
 
-    ngx_http_govern_audit_flush(ev->data, ev->log);
+    ngx_http_govern_audit_flush(file, ev->log);
 }
 
 
 /*
- * govern_audit FILE [buffer=SIZE] [flush=TIME] | syslog:... | off
+ * govern_audit FILE [buffer=SIZE] [flush=TIME] [on_error=serve|refuse]
+ *     | syslog:... | off
  */
 
 char *
@@ -481,14 +540,16 @@ ngx_http_govern_audit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_govern_loc_conf_t *glcf = conf;
 
-    ssize_t                       size;
-    ngx_int_t                     flush;
-    ngx_str_t                    *value, s;
-    ngx_uint_t                    i;
-    ngx_open_file_t              *file;
-    ngx_syslog_peer_t            *peer;
-    ngx_http_govern_audit_t      *audit;
-    ngx_http_govern_audit_buf_t  *buf;
+    ssize_t                        size;
+    ngx_int_t                      flush;
+    ngx_str_t                     *value, s, name;
+    ngx_uint_t                     i;
+    ngx_flag_t                     refuse;
+    ngx_open_file_t               *file;
+    ngx_syslog_peer_t             *peer;
+    ngx_http_govern_audit_t       *audit;
+    ngx_http_govern_audit_file_t  *af, **afp;
+    ngx_http_govern_main_conf_t   *gmcf;
 
     if (glcf->audit != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
@@ -512,7 +573,7 @@ ngx_http_govern_audit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
     if (ngx_strncmp(value[1].data, "syslog:", 7) == 0) {
         if (cf->args->nelts != 2) {
-            return "takes no buffer= or flush= with syslog";
+            return "takes no buffer=, flush= or on_error= with syslog";
         }
 
         peer = ngx_pcalloc(cf->pool, sizeof(ngx_syslog_peer_t));
@@ -532,6 +593,7 @@ ngx_http_govern_audit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
     size = NGX_HTTP_GOVERN_AUDIT_BUFFER;
     flush = NGX_HTTP_GOVERN_AUDIT_FLUSH;
+    refuse = 0;
 
     for (i = 2; i < cf->args->nelts; i++) {
 
@@ -565,6 +627,16 @@ ngx_http_govern_audit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
             continue;
         }
 
+        if (ngx_strcmp(value[i].data, "on_error=serve") == 0) {
+            refuse = 0;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "on_error=refuse") == 0) {
+            refuse = 1;
+            continue;
+        }
+
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid parameter \"%V\"", &value[i]);
         return NGX_CONF_ERROR;
@@ -575,7 +647,7 @@ ngx_http_govern_audit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
-    audit->file = file;
+    audit->refuse = refuse;
     glcf->audit = audit;
 
     if (file->data) {
@@ -586,9 +658,10 @@ ngx_http_govern_audit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
             return NGX_CONF_ERROR;
         }
 
-        buf = file->data;
+        af = file->data;
 
-        if (buf->last - buf->start != size || buf->flush != (ngx_msec_t) flush)
+        if ((size_t) size != (size_t) (af->last - af->start)
+            || (size && af->flush != (ngx_msec_t) flush))
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "audit \"%V\" already has other buffer= or "
@@ -596,39 +669,163 @@ ngx_http_govern_audit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
             return NGX_CONF_ERROR;
         }
 
+        audit->file = af;
+
         return NGX_CONF_OK;
     }
 
-    if (size == 0) {
-        return NGX_CONF_OK;
-    }
-
-    buf = ngx_pcalloc(cf->pool, sizeof(ngx_http_govern_audit_buf_t));
-    if (buf == NULL) {
+    af = ngx_pcalloc(cf->pool, sizeof(ngx_http_govern_audit_file_t));
+    if (af == NULL) {
         return NGX_CONF_ERROR;
     }
 
-    buf->start = ngx_pnalloc(cf->pool, size);
-    if (buf->start == NULL) {
+    af->file = file;
+    af->head_fd = NGX_INVALID_FILE;
+
+    if (size) {
+        af->start = ngx_pnalloc(cf->pool, size);
+        if (af->start == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        af->pos = af->start;
+        af->last = af->start + size;
+        af->flush = flush;
+    }
+
+    af->event.data = file;
+    af->event.handler = ngx_http_govern_audit_flush_handler;
+    af->event.log = &cf->cycle->new_log;
+    af->event.cancelable = 1;
+
+    /* what the workers share about the file: one zone each */
+
+    name.len = sizeof("govern_audit ") - 1 + file->name.len;
+    name.data = ngx_pnalloc(cf->pool, name.len);
+    if (name.data == NULL) {
         return NGX_CONF_ERROR;
     }
 
-    buf->pos = buf->start;
-    buf->last = buf->start + size;
-    buf->flush = flush;
+    ngx_sprintf(name.data, "govern_audit %V", &file->name);
 
-    buf->event = ngx_pcalloc(cf->pool, sizeof(ngx_event_t));
-    if (buf->event == NULL) {
+    af->zone = ngx_shared_memory_add(cf, &name, 8 * ngx_pagesize,
+                                     &ngx_http_govern_module);
+    if (af->zone == NULL) {
         return NGX_CONF_ERROR;
     }
 
-    buf->event->data = file;
-    buf->event->handler = ngx_http_govern_audit_flush_handler;
-    buf->event->log = &cf->cycle->new_log;
-    buf->event->cancelable = 1;
+    af->zone->init = ngx_http_govern_audit_init_zone;
+
+    gmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_govern_module);
+
+    if (gmcf->audit_files == NULL) {
+        gmcf->audit_files = ngx_array_create(cf->pool, 2,
+                                   sizeof(ngx_http_govern_audit_file_t *));
+        if (gmcf->audit_files == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    afp = ngx_array_push(gmcf->audit_files);
+    if (afp == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *afp = af;
 
     file->flush = ngx_http_govern_audit_flush;
-    file->data = buf;
+    file->data = af;
+    audit->file = af;
 
     return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_govern_audit_init_zone(ngx_shm_zone_t *zone, void *data)
+{
+    ngx_slab_pool_t  *shpool;
+
+    if (data) {
+        zone->data = data;          /* a reload keeps what it knows */
+        return NGX_OK;
+    }
+
+    shpool = (ngx_slab_pool_t *) zone->shm.addr;
+
+    zone->data = ngx_slab_calloc(shpool,
+                                 sizeof(ngx_http_govern_audit_shared_t));
+    if (zone->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * After the http block: the node name every checkpoint and gap record
+ * carries, and with govern_audit_key, each file's chain.
+ */
+
+char *
+ngx_http_govern_audit_init(ngx_conf_t *cf,
+    ngx_http_govern_main_conf_t *gmcf)
+{
+    size_t                          len;
+    ngx_uint_t                      i;
+    ngx_http_govern_audit_file_t  **afp, *af;
+
+    if (gmcf->audit_files == NULL) {
+        return NGX_CONF_OK;
+    }
+
+    len = govern_json_escape_len(cf->cycle->hostname.data,
+                                 cf->cycle->hostname.len);
+
+    afp = gmcf->audit_files->elts;
+
+    for (i = 0; i < gmcf->audit_files->nelts; i++) {
+        af = afp[i];
+
+        af->node.data = ngx_pnalloc(cf->pool, len);
+        if (af->node.data == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        af->node.len = govern_json_escape(af->node.data,
+                                          cf->cycle->hostname.data,
+                                          cf->cycle->hostname.len)
+                       - af->node.data;
+
+        if (gmcf->audit_key
+            && ngx_http_govern_audit_file_init(cf, af, gmcf->audit_key)
+               != NGX_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* a worker that exits seals what it wrote since the last checkpoint */
+
+void
+ngx_http_govern_audit_exit(ngx_cycle_t *cycle,
+    ngx_http_govern_main_conf_t *gmcf)
+{
+    ngx_uint_t                      i;
+    ngx_http_govern_audit_file_t  **afp;
+
+    if (gmcf->audit_files == NULL || gmcf->audit_key == NULL) {
+        return;
+    }
+
+    afp = gmcf->audit_files->elts;
+
+    for (i = 0; i < gmcf->audit_files->nelts; i++) {
+        (void) ngx_http_govern_audit_write(afp[i], cycle->log, NULL, 0, 0, 1);
+    }
 }

@@ -31,6 +31,12 @@
 #define GOVERN_METRICS_RATELIMIT_HEAD                                         \
     "# HELP govern_ratelimit_total Rate-limit decisions by where they were "  \
     "taken.\n# TYPE govern_ratelimit_total counter\n"
+#define GOVERN_METRICS_AUDIT_HEAD                                             \
+    "# HELP govern_audit_records_total Audit records of requests, written "   \
+    "or lost.\n# TYPE govern_audit_records_total counter\n"
+#define GOVERN_METRICS_AUDIT_FAILURES_HEAD                                    \
+    "# HELP govern_audit_write_failures_total Writes of audit records that "  \
+    "failed.\n# TYPE govern_audit_write_failures_total counter\n"
 #define GOVERN_METRICS_REDIS_HEAD                                             \
     "# HELP govern_redis_up Whether Redis is in use (no node's breaker is "   \
     "open).\n# TYPE govern_redis_up gauge\n"
@@ -68,6 +74,8 @@ typedef struct {
     ngx_atomic_t                 ratelimit[3];      /* by source */
     ngx_http_govern_metrics_route_t  other;         /* table full, or long */
     ngx_http_govern_metrics_route_t  routes[GOVERN_METRICS_ROUTES];
+    ngx_atomic_t                 audit[3];          /* written, lost,
+                                                       write failures */
 } ngx_http_govern_metrics_t;
 
 
@@ -185,6 +193,41 @@ ngx_http_govern_metrics_count(ngx_http_request_t *r,
 }
 
 
+/* audit records written and lost, and failed writes (no request here:
+ * a flush runs on a timer too) */
+
+void
+ngx_http_govern_metrics_audit(ngx_uint_t written, ngx_uint_t lost,
+    ngx_uint_t failures)
+{
+    ngx_http_govern_metrics_t    *m;
+    ngx_http_govern_main_conf_t  *gmcf;
+
+    gmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_govern_module);
+
+    if (gmcf == NULL || gmcf->metrics == NULL
+        || gmcf->metrics->data == NULL)
+    {
+        return;
+    }
+
+    m = gmcf->metrics->data;
+
+    if (written) {
+        (void) ngx_atomic_fetch_add(&m->audit[0], written);
+    }
+
+    if (lost) {
+        (void) ngx_atomic_fetch_add(&m->audit[1], lost);
+    }
+
+    if (failures) {
+        (void) ngx_atomic_fetch_add(&m->audit[2], failures);
+    }
+}
+
+
 static ngx_http_govern_metrics_route_t *
 ngx_http_govern_metrics_route(ngx_http_govern_metrics_t *m, ngx_str_t *name)
 {
@@ -247,7 +290,7 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
     ngx_uint_t                        i, j, k, a, nroutes;
     ngx_chain_t                       out;
     ngx_uint_t                        nnodes, up;
-    ngx_atomic_uint_t                *counts, v, cache[2], rl[3];
+    ngx_atomic_uint_t                *counts, v, cache[2], rl[3], audit[3];
     ngx_atomic_uint_t                 redirects[NGX_HTTP_GOVERN_REDIS_REDIRECTS];
     ngx_http_govern_redis_shared_t   *shared;
     ngx_http_govern_redis_node_state_t  nodes[NGX_HTTP_GOVERN_REDIS_NODES];
@@ -320,6 +363,7 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
 
     for (i = 0; i < 3; i++) {
         rl[i] = m->ratelimit[i];
+        audit[i] = m->audit[i];
     }
 
     /* the nodes this worker routes to, as their shared breakers say */
@@ -354,6 +398,12 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
           + sizeof(GOVERN_METRICS_RATELIMIT_HEAD) - 1
           + 3 * (sizeof("govern_ratelimit_total{source=\"redis\"} \n") - 1
                  + NGX_ATOMIC_T_LEN)
+          + sizeof(GOVERN_METRICS_AUDIT_HEAD) - 1
+          + 2 * (sizeof("govern_audit_records_total{result=\"written\"} \n")
+                 - 1 + NGX_ATOMIC_T_LEN)
+          + sizeof(GOVERN_METRICS_AUDIT_FAILURES_HEAD) - 1
+          + sizeof("govern_audit_write_failures_total \n") - 1
+          + NGX_ATOMIC_T_LEN
           + sizeof(GOVERN_METRICS_REDIS_HEAD "govern_redis_up 0\n") - 1
           + sizeof(GOVERN_METRICS_NODE_HEAD) - 1
           + sizeof(GOVERN_METRICS_REDIRECT_HEAD) - 1
@@ -425,6 +475,13 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
         p = ngx_sprintf(p, "govern_ratelimit_total{source=\"%s\"} %uA\n",
                         ngx_http_govern_metrics_sources[i], rl[i]);
     }
+
+    p = govern_metrics_head(p, GOVERN_METRICS_AUDIT_HEAD);
+    p = ngx_sprintf(p, "govern_audit_records_total{result=\"written\"} %uA\n"
+                    "govern_audit_records_total{result=\"lost\"} %uA\n",
+                    audit[0], audit[1]);
+    p = govern_metrics_head(p, GOVERN_METRICS_AUDIT_FAILURES_HEAD);
+    p = ngx_sprintf(p, "govern_audit_write_failures_total %uA\n", audit[2]);
 
     if (gmcf->redis) {
         p = govern_metrics_head(p, GOVERN_METRICS_REDIS_HEAD);

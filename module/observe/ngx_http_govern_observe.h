@@ -14,8 +14,19 @@
 
 char *ngx_http_govern_audit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+char *ngx_http_govern_audit_key_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 ngx_int_t ngx_http_govern_audit(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx);
+char *ngx_http_govern_audit_init(ngx_conf_t *cf,
+    ngx_http_govern_main_conf_t *gmcf);
+void ngx_http_govern_audit_exit(ngx_cycle_t *cycle,
+    ngx_http_govern_main_conf_t *gmcf);
+void ngx_http_govern_metrics_audit(ngx_uint_t written, ngx_uint_t lost,
+    ngx_uint_t failures);
+
+/* refuses governed requests while the audit cannot be written (refuse) */
+extern const ngx_http_govern_stage_t  ngx_http_govern_audit_stage;
 
 char *ngx_http_govern_metrics_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);

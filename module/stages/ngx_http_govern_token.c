@@ -17,7 +17,12 @@
 
 
 static ngx_int_t ngx_http_govern_token_get(ngx_http_request_t *r,
-    ngx_http_govern_loc_conf_t *glcf, ngx_str_t *token);
+    ngx_http_govern_ctx_t *ctx, ngx_http_govern_loc_conf_t *glcf,
+    ngx_str_t *token);
+static ngx_int_t ngx_http_govern_token_basic(ngx_http_request_t *r,
+    ngx_table_elt_t *h, ngx_str_t *token);
+static ngx_int_t ngx_http_govern_token_password(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, ngx_str_t *token);
 static ngx_int_t ngx_http_govern_token_refuse(ngx_http_request_t *r,
     govern_reason_e reason, const char *detail);
 static ngx_int_t ngx_http_govern_remove_header_in(ngx_http_request_t *r,
@@ -58,7 +63,7 @@ ngx_http_govern_token_access(ngx_http_request_t *r,
         goto validate;
     }
 
-    rc = ngx_http_govern_token_get(r, glcf, &token);
+    rc = ngx_http_govern_token_get(r, ctx, glcf, &token);
 
     if (rc != NGX_OK) {
         return rc;
@@ -167,10 +172,12 @@ validate:
 
 
 static ngx_int_t
-ngx_http_govern_token_get(ngx_http_request_t *r,
+ngx_http_govern_token_get(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
     ngx_http_govern_loc_conf_t *glcf, ngx_str_t *token)
 {
     u_char           *p, *end;
+    ngx_int_t         rc;
+    ngx_uint_t        i;
     ngx_table_elt_t  *h;
 
     if (glcf->token) {
@@ -188,6 +195,40 @@ ngx_http_govern_token_get(ngx_http_request_t *r,
     }
 
     h = r->headers_in.authorization;
+
+    /*
+     * Clients that cannot set a header (Odoo's XML-RPC libraries, n8n's
+     * node) put the token where Odoo takes its key: HTTP Basic's
+     * password, or the password argument of the call itself
+     */
+
+    if (glcf->odoo && glcf->odoo_token != NGX_HTTP_GOVERN_TOKEN_HEADER
+        && (h == NULL
+            || glcf->odoo_token == NGX_HTTP_GOVERN_TOKEN_PASSWORD
+            || ngx_strncasecmp(h->value.data, (u_char *) "Bearer ",
+                               sizeof("Bearer ") - 1) != 0))
+    {
+        if (h && h->value.len > sizeof("Basic ") - 1
+            && ngx_strncasecmp(h->value.data, (u_char *) "Basic ",
+                               sizeof("Basic ") - 1) == 0)
+        {
+            rc = ngx_http_govern_token_basic(r, h, token);
+
+        } else {
+            rc = ngx_http_govern_token_password(r, ctx, token);
+        }
+
+        if (rc == NGX_OK) {
+            goto check;
+        }
+
+        if (rc != NGX_DECLINED) {
+            return rc;              /* reading the body, or refused */
+        }
+
+        return ngx_http_govern_token_refuse(r, GOVERN_REASON_TOKEN_MISSING,
+                   "no token: not as a bearer, nor as the password");
+    }
 
     if (h == NULL) {
         return ngx_http_govern_token_refuse(r,
@@ -234,6 +275,102 @@ check:
                    GOVERN_REASON_TOKEN_MALFORMED,
                    "the token is longer than 8 KB");
     }
+
+    /* an Odoo API key (40 hex digits) where the partner token goes */
+
+    if (token->len == 40) {
+        for (i = 0; i < 40; i++) {
+            if (!((token->data[i] >= '0' && token->data[i] <= '9')
+                  || (token->data[i] >= 'a' && token->data[i] <= 'f')))
+            {
+                break;
+            }
+        }
+
+        if (i == 40) {
+            return ngx_http_govern_token_refuse(r,
+                       GOVERN_REASON_TOKEN_MALFORMED,
+                       "this gateway takes partner tokens, not Odoo keys");
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* Authorization: Basic base64(login:TOKEN): the password is the token */
+
+static ngx_int_t
+ngx_http_govern_token_basic(ngx_http_request_t *r, ngx_table_elt_t *h,
+    ngx_str_t *token)
+{
+    u_char     *colon;
+    ngx_str_t   src, plain;
+
+    src.data = h->value.data + sizeof("Basic ") - 1;
+    src.len = h->value.len - (sizeof("Basic ") - 1);
+
+    while (src.len && src.data[0] == ' ') {
+        src.data++;
+        src.len--;
+    }
+
+    plain.data = ngx_pnalloc(r->pool, ngx_base64_decoded_length(src.len));
+    if (plain.data == NULL) {
+        return ngx_http_govern_refuse_internal(r, "the Basic credentials");
+    }
+
+    if (ngx_decode_base64(&plain, &src) != NGX_OK) {
+        return ngx_http_govern_token_refuse(r, GOVERN_REASON_TOKEN_MALFORMED,
+                   "the Basic credentials are not base64");
+    }
+
+    colon = ngx_strlchr(plain.data, plain.data + plain.len, ':');
+
+    if (colon == NULL || colon + 1 == plain.data + plain.len) {
+        return NGX_DECLINED;
+    }
+
+    token->data = colon + 1;
+    token->len = plain.data + plain.len - token->data;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The password argument of login, authenticate, execute_kw and execute
+ * (params.args[2] on /jsonrpc and XML-RPC): the body is read and parsed
+ * first, by the stages that do so, on these routes only.  NGX_AGAIN while
+ * it is read; NGX_DECLINED when the call carries no password.
+ */
+
+static ngx_int_t
+ngx_http_govern_token_password(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, ngx_str_t *token)
+{
+    ngx_int_t     rc;
+    govern_jv_t  *args, *v;
+
+    rc = ngx_http_govern_body_stage.access(r, ctx);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rc = ngx_http_govern_xmlrpc_stage.access(r, ctx);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    args = govern_jv_getz(govern_jv_getz(ctx->json, "params"), "args");
+    v = govern_jv_item(args, 2);
+
+    if (!govern_jv_is_string(v) || v->len == 0) {
+        return NGX_DECLINED;
+    }
+
+    token->data = (u_char *) v->u.string;
+    token->len = v->len;
 
     return NGX_OK;
 }
@@ -616,6 +753,8 @@ ngx_http_govern_token_merge(ngx_conf_t *cf, ngx_http_govern_loc_conf_t *prev,
 
     ngx_conf_merge_ptr_value(conf->token, prev->token, NULL);
     ngx_conf_merge_value(conf->forward, prev->forward, 0);
+    ngx_conf_merge_uint_value(conf->odoo_token, prev->odoo_token,
+                              NGX_HTTP_GOVERN_TOKEN_ANY);
 
     if (conf->enable_file == NULL) {
         conf->enable_file = prev->enable_file;
@@ -715,6 +854,7 @@ ngx_http_govern_token_create(ngx_http_govern_loc_conf_t *conf)
     conf->leeway = NGX_CONF_UNSET;
     conf->token = NGX_CONF_UNSET_PTR;
     conf->forward = NGX_CONF_UNSET;
+    conf->odoo_token = NGX_CONF_UNSET_UINT;
 }
 
 
