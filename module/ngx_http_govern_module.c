@@ -658,9 +658,10 @@ ngx_http_govern_preconfiguration(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_govern_postconfiguration(ngx_conf_t *cf)
 {
-    ngx_uint_t                  i;
-    ngx_http_handler_pt        *h;
-    ngx_http_core_main_conf_t  *cmcf;
+    ngx_uint_t                    i;
+    ngx_http_handler_pt          *h;
+    ngx_http_core_main_conf_t    *cmcf;
+    ngx_http_govern_main_conf_t  *gmcf;
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
@@ -672,6 +673,14 @@ ngx_http_govern_postconfiguration(ngx_conf_t *cf)
     *h = ngx_http_govern_access_handler;
 
     if (ngx_http_govern_digest_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    gmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_govern_module);
+
+    if (gmcf->redis
+        && ngx_http_govern_redis_postconfiguration(cf, gmcf->redis) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 

@@ -26,6 +26,8 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 NGINX = "/usr/sbin/nginx"
 
+CLUSTER_VARIANT = "govern HS256 + scope + Redis rate limit, cluster"
+
 # (name, location body, token): token is None (no Authorization), or
 # (alg, "repeat") for one token sent again and again (verified-token cache
 # hits), or (alg, "unique") for a rotation of distinct tokens larger than
@@ -86,6 +88,13 @@ VARIANTS = [
             govern_revocation on;
             proxy_pass http://upstream;
     """, ("HS256", "repeat")),
+    # a second gateway, the same route, its Redis a three-master cluster
+    (CLUSTER_VARIANT, """
+            govern on;
+            govern_scopes orders:read;
+            govern_rate_limit orders 1000000r/s;
+            proxy_pass http://upstream;
+    """, ("HS256", "repeat")),
     ("plain proxy_pass, POST 1 KB order", """
             proxy_pass http://upstream;
     """, ("HS256", "post")),
@@ -123,12 +132,12 @@ VARIANTS = [
             govern_odoo_max_records 100;
             proxy_pass http://upstream;
     """, ("HS256", "post-jsonrpc")),
-    ("govern HS256, XML-RPC search_read (4 KB), no govern_odoo", """
+    ("govern HS256, XML-RPC 1 KB, no govern_odoo", """
             govern on;
             govern_scopes orders:read;
             proxy_pass http://upstream;
     """, ("HS256", "post-xmlrpc")),
-    ("govern HS256, XML-RPC search_read (4 KB) + Odoo policy + credentials", """
+    ("govern HS256, XML-RPC 1 KB + Odoo policy + credentials", """
             govern on;
             govern_scopes orders:read;
             govern_odoo xmlrpc;
@@ -278,12 +287,13 @@ PAIRS = [
      "govern RS256 repeated token (cache hits)"),
     ("govern RS256 unique tokens, IdP keys (cache misses)",
      "govern RS256 unique tokens (cache misses)"),
+    (CLUSTER_VARIANT, "govern HS256 + scope + Redis rate limit"),
     ("govern HS256, JSON-RPC 1 KB + Odoo policy + credentials",
      "govern HS256, JSON-RPC 1 KB, no govern_odoo"),
     ("govern HS256, JSON-2 1 KB + Odoo policy + credentials",
      "govern HS256, JSON-2 1 KB, no govern_odoo"),
-    ("govern HS256, XML-RPC search_read (4 KB) + Odoo policy + credentials",
-     "govern HS256, XML-RPC search_read (4 KB), no govern_odoo"),
+    ("govern HS256, XML-RPC 1 KB + Odoo policy + credentials",
+     "govern HS256, XML-RPC 1 KB, no govern_odoo"),
     ("govern HS256, JSON-RPC 1 KB + Odoo policy, 1,000 rules",
      "govern HS256, JSON-RPC 1 KB + Odoo policy + credentials"),
     ("govern HS256, POST 1 KB order + schema",
@@ -355,7 +365,7 @@ http {
     govern_jwt_keys @PREFIX@/jwks.json;
     govern_jwt_issuer https://idp.bench;
     govern_jwt_audience govern;
-    govern_redis 127.0.0.1:@RPORT@ timeout=500ms;
+    govern_redis @REDIS@ timeout=500ms;
     # only the variants that check revocations say so
     govern_revocation off;
     govern_odoo_credentials @PREFIX@/odoo-credentials.json;
@@ -395,6 +405,36 @@ def wait_port(port):
         except OSError:
             time.sleep(0.05)
     raise SystemExit("bench: nothing listens on %d" % port)
+
+
+def start_cluster(prefix, procs, pids):
+    """Three Redis Cluster masters on the load's CPU; their addresses."""
+    nodes = []
+    for i in range(3):
+        port, bus = free_port(), free_port()
+        d = os.path.join(prefix, "cluster%d" % i)
+        os.mkdir(d)
+        procs.append(subprocess.Popen(
+            ["taskset", "-c", "1", "redis-server", "--port", str(port),
+             "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", d, "--cluster-enabled", "yes", "--cluster-port",
+             str(bus), "--cluster-config-file", "nodes.conf"],
+            stdout=subprocess.DEVNULL))
+        pids.append(procs[-1].pid)      # taskset execs redis-server
+        nodes.append("127.0.0.1:%d" % port)
+    for node in nodes:
+        wait_port(int(node.rsplit(":", 1)[1]))
+    subprocess.run(["redis-cli", "--cluster", "create"] + nodes
+                   + ["--cluster-replicas", "0", "--cluster-yes"],
+                   check=True, capture_output=True, timeout=60)
+    for _ in range(200):
+        info = subprocess.run(["redis-cli", "-p", nodes[0].rsplit(":")[1],
+                               "cluster", "info"], capture_output=True,
+                              text=True).stdout
+        if "cluster_state:ok" in info:
+            return nodes
+        time.sleep(0.05)
+    raise SystemExit("bench: the cluster is not ok")
 
 
 def cpu_ticks(pid, user=False):
@@ -464,9 +504,12 @@ def bench_jsonrpc():
 
 
 def bench_xmlrpc():
-    """The same search_read as a methodCall, as xmlrpc.client writes it."""
+    """A search_read methodCall of about 1 KB, as xmlrpc.client writes it
+    (XML is about four times JSON's size: 12 codes where JSON has 70)."""
     import xmlrpc.client
     args = bench_jsonrpc()["params"]["args"]
+    args[5] = [[["default_code", "in", ["SKU-%05d" % i for i in range(12)]],
+                ["sale_ok", "=", True]]]
     return xmlrpc.client.dumps(tuple(args), "execute_kw")
 
 
@@ -602,7 +645,7 @@ def main():
     for name in ("order.json", "customer.json"):
         shutil.copy(os.path.join(ROOT, "config", "schemas", name), prefix)
 
-    # an Ed25519 key for the second gateway's checkpoints
+    # an Ed25519 key for the chained gateway's checkpoints
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ed25519
     fd = os.open(os.path.join(prefix, "audit-key.pem"),
@@ -612,24 +655,24 @@ def main():
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption()))
 
-    gateways = [("gateway", ""), ("gateway-chained",
-                 "govern_audit_key @PREFIX@/audit-key.pem every=1000;")]
-    if not any(name in CHAINED for name, _, _ in VARIANTS):
-        gateways = gateways[:1]
-    for gname, key in gateways:
-        servers = ""
-        for (name, body, _), port in zip(VARIANTS, ports):
-            if (name in CHAINED) == (gname == "gateway-chained"):
-                servers += ("    server {\n        listen 127.0.0.1:%d "
-                            "backlog=4096;\n        location / {%s}\n"
-                            "        location = /_jwks {\n"
-                            "            internal;\n"
-                            "            proxy_pass http://upstream/jwks;\n"
-                            "        }\n    }\n" % (port, body))
-        with open(os.path.join(prefix, gname + ".conf"), "w") as f:
-            f.write(render(render(GATEWAY_CONF, {
-                "SERVERS": servers, "NAME": gname, "AUDIT_KEY": key}),
-                values))
+    # variants with a gateway of their own, pinned to the same CPU and
+    # idle while others run: the chained audit (govern_audit_key), the
+    # cluster (govern_redis is one per http block)
+    def gateway_of(name):
+        return ("gateway-chained" if name in CHAINED
+                else "cluster" if name == CLUSTER_VARIANT else "gateway")
+
+    servers = {}
+    for (name, body, _), port in zip(VARIANTS, ports):
+        servers[gateway_of(name)] = servers.get(gateway_of(name), "") + (
+            "    server {\n        listen 127.0.0.1:%d backlog=4096;"
+            "\n        location / {%s}\n"
+            "        location = /_jwks {\n"
+            "            internal;\n"
+            "            proxy_pass http://upstream/jwks;\n"
+            "        }\n    }\n" % (port, body))
+    audit_keys = {"gateway-chained":
+                  "govern_audit_key @PREFIX@/audit-key.pem every=1000;"}
 
     with open(os.path.join(prefix, "upstream.conf"), "w") as f:
         f.write(render(UPSTREAM_CONF, values))
@@ -643,23 +686,35 @@ def main():
                               stdout=subprocess.DEVNULL)
         procs.append(rd)
         wait_port(rport)
+        redis = {"gateway": "127.0.0.1:%d" % rport}
+        redis_pids = {"gateway": [rd.pid], "cluster": []}
+        if "cluster" in servers:
+            redis["cluster"] = "cluster " + " ".join(
+                start_cluster(prefix, procs, redis_pids["cluster"]))
         up = subprocess.Popen(["taskset", "-c", "1", NGINX, "-p", prefix,
                                "-c", os.path.join(prefix, "upstream.conf"),
                                "-e", os.path.join(prefix, "upstream.err")])
         procs.append(up)
-        masters = []
-        for gname, _ in gateways:
-            gw = subprocess.Popen([NGINX, "-p", prefix, "-c",
-                                   os.path.join(prefix, gname + ".conf"),
-                                   "-e", os.path.join(prefix,
-                                                      gname + ".err")])
+        workers = {}
+        for gname in servers:
+            conf = os.path.join(prefix, gname + ".conf")
+            with open(conf, "w") as f:
+                f.write(render(render(GATEWAY_CONF, {
+                    "SERVERS": servers[gname], "NAME": gname,
+                    "AUDIT_KEY": audit_keys.get(gname, ""),
+                    "REDIS": redis.get(gname, redis["gateway"])}), values))
+            gw = subprocess.Popen([NGINX, "-p", prefix, "-c", conf, "-e",
+                                   os.path.join(prefix, gname + ".err")])
             procs.append(gw)
-            masters.append(gw)
+            workers[gname] = gw
         wait_port(uport)
         for port in ports:
             wait_port(port)
-        workers = [worker_pid(gw.pid) for gw in masters]
+        for gname, gw in workers.items():
+            workers[gname] = worker_pid(gw.pid)
         hz = os.sysconf("SC_CLK_TCK")
+        # the cluster gateway's slot map
+        time.sleep(0.5)
 
         results = {name: [] for name, _, _ in VARIANTS}
         print("govern bench: %d rounds x %ds per variant, %d connections, "
@@ -676,9 +731,13 @@ def main():
 
         for rnd in range(opts.rounds):
             for (name, _, token), port in zip(VARIANTS, ports):
-                worker = workers[1 if name in CHAINED else 0]
+                gateway = gateway_of(name)
+                worker = workers[gateway]
                 before = cpu_ticks(worker)
                 before_user = cpu_ticks(worker, user=True)
+                rpids = redis_pids["cluster" if gateway == "cluster"
+                                   else "gateway"]
+                rbefore = sum(cpu_ticks(p) for p in rpids)
                 res = run_wrk("http://127.0.0.1:%d/api/v1/orders" % port,
                               opts.seconds, opts.connections,
                               wrk_args[token])
@@ -686,6 +745,9 @@ def main():
                     / max(res["total"], 1)
                 res["user_us"] = (cpu_ticks(worker, user=True)
                                   - before_user) / hz * 1e6 \
+                    / max(res["total"], 1)
+                res["redis_us"] = (sum(cpu_ticks(p) for p in rpids)
+                                   - rbefore) / hz * 1e6 \
                     / max(res["total"], 1)
                 results[name].append(res)
                 if res["non2xx"] or res["errors"]:
@@ -696,17 +758,18 @@ def main():
         base = VARIANTS[0][0]
         print()
         print("| variant | req/s | p50 ms | p99 ms | gateway CPU us/req "
-              "| ratio to plain |")
-        print("|---|---:|---:|---:|---:|---:|")
+              "| Redis CPU us/req | ratio to plain |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
         for name, _, _ in VARIANTS:
             rs = results[name]
             ratio = statistics.median(
                 r["rps"] / b["rps"] for r, b in zip(rs, results[base]))
-            print("| %s | %.0f | %.3f | %.3f | %.1f | %.3f |" % (
+            print("| %s | %.0f | %.3f | %.3f | %.1f | %.1f | %.3f |" % (
                 name, statistics.median(r["rps"] for r in rs),
                 statistics.median(r["p50"] for r in rs),
                 statistics.median(r["p99"] for r in rs),
-                statistics.median(r["cpu_us"] for r in rs), ratio))
+                statistics.median(r["cpu_us"] for r in rs),
+                statistics.median(r["redis_us"] for r in rs), ratio))
         print()
         for a, b in PAIRS:
             if a not in results or b not in results:
@@ -737,8 +800,9 @@ def main():
                   % (alg, extra, user, raw, verify_before[alg],
                      verify_after[alg], extra / raw, user / raw))
         bad = []
-        for name in ("gateway.err", "gateway-chained.err", "upstream.err",
-                     "gateway-error.log", "gateway-chained-error.log"):
+        for name in ("gateway.err", "gateway-chained.err", "cluster.err",
+                     "upstream.err", "gateway-error.log",
+                     "gateway-chained-error.log", "cluster-error.log"):
             path = os.path.join(prefix, name)
             if os.path.exists(path):
                 with open(path) as f:

@@ -4,8 +4,9 @@ runs it, against this machine's redis-server and the fake Odoo.
 
 Builds the image, then starts it on the host network with "redis" and
 "odoo" resolving to 127.0.0.1 (the ports of docker/gateway.conf: 6379,
-8069, 8080 must be free), the demo's JWKS and credentials mounted where
-compose.yaml mounts them.  Checks: the container's nginx -t passes; a
+8069, 8080 must be free; nginx's resolver asks a DNS server this script
+runs on 127.0.0.1 in place of Docker's), the demo's JWKS and credentials
+mounted where compose.yaml mounts them.  Checks: the container's nginx -t passes; a
 partner's JSON-RPC search reaches the fake Odoo with the mapped uid and
 key instead of the partner's; a call outside the partner's scopes is
 refused in Odoo's shape and never reaches it; quitting the container
@@ -24,6 +25,9 @@ import time
 import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(ROOT, "lua-free-tests", "integration"))
+
+from fake_dns import FakeDns    # noqa: E402
 IMAGE = "govern-gateway:smoke"
 NAME = "govern-smoke"
 
@@ -77,6 +81,7 @@ def main():
 
     tmp = tempfile.mkdtemp(prefix="govern-docker-")
     procs = []
+    stops = []
     try:
         keys = os.path.join(tmp, "keys")
         mint = [sys.executable, os.path.join(ROOT, "scripts", "mint_token.py")]
@@ -106,8 +111,20 @@ def main():
         wait_port(6379)
         wait_port(8069)
 
+        # the image's nginx.conf, its resolver this script's DNS server
+        dns = FakeDns({"redis": "127.0.0.1"})
+        stops.append(dns.stop)
+        conf = os.path.join(tmp, "nginx.conf")
+        with open(os.path.join(ROOT, "docker", "gateway.conf")) as f:
+            text = f.read()
+        assert "resolver 127.0.0.11 " in text
+        with open(conf, "w") as f:
+            f.write(text.replace("resolver 127.0.0.11 ",
+                                 "resolver 127.0.0.1:%d " % dns.port))
+
         run = ["docker", "run", "--rm", "--network", "host",
                "--add-host", "redis:127.0.0.1", "--add-host", "odoo:127.0.0.1",
+               "-v", conf + ":/etc/nginx/nginx.conf:ro",
                "-v", os.path.join(keys, "jwks.json")
                + ":/etc/govern/jwks.json:ro",
                "-v", creds + ":/etc/govern/odoo-credentials.json:ro",
@@ -163,6 +180,8 @@ def main():
         for p in procs:
             p.terminate()
             p.wait(10)
+        for stop in stops:
+            stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -1,6 +1,6 @@
 """A small RESP server for fault injection: it answers the connection
-handshake (AUTH, SELECT, PING) at once, and every other command after a
-delay, or with an error."""
+handshake (AUTH, SELECT, PING, ROLE: a master) at once, and every other
+command after a delay, or with an error."""
 
 import socket
 import threading
@@ -54,6 +54,8 @@ class FakeRedis:
                     conn.sendall(b"+OK\r\n")
                 elif name == b"PING":
                     conn.sendall(b"+PONG\r\n")
+                elif name == b"ROLE":
+                    conn.sendall(b"*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n")
                 else:
                     if self.delay:
                         time.sleep(self.delay)

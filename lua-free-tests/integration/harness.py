@@ -106,19 +106,50 @@ class FakeOdoo:
 
 
 class Redis:
-    """A real redis-server on a loopback port, without persistence."""
+    """A real redis-server on a loopback port, without persistence; args
+    are more of its options (a replica, a cluster node, a sentinel's
+    configuration file first).  start() brings it back on the same port."""
 
-    def __init__(self, workdir):
-        self.port = free_port()
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", workdir],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_port(self.port, proc=self.proc)
+    def __init__(self, workdir, port=None, host="127.0.0.1", args=(),
+                 conf=None):
+        self.workdir = workdir
+        self.host = host
+        self.port = port or free_port()
+        self.conf = conf
+        self.args = list(args)
+        self.proc = None
+        self.start()
 
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(10)
+    def start(self):
+        cmd = ["redis-server"] + ([self.conf] if self.conf else []) + [
+            "--port", str(self.port), "--bind", self.host, "--save", "",
+            "--appendonly", "no", "--dir", self.workdir] + self.args
+        self.log = open(os.path.join(self.workdir, "redis-%d.log"
+                                     % self.port), "a")
+        self.proc = subprocess.Popen(cmd, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError("redis-server exited with %s"
+                                   % self.proc.returncode)
+            try:
+                socket.create_connection((self.host, self.port), 0.2).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("redis-server on %d" % self.port)
+                time.sleep(0.02)
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(10)
+        if self.proc is not None:
+            self.log.close()
+
+    def kill(self):
+        self.stop(signal.SIGKILL)
 
 
 class Nginx:

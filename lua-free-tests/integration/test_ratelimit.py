@@ -365,13 +365,19 @@ def test_nginx_t_rate_limits(nginx, line, message):
     assert rc != 0 and message in out, out
 
 
-def test_nginx_t_unresolvable_redis(nginx):
+def test_nginx_t_redis_name_needs_resolver(nginx):
+    """A name is resolved by nginx's resolver before every connect (never
+    by nginx -t, never blocking): without a resolver it is refused."""
     gw = nginx(conf("", redis="govern_redis no-such-host.invalid:6379;"),
                start=False)
     rc, out = gw.test_config()
     gw.expect_bad_log = True
     assert rc != 0
-    assert 'govern_redis "no-such-host.invalid:6379": host not found' in out
+    with open(gw.conf) as f:
+        line = [n for n, text in enumerate(f, 1) if "govern_redis" in text]
+    assert ('govern_redis "no-such-host.invalid:6379": a host name is '
+            'resolved again before every connect and needs a "resolver" in '
+            'the http block in %s:%d\n' % (gw.conf, line[0])) in out, out
 
 
 def test_reload_and_quit_with_redis(nginx, odoo, keys, redis):

@@ -292,10 +292,11 @@ test_fetched_jwks(void **state)
     const char                  *jwks;
     govern_jwt_keys_t            keys = { NULL, 0 };
 
+/* oct keys allowed, as a file's: a fetched set's refusal is below */
 #define from(buf, alg)                                                        \
     govern_jwt_keys_from_jwks(&keys, (const unsigned char *) (buf),           \
-                              strlen(buf), alg, "request:/jwks", count_skip,  \
-                              &skipped, err, sizeof(err))
+                              strlen(buf), alg, "request:/jwks", 1,           \
+                              count_skip, &skipped, err, sizeof(err))
 
     jwks = "{\"keys\":["
            "{\"kty\":\"RSA\",\"use\":\"enc\",\"alg\":\"RSA-OAEP\","
@@ -323,6 +324,16 @@ test_fetched_jwks(void **state)
     assert_int_equal(keys.nkeys, 2);
     assert_int_equal(skipped, 4);
     assert_string_equal(keys.keys[0].kid, "noalg");
+    govern_jwt_keys_free(&keys);
+
+    /* from a URL, a secret is no secret: every oct key is skipped */
+    skipped = 0;
+    assert_int_equal(govern_jwt_keys_from_jwks(&keys,
+                         (const unsigned char *) jwks, strlen(jwks), "HS256",
+                         "request:/jwks", 0, count_skip, &skipped, err,
+                         sizeof(err)), 0);
+    assert_int_equal(keys.nkeys, 0);
+    assert_int_equal(skipped, 6);
     govern_jwt_keys_free(&keys);
 
     /* not a JWKS at all */
@@ -364,8 +375,8 @@ test_decode_sets(void **state)
                          "\"alg\":\"HS256\",\"kid\":\"h1\",\"k\":\"" OCT_K
                          "\"}]}", sizeof("{\"keys\":[{\"kty\":\"oct\","
                          "\"alg\":\"HS256\",\"kid\":\"h1\",\"k\":\"" OCT_K
-                         "\"}]}") - 1, NULL, "request:/jwks", NULL, NULL,
-                         err, sizeof(err)), 0);
+                         "\"}]}") - 1, NULL, "request:/jwks", 1, NULL,
+                         NULL, err, sizeof(err)), 0);
 
     sets[0] = &files;
     sets[1] = &fetched;

@@ -161,7 +161,7 @@ ngx_http_govern_redis_call(ngx_http_request_t *r,
 
     gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
 
-    if (gmcf->redis == NULL || !ngx_http_govern_redis_usable(gmcf->redis)) {
+    if (gmcf->redis == NULL) {
         return NGX_DECLINED;
     }
 
@@ -244,6 +244,26 @@ ngx_http_govern_wake(ngx_http_govern_wait_t *wait)
 
 
 /*
+ * A command the request does not wait for (the log phase stores what the
+ * response was): sent if Redis can be used, else dropped.
+ */
+
+void
+ngx_http_govern_redis_post(ngx_http_request_t *r, int argc,
+    const char **argv, const size_t *argvlen)
+{
+    ngx_http_govern_main_conf_t  *gmcf;
+
+    gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
+
+    if (gmcf->redis) {
+        (void) ngx_http_govern_redis_send(gmcf->redis, argc, argv, argvlen,
+                                          NULL, NULL);
+    }
+}
+
+
+/*
  * Called from the Redis client's event handler: the request is posted,
  * not run here, so the client's loop never runs into request code.
  */
@@ -293,14 +313,12 @@ ngx_http_govern_wait_timeout(ngx_event_t *ev)
     r = wait->request;
     gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
 
-    wait->pending = 0;
-
     if (wait->op) {
-        ngx_http_govern_redis_cancel(wait->op);
+        ngx_http_govern_redis_timedout(gmcf->redis, wait->op);
         wait->op = NULL;
-
-        ngx_http_govern_redis_failed(gmcf->redis, "no reply within timeout");
     }
+
+    wait->pending = 0;
 
     wait->done(r, wait->data, NULL);
 

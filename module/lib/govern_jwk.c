@@ -275,12 +275,13 @@ govern_jwt_keys_load_buf(govern_jwt_keys_t *keys,
 
 int
 govern_jwt_keys_from_jwks(govern_jwt_keys_t *keys, const unsigned char *buf,
-    size_t len, const char *alg, const char *source, govern_jwt_skip_pt skip,
-    void *data, char *err, size_t errlen)
+    size_t len, const char *alg, const char *source, int secrets,
+    govern_jwt_skip_pt skip, void *data, char *err, size_t errlen)
 {
     char           why[512], line[600];
     size_t         i, n;
-    json_t        *jwks, *list;
+    json_t        *jwks, *list, *jwk;
+    const char    *kty;
     json_error_t   jerr;
 
     if (alg && govern_jwt_alg(alg, strlen(alg)) == GOVERN_JWT_ALG_UNKNOWN) {
@@ -305,9 +306,23 @@ govern_jwt_keys_from_jwks(govern_jwt_keys_t *keys, const unsigned char *buf,
 
     for (i = 0; i < json_array_size(list); i++) {
         n = keys->nkeys;
+        jwk = json_array_get(list, i);
 
-        if (govern_jwk_parse(keys, json_array_get(list, i), i, alg, NULL,
-                             why, sizeof(why))
+        /* a secret published at a URL is no secret: anyone could sign */
+
+        kty = json_string_value(json_object_get(jwk, "kty"));
+
+        if (!secrets && kty && strcmp(kty, "oct") == 0) {
+            snprintf(why, sizeof(why), "JWKS key #%zu: a symmetric (oct) "
+                     "key is never taken from a fetched set", i);
+            if (skip) {
+                skip(data, why);
+            }
+
+            continue;
+        }
+
+        if (govern_jwk_parse(keys, jwk, i, alg, NULL, why, sizeof(why))
             != 0)
         {
             if (skip) {

@@ -132,7 +132,8 @@ int govern_jwt_keys_load_buf(govern_jwt_keys_t *keys,
     char *err, size_t errlen);
 int govern_jwt_keys_from_jwks(govern_jwt_keys_t *keys,
     const unsigned char *buf, size_t len, const char *alg, const char *source,
-    govern_jwt_skip_pt skip, void *data, char *err, size_t errlen);
+    int secrets, govern_jwt_skip_pt skip, void *data, char *err,
+    size_t errlen);
 void govern_jwt_keys_free(govern_jwt_keys_t *keys);
 int govern_jwt_key_prepare(govern_jwt_key_t *key);
 void govern_jwt_key_release(govern_jwt_key_t *key);

@@ -38,8 +38,14 @@
     "# HELP govern_audit_write_failures_total Writes of audit records that "  \
     "failed.\n# TYPE govern_audit_write_failures_total counter\n"
 #define GOVERN_METRICS_REDIS_HEAD                                             \
-    "# HELP govern_redis_up Whether Redis is in use (the breaker is "         \
-    "closed).\n# TYPE govern_redis_up gauge\n"
+    "# HELP govern_redis_up Whether Redis is in use (no node's breaker is "   \
+    "open).\n# TYPE govern_redis_up gauge\n"
+#define GOVERN_METRICS_NODE_HEAD                                              \
+    "# HELP govern_redis_node_up Whether a Redis node is in use (its "        \
+    "breaker is closed).\n# TYPE govern_redis_node_up gauge\n"
+#define GOVERN_METRICS_REDIRECT_HEAD                                          \
+    "# HELP govern_redis_redirections_total Redis Cluster redirections "      \
+    "followed, by kind.\n# TYPE govern_redis_redirections_total counter\n"
 
 #define GOVERN_METRICS_JWKS_HEAD                                              \
     "# HELP govern_jwks_fetches_total Fetches of the identity provider's "    \
@@ -108,6 +114,11 @@ static const char  *ngx_http_govern_metrics_sources[] = {
 
 static const char  *ngx_http_govern_metrics_fetches[] = {
     "ok", "error", "invalid", "aborted"
+};
+
+
+static const char  *ngx_http_govern_metrics_redirects[] = {
+    "moved", "ask", "tryagain"
 };
 
 
@@ -306,8 +317,12 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
     ngx_buf_t                        *b;
     ngx_uint_t                        i, j, k, a, nroutes;
     ngx_chain_t                       out;
+    ngx_uint_t                        nnodes, up;
     ngx_atomic_uint_t                *counts, v, cache[2], rl[3], audit[3];
     ngx_atomic_uint_t                 revocation[GOVERN_REVOKE_JTI + 1];
+    ngx_atomic_uint_t                 redirects[NGX_HTTP_GOVERN_REDIS_REDIRECTS];
+    ngx_http_govern_redis_shared_t   *shared;
+    ngx_http_govern_redis_node_state_t  nodes[NGX_HTTP_GOVERN_REDIS_NODES];
     ngx_http_govern_metrics_t        *m;
     ngx_http_govern_main_conf_t      *gmcf;
     ngx_http_govern_metrics_route_t  *slot, **routes;
@@ -384,6 +399,29 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
         revocation[i] = m->revocation[i];
     }
 
+    /* the nodes this worker routes to, as their shared breakers say */
+
+    nnodes = 0;
+    up = 1;
+
+    if (gmcf->redis) {
+        nnodes = ngx_http_govern_redis_nodes(gmcf->redis, nodes,
+                                             NGX_HTTP_GOVERN_REDIS_NODES);
+        shared = ngx_http_govern_redis_shared(gmcf->redis);
+
+        for (i = 0; i < NGX_HTTP_GOVERN_REDIS_REDIRECTS; i++) {
+            redirects[i] = shared->redirects[i];
+        }
+
+        for (i = 0; i < nnodes; i++) {
+            up &= nodes[i].up;
+        }
+
+        if (nnodes == 0) {
+            up = 0;                     /* no slot map yet */
+        }
+    }
+
     /* the length, from the snapshot */
 
     len = sizeof(GOVERN_METRICS_REQUESTS_HEAD) - 1
@@ -403,7 +441,17 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
           + sizeof(GOVERN_METRICS_REVOCATION_HEAD) - 1
           + GOVERN_REVOKE_JTI
             * (sizeof("govern_revocation_total{result=\"unchecked\"} \n")
-               - 1 + NGX_ATOMIC_T_LEN);
+               - 1 + NGX_ATOMIC_T_LEN)
+          + sizeof(GOVERN_METRICS_NODE_HEAD) - 1
+          + sizeof(GOVERN_METRICS_REDIRECT_HEAD) - 1
+          + NGX_HTTP_GOVERN_REDIS_REDIRECTS
+            * (sizeof("govern_redis_redirections_total{kind=\"tryagain\"} "
+                      "\n") - 1 + NGX_ATOMIC_T_LEN);
+
+    for (i = 0; i < nnodes; i++) {
+        len += sizeof("govern_redis_node_up{node=\"\"} 0\n") - 1
+               + 2 * nodes[i].name.len;
+    }
 
     for (j = 0; j < nroutes; j++) {
         nlen = routes[j] == &m->other ? 0 : 2 * routes[j]->len;
@@ -495,8 +543,27 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
 
     if (gmcf->redis) {
         p = govern_metrics_head(p, GOVERN_METRICS_REDIS_HEAD);
-        p = ngx_sprintf(p, "govern_redis_up %d\n",
-                        gmcf->redis->breaker->down ? 0 : 1);
+        p = ngx_sprintf(p, "govern_redis_up %ui\n", up);
+
+        p = govern_metrics_head(p, GOVERN_METRICS_NODE_HEAD);
+
+        for (i = 0; i < nnodes; i++) {
+            p = ngx_cpymem(p, "govern_redis_node_up{node=\"",
+                           sizeof("govern_redis_node_up{node=\"") - 1);
+            p = ngx_http_govern_metrics_label(p, nodes[i].name.data,
+                                              nodes[i].name.len);
+            p = ngx_sprintf(p, "\"} %ui\n", nodes[i].up);
+        }
+
+        if (gmcf->redis->mode == NGX_HTTP_GOVERN_REDIS_CLUSTER) {
+            p = govern_metrics_head(p, GOVERN_METRICS_REDIRECT_HEAD);
+
+            for (i = 0; i < NGX_HTTP_GOVERN_REDIS_REDIRECTS; i++) {
+                p = ngx_sprintf(p, "govern_redis_redirections_total{kind=\"%s\"}"
+                                " %uA\n", ngx_http_govern_metrics_redirects[i],
+                                redirects[i]);
+            }
+        }
 
         p = govern_metrics_head(p, GOVERN_METRICS_REVOCATION_HEAD);
 

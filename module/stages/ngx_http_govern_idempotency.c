@@ -465,7 +465,6 @@ ngx_http_govern_idempotency_finish(ngx_http_request_t *r,
     ngx_http_govern_idem_t       *idem;
     ngx_http_upstream_state_t    *state;
     ngx_http_govern_loc_conf_t   *glcf;
-    ngx_http_govern_main_conf_t  *gmcf;
 
     idem = ctx->idem;
 
@@ -473,7 +472,6 @@ ngx_http_govern_idempotency_finish(ngx_http_request_t *r,
         return;
     }
 
-    gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
     glcf = ctx->lcf;
 
     status = r->headers_out.status;
@@ -495,8 +493,7 @@ ngx_http_govern_idempotency_finish(ngx_http_request_t *r,
         argv[1] = (const char *) idem->key.data;
         argvlen[1] = idem->key.len;
 
-        (void) ngx_http_govern_redis_send(gmcf->redis, 2, argv, argvlen,
-                                          NULL, NULL);
+        ngx_http_govern_redis_post(r, 2, argv, argvlen);
         return;
     }
 
@@ -531,8 +528,7 @@ ngx_http_govern_idempotency_finish(ngx_http_request_t *r,
     argv[4] = (const char *) ttl;
     argvlen[4] = ngx_sprintf(ttl, "%M", glcf->idempotency_ttl) - ttl;
 
-    (void) ngx_http_govern_redis_send(gmcf->redis, 5, argv, argvlen, NULL,
-                                      NULL);
+    ngx_http_govern_redis_post(r, 5, argv, argvlen);
 }
 
 

@@ -415,7 +415,7 @@ ngx_http_govern_keys_sync(ngx_http_govern_keys_source_t *src, ngx_log_t *log)
 
     if (keys == NULL
         || govern_jwt_keys_from_jwks(keys, copy, len, src->alg,
-                                     (const char *) src->name.data, NULL,
+                                     (const char *) src->name.data, 0, NULL,
                                      NULL, err, sizeof(err))
            != 0
         || keys->nkeys == 0)
@@ -949,7 +949,7 @@ ngx_http_govern_keys_finish(ngx_http_govern_keys_fetch_t *f, ngx_int_t rc,
     skip.log = log;
 
     if (govern_jwt_keys_from_jwks(keys, f->body, f->len, src->alg,
-                                  (const char *) src->name.data,
+                                  (const char *) src->name.data, 0,
                                   ngx_http_govern_keys_skipped, &skip,
                                   err, sizeof(err))
         != 0)

@@ -1,8 +1,7 @@
 
 /*
  * govern: this instance's shared-memory rate limiter, the fallback while
- * Redis is unavailable, and the home of the Redis circuit breaker that
- * all workers share.  Buckets live in a tree with an LRU queue, as in
+ * Redis is unavailable.  Buckets live in a tree with an LRU queue, as in
  * ngx_http_limit_req_module; all buckets of a request are decided under
  * one lock, all or nothing.
  */
@@ -25,7 +24,6 @@ typedef struct {
     ngx_rbtree_t                rbtree;
     ngx_rbtree_node_t           sentinel;
     ngx_queue_t                 queue;
-    ngx_http_govern_breaker_t   breaker;
 } ngx_http_govern_limiter_sh_t;
 
 
@@ -109,10 +107,6 @@ ngx_http_govern_limiter_init_zone(ngx_shm_zone_t *zone, void *data)
 
             lim->shpool->log_ctx = (u_char *) " in govern_ratelimit zone";
         }
-    }
-
-    if (lim->gmcf->redis) {
-        lim->gmcf->redis->breaker = &lim->sh->breaker;
     }
 
     return NGX_OK;

@@ -390,7 +390,6 @@ ngx_http_govern_rl_reply(ngx_http_request_t *r, void *data,
 
     ngx_uint_t                    i, ok;
     redisReply                  **e;
-    ngx_http_govern_main_conf_t  *gmcf;
 
     if (reply == NULL) {
         ngx_http_govern_rl_fallback(r, rl);
@@ -409,12 +408,9 @@ ngx_http_govern_rl_reply(ngx_http_request_t *r, void *data,
             }
 
         } else {
-            gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
-
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "govern: redis %V answered the rate limit script "
-                          "with an error: %s", &gmcf->redis->addr.name,
-                          reply->str);
+                          "govern: redis answered the rate limit script "
+                          "with an error: %s", reply->str);
         }
 
         ngx_http_govern_rl_fallback(r, rl);
@@ -905,6 +901,8 @@ static char *
 ngx_http_govern_ratelimit_merge(ngx_conf_t *cf,
     ngx_http_govern_loc_conf_t *prev, ngx_http_govern_loc_conf_t *conf)
 {
+    ngx_uint_t                    i;
+    ngx_http_govern_rl_conf_t    *rc;
     ngx_http_govern_main_conf_t  *gmcf;
 
     /* a limit without Redis would only ever count this instance's calls */
@@ -918,6 +916,30 @@ ngx_http_govern_ratelimit_merge(ngx_conf_t *cf,
                           "(limits are shared by the gateways through Redis)"
                           " in %s:%ui", conf->limits_file, conf->limits_line);
             return NGX_CONF_ERROR;
+        }
+
+        /* a cluster runs a script on the node of its keys' one slot */
+
+        if (gmcf->redis->mode == NGX_HTTP_GOVERN_REDIS_CLUSTER) {
+            rc = conf->limits->elts;
+
+            for (i = 1; i < conf->limits->nelts; i++) {
+                if ((rc[i].by == NULL) != (rc[0].by == NULL)
+                    || (rc[i].by
+                        && (rc[i].by->value.len != rc[0].by->value.len
+                            || ngx_strncmp(rc[i].by->value.data,
+                                           rc[0].by->value.data,
+                                           rc[0].by->value.len) != 0)))
+                {
+                    ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                                  "\"govern_rate_limit\" in cluster mode: "
+                                  "the limits of a location are decided by "
+                                  "one script on one node, so they need the "
+                                  "same by= (or none) in %s:%ui",
+                                  conf->limits_file, conf->limits_line);
+                    return NGX_CONF_ERROR;
+                }
+            }
         }
     }
 

@@ -208,7 +208,6 @@ ngx_http_govern_revocation_reply(ngx_http_request_t *r, void *data,
 
     ngx_int_t                     rc;
     govern_revoke_e               verdict;
-    ngx_http_govern_main_conf_t  *gmcf;
 
     rv->state = NGX_HTTP_GOVERN_REVOCATION_DONE;
 
@@ -231,12 +230,9 @@ ngx_http_govern_revocation_reply(ngx_http_request_t *r, void *data,
             }
 
         } else {
-            gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
-
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "govern: redis %V answered the revocation check "
-                          "with an error: %s", &gmcf->redis->addr.name,
-                          reply->str);
+                          "govern: redis answered the revocation check "
+                          "with an error: %s", reply->str);
         }
 
         rv->failed = 1;
@@ -364,9 +360,9 @@ ngx_http_govern_revocation_unavailable(ngx_http_request_t *r,
         ngx_http_govern_revocation_unchecked = 1;
 
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "govern: revocation cannot be checked (redis "
-                      "unavailable): requests are let through "
-                      "(govern_revocation_fallback open) until it can");
+                      "govern: revocation cannot be checked, Redis does "
+                      "not answer: requests are let through "
+                      "(govern_revocation_fallback open) until it does");
     }
 
     return NGX_OK;
