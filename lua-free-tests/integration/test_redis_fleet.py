@@ -684,6 +684,9 @@ def test_sentinel_unknown_master_and_dead_sentinel(nginx, odoo, keys,
         log = gw.error_log()
         assert "cannot tell the master" in log
         assert 'gave no address for the master "mymaster"' in log
+        # nor is a subscription on it taken for a sentinel's
+        assert "127.0.0.1:%d cannot be watched (not a sentinel)" \
+            % rogue.port in log
     finally:
         for instance in nginx.instances:
             instance.stop()
