@@ -7,7 +7,8 @@ fifth, HS256 tokens signed with fuzz_jwt's secret; with a sixth,
 methodCalls as xmlrpc.client writes them (a selector byte, then the body)
 for fuzz_xmlrpc; with a seventh, audit chains for fuzz_audit; with an
 eighth, webhook deliveries signed (Python's hmac) with fuzz_webhook's
-secrets."""
+secrets; with a ninth, the replies of Redis, sentinels and cluster nodes
+(RESP, as redis-server 7.0 writes them) for fuzz_redis."""
 
 import glob
 import json
@@ -188,3 +189,44 @@ if len(sys.argv) > 8:
     gh = b"sha256=" + mac(b"fuzz-github-key-one!", body).hex().encode()
     seed("github", 3, b"72d3162e-cc78-11e3-81ab-4c9367dc0958", b"", gh)
     print("fuzz: webhook seeds in %s" % hook_dir)
+
+if len(sys.argv) > 9:
+    def bulk(s):
+        return b"$%d\r\n%s\r\n" % (len(s), s)
+
+    def array(*items):
+        return b"*%d\r\n" % len(items) + b"".join(items)
+
+    def node(host, port):
+        return array(bulk(host), b":%d\r\n" % port, bulk(b"f" * 40),
+                     b"*0\r\n")
+
+    redis_dir = sys.argv[9]
+    os.makedirs(redis_dir, exist_ok=True)
+    replies = {
+        "slots": array(
+            array(b":0\r\n", b":5460\r\n", node(b"127.0.0.1", 7000)),
+            array(b":5461\r\n", b":10922\r\n", node(b"", 7001),
+                  node(b"127.0.0.1", 7004)),
+            array(b":10923\r\n", b":16383\r\n", node(b"?", 7002))),
+        "master": array(bulk(b"127.0.0.1"), bulk(b"26379")),
+        "unknown": b"*-1\r\n",
+        "role": array(bulk(b"master"), b":3929\r\n", b"*0\r\n"),
+        "replica": array(bulk(b"slave"), bulk(b"127.0.0.1"), b":6379\r\n",
+                         bulk(b"connected"), b":3929\r\n"),
+        "switch": array(bulk(b"subscribe"), bulk(b"+switch-master"),
+                        b":1\r\n")
+        + array(bulk(b"message"), bulk(b"+switch-master"),
+                bulk(b"mymaster 127.0.0.1 6379 127.0.0.1 6380")),
+        "errors": b"-MOVED 3999 127.0.0.1:6381\r\n-ASK 3999 ::1:6381\r\n"
+                  b"-TRYAGAIN Multiple keys request during rehashing of "
+                  b"slot\r\n-CLUSTERDOWN The cluster is down\r\n"
+                  b"-NOSCRIPT No matching script.\r\n"
+                  b"-READONLY You can't write against a read only "
+                  b"replica.\r\n",
+        "moved": b"MOVED 16383 :6380",
+    }
+    for name, data in replies.items():
+        with open(os.path.join(redis_dir, name), "wb") as w:
+            w.write(data)
+    print("fuzz: redis seeds in %s" % redis_dir)

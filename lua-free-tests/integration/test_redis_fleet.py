@@ -113,8 +113,11 @@ class Cluster:
     """Three masters, no replicas; a node that fails leaves the others
     serving their own slots (cluster-require-full-coverage no)."""
 
-    def __init__(self, workdir, n=3):
+    def __init__(self, workdir, n=3, password=None):
         self.nodes = []
+        self.password = password
+        auth = ["--requirepass", password, "--masterauth", password] \
+            if password else []
         ports = free_ports(2 * n)
         for i in range(n):
             d = os.path.join(workdir, "node%d" % i)
@@ -124,10 +127,12 @@ class Cluster:
                 "--cluster-port", str(ports[2 * i + 1]),
                 "--cluster-config-file", "nodes.conf",
                 "--cluster-node-timeout", "1000",
-                "--cluster-require-full-coverage", "no"]))
+                "--cluster-require-full-coverage", "no"] + auth))
         subprocess.run(["redis-cli", "--cluster", "create"]
                        + ["127.0.0.1:%d" % s.port for s in self.nodes]
-                       + ["--cluster-replicas", "0", "--cluster-yes"],
+                       + ["--cluster-replicas", "0", "--cluster-yes"]
+                       + (["-a", password, "--no-auth-warning"]
+                          if password else []),
                        check=True, capture_output=True, timeout=30)
         wait_for("cluster ok", lambda: all(
             self.client(s).execute_command("CLUSTER INFO")
@@ -135,7 +140,7 @@ class Cluster:
 
     def client(self, node):
         """Replies as Redis sends them (no redis-py parsing)."""
-        client = redis_module.Redis(port=node.port)
+        client = redis_module.Redis(port=node.port, password=self.password)
         client.response_callbacks.clear()
         return client
 
@@ -218,6 +223,30 @@ def test_cluster_partners_on_every_node_exact(nginx, odoo, keys, cluster):
     assert "govern_redis_up 1" in text
     assert 'govern_redis_redirections_total{kind="moved"} 0' in text
     assert "cluster: 3 masters serve 16384 of 16384 slots" in gw.error_log()
+
+
+def test_cluster_with_password(nginx, odoo, keys, tmp_path):
+    """password= opens every node, the configured ones asked for the map
+    and the ones the map names."""
+    c = Cluster(str(tmp_path / "cluster"), password="cluster-secret")
+    try:
+        gw = nginx(conf("govern_redis cluster 127.0.0.1:%d "
+                        "password=cluster-secret timeout=500ms;"
+                        % c.nodes[0].port, "govern_rate_limit orders 3r/m;"),
+                   odoo=odoo)
+        wait_cluster_ready(gw, c)
+        for port, names in partners_per_node(c, per_node=1).items():
+            token = keys.token("HS256", sub=names[0])
+            assert [get(gw, token).status_code for _ in range(4)] == \
+                [200, 200, 200, 429]
+            assert c.client(next(s for s in c.nodes if s.port == port)) \
+                .exists("govern:{%s}:rl:orders" % names[0]) == 1
+        assert {r["ratelimit"]["source"] for r in gw.wait_audit(12)} == \
+            {"redis"}
+    finally:
+        for instance in nginx.instances:
+            instance.stop()
+        c.stop()
 
 
 def test_cluster_idempotency_follows_the_partner(nginx, odoo, keys, cluster):
@@ -684,6 +713,9 @@ def test_sentinel_unknown_master_and_dead_sentinel(nginx, odoo, keys,
         log = gw.error_log()
         assert "cannot tell the master" in log
         assert 'gave no address for the master "mymaster"' in log
+        # nor is a subscription on it taken for a sentinel's
+        assert "127.0.0.1:%d cannot be watched (not a sentinel)" \
+            % rogue.port in log
     finally:
         for instance in nginx.instances:
             instance.stop()

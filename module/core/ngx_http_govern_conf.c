@@ -44,6 +44,43 @@ ngx_http_govern_strings_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
+/*
+ * A file of secrets named by the directive's first argument: its full
+ * name in *file, and refused (file and reason for nginx -t) unless only
+ * its owner may read it; holds says what it holds.
+ */
+
+ngx_int_t
+ngx_http_govern_conf_secret_file(ngx_conf_t *cf, ngx_str_t *file,
+    const char *holds)
+{
+    ngx_str_t    *value;
+    struct stat   st;
+
+    value = cf->args->elts;
+    *file = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, file, 1) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (stat((char *) file->data, &st) == -1) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno, "%V \"%V\"",
+                           &value[0], file);
+        return NGX_ERROR;
+    }
+
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "%V \"%V\" is accessible by group or others: "
+                           "it %s, chmod 600 it", &value[0], file, holds);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
 /* the directive's arguments as a NULL-terminated list of C strings */
 
 const char **

@@ -84,6 +84,8 @@ ngx_table_elt_t *ngx_http_govern_find_header_in(ngx_http_request_t *r,
 char *ngx_http_govern_strings_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 const char **ngx_http_govern_conf_strings(ngx_conf_t *cf);
+ngx_int_t ngx_http_govern_conf_secret_file(ngx_conf_t *cf, ngx_str_t *file,
+    const char *holds);
 void ngx_http_govern_conf_mark(ngx_conf_t *cf,
     ngx_http_govern_loc_conf_t *glcf, ngx_command_t *cmd);
 ngx_int_t ngx_http_govern_digest(const u_char *data, size_t len,

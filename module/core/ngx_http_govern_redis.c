@@ -113,6 +113,7 @@ struct ngx_http_govern_redis_node_s {
     unsigned                           ready:1;
     unsigned                           in_map:1;
     unsigned                           subscribed:1;
+    unsigned                           failing:1;   /* said already */
 };
 
 
@@ -223,6 +224,8 @@ static void ngx_http_govern_redis_ask_failed(ngx_http_govern_redis_t *client);
 static void ngx_http_govern_redis_switch(ngx_http_govern_redis_t *client,
     govern_redis_endpoint_t *ep);
 static void ngx_http_govern_redis_watch(ngx_http_govern_redis_t *client);
+static void ngx_http_govern_redis_sentinel_role_reply(void *data,
+    redisReply *reply);
 static void ngx_http_govern_redis_subscribed(void *data, redisReply *reply);
 static void ngx_http_govern_redis_message(ngx_http_govern_redis_node_t *node,
     redisReply *reply);
@@ -1271,6 +1274,20 @@ ngx_http_govern_redis_open(ngx_http_govern_redis_node_t *node)
     }
 
     if (node->kind == NGX_HTTP_GOVERN_REDIS_WATCH) {
+
+        /* a Redis that is not a sentinel would take the subscription
+         * and never say a word */
+
+        argv[0] = "ROLE";
+        argvlen[0] = 4;
+
+        if (ngx_http_govern_redis_internal(node, 1, argv, argvlen,
+                                     ngx_http_govern_redis_sentinel_role_reply)
+            != NGX_OK)
+        {
+            goto nomem;
+        }
+
         argv[0] = "SUBSCRIBE";
         argvlen[0] = 9;
         argv[1] = "+switch-master";
@@ -1429,6 +1446,7 @@ ngx_http_govern_redis_up(ngx_http_govern_redis_node_t *node)
     u_char  label[NGX_HTTP_GOVERN_REDIS_LABEL];
 
     node->ready = 1;
+    node->failing = 0;
     node->backoff = NGX_HTTP_GOVERN_REDIS_BACKOFF_MIN;
 
     if (node->client->conf->mode == NGX_HTTP_GOVERN_REDIS_SENTINEL) {
@@ -1477,7 +1495,8 @@ ngx_http_govern_redis_write_handler(ngx_event_t *wev)
         }
 
         if (err) {
-            level = node->breaker->down ? NGX_LOG_INFO : NGX_LOG_ERR;
+            level = (node->failing || node->breaker->down) ? NGX_LOG_INFO
+                                                           : NGX_LOG_ERR;
 
             ngx_log_error(level, node->client->log, err,
                           "govern: connect() to redis %V failed",
@@ -1776,7 +1795,7 @@ ngx_http_govern_redis_failed(ngx_http_govern_redis_node_t *node,
     const char *why)
 {
     u_char                         label[NGX_HTTP_GOVERN_REDIS_LABEL];
-    ngx_uint_t                     refreshing;
+    ngx_uint_t                     refreshing, level;
     ngx_http_govern_redis_t       *client;
 
     client = node->client;
@@ -1792,6 +1811,12 @@ ngx_http_govern_redis_failed(ngx_http_govern_redis_node_t *node,
     if (client->exiting || ngx_exiting) {
         return;
     }
+
+    /* said once when a sentinel or a configured node starts failing,
+     * then at info level until it works again */
+
+    level = node->failing ? NGX_LOG_INFO : NGX_LOG_ERR;
+    node->failing = 1;
 
     if (node->kind == NGX_HTTP_GOVERN_REDIS_DATA
         && ngx_atomic_cmp_set(&node->breaker->down, 0, 1))
@@ -1824,7 +1849,7 @@ ngx_http_govern_redis_failed(ngx_http_govern_redis_node_t *node,
 
     case NGX_HTTP_GOVERN_REDIS_SEED:
         if (refreshing) {
-            ngx_log_error(NGX_LOG_ERR, client->log, 0,
+            ngx_log_error(level, client->log, 0,
                           "govern: redis cluster node %V cannot tell the "
                           "slot map (%s)", &node->addr_text, why);
             ngx_http_govern_redis_refresh_failed(client);
@@ -1834,7 +1859,7 @@ ngx_http_govern_redis_failed(ngx_http_govern_redis_node_t *node,
 
     case NGX_HTTP_GOVERN_REDIS_ASKER:
         if (client->asking) {
-            ngx_log_error(NGX_LOG_ERR, client->log, 0,
+            ngx_log_error(level, client->log, 0,
                           "govern: redis sentinel %V cannot tell the master "
                           "(%s)", &node->addr_text, why);
             ngx_http_govern_redis_ask_failed(client);
@@ -1843,7 +1868,7 @@ ngx_http_govern_redis_failed(ngx_http_govern_redis_node_t *node,
         return;
 
     default: /* NGX_HTTP_GOVERN_REDIS_WATCH */
-        ngx_log_error(NGX_LOG_ERR, client->log, 0,
+        ngx_log_error(level, client->log, 0,
                       "govern: redis sentinel %V cannot be watched (%s)",
                       &node->addr_text, why);
 
@@ -2412,6 +2437,7 @@ ngx_http_govern_redis_slots_reply(void *data, redisReply *reply)
 
     client->mapped = 1;
     client->backoff = NGX_HTTP_GOVERN_REDIS_BACKOFF_MIN;
+    from->failing = 0;
 
     /* the nodes of the map are connected; a configured address is not
      * needed until the next time no node serves */
@@ -2620,6 +2646,8 @@ ngx_http_govern_redis_master_reply(void *data, redisReply *reply)
         return;
     }
 
+    node->failing = 0;
+
     ngx_http_govern_redis_switch(client, &ep);
 }
 
@@ -2730,6 +2758,17 @@ ngx_http_govern_redis_watch(ngx_http_govern_redis_t *client)
 
 
 static void
+ngx_http_govern_redis_sentinel_role_reply(void *data, redisReply *reply)
+{
+    ngx_http_govern_redis_node_t *node = data;
+
+    if (govern_redis_role(reply) != GOVERN_REDIS_ROLE_SENTINEL) {
+        ngx_http_govern_redis_failed(node, "not a sentinel");
+    }
+}
+
+
+static void
 ngx_http_govern_redis_subscribed(void *data, redisReply *reply)
 {
     ngx_http_govern_redis_node_t *node = data;
@@ -2740,6 +2779,7 @@ ngx_http_govern_redis_subscribed(void *data, redisReply *reply)
     }
 
     node->subscribed = 1;
+    node->failing = 0;
     node->backoff = NGX_HTTP_GOVERN_REDIS_BACKOFF_MIN;
 
     /* a failover may have happened while nobody listened */

@@ -911,7 +911,6 @@ ngx_http_govern_audit_key_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     BIO                          *bio;
     ngx_int_t                     n;
     ngx_str_t                    *value, file, s;
-    struct stat                   st;
     ngx_pool_cleanup_t           *cln;
     ngx_http_govern_audit_key_t  *key;
 
@@ -920,23 +919,10 @@ ngx_http_govern_audit_key_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     value = cf->args->elts;
-    file = value[1];
 
-    if (ngx_conf_full_name(cf->cycle, &file, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    if (stat((char *) file.data, &st) == -1) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "govern_audit_key \"%V\"", &file);
-        return NGX_CONF_ERROR;
-    }
-
-    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "govern_audit_key \"%V\" is accessible by group "
-                           "or others: it signs the audit trail, chmod 600 "
-                           "it", &file);
+    if (ngx_http_govern_conf_secret_file(cf, &file, "signs the audit trail")
+        != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 

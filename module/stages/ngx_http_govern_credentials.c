@@ -13,7 +13,6 @@
  */
 
 
-#include <sys/stat.h>
 
 #include "ngx_http_govern_stages.h"
 #include "govern_xmlrpc.h"
@@ -342,9 +341,8 @@ ngx_http_govern_credentials_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
     char                          *rv;
     json_t                        *creds, *entry, *v, *db, *key;
-    ngx_str_t                     *value, file;
+    ngx_str_t                      file;
     const char                    *partner;
-    struct stat                    st;
     ngx_array_t                   *credentials;
     json_error_t                   jerr;
     ngx_pool_cleanup_t            *cln;
@@ -354,24 +352,9 @@ ngx_http_govern_credentials_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         return "is duplicate";
     }
 
-    value = cf->args->elts;
-    file = value[1];
-
-    if (ngx_conf_full_name(cf->cycle, &file, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    if (stat((char *) file.data, &st) == -1) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "govern_odoo_credentials \"%V\"", &file);
-        return NGX_CONF_ERROR;
-    }
-
-    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "govern_odoo_credentials \"%V\" is accessible by "
-                           "group or others: it holds Odoo keys, "
-                           "chmod 600 it", &file);
+    if (ngx_http_govern_conf_secret_file(cf, &file, "holds Odoo keys")
+        != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 
