@@ -268,6 +268,20 @@ static ngx_command_t  ngx_http_govern_commands[] = {
       0,
       NULL },
 
+    { ngx_string("govern_webhook"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_2MORE,
+      ngx_http_govern_webhook_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("govern_webhook_sign"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE3,
+      ngx_http_govern_webhook_sign_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("govern_audit"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_govern_audit_directive,
@@ -330,12 +344,15 @@ ngx_module_t  ngx_http_govern_module = {
  * file under stages/ and its line here.  The keys stage comes before the
  * token's: a route waits there for its first key set, and a due one is
  * refreshed in the background; the token stage asks it for a refetch
- * when it meets an unknown kid.
+ * when it meets an unknown kid.  A webhook route verifies its sender
+ * (and reads the body) where a token route verifies its token, and
+ * records the event last, once every other stage let it through.
  */
 
 static const ngx_http_govern_stage_t  *ngx_http_govern_stages[] = {
     &ngx_http_govern_trace_stage,
     &ngx_http_govern_audit_stage,           /* observe's: fail closed */
+    &ngx_http_govern_webhook_stage,         /* instead of keys and token */
     &ngx_http_govern_keys_stage,
     &ngx_http_govern_token_stage,
     &ngx_http_govern_scopes_stage,
@@ -348,6 +365,7 @@ static const ngx_http_govern_stage_t  *ngx_http_govern_stages[] = {
     &ngx_http_govern_odoo_stage,
     &ngx_http_govern_credentials_stage,
     &ngx_http_govern_idempotency_stage,
+    &ngx_http_govern_webhook_dedupe_stage,
     NULL
 };
 
@@ -472,9 +490,10 @@ ngx_http_govern_header_filter(ngx_http_request_t *r)
      * over client_max_body_size): the audit names the reason
      */
 
-    if (ctx->capture && r->headers_out.status
+    if (ctx->reading && r->headers_out.status
                         == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE)
     {
+        ctx->reading = 0;
         ctx->capture = 0;
 
         /* its HTML page becomes our problem+json (the body filter) */

@@ -1476,6 +1476,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.jsonrpc_route(body, self.authenticate)
         if path == "/web/session/destroy":
             return self.jsonrpc_route(body, self.destroy)
+        if path.startswith("/web/hook/") and len(path) > len("/web/hook/"):
+            # base_automation's webhook controller: any rule, any payload
+            return self.send(200, {"status": "ok"})
         if path in ("/web/dataset/call_kw", "/web/dataset/call_button") or \
                 path.startswith("/web/dataset/call_kw/"):
             return self.jsonrpc_route(body, self.call_kw)

@@ -59,6 +59,12 @@ def test_gateway_conf_passes_nginx_t(tmp_path, keys):
                      % ("ab" * 20))
     creds.chmod(0o600)
     conf = conf.replace("/etc/govern/odoo-credentials.json", str(creds))
+    for name, secret in (("stripe.json", "whsec_" + "5a" * 16),
+                         ("outbound.json", "whsec_" + "A" * 32)):
+        path = tmp_path / name
+        path.write_text('{"acme": ["%s"]}' % secret)
+        path.chmod(0o600)
+    conf = conf.replace("/etc/govern/webhooks/", str(tmp_path) + "/")
     conf = conf.replace("/etc/govern/schemas/",
                         os.path.join(harness.ROOT, "config", "schemas") + "/")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",

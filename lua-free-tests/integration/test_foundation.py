@@ -48,7 +48,8 @@ AUDIT_FIELDS = [
     "status", "decision", "reason", "partner", "sub", "iss", "kid",
     "key_source", "jti",
     "scopes_required", "scopes_granted", "api_version", "deprecated",
-    "odoo", "ratelimit", "revocation", "idempotency_key", "body_sha256",
+    "odoo", "ratelimit", "revocation", "idempotency_key", "webhook",
+    "body_sha256",
     "bytes_in",
     "bytes_out", "upstream_status", "upstream_ms", "total_ms", "client_ip"]
 
@@ -259,7 +260,7 @@ def test_audit_record_shape_and_secrets(nginx, odoo, api, keys):
     assert rec["scopes_required"] is None
     assert rec["scopes_granted"] == ["orders:read", "orders:write"]
     for field in ("api_version", "deprecated", "odoo", "ratelimit",
-                  "idempotency_key", "body_sha256"):
+                  "idempotency_key", "webhook", "body_sha256"):
         assert rec[field] is None, field
 
 

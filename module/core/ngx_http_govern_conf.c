@@ -54,11 +54,25 @@ ngx_int_t
 ngx_http_govern_conf_secret_file(ngx_conf_t *cf, ngx_str_t *file,
     const char *holds)
 {
+    ngx_str_t  *value;
+
+    value = cf->args->elts;
+
+    return ngx_http_govern_conf_secret_path(cf, &value[1], file, holds);
+}
+
+
+/* the same for a file named by a parameter (secrets=FILE) */
+
+ngx_int_t
+ngx_http_govern_conf_secret_path(ngx_conf_t *cf, ngx_str_t *name,
+    ngx_str_t *file, const char *holds)
+{
     ngx_str_t    *value;
     struct stat   st;
 
     value = cf->args->elts;
-    *file = value[1];
+    *file = *name;
 
     if (ngx_conf_full_name(cf->cycle, file, 1) != NGX_OK) {
         return NGX_ERROR;

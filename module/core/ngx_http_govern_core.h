@@ -86,6 +86,8 @@ char *ngx_http_govern_strings_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 const char **ngx_http_govern_conf_strings(ngx_conf_t *cf);
 ngx_int_t ngx_http_govern_conf_secret_file(ngx_conf_t *cf, ngx_str_t *file,
     const char *holds);
+ngx_int_t ngx_http_govern_conf_secret_path(ngx_conf_t *cf, ngx_str_t *name,
+    ngx_str_t *file, const char *holds);
 void ngx_http_govern_conf_mark(ngx_conf_t *cf,
     ngx_http_govern_loc_conf_t *glcf, ngx_command_t *cmd);
 ngx_int_t ngx_http_govern_digest(const u_char *data, size_t len,

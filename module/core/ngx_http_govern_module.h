@@ -53,6 +53,9 @@ typedef struct ngx_http_govern_redis_conf_s  ngx_http_govern_redis_conf_t;
 typedef struct ngx_http_govern_keys_source_s  ngx_http_govern_keys_source_t;
 typedef struct ngx_http_govern_keys_wait_s  ngx_http_govern_keys_wait_t;
 typedef struct ngx_http_govern_revocation_s  ngx_http_govern_revocation_t;
+typedef struct ngx_http_govern_webhook_conf_s  ngx_http_govern_webhook_conf_t;
+typedef struct ngx_http_govern_webhook_sign_s  ngx_http_govern_webhook_sign_t;
+typedef struct ngx_http_govern_webhook_s  ngx_http_govern_webhook_t;
 typedef struct ngx_http_govern_ctx_s    ngx_http_govern_ctx_t;
 typedef struct ngx_http_govern_loc_conf_s  ngx_http_govern_loc_conf_t;
 
@@ -114,6 +117,10 @@ struct ngx_http_govern_loc_conf_s {
     ngx_uint_t                  idempotency;    /* 0, OPTIONAL, REQUIRED */
     ngx_msec_t                  idempotency_ttl;
 
+    /* a webhook route verifies a signature instead of a token */
+    ngx_http_govern_webhook_conf_t  *webhook;
+    ngx_http_govern_webhook_sign_t  *webhook_sign;  /* outbound */
+
     u_char                     *enable_file;        /* for nginx -t */
     ngx_uint_t                  enable_line;
     u_char                     *mark;       /* first pipeline directive */
@@ -173,6 +180,7 @@ struct ngx_http_govern_ctx_s {
     govern_odoo_call_t           *odoo;
     ngx_http_govern_idem_t     *idem;
     ngx_str_t                   idempotency_key;
+    ngx_http_govern_webhook_t  *webhook;
 
     govern_reason_e             reason;
     ngx_uint_t                  token_cache;    /* 1 hit, 2 miss */
@@ -185,6 +193,7 @@ struct ngx_http_govern_ctx_s {
     unsigned                    token_verified:1;
     unsigned                    identified:1;   /* claim rules passed */
     unsigned                    deprecated:1;
+    unsigned                    reading:1;      /* reading the body */
     unsigned                    capture:1;      /* copying the body */
     unsigned                    allowed:1;
     unsigned                    headers_forwarded:1;

@@ -50,6 +50,17 @@ static const govern_reason_t  govern_reasons[] = {
     govern_reason_row("partner_blocked", "Partner blocked", 403),
     govern_reason_row("revocation_unavailable",
                   "Revocation list unavailable", 503),
+    govern_reason_row("webhook_signature", "Webhook signature not verified",
+                  403),
+    govern_reason_row("webhook_timestamp",
+                  "Webhook timestamp outside the tolerance", 400),
+    govern_reason_row("webhook_malformed", "Malformed webhook delivery", 400),
+    govern_reason_row("webhook_duplicate", "Webhook event already delivered",
+                  200),
+    govern_reason_row("webhook_conflict",
+                  "Webhook event delivery in progress", 409),
+    govern_reason_row("webhook_unavailable",
+                  "Webhook delivery record unavailable", 503),
 };
 
 

@@ -200,6 +200,7 @@ ngx_http_govern_audit_len(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx)
            + ctx->lcf->scopes_required.len
            + ngx_http_govern_ratelimit_audit_len(ctx->rl)
            + ngx_http_govern_odoo_audit_len(ctx)
+           + ngx_http_govern_webhook_audit_len(ctx)
            + ngx_http_govern_audit_str_len(&ctx->jwt_kid)
            + ngx_http_govern_audit_str_len(&ctx->key_source)
            + ngx_http_govern_audit_str_len(&ctx->jwt_jti)
@@ -336,6 +337,8 @@ ngx_http_govern_audit_record(ngx_http_request_t *r,
     p = ngx_cpymem(p, ",\"idempotency_key\":",
                    sizeof(",\"idempotency_key\":") - 1);
     p = ngx_http_govern_audit_str(p, &ctx->idempotency_key);
+    p = ngx_cpymem(p, ",\"webhook\":", sizeof(",\"webhook\":") - 1);
+    p = ngx_http_govern_webhook_audit(p, ctx);
     p = ngx_cpymem(p, ",\"body_sha256\":", sizeof(",\"body_sha256\":") - 1);
     p = ngx_http_govern_audit_str(p, &ctx->body_sha256);
 

@@ -16,12 +16,8 @@
 #include "govern_json.h"
 
 
-#define NGX_HTTP_GOVERN_BODY_NONE     0
-#define NGX_HTTP_GOVERN_BODY_READING  1
-#define NGX_HTTP_GOVERN_BODY_READ     2
-#define NGX_HTTP_GOVERN_BODY_DONE     3
-
-
+static ngx_uint_t ngx_http_govern_body_wanted(ngx_http_request_t *r,
+    ngx_http_govern_loc_conf_t *glcf, ngx_uint_t *json_needed);
 static void ngx_http_govern_body_done(ngx_http_request_t *r);
 static ngx_int_t ngx_http_govern_body_check(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx, ngx_http_govern_loc_conf_t *glcf,
@@ -50,31 +46,19 @@ static ngx_int_t
 ngx_http_govern_body_access(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx)
 {
-    ngx_int_t                    rc;
     ngx_uint_t                   json_needed;
-    ngx_str_t                    detail;
     ngx_http_govern_loc_conf_t  *glcf;
 
     glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
 
-    /* bodies are read where a schema applies, for every Odoo call, and
-     * for the fingerprint of an idempotent request */
-
-    json_needed = (glcf->schema && (r->method & glcf->schema->methods))
-                  || (glcf->odoo && (r->method & NGX_HTTP_POST));
-
-    if (!json_needed
-        && !(glcf->idempotency
-             && (r->method & (NGX_HTTP_POST | NGX_HTTP_PUT | NGX_HTTP_PATCH
-                              | NGX_HTTP_DELETE))))
-    {
+    if (!ngx_http_govern_body_wanted(r, glcf, &json_needed)) {
         return NGX_OK;
     }
 
     switch (ctx->body_state) {
 
     case NGX_HTTP_GOVERN_BODY_NONE:
-        break;
+        return ngx_http_govern_body_read(r, ctx, 0);
 
     case NGX_HTTP_GOVERN_BODY_READING:
         return NGX_AGAIN;
@@ -86,6 +70,49 @@ ngx_http_govern_body_access(ngx_http_request_t *r,
     default:
         return NGX_OK;                  /* after an internal redirect */
     }
+}
+
+
+/*
+ * Bodies are read where a schema applies, for every Odoo call, and for
+ * the fingerprint of an idempotent request: 1 when this stage needs the
+ * body (a copy of it), *json_needed when it parses it.
+ */
+
+static ngx_uint_t
+ngx_http_govern_body_wanted(ngx_http_request_t *r,
+    ngx_http_govern_loc_conf_t *glcf, ngx_uint_t *json_needed)
+{
+    *json_needed = (glcf->schema && (r->method & glcf->schema->methods))
+                   || (glcf->odoo && (r->method & NGX_HTTP_POST));
+
+    return *json_needed
+           || (glcf->idempotency
+               && (r->method & (NGX_HTTP_POST | NGX_HTTP_PUT | NGX_HTTP_PATCH
+                                | NGX_HTTP_DELETE)));
+}
+
+
+/*
+ * Starts reading the body, for this stage or for one before it that needs
+ * the bytes as they arrive (a webhook's signature): the cheap refusals
+ * first, then the read, with a copy kept when this stage will need it or
+ * the caller asks for one (copy).  NGX_DONE: reading (the access handler
+ * runs again at the caller's stage once it is read: body_state READ), or
+ * refused; NGX_OK: there is no body to read (body_state DONE).
+ */
+
+ngx_int_t
+ngx_http_govern_body_read(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
+    ngx_uint_t copy)
+{
+    ngx_int_t                    rc;
+    ngx_str_t                    detail;
+    ngx_uint_t                   wanted, json_needed;
+    ngx_http_govern_loc_conf_t  *glcf;
+
+    glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
+    wanted = ngx_http_govern_body_wanted(r, glcf, &json_needed);
 
     /* cheap refusals before a byte of the body is read; JSON-2 allows an
      * empty body without a type (no Content-Length and no chunked
@@ -106,11 +133,13 @@ ngx_http_govern_body_access(ngx_http_request_t *r,
     }
 
     ctx->body_state = NGX_HTTP_GOVERN_BODY_READING;
-    ctx->capture = 1;
+    ctx->reading = 1;
+    ctx->capture = (wanted || copy);
 
     rc = ngx_http_read_client_request_body(r, ngx_http_govern_body_done);
 
     if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        ctx->reading = 0;
         ctx->capture = 0;
 
         if (rc == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
@@ -172,6 +201,7 @@ ngx_http_govern_body_done(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_govern_module);
 
+    ctx->reading = 0;
     ctx->capture = 0;
     ctx->body_state = NGX_HTTP_GOVERN_BODY_READ;
 

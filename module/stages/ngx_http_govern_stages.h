@@ -26,6 +26,7 @@ struct ngx_http_govern_schema_conf_s {
 
 /* the stages, in the order the access handler walks them */
 extern const ngx_http_govern_stage_t  ngx_http_govern_trace_stage;
+extern const ngx_http_govern_stage_t  ngx_http_govern_webhook_stage;
 extern const ngx_http_govern_stage_t  ngx_http_govern_keys_stage;
 extern const ngx_http_govern_stage_t  ngx_http_govern_token_stage;
 extern const ngx_http_govern_stage_t  ngx_http_govern_scopes_stage;
@@ -38,6 +39,7 @@ extern const ngx_http_govern_stage_t  ngx_http_govern_schema_stage;
 extern const ngx_http_govern_stage_t  ngx_http_govern_odoo_stage;
 extern const ngx_http_govern_stage_t  ngx_http_govern_credentials_stage;
 extern const ngx_http_govern_stage_t  ngx_http_govern_idempotency_stage;
+extern const ngx_http_govern_stage_t  ngx_http_govern_webhook_dedupe_stage;
 
 
 /* trace */
@@ -122,7 +124,14 @@ ngx_uint_t ngx_http_govern_ratelimit_carries_revocation(
     ngx_http_govern_loc_conf_t *glcf);
 const u_char *ngx_http_govern_ratelimit_sha(void);
 
-/* body and schema */
+/* body and schema: where the body's read is (ctx->body_state) */
+#define NGX_HTTP_GOVERN_BODY_NONE     0
+#define NGX_HTTP_GOVERN_BODY_READING  1
+#define NGX_HTTP_GOVERN_BODY_READ     2
+#define NGX_HTTP_GOVERN_BODY_DONE     3
+
+ngx_int_t ngx_http_govern_body_read(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, ngx_uint_t copy);
 ngx_int_t ngx_http_govern_body_sha256(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx);
 ngx_int_t ngx_http_govern_body_edit(ngx_http_request_t *r,
@@ -162,6 +171,14 @@ ngx_int_t ngx_http_govern_credentials_uid(ngx_http_request_t *r,
 /* idempotency */
 char *ngx_http_govern_idempotency_directive(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+
+/* webhooks: verified instead of a token, deduplicated; signed outbound */
+char *ngx_http_govern_webhook_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_govern_webhook_sign_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+u_char *ngx_http_govern_webhook_audit(u_char *p, ngx_http_govern_ctx_t *ctx);
+size_t ngx_http_govern_webhook_audit_len(ngx_http_govern_ctx_t *ctx);
 
 
 #endif /* _NGX_HTTP_GOVERN_STAGES_H_INCLUDED_ */

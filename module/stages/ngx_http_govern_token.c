@@ -50,14 +50,18 @@ ngx_http_govern_token_access(ngx_http_request_t *r,
     ngx_http_govern_loc_conf_t   *glcf;
     ngx_http_govern_main_conf_t  *gmcf;
 
+    glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
+    gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
+
+    if (glcf->webhook) {
+        return NGX_OK;                  /* verified by its signature */
+    }
+
     if (ngx_http_govern_keys_pending(ctx)) {
         return NGX_AGAIN;               /* for a refetch of the key set */
     }
 
     key = NULL;
-
-    glcf = ngx_http_get_module_loc_conf(r, ngx_http_govern_module);
-    gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
 
     /* the configured files, then the identity provider's set */
 
@@ -893,7 +897,7 @@ ngx_http_govern_token_merge(ngx_conf_t *cf, ngx_http_govern_loc_conf_t *prev,
         conf->scopes_required.len = p - conf->scopes_required.data;
     }
 
-    if (!conf->enable) {
+    if (!conf->enable || conf->webhook) {
         return NGX_CONF_OK;
     }
 
