@@ -205,7 +205,30 @@ VARIANTS = [
             govern_scopes orders:read;
             proxy_pass http://upstream;
     """, ("ES256", "unique")),
+    # a partner's webhook (Standard Webhooks, 2 KB): each request a new
+    # event, signed for one of the file's three partners; the same
+    # request through plain proxy_pass is the baseline
+    ("plain proxy_pass, webhook 2 KB", """
+            proxy_pass http://upstream;
+    """, (None, "webhook")),
+    ("govern webhook 2 KB, verified", """
+            govern on;
+            govern_webhook standard secrets=@PREFIX@/webhook-secrets.json
+                           tolerance=1h;
+            proxy_pass http://upstream;
+    """, (None, "webhook")),
+    # dedupe=2s: the rotation of events never comes back within it
+    ("govern webhook 2 KB, verified + dedupe", """
+            govern on;
+            govern_route webhook-dedupe;
+            govern_webhook standard secrets=@PREFIX@/webhook-secrets.json
+                           tolerance=1h dedupe=2s;
+            proxy_pass http://upstream;
+    """, (None, "webhook")),
 ]
+
+WEBHOOK_VARIANT = "govern webhook 2 KB, verified + dedupe"
+WEBHOOK_EVENTS = 120000
 
 UNIQUE_TOKENS = 3000
 
@@ -308,7 +331,39 @@ PAIRS = [
      "plain proxy_pass, ES256 token"),
     ("govern ES256 unique tokens (cache misses)",
      "plain proxy_pass, ES256 token"),
+    ("govern webhook 2 KB, verified + dedupe",
+     "plain proxy_pass, webhook 2 KB"),
+    ("govern webhook 2 KB, verified", "plain proxy_pass, webhook 2 KB"),
+    ("govern webhook 2 KB, verified + dedupe",
+     "govern webhook 2 KB, verified"),
 ]
+
+# webhook deliveries: "id signature" lines, a random start per run (a run
+# never wraps around the rotation)
+WRK_WEBHOOK = """
+local f = io.open("@BODY@")
+local body = f:read("*a")
+f:close()
+local ids, sigs = {}, {}
+for line in io.lines("@FILE@") do
+    local id, sig = line:match("^(%S+) (%S+)$")
+    ids[#ids + 1] = id
+    sigs[#sigs + 1] = sig
+end
+local i = 0
+init = function(args)
+    math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+    i = math.random(#ids)
+end
+request = function()
+    i = i % #ids + 1
+    return wrk.format("POST", "/hooks/orders",
+                      {["Content-Type"] = "application/json",
+                       ["webhook-id"] = ids[i],
+                       ["webhook-timestamp"] = "@TS@",
+                       ["webhook-signature"] = sigs[i]}, body)
+end
+"""
 
 # rotates through a file of tokens, one per line
 WRK_ROTATE = """
@@ -568,6 +623,9 @@ def make_tokens(prefix):
         if token is None or token in args:
             continue
         alg, mode = token
+        if mode == "webhook":
+            args[token] = ["-s", make_webhooks(prefix)]
+            continue
         if mode.startswith("post"):
             body, path = {
                 "post": (bench_order(), "/api/v1/orders"),
@@ -607,6 +665,64 @@ def make_tokens(prefix):
     return args
 
 
+def make_webhooks(prefix):
+    """A 2 KB event, three partners' Standard Webhooks secrets (chmod
+    600) and WEBHOOK_EVENTS deliveries of it, each its own event id,
+    signed (Python's hmac) for one partner in turn; the wrk script."""
+    import base64
+    import hashlib
+    import hmac
+    import json
+    import secrets
+
+    lines = [{"sku": "SKU-%05d" % i, "qty": i % 7 + 1, "price": 19.9,
+              "name": "Gr\u00fcner Tee %d" % i} for i in range(20)]
+    event = {"type": "order.created", "data": {"order": "SO-1042",
+                                                "lines": lines}, "note": ""}
+    event["note"] = "x" * (2048 - len(json.dumps(event)))
+    body = json.dumps(event).encode()
+    assert len(body) == 2048
+    with open(os.path.join(prefix, "webhook-body.json"), "wb") as f:
+        f.write(body)
+    keys = [secrets.token_bytes(32) for _ in range(3)]
+    fd = os.open(os.path.join(prefix, "webhook-secrets.json"),
+                 os.O_WRONLY | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump({"partner-%d" % i: ["whsec_" + base64.b64encode(k)
+                                      .decode()]
+                   for i, k in enumerate(keys)}, f)
+    ts = str(int(time.time()))
+    with open(os.path.join(prefix, "webhooks.txt"), "w") as f:
+        for n in range(WEBHOOK_EVENTS):
+            msg_id = "msg_%08x%016x" % (n, secrets.randbits(64))
+            mac = hmac.new(keys[n % 3], b"%s.%s.%s" % (msg_id.encode(),
+                                                     ts.encode(), body),
+                           hashlib.sha256).digest()
+            f.write("%s v1,%s\n" % (msg_id, base64.b64encode(mac).decode()))
+    script = os.path.join(prefix, "webhook.lua")
+    with open(script, "w") as f:
+        f.write(WRK_WEBHOOK.replace("@BODY@", os.path.join(
+            prefix, "webhook-body.json")).replace(
+            "@FILE@", os.path.join(prefix, "webhooks.txt")).replace(
+            "@TS@", ts))
+    return script
+
+
+def webhook_counts(port):
+    """The dedupe variant's refusals and duplicates, from its metrics."""
+    import urllib.request
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
+                                timeout=10) as r:
+        text = r.read().decode()
+    counts = {}
+    for m in re.finditer(r'^govern_requests_total\{route="webhook-dedupe",'
+                         r'decision="(\w+)",reason="(\w*)"\} (\d+)$',
+                         text, re.M):
+        key = "%s %s" % (m.group(1), m.group(2) or "-")
+        counts[key] = counts.get(key, 0) + int(m.group(3))
+    return counts
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--module", default=os.path.join(
@@ -618,6 +734,9 @@ def main():
                     help="run plain proxy_pass and the variants matching")
     ap.add_argument("--keep", action="store_true",
                     help="keep the temporary prefix")
+    ap.add_argument("--redis-cpu", type=int, choices=(0, 1), default=1,
+                    help="the CPU of the single Redis (default 1, the "
+                    "load's, as a remote Redis; 0: the gateway's)")
     opts = ap.parse_args()
 
     if os.cpu_count() < 2:
@@ -670,6 +789,9 @@ def main():
             "        location = /_jwks {\n"
             "            internal;\n"
             "            proxy_pass http://upstream/jwks;\n"
+            "        }\n"
+            "        location = /metrics {\n"
+            "            govern_metrics;\n"
             "        }\n    }\n" % (port, body))
     audit_keys = {"gateway-chained":
                   "govern_audit_key @PREFIX@/audit-key.pem every=1000;"}
@@ -680,7 +802,9 @@ def main():
     procs = []
     try:
         # Redis on the load generator's CPU, as a remote Redis would be
-        rd = subprocess.Popen(["taskset", "-c", "1", "redis-server", "--port",
+        # (--redis-cpu 0: on the gateway's, which the load leaves idle)
+        rd = subprocess.Popen(["taskset", "-c", str(opts.redis_cpu),
+                               "redis-server", "--port",
                                str(rport), "--bind", "127.0.0.1", "--save",
                                "", "--appendonly", "no"],
                               stdout=subprocess.DEVNULL)
@@ -718,8 +842,9 @@ def main():
 
         results = {name: [] for name, _, _ in VARIANTS}
         print("govern bench: %d rounds x %ds per variant, %d connections, "
-              "gateway worker on CPU 0, wrk + upstream on CPU 1"
-              % (opts.rounds, opts.seconds, opts.connections), flush=True)
+              "gateway worker on CPU 0, wrk + upstream on CPU 1, Redis on "
+              "CPU %d" % (opts.rounds, opts.seconds, opts.connections,
+                          opts.redis_cpu), flush=True)
 
         # warm-up: connections, caches, upstream keepalive pool
         for (_, _, token), port in zip(VARIANTS, ports):
@@ -786,6 +911,13 @@ def main():
         print()
         for line in jwt_miss_bench(prefix):
             print(line)
+        if WEBHOOK_VARIANT in results:
+            counts = webhook_counts(ports[[v[0] for v in VARIANTS]
+                                          .index(WEBHOOK_VARIANT)])
+            print("%s: requests by decision and reason %s (every one a "
+                  "new event: duplicates and conflicts would be a fault)"
+                  % (WEBHOOK_VARIANT, ", ".join(
+                      "%s: %d" % kv for kv in sorted(counts.items()))))
         for alg, hit, miss in MISS_PAIRS:
             if hit not in results or miss not in results:
                 continue

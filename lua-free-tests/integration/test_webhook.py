@@ -334,10 +334,10 @@ def test_refusals(nginx, odoo, partners, scheme):
     good, wrong, old, future, edge_old, edge_future = sign_all([
         Delivery(scheme, [s["old"]]),
         Delivery(scheme, [s["wrong"]]),
-        Delivery(scheme, [s["old"]], ts=now - 301),
-        Delivery(scheme, [s["old"]], ts=now + 301),
-        Delivery(scheme, [s["old"]], ts=now - 290),
-        Delivery(scheme, [s["old"]], ts=now + 290)])
+        Delivery(scheme, [s["old"]], ts=now - 330),
+        Delivery(scheme, [s["old"]], ts=now + 330),
+        Delivery(scheme, [s["old"]], ts=now - 270),
+        Delivery(scheme, [s["old"]], ts=now + 270)])
     path = "/hooks/%s/rule-1" % scheme
     cases = [
         ("one body byte changed", changed(good.body, 10), good.h, 403,

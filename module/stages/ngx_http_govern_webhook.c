@@ -77,7 +77,8 @@ struct ngx_http_govern_webhook_s {
     ngx_str_t                       key;
     ngx_str_t                       marker;     /* "P" and the request id */
     ngx_http_govern_wait_t          wait;
-    unsigned                        eval:1;     /* the script was sent */
+    unsigned                        looked:1;   /* GET after SET NX */
+    unsigned                        retried:1;  /* SET NX again */
     unsigned                        proceeded:1;
     unsigned                        unseen:1;   /* a body buffer not fed */
 };
@@ -133,33 +134,20 @@ static ngx_str_t  ngx_http_govern_webhook_json =
 
 
 /*
- * KEYS[1] the event's record, ARGV[1] the in-flight marker, ARGV[2] its
- * TTL: 0 first delivery (marked in flight), 1 delivered, 2 in flight.
- * A record is "P<request id>" in flight, "D" once delivered.
+ * An event's record is "P<request id>" while a delivery is in flight,
+ * "D" once delivered.  The common path is two plain commands (no script
+ * for Redis to run): SET NX marks the first delivery, SET marks it
+ * delivered; a GET asks what a refused SET NX met.  A failed delivery
+ * clears the record with this script, which deletes only its own marker
+ * (one that outlived its 300 s and was taken by a later delivery is that
+ * one's).
  */
 
-static const char  ngx_http_govern_dedupe_script[] =
-    "local v = redis.call('GET', KEYS[1])\n"
-    "if not v then\n"
-    "  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])\n"
-    "  return 0\n"
+static const char  ngx_http_govern_dedupe_clear[] =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
+    "  return redis.call('DEL', KEYS[1])\n"
     "end\n"
-    "if v == 'D' then return 1 end\n"
-    "return 2\n";
-
-/*
- * The outcome, by the request that marked it (a marker that expired and
- * was taken by a later delivery is that one's): ARGV[2] the TTL of "D",
- * or empty to let the sender's retry through.
- */
-
-static const char  ngx_http_govern_dedupe_end_script[] =
-    "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end\n"
-    "if ARGV[2] == '' then return redis.call('DEL', KEYS[1]) end\n"
-    "redis.call('SET', KEYS[1], 'D', 'PX', ARGV[2])\n"
-    "return 1\n";
-
-static u_char  ngx_http_govern_dedupe_sha[41];
+    "return 0\n";
 
 
 /* verification: the stage right after the audit's, before the token's */
@@ -672,25 +660,25 @@ ngx_http_govern_dedupe_send(ngx_http_request_t *r,
     size_t       argvlen[6];
     const char  *argv[6];
 
-    if (wh->eval) {
-        argv[0] = "EVAL";
-        argvlen[0] = 4;
-        argv[1] = ngx_http_govern_dedupe_script;
-        argvlen[1] = sizeof(ngx_http_govern_dedupe_script) - 1;
+    if (wh->looked) {
+        argv[0] = "GET";
+        argvlen[0] = 3;
+        argv[1] = (const char *) wh->key.data;
+        argvlen[1] = wh->key.len;
 
-    } else {
-        argv[0] = "EVALSHA";
-        argvlen[0] = 7;
-        argv[1] = (const char *) ngx_http_govern_dedupe_sha;
-        argvlen[1] = 40;
+        return ngx_http_govern_redis_call(r, &wh->wait, 2, argv, argvlen);
     }
 
-    argv[2] = "1";
-    argvlen[2] = 1;
-    argv[3] = (const char *) wh->key.data;
-    argvlen[3] = wh->key.len;
-    argv[4] = (const char *) wh->marker.data;
-    argvlen[4] = wh->marker.len;
+    argv[0] = "SET";
+    argvlen[0] = 3;
+    argv[1] = (const char *) wh->key.data;
+    argvlen[1] = wh->key.len;
+    argv[2] = (const char *) wh->marker.data;
+    argvlen[2] = wh->marker.len;
+    argv[3] = "NX";
+    argvlen[3] = 2;
+    argv[4] = "PX";
+    argvlen[4] = 2;
     argv[5] = (const char *) ttl;
     argvlen[5] = ngx_sprintf(ttl, "%d", NGX_HTTP_GOVERN_DEDUPE_INFLIGHT)
                  - ttl;
@@ -699,7 +687,12 @@ ngx_http_govern_dedupe_send(ngx_http_request_t *r,
 }
 
 
-/* the script's verdict; no reply (Redis failed or was too slow): -1 */
+/*
+ * SET NX's answer: OK, the first delivery; none, then GET says what is
+ * there: "D" delivered, a marker in flight, or nothing (it lapsed or was
+ * cleared meanwhile: SET NX once more).  No reply (Redis failed or was
+ * too slow): -1.
+ */
 
 static void
 ngx_http_govern_dedupe_reply(ngx_http_request_t *r, void *data,
@@ -715,36 +708,54 @@ ngx_http_govern_dedupe_reply(ngx_http_request_t *r, void *data,
     }
 
     if (reply->type == REDIS_REPLY_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "govern: redis answered the webhook record's %s with "
+                      "an error: %s", wh->looked ? "GET" : "SET",
+                      reply->str);
+        return;
+    }
 
-        /* the script cache was flushed: EVAL loads it again */
-
-        if (!wh->eval && ngx_strncmp(reply->str, "NOSCRIPT", 8) == 0) {
-            wh->eval = 1;
-
-            if (ngx_http_govern_dedupe_send(r, wh) == NGX_AGAIN) {
-                wh->dedupe = NGX_HTTP_GOVERN_DEDUPE_PENDING;
-                return;
-            }
-
+    if (!wh->looked) {
+        if (reply->type == REDIS_REPLY_STATUS) {
+            wh->verdict = NGX_HTTP_GOVERN_DEDUPE_FIRST;
             return;
         }
 
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "govern: redis answered the webhook script with an "
-                      "error: %s", reply->str);
+        if (reply->type != REDIS_REPLY_NIL) {
+            goto unexpected;
+        }
+
+        wh->looked = 1;
+
+    } else if (reply->type == REDIS_REPLY_STRING) {
+        wh->verdict = (reply->len == 1 && reply->str[0] == 'D')
+                      ? NGX_HTTP_GOVERN_DEDUPE_DELIVERED
+                      : NGX_HTTP_GOVERN_DEDUPE_IN_FLIGHT;
         return;
+
+    } else if (reply->type == REDIS_REPLY_NIL && !wh->retried) {
+        wh->looked = 0;
+        wh->retried = 1;
+
+    } else if (reply->type == REDIS_REPLY_NIL) {
+        wh->verdict = NGX_HTTP_GOVERN_DEDUPE_IN_FLIGHT;
+        return;
+
+    } else {
+        goto unexpected;
     }
 
-    if (reply->type == REDIS_REPLY_INTEGER
-        && reply->integer >= NGX_HTTP_GOVERN_DEDUPE_FIRST
-        && reply->integer <= NGX_HTTP_GOVERN_DEDUPE_IN_FLIGHT)
-    {
-        wh->verdict = reply->integer;
-        return;
+    if (ngx_http_govern_dedupe_send(r, wh) == NGX_AGAIN) {
+        wh->dedupe = NGX_HTTP_GOVERN_DEDUPE_PENDING;
     }
+
+    return;
+
+unexpected:
 
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                  "govern: unexpected reply to the webhook script");
+                  "govern: unexpected reply to the webhook record's %s",
+                  wh->looked ? "GET" : "SET");
 }
 
 
@@ -857,22 +868,34 @@ ngx_http_govern_dedupe_log(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx)
         }
     }
 
+    if (delivered) {
+        argv[0] = "SET";
+        argvlen[0] = 3;
+        argv[1] = (const char *) wh->key.data;
+        argvlen[1] = wh->key.len;
+        argv[2] = "D";
+        argvlen[2] = 1;
+        argv[3] = "PX";
+        argvlen[3] = 2;
+        argv[4] = (const char *) ttl;
+        argvlen[4] = ngx_sprintf(ttl, "%M", wh->conf->dedupe) - ttl;
+
+        ngx_http_govern_redis_post(r, 5, argv, argvlen);
+        return;
+    }
+
     argv[0] = "EVAL";
     argvlen[0] = 4;
-    argv[1] = ngx_http_govern_dedupe_end_script;
-    argvlen[1] = sizeof(ngx_http_govern_dedupe_end_script) - 1;
+    argv[1] = ngx_http_govern_dedupe_clear;
+    argvlen[1] = sizeof(ngx_http_govern_dedupe_clear) - 1;
     argv[2] = "1";
     argvlen[2] = 1;
     argv[3] = (const char *) wh->key.data;
     argvlen[3] = wh->key.len;
     argv[4] = (const char *) wh->marker.data;
     argvlen[4] = wh->marker.len;
-    argv[5] = (const char *) ttl;
-    argvlen[5] = delivered ? (size_t) (ngx_sprintf(ttl, "%M",
-                                                   wh->conf->dedupe) - ttl)
-                           : 0;
 
-    ngx_http_govern_redis_post(r, 6, argv, argvlen);
+    ngx_http_govern_redis_post(r, 5, argv, argvlen);
 }
 
 
@@ -1488,8 +1511,6 @@ ngx_http_govern_webhook_merge(ngx_conf_t *cf,
 static ngx_int_t
 ngx_http_govern_webhook_init(ngx_conf_t *cf)
 {
-    u_char                      digest[20];
-    EVP_MD_CTX                 *md;
     ngx_http_handler_pt        *h;
     ngx_http_core_main_conf_t  *cmcf;
 
@@ -1511,27 +1532,6 @@ ngx_http_govern_webhook_init(ngx_conf_t *cf)
             return NGX_ERROR;
         }
     }
-
-    if (ngx_http_govern_dedupe_sha[0]) {
-        return NGX_OK;
-    }
-
-    md = EVP_MD_CTX_new();
-
-    if (md == NULL
-        || !EVP_DigestInit_ex(md, EVP_sha1(), NULL)
-        || !EVP_DigestUpdate(md, ngx_http_govern_dedupe_script,
-                             sizeof(ngx_http_govern_dedupe_script) - 1)
-        || !EVP_DigestFinal_ex(md, digest, NULL))
-    {
-        EVP_MD_CTX_free(md);
-        return NGX_ERROR;
-    }
-
-    EVP_MD_CTX_free(md);
-
-    govern_hex(ngx_http_govern_dedupe_sha, digest, 20);
-    ngx_http_govern_dedupe_sha[40] = '\0';
 
     return NGX_OK;
 }
