@@ -691,6 +691,35 @@ def test_dedupe_retry_after_upstream_failure(nginx, odoo, partners, redis,
         "govern:{acme}:wh:" + d.id) == b"D"
 
 
+def test_dedupe_failure_clears_only_its_own_marker(nginx, odoo, partners,
+                                                   redis):
+    """The in-flight marker is the delivery's own; a failed delivery whose
+    marker was replaced meanwhile (it lapsed, another delivery took the
+    event) leaves the other's in place."""
+    gw = gateway(nginx, odoo, partners, redis, more=DEDUPE)
+    d, = sign_all([Delivery("standard", [partners.s["standard"]["new"]])])
+    client = redis_module.Redis(port=redis.port)
+    key = "govern:{acme}:wh:" + d.id
+    odoo.control("faults", {"latency_ms": 800, "fail_500": 1})
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        first = pool.submit(post, gw, "/dedupe/standard/r", d.body,
+                            dict(d.h, **{"X-Request-Id": "retry-1"}))
+        deadline = time.monotonic() + 5
+        while client.get(key) is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        marker = client.get(key).decode()
+        assert marker.startswith("P") and marker.endswith("retry-1")
+        assert len(marker) == 1 + 16 + len("retry-1")
+        client.set(key, "Pother", px=60000)
+        assert first.result().status_code == 500
+    odoo.control("faults", {"latency_ms": 0})
+    time.sleep(0.2)
+    assert client.get(key) == b"Pother"
+    r = post(gw, "/dedupe/standard/r", d.body, d.h)
+    assert r.status_code == 409 and r.json()["reason"] == "webhook_conflict"
+
+
 def test_dedupe_stripe_event_without_id(nginx, odoo, partners, redis):
     """A Stripe delivery whose verified body has no event id cannot be
     deduplicated: refused there, let through without dedupe."""

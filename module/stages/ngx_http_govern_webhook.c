@@ -35,7 +35,7 @@
 #define NGX_HTTP_GOVERN_DEDUPE_PENDING     1
 #define NGX_HTTP_GOVERN_DEDUPE_DONE        2
 
-/* first delivery, delivered, in flight (the script's answers) */
+/* what Redis says of an event: first delivery, delivered, in flight */
 #define NGX_HTTP_GOVERN_DEDUPE_FIRST       0
 #define NGX_HTTP_GOVERN_DEDUPE_DELIVERED   1
 #define NGX_HTTP_GOVERN_DEDUPE_IN_FLIGHT   2
@@ -49,7 +49,6 @@
 struct ngx_http_govern_webhook_conf_s {
     govern_webhook_scheme_e         scheme;
     govern_webhook_secrets_t        secrets;
-    ngx_str_t                       file;
     time_t                          tolerance;
     ngx_msec_t                      dedupe;         /* 0: off */
     u_char                         *conf_file;      /* for nginx -t */
@@ -75,7 +74,7 @@ struct ngx_http_govern_webhook_s {
     ngx_uint_t                      dedupe;     /* NONE, PENDING, DONE */
     ngx_int_t                       verdict;    /* -1: Redis failed */
     ngx_str_t                       key;
-    ngx_str_t                       marker;     /* "P" and the request id */
+    ngx_str_t                       marker;     /* "P", random, request id */
     ngx_http_govern_wait_t          wait;
     unsigned                        looked:1;   /* GET after SET NX */
     unsigned                        retried:1;  /* SET NX again */
@@ -134,9 +133,9 @@ static ngx_str_t  ngx_http_govern_webhook_json =
 
 
 /*
- * An event's record is "P<request id>" while a delivery is in flight,
- * "D" once delivered.  The common path is two plain commands (no script
- * for Redis to run): SET NX marks the first delivery, SET marks it
+ * An event's record is "P<random><request id>" while a delivery is in
+ * flight, "D" once delivered.  The common path is two plain commands (no
+ * script for Redis to run): SET NX marks the first delivery, SET marks it
  * delivered; a GET asks what a refused SET NX met.  A failed delivery
  * clears the record with this script, which deletes only its own marker
  * (one that outlived its 300 s and was taken by a later delivery is that
@@ -564,7 +563,7 @@ static ngx_int_t
 ngx_http_govern_dedupe_access(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx)
 {
-    u_char                          *p;
+    u_char                          *p, random[8];
     ngx_int_t                        rc;
     ngx_str_t                        detail;
     ngx_http_govern_webhook_t       *wh;
@@ -585,14 +584,18 @@ ngx_http_govern_dedupe_access(ngx_http_request_t *r,
 
     case NGX_HTTP_GOVERN_DEDUPE_NONE:
 
-        /* govern:{PARTNER}:wh:EVENT, in flight "P<request id>" */
+        /*
+         * govern:{PARTNER}:wh:EVENT, in flight "P<16 random hex digits>
+         * <request id>": this delivery's own, even when a sender sends
+         * its retries with the same X-Request-Id
+         */
 
         wh->key.len = sizeof("govern:{}:wh:") - 1 + ctx->partner.len
                       + wh->event_id.len;
-        wh->marker.len = 1 + ctx->request_id.len;
+        wh->marker.len = 1 + 16 + ctx->request_id.len;
 
         p = ngx_pnalloc(r->pool, wh->key.len + wh->marker.len);
-        if (p == NULL) {
+        if (p == NULL || RAND_bytes(random, sizeof(random)) != 1) {
             return ngx_http_govern_refuse_internal(r, "the webhook's record");
         }
 
@@ -601,7 +604,8 @@ ngx_http_govern_dedupe_access(ngx_http_request_t *r,
                         &wh->event_id);
         wh->marker.data = p;
         *p++ = 'P';
-        ngx_memcpy(p, ctx->request_id.data, ctx->request_id.len);
+        govern_hex(p, random, sizeof(random));
+        ngx_memcpy(p + 16, ctx->request_id.data, ctx->request_id.len);
 
         wh->wait.stage = "webhook";
         wh->wait.done = ngx_http_govern_dedupe_reply;
