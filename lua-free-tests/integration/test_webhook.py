@@ -885,6 +885,49 @@ def test_outbound_signature_verified_by_standardwebhooks(nginx, odoo):
     assert 'the partner "initech" has no secret' in gw.error_log()
 
 
+def test_outbound_body_read_before_signing(nginx, odoo, api):
+    """A body a governed route read first (its schema's) is signed from
+    its buffers; one nginx wrote to a temp file is not read back: 500,
+    nothing leaves."""
+    secrets = {"acme": [new_secret("standard")]}
+    gw = nginx("""
+    server {
+        listen 127.0.0.1:@PORT@;
+        client_body_buffer_size 8k;
+        @JWT@
+        location /outbound/ {
+            govern on;
+            govern_schema @PREFIX@/event.json;
+            govern_webhook_sign standard secrets=@PREFIX@/outbound.json
+                                partner=$govern_partner;
+            proxy_pass http://odoo/web/hook/;
+        }
+    }
+    """, odoo=odoo, start=False)
+    write_secret(os.path.join(gw.prefix, "outbound.json"), secrets)
+    with open(os.path.join(gw.prefix, "event.json"), "w") as f:
+        json.dump({"type": "object"}, f)
+    gw.start()
+    small = json.dumps({"id": 7, "state": "sale"}).encode()
+    r = api.post(gw.url("/outbound/rule"), data=small,
+                 headers={"Content-Type": "application/json"})
+    assert r.status_code == 200, r.text
+    seen, = hook_requests(odoo)
+    h = seen["headers"]
+    assert node([{"op": "standard_verify", "secret": secrets["acme"][0],
+                  "headers": {k: h[k] for k in (
+                      "webhook-id", "webhook-timestamp",
+                      "webhook-signature")},
+                  "body": b64(small), "now": int(time.time())}]) == ["ok"]
+    large = event_body("standard", "z", 3 * BUFFER)
+    r = api.post(gw.url("/outbound/rule"), data=large,
+                 headers={"Content-Type": "application/json"})
+    assert r.status_code == 500
+    assert len(hook_requests(odoo)) == 1
+    assert "the body was read into a temp file before it could be signed" \
+        in gw.error_log()
+
+
 def test_reload_reads_the_secrets_again(nginx, odoo, partners):
     """A rotation finished: the old secret removed from the file and
     nginx -s reload; deliveries signed with it are refused from then."""

@@ -114,6 +114,8 @@ static ngx_int_t ngx_http_govern_webhook_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 static ngx_int_t ngx_http_govern_webhook_sign_handler(ngx_http_request_t *r);
 static void ngx_http_govern_webhook_sign_done(ngx_http_request_t *r);
+static ngx_int_t ngx_http_govern_webhook_sign_read(ngx_http_request_t *r,
+    ngx_http_govern_webhook_signing_t *st);
 static ngx_http_govern_webhook_signing_t *ngx_http_govern_webhook_signing(
     ngx_http_request_t *r);
 static void ngx_http_govern_webhook_signing_cleanup(void *data);
@@ -1029,6 +1031,19 @@ ngx_http_govern_webhook_sign_handler(ngx_http_request_t *r)
 
     st->signing = 1;
 
+    /*
+     * A body another handler read already (a governed route's, a
+     * mirror's) passed the request body filters before this: it is
+     * signed from its buffers if they are all in memory; one nginx wrote
+     * to a temp file would have to be read back, which a worker does not
+     */
+
+    if (r->request_body
+        && ngx_http_govern_webhook_sign_read(r, st) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     rc = ngx_http_read_client_request_body(r,
                                            ngx_http_govern_webhook_sign_done);
 
@@ -1118,6 +1133,39 @@ ngx_http_govern_webhook_sign_done(ngx_http_request_t *r)
 failed:
 
     ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+}
+
+
+static ngx_int_t
+ngx_http_govern_webhook_sign_read(ngx_http_request_t *r,
+    ngx_http_govern_webhook_signing_t *st)
+{
+    size_t        size;
+    ngx_chain_t  *cl;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        if (ngx_buf_special(cl->buf)) {
+            continue;
+        }
+
+        if (!ngx_buf_in_memory(cl->buf)) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "govern: govern_webhook_sign: the body was read "
+                          "into a temp file before it could be signed");
+            return NGX_ERROR;
+        }
+
+        size = cl->buf->last - cl->buf->pos;
+
+        if (size
+            && govern_webhook_sign_update(&st->signer, cl->buf->pos, size)
+               != 0)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
 }
 
 
