@@ -602,6 +602,15 @@ def test_partner_drives_limits_schema_and_credentials(nginx, odoo, partners,
     assert seen["headers"]["x-odoo-database"] == creds["globex"]["db"]
 
 
+def settled(client, key, want, timeout=10.0):
+    """Waits for the log phase's command (sent after the response) to
+    leave the event's record as want (None: gone)."""
+    deadline = time.monotonic() + timeout
+    while client.get(key) != want:
+        assert time.monotonic() < deadline, (key, client.get(key), want)
+        time.sleep(0.02)
+
+
 @pytest.fixture
 def redis(tmp_path):
     server = harness.Redis(str(tmp_path))
@@ -631,7 +640,9 @@ def test_dedupe_concurrent_deliveries_reach_odoo_once(nginx, odoo, partners,
     for r in results:
         if r.status_code == 409:
             assert r.json()["reason"] == "webhook_conflict"
-    time.sleep(0.2)             # the record is written after the response
+    client = redis_module.Redis(port=redis.port)
+    key = "govern:{acme}:wh:" + d.id
+    settled(client, key, b"D")
     again = post(gw, "/dedupe/standard/r", d.body, d.h)
     assert again.status_code == 200
     assert again.json()["status"] == "duplicate"
@@ -650,8 +661,6 @@ def test_dedupe_concurrent_deliveries_reach_odoo_once(nginx, odoo, partners,
     assert ('govern_requests_total{route="/dedupe/standard/",'
             'decision="deny",reason="webhook_conflict"} %d'
             % codes.count(409)) in text or 409 not in codes
-    client = redis_module.Redis(port=redis.port)
-    key = "govern:{acme}:wh:" + d.id
     assert client.get(key) == b"D"
     assert 3500 < client.ttl(key) <= 3600
     # another partner's event of the same id is its own
@@ -671,15 +680,17 @@ def test_dedupe_retry_after_upstream_failure(nginx, odoo, partners, redis,
     gw = gateway(nginx, odoo, partners, redis, more=DEDUPE)
     d, = sign_all([Delivery(scheme, [partners.s[scheme]["new"]])])
     path = "/dedupe/%s/r" % scheme
+    client = redis_module.Redis(port=redis.port)
+    key = "govern:{acme}:wh:" + d.id
     odoo.control("faults", {"fail_500": 1})
     assert post(gw, path, d.body, d.h).status_code == 500
-    time.sleep(0.2)
+    settled(client, key, None)
     odoo.control("faults", {"drop": 1})
     assert post(gw, path, d.body, d.h).status_code == 502
-    time.sleep(0.2)
+    settled(client, key, None)
     r = post(gw, path, d.body, d.h)
     assert r.status_code == 200 and r.json() == {"status": "ok"}
-    time.sleep(0.2)
+    settled(client, key, b"D")
     r = post(gw, path, d.body, d.h)
     assert r.status_code == 200 and r.json()["status"] == "duplicate"
     assert len(hook_requests(odoo)) == 3
@@ -714,10 +725,12 @@ def test_dedupe_failure_clears_only_its_own_marker(nginx, odoo, partners,
         client.set(key, "Pother", px=60000)
         assert first.result().status_code == 500
     odoo.control("faults", {"latency_ms": 0})
-    time.sleep(0.2)
-    assert client.get(key) == b"Pother"
+    # its record is written after the clearing was queued, and the next
+    # delivery's command follows it on the worker's one connection
+    gw.wait_audit(1)
     r = post(gw, "/dedupe/standard/r", d.body, d.h)
     assert r.status_code == 409 and r.json()["reason"] == "webhook_conflict"
+    assert client.get(key) == b"Pother"
 
 
 def test_dedupe_stripe_event_without_id(nginx, odoo, partners, redis):
@@ -803,7 +816,8 @@ def test_dedupe_in_a_cluster_follows_the_partner(nginx, odoo, cluster):
     for name, port in names:
         d, = sign_all([Delivery("github", secrets[name])])
         assert post(gw, "/dedupe/r", d.body, d.h).status_code == 200
-        time.sleep(0.2)
+        settled(redis_module.Redis(port=port),
+                "govern:{%s}:wh:%s" % (name, d.id), b"D")
         r = post(gw, "/dedupe/r", d.body, d.h)
         assert r.json()["status"] == "duplicate"
         node = redis_module.Redis(port=port)
