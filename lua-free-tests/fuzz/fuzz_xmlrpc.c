@@ -455,6 +455,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     tree = read_in(&a, path, text, len, NULL, 0, &whole);
 
+    /* the fast reader says yes with expat's very tree, spans included */
+    {
+        govern_jv_t  *fast;
+
+        fast = govern_xmlrpc_parse_fast(path, strlen(path), text, len,
+                                        1 << 20, arena_alloc, &a);
+        if (fast) {
+            pieces.len = 0;
+            buf_add(&pieces, "", 0);
+            dump(&pieces, fast);
+
+            if (strcmp(whole.p, pieces.p) != 0) {
+                fprintf(stderr, "expat: %s\nfast:  %s\n", whole.p,
+                        pieces.p);
+                abort();
+            }
+        }
+    }
+
     /* chunks where the selector's other bits and the length say */
     seed = (uint32_t) data[0] * 2654435761u ^ (uint32_t) len;
     ncut = 1 + (data[0] >> 5);

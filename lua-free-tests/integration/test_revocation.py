@@ -264,3 +264,103 @@ def test_script_usage(redis):
     p = subprocess.run([SCRIPT, "--redis", "127.0.0.1:1", "block", "acme"],
                        capture_output=True, text=True)
     assert p.returncode == 1 and "redis 127.0.0.1:1" in p.stderr
+
+
+ODOO_CONF = """
+    govern_redis 127.0.0.1:@REDIS@ timeout=300ms;
+    govern_odoo_credentials @PREFIX@/odoo-credentials.json;
+    server {
+        listen 127.0.0.1:@PORT@;
+        @JWT@
+
+        location /xmlrpc/ {
+            govern on;
+            govern_odoo xmlrpc;
+            govern_odoo_allow res.partner search_read scope=customers:write;
+            proxy_pass http://odoo;
+        }
+
+        location /jsonrpc {
+            govern on;
+            govern_odoo jsonrpc;
+            govern_odoo_allow res.partner search_read scope=customers:write;
+            proxy_pass http://odoo;
+        }
+
+        location /json/2/ {
+            govern on;
+            govern_odoo json2;
+            govern_odoo_allow res.partner search_read scope=customers:write;
+            proxy_pass http://odoo;
+        }
+    }
+"""
+
+
+def test_odoo_routes_answer_in_odoo_classes(nginx, odoo, redis, keys):
+    """A revoked token is a login refused (AccessDenied, XML-RPC fault 3),
+    a blocked partner a call denied (AccessError, fault 4), on every
+    protocol; Odoo sees none of them."""
+    import xmlrpc.client
+
+    import shutil
+
+    gw = nginx(ODOO_CONF, odoo=odoo, extra={"REDIS": redis.port},
+               start=False)
+    creds = os.path.join(gw.prefix, "odoo-credentials.json")
+    shutil.copyfile(os.path.join(harness.ROOT, "config",
+                                 "odoo-credentials.json"), creds)
+    os.chmod(creds, 0o600)
+    gw.start()
+    token = keys.token("RS256", jti="xml-a", scope="customers:write")
+
+    def xml():
+        models = xmlrpc.client.ServerProxy(
+            gw.url("/xmlrpc/2/object"),
+            headers=[("Authorization", "Bearer " + token)])
+        try:
+            models.execute_kw("retail", 2, "key", "res.partner",
+                              "search_read", [[]], {"limit": 1})
+        except xmlrpc.client.Fault as f:
+            return f.faultCode, f.faultString
+        return 0, ""
+
+    def jsonrpc():
+        r = requests.post(gw.url("/jsonrpc"), timeout=10, json={
+            "jsonrpc": "2.0", "method": "call", "id": 1,
+            "params": {"service": "object", "method": "execute_kw",
+                       "args": ["retail", 2, "key", "res.partner",
+                                "search_read", [[]], {"limit": 1}]}},
+            headers={"Authorization": "Bearer " + token})
+        assert r.status_code == 200
+        error = r.json().get("error")
+        return error and (error["data"]["name"], error["data"]["reason"])
+
+    def json2():
+        r = requests.post(gw.url("/json/2/res.partner/search_read"),
+                          timeout=10, json={"domain": [], "limit": 1},
+                          headers={"Authorization": "Bearer " + token})
+        body = r.json()
+        return r.status_code, isinstance(body, dict) and body.get("name")
+
+    assert xml() == (0, "")
+    assert jsonrpc() is None
+    assert json2()[0] == 200
+    seen = len(odoo.calls())
+
+    revoke(redis, "jti", "acme", "xml-a", 600)
+    code, text = xml()
+    assert code == 3 and "token_revoked" in text
+    assert jsonrpc() == ("odoo.exceptions.AccessDenied", "token_revoked")
+    assert json2() == (401, "werkzeug.exceptions.Unauthorized")
+    revoke(redis, "clear-jti", "acme", "xml-a")
+
+    revoke(redis, "block", "acme")
+    code, text = xml()
+    assert code == 4 and "partner_blocked" in text
+    assert jsonrpc() == ("odoo.exceptions.AccessError", "partner_blocked")
+    assert json2() == (403, "odoo.exceptions.AccessError")
+    revoke(redis, "unblock", "acme")
+
+    assert xml() == (0, "")
+    assert len(odoo.calls()) == seen + 1

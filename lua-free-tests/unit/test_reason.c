@@ -86,6 +86,55 @@ test_out_of_range(void **state)
 }
 
 
+/* one class per reason, as DESIGN section 4 reads them for Odoo routes */
+static void
+test_classes(void **state)
+{
+    static const struct {
+        const char             *code;
+        govern_reason_class_e   cls;
+    } design[] = {
+        { "token_missing", GOVERN_REASON_CLASS_IDENTITY },
+        { "token_signature", GOVERN_REASON_CLASS_IDENTITY },
+        { "token_partner", GOVERN_REASON_CLASS_IDENTITY },
+        { "token_revoked", GOVERN_REASON_CLASS_IDENTITY },
+        { "scope_missing", GOVERN_REASON_CLASS_DENIED },
+        { "odoo_denied", GOVERN_REASON_CLASS_DENIED },
+        { "partner_blocked", GOVERN_REASON_CLASS_DENIED },
+        { "json_malformed", GOVERN_REASON_CLASS_MALFORMED },
+        { "odoo_malformed", GOVERN_REASON_CLASS_MALFORMED },
+        { "content_type", GOVERN_REASON_CLASS_MALFORMED },
+        { "body_too_large", GOVERN_REASON_CLASS_MALFORMED },
+        { "schema_invalid", GOVERN_REASON_CLASS_INVALID },
+        { "idempotency_mismatch", GOVERN_REASON_CLASS_INVALID },
+        { "rate_limited", GOVERN_REASON_CLASS_OTHER },
+        { "keys_unavailable", GOVERN_REASON_CLASS_OTHER },
+        { "internal_error", GOVERN_REASON_CLASS_OTHER },
+        { "webhook_signature", GOVERN_REASON_CLASS_IDENTITY },
+        { "webhook_timestamp", GOVERN_REASON_CLASS_MALFORMED },
+        { "webhook_malformed", GOVERN_REASON_CLASS_MALFORMED },
+        { "webhook_conflict", GOVERN_REASON_CLASS_OTHER },
+    };
+
+    size_t  i;
+    int     r;
+
+    for (i = 0; i < sizeof(design) / sizeof(design[0]); i++) {
+        assert_int_equal(govern_reason_class(govern_reason_by_code(
+                             design[i].code, strlen(design[i].code))),
+                         design[i].cls);
+    }
+
+    /* every 401 is an identity refusal (a webhook's signature is one too) */
+    for (r = 1; r < GOVERN_REASON_LAST; r++) {
+        if (govern_reason((govern_reason_e) r)->status == 401) {
+            assert_int_equal(govern_reason_class((govern_reason_e) r),
+                             GOVERN_REASON_CLASS_IDENTITY);
+        }
+    }
+}
+
+
 int
 main(void)
 {
@@ -93,6 +142,7 @@ main(void)
         cmocka_unit_test(test_design_table),
         cmocka_unit_test(test_every_reason_complete),
         cmocka_unit_test(test_out_of_range),
+        cmocka_unit_test(test_classes),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1376,6 +1376,167 @@ test_hostile(void **state)
 
 /* the size bound, and feeding after a refusal */
 
+/*
+ * The fast reader takes what clients write and says nothing of the rest:
+ * where it answers, its tree is expat's, spans included; where it does
+ * not, the one-shot reading is expat's.
+ */
+
+static void
+fast_and_expat(const char *text, int fast)
+{
+    size_t                       len;
+    buf_t                        slow, quick;
+    arena_t                      a;
+    govern_jv_t                 *v;
+    govern_jv_error_t            err;
+
+    len = strlen(text);
+    memset(&a, 0, sizeof(a));
+    memset(&slow, 0, sizeof(slow));
+    memset(&quick, 0, sizeof(quick));
+
+    outcome(&slow, "/xmlrpc/2/object", &text, &len, 1);
+
+    v = govern_xmlrpc_parse_fast("/xmlrpc/2/object", 16, text, len,
+                                 MAX_BODY, arena_alloc, &a);
+
+    if (fast != (v != NULL)) {
+        fail_msg("%s: the fast reader %s", text,
+                 fast ? "declined" : "answered");
+    }
+
+    if (v) {
+        dump(&quick, v);
+
+        if (strcmp(slow.p, quick.p) != 0) {
+            fail_msg("%s:\nexpat: %s\nfast:  %s", text, slow.p, quick.p);
+        }
+    }
+
+    /* and the one-shot reading is the same as expat's either way */
+    v = xml(&a, "/xmlrpc/2/object", text, len, &err);
+    quick.len = 0;
+
+    if (v) {
+        dump(&quick, v);
+
+    } else {
+        buf_printf(&quick, "refused at %zu: %s", err.position, err.text);
+    }
+
+    if (strcmp(slow.p, quick.p) != 0) {
+        fail_msg("%s:\nexpat:    %s\none-shot: %s", text, slow.p, quick.p);
+    }
+
+    free(slow.p);
+    free(quick.p);
+    arena_free(&a);
+}
+
+
+#define FAST_CALL(params)                                                         \
+    "<methodCall>\n<methodName>execute_kw</methodName>\n<params>\n"          \
+    params "\n</params>\n</methodCall>\n"
+
+#define FAST_STRING(s)                                                            \
+    "<param>\n<value><string>" s "</string></value>\n</param>\n"
+
+
+static void
+test_fast_reader(void **state)
+{
+    size_t                 i;
+    static const char     *fast[] = {
+        /* Python's xmlrpc.client */
+        "<?xml version='1.0'?>\n" FAST_CALL(FAST_STRING("retail")
+            "<param>\n<value><int>2</int></value>\n</param>\n"
+            FAST_STRING("k") FAST_STRING("res.partner") FAST_STRING("search_read")
+            "<param>\n<value><array><data>\n<value><array><data>\n"
+            "<value><array><data>\n<value><string>name</string></value>\n"
+            "<value><string>ilike</string></value>\n"
+            "<value><string>a &amp; b &lt;c&gt; \"d\" 'e'</string></value>\n"
+            "</data></array></value>\n</data></array></value>\n"
+            "</data></array></value>\n</param>\n"
+            "<param>\n<value><struct>\n<member>\n<name>limit</name>\n"
+            "<value><int>5</int></value>\n</member>\n<member>\n"
+            "<name>context</name>\n<value><struct>\n</struct></value>\n"
+            "</member>\n</struct></value>\n</param>\n"),
+        /* the npm clients: double quotes, an encoding, no layout */
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><methodCall>"
+            "<methodName>execute_kw</methodName><params><param><value>"
+            "<string>retail</string></value></param><param><value><int>2"
+            "</int></value></param><param><value><string>k</string>"
+            "</value></param><param><value><string>res.partner</string>"
+            "</value></param><param><value><string>read</string></value>"
+            "</param><param><value><array><data><value><i4>1</i4></value>"
+            "</data></array></value></param></params></methodCall>",
+        /* no declaration; empty elements; bare text values */
+        FAST_CALL("<param><value>x</value></param><param><value/></param>"
+             "<param><value><string/></value></param>"
+             "<param><value><nil/></value></param>"
+             "<param><value><double>1.5</double></value></param>"
+             "<param><value><boolean>1</boolean></value></param>"
+             "<param><value><dateTime.iso8601>20260101T00:00:00"
+             "</dateTime.iso8601></value></param>"
+             "<param><value><base64>eA==</base64></value></param>"),
+        /* "]]" without '>' and '>' alone are text */
+        FAST_CALL(FAST_STRING("]] > ]>")),
+        "<?xml version='1.0' encoding='utf-8'?>\t\n" FAST_CALL(FAST_STRING("\t")),
+    };
+    static const char     *slow[] = {
+        "\xef\xbb\xbf<?xml version='1.0'?>" FAST_CALL(FAST_STRING("bom")),
+        " <?xml version='1.0'?>" FAST_CALL(FAST_STRING("late declaration")),
+        "<?xml version='1.0' standalone='yes'?>" FAST_CALL(FAST_STRING("x")),
+        "<?xml version='1.0' encoding='latin-1'?>" FAST_CALL(FAST_STRING("x")),
+        "<?xml  version='1.0'?>" FAST_CALL(FAST_STRING("two spaces")),
+        FAST_CALL(FAST_STRING("caf\xc3\xa9")),
+        FAST_CALL(FAST_STRING("\xff")),
+        FAST_CALL(FAST_STRING("a\r\nb")),
+        FAST_CALL(FAST_STRING("a\rb")),
+        FAST_CALL(FAST_STRING("&#65;")),
+        FAST_CALL(FAST_STRING("&#x41;")),
+        FAST_CALL(FAST_STRING("&nbsp;")),
+        FAST_CALL(FAST_STRING("&amp")),
+        FAST_CALL(FAST_STRING("a]]>b")),
+        FAST_CALL(FAST_STRING("\x7f")),
+        FAST_CALL(FAST_STRING("\x01")),
+        FAST_CALL(FAST_STRING("<![CDATA[x]]>")),
+        FAST_CALL(FAST_STRING("<!-- c -->")),
+        FAST_CALL(FAST_STRING("<?pi x?>")),
+        "<!DOCTYPE methodCall>" FAST_CALL(FAST_STRING("x")),
+        FAST_CALL(FAST_STRING("x")) "<!-- after -->",
+        FAST_CALL(FAST_STRING("x")) "junk",
+        FAST_CALL(FAST_STRING("x")) "\r\n",
+        FAST_CALL("<param ><value><string>x</string></value></param>"),
+        FAST_CALL("<param><value><string>x</string ></value></param>"),
+        FAST_CALL("<param><value><string a='1'>x</string></value></param>"),
+        FAST_CALL("<param><value><string>x</strinG></value></param>"),
+        FAST_CALL("<param><value><string>x</value></param>"),
+        FAST_CALL("<param><value><my-type>x</my-type></value></param>"),
+        FAST_CALL("<param><value><ns:string>x</ns:string></value></param>"),
+        FAST_CALL("<param><value><string/ ></value></param>"),
+        FAST_CALL("<param><value><string>x</string></value></param>")
+            "</methodCall>",
+        "<methodCall><methodName>x</methodName><params>",
+        "<methodResponse><params></params></methodResponse>",
+        FAST_CALL("<param><value><int>x</int></value></param>"),
+        FAST_CALL("<param>text<value><int>1</int></value></param>"),
+        "",
+    };
+
+    (void) state;
+
+    for (i = 0; i < sizeof(fast) / sizeof(fast[0]); i++) {
+        fast_and_expat(fast[i], 1);
+    }
+
+    for (i = 0; i < sizeof(slow) / sizeof(slow[0]); i++) {
+        fast_and_expat(slow[i], 0);
+    }
+}
+
+
 static void
 test_bounds(void **state)
 {
@@ -1385,7 +1546,7 @@ test_bounds(void **state)
     govern_jv_error_t            err;
 
     memset(&a, 0, sizeof(a));
-    body = CALL(PARAM("<int>1</int>"));
+    body = FAST_CALL(PARAM("<int>1</int>"));
 
     x = govern_xmlrpc_create("/xmlrpc/2/object", 16, 50,
                              arena_alloc, &a, &err);
@@ -1602,6 +1763,7 @@ main(void)
         cmocka_unit_test(test_parity),
         cmocka_unit_test(test_credentials_splice),
         cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_fast_reader),
         cmocka_unit_test(test_bounds),
         cmocka_unit_test(test_paths),
         cmocka_unit_test(test_writers),

@@ -62,8 +62,24 @@ typedef struct {
 } govern_reason_t;
 
 
+/*
+ * What a refusal says of the call, for protocols that answer in classes
+ * of their own (Odoo's exceptions, XML-RPC fault codes): one reading, so
+ * that a new reason cannot be classed one way on one route and another
+ * way on the next.
+ */
+typedef enum {
+    GOVERN_REASON_CLASS_OTHER = 0,      /* limits, the gateway's failures */
+    GOVERN_REASON_CLASS_IDENTITY,       /* no verified caller: tokens */
+    GOVERN_REASON_CLASS_DENIED,         /* a verified caller, not allowed */
+    GOVERN_REASON_CLASS_MALFORMED,      /* the request cannot be read */
+    GOVERN_REASON_CLASS_INVALID         /* read, and its values refused */
+} govern_reason_class_e;
+
+
 const govern_reason_t *govern_reason(
     govern_reason_e reason);
+govern_reason_class_e govern_reason_class(govern_reason_e reason);
 govern_reason_e govern_reason_by_code(const char *code,
     size_t len);
 

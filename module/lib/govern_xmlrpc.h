@@ -105,7 +105,15 @@ govern_jv_t *govern_xmlrpc_finish(
 /* frees what the reader malloc()ed; safe to call again, and after finish */
 void govern_xmlrpc_destroy(govern_xmlrpc_t *x);
 
-/* create, feed the whole text, finish */
+/*
+ * The whole text, read without expat when it is the plain XML clients
+ * write (see the source), else NULL, and nothing said: expat decides.
+ */
+govern_jv_t *govern_xmlrpc_parse_fast(const char *path, size_t path_len,
+    const char *text, size_t len, size_t max_size,
+    govern_jv_alloc_pt alloc, void *alloc_ctx);
+
+/* the whole text: the fast reader's tree, or create, feed, finish */
 govern_jv_t *govern_xmlrpc_parse(const char *path,
     size_t path_len, const char *text, size_t len, size_t max_size,
     govern_jv_alloc_pt alloc, void *alloc_ctx,

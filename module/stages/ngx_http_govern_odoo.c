@@ -303,36 +303,22 @@ static const char *
 ngx_http_govern_odoo_exception(govern_reason_e reason,
     ngx_uint_t protocol)
 {
-    switch (reason) {
+    switch (govern_reason_class(reason)) {
 
-    case GOVERN_REASON_TOKEN_MISSING:
-    case GOVERN_REASON_TOKEN_MALFORMED:
-    case GOVERN_REASON_TOKEN_ALG:
-    case GOVERN_REASON_TOKEN_SIGNATURE:
-    case GOVERN_REASON_TOKEN_EXPIRED:
-    case GOVERN_REASON_TOKEN_NOT_YET_VALID:
-    case GOVERN_REASON_TOKEN_ISSUER:
-    case GOVERN_REASON_TOKEN_AUDIENCE:
-    case GOVERN_REASON_TOKEN_PARTNER:
-    case GOVERN_REASON_TOKEN_REVOKED:
+    case GOVERN_REASON_CLASS_IDENTITY:
         return protocol == GOVERN_ODOO_JSON2
                ? "werkzeug.exceptions.Unauthorized"
                : "odoo.exceptions.AccessDenied";
 
-    case GOVERN_REASON_SCHEMA_INVALID:
-    case GOVERN_REASON_IDEMPOTENCY_MISMATCH:
+    case GOVERN_REASON_CLASS_INVALID:
         return "odoo.exceptions.ValidationError";
 
-    case GOVERN_REASON_JSON_MALFORMED:
-    case GOVERN_REASON_ODOO_MALFORMED:
-    case GOVERN_REASON_CONTENT_TYPE:
-    case GOVERN_REASON_BODY_TOO_LARGE:
+    case GOVERN_REASON_CLASS_MALFORMED:
         return protocol == GOVERN_ODOO_JSON2
                ? "werkzeug.exceptions.BadRequest"
                : "odoo.exceptions.ValidationError";
 
-    case GOVERN_REASON_SCOPE_MISSING:
-    case GOVERN_REASON_ODOO_DENIED:
+    case GOVERN_REASON_CLASS_DENIED:
         return "odoo.exceptions.AccessError";
 
     default:

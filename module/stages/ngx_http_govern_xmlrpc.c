@@ -96,29 +96,16 @@ ngx_http_govern_xmlrpc_alloc(void *pool, size_t size)
 static int
 ngx_http_govern_xmlrpc_exception(govern_reason_e reason)
 {
-    switch (reason) {
+    switch (govern_reason_class(reason)) {
 
-    case GOVERN_REASON_TOKEN_MISSING:
-    case GOVERN_REASON_TOKEN_MALFORMED:
-    case GOVERN_REASON_TOKEN_ALG:
-    case GOVERN_REASON_TOKEN_SIGNATURE:
-    case GOVERN_REASON_TOKEN_EXPIRED:
-    case GOVERN_REASON_TOKEN_NOT_YET_VALID:
-    case GOVERN_REASON_TOKEN_ISSUER:
-    case GOVERN_REASON_TOKEN_AUDIENCE:
-    case GOVERN_REASON_TOKEN_PARTNER:
+    case GOVERN_REASON_CLASS_IDENTITY:
         return GOVERN_XMLRPC_ACCESS_DENIED;
 
-    case GOVERN_REASON_SCOPE_MISSING:
-    case GOVERN_REASON_ODOO_DENIED:
+    case GOVERN_REASON_CLASS_DENIED:
         return GOVERN_XMLRPC_ACCESS_ERROR;
 
-    case GOVERN_REASON_JSON_MALFORMED:
-    case GOVERN_REASON_ODOO_MALFORMED:
-    case GOVERN_REASON_CONTENT_TYPE:
-    case GOVERN_REASON_BODY_TOO_LARGE:
-    case GOVERN_REASON_SCHEMA_INVALID:
-    case GOVERN_REASON_IDEMPOTENCY_MISMATCH:
+    case GOVERN_REASON_CLASS_MALFORMED:
+    case GOVERN_REASON_CLASS_INVALID:
         return GOVERN_XMLRPC_USER_ERROR;
 
     default:
