@@ -132,12 +132,12 @@ VARIANTS = [
             govern_odoo_max_records 100;
             proxy_pass http://upstream;
     """, ("HS256", "post-jsonrpc")),
-    ("govern HS256, XML-RPC 1 KB, no govern_odoo", """
+    ("govern HS256, XML-RPC 1.8 KB, no govern_odoo", """
             govern on;
             govern_scopes orders:read;
             proxy_pass http://upstream;
     """, ("HS256", "post-xmlrpc")),
-    ("govern HS256, XML-RPC 1 KB + Odoo policy + credentials", """
+    ("govern HS256, XML-RPC 1.8 KB + Odoo policy + credentials", """
             govern on;
             govern_scopes orders:read;
             govern_odoo xmlrpc;
@@ -145,6 +145,20 @@ VARIANTS = [
             govern_odoo_max_records 100;
             proxy_pass http://upstream;
     """, ("HS256", "post-xmlrpc")),
+    # the issue's measure: a search_read methodCall of about 1 KB
+    ("govern HS256, XML-RPC 1.1 KB, no govern_odoo", """
+            govern on;
+            govern_scopes orders:read;
+            proxy_pass http://upstream;
+    """, ("HS256", "post-xmlrpc-small")),
+    ("govern HS256, XML-RPC 1.1 KB + Odoo policy + credentials", """
+            govern on;
+            govern_scopes orders:read;
+            govern_odoo xmlrpc;
+            govern_odoo_allow product.product search_read scope=orders:read;
+            govern_odoo_max_records 100;
+            proxy_pass http://upstream;
+    """, ("HS256", "post-xmlrpc-small")),
     ("govern HS256, JSON-2 1 KB, no govern_odoo", """
             govern on;
             govern_scopes orders:read;
@@ -315,8 +329,10 @@ PAIRS = [
      "govern HS256, JSON-RPC 1 KB, no govern_odoo"),
     ("govern HS256, JSON-2 1 KB + Odoo policy + credentials",
      "govern HS256, JSON-2 1 KB, no govern_odoo"),
-    ("govern HS256, XML-RPC 1 KB + Odoo policy + credentials",
-     "govern HS256, XML-RPC 1 KB, no govern_odoo"),
+    ("govern HS256, XML-RPC 1.8 KB + Odoo policy + credentials",
+     "govern HS256, XML-RPC 1.8 KB, no govern_odoo"),
+    ("govern HS256, XML-RPC 1.1 KB + Odoo policy + credentials",
+     "govern HS256, XML-RPC 1.1 KB, no govern_odoo"),
     ("govern HS256, JSON-RPC 1 KB + Odoo policy, 1,000 rules",
      "govern HS256, JSON-RPC 1 KB + Odoo policy + credentials"),
     ("govern HS256, POST 1 KB order + schema",
@@ -559,12 +575,25 @@ def bench_jsonrpc():
 
 
 def bench_xmlrpc():
-    """A search_read methodCall of about 1 KB, as xmlrpc.client writes it
-    (XML is about four times JSON's size: 12 codes where JSON has 70)."""
+    """The JSON-RPC variant's search_read as xmlrpc.client writes it, but
+    for its codes (12 where JSON has 70: XML is about four times JSON's
+    size): 1,783 bytes."""
     import xmlrpc.client
     args = bench_jsonrpc()["params"]["args"]
     args[5] = [[["default_code", "in", ["SKU-%05d" % i for i in range(12)]],
                 ["sale_ok", "=", True]]]
+    return xmlrpc.client.dumps(tuple(args), "execute_kw")
+
+
+def bench_xmlrpc_small():
+    """A search_read methodCall of about 1 KB (1,109 bytes), as
+    xmlrpc.client writes it: one condition, two fields, a limit and a
+    context."""
+    import xmlrpc.client
+    args = bench_jsonrpc()["params"]["args"][:5] + [
+        [[["sale_ok", "=", True]]],
+        {"fields": ["default_code", "qty_available"], "limit": 50,
+         "context": {"lang": "en_US"}}]
     return xmlrpc.client.dumps(tuple(args), "execute_kw")
 
 
@@ -634,6 +663,8 @@ def make_tokens(prefix):
                 "post-json2": (bench_json2(),
                                "/json/2/product.product/search_read"),
                 "post-xmlrpc": (bench_xmlrpc(), "/xmlrpc/2/object"),
+                "post-xmlrpc-small": (bench_xmlrpc_small(),
+                                      "/xmlrpc/2/object"),
             }[mode]
             name = os.path.join(prefix, "%s-body.json" % mode)
             with open(name, "w") as f:
@@ -647,7 +678,7 @@ def make_tokens(prefix):
                         .replace("@PATH@", path)
                         .replace("@TOKEN@", mint(alg, 0))
                         .replace("application/json",
-                                 "text/xml" if mode == "post-xmlrpc"
+                                 "text/xml" if mode.startswith("post-xmlrpc")
                                  else "application/json"))
             args[token] = ["-s", script]
             continue
