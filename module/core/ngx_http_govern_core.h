@@ -56,6 +56,9 @@ ngx_int_t ngx_http_govern_redis_call(ngx_http_request_t *r,
 ngx_int_t ngx_http_govern_wait(ngx_http_request_t *r,
     ngx_http_govern_wait_t *wait, ngx_msec_t timeout);
 void ngx_http_govern_wake(ngx_http_govern_wait_t *wait);
+
+/* bytes random bytes as 2 * bytes lower-case hex digits */
+ngx_int_t ngx_http_govern_random_hex(u_char *dst, size_t bytes);
 void ngx_http_govern_redis_post(ngx_http_request_t *r, int argc,
     const char **argv, const size_t *argvlen);
 void ngx_http_govern_resume(ngx_http_request_t *r);

@@ -7,6 +7,8 @@
 
 #include "ngx_http_govern_core.h"
 
+#include <openssl/rand.h>
+
 
 static void ngx_http_govern_ctx_cleanup(void *data);
 static void ngx_http_govern_wait_cleanup(void *data);
@@ -347,4 +349,37 @@ ngx_http_govern_resume(ngx_http_request_t *r)
 
     ngx_http_core_run_phases(r);
     ngx_http_run_posted_requests(c);
+}
+
+
+/*
+ * Random hex for ids (request, trace, span, markers): a per-process
+ * stream seeded from OpenSSL's CSPRNG, since RAND_bytes() per request
+ * costs a getpid() system call and a lock (OpenSSL's fork check).
+ */
+
+static govern_rng_t  ngx_http_govern_rng;
+static ngx_pid_t     ngx_http_govern_rng_pid = -1;
+
+
+ngx_int_t
+ngx_http_govern_random_hex(u_char *dst, size_t bytes)
+{
+    u_char  rnd[32];
+
+    /* the stream is per process: reseed after fork (ngx_pid changed) */
+
+    if (ngx_http_govern_rng_pid != ngx_pid) {
+        if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+            return NGX_ERROR;
+        }
+
+        govern_rng_seed(&ngx_http_govern_rng, rnd);
+        ngx_http_govern_rng_pid = ngx_pid;
+    }
+
+    govern_rng_bytes(&ngx_http_govern_rng, rnd, bytes);
+    govern_hex(dst, rnd, bytes);
+
+    return NGX_OK;
 }

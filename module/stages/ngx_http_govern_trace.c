@@ -7,16 +7,8 @@
  */
 
 
-#include <openssl/rand.h>
-
 #include "ngx_http_govern_stages.h"
 
-
-static ngx_int_t ngx_http_govern_random_hex(u_char *dst, size_t bytes);
-
-
-static govern_rng_t  ngx_http_govern_rng;
-static ngx_pid_t              ngx_http_govern_rng_pid = -1;
 
 static ngx_str_t  ngx_http_govern_request_id_key =
     ngx_string("X-Request-Id");
@@ -166,29 +158,6 @@ ngx_http_govern_trace_ids(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
     return ngx_http_govern_set_header_in(r, &ngx_http_govern_traceparent,
                                          &ngx_http_govern_traceparent,
                                          &traceparent);
-}
-
-
-static ngx_int_t
-ngx_http_govern_random_hex(u_char *dst, size_t bytes)
-{
-    u_char  rnd[32];
-
-    /* the stream is per process: reseed after fork (ngx_pid changed) */
-
-    if (ngx_http_govern_rng_pid != ngx_pid) {
-        if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-            return NGX_ERROR;
-        }
-
-        govern_rng_seed(&ngx_http_govern_rng, rnd);
-        ngx_http_govern_rng_pid = ngx_pid;
-    }
-
-    govern_rng_bytes(&ngx_http_govern_rng, rnd, bytes);
-    govern_hex(dst, rnd, bytes);
-
-    return NGX_OK;
 }
 
 

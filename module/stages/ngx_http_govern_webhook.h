@@ -15,8 +15,6 @@
 #include "govern_json.h"
 #include "govern_webhook.h"
 
-#include <openssl/rand.h>
-
 
 #define NGX_HTTP_GOVERN_WEBHOOK_READING    1
 #define NGX_HTTP_GOVERN_WEBHOOK_VERIFIED   2

@@ -48,7 +48,7 @@ static ngx_int_t
 ngx_http_govern_dedupe_access(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx)
 {
-    u_char                          *p, random[8];
+    u_char                          *p;
     ngx_int_t                        rc;
     ngx_str_t                        detail;
     ngx_http_govern_webhook_t       *wh;
@@ -80,7 +80,7 @@ ngx_http_govern_dedupe_access(ngx_http_request_t *r,
         wh->marker.len = 1 + 16 + ctx->request_id.len;
 
         p = ngx_pnalloc(r->pool, wh->key.len + wh->marker.len);
-        if (p == NULL || RAND_bytes(random, sizeof(random)) != 1) {
+        if (p == NULL) {
             return ngx_http_govern_refuse_internal(r, "the webhook's record");
         }
 
@@ -89,7 +89,11 @@ ngx_http_govern_dedupe_access(ngx_http_request_t *r,
                         &wh->event_id);
         wh->marker.data = p;
         *p++ = 'P';
-        govern_hex(p, random, sizeof(random));
+
+        if (ngx_http_govern_random_hex(p, 8) != NGX_OK) {
+            return ngx_http_govern_refuse_internal(r, "the webhook's record");
+        }
+
         ngx_memcpy(p + 16, ctx->request_id.data, ctx->request_id.len);
 
         wh->wait.stage = "webhook";

@@ -44,7 +44,6 @@ ngx_http_govern_webhook_sign_handler(ngx_http_request_t *r)
     size_t                               n, first;
     ngx_int_t                            rc;
     ngx_str_t                            partner;
-    u_char                               random[16];
     ngx_pool_cleanup_t                  *cln;
     ngx_http_govern_loc_conf_t          *glcf;
     ngx_http_govern_webhook_sign_t      *ws;
@@ -90,12 +89,13 @@ ngx_http_govern_webhook_sign_handler(ngx_http_request_t *r)
 
     /* a unique id, "msg_" and 128 random bits */
 
-    if (RAND_bytes(random, sizeof(random)) != 1) {
+    ngx_memcpy(st->id, "msg_", sizeof("msg_") - 1);
+
+    if (ngx_http_govern_random_hex(st->id + sizeof("msg_") - 1, 16)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    ngx_memcpy(st->id, "msg_", sizeof("msg_") - 1);
-    govern_hex(st->id + sizeof("msg_") - 1, random, sizeof(random));
     st->timestamp = ngx_time();
 
     if (govern_webhook_sign_start(&st->signer, &ws->secrets.secrets[first],
