@@ -213,6 +213,19 @@ http {
         with open(self.conf, "w") as f:
             f.write(self.render(text))
 
+    def install_credentials(self, mode=0o600):
+        """The demo Odoo credentials (config/odoo-credentials.json) as
+        odoo-credentials.json in the prefix, owner-only unless mode says
+        otherwise (the module refuses a file others may read)."""
+        path = os.path.join(self.prefix, "odoo-credentials.json")
+        with open(os.path.join(ROOT, "config", "odoo-credentials.json"),
+                  "rb") as f:
+            data = f.read()
+        with open(path, "wb") as f:
+            f.write(data)
+        os.chmod(path, mode)
+        return path
+
     def cmd(self, *args):
         return [NGINX, "-p", self.prefix + "/", "-c", self.conf,
                 "-e", os.path.join(self.prefix, "error.log")] + list(args)

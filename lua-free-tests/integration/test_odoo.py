@@ -4,7 +4,6 @@ Odoo clients expect, and the call log showing what reached Odoo."""
 
 import json
 import os
-import shutil
 import time
 
 import pytest
@@ -353,17 +352,9 @@ MEDIATED = """
 """
 
 
-def install_credentials(gw, mode=0o600):
-    """Copies the demo credentials file into the gateway's prefix."""
-    path = os.path.join(gw.prefix, "odoo-credentials.json")
-    shutil.copyfile(os.path.join(harness.ROOT, "config",
-                                 "odoo-credentials.json"), path)
-    os.chmod(path, mode)
-
-
 def mediated(nginx, odoo, mode=0o600):
     gw = nginx(MEDIATED, odoo=odoo, extra={"RULES": RULES}, start=False)
-    install_credentials(gw, mode)
+    gw.install_credentials(mode)
     return gw
 
 
@@ -447,7 +438,7 @@ def test_credentials_rewrite_is_resent_whole_on_retry(nginx, odoo, token):
             "server 127.0.0.1:@ODOO@ max_fails=0; }\n" % dropper.getsockname()[1]
             + conf)
     gw = nginx(conf, odoo=odoo, extra={"RULES": RULES}, start=False)
-    install_credentials(gw)
+    gw.install_credentials()
     gw.start()
     try:
         body = json.dumps({
@@ -585,7 +576,7 @@ IDEM = """
 def idem_gw(nginx, odoo, redis, mode="required"):
     gw = nginx(IDEM, odoo=odoo, start=False,
                extra={"RULES": RULES, "REDIS": redis.port, "MODE": mode})
-    install_credentials(gw)
+    gw.install_credentials()
     return gw.start()
 
 

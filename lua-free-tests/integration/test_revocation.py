@@ -12,7 +12,6 @@ import pytest
 import requests
 
 import harness
-import tokens
 
 
 CONF = """
@@ -303,14 +302,9 @@ def test_odoo_routes_answer_in_odoo_classes(nginx, odoo, redis, keys):
     protocol; Odoo sees none of them."""
     import xmlrpc.client
 
-    import shutil
-
     gw = nginx(ODOO_CONF, odoo=odoo, extra={"REDIS": redis.port},
                start=False)
-    creds = os.path.join(gw.prefix, "odoo-credentials.json")
-    shutil.copyfile(os.path.join(harness.ROOT, "config",
-                                 "odoo-credentials.json"), creds)
-    os.chmod(creds, 0o600)
+    gw.install_credentials()
     gw.start()
     token = keys.token("RS256", jti="xml-a", scope="customers:write")
 

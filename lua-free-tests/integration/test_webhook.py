@@ -263,10 +263,7 @@ def gateway(nginx, odoo, partners, redis=None, more="", name=None):
                    "REDIS_LINE": "govern_redis 127.0.0.1:%d timeout=500ms;"
                                  % redis.port if redis else ""})
     partners.install(gw)
-    with open(os.path.join(harness.ROOT, "config",
-                           "odoo-credentials.json")) as f:
-        write_secret(os.path.join(gw.prefix, "odoo-credentials.json"),
-                     f.read())
+    gw.install_credentials()
     return gw.start()
 
 
@@ -564,10 +561,8 @@ def test_partner_drives_limits_schema_and_credentials(nginx, odoo, partners,
     with open(os.path.join(gw.prefix, "event.json"), "w") as f:
         json.dump({"type": "object", "required": ["type", "data"],
                    "properties": {"type": {"enum": ["order.created"]}}}, f)
-    with open(os.path.join(harness.ROOT, "config",
-                           "odoo-credentials.json")) as f:
+    with open(gw.install_credentials()) as f:
         creds = json.load(f)
-    write_secret(os.path.join(gw.prefix, "odoo-credentials.json"), creds)
     gw.start()
     gh = partners.s["github"]
     redis_module.Redis(port=redis_server.port).delete(

@@ -6,7 +6,6 @@ refused before Odoo sees a byte."""
 
 import json
 import os
-import shutil
 import socket
 import xmlrpc.client
 
@@ -41,10 +40,7 @@ SCOPES = "catalog:read customers:write"
 
 def gateway(nginx, odoo, clamp=""):
     gw = nginx(CONF, odoo=odoo, extra={"CLAMP": clamp}, start=False)
-    path = os.path.join(gw.prefix, "odoo-credentials.json")
-    shutil.copyfile(os.path.join(harness.ROOT, "config",
-                                 "odoo-credentials.json"), path)
-    os.chmod(path, 0o600)
+    gw.install_credentials()
     gw.start()
     return gw
 
@@ -244,10 +240,7 @@ def test_header_only_refuses_the_password(nginx, odoo, keys):
                             "govern_odoo xmlrpc;\n"
                             "            govern_odoo_token header;"),
                odoo=odoo, extra={"CLAMP": ""}, start=False)
-    path = os.path.join(gw.prefix, "odoo-credentials.json")
-    shutil.copyfile(os.path.join(harness.ROOT, "config",
-                                 "odoo-credentials.json"), path)
-    os.chmod(path, 0o600)
+    gw.install_credentials()
     gw.start()
     token = keys.token("RS256", scope=SCOPES)
     models = xmlrpc.client.ServerProxy(gw.url("/xmlrpc/2/object"))
@@ -276,10 +269,7 @@ def test_n8n_shape(nginx, odoo, keys):
         }
     }
     """, odoo=odoo, start=False)
-    path = os.path.join(gw.prefix, "odoo-credentials.json")
-    shutil.copyfile(os.path.join(harness.ROOT, "config",
-                                 "odoo-credentials.json"), path)
-    os.chmod(path, 0o600)
+    gw.install_credentials()
     gw.start()
     token = keys.token("RS256", scope=SCOPES)
     login = requests.post(gw.url("/jsonrpc"), json={
@@ -336,10 +326,7 @@ def test_the_odoo_key_never_leaks(nginx, odoo, keys):
                             "        @JWT@\n"
                             "        error_log @PREFIX@/info.log info;"),
                odoo=odoo, extra={"CLAMP": ""}, start=False)
-    path = os.path.join(gw.prefix, "odoo-credentials.json")
-    shutil.copyfile(os.path.join(harness.ROOT, "config",
-                                 "odoo-credentials.json"), path)
-    os.chmod(path, 0o600)
+    gw.install_credentials()
     gw.start()
     token = keys.token("RS256", scope=SCOPES)
     key = CREDS["acme"]["api_key"]
