@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <openssl/evp.h>
 
+#include "govern_base64.h"
 #include "govern_reason.h"
 
 
@@ -156,9 +157,6 @@ int govern_jwt_digests(const unsigned char *token, size_t len,
 govern_reason_e govern_jwt_validate(
     const govern_jwt_claims_t *claims,
     const govern_jwt_rules_t *rules, const char **detail);
-
-size_t govern_base64url_decode(unsigned char *dst,
-    const unsigned char *src, size_t len);
 
 
 #endif /* _GOVERN_JWT_H_INCLUDED_ */

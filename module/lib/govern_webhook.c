@@ -21,6 +21,7 @@
 #include <openssl/params.h>
 
 #include "govern_jv.h"
+#include "govern_base64.h"
 #include "govern_webhook.h"
 
 
@@ -86,8 +87,6 @@ static int govern_webhook_matches(const govern_webhook_parsed_t *parsed,
     const unsigned char *mac);
 static EVP_MAC_CTX *govern_webhook_mac_new(const unsigned char *key,
     size_t len);
-static size_t govern_webhook_b64_decode(unsigned char *dst, size_t size,
-    const unsigned char *src, size_t len, int padded);
 static int govern_webhook_hex_decode(unsigned char *dst,
     const unsigned char *src, size_t len);
 static int govern_webhook_token(const unsigned char *s, size_t len);
@@ -112,19 +111,6 @@ static const char  *govern_webhook_headers[][GOVERN_WEBHOOK_NHEADERS] = {
 };
 
 
-static const signed char  govern_webhook_b64[256] = {
-    ['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6,
-    ['G'] = 7, ['H'] = 8, ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12,
-    ['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16, ['Q'] = 17, ['R'] = 18,
-    ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24,
-    ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30,
-    ['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36,
-    ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42,
-    ['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48,
-    ['w'] = 49, ['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54,
-    ['2'] = 55, ['3'] = 56, ['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60,
-    ['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64
-};
 
 
 govern_webhook_scheme_e
@@ -346,7 +332,7 @@ govern_webhook_parse(govern_webhook_scheme_e scheme,
         break;
 
     case GOVERN_WEBHOOK_SHOPIFY:
-        if (govern_webhook_b64_decode(parsed->sigs[0],
+        if (govern_base64_decode(parsed->sigs[0],
                                       GOVERN_WEBHOOK_MAC_LEN, v->data,
                                       v->len, 1)
             != GOVERN_WEBHOOK_MAC_LEN)
@@ -492,7 +478,7 @@ govern_webhook_parse_standard(const govern_webhook_value_t *value,
         sig = comma + 1;
 
         if (comma - entry == 2 && entry[0] == 'v' && entry[1] == '1') {
-            if (govern_webhook_b64_decode(parsed->sigs[parsed->nsigs],
+            if (govern_base64_decode(parsed->sigs[parsed->nsigs],
                                           GOVERN_WEBHOOK_MAC_LEN, sig,
                                           p - sig, 1)
                 != GOVERN_WEBHOOK_MAC_LEN)
@@ -507,7 +493,7 @@ govern_webhook_parse_standard(const govern_webhook_value_t *value,
 
         } else {
             for (i = 0; i < (size_t) (p - sig); i++) {
-                if (sig[i] != '=' && govern_webhook_b64[sig[i]] == 0) {
+                if (sig[i] != '=' && !govern_base64_digit(sig[i])) {
                     return govern_webhook_refuse(result,
                                GOVERN_WEBHOOK_MALFORMED,
                                "webhook-signature header entry %zu is not "
@@ -1141,7 +1127,7 @@ govern_webhook_secret_init(govern_webhook_secret_t *secret,
             return -1;
         }
 
-        klen = govern_webhook_b64_decode(decoded, sizeof(decoded), s, len,
+        klen = govern_base64_decode(decoded, sizeof(decoded), s, len,
                                          0);
 
         if (klen == (size_t) -1) {
@@ -1653,86 +1639,6 @@ govern_webhook_scratch_free(govern_webhook_scratch_t **list)
 
 
 /* codecs */
-
-/*
- * RFC 4648 base64, canonical: the unused bits of the last digit are zero
- * and '=' only pads the end.  padded: the length is a multiple of 4 (a
- * MAC); else the padding may be left out (a secret).  (size_t) -1 when
- * invalid or longer than size.
- */
-
-static size_t
-govern_webhook_b64_decode(unsigned char *dst, size_t size,
-    const unsigned char *src, size_t len, int padded)
-{
-    size_t    i, n, pad, out;
-    uint32_t  acc;
-    int       d;
-
-    pad = 0;
-
-    if (len % 4 == 0) {
-        while (pad < 2 && len > pad && src[len - 1 - pad] == '=') {
-            pad++;
-        }
-
-    } else if (padded) {
-        return (size_t) -1;
-    }
-
-    n = len - pad;
-
-    if (n % 4 == 1) {
-        return (size_t) -1;
-    }
-
-    out = n / 4 * 3 + (n % 4 ? n % 4 - 1 : 0);
-
-    if (out > size) {
-        return (size_t) -1;
-    }
-
-    acc = 0;
-    out = 0;
-
-    for (i = 0; i < n; i++) {
-        d = govern_webhook_b64[src[i]];
-        if (d == 0) {
-            return (size_t) -1;
-        }
-
-        acc = acc << 6 | (uint32_t) (d - 1);
-
-        if (i % 4 == 3) {
-            dst[out++] = (unsigned char) (acc >> 16);
-            dst[out++] = (unsigned char) (acc >> 8);
-            dst[out++] = (unsigned char) acc;
-            acc = 0;
-        }
-    }
-
-    switch (n % 4) {
-    case 2:
-        if (acc & 0x0f) {
-            return (size_t) -1;
-        }
-
-        dst[out++] = (unsigned char) (acc >> 4);
-        break;
-
-    case 3:
-        if (acc & 0x03) {
-            return (size_t) -1;
-        }
-
-        dst[out++] = (unsigned char) (acc >> 10);
-        dst[out++] = (unsigned char) (acc >> 2);
-        break;
-    }
-
-    return out;
-}
-
 
 /* len hex digits, either case, into len / 2 bytes; 0, or -1 */
 
