@@ -74,6 +74,20 @@ VARIANTS = [
             govern_rate_limit orders 1000000r/s;
             proxy_pass http://upstream;
     """, ("HS256", "repeat")),
+    # 50 partners in turn: the requests of one loop turn rarely share a
+    # partner, so each is a script call of its own (the single partner
+    # above shares one call per round trip)
+    ("govern HS256 + scope, 50 partners, audit off", """
+            govern on;
+            govern_scopes orders:read;
+            proxy_pass http://upstream;
+    """, ("HS256", "partners")),
+    ("govern HS256 + scope + Redis rate limit, 50 partners", """
+            govern on;
+            govern_scopes orders:read;
+            govern_rate_limit orders 1000000r/s;
+            proxy_pass http://upstream;
+    """, ("HS256", "partners")),
     # the revocation check rides in the rate limit's script
     ("govern HS256 + scope + Redis rate limit + revocation", """
             govern on;
@@ -245,6 +259,7 @@ WEBHOOK_VARIANT = "govern webhook 2 KB, verified + dedupe"
 WEBHOOK_EVENTS = 120000
 
 UNIQUE_TOKENS = 3000
+PARTNERS = 50               # mint() names partner-0 to partner-49
 
 # (alg, hit variant, miss variant): a miss's cost against openssl speed
 MISS_PAIRS = [
@@ -316,6 +331,8 @@ PAIRS = [
      "govern HS256 + scope + audit (disk)"),
     ("govern HS256 + scope + Redis rate limit",
      "govern HS256 + scope, audit off"),
+    ("govern HS256 + scope + Redis rate limit, 50 partners",
+     "govern HS256 + scope, 50 partners, audit off"),
     ("govern HS256 + scope + Redis rate limit + revocation",
      "govern HS256 + scope + Redis rate limit"),
     ("govern HS256 + scope + revocation (its own Redis call)",
@@ -685,11 +702,12 @@ def make_tokens(prefix):
         if mode == "repeat":
             args[token] = ["-H", "Authorization: Bearer " + mint(alg, 0)]
             continue
-        path = os.path.join(prefix, "tokens-%s.txt" % alg)
+        count = PARTNERS if mode == "partners" else UNIQUE_TOKENS
+        path = os.path.join(prefix, "tokens-%s-%s.txt" % (alg, mode))
         with open(path, "w") as f:
-            for n in range(UNIQUE_TOKENS):
+            for n in range(count):
                 f.write(mint(alg, n) + "\n")
-        script = os.path.join(prefix, "rotate-%s.lua" % alg)
+        script = os.path.join(prefix, "rotate-%s-%s.lua" % (alg, mode))
         with open(script, "w") as f:
             f.write(WRK_ROTATE.replace("@FILE@", path))
         args[token] = ["-s", script]

@@ -184,6 +184,69 @@ def test_bucket_as_stored_in_redis(nginx, odoo, keys, redis):
     assert gw.error_log().count("[error]") == 0
 
 
+def script_calls(redis):
+    """The rate limit script's runs so far, EVALSHA and EVAL."""
+    stats = redis_py(redis).info("commandstats")
+    return sum(stats.get("cmdstat_" + c, {}).get("calls", 0)
+               for c in ("evalsha", "eval"))
+
+
+def test_a_busy_partner_shares_one_call(nginx, odoo, keys, redis):
+    """Requests of one partner that arrive while its call is in flight
+    (Redis paused here) gather for the next call: two calls decide 40
+    requests exactly, as 40 calls in a row would."""
+    gw = nginx(conf("govern_rate_limit orders 30r/m;",
+                    redis="govern_redis 127.0.0.1:@REDIS@ timeout=3s;"),
+               odoo=odoo, extra={"REDIS": redis.port})
+    token = keys.token("RS256")
+    assert get(gw, token).status_code == 200    # loads the script
+    before = script_calls(redis)
+    odoo.reset()
+    redis_cli(redis, "client", "pause", "700", "all")
+    with concurrent.futures.ThreadPoolExecutor(40) as pool:
+        answers = list(pool.map(lambda _: get(gw, token), range(40)))
+    codes = [r.status_code for r in answers]
+    assert codes.count(200) == 29 and codes.count(429) == 11, codes
+    # each passing request its own turn: 28 left after the first, ... 0
+    left = sorted(int(r.headers["RateLimit"].split("r=")[1].split(";")[0])
+                  for r in answers if r.status_code == 200)
+    assert left == list(range(29)), left
+    refused = [r for r in answers if r.status_code == 429]
+    assert all(r.headers["RateLimit"].startswith('"orders";r=0;')
+               and r.json()["reason"] == "rate_limited" for r in refused)
+    assert 2 <= script_calls(redis) - before <= 3
+    records = gw.wait_audit(41)
+    assert all(rec["ratelimit"]["source"] == "redis" for rec in records)
+    # the upstream saw the passing ones only
+    assert len(odoo.requests()) == 29
+
+
+def test_gathered_requests_wait_no_longer_than_the_timeout(nginx, odoo,
+                                                           keys):
+    """A slow Redis: the call and the one gathered behind it take the
+    fallback at the timeout, counted from each call's opening."""
+    slow = FakeRedis(delay=1.5)
+    try:
+        gw = nginx(conf("govern_rate_limit orders 100r/m;",
+                        redis="govern_redis 127.0.0.1:@REDIS@ "
+                        "timeout=200ms;"),
+                   odoo=odoo, extra={"REDIS": slow.port})
+        token = keys.token("RS256")
+        time.sleep(0.3)                 # the handshake
+        with concurrent.futures.ThreadPoolExecutor(20) as pool:
+            codes = list(pool.map(lambda _: get(gw, token).status_code,
+                                  range(20)))
+        assert codes == [200] * 20
+        records = gw.wait_audit(20)
+        assert all(rec["ratelimit"]["source"] == "local"
+                   for rec in records)
+        # the gateway's own part (the fake Odoo queues connections)
+        waited = [rec["total_ms"] - rec["upstream_ms"] for rec in records]
+        assert max(waited) < 500, waited
+    finally:
+        slow.stop()
+
+
 def test_slow_redis_never_blocks_the_worker(nginx, odoo, keys):
     slow = FakeRedis(delay=2.0)
     try:

@@ -90,6 +90,93 @@ test_all_or_nothing(void **state)
 }
 
 
+/*
+ * One script call deciding n requests answers each as n calls in a row
+ * would: govern_buckets_decide() against govern_buckets_take() run n
+ * times at the same instant, over whole and fractional tokens, one and
+ * two buckets, and more requests than tokens.
+ */
+
+static void
+test_decide_as_calls_in_a_row(void **state)
+{
+    size_t                  i, b, nb, n, taken;
+    uint64_t                retry, retry2;
+    const double            starts[] = { 0, 0.25, 1, 2.5, 3, 7.9999, 10 };
+    govern_bucket_t         seq[2];
+    govern_bucket_t        *bs[2] = { &seq[0], &seq[1] };
+    govern_limit_t          l[2] = { { 10, 10, 60000 },     /* 10r/m */
+                                     { 4, 3, 1000 } };      /* 3r/s, 4 */
+    govern_limit_state_t    st[2], st2[2];
+    double                  tokens[2];
+    int                     allowed[16], a;
+    govern_limit_state_t    seen[16][2];
+    uint64_t                retries[16];
+    size_t                  s0, s1;
+
+    for (nb = 1; nb <= 2; nb++) {
+        for (s0 = 0; s0 < sizeof(starts) / sizeof(starts[0]); s0++) {
+            for (s1 = 0; s1 < (nb == 2 ? 4 : 1); s1++) {
+                tokens[0] = starts[s0];
+                tokens[1] = starts[s1];
+                if (tokens[1] > 4) {
+                    tokens[1] = 4;
+                }
+
+                for (n = 1; n <= 12; n++) {
+                    taken = 0;
+
+                    for (b = 0; b < nb; b++) {
+                        seq[b].tokens = tokens[b];
+                        seq[b].ts_ms = 5000;
+                    }
+
+                    for (i = 0; i < n; i++) {
+                        allowed[i] = govern_buckets_take(bs, l, nb, 5000,
+                                                         seen[i],
+                                                         &retries[i]);
+                        taken += allowed[i];
+                    }
+
+                    for (i = 0; i < n; i++) {
+                        a = govern_buckets_decide(l, tokens, nb, taken, i,
+                                                  st, &retry);
+                        assert_int_equal(a, allowed[i]);
+                        assert_int_equal(retry, retries[i]);
+
+                        for (b = 0; b < nb; b++) {
+                            assert_int_equal(st[b].remaining,
+                                             seen[i][b].remaining);
+                            assert_int_equal(st[b].reset_ms,
+                                             seen[i][b].reset_ms);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /* the passing ones come first; the rest see what they left */
+    tokens[0] = 2.5;
+    assert_true(govern_buckets_decide(l, tokens, 1, 2, 1, st, &retry));
+    assert_int_equal(st[0].remaining, 0);
+    assert_false(govern_buckets_decide(l, tokens, 1, 2, 2, st2, &retry2));
+    assert_int_equal(st2[0].remaining, 0);
+    assert_int_equal(retry2, 3000);         /* half a token at 6 s each */
+}
+
+
+static void
+test_unpack(void **state)
+{
+    const unsigned char  one[8] = { 0, 0, 0, 0, 0, 0, 0xf0, 0x3f };
+    const unsigned char  half[8] = { 0, 0, 0, 0, 0, 0, 0xe0, 0x3f };
+
+    assert_true(govern_rate_unpack(one) == 1.0);
+    assert_true(govern_rate_unpack(half) == 0.5);
+}
+
+
 int
 main(void)
 {
@@ -97,6 +184,8 @@ main(void)
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_bucket_capacity_and_refill),
         cmocka_unit_test(test_all_or_nothing),
+        cmocka_unit_test(test_decide_as_calls_in_a_row),
+        cmocka_unit_test(test_unpack),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

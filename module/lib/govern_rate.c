@@ -16,15 +16,22 @@
 
 
 /*
- * The Redis side of the same arithmetic, one EVALSHA per request, and the
- * revocation check of the request's token in the same call (DESIGN
- * section 7): KEYS are the revocation keys (ARGV[1] of them: none, the
- * partner's hash, and the token's jti key), then the buckets; ARGV[2] is
- * the token's iat ('' without one), then four numbers per bucket
- * (capacity, count, period in ms, and how long an idle bucket is kept:
- * until it would be full again from empty, plus a second).  Redis's own
- * clock is used, so gateways with skewed clocks still share one exact
- * bucket.  Returns {allowed, retry_ms, remaining_1, reset_ms_1, ...}, or
+ * The Redis side of the same arithmetic, and the revocation check of the
+ * request's token in the same call (DESIGN section 7).  One EVALSHA
+ * decides the requests of one loop turn that share their keys and token:
+ * one after another, at one instant of Redis's clock, as as many calls
+ * in a row would.  KEYS are the revocation keys (ARGV[1] of them: none,
+ * the partner's hash, and the token's jti key), then the buckets; ARGV[2]
+ * is the token's iat ('' without one), ARGV[3] how many requests are
+ * decided, then four numbers per bucket (capacity, count, period in ms,
+ * and how long an idle bucket is kept: until it would be full again from
+ * empty, plus a second).  Redis's own clock is used, so gateways with
+ * skewed clocks still share one exact bucket.
+ *
+ * Returns {taken, tokens_1, ...}: how many of the requests passed (the
+ * first ones: each passes while every bucket still holds a whole token),
+ * and each bucket's tokens before any was taken, a little-endian double
+ * (govern_buckets_decide() gives each request its answer from them); or
  * {-1, kind} for a revoked token (1 the partner is blocked, 2 issued
  * before the partner's cut-off, 3 its jti): then no bucket is touched.
  * Without buckets it is the revocation check alone: {1, 0}.
@@ -34,8 +41,8 @@
  * tokens then ms timestamp (struct.pack "<dd"): turning numbers into text
  * and back (printf and strtod in Redis) was a fifth of each call.  Any
  * other value, like one a broken writer left, counts as a full bucket;
- * a NaN fails both tests and does too.  One bucket (the common route)
- * needs no tables.  A cut-off that is not a number is ignored.
+ * a NaN fails both tests and does too.  A cut-off that is not a number is
+ * ignored.
  */
 
 const char  govern_rate_script[] =
@@ -53,41 +60,36 @@ const char  govern_rate_script[] =
     "end\n"
     "local n = #KEYS - r\n"
     "if n == 0 then return {1, 0} end\n"
-    "local ceil, floor, min = math.ceil, math.floor, math.min\n"
+    "local floor, min, pack = math.floor, math.min, struct.pack\n"
     "local t = redis.call('TIME')\n"
     "local now = t[1] * 1000 + floor(t[2] / 1000)\n"
-    "local tokens, pers, caps\n"
-    "if n > 1 then tokens, pers, caps = {}, {}, {} end\n"
-    "local allowed, retry, tk, ts, per, cap, v = 1, 0\n"
+    "local take = tonumber(ARGV[3])\n"
+    "local out, tks = {0}, {}\n"
+    "local tk, ts, cap, v\n"
     "for i = 1, n do\n"
-    "  cap = tonumber(ARGV[4 * i - 1])\n"
-    "  per = ARGV[4 * i + 1] / ARGV[4 * i]\n"
+    "  cap = tonumber(ARGV[4 * i])\n"
     "  tk = cap\n"
     "  v = redis.call('GET', KEYS[r + i])\n"
     "  if v and #v == 16 then\n"
     "    tk, ts = struct.unpack('<dd', v)\n"
     "    if not (tk >= 0 and ts >= 0) then tk = cap end\n"
     "    if tk > cap then tk = cap end\n"
-    "    if now > ts then tk = min(cap, tk + (now - ts) / per) end\n"
+    "    if now > ts then\n"
+    "      local per = ARGV[4 * i + 2] / ARGV[4 * i + 1]\n"
+    "      tk = min(cap, tk + (now - ts) / per)\n"
+    "    end\n"
     "  end\n"
-    "  if n > 1 then tokens[i], pers[i], caps[i] = tk, per, cap end\n"
-    "  if tk < 1 then\n"
-    "    allowed = 0\n"
-    "    local wait = ceil((1 - tk) * per)\n"
-    "    if wait > retry then retry = wait end\n"
+    "  if tk < take then take = floor(tk) end\n"
+    "  tks[i] = tk\n"
+    "  out[i + 1] = pack('<d', tk)\n"
+    "end\n"
+    "if take > 0 then\n"
+    "  for i = 1, n do\n"
+    "    redis.call('SET', KEYS[r + i], pack('<dd', tks[i] - take, now),\n"
+    "               'PX', ARGV[4 * i + 3])\n"
     "  end\n"
     "end\n"
-    "local out = {allowed, retry}\n"
-    "for i = 1, n do\n"
-    "  if n > 1 then tk, per, cap = tokens[i], pers[i], caps[i] end\n"
-    "  if allowed == 1 then\n"
-    "    tk = tk - 1\n"
-    "    redis.call('SET', KEYS[r + i], struct.pack('<dd', tk, now), 'PX',\n"
-    "               ARGV[4 * i + 2])\n"
-    "  end\n"
-    "  out[2 * i + 1] = floor(tk)\n"
-    "  out[2 * i + 2] = ceil((cap - tk) * per)\n"
-    "end\n"
+    "out[1] = take\n"
     "return out\n";
 
 
@@ -198,4 +200,68 @@ govern_buckets_take(govern_bucket_t **buckets,
     }
 
     return allowed;
+}
+
+
+/*
+ * The answer to the j-th (from 0) of the requests one script call
+ * decided, from each bucket's tokens before the call took "taken" of
+ * them: the first "taken" passed, one token each, and the others were
+ * refused with what the passing ones left.  The same arithmetic as
+ * govern_buckets_take(), as if each request had been a call of its own.
+ */
+
+int
+govern_buckets_decide(const govern_limit_t *limits, const double *tokens,
+    size_t n, uint64_t taken, uint64_t j, govern_limit_state_t *states,
+    uint64_t *retry_ms)
+{
+    int     allowed;
+    size_t  i;
+    double  per, left, wait;
+
+    allowed = j < taken;
+    *retry_ms = 0;
+
+    for (i = 0; i < n; i++) {
+        per = (double) limits[i].period_ms / (double) limits[i].count;
+
+        /* what this request saw, less its own token if it passed */
+        left = tokens[i] - (double) (allowed ? j + 1 : taken);
+
+        if (!allowed && left < 1) {
+            wait = ceil((1 - left) * per);
+
+            if (wait > (double) *retry_ms) {
+                *retry_ms = (uint64_t) wait;
+            }
+        }
+
+        states[i].remaining = left > 0 ? (uint64_t) floor(left) : 0;
+        states[i].reset_ms = (uint64_t)
+                             ceil(((double) limits[i].capacity - left) * per);
+    }
+
+    return allowed;
+}
+
+
+/* a double as the script packs it, little-endian, on any host */
+
+double
+govern_rate_unpack(const unsigned char *p)
+{
+    int       i;
+    double    d;
+    uint64_t  u;
+
+    u = 0;
+
+    for (i = 7; i >= 0; i--) {
+        u = (u << 8) | p[i];
+    }
+
+    memcpy(&d, &u, sizeof(double));
+
+    return d;
 }

@@ -49,6 +49,10 @@ int govern_rate_parse(const char *s, size_t len,
 int govern_buckets_take(govern_bucket_t **buckets,
     const govern_limit_t *limits, size_t n, int64_t now_ms,
     govern_limit_state_t *states, uint64_t *retry_ms);
+int govern_buckets_decide(const govern_limit_t *limits,
+    const double *tokens, size_t n, uint64_t taken, uint64_t j,
+    govern_limit_state_t *states, uint64_t *retry_ms);
+double govern_rate_unpack(const unsigned char *p);
 
 
 #endif /* _GOVERN_RATE_H_INCLUDED_ */

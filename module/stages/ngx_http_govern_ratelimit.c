@@ -3,9 +3,14 @@
  * govern: per-partner rate limits shared through Redis.
  *
  * All limits of a request are decided by one EVALSHA of the token-bucket
- * script (ngx_http_govern_rate.c) on this worker's pipelined connection;
- * the request is suspended meanwhile, with a timer of its own.  When Redis
- * is unavailable, slow or answers an error, the location's fallback
+ * script (govern_rate.c) on this worker's pipelined connection, and the
+ * requests of one event-loop turn with the same keys and token share that
+ * call: the script decides them one after another, as calls in a row
+ * would.  While such a call is in flight, the next requests with the
+ * same arguments gather for the call that follows its reply, so a busy
+ * partner costs Redis one call per round trip, not one per request.
+ * They are suspended meanwhile, the call with a timer of its own.  When
+ * Redis is unavailable, slow or answers an error, the location's fallback
  * decides: this instance's shared-memory buckets (local), allow (open) or
  * refuse with 503 (closed).  Only the verified partner (or by=) keys a
  * bucket: the limiter runs after the token stage.  Where every limit keys
@@ -21,6 +26,13 @@
 #define NGX_HTTP_GOVERN_RL_NONE      0
 #define NGX_HTTP_GOVERN_RL_PENDING   1
 #define NGX_HTTP_GOVERN_RL_DONE      2
+
+/* EVALSHA, the SHA, the key count, 2 revocation keys and 8 buckets, the
+ * revocation key count, iat, the request count, 4 numbers per bucket */
+#define NGX_HTTP_GOVERN_RL_ARGS      (9 + 5 * NGX_HTTP_GOVERN_MAX_LIMITS)
+
+
+typedef struct ngx_http_govern_rl_call_s  ngx_http_govern_rl_call_t;
 
 
 typedef struct {
@@ -47,18 +59,63 @@ struct ngx_http_govern_rl_s {
     ngx_http_govern_wait_t           wait;
     ngx_http_govern_revocation_args_t  revocation;
     govern_revoke_e                  revoked;    /* its verdict */
-    unsigned                         eval:1;
+    ngx_str_t                        args;       /* of its call, below */
+    ngx_uint_t                       head;       /* args before the count */
+    ngx_http_govern_rl_call_t       *call;
+    ngx_queue_t                      queue;      /* in the call */
+    uint64_t                         turn;       /* from 0, in the call */
     unsigned                         carries:1;  /* the revocation check */
     unsigned                         revocation_failed:1;
 };
 
 
+/*
+ * One script call for the requests whose arguments are the same but for
+ * their number: open (joinable) until it is sent, then in flight until
+ * its reply or its timeout.  The latest call of the same arguments is in
+ * a per-worker tree, an open one behind one in flight its "next".  It
+ * copies the arguments, so it never reads a request's memory after the
+ * request has gone.
+ */
+
+struct ngx_http_govern_rl_call_s {
+    ngx_rbtree_node_t                node;       /* key: the args' hash */
+    ngx_queue_t                      members;
+    ngx_http_govern_redis_conf_t    *redis;
+    ngx_http_govern_redis_op_t      *op;
+    ngx_event_t                      send;
+    ngx_event_t                      timer;
+    ngx_str_t                        args;       /* 4-byte length, bytes */
+    ngx_uint_t                       head;
+    ngx_uint_t                       n;          /* buckets */
+    ngx_uint_t                       carries;
+    ngx_http_govern_rl_call_t       *prev;       /* in flight before it */
+    ngx_http_govern_rl_call_t       *next;       /* waiting behind it */
+    unsigned                         listed:1;   /* in the tree */
+    unsigned                         sent:1;
+    unsigned                         eval:1;
+};
+
+
 static ngx_int_t ngx_http_govern_rl_prepare(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx, ngx_http_govern_loc_conf_t *glcf);
-static ngx_int_t ngx_http_govern_rl_redis(ngx_http_request_t *r,
-    ngx_http_govern_rl_t *rl, ngx_uint_t eval);
-static void ngx_http_govern_rl_reply(ngx_http_request_t *r, void *data,
+static ngx_int_t ngx_http_govern_rl_args(ngx_http_request_t *r,
+    ngx_http_govern_rl_t *rl);
+static ngx_int_t ngx_http_govern_rl_join(ngx_http_request_t *r,
+    ngx_http_govern_rl_t *rl);
+static void ngx_http_govern_rl_leave(void *data);
+static ngx_int_t ngx_http_govern_rl_call_cmp(ngx_http_govern_rl_call_t *a,
+    ngx_str_t *args, ngx_http_govern_redis_conf_t *redis);
+static void ngx_http_govern_rl_call_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+static void ngx_http_govern_rl_call_post(ngx_event_t *ev);
+static void ngx_http_govern_rl_call_go(ngx_http_govern_rl_call_t *call);
+static ngx_int_t ngx_http_govern_rl_call_send(ngx_http_govern_rl_call_t *call);
+static void ngx_http_govern_rl_call_reply(void *data, redisReply *reply);
+static void ngx_http_govern_rl_call_timedout(ngx_event_t *ev);
+static void ngx_http_govern_rl_call_end(ngx_http_govern_rl_call_t *call,
     redisReply *reply);
+static void ngx_http_govern_rl_call_free(ngx_http_govern_rl_call_t *call);
 static void ngx_http_govern_rl_fallback(ngx_http_request_t *r,
     ngx_http_govern_rl_t *rl);
 static void ngx_http_govern_rl_tightest(ngx_http_govern_rl_t *rl);
@@ -66,6 +123,10 @@ static uint64_t ngx_http_govern_rl_fill_ms(govern_limit_t *limit);
 
 
 static u_char  ngx_http_govern_rl_sha[41];      /* of the script */
+
+/* this worker's open calls */
+static ngx_rbtree_t       ngx_http_govern_rl_calls;
+static ngx_rbtree_node_t  ngx_http_govern_rl_calls_sentinel;
 
 
 static ngx_int_t
@@ -93,7 +154,7 @@ ngx_http_govern_ratelimit_access(ngx_http_request_t *r,
         }
 
         rl = ctx->rl;
-        rc = ngx_http_govern_rl_redis(r, rl, 0);
+        rc = ngx_http_govern_rl_join(r, rl);
 
         if (rc == NGX_AGAIN) {
             rl->state = NGX_HTTP_GOVERN_RL_PENDING;
@@ -180,7 +241,7 @@ ngx_http_govern_rl_prepare(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
     rl->confs = confs;
     rl->n = glcf->limits->nelts;
     rl->wait.stage = "rate limit";
-    rl->wait.done = ngx_http_govern_rl_reply;
+    rl->wait.cancel = ngx_http_govern_rl_leave;
     rl->wait.data = rl;
 
     for (i = 0; i < rl->n; i++) {
@@ -250,6 +311,10 @@ ngx_http_govern_rl_prepare(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
         rl->carries = 1;
     }
 
+    if (ngx_http_govern_rl_args(r, rl) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     ctx->rl = rl;
 
     return NGX_OK;
@@ -288,26 +353,337 @@ ngx_http_govern_ratelimit_sha(void)
 }
 
 
+/*
+ * The script's arguments after its SHA, the request count left out: the
+ * key count, the revocation keys, the buckets' keys, the revocation key
+ * count, the iat, then four numbers per bucket; each as a 4-byte length
+ * and its bytes, so that equal arguments are equal strings.
+ */
+
 static ngx_int_t
-ngx_http_govern_rl_redis(ngx_http_request_t *r, ngx_http_govern_rl_t *rl,
-    ngx_uint_t eval)
+ngx_http_govern_rl_args(ngx_http_request_t *r, ngx_http_govern_rl_t *rl)
 {
-    u_char                       *p, *nums;
-    size_t                        argvlen[7 + 5 * NGX_HTTP_GOVERN_MAX_LIMITS];
-    ngx_uint_t                    i, argc, nrev;
-    const char                   *argv[7 + 5 * NGX_HTTP_GOVERN_MAX_LIMITS];
+    u_char      *p;
+    size_t       len;
+    uint32_t     n32;
+    ngx_str_t    args[NGX_HTTP_GOVERN_RL_ARGS];
+    ngx_uint_t   i, argc, nrev;
+    u_char       nums[NGX_INT_T_LEN * (2 + 4 * NGX_HTTP_GOVERN_MAX_LIMITS)];
 
     nrev = rl->carries ? rl->revocation.nkeys : 0;
-
-    nums = ngx_pnalloc(r->pool, NGX_INT_T_LEN * (2 + 4 * rl->n));
-    if (nums == NULL) {
-        return NGX_ERROR;
-    }
 
     p = nums;
     argc = 0;
 
-    if (eval) {
+    args[argc].data = p;
+    p = ngx_sprintf(p, "%ui", nrev + rl->n);
+    args[argc].len = p - args[argc].data;
+    argc++;
+
+    for (i = 0; i < nrev; i++) {
+        args[argc++] = rl->revocation.keys[i];
+    }
+
+    for (i = 0; i < rl->n; i++) {
+        args[argc++] = rl->keys[i];
+    }
+
+    args[argc].data = p;
+    p = ngx_sprintf(p, "%ui", nrev);
+    args[argc].len = p - args[argc].data;
+    argc++;
+
+    if (nrev) {
+        args[argc++] = rl->revocation.iat;
+
+    } else {
+        ngx_str_null(&args[argc]);
+        argc++;
+    }
+
+    rl->head = argc;
+
+    for (i = 0; i < rl->n; i++) {
+        args[argc].data = p;
+        p = ngx_sprintf(p, "%uL", rl->limits[i].capacity);
+        args[argc].len = p - args[argc].data;
+        argc++;
+
+        args[argc].data = p;
+        p = ngx_sprintf(p, "%uL", rl->limits[i].count);
+        args[argc].len = p - args[argc].data;
+        argc++;
+
+        args[argc].data = p;
+        p = ngx_sprintf(p, "%uL", rl->limits[i].period_ms);
+        args[argc].len = p - args[argc].data;
+        argc++;
+
+        /* an idle bucket is kept until it would be full again */
+        args[argc].data = p;
+        p = ngx_sprintf(p, "%uL", ngx_http_govern_rl_fill_ms(&rl->limits[i])
+                                  + 1000);
+        args[argc].len = p - args[argc].data;
+        argc++;
+    }
+
+    len = 0;
+
+    for (i = 0; i < argc; i++) {
+        len += sizeof(uint32_t) + args[i].len;
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    rl->args.data = p;
+    rl->args.len = len;
+
+    for (i = 0; i < argc; i++) {
+        n32 = (uint32_t) args[i].len;
+        p = ngx_cpymem(p, &n32, sizeof(uint32_t));
+        p = ngx_cpymem(p, args[i].data, args[i].len);
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The request joins the open call with its arguments, or opens one: sent
+ * at the end of this loop turn, or, while a call with the same arguments
+ * is in flight, when that one's reply is in (so a busy partner has one
+ * call in flight at a time, and each carries what arrived meanwhile).
+ * The request waits without a timer of its own: the call has one, from
+ * its opening, so nobody waits longer than the Redis timeout.
+ * NGX_DECLINED: no Redis.
+ */
+
+static ngx_int_t
+ngx_http_govern_rl_join(ngx_http_request_t *r, ngx_http_govern_rl_t *rl)
+{
+    uint32_t                       hash;
+    ngx_int_t                      rc;
+    ngx_rbtree_node_t             *node, *sentinel;
+    ngx_http_govern_rl_call_t     *call, *prev;
+    ngx_http_govern_main_conf_t   *gmcf;
+
+    gmcf = ngx_http_get_module_main_conf(r, ngx_http_govern_module);
+
+    if (gmcf->redis == NULL) {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_govern_rl_calls.root == NULL) {
+        ngx_rbtree_init(&ngx_http_govern_rl_calls,
+                        &ngx_http_govern_rl_calls_sentinel,
+                        ngx_http_govern_rl_call_insert);
+    }
+
+    hash = ngx_murmur_hash2(rl->args.data, rl->args.len);
+
+    node = ngx_http_govern_rl_calls.root;
+    sentinel = ngx_http_govern_rl_calls.sentinel;
+    call = NULL;
+
+    while (node != sentinel) {
+
+        if (hash != node->key) {
+            node = (hash < node->key) ? node->left : node->right;
+            continue;
+        }
+
+        rc = ngx_http_govern_rl_call_cmp((ngx_http_govern_rl_call_t *) node,
+                                         &rl->args, gmcf->redis);
+
+        if (rc == 0) {
+            call = (ngx_http_govern_rl_call_t *) node;
+            break;
+        }
+
+        node = (rc > 0) ? node->left : node->right;
+    }
+
+    if (call == NULL || call->sent) {
+        prev = call;
+
+        call = ngx_calloc(sizeof(ngx_http_govern_rl_call_t) + rl->args.len,
+                          r->connection->log);
+        if (call == NULL) {
+            return NGX_ERROR;
+        }
+
+        call->node.key = hash;
+        call->redis = gmcf->redis;
+        call->args.data = (u_char *) (call + 1);
+        call->args.len = rl->args.len;
+        ngx_memcpy(call->args.data, rl->args.data, rl->args.len);
+        call->head = rl->head;
+        call->n = rl->n;
+        call->carries = rl->carries;
+        ngx_queue_init(&call->members);
+
+        call->send.handler = ngx_http_govern_rl_call_post;
+        call->send.data = call;
+        call->send.log = ngx_cycle->log;
+        call->timer.handler = ngx_http_govern_rl_call_timedout;
+        call->timer.data = call;
+        call->timer.log = ngx_cycle->log;
+
+        if (prev) {
+            /* the one in flight leaves the tree to this one, its next */
+            ngx_rbtree_delete(&ngx_http_govern_rl_calls, &prev->node);
+            prev->listed = 0;
+            prev->next = call;
+            call->prev = prev;
+
+        } else {
+            ngx_post_event(&call->send, &ngx_posted_events);
+        }
+
+        ngx_rbtree_insert(&ngx_http_govern_rl_calls, &call->node);
+        call->listed = 1;
+        ngx_add_timer(&call->timer, gmcf->redis->timeout);
+    }
+
+    rc = ngx_http_govern_wait(r, &rl->wait, 0);
+
+    if (rc != NGX_AGAIN) {
+        return NGX_ERROR;
+    }
+
+    ngx_queue_insert_tail(&call->members, &rl->queue);
+    rl->call = call;
+
+    return NGX_AGAIN;
+}
+
+
+/* the request ended while it waited (the call goes on without it) */
+
+static void
+ngx_http_govern_rl_leave(void *data)
+{
+    ngx_http_govern_rl_t  *rl = data;
+
+    if (rl->call) {
+        ngx_queue_remove(&rl->queue);
+        rl->call = NULL;
+    }
+}
+
+
+/* the calls' order: Redis, then the arguments, by length and bytes */
+
+static ngx_int_t
+ngx_http_govern_rl_call_cmp(ngx_http_govern_rl_call_t *a, ngx_str_t *args,
+    ngx_http_govern_redis_conf_t *redis)
+{
+    if (a->redis != redis) {
+        return (uintptr_t) a->redis < (uintptr_t) redis ? -1 : 1;
+    }
+
+    if (a->args.len != args->len) {
+        return a->args.len < args->len ? -1 : 1;
+    }
+
+    return ngx_memcmp(a->args.data, args->data, args->len);
+}
+
+
+static void
+ngx_http_govern_rl_call_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
+{
+    ngx_rbtree_node_t          **p;
+    ngx_http_govern_rl_call_t   *call;
+
+    call = (ngx_http_govern_rl_call_t *) node;
+
+    for ( ;; ) {
+
+        if (node->key != temp->key) {
+            p = (node->key < temp->key) ? &temp->left : &temp->right;
+
+        } else {
+            p = (ngx_http_govern_rl_call_cmp(
+                     (ngx_http_govern_rl_call_t *) temp, &call->args,
+                     call->redis) > 0)
+                ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
+}
+
+
+/* the loop turn that opened the call is over */
+
+static void
+ngx_http_govern_rl_call_post(ngx_event_t *ev)
+{
+    ngx_http_govern_rl_call_go(ev->data);
+}
+
+
+/* sent now, or ended now if it has nobody left or Redis cannot be used */
+
+static void
+ngx_http_govern_rl_call_go(ngx_http_govern_rl_call_t *call)
+{
+    if (ngx_queue_empty(&call->members)) {
+        ngx_http_govern_rl_call_free(call);
+        return;
+    }
+
+    if (ngx_http_govern_rl_call_send(call) != NGX_OK) {
+        ngx_http_govern_rl_call_end(call, NULL);
+    }
+}
+
+
+/*
+ * EVALSHA (EVAL once Redis said NOSCRIPT) for the requests waiting now,
+ * each told its turn; NGX_DECLINED: Redis cannot be used now.
+ */
+
+static ngx_int_t
+ngx_http_govern_rl_call_send(ngx_http_govern_rl_call_t *call)
+{
+    u_char                *p, *last, count[NGX_INT_T_LEN];
+    uint32_t               n32;
+    uint64_t               turn;
+    ngx_uint_t             argc;
+    ngx_queue_t           *q;
+    ngx_http_govern_rl_t  *rl;
+    size_t                 argvlen[NGX_HTTP_GOVERN_RL_ARGS];
+    const char            *argv[NGX_HTTP_GOVERN_RL_ARGS];
+
+    turn = 0;
+
+    for (q = ngx_queue_head(&call->members);
+         q != ngx_queue_sentinel(&call->members);
+         q = ngx_queue_next(q))
+    {
+        rl = ngx_queue_data(q, ngx_http_govern_rl_t, queue);
+        rl->turn = turn++;
+    }
+
+    argc = 0;
+
+    if (call->eval) {
         argv[argc] = "EVAL";
         argvlen[argc++] = 4;
         argv[argc] = govern_rate_script;
@@ -320,155 +696,219 @@ ngx_http_govern_rl_redis(ngx_http_request_t *r, ngx_http_govern_rl_t *rl,
         argvlen[argc++] = 40;
     }
 
-    argv[argc] = (const char *) p;
-    p = ngx_sprintf(p, "%ui", nrev + rl->n);
-    argvlen[argc] = p - (u_char *) argv[argc];
-    argc++;
+    p = call->args.data;
+    last = p + call->args.len;
 
-    /* the revocation keys first, then the buckets (govern_rate.c) */
+    while (p < last) {
+        if (argc == 2 + call->head) {
+            argv[argc] = (const char *) count;
+            argvlen[argc++] = ngx_sprintf(count, "%uL", turn) - count;
+        }
 
-    for (i = 0; i < nrev; i++) {
-        argv[argc] = (const char *) rl->revocation.keys[i].data;
-        argvlen[argc++] = rl->revocation.keys[i].len;
-    }
-
-    for (i = 0; i < rl->n; i++) {
-        argv[argc] = (const char *) rl->keys[i].data;
-        argvlen[argc++] = rl->keys[i].len;
-    }
-
-    argv[argc] = (const char *) p;
-    p = ngx_sprintf(p, "%ui", nrev);
-    argvlen[argc] = p - (u_char *) argv[argc];
-    argc++;
-
-    if (nrev) {
-        argv[argc] = (const char *) rl->revocation.iat.data;
-        argvlen[argc++] = rl->revocation.iat.len;
-
-    } else {
-        argv[argc] = "";
-        argvlen[argc++] = 0;
-    }
-
-    for (i = 0; i < rl->n; i++) {
-        argv[argc] = (const char *) p;
-        p = ngx_sprintf(p, "%uL", rl->limits[i].capacity);
-        argvlen[argc] = p - (u_char *) argv[argc];
-        argc++;
+        ngx_memcpy(&n32, p, sizeof(uint32_t));
+        p += sizeof(uint32_t);
 
         argv[argc] = (const char *) p;
-        p = ngx_sprintf(p, "%uL", rl->limits[i].count);
-        argvlen[argc] = p - (u_char *) argv[argc];
-        argc++;
-
-        argv[argc] = (const char *) p;
-        p = ngx_sprintf(p, "%uL", rl->limits[i].period_ms);
-        argvlen[argc] = p - (u_char *) argv[argc];
-        argc++;
-
-        /* an idle bucket is kept until it would be full again */
-        argv[argc] = (const char *) p;
-        p = ngx_sprintf(p, "%uL", ngx_http_govern_rl_fill_ms(&rl->limits[i])
-                                  + 1000);
-        argvlen[argc] = p - (u_char *) argv[argc];
-        argc++;
+        argvlen[argc++] = n32;
+        p += n32;
     }
 
-    return ngx_http_govern_redis_call(r, &rl->wait, (int) argc, argv,
-                                      argvlen);
+    call->sent = 1;
+    call->op = ngx_http_govern_redis_send(call->redis, (int) argc, argv,
+                                          argvlen,
+                                          ngx_http_govern_rl_call_reply,
+                                          call);
+
+    return call->op ? NGX_OK : NGX_DECLINED;
 }
 
 
-/* the script's answer, or NULL: Redis failed or was too slow */
-
 static void
-ngx_http_govern_rl_reply(ngx_http_request_t *r, void *data,
-    redisReply *reply)
+ngx_http_govern_rl_call_reply(void *data, redisReply *reply)
 {
-    ngx_http_govern_rl_t  *rl = data;
+    ngx_http_govern_rl_call_t  *call = data;
 
-    ngx_uint_t                    i, ok;
-    redisReply                  **e;
+    ngx_http_govern_rl_t  *rl;
 
-    if (reply == NULL) {
-        ngx_http_govern_rl_fallback(r, rl);
-        return;
-    }
+    call->op = NULL;
 
-    if (reply->type == REDIS_REPLY_ERROR) {
+    /* the script cache was flushed: EVAL loads it again */
 
-        /* the script cache was flushed: EVAL loads it again */
-
-        if (!rl->eval && ngx_strncmp(reply->str, "NOSCRIPT", 8) == 0) {
-            rl->eval = 1;
-
-            if (ngx_http_govern_rl_redis(r, rl, 1) == NGX_AGAIN) {
-                return;
-            }
-
-        } else {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "govern: redis answered the rate limit script "
-                          "with an error: %s", reply->str);
-        }
-
-        ngx_http_govern_rl_fallback(r, rl);
-        return;
-    }
-
-    /* a revoked token: no bucket was touched */
-
-    if (rl->carries && reply->type == REDIS_REPLY_ARRAY
-        && reply->elements == 2
-        && reply->element[0]->type == REDIS_REPLY_INTEGER
-        && reply->element[0]->integer == -1)
+    if (reply && reply->type == REDIS_REPLY_ERROR && !call->eval
+        && ngx_strncmp(reply->str, "NOSCRIPT", 8) == 0
+        && !ngx_queue_empty(&call->members))
     {
-        rl->revoked = ngx_http_govern_revocation_parse(reply);
+        call->eval = 1;
 
-        if (rl->revoked == GOVERN_REVOKE_UNKNOWN) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "govern: unexpected reply to the rate limit "
-                          "script");
-            ngx_http_govern_rl_fallback(r, rl);
+        if (ngx_http_govern_rl_call_send(call) == NGX_OK) {
             return;
         }
 
-        rl->allowed = 1;
-        rl->known = 0;
-        rl->source = NGX_HTTP_GOVERN_RL_SOURCE_REDIS;
-        rl->state = NGX_HTTP_GOVERN_RL_DONE;
-        return;
+        reply = NULL;
     }
 
-    ok = reply->type == REDIS_REPLY_ARRAY
-         && reply->elements == 2 + 2 * rl->n;
-
-    for (i = 0; ok && i < reply->elements; i++) {
-        ok = reply->element[i]->type == REDIS_REPLY_INTEGER
-             && reply->element[i]->integer >= 0;
+    if (reply && reply->type == REDIS_REPLY_ERROR
+        && !ngx_queue_empty(&call->members))
+    {
+        rl = ngx_queue_data(ngx_queue_head(&call->members),
+                            ngx_http_govern_rl_t, queue);
+        ngx_log_error(NGX_LOG_ERR, rl->wait.request->connection->log, 0,
+                      "govern: redis answered the rate limit script "
+                      "with an error: %s", reply->str);
+        reply = NULL;
     }
 
-    if (!ok) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "govern: unexpected reply to the rate limit script");
-        ngx_http_govern_rl_fallback(r, rl);
-        return;
+    ngx_http_govern_rl_call_end(call, reply);
+}
+
+
+/*
+ * The call's time is up: Redis is too slow to be used for now (if the
+ * call was sent), or the one it waited behind still has no reply.
+ */
+
+static void
+ngx_http_govern_rl_call_timedout(ngx_event_t *ev)
+{
+    ngx_http_govern_rl_call_t  *call = ev->data;
+
+    if (call->op) {
+        ngx_http_govern_redis_timedout(call->redis, call->op);
+        call->op = NULL;
     }
 
-    e = reply->element;
-
-    rl->allowed = e[0]->integer == 1;
-    rl->retry_ms = e[1]->integer;
-
-    for (i = 0; i < rl->n; i++) {
-        rl->states[i].remaining = e[2 + 2 * i]->integer;
-        rl->states[i].reset_ms = e[3 + 2 * i]->integer;
+    if (call->prev) {
+        call->prev->next = NULL;
+        call->prev = NULL;
     }
 
-    rl->known = 1;
-    rl->source = NGX_HTTP_GOVERN_RL_SOURCE_REDIS;
-    rl->state = NGX_HTTP_GOVERN_RL_DONE;
+    ngx_http_govern_rl_call_end(call, NULL);
+}
+
+
+/*
+ * The call's answer, read once: each request then takes its own part of
+ * it, or the fallback's when Redis failed, was too slow or answered
+ * something else (the error is logged once, for the call).  Then the
+ * call that waited behind this one goes.
+ */
+
+static void
+ngx_http_govern_rl_call_end(ngx_http_govern_rl_call_t *call,
+    redisReply *reply)
+{
+    double                      tokens[NGX_HTTP_GOVERN_MAX_LIMITS];
+    uint64_t                    taken;
+    ngx_uint_t                  i, ok;
+    redisReply                **e;
+    ngx_queue_t                *q;
+    govern_revoke_e             revoked;
+    ngx_http_govern_rl_t       *rl;
+    ngx_http_govern_rl_call_t  *next;
+
+    taken = 0;
+    revoked = GOVERN_REVOKE_PASSED;
+
+    if (reply && !ngx_queue_empty(&call->members)) {
+        e = reply->element;
+
+        if (call->carries && reply->type == REDIS_REPLY_ARRAY
+            && reply->elements == 2
+            && e[0]->type == REDIS_REPLY_INTEGER && e[0]->integer == -1)
+        {
+            /* a revoked token: no bucket was touched */
+            revoked = ngx_http_govern_revocation_parse(reply);
+            ok = revoked != GOVERN_REVOKE_UNKNOWN;
+
+        } else {
+            /* {taken, tokens_1, ...}: the tokens packed as doubles */
+
+            ok = reply->type == REDIS_REPLY_ARRAY
+                 && reply->elements == 1 + call->n
+                 && e[0]->type == REDIS_REPLY_INTEGER
+                 && e[0]->integer >= 0;
+
+            for (i = 0; ok && i < call->n; i++) {
+                ok = e[1 + i]->type == REDIS_REPLY_STRING
+                     && e[1 + i]->len == 8;
+
+                if (ok) {
+                    tokens[i] = govern_rate_unpack((u_char *) e[1 + i]->str);
+                    ok = tokens[i] >= 0 && tokens[i] <= 1e15;
+                }
+            }
+
+            if (ok) {
+                taken = (uint64_t) e[0]->integer;
+            }
+        }
+
+        if (!ok) {
+            rl = ngx_queue_data(ngx_queue_head(&call->members),
+                                ngx_http_govern_rl_t, queue);
+            ngx_log_error(NGX_LOG_ERR, rl->wait.request->connection->log, 0,
+                          "govern: unexpected reply to the rate limit "
+                          "script");
+            reply = NULL;
+        }
+    }
+
+    while (!ngx_queue_empty(&call->members)) {
+        q = ngx_queue_head(&call->members);
+        ngx_queue_remove(q);
+
+        rl = ngx_queue_data(q, ngx_http_govern_rl_t, queue);
+        rl->call = NULL;
+
+        if (reply == NULL) {
+            ngx_http_govern_rl_fallback(rl->wait.request, rl);
+
+        } else if (revoked != GOVERN_REVOKE_PASSED) {
+            rl->revoked = revoked;
+            rl->allowed = 1;
+            rl->known = 0;
+            rl->source = NGX_HTTP_GOVERN_RL_SOURCE_REDIS;
+            rl->state = NGX_HTTP_GOVERN_RL_DONE;
+
+        } else {
+            rl->allowed = govern_buckets_decide(rl->limits, tokens, rl->n,
+                                                taken, rl->turn, rl->states,
+                                                &rl->retry_ms);
+            rl->known = 1;
+            rl->source = NGX_HTTP_GOVERN_RL_SOURCE_REDIS;
+            rl->state = NGX_HTTP_GOVERN_RL_DONE;
+        }
+
+        ngx_http_govern_wake(&rl->wait);
+    }
+
+    next = call->next;
+
+    ngx_http_govern_rl_call_free(call);
+
+    if (next) {
+        next->prev = NULL;
+        ngx_http_govern_rl_call_go(next);
+    }
+}
+
+
+static void
+ngx_http_govern_rl_call_free(ngx_http_govern_rl_call_t *call)
+{
+    if (call->listed) {
+        ngx_rbtree_delete(&ngx_http_govern_rl_calls, &call->node);
+    }
+
+    if (call->timer.timer_set) {
+        ngx_del_timer(&call->timer);
+    }
+
+    if (call->send.posted) {
+        ngx_delete_posted_event(&call->send);
+    }
+
+    ngx_free(call);
 }
 
 
