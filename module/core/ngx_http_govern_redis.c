@@ -7,8 +7,9 @@
  * connection per node and pipelines every request's command on it: Redis
  * answers in order, so replies are matched to a FIFO of operations.
  * Commands queued during one event-loop iteration leave in one writev()
- * (the write event is posted, not run), and each read parses every reply
- * it brought.
+ * (the write event is posted, not run), those queued while the replies to
+ * a write are awaited when the last of them is in; each read parses every
+ * reply it brought.
  *
  * A node is what serves commands: the one Redis of "govern_redis ADDR",
  * the master the sentinels name, or each master of a Redis Cluster.
@@ -1679,6 +1680,14 @@ ngx_http_govern_redis_read_handler(ngx_event_t *rev)
         }
     }
 
+    /* every reply is in: what was queued meanwhile leaves */
+
+    if (ngx_queue_empty(&node->wait) && !ngx_queue_empty(&node->send)
+        && !c->write->posted)
+    {
+        ngx_post_event(c->write, &ngx_posted_events);
+    }
+
     if (ngx_handle_read_event(rev, 0) != NGX_OK) {
         ngx_http_govern_redis_failed(node, "event error");
     }
@@ -1996,10 +2005,17 @@ ngx_http_govern_redis_queue(ngx_http_govern_redis_node_t *node,
 
     ngx_queue_insert_tail(&node->send, &op->queue);
 
-    /* written once this event loop iteration ends: the commands of all
-     * requests handled in the same iteration leave in one write */
+    /*
+     * Written once this event loop iteration ends, and while the replies
+     * to an earlier write are awaited, once they are in: the commands of
+     * all requests handled meanwhile leave in one write.  Under load that
+     * is one write (and one wake-up of Redis) per round trip, not one per
+     * loop turn; an idle connection writes at once.
+     */
 
-    if (node->connected && !node->c->write->posted) {
+    if (node->connected && !node->c->write->posted
+        && ngx_queue_empty(&node->wait))
+    {
         ngx_post_event(node->c->write, &ngx_posted_events);
     }
 }
