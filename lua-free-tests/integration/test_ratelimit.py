@@ -4,9 +4,11 @@ Redis is slow, down or wrong, and nginx -t messages."""
 
 import concurrent.futures
 import os
+import queue
 import socket
 import struct
 import subprocess
+import threading
 import time
 from math import nan as NAN
 
@@ -245,6 +247,97 @@ def test_gathered_requests_wait_no_longer_than_the_timeout(nginx, odoo,
         assert max(waited) < 500, waited
     finally:
         slow.stop()
+
+
+class HeldRedis:
+    """A RESP server that notes when each command arrives (it always
+    reads) and answers in order: the handshake at once, the first rate
+    limit script after a hold, the others at once; a script's answer is
+    one request passed, the bucket holding 100 tokens."""
+
+    def __init__(self, hold):
+        self.hold = hold
+        self.arrivals = []              # (name, monotonic time)
+        self.first_answered = None
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            pending = queue.Queue()
+            threading.Thread(target=self.read, args=(conn, pending),
+                             daemon=True).start()
+            threading.Thread(target=self.answer, args=(conn, pending),
+                             daemon=True).start()
+
+    def read(self, conn, pending):
+        f = conn.makefile("rb")
+        while True:
+            cmd = FakeRedis.read_command(f)
+            if cmd is None:
+                pending.put(None)
+                return
+            name = cmd[0].upper().decode()
+            self.arrivals.append((name, time.monotonic()))
+            pending.put(name)
+
+    def answer(self, conn, pending):
+        script = struct.pack("<d", 100.0)
+        while True:
+            name = pending.get()
+            if name is None:
+                return
+            if name == "ROLE":
+                conn.sendall(b"*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n")
+            elif not name.startswith("EVAL"):
+                conn.sendall(b"+OK\r\n")
+            else:
+                if self.first_answered is None:
+                    time.sleep(self.hold)
+                    self.first_answered = time.monotonic()
+                conn.sendall(b"*2\r\n:1\r\n$8\r\n" + script + b"\r\n")
+
+    def stop(self):
+        self.sock.close()
+
+
+def test_commands_wait_for_the_replies_in_flight(nginx, odoo, keys):
+    """While the replies to a write are awaited, the commands queued
+    meanwhile stay in the worker and leave together once they are in
+    (one write, one wake-up of Redis, per round trip under load)."""
+    held = HeldRedis(hold=0.4)
+    try:
+        gw = nginx(conf("govern_rate_limit orders 100r/m by=$arg_p;",
+                        redis="govern_redis 127.0.0.1:@REDIS@ timeout=3s;",
+                        extra_server="govern_revocation off;"),
+                   odoo=odoo, extra={"REDIS": held.port})
+        token = keys.token("RS256")
+        time.sleep(0.3)                 # the handshake
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            first = pool.submit(get, gw, token, "/web/version?p=first")
+            time.sleep(0.1)             # its script is held by Redis
+            others = [pool.submit(get, gw, token, "/web/version?p=%d" % i)
+                      for i in range(6)]
+            codes = [first.result().status_code] + [
+                f.result().status_code for f in others]
+        assert codes == [200] * 7
+        scripts = [t for name, t in held.arrivals if name.startswith("EVAL")]
+        assert len(scripts) == 7
+        # six partners' calls, queued while the first was in flight,
+        # reached Redis only after its reply
+        assert all(t >= held.first_answered for t in scripts[1:]), \
+            (scripts, held.first_answered)
+        records = gw.wait_audit(7)
+        assert all(rec["ratelimit"]["source"] == "redis" for rec in records)
+    finally:
+        held.stop()
 
 
 def test_slow_redis_never_blocks_the_worker(nginx, odoo, keys):
