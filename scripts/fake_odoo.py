@@ -1866,6 +1866,9 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog is 5: a test's burst of concurrent
+    # requests would wait out a one-second SYN retransmit
+    request_queue_size = 128
 
 
 def main():
