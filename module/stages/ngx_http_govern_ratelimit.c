@@ -124,7 +124,7 @@ static uint64_t ngx_http_govern_rl_fill_ms(govern_limit_t *limit);
 
 static u_char  ngx_http_govern_rl_sha[41];      /* of the script */
 
-/* this worker's open calls */
+/* per set of arguments, this worker's latest call (open or in flight) */
 static ngx_rbtree_t       ngx_http_govern_rl_calls;
 static ngx_rbtree_node_t  ngx_http_govern_rl_calls_sentinel;
 
