@@ -2,8 +2,10 @@
 effect on the next request of two gateways sharing that Redis (a partner
 blocked, its tokens issued before a time, one token by jti), in the same
 script call as the rate limit where the route has one and in one call of
-its own elsewhere, and Redis down follows govern_revocation_fallback."""
+its own elsewhere (shared by the requests of one token), and Redis down
+follows govern_revocation_fallback."""
 
+import concurrent.futures
 import os
 import subprocess
 import time
@@ -181,6 +183,37 @@ def test_no_round_trip_of_its_own_on_rate_limited_routes(two, keys, redis):
     after = commands(redis)
     calls = {k: after.get(k, 0) - before.get(k, 0) for k in after}
     assert calls.get("cmdstat_evalsha", 0) == 10
+
+
+@pytest.mark.parametrize("path", ["/plain/version", "/by/version"])
+def test_checks_of_one_token_share_a_call(nginx, odoo, keys, redis, path):
+    """Where the check is a call of its own, the requests of one token
+    that arrive while such a call is in flight (Redis paused here) share
+    the next one; a blocked partner's are all refused, none reaches
+    Odoo."""
+    gw = nginx(CONF.replace("timeout=300ms", "timeout=3s"), odoo=odoo,
+               extra={"REDIS": redis.port, "FALLBACK": ""})
+    token = keys.token("RS256", sub="busy")
+    assert get(gw, token, path).status_code == 200
+    for blocked in (False, True):
+        if blocked:
+            revoke(redis, "block", "busy")
+        before = commands(redis)
+        odoo.reset()
+        subprocess.run(["redis-cli", "-p", str(redis.port), "client",
+                        "pause", "1000", "all"], check=True,
+                       capture_output=True)
+        with concurrent.futures.ThreadPoolExecutor(30) as pool:
+            codes = list(pool.map(lambda _: get(gw, token, path).status_code,
+                                  range(30)))
+        after = commands(redis)
+        assert codes == ([403] if blocked else [200]) * 30
+        # far fewer checks than requests (the limit of /by/ is by
+        # address: its calls are shared too)
+        checks = after["cmdstat_hmget"] - before.get("cmdstat_hmget", 0)
+        assert 1 <= checks <= 12, checks
+        if blocked:
+            assert odoo.requests() == []
 
 
 def test_blocked_partner_takes_no_rate_limit_token(nginx, odoo, keys, redis):

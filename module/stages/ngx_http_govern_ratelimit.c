@@ -321,6 +321,68 @@ ngx_http_govern_rl_prepare(ngx_http_request_t *r, ngx_http_govern_ctx_t *ctx,
 }
 
 
+/*
+ * The revocation check alone, for a route whose rate limits do not carry
+ * it (the revocation stage's): the same script without buckets, its calls
+ * shared by the requests of one token as the limits' are.  NGX_AGAIN:
+ * the request waits; NGX_DECLINED: no Redis.
+ */
+
+ngx_int_t
+ngx_http_govern_ratelimit_revocation(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, ngx_http_govern_rl_t **check)
+{
+    ngx_int_t              rc;
+    ngx_http_govern_rl_t  *rl;
+
+    rl = ngx_pcalloc(r->pool, sizeof(ngx_http_govern_rl_t));
+    if (rl == NULL) {
+        return NGX_ERROR;
+    }
+
+    rl->wait.stage = "revocation";
+    rl->wait.cancel = ngx_http_govern_rl_leave;
+    rl->wait.data = rl;
+    rl->carries = 1;
+
+    if (ngx_http_govern_revocation_args(r, ctx, &rl->revocation) != NGX_OK
+        || ngx_http_govern_rl_args(r, rl) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    *check = rl;
+
+    rc = ngx_http_govern_rl_join(r, rl);
+
+    if (rc == NGX_AGAIN) {
+        rl->state = NGX_HTTP_GOVERN_RL_PENDING;
+    }
+
+    return rc;
+}
+
+
+/* NGX_AGAIN: still waiting; NGX_DECLINED: Redis did not answer; NGX_OK */
+
+ngx_int_t
+ngx_http_govern_ratelimit_revocation_verdict(ngx_http_govern_rl_t *check,
+    govern_revoke_e *verdict)
+{
+    if (check->state == NGX_HTTP_GOVERN_RL_PENDING) {
+        return NGX_AGAIN;
+    }
+
+    if (check->revocation_failed) {
+        return NGX_DECLINED;
+    }
+
+    *verdict = check->revoked ? check->revoked : GOVERN_REVOKE_PASSED;
+
+    return NGX_OK;
+}
+
+
 /* every limit keys on the partner: the revocation keys share their hash
  * tag, so one script on one Cluster node can read both */
 
@@ -343,13 +405,6 @@ ngx_http_govern_ratelimit_carries_revocation(ngx_http_govern_loc_conf_t *glcf)
     }
 
     return 1;
-}
-
-
-const u_char *
-ngx_http_govern_ratelimit_sha(void)
-{
-    return ngx_http_govern_rl_sha;
 }
 
 
@@ -753,8 +808,9 @@ ngx_http_govern_rl_call_reply(void *data, redisReply *reply)
         rl = ngx_queue_data(ngx_queue_head(&call->members),
                             ngx_http_govern_rl_t, queue);
         ngx_log_error(NGX_LOG_ERR, rl->wait.request->connection->log, 0,
-                      "govern: redis answered the rate limit script "
-                      "with an error: %s", reply->str);
+                      "govern: redis answered the %s with an error: %s",
+                      call->n ? "rate limit script" : "revocation check",
+                      reply->str);
         reply = NULL;
     }
 
@@ -812,11 +868,14 @@ ngx_http_govern_rl_call_end(ngx_http_govern_rl_call_t *call,
     if (reply && !ngx_queue_empty(&call->members)) {
         e = reply->element;
 
-        if (call->carries && reply->type == REDIS_REPLY_ARRAY
-            && reply->elements == 2
-            && e[0]->type == REDIS_REPLY_INTEGER && e[0]->integer == -1)
+        if (call->carries
+            && (call->n == 0
+                || (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2
+                    && e[0]->type == REDIS_REPLY_INTEGER
+                    && e[0]->integer == -1)))
         {
-            /* a revoked token: no bucket was touched */
+            /* a revoked token (no bucket was touched), or the check
+             * alone: {1, 0} */
             revoked = ngx_http_govern_revocation_parse(reply);
             ok = revoked != GOVERN_REVOKE_UNKNOWN;
 
@@ -847,8 +906,9 @@ ngx_http_govern_rl_call_end(ngx_http_govern_rl_call_t *call,
             rl = ngx_queue_data(ngx_queue_head(&call->members),
                                 ngx_http_govern_rl_t, queue);
             ngx_log_error(NGX_LOG_ERR, rl->wait.request->connection->log, 0,
-                          "govern: unexpected reply to the rate limit "
-                          "script");
+                          "govern: unexpected reply to the %s",
+                          call->n ? "rate limit script"
+                                  : "revocation check");
             reply = NULL;
         }
     }
@@ -863,7 +923,7 @@ ngx_http_govern_rl_call_end(ngx_http_govern_rl_call_t *call,
         if (reply == NULL) {
             ngx_http_govern_rl_fallback(rl->wait.request, rl);
 
-        } else if (revoked != GOVERN_REVOKE_PASSED) {
+        } else if (revoked != GOVERN_REVOKE_PASSED || rl->n == 0) {
             rl->revoked = revoked;
             rl->allowed = 1;
             rl->known = 0;
@@ -934,6 +994,13 @@ ngx_http_govern_rl_fallback(ngx_http_request_t *r, ngx_http_govern_rl_t *rl)
             rl->source = NGX_HTTP_GOVERN_RL_SOURCE_NONE;
             return;
         }
+    }
+
+    if (rl->n == 0) {
+        /* the revocation check alone: its stage's fallback decides */
+        rl->allowed = 1;
+        rl->source = NGX_HTTP_GOVERN_RL_SOURCE_NONE;
+        return;
     }
 
     switch (glcf->fallback) {

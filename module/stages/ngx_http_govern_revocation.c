@@ -10,8 +10,9 @@
  *
  * On a route whose rate limits all key on the partner, the check is part
  * of the rate limit's script: no round trip of its own (the rate-limit
- * stage calls this file's functions).  Elsewhere this stage runs the same
- * script without buckets, one round trip.  When Redis cannot answer,
+ * stage calls this file's functions).  Elsewhere this stage has the rate
+ * limit stage run the same script without buckets, a call the requests
+ * of one token share as the limits' are shared.  When Redis cannot answer,
  * govern_revocation_fallback decides: let the request through and say so
  * (open, the default: the error log once per change, the audit record's
  * "revocation": "unchecked") or refuse it (closed: 503
@@ -22,24 +23,12 @@
 #include "ngx_http_govern_stages.h"
 
 
-#define NGX_HTTP_GOVERN_REVOCATION_PENDING  1
-#define NGX_HTTP_GOVERN_REVOCATION_DONE     2
-
+/* the check of a route whose rate limits do not carry it */
 
 struct ngx_http_govern_revocation_s {
-    ngx_http_govern_wait_t               wait;
-    ngx_http_govern_revocation_args_t    args;
-    ngx_uint_t                           state;
-    govern_revoke_e                      verdict;
-    unsigned                             eval:1;
+    ngx_http_govern_rl_t                *check;
     unsigned                             failed:1;
 };
-
-
-static ngx_int_t ngx_http_govern_revocation_send(ngx_http_request_t *r,
-    ngx_http_govern_revocation_t *rv);
-static void ngx_http_govern_revocation_reply(ngx_http_request_t *r,
-    void *data, redisReply *reply);
 
 
 /* this worker let requests through unchecked: logged once, until Redis
@@ -52,6 +41,7 @@ ngx_http_govern_revocation_access(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx)
 {
     ngx_int_t                      rc;
+    govern_revoke_e                verdict;
     ngx_http_govern_revocation_t  *rv;
     ngx_http_govern_loc_conf_t    *glcf;
     ngx_http_govern_main_conf_t   *gmcf;
@@ -69,34 +59,37 @@ ngx_http_govern_revocation_access(ngx_http_request_t *r,
 
     if (rv == NULL) {
         rv = ngx_pcalloc(r->pool, sizeof(ngx_http_govern_revocation_t));
-        if (rv == NULL
-            || ngx_http_govern_revocation_args(r, ctx, &rv->args) != NGX_OK)
-        {
+        if (rv == NULL) {
             return ngx_http_govern_refuse_internal(r, "the revocation check");
         }
 
-        rv->wait.stage = "revocation";
-        rv->wait.done = ngx_http_govern_revocation_reply;
-        rv->wait.data = rv;
         ctx->revocation_state = rv;
 
-        rc = ngx_http_govern_revocation_send(r, rv);
+        /* the rate limit's script without buckets, its call shared */
 
-        if (rc == NGX_AGAIN) {
-            rv->state = NGX_HTTP_GOVERN_REVOCATION_PENDING;
-            return NGX_AGAIN;
-        }
+        rc = ngx_http_govern_ratelimit_revocation(r, ctx, &rv->check);
 
         if (rc == NGX_ERROR) {
             return ngx_http_govern_refuse_internal(r, "the revocation check");
         }
 
-        rv->failed = 1;                 /* Redis cannot be used now */
-        rv->state = NGX_HTTP_GOVERN_REVOCATION_DONE;
+        if (rc == NGX_DECLINED) {
+            rv->failed = 1;             /* Redis cannot be used now */
+        }
     }
 
-    if (rv->state == NGX_HTTP_GOVERN_REVOCATION_PENDING) {
-        return NGX_AGAIN;
+    verdict = GOVERN_REVOKE_PASSED;
+
+    if (!rv->failed) {
+        rc = ngx_http_govern_ratelimit_revocation_verdict(rv->check,
+                                                          &verdict);
+        if (rc == NGX_AGAIN) {
+            return NGX_AGAIN;
+        }
+
+        if (rc == NGX_DECLINED) {
+            rv->failed = 1;
+        }
     }
 
     r->read_event_handler = ngx_http_block_reading;
@@ -105,7 +98,7 @@ ngx_http_govern_revocation_access(ngx_http_request_t *r,
         return ngx_http_govern_revocation_unavailable(r, ctx);
     }
 
-    return ngx_http_govern_revocation_verdict(r, ctx, rv->verdict);
+    return ngx_http_govern_revocation_verdict(r, ctx, verdict);
 }
 
 
@@ -154,101 +147,6 @@ ngx_http_govern_revocation_args(ngx_http_request_t *r,
                     : 0;
 
     return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_govern_revocation_send(ngx_http_request_t *r,
-    ngx_http_govern_revocation_t *rv)
-{
-    size_t       argvlen[7];
-    ngx_uint_t   i, argc;
-    const char  *argv[7];
-
-    argc = 0;
-
-    if (rv->eval) {
-        argv[argc] = "EVAL";
-        argvlen[argc++] = 4;
-        argv[argc] = govern_rate_script;
-        argvlen[argc++] = ngx_strlen(govern_rate_script);
-
-    } else {
-        argv[argc] = "EVALSHA";
-        argvlen[argc++] = 7;
-        argv[argc] = (const char *) ngx_http_govern_ratelimit_sha();
-        argvlen[argc++] = 40;
-    }
-
-    /* the keys are the revocation keys alone; ARGV: their number, iat */
-
-    argv[argc] = rv->args.nkeys == 2 ? "2" : "1";
-    argvlen[argc++] = 1;
-
-    for (i = 0; i < rv->args.nkeys; i++) {
-        argv[argc] = (const char *) rv->args.keys[i].data;
-        argvlen[argc++] = rv->args.keys[i].len;
-    }
-
-    argv[argc] = rv->args.nkeys == 2 ? "2" : "1";
-    argvlen[argc++] = 1;
-    argv[argc] = (const char *) rv->args.iat.data;
-    argvlen[argc++] = rv->args.iat.len;
-
-    return ngx_http_govern_redis_call(r, &rv->wait, (int) argc, argv,
-                                      argvlen);
-}
-
-
-static void
-ngx_http_govern_revocation_reply(ngx_http_request_t *r, void *data,
-    redisReply *reply)
-{
-    ngx_http_govern_revocation_t  *rv = data;
-
-    ngx_int_t                     rc;
-    govern_revoke_e               verdict;
-
-    rv->state = NGX_HTTP_GOVERN_REVOCATION_DONE;
-
-    if (reply == NULL) {
-        rv->failed = 1;
-        return;
-    }
-
-    if (reply->type == REDIS_REPLY_ERROR) {
-
-        /* the script cache was flushed: EVAL loads it again */
-
-        if (!rv->eval && ngx_strncmp(reply->str, "NOSCRIPT", 8) == 0) {
-            rv->eval = 1;
-            rc = ngx_http_govern_revocation_send(r, rv);
-
-            if (rc == NGX_AGAIN) {
-                rv->state = NGX_HTTP_GOVERN_REVOCATION_PENDING;
-                return;
-            }
-
-        } else {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "govern: redis answered the revocation check "
-                          "with an error: %s", reply->str);
-        }
-
-        rv->failed = 1;
-        return;
-    }
-
-    verdict = ngx_http_govern_revocation_parse(reply);
-
-    if (verdict == GOVERN_REVOKE_UNKNOWN) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "govern: unexpected reply to the revocation check");
-        rv->failed = 1;
-        return;
-    }
-
-    rv->verdict = verdict;
 }
 
 

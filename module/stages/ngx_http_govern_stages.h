@@ -122,7 +122,10 @@ ngx_int_t ngx_http_govern_revocation_unavailable(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx);
 ngx_uint_t ngx_http_govern_ratelimit_carries_revocation(
     ngx_http_govern_loc_conf_t *glcf);
-const u_char *ngx_http_govern_ratelimit_sha(void);
+ngx_int_t ngx_http_govern_ratelimit_revocation(ngx_http_request_t *r,
+    ngx_http_govern_ctx_t *ctx, ngx_http_govern_rl_t **check);
+ngx_int_t ngx_http_govern_ratelimit_revocation_verdict(
+    ngx_http_govern_rl_t *check, govern_revoke_e *verdict);
 
 /* body and schema: where the body's read is (ctx->body_state) */
 #define NGX_HTTP_GOVERN_BODY_NONE     0
