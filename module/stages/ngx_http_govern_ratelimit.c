@@ -58,7 +58,6 @@ ngx_http_govern_ratelimit_access(ngx_http_request_t *r,
         rc = ngx_http_govern_rl_join(r, rl);
 
         if (rc == NGX_AGAIN) {
-            rl->state = NGX_HTTP_GOVERN_RL_PENDING;
             return NGX_AGAIN;
         }
 
@@ -233,7 +232,6 @@ ngx_int_t
 ngx_http_govern_ratelimit_revocation(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx, ngx_http_govern_rl_t **check)
 {
-    ngx_int_t              rc;
     ngx_http_govern_rl_t  *rl;
 
     rl = ngx_pcalloc(r->pool, sizeof(ngx_http_govern_rl_t));
@@ -254,13 +252,7 @@ ngx_http_govern_ratelimit_revocation(ngx_http_request_t *r,
 
     *check = rl;
 
-    rc = ngx_http_govern_rl_join(r, rl);
-
-    if (rc == NGX_AGAIN) {
-        rl->state = NGX_HTTP_GOVERN_RL_PENDING;
-    }
-
-    return rc;
+    return ngx_http_govern_rl_join(r, rl);
 }
 
 

@@ -42,7 +42,7 @@ static ngx_rbtree_node_t  ngx_http_govern_rl_calls_sentinel;
  * call in flight at a time, and each carries what arrived meanwhile).
  * The request waits without a timer of its own: the call has one, from
  * its opening, so nobody waits longer than the Redis timeout.
- * NGX_DECLINED: no Redis.
+ * NGX_AGAIN: the request waits, its state pending; NGX_DECLINED: no Redis.
  */
 
 ngx_int_t
@@ -140,6 +140,7 @@ ngx_http_govern_rl_join(ngx_http_request_t *r, ngx_http_govern_rl_t *rl)
 
     ngx_queue_insert_tail(&call->members, &rl->queue);
     rl->call = call;
+    rl->state = NGX_HTTP_GOVERN_RL_PENDING;
 
     return NGX_AGAIN;
 }
