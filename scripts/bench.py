@@ -245,6 +245,13 @@ VARIANTS = [
                            tolerance=1h;
             proxy_pass http://upstream;
     """, (None, "webhook")),
+    # each partner's URL names it: one HMAC per delivery
+    ("govern webhook 2 KB, verified, partner named", """
+            govern on;
+            govern_webhook standard secrets=@PREFIX@/webhook-secrets.json
+                           partner=$arg_partner tolerance=1h;
+            proxy_pass http://upstream;
+    """, (None, "webhook")),
     # dedupe=2s: the rotation of events never comes back within it
     ("govern webhook 2 KB, verified + dedupe", """
             govern on;
@@ -367,21 +374,24 @@ PAIRS = [
     ("govern webhook 2 KB, verified + dedupe",
      "plain proxy_pass, webhook 2 KB"),
     ("govern webhook 2 KB, verified", "plain proxy_pass, webhook 2 KB"),
+    ("govern webhook 2 KB, verified, partner named",
+     "plain proxy_pass, webhook 2 KB"),
     ("govern webhook 2 KB, verified + dedupe",
      "govern webhook 2 KB, verified"),
 ]
 
-# webhook deliveries: "id signature" lines, a random start per run (a run
-# never wraps around the rotation)
+# webhook deliveries: "id signature partner" lines, a random start per run
+# (a run never wraps around the rotation); the partner in the query string
 WRK_WEBHOOK = """
 local f = io.open("@BODY@")
 local body = f:read("*a")
 f:close()
-local ids, sigs = {}, {}
+local ids, sigs, paths = {}, {}, {}
 for line in io.lines("@FILE@") do
-    local id, sig = line:match("^(%S+) (%S+)$")
+    local id, sig, partner = line:match("^(%S+) (%S+) (%S+)$")
     ids[#ids + 1] = id
     sigs[#sigs + 1] = sig
+    paths[#paths + 1] = "/hooks/orders?partner=" .. partner
 end
 local i = 0
 init = function(args)
@@ -390,7 +400,7 @@ init = function(args)
 end
 request = function()
     i = i % #ids + 1
-    return wrk.format("POST", "/hooks/orders",
+    return wrk.format("POST", paths[i],
                       {["Content-Type"] = "application/json",
                        ["webhook-id"] = ids[i],
                        ["webhook-timestamp"] = "@TS@",
@@ -756,7 +766,8 @@ def make_webhooks(prefix):
             mac = hmac.new(keys[n % 3], b"%s.%s.%s" % (msg_id.encode(),
                                                      ts.encode(), body),
                            hashlib.sha256).digest()
-            f.write("%s v1,%s\n" % (msg_id, base64.b64encode(mac).decode()))
+            f.write("%s v1,%s partner-%d\n" % (
+                msg_id, base64.b64encode(mac).decode(), n % 3))
     script = os.path.join(prefix, "webhook.lua")
     with open(script, "w") as f:
         f.write(WRK_WEBHOOK.replace("@BODY@", os.path.join(

@@ -267,7 +267,7 @@ fuzz_check_verified(unsigned scheme, const govern_webhook_result_t *r,
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    size_t                     len, at, field[3];
+    size_t                     len, at, hold, field[3];
     unsigned                   scheme, role, mode;
     const uint8_t             *p, *end, *value[3];
     govern_jv_arena_t          requests;
@@ -323,6 +323,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     len = end - p;
     at = len ? data[1] % (len + 1) : 0;
 
+    /* the length announced: none, the body's, or short of it */
+    hold = (data[1] & 0x80) ? len : (data[1] & 0x40) ? at : 0;
+
     /* one call, the body in two pieces */
 
     chunks[0].data = p;
@@ -333,14 +336,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     govern_webhook_verify((govern_webhook_scheme_e) (scheme + 1), &h, chunks,
                           2, NOW, TOLERANCE, secrets[scheme], 2, &r1);
 
-    /* step by step, the body whole */
+    /* step by step, the same two pieces */
 
     requests.blocks = NULL;
     v = govern_webhook_verify_start((govern_webhook_scheme_e) (scheme + 1),
                                     &h, NOW, TOLERANCE, secrets[scheme], 2,
-                                    govern_jv_arena_alloc, &requests, &r2);
+                                    hold, govern_jv_arena_alloc, &requests,
+                                    &r2);
     if (v) {
-        if (govern_webhook_verify_update(v, p, len) != 0) {
+        if (govern_webhook_verify_update(v, p, at) != 0
+            || govern_webhook_verify_update(v, p + at, len - at) != 0)
+        {
             abort();
         }
 

@@ -529,6 +529,71 @@ def test_headers_refused_before_the_body(nginx, odoo, partners):
                                      "timestamp": stale_ts}
 
 
+BY_PARTNER = """
+        location /acme/standard/ {
+            govern on;
+            govern_webhook standard secrets=@PREFIX@/standard.json
+                           partner=acme;
+            proxy_pass http://odoo/web/hook/;
+        }
+        location /by/github/ {
+            govern on;
+            govern_webhook github secrets=@PREFIX@/github.json
+                           partner=$arg_partner;
+            proxy_pass http://odoo/web/hook/;
+        }
+"""
+
+
+def test_partner_named_by_the_route(nginx, odoo, partners):
+    """partner= names the sender (a URL of its own): only its secrets are
+    tried, so another partner's valid signature is refused there, and a
+    name with no secret is refused on the headers, before the body.  A
+    route without it tries the file's secrets in turn over a body of
+    announced length (40 KB here, spilled to a temp file by nginx), and
+    the partner is whichever verified."""
+    gw = gateway(nginx, odoo, partners, more=BY_PARTNER)
+    st, gh = partners.s["standard"], partners.s["github"]
+    old, new, globex, big = sign_all([
+        Delivery("standard", [st["old"]]), Delivery("standard", [st["new"]]),
+        Delivery("standard", [st["globex"]]),
+        Delivery("standard", [st["globex"]], size=5 * BUFFER)])
+    for d in (old, new):
+        r = post(gw, "/acme/standard/rule-1", d.body, d.h)
+        assert r.status_code == 200, r.text
+    r = post(gw, "/acme/standard/rule-1", globex.body, globex.h)
+    assert r.status_code == 403, r.text
+    assert r.json()["reason"] == "webhook_signature"
+    r = post(gw, "/hooks/standard/rule-1", big.body, big.h)
+    assert r.status_code == 200, r.text
+
+    acme, glob = sign_all([Delivery("github", [gh["new"]]),
+                           Delivery("github", [gh["globex"]])])
+    assert post(gw, "/by/github/rule-1?partner=globex", glob.body,
+                glob.h).status_code == 200
+    for query in ("partner=globex", "partner=initech", ""):
+        r = post(gw, "/by/github/rule-1?" + query, acme.body, acme.h)
+        assert r.status_code == 403, (query, r.text)
+        assert r.json()["reason"] == "webhook_signature"
+    # a partner without secrets: refused while the body is still unsent
+    head = ("POST /by/github/rule-1?partner=initech HTTP/1.1\r\n"
+            "Host: x\r\nContent-Length: 500000\r\n" + "".join(
+                "%s: %s\r\n" % kv for kv in acme.h.items()) + "\r\n")
+    answer = raw_answer(gw.port, head)
+    assert answer.startswith(b"HTTP/1.1 403 "), answer[:300]
+    assert b"the partner this route names has no secret" in answer
+
+    seen = hook_requests(odoo)
+    assert [x["headers"]["x-govern-partner"] for x in seen] == [
+        "acme", "acme", "globex", "globex"]
+    assert seen[2]["body_sha256"] == hashlib.sha256(big.body).hexdigest()
+    records = gw.wait_audit(9)
+    assert [(x["status"], x["partner"]) for x in records] == [
+        (200, "acme"), (200, "acme"), (403, None), (200, "globex"),
+        (200, "globex"), (403, None), (403, None), (403, None),
+        (403, None)]
+
+
 def test_partner_drives_limits_schema_and_credentials(nginx, odoo, partners,
                                                      redis_server):
     """The verified partner is the rate limit's key, the schema applies to
@@ -1005,6 +1070,9 @@ GOOD_FILE = json.dumps({"acme": ["github webhook secret 0001"]})
     ("govern_webhook github secrets=@PREFIX@/s.json;",
      {"s.json": (GOOD_FILE, 0o600)},
      '"govern_webhook" has no effect without "govern on"'),
+    ("govern on; govern_webhook github secrets=@PREFIX@/s.json "
+     "partner=initech;", {"s.json": (GOOD_FILE, 0o600)},
+     'the partner "initech" has no secret in'),
     ("govern_webhook_sign stripe secrets=@PREFIX@/s.json partner=acme;",
      {"s.json": (GOOD_FILE, 0o600)}, 'signs "standard" webhooks only'),
     ("govern_webhook_sign standard secrets=@PREFIX@/s.json partner=initech;",

@@ -44,8 +44,20 @@ typedef struct {
 } govern_webhook_parsed_t;
 
 
+/*
+ * Several secrets over a body announced small enough are tried one after
+ * another once the body is whole, from a copy of what is signed, and the
+ * first that verifies ends the trial; otherwise (one secret, a body of
+ * unknown or large size, a body longer than announced) every secret's
+ * MAC takes each piece as it comes.
+ */
 struct govern_webhook_verify_s {
     govern_webhook_parsed_t     parsed;
+    const govern_webhook_secret_t  *secrets;
+    size_t                      nsecrets;
+    unsigned char              *held;           /* prefix and body so far */
+    size_t                      held_len;
+    size_t                      held_size;
     size_t                      nmacs;
     int                         failed;
     EVP_MAC_CTX                *macs[];         /* one per secret */
@@ -85,6 +97,9 @@ static int govern_webhook_prefix(EVP_MAC_CTX *mac,
     const govern_webhook_parsed_t *parsed);
 static int govern_webhook_matches(const govern_webhook_parsed_t *parsed,
     const unsigned char *mac);
+static int govern_webhook_stream(govern_webhook_verify_t *v);
+static govern_webhook_status_e govern_webhook_try_held(
+    govern_webhook_verify_t *v, govern_webhook_result_t *result);
 static EVP_MAC_CTX *govern_webhook_mac_new(const unsigned char *key,
     size_t len);
 static int govern_webhook_hex_decode(unsigned char *dst,
@@ -728,11 +743,12 @@ govern_webhook_matches(const govern_webhook_parsed_t *parsed,
 govern_webhook_verify_t *
 govern_webhook_verify_start(govern_webhook_scheme_e scheme,
     const govern_webhook_headers_t *headers, int64_t now, int64_t tolerance,
-    const govern_webhook_secret_t *secrets, size_t nsecrets,
+    const govern_webhook_secret_t *secrets, size_t nsecrets, size_t hold,
     govern_webhook_alloc_pt alloc, void *alloc_ctx,
     govern_webhook_result_t *result)
 {
-    size_t                    i;
+    size_t                    i, prefix;
+    unsigned char            *p;
     govern_webhook_parsed_t   parsed;
     govern_webhook_verify_t  *v;
 
@@ -743,50 +759,111 @@ govern_webhook_verify_start(govern_webhook_scheme_e scheme,
         return NULL;
     }
 
+    for (i = 0; i < nsecrets; i++) {
+        if (secrets[i].scheme != scheme || secrets[i].mac == NULL) {
+            govern_webhook_refuse(result, GOVERN_WEBHOOK_ERROR,
+                                  "secret %zu is not a %s secret", i,
+                                  govern_webhook_scheme_name(scheme));
+            return NULL;
+        }
+    }
+
+    /* "id.ts.", "ts." or nothing: copied, as the header values may go */
+
+    prefix = (scheme == GOVERN_WEBHOOK_STANDARD ? parsed.id_len + 1 : 0)
+             + (parsed.ts ? parsed.ts_len + 1 : 0);
+
+    if (nsecrets < 2 || hold > GOVERN_WEBHOOK_MAX_HOLD) {
+        hold = 0;
+    }
+
     v = alloc(alloc_ctx, sizeof(govern_webhook_verify_t)
-                         + nsecrets * sizeof(EVP_MAC_CTX *));
+                         + nsecrets * sizeof(EVP_MAC_CTX *)
+                         + (hold ? prefix + hold : 0));
     if (v == NULL) {
         govern_webhook_refuse(result, GOVERN_WEBHOOK_ERROR, "out of memory");
         return NULL;
     }
 
     v->parsed = parsed;
+    v->secrets = secrets;
+    v->nsecrets = nsecrets;
+    v->held = NULL;
+    v->held_len = 0;
+    v->held_size = 0;
     v->nmacs = 0;
     v->failed = 0;
 
-    for (i = 0; i < nsecrets; i++) {
-        if (secrets[i].scheme != scheme || secrets[i].mac == NULL) {
-            govern_webhook_verify_release(v);
-            govern_webhook_refuse(result, GOVERN_WEBHOOK_ERROR,
-                                  "secret %zu is not a %s secret", i,
-                                  govern_webhook_scheme_name(scheme));
-            return NULL;
+    if (hold) {
+        v->held = (unsigned char *) &v->macs[nsecrets];
+        v->held_size = prefix + hold;
+
+        p = v->held;
+
+        if (scheme == GOVERN_WEBHOOK_STANDARD) {
+            memcpy(p, parsed.id, parsed.id_len);
+            p += parsed.id_len;
+            *p++ = '.';
         }
 
-        v->macs[i] = EVP_MAC_CTX_dup(secrets[i].mac);
-        if (v->macs[i] == NULL) {
-            break;
+        if (parsed.ts) {
+            memcpy(p, parsed.ts, parsed.ts_len);
+            p += parsed.ts_len;
+            *p++ = '.';
         }
 
-        v->nmacs++;
+        v->held_len = p - v->held;
 
-        if (!govern_webhook_prefix(v->macs[i], &v->parsed)) {
-            break;
-        }
-    }
-
-    if (i < nsecrets) {
+    } else if (!govern_webhook_stream(v)) {
         govern_webhook_verify_release(v);
         govern_webhook_refuse(result, GOVERN_WEBHOOK_ERROR,
                               "HMAC-SHA256 failed");
         return NULL;
     }
 
-    /* the header values may go: the prefix is absorbed */
+    /* the header values may go: the prefix is absorbed or copied */
     v->parsed.id = NULL;
     v->parsed.ts = NULL;
 
     return v;
+}
+
+
+/*
+ * Every secret's MAC, fed what is signed so far: at the start (the
+ * headers' prefix), or when a held body turns out longer than announced
+ * (the prefix and the body so far, from the copy).
+ */
+
+static int
+govern_webhook_stream(govern_webhook_verify_t *v)
+{
+    size_t  i;
+
+    for (i = 0; i < v->nsecrets; i++) {
+        v->macs[i] = EVP_MAC_CTX_dup(v->secrets[i].mac);
+        if (v->macs[i] == NULL) {
+            return 0;
+        }
+
+        v->nmacs++;
+
+        if (v->held) {
+            if (!EVP_MAC_update(v->macs[i], v->held, v->held_len)) {
+                return 0;
+            }
+
+        } else if (!govern_webhook_prefix(v->macs[i], &v->parsed)) {
+            return 0;
+        }
+    }
+
+    if (v->held) {
+        OPENSSL_cleanse(v->held, v->held_len);
+        v->held = NULL;
+    }
+
+    return 1;
 }
 
 
@@ -802,6 +879,21 @@ govern_webhook_verify_update(govern_webhook_verify_t *v,
 
     if (len == 0) {
         return 0;
+    }
+
+    if (v->held) {
+        if (len <= v->held_size - v->held_len) {
+            memcpy(v->held + v->held_len, data, len);
+            v->held_len += len;
+            return 0;
+        }
+
+        /* longer than announced: every secret from here on, as it comes */
+
+        if (!govern_webhook_stream(v)) {
+            v->failed = 1;
+            return -1;
+        }
     }
 
     for (i = 0; i < v->nmacs; i++) {
@@ -822,6 +914,10 @@ govern_webhook_verify_finish(govern_webhook_verify_t *v,
     int            found;
     size_t         i, len, which;
     unsigned char  mac[EVP_MAX_MD_SIZE];
+
+    if (v->held && !v->failed) {
+        return govern_webhook_try_held(v, result);
+    }
 
     found = 0;
     which = 0;
@@ -865,6 +961,68 @@ govern_webhook_verify_finish(govern_webhook_verify_t *v,
 }
 
 
+/*
+ * A held body: the secrets in the file's order, each over the copy, until
+ * one verifies.  The time taken tells how many were tried, which only a
+ * sender holding a valid signature learns anything from: one that has
+ * none makes every secret be tried, as when streaming.
+ */
+
+static govern_webhook_status_e
+govern_webhook_try_held(govern_webhook_verify_t *v,
+    govern_webhook_result_t *result)
+{
+    int             ok, found;
+    size_t          i, len;
+    EVP_MAC_CTX    *mac;
+    unsigned char   out[EVP_MAX_MD_SIZE];
+
+    found = 0;
+    ok = 1;
+
+    for (i = 0; i < v->nsecrets; i++) {
+        mac = EVP_MAC_CTX_dup(v->secrets[i].mac);
+
+        ok = mac != NULL
+             && EVP_MAC_update(mac, v->held, v->held_len)
+             && EVP_MAC_final(mac, out, &len, sizeof(out))
+             && len == GOVERN_WEBHOOK_MAC_LEN;
+
+        EVP_MAC_CTX_free(mac);
+
+        if (!ok) {
+            break;
+        }
+
+        if (govern_webhook_matches(&v->parsed, out)) {
+            found = 1;
+            break;
+        }
+    }
+
+    OPENSSL_cleanse(out, sizeof(out));
+    govern_webhook_verify_release(v);
+
+    if (!ok) {
+        return govern_webhook_refuse(result, GOVERN_WEBHOOK_ERROR,
+                                     "HMAC-SHA256 failed");
+    }
+
+    if (!found) {
+        return govern_webhook_refuse(result, GOVERN_WEBHOOK_BAD_SIGNATURE,
+                   "%s header: no signature matches the body with any "
+                   "secret", govern_webhook_header_name(v->parsed.scheme,
+                                 GOVERN_WEBHOOK_HEADER_SIGNATURE));
+    }
+
+    result->status = GOVERN_WEBHOOK_VERIFIED;
+    result->secret = i;
+    result->message[0] = '\0';
+
+    return GOVERN_WEBHOOK_VERIFIED;
+}
+
+
 void
 govern_webhook_verify_release(govern_webhook_verify_t *v)
 {
@@ -879,6 +1037,7 @@ govern_webhook_verify_release(govern_webhook_verify_t *v)
     }
 
     v->nmacs = 0;
+    v->held = NULL;
     v->failed = 1;
 }
 

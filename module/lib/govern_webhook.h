@@ -16,7 +16,7 @@
  *
  * The MAC covers the body's bytes as received, fed in as many pieces as
  * the caller holds them (a buffer chain, a file read in parts); every
- * candidate secret is tried (partners, rotation), every signature the
+ * candidate secret may be tried (partners, rotation), every signature the
  * sender sent may match, comparisons are constant time, a timestamp must
  * lie within the tolerance on both sides of now, and a header that does
  * not parse is refused, never skipped.
@@ -43,6 +43,7 @@
 #define GOVERN_WEBHOOK_MAX_SECRET       512
 #define GOVERN_WEBHOOK_MAX_FILE         (1024 * 1024)
 #define GOVERN_WEBHOOK_MAC_LEN          32
+#define GOVERN_WEBHOOK_MAX_HOLD         (64 * 1024)  /* body tried in turn */
 
 /* "v1,<base64 of 32 bytes>", one per secret, space separated, and a NUL */
 #define GOVERN_WEBHOOK_SIGNATURE_SIZE                                        \
@@ -201,13 +202,18 @@ size_t govern_webhook_secrets_partner(const govern_webhook_secrets_t *set,
  * pieces in order, the verdict.  start returns NULL with result->status
  * set when it refuses (or fails); finish releases the OpenSSL contexts,
  * release does it for a verification abandoned half way (idempotent).
- * tolerance in seconds, both sides of now.
+ * tolerance in seconds, both sides of now.  hold: the body's announced
+ * length (0: unknown); with several secrets and a body of at most
+ * GOVERN_WEBHOOK_MAX_HOLD, the body is copied as it comes and the
+ * secrets tried in turn at the end, the first that verifies ending it
+ * (one HMAC for the first partner of the file instead of one for each);
+ * a body longer than announced falls back to every secret at once.
  */
 govern_webhook_verify_t *govern_webhook_verify_start(
     govern_webhook_scheme_e scheme, const govern_webhook_headers_t *headers,
     int64_t now, int64_t tolerance, const govern_webhook_secret_t *secrets,
-    size_t nsecrets, govern_webhook_alloc_pt alloc, void *alloc_ctx,
-    govern_webhook_result_t *result);
+    size_t nsecrets, size_t hold, govern_webhook_alloc_pt alloc,
+    void *alloc_ctx, govern_webhook_result_t *result);
 int govern_webhook_verify_update(govern_webhook_verify_t *v,
     const unsigned char *data, size_t len);
 govern_webhook_status_e govern_webhook_verify_finish(

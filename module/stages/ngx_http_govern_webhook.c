@@ -93,7 +93,9 @@ static ngx_int_t
 ngx_http_govern_webhook_start(ngx_http_request_t *r,
     ngx_http_govern_ctx_t *ctx, ngx_http_govern_webhook_conf_t *whcf)
 {
+    size_t                       n, hold;
     ngx_int_t                    rc;
+    ngx_str_t                    partner;
     ngx_uint_t                   i;
     ngx_list_part_t             *part;
     ngx_table_elt_t             *h;
@@ -139,10 +141,30 @@ ngx_http_govern_webhook_start(ngx_http_request_t *r,
                                           h[i].value.data, h[i].value.len);
     }
 
+    /* the partner the route names, if it does: only its secrets */
+
+    n = whcf->secrets.nsecrets;
+
+    if (whcf->partner) {
+        if (ngx_http_complex_value(r, whcf->partner, &partner) != NGX_OK) {
+            return ngx_http_govern_refuse_internal(r, "the webhook");
+        }
+
+        n = govern_webhook_secrets_partner(&whcf->secrets,
+                                           (const char *) partner.data,
+                                           partner.len, &wh->first);
+    }
+
+    /* a body of announced length may be tried one secret after another */
+
+    hold = r->headers_in.content_length_n > 0
+           ? (size_t) r->headers_in.content_length_n : 0;
+
     wh->verify = govern_webhook_verify_start(whcf->scheme, &headers,
                                              ngx_time(), whcf->tolerance,
-                                             whcf->secrets.secrets,
-                                             whcf->secrets.nsecrets,
+                                             whcf->secrets.secrets
+                                             + wh->first,
+                                             n, hold,
                                              ngx_http_govern_webhook_alloc,
                                              r->pool, &wh->result);
 
@@ -152,6 +174,22 @@ ngx_http_govern_webhook_start(ngx_http_request_t *r,
     wh->event_id.len = wh->result.event_id_len;
 
     if (wh->verify == NULL) {
+        return ngx_http_govern_webhook_refuse(r, wh);
+    }
+
+    if (n == 0) {
+
+        /* the headers are sound, but no secret can verify them: refused
+         * before the body is read */
+
+        govern_webhook_verify_release(wh->verify);
+        wh->verify = NULL;
+
+        wh->result.status = GOVERN_WEBHOOK_BAD_SIGNATURE;
+        ngx_cpystrn((u_char *) wh->result.message,
+                    (u_char *) "the partner this route names has no "
+                    "secret", sizeof(wh->result.message));
+
         return ngx_http_govern_webhook_refuse(r, wh);
     }
 
@@ -205,7 +243,7 @@ ngx_http_govern_webhook_finish(ngx_http_request_t *r,
         return ngx_http_govern_webhook_refuse(r, wh);
     }
 
-    secret = &wh->conf->secrets.secrets[wh->result.secret];
+    secret = &wh->conf->secrets.secrets[wh->first + wh->result.secret];
 
     ctx->partner.data = (u_char *) secret->partner;
     ctx->partner.len = secret->partner_len;
@@ -464,7 +502,10 @@ ngx_http_govern_webhook_audit(u_char *p, ngx_http_govern_ctx_t *ctx)
 /* configuration */
 
 
-/* govern_webhook SCHEME secrets=FILE [tolerance=TIME] [dedupe[=TIME]] */
+/*
+ * govern_webhook SCHEME secrets=FILE [partner=VALUE] [tolerance=TIME]
+ *     [dedupe[=TIME]]
+ */
 
 char *
 ngx_http_govern_webhook_directive(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -472,12 +513,14 @@ ngx_http_govern_webhook_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_govern_loc_conf_t *glcf = conf;
 
-    time_t                           tolerance;
-    ngx_str_t                       *value, s, secrets;
-    ngx_uint_t                       i;
-    ngx_msec_t                       dedupe;
-    ngx_http_govern_main_conf_t     *gmcf;
-    ngx_http_govern_webhook_conf_t  *whcf;
+    size_t                              first;
+    time_t                              tolerance;
+    ngx_str_t                          *value, s, secrets, partner;
+    ngx_uint_t                          i;
+    ngx_msec_t                          dedupe;
+    ngx_http_govern_main_conf_t        *gmcf;
+    ngx_http_govern_webhook_conf_t     *whcf;
+    ngx_http_compile_complex_value_t    ccv;
 
     ngx_http_govern_conf_mark(cf, glcf, cmd);
 
@@ -504,6 +547,7 @@ ngx_http_govern_webhook_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     ngx_str_null(&secrets);
+    ngx_str_null(&partner);
     whcf->tolerance = 300;
 
     for (i = 2; i < cf->args->nelts; i++) {
@@ -513,6 +557,14 @@ ngx_http_govern_webhook_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         {
             secrets.data = value[i].data + 8;
             secrets.len = value[i].len - 8;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "partner=", 8) == 0
+            && value[i].len > 8)
+        {
+            partner.data = value[i].data + 8;
+            partner.len = value[i].len - 8;
             continue;
         }
 
@@ -575,6 +627,38 @@ ngx_http_govern_webhook_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         != NGX_OK)
     {
         return NGX_CONF_ERROR;
+    }
+
+    if (partner.len) {
+        whcf->partner = ngx_palloc(cf->pool,
+                                   sizeof(ngx_http_complex_value_t));
+        if (whcf->partner == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+        ccv.cf = cf;
+        ccv.value = &partner;
+        ccv.complex_value = whcf->partner;
+
+        if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+        /* a partner named as it is: its secrets must be in the file now */
+
+        if (whcf->partner->lengths == NULL
+            && govern_webhook_secrets_partner(&whcf->secrets,
+                                              (const char *) partner.data,
+                                              partner.len, &first)
+               == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "the partner \"%V\" has no secret in \"%V\"",
+                               &partner, &secrets);
+            return NGX_CONF_ERROR;
+        }
     }
 
     whcf->conf_file = cf->conf_file->file.name.data;

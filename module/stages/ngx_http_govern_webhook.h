@@ -38,6 +38,7 @@
 struct ngx_http_govern_webhook_conf_s {
     govern_webhook_scheme_e         scheme;
     govern_webhook_secrets_t        secrets;
+    ngx_http_complex_value_t       *partner;        /* NULL: any of the file */
     time_t                          tolerance;
     ngx_msec_t                      dedupe;         /* 0: off */
     u_char                         *conf_file;      /* for nginx -t */
@@ -56,6 +57,7 @@ struct ngx_http_govern_webhook_s {
     ngx_http_govern_webhook_conf_t *conf;       /* the route's, verifying */
     ngx_uint_t                      state;
     govern_webhook_verify_t        *verify;     /* while the body is read */
+    size_t                          first;      /* the secrets tried */
     EVP_MD_CTX                     *sha;        /* body_sha256, audited */
     govern_webhook_result_t         result;
     ngx_str_t                       event_id;
