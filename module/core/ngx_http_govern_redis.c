@@ -1187,6 +1187,14 @@ ngx_http_govern_redis_open(ngx_http_govern_redis_node_t *node)
     c = node->pc.connection;
     node->c = c;
 
+    /*
+     * a batch of commands leaves when written, never held back by Nagle
+     * behind a write Redis has not acknowledged (as hiredis does; nginx
+     * leaves a unix socket alone)
+     */
+
+    (void) ngx_tcp_nodelay(c);
+
     c->data = node;
     c->log = client->log;
     c->read->log = client->log;
