@@ -100,6 +100,9 @@ static int govern_webhook_matches(const govern_webhook_parsed_t *parsed,
 static int govern_webhook_stream(govern_webhook_verify_t *v);
 static govern_webhook_status_e govern_webhook_try_held(
     govern_webhook_verify_t *v, govern_webhook_result_t *result);
+static govern_webhook_status_e govern_webhook_verdict(
+    govern_webhook_scheme_e scheme, int ok, int found, size_t which,
+    govern_webhook_result_t *result);
 static EVP_MAC_CTX *govern_webhook_mac_new(const unsigned char *key,
     size_t len);
 static int govern_webhook_hex_decode(unsigned char *dst,
@@ -911,7 +914,7 @@ govern_webhook_status_e
 govern_webhook_verify_finish(govern_webhook_verify_t *v,
     govern_webhook_result_t *result)
 {
-    int            found;
+    int            ok, found;
     size_t         i, len, which;
     unsigned char  mac[EVP_MAX_MD_SIZE];
 
@@ -938,26 +941,10 @@ govern_webhook_verify_finish(govern_webhook_verify_t *v,
 
     OPENSSL_cleanse(mac, sizeof(mac));
 
-    if (v->failed) {
-        govern_webhook_verify_release(v);
-        return govern_webhook_refuse(result, GOVERN_WEBHOOK_ERROR,
-                                     "HMAC-SHA256 failed");
-    }
-
+    ok = !v->failed;
     govern_webhook_verify_release(v);
 
-    if (!found) {
-        return govern_webhook_refuse(result, GOVERN_WEBHOOK_BAD_SIGNATURE,
-                   "%s header: no signature matches the body with any "
-                   "secret", govern_webhook_header_name(v->parsed.scheme,
-                                 GOVERN_WEBHOOK_HEADER_SIGNATURE));
-    }
-
-    result->status = GOVERN_WEBHOOK_VERIFIED;
-    result->secret = which;
-    result->message[0] = '\0';
-
-    return GOVERN_WEBHOOK_VERIFIED;
+    return govern_webhook_verdict(v->parsed.scheme, ok, found, which, result);
 }
 
 
@@ -1003,6 +990,16 @@ govern_webhook_try_held(govern_webhook_verify_t *v,
     OPENSSL_cleanse(out, sizeof(out));
     govern_webhook_verify_release(v);
 
+    return govern_webhook_verdict(v->parsed.scheme, ok, found, i, result);
+}
+
+
+/* the MACs are made: an error, no match, or the secret that verified */
+
+static govern_webhook_status_e
+govern_webhook_verdict(govern_webhook_scheme_e scheme, int ok, int found,
+    size_t which, govern_webhook_result_t *result)
+{
     if (!ok) {
         return govern_webhook_refuse(result, GOVERN_WEBHOOK_ERROR,
                                      "HMAC-SHA256 failed");
@@ -1011,12 +1008,12 @@ govern_webhook_try_held(govern_webhook_verify_t *v,
     if (!found) {
         return govern_webhook_refuse(result, GOVERN_WEBHOOK_BAD_SIGNATURE,
                    "%s header: no signature matches the body with any "
-                   "secret", govern_webhook_header_name(v->parsed.scheme,
+                   "secret", govern_webhook_header_name(scheme,
                                  GOVERN_WEBHOOK_HEADER_SIGNATURE));
     }
 
     result->status = GOVERN_WEBHOOK_VERIFIED;
-    result->secret = i;
+    result->secret = which;
     result->message[0] = '\0';
 
     return GOVERN_WEBHOOK_VERIFIED;
@@ -1101,17 +1098,7 @@ govern_webhook_verify(govern_webhook_scheme_e scheme,
 
     OPENSSL_cleanse(out, sizeof(out));
 
-    if (!found) {
-        return govern_webhook_refuse(result, GOVERN_WEBHOOK_BAD_SIGNATURE,
-                   "%s header: no signature matches the body with any "
-                   "secret", govern_webhook_header_name(scheme,
-                                 GOVERN_WEBHOOK_HEADER_SIGNATURE));
-    }
-
-    result->status = GOVERN_WEBHOOK_VERIFIED;
-    result->secret = which;
-
-    return GOVERN_WEBHOOK_VERIFIED;
+    return govern_webhook_verdict(scheme, 1, found, which, result);
 }
 
 

@@ -513,14 +513,12 @@ ngx_http_govern_webhook_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_govern_loc_conf_t *glcf = conf;
 
-    size_t                              first;
-    time_t                              tolerance;
-    ngx_str_t                          *value, s, secrets, partner;
-    ngx_uint_t                          i;
-    ngx_msec_t                          dedupe;
-    ngx_http_govern_main_conf_t        *gmcf;
-    ngx_http_govern_webhook_conf_t     *whcf;
-    ngx_http_compile_complex_value_t    ccv;
+    time_t                           tolerance;
+    ngx_str_t                       *value, s, secrets, partner;
+    ngx_uint_t                       i;
+    ngx_msec_t                       dedupe;
+    ngx_http_govern_main_conf_t     *gmcf;
+    ngx_http_govern_webhook_conf_t  *whcf;
 
     ngx_http_govern_conf_mark(cf, glcf, cmd);
 
@@ -632,31 +630,11 @@ ngx_http_govern_webhook_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     if (partner.len) {
         whcf->partner = ngx_palloc(cf->pool,
                                    sizeof(ngx_http_complex_value_t));
-        if (whcf->partner == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
-
-        ccv.cf = cf;
-        ccv.value = &partner;
-        ccv.complex_value = whcf->partner;
-
-        if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
-            return NGX_CONF_ERROR;
-        }
-
-        /* a partner named as it is: its secrets must be in the file now */
-
-        if (whcf->partner->lengths == NULL
-            && govern_webhook_secrets_partner(&whcf->secrets,
-                                              (const char *) partner.data,
-                                              partner.len, &first)
-               == 0)
+        if (whcf->partner == NULL
+            || ngx_http_govern_webhook_partner(cf, &partner, &secrets,
+                                               &whcf->secrets, whcf->partner)
+               != NGX_OK)
         {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "the partner \"%V\" has no secret in \"%V\"",
-                               &partner, &secrets);
             return NGX_CONF_ERROR;
         }
     }
@@ -667,6 +645,44 @@ ngx_http_govern_webhook_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     glcf->webhook = whcf;
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * partner=VALUE of govern_webhook and govern_webhook_sign: variables
+ * allowed; a partner named as it is must have a secret in the file now
+ */
+
+ngx_int_t
+ngx_http_govern_webhook_partner(ngx_conf_t *cf, ngx_str_t *value,
+    ngx_str_t *file, govern_webhook_secrets_t *set,
+    ngx_http_complex_value_t *cv)
+{
+    size_t                             first;
+    ngx_http_compile_complex_value_t   ccv;
+
+    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+    ccv.cf = cf;
+    ccv.value = value;
+    ccv.complex_value = cv;
+
+    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (cv->lengths == NULL
+        && govern_webhook_secrets_partner(set, (const char *) value->data,
+                                          value->len, &first)
+           == 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "the partner \"%V\" has no secret in \"%V\"",
+                           value, file);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 

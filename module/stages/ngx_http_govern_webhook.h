@@ -76,6 +76,9 @@ struct ngx_http_govern_webhook_s {
 
 ngx_int_t ngx_http_govern_webhook_secrets(ngx_conf_t *cf, ngx_str_t *name,
     govern_webhook_scheme_e scheme, govern_webhook_secrets_t *set);
+ngx_int_t ngx_http_govern_webhook_partner(ngx_conf_t *cf, ngx_str_t *value,
+    ngx_str_t *file, govern_webhook_secrets_t *set,
+    ngx_http_complex_value_t *cv);
 ngx_int_t ngx_http_govern_webhook_sign_init(ngx_conf_t *cf);
 void ngx_http_govern_webhook_sign_body(ngx_http_request_t *r,
     ngx_chain_t *in);

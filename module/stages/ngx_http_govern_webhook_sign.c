@@ -279,11 +279,9 @@ ngx_http_govern_webhook_sign_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_govern_loc_conf_t *glcf = conf;
 
-    size_t                               first;
-    ngx_str_t                           *value, secrets, partner;
-    ngx_uint_t                           i;
-    ngx_http_govern_webhook_sign_t      *ws;
-    ngx_http_compile_complex_value_t     ccv;
+    ngx_str_t                       *value, secrets, partner;
+    ngx_uint_t                       i;
+    ngx_http_govern_webhook_sign_t  *ws;
 
     if (glcf->webhook_sign != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
@@ -335,35 +333,14 @@ ngx_http_govern_webhook_sign_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         return "needs secrets=FILE and partner=VALUE";
     }
 
-    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
-
-    ccv.cf = cf;
-    ccv.value = &partner;
-    ccv.complex_value = &ws->partner;
-
-    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
     if (ngx_http_govern_webhook_secrets(cf, &secrets,
                                         GOVERN_WEBHOOK_STANDARD,
                                         &ws->secrets)
-        != NGX_OK)
+        != NGX_OK
+        || ngx_http_govern_webhook_partner(cf, &partner, &secrets,
+                                           &ws->secrets, &ws->partner)
+           != NGX_OK)
     {
-        return NGX_CONF_ERROR;
-    }
-
-    /* a partner named as it is: its secrets must be in the file now */
-
-    if (ws->partner.lengths == NULL
-        && govern_webhook_secrets_partner(&ws->secrets,
-                                          (const char *) partner.data,
-                                          partner.len, &first)
-           == 0)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "the partner \"%V\" has no secret in \"%V\"",
-                           &partner, &secrets);
         return NGX_CONF_ERROR;
     }
 
