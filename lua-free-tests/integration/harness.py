@@ -288,12 +288,22 @@ http {
         return text
 
     def audit(self, name="audit.log"):
-        """The audit records written so far, parsed (each must be JSON)."""
+        """The audit records written so far, parsed (each must be JSON).
+        A read may overtake a worker's write (the kernel copies a write
+        into the file page by page, and a read does not wait for it), so
+        an unfinished last line is read again for up to a second before
+        it counts as a torn record."""
         path = os.path.join(self.prefix, name)
         if not os.path.exists(path):
             return []
-        with open(path, "rb") as f:
-            data = f.read()
+        deadline = time.monotonic() + 1.0
+        while True:
+            with open(path, "rb") as f:
+                data = f.read()
+            if data == b"" or data.endswith(b"\n") \
+                    or time.monotonic() > deadline:
+                break
+            time.sleep(0.01)
         assert data == b"" or data.endswith(b"\n"), "torn audit record"
         return [json.loads(line) for line in data.decode().splitlines()]
 
