@@ -26,131 +26,13 @@
 #include <string.h>
 
 #include "govern_xmlrpc.h"
-
-
-typedef struct {
-    void   **blocks;
-    size_t   n;
-    size_t   cap;
-} arena_t;
-
-
-static void *
-arena_alloc(void *ctx, size_t size)
-{
-    arena_t  *a = ctx;
-
-    if (a->n == a->cap) {
-        a->cap = a->cap ? 2 * a->cap : 256;
-        a->blocks = realloc(a->blocks, a->cap * sizeof(void *));
-        if (a->blocks == NULL) {
-            abort();
-        }
-    }
-
-    a->blocks[a->n] = malloc(size ? size : 1);
-
-    return a->blocks[a->n++];
-}
-
-
-static void
-arena_free(arena_t *a)
-{
-    while (a->n) {
-        free(a->blocks[--a->n]);
-    }
-
-    free(a->blocks);
-    memset(a, 0, sizeof(*a));
-}
-
-
-typedef struct {
-    char    *p;
-    size_t   len;
-    size_t   cap;
-} buf_t;
-
-
-static void
-buf_add(buf_t *b, const void *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        b->cap = 2 * (b->len + n + 1);
-        b->p = realloc(b->p, b->cap);
-        if (b->p == NULL) {
-            abort();
-        }
-    }
-
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-
-static void
-buf_printf(buf_t *b, const char *fmt, ...)
-{
-    int      n;
-    char     tmp[64];
-    va_list  args;
-
-    va_start(args, fmt);
-    n = vsnprintf(tmp, sizeof(tmp), fmt, args);
-    va_end(args);
-
-    buf_add(b, tmp, (size_t) n < sizeof(tmp) ? (size_t) n : sizeof(tmp) - 1);
-}
-
-
-static void
-dump(buf_t *b, const govern_jv_t *v)
-{
-    size_t  i;
-
-    buf_printf(b, "%u[%u,%u)", v->type, v->start, v->end);
-
-    switch (v->type) {
-
-    case GOVERN_JV_INTEGER:
-        buf_printf(b, "i%lld", v->u.integer);
-        break;
-
-    case GOVERN_JV_REAL:
-        buf_printf(b, "r%.17g", v->u.real);
-        break;
-
-    case GOVERN_JV_STRING:
-        buf_printf(b, "s%zu:", v->len);
-        buf_add(b, v->u.string, v->len);
-        break;
-
-    case GOVERN_JV_ARRAY:
-    case GOVERN_JV_OBJECT:
-        buf_printf(b, "n%zu", v->len);
-
-        for (i = 0; i < v->len; i++) {
-            if (v->type == GOVERN_JV_OBJECT) {
-                buf_printf(b, "k%zu:", v->u.members[i].key_len);
-                buf_add(b, v->u.members[i].key, v->u.members[i].key_len);
-                dump(b, &v->u.members[i].value);
-
-            } else {
-                dump(b, &v->u.items[i]);
-            }
-        }
-
-        break;
-    }
-}
+#include "govern_test_text.h"
 
 
 /* the reading of data, fed in the pieces cut lists (ends, ascending) */
 
 static govern_jv_t *
-read_in(arena_t *a, const char *path, const char *data, size_t len,
+read_in(govern_jv_arena_t *a, const char *path, const char *data, size_t len,
     const size_t *cut, size_t ncut, buf_t *out)
 {
     size_t                       i, from;
@@ -162,7 +44,7 @@ read_in(arena_t *a, const char *path, const char *data, size_t len,
     buf_add(out, "", 0);
 
     x = govern_xmlrpc_create(path, strlen(path), 1 << 20,
-                             arena_alloc, a, &err);
+                             govern_jv_arena_alloc, a, &err);
     if (x == NULL) {
         buf_add(out, err.text, strlen(err.text));
         return NULL;
@@ -184,7 +66,7 @@ read_in(arena_t *a, const char *path, const char *data, size_t len,
     govern_xmlrpc_destroy(x);
 
     if (v) {
-        dump(out, v);
+        jv_dump(out, v);
 
     } else if (strncmp(err.text, "XML: ", 5) == 0) {
         buf_add(out, "XML", 3);
@@ -265,7 +147,7 @@ policy(int clamp)
 {
     size_t                                 bad;
     const char                            *why, *method;
-    static arena_t                         arena;
+    static govern_jv_arena_t               arena;
     static govern_odoo_policy_t            p[2];
     static int                             built;
 
@@ -276,7 +158,7 @@ policy(int clamp)
             p[i].clamp = i;
 
             if (govern_odoo_policy_build(&p[i], NULL, 0, NULL, 0,
-                                         arena_alloc, &arena, &why,
+                                         govern_jv_arena_alloc, &arena, &why,
                                          &bad, &method) != 0)
             {
                 abort();
@@ -308,8 +190,8 @@ splice(buf_t *out, const char *text, size_t len, size_t start, size_t end,
 /* a clamped call, clamped in its XML, reads as allowed at the cap */
 
 static void
-check_clamp(arena_t *a, const char *path, const char *text, size_t len,
-    govern_jv_t *tree)
+check_clamp(govern_jv_arena_t *a, const char *path, const char *text,
+    size_t len, govern_jv_t *tree)
 {
     buf_t                          edited;
     const char                    *why, *key;
@@ -339,7 +221,7 @@ check_clamp(arena_t *a, const char *path, const char *text, size_t len,
     splice(&edited, text, len, e.start, e.end, e.text, e.len);
 
     again = govern_xmlrpc_parse(path, strlen(path), edited.p,
-                                edited.len, 1 << 21, arena_alloc, a,
+                                edited.len, 1 << 21, govern_jv_arena_alloc, a,
                                 &err);
     if (again == NULL) {
         abort();
@@ -363,7 +245,7 @@ check_clamp(arena_t *a, const char *path, const char *text, size_t len,
 /* credentials over params 0-2 read back; the rest is unchanged */
 
 static void
-check_credentials(arena_t *a, const char *path, const char *text,
+check_credentials(govern_jv_arena_t *a, const char *path, const char *text,
     size_t len, govern_jv_t *tree, const uint8_t *junk,
     size_t junk_len)
 {
@@ -405,7 +287,7 @@ check_credentials(arena_t *a, const char *path, const char *text,
     buf_add(&out, text + pos, len - pos);
 
     again = govern_xmlrpc_parse(path, strlen(path), out.p, out.len,
-                                1 << 21, arena_alloc, a, &err);
+                                1 << 21, govern_jv_arena_alloc, a, &err);
     if (again == NULL) {
         abort();
     }
@@ -436,7 +318,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char                         fault[4096];
     size_t                       i, ncut, cut[8], len, n;
     buf_t                        whole, pieces;
-    arena_t                      a;
+    govern_jv_arena_t            a;
     uint32_t                     seed;
     const char                  *path, *text;
     govern_jv_t                 *tree;
@@ -460,11 +342,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         govern_jv_t  *fast;
 
         fast = govern_xmlrpc_parse_fast(path, strlen(path), text, len,
-                                        1 << 20, arena_alloc, &a);
+                                        1 << 20, govern_jv_arena_alloc, &a);
         if (fast) {
             pieces.len = 0;
             buf_add(&pieces, "", 0);
-            dump(&pieces, fast);
+            jv_dump(&pieces, fast);
 
             if (strcmp(whole.p, pieces.p) != 0) {
                 fprintf(stderr, "expat: %s\nfast:  %s\n", whole.p,
@@ -559,7 +441,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     buf_add(&pieces, "</params></methodCall>", 22);
 
     if (govern_xmlrpc_parse("/xmlrpc/2/object", 16, pieces.p,
-                            pieces.len, 1 << 23, arena_alloc, &a,
+                            pieces.len, 1 << 23, govern_jv_arena_alloc, &a,
                             NULL) == NULL)
     {
         fprintf(stderr, "written, not read: %s\n", pieces.p);
@@ -568,7 +450,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     free(whole.p);
     free(pieces.p);
-    arena_free(&a);
+    govern_jv_arena_free(&a);
 
     return 0;
 }

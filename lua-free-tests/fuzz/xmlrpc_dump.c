@@ -13,32 +13,6 @@
 #include "govern_xmlrpc.h"
 
 
-typedef struct {
-    void   **blocks;
-    size_t   n;
-    size_t   cap;
-} arena_t;
-
-
-static void *
-arena_alloc(void *ctx, size_t size)
-{
-    arena_t  *a = ctx;
-
-    if (a->n == a->cap) {
-        a->cap = a->cap ? 2 * a->cap : 256;
-        a->blocks = realloc(a->blocks, a->cap * sizeof(void *));
-        if (a->blocks == NULL) {
-            abort();
-        }
-    }
-
-    a->blocks[a->n] = malloc(size ? size : 1);
-
-    return a->blocks[a->n++];
-}
-
-
 static void
 put_string(const char *s, size_t len)
 {
@@ -130,7 +104,7 @@ main(int argc, char **argv)
     char                        *data;
     long                         size;
     FILE                        *f;
-    arena_t                      a;
+    govern_jv_arena_t            a;
     govern_jv_t                 *v, *params;
     govern_jv_error_t            err;
 
@@ -154,7 +128,7 @@ main(int argc, char **argv)
 
         v = size ? govern_xmlrpc_parse("/xmlrpc/2/object", 16,
                                        data + 1, size - 1, 1 << 24,
-                                       arena_alloc, &a, &err)
+                                       govern_jv_arena_alloc, &a, &err)
                  : NULL;
 
         if (v == NULL) {
@@ -169,11 +143,7 @@ main(int argc, char **argv)
             printf("}\n");
         }
 
-        while (a.n) {
-            free(a.blocks[--a.n]);
-        }
-
-        free(a.blocks);
+        govern_jv_arena_free(&a);
         free(data);
     }
 

@@ -31,34 +31,7 @@
 #define RULES   3
 
 
-typedef struct {
-    void   *blocks[4096];
-    size_t  n;
-} arena_t;
-
-
-static void *
-arena_alloc(void *ctx, size_t size)
-{
-    arena_t  *a = ctx;
-
-    assert_true(a->n < 4096);
-    a->blocks[a->n] = calloc(1, size ? size : 1);
-
-    return a->blocks[a->n++];
-}
-
-
-static void
-arena_free(arena_t *a)
-{
-    while (a->n) {
-        free(a->blocks[--a->n]);
-    }
-}
-
-
-static arena_t                         policy_arena;
+static govern_jv_arena_t               policy_arena;
 static govern_odoo_policy_t   policies[4];
 
 static const char  *context[] = { "lang", "tz", NULL };
@@ -99,7 +72,7 @@ setup(void **state)
 
         assert_int_equal(govern_odoo_policy_build(&policies[i],
                              rules, i == RULES ? 3 : 0, decls, i ? 2 : 0,
-                             arena_alloc, &policy_arena, &why, &bad,
+                             govern_jv_arena_alloc, &policy_arena, &why, &bad,
                              &method), 0);
     }
 
@@ -110,7 +83,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-    arena_free(&policy_arena);
+    govern_jv_arena_free(&policy_arena);
     return 0;
 }
 
@@ -364,7 +337,7 @@ run_case(const call_case_t *c, unsigned flags)
 {
     char                          out[1024];
     size_t                        len;
-    arena_t                       arena;
+    govern_jv_arena_t             arena;
     const char                   *why, *key;
     govern_jv_t                  *body;
     govern_jv_error_t             err;
@@ -378,11 +351,11 @@ run_case(const call_case_t *c, unsigned flags)
 
     src.text = c->body;
     src.flags = flags;
-    src.alloc = arena_alloc;
+    src.alloc = govern_jv_arena_alloc;
     src.alloc_ctx = &arena;
 
     if (c->body) {
-        body = govern_jv_parse(c->body, len, flags, arena_alloc,
+        body = govern_jv_parse(c->body, len, flags, govern_jv_arena_alloc,
                                &arena, &err);
         if (body == NULL) {
             fail_msg("%s: %s", c->body, err.text);
@@ -421,7 +394,7 @@ run_case(const call_case_t *c, unsigned flags)
         assert_int_equal(call.limit, 100);
     }
 
-    arena_free(&arena);
+    govern_jv_arena_free(&arena);
 }
 
 
@@ -503,7 +476,7 @@ static void
 test_build_refusals(void **state)
 {
     size_t                          bad;
-    arena_t                         arena;
+    govern_jv_arena_t               arena;
     const char                     *why, *method;
     govern_odoo_policy_t            p;
 
@@ -531,27 +504,33 @@ test_build_refusals(void **state)
     p.context_allow = context;
 
     assert_int_equal(govern_odoo_policy_build(&p, keys, 2, NULL, 0,
-                         arena_alloc, &arena, &why, &bad, &method), -1);
+                         govern_jv_arena_alloc, &arena, &why, &bad,
+                         &method), -1);
     assert_int_equal(bad, 1);
 
     /* without a cap, grouped reads and unknown methods may be allowed */
     assert_int_equal(govern_odoo_policy_build(&p, grouped, 1, NULL,
-                         0, arena_alloc, &arena, &why, &bad, &method), 0);
+                         0, govern_jv_arena_alloc, &arena, &why, &bad,
+                         &method), 0);
 
     p.max_records = 10;
     assert_int_equal(govern_odoo_policy_build(&p, grouped, 1, NULL,
-                         0, arena_alloc, &arena, &why, &bad, &method), -1);
+                         0, govern_jv_arena_alloc, &arena, &why, &bad,
+                         &method), -1);
     assert_string_equal(method, "web_read_group");
     assert_int_equal(govern_odoo_policy_build(&p, unknown, 1, NULL,
-                         0, arena_alloc, &arena, &why, &bad, &method), -1);
+                         0, govern_jv_arena_alloc, &arena, &why, &bad,
+                         &method), -1);
     assert_string_equal(method, "export_data");
     assert_int_equal(govern_odoo_policy_build(&p, unknown, 1, decls,
-                         1, arena_alloc, &arena, &why, &bad, &method), 0);
+                         1, govern_jv_arena_alloc, &arena, &why, &bad,
+                         &method), 0);
     assert_int_equal(govern_odoo_policy_build(&p, unknown, 1, decls,
-                         2, arena_alloc, &arena, &why, &bad, &method), -1);
+                         2, govern_jv_arena_alloc, &arena, &why, &bad,
+                         &method), -1);
     assert_int_equal(bad, 2);
 
-    arena_free(&arena);
+    govern_jv_arena_free(&arena);
 }
 
 
@@ -563,7 +542,7 @@ test_many_rules(void **state)
     int                             i;
     char                          (*models)[24];
     size_t                          bad;
-    arena_t                         arena;
+    govern_jv_arena_t               arena;
     const char                     *why, *method;
     govern_odoo_rule_t             *rules;
     govern_odoo_policy_t            p;
@@ -588,7 +567,8 @@ test_many_rules(void **state)
     }
 
     assert_int_equal(govern_odoo_policy_build(&p, rules, 1000, NULL,
-                         0, arena_alloc, &arena, &why, &bad, &method), 0);
+                         0, govern_jv_arena_alloc, &arena, &why, &bad,
+                         &method), 0);
     assert_int_equal(p.nrules, 2000);
 
     for (i = 0; i < 1000; i++) {
@@ -603,7 +583,7 @@ test_many_rules(void **state)
 
     free(models);
     free(rules);
-    arena_free(&arena);
+    govern_jv_arena_free(&arena);
 }
 
 

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "govern_xmlrpc.h"
+#include "govern_test_text.h"
 
 
 #define OK    GOVERN_REASON_NONE
@@ -32,86 +33,9 @@
 #define MAX_BODY  (8 << 20)
 
 
-typedef struct {
-    void   **blocks;
-    size_t   n;
-    size_t   cap;
-} arena_t;
-
-
-static void *
-arena_alloc(void *ctx, size_t size)
-{
-    arena_t  *a = ctx;
-
-    if (a->n == a->cap) {
-        a->cap = a->cap ? 2 * a->cap : 256;
-        a->blocks = realloc(a->blocks, a->cap * sizeof(void *));
-        assert_non_null(a->blocks);
-    }
-
-    a->blocks[a->n] = calloc(1, size ? size : 1);
-    assert_non_null(a->blocks[a->n]);
-
-    return a->blocks[a->n++];
-}
-
-
-static void
-arena_free(arena_t *a)
-{
-    while (a->n) {
-        free(a->blocks[--a->n]);
-    }
-
-    free(a->blocks);
-    memset(a, 0, sizeof(*a));
-}
-
-
-/* a growing string */
-
-typedef struct {
-    char    *p;
-    size_t   len;
-    size_t   cap;
-} buf_t;
-
-
-static void
-buf_add(buf_t *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        b->cap = 2 * (b->len + n + 1);
-        b->p = realloc(b->p, b->cap);
-        assert_non_null(b->p);
-    }
-
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-
-static void
-buf_printf(buf_t *b, const char *fmt, ...)
-{
-    int      n;
-    char     tmp[512];
-    va_list  args;
-
-    va_start(args, fmt);
-    n = vsnprintf(tmp, sizeof(tmp), fmt, args);
-    va_end(args);
-
-    assert_true(n >= 0 && (size_t) n < sizeof(tmp));
-    buf_add(b, tmp, n);
-}
-
-
 /* policies, as test_odoo builds them */
 
-static arena_t                         policy_arena;
+static govern_jv_arena_t               policy_arena;
 static govern_odoo_policy_t   policies[4];
 
 static const char  *context[] = { "lang", "tz", NULL };
@@ -151,7 +75,7 @@ setup(void **state)
 
         assert_int_equal(govern_odoo_policy_build(&policies[i],
                              rules, i == RULES ? 2 : 0, decls, i ? 2 : 0,
-                             arena_alloc, &policy_arena, &why, &bad,
+                             govern_jv_arena_alloc, &policy_arena, &why, &bad,
                              &method), 0);
     }
 
@@ -162,7 +86,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-    arena_free(&policy_arena);
+    govern_jv_arena_free(&policy_arena);
     return 0;
 }
 
@@ -171,16 +95,16 @@ teardown(void **state)
 
 
 static govern_jv_t *
-xml(arena_t *a, const char *path, const char *text, size_t len,
+xml(govern_jv_arena_t *a, const char *path, const char *text, size_t len,
     govern_jv_error_t *err)
 {
     return govern_xmlrpc_parse(path, strlen(path), text, len,
-                               MAX_BODY, arena_alloc, a, err);
+                               MAX_BODY, govern_jv_arena_alloc, a, err);
 }
 
 
 static govern_jv_t *
-xmlz(arena_t *a, const char *path, const char *text)
+xmlz(govern_jv_arena_t *a, const char *path, const char *text)
 {
     govern_jv_t                 *v;
     govern_jv_error_t            err;
@@ -200,7 +124,7 @@ static void
 refused(const char *path, const char *text, size_t len, const char *why,
     long at)
 {
-    arena_t                      a;
+    govern_jv_arena_t            a;
     govern_jv_error_t            err;
 
     memset(&a, 0, sizeof(a));
@@ -217,7 +141,7 @@ refused(const char *path, const char *text, size_t len, const char *why,
                  at, why);
     }
 
-    arena_free(&a);
+    govern_jv_arena_free(&a);
 }
 
 #define refusedz(text, why, at)                                               \
@@ -234,58 +158,6 @@ args_of(govern_jv_t *root)
 }
 
 
-/* a tree written out whole, spans included, to compare two readings */
-
-static void
-dump(buf_t *b, const govern_jv_t *v)
-{
-    size_t  i;
-
-    buf_printf(b, "%u[%u,%u)", v->type, v->start, v->end);
-
-    switch (v->type) {
-
-    case GOVERN_JV_INTEGER:
-        buf_printf(b, "%lld", v->u.integer);
-        break;
-
-    case GOVERN_JV_REAL:
-        buf_printf(b, "%.17g", v->u.real);
-        break;
-
-    case GOVERN_JV_STRING:
-        buf_printf(b, "%zu:", v->len);
-        buf_add(b, v->u.string, v->len);
-        break;
-
-    case GOVERN_JV_ARRAY:
-        buf_add(b, "[", 1);
-
-        for (i = 0; i < v->len; i++) {
-            dump(b, &v->u.items[i]);
-            buf_add(b, ",", 1);
-        }
-
-        buf_add(b, "]", 1);
-        break;
-
-    case GOVERN_JV_OBJECT:
-        buf_add(b, "{", 1);
-
-        for (i = 0; i < v->len; i++) {
-            buf_printf(b, "%zu:", v->u.members[i].key_len);
-            buf_add(b, v->u.members[i].key, v->u.members[i].key_len);
-            buf_add(b, "=", 1);
-            dump(b, &v->u.members[i].value);
-            buf_add(b, ",", 1);
-        }
-
-        buf_add(b, "}", 1);
-        break;
-    }
-}
-
-
 /* one reading's outcome as text: the tree, or the refusal and its byte */
 
 static void
@@ -293,7 +165,7 @@ outcome(buf_t *b, const char *path, const char *const *chunks,
     const size_t *lens, size_t n)
 {
     size_t                       i;
-    arena_t                      a;
+    govern_jv_arena_t            a;
     govern_jv_t                 *v;
     govern_xmlrpc_t             *x;
     govern_jv_error_t            err;
@@ -302,7 +174,7 @@ outcome(buf_t *b, const char *path, const char *const *chunks,
     b->len = 0;
 
     x = govern_xmlrpc_create(path, strlen(path), MAX_BODY,
-                             arena_alloc, &a, &err);
+                             govern_jv_arena_alloc, &a, &err);
     assert_non_null(x);
 
     for (i = 0; i < n; i++) {
@@ -317,7 +189,7 @@ outcome(buf_t *b, const char *path, const char *const *chunks,
     govern_xmlrpc_destroy(x);
 
     if (v) {
-        dump(b, v);
+        jv_dump(b, v);
 
     } else {
         buf_printf(b, "refused at %zu: %s", err.position, err.text);
@@ -327,7 +199,7 @@ outcome(buf_t *b, const char *path, const char *const *chunks,
         buf_add(b, "", 0);
     }
 
-    arena_free(&a);
+    govern_jv_arena_free(&a);
 }
 
 
@@ -564,12 +436,12 @@ to_xml(buf_t *b, govern_jv_t *json, int layout, int legacy)
 
 
 static govern_jv_t *
-json(arena_t *a, const char *text, size_t len)
+json(govern_jv_arena_t *a, const char *text, size_t len)
 {
     govern_jv_t                 *v;
     govern_jv_error_t            err;
 
-    v = govern_jv_parse(text, len, 0, arena_alloc, a, &err);
+    v = govern_jv_parse(text, len, 0, govern_jv_arena_alloc, a, &err);
     if (v == NULL) {
         fail_msg("%.*s: %s", (int) len, text, err.text);
     }
@@ -584,7 +456,7 @@ json(arena_t *a, const char *text, size_t len)
 static void
 test_types(void **state)
 {
-    arena_t                 a;
+    govern_jv_arena_t       a;
     govern_jv_t            *root, *args, *v, *s;
     const char             *body;
 
@@ -705,7 +577,7 @@ test_types(void **state)
 
     chunked("/xmlrpc/2/object", body, strlen(body));
 
-    arena_free(&a);
+    govern_jv_arena_free(&a);
 }
 
 
@@ -749,7 +621,7 @@ static void
 test_spans(void **state)
 {
     size_t                 i;
-    arena_t                a;
+    govern_jv_arena_t      a;
     const char            *text;
     govern_jv_t           *root, *args, *method;
 
@@ -793,7 +665,7 @@ test_spans(void **state)
 
     chunked("/xmlrpc/2/object", text, strlen(text));
 
-    arena_free(&a);
+    govern_jv_arena_free(&a);
 }
 
 
@@ -981,7 +853,7 @@ test_parity(void **state)
     int                            layout, legacy;
     size_t                         i;
     buf_t                          b, edited, jedited;
-    arena_t                        a;
+    govern_jv_arena_t              a;
     checked_t                      j, x, j2, x2;
     const char                    *path;
     govern_jv_t                   *jtree, *xtree, *jt2, *xt2;
@@ -1024,7 +896,7 @@ test_parity(void **state)
             }
 
             if (!x.call.clamped) {
-                arena_free(&a);
+                govern_jv_arena_free(&a);
                 continue;
             }
 
@@ -1052,7 +924,7 @@ test_parity(void **state)
             assert_int_equal(x2.reason, OK);
             assert_int_equal(x2.call.limit, 100);
 
-            arena_free(&a);
+            govern_jv_arena_free(&a);
         }
     }
 
@@ -1071,7 +943,7 @@ test_credentials_splice(void **state)
     char                   text[3][128];
     size_t                 len[3];
     buf_t                  b, out;
-    arena_t                a;
+    govern_jv_arena_t      a;
     govern_jv_t           *jtree, *xtree, *args, *out_tree, *out_args;
 
     memset(&a, 0, sizeof(a));
@@ -1131,7 +1003,7 @@ test_credentials_splice(void **state)
 
     free(b.p);
     free(out.p);
-    arena_free(&a);
+    govern_jv_arena_free(&a);
 }
 
 
@@ -1190,12 +1062,12 @@ test_hostile(void **state)
     }
     len += sprintf(deep + len, "</value></param></params></methodCall>");
     {
-        arena_t                      a;
+        govern_jv_arena_t            a;
         govern_jv_error_t            err;
 
         memset(&a, 0, sizeof(a));
         assert_non_null(xml(&a, "/xmlrpc/2/object", deep, len, &err));
-        arena_free(&a);
+        govern_jv_arena_free(&a);
     }
     free(deep);
 
@@ -1387,7 +1259,7 @@ fast_and_expat(const char *text, int fast)
 {
     size_t                       len;
     buf_t                        slow, quick;
-    arena_t                      a;
+    govern_jv_arena_t            a;
     govern_jv_t                 *v;
     govern_jv_error_t            err;
 
@@ -1399,7 +1271,7 @@ fast_and_expat(const char *text, int fast)
     outcome(&slow, "/xmlrpc/2/object", &text, &len, 1);
 
     v = govern_xmlrpc_parse_fast("/xmlrpc/2/object", 16, text, len,
-                                 MAX_BODY, arena_alloc, &a);
+                                 MAX_BODY, govern_jv_arena_alloc, &a);
 
     if (fast != (v != NULL)) {
         fail_msg("%s: the fast reader %s", text,
@@ -1407,7 +1279,7 @@ fast_and_expat(const char *text, int fast)
     }
 
     if (v) {
-        dump(&quick, v);
+        jv_dump(&quick, v);
 
         if (strcmp(slow.p, quick.p) != 0) {
             fail_msg("%s:\nexpat: %s\nfast:  %s", text, slow.p, quick.p);
@@ -1419,7 +1291,7 @@ fast_and_expat(const char *text, int fast)
     quick.len = 0;
 
     if (v) {
-        dump(&quick, v);
+        jv_dump(&quick, v);
 
     } else {
         buf_printf(&quick, "refused at %zu: %s", err.position, err.text);
@@ -1431,7 +1303,7 @@ fast_and_expat(const char *text, int fast)
 
     free(slow.p);
     free(quick.p);
-    arena_free(&a);
+    govern_jv_arena_free(&a);
 }
 
 
@@ -1540,7 +1412,7 @@ test_fast_reader(void **state)
 static void
 test_bounds(void **state)
 {
-    arena_t                      a;
+    govern_jv_arena_t            a;
     const char                  *body;
     govern_xmlrpc_t             *x;
     govern_jv_error_t            err;
@@ -1549,7 +1421,7 @@ test_bounds(void **state)
     body = FAST_CALL(PARAM("<int>1</int>"));
 
     x = govern_xmlrpc_create("/xmlrpc/2/object", 16, 50,
-                             arena_alloc, &a, &err);
+                             govern_jv_arena_alloc, &a, &err);
     assert_non_null(x);
     assert_int_equal(govern_xmlrpc_feed(x, body, 40), 1);
     assert_int_equal(govern_xmlrpc_feed(x, body + 40, 40), 0);
@@ -1562,18 +1434,18 @@ test_bounds(void **state)
 
     /* exactly the bound */
     x = govern_xmlrpc_create("/xmlrpc/2/object", 16, strlen(body),
-                             arena_alloc, &a, &err);
+                             govern_jv_arena_alloc, &a, &err);
     assert_int_equal(govern_xmlrpc_feed(x, body, strlen(body)), 1);
     assert_non_null(govern_xmlrpc_finish(x));
 
     /* abandoned mid-body: destroy frees expat (LeakSanitizer checks) */
     x = govern_xmlrpc_create("/xmlrpc/2/object", 16, 1000,
-                             arena_alloc, &a, &err);
+                             govern_jv_arena_alloc, &a, &err);
     assert_int_equal(govern_xmlrpc_feed(x, body, 20), 1);
     govern_xmlrpc_destroy(x);
     govern_xmlrpc_destroy(x);
 
-    arena_free(&a);
+    govern_jv_arena_free(&a);
 }
 
 
@@ -1733,7 +1605,7 @@ test_writers_read_back(void **state)
 {
     char                   out[1024], call[2048];
     size_t                 n;
-    arena_t                a;
+    govern_jv_arena_t      a;
     govern_jv_t           *v;
 
     memset(&a, 0, sizeof(a));
@@ -1750,7 +1622,7 @@ test_writers_read_back(void **state)
     assert_string_equal(govern_jv_string(&args_of(v)->u.items[0]),
                         "<]]>&\t\n\"'");
 
-    arena_free(&a);
+    govern_jv_arena_free(&a);
 }
 
 

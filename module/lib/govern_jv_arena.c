@@ -2,6 +2,10 @@
 /*
  * govern: an arena for parses outside nginx (tests, fuzzers, CLIs): blocks
  * of malloc()ed memory freed at once; nginx parses into the request pool.
+ * Built with AddressSanitizer (the unit tests, the fuzzers), every
+ * allocation is a block of its own and exactly its size, so reading or
+ * writing one byte past it is reported, as it would not be inside a
+ * shared block; like the request pool, the memory is never zeroed.
  */
 
 
@@ -9,6 +13,18 @@
 
 #include "govern_jv_int.h"
 
+
+#if defined(__SANITIZE_ADDRESS__)
+#define GOVERN_JV_PRECISE  1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GOVERN_JV_PRECISE  1
+#endif
+#endif
+
+#ifndef GOVERN_JV_PRECISE
+#define GOVERN_JV_PRECISE  0
+#endif
 
 #define GOVERN_JV_BLOCK    16384
 #define GOVERN_JV_HEADER                                                     \
@@ -23,11 +39,18 @@ govern_jv_arena_alloc(void *data, size_t size)
     govern_jv_block_t           *b;
 
     arena = data;
-    size = (size + 15) & ~(size_t) 15;
     b = arena->blocks;
 
+    if (GOVERN_JV_PRECISE) {
+        b = NULL;
+
+    } else {
+        size = (size + 15) & ~(size_t) 15;
+    }
+
     if (b == NULL || b->size - b->used < size) {
-        want = size > GOVERN_JV_BLOCK ? size : GOVERN_JV_BLOCK;
+        want = (size > GOVERN_JV_BLOCK || GOVERN_JV_PRECISE)
+               ? size : GOVERN_JV_BLOCK;
 
         b = malloc(GOVERN_JV_HEADER + want);
         if (b == NULL) {
