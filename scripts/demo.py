@@ -3,12 +3,16 @@
 with a local redis-server, started and stopped together."""
 
 import argparse
+import base64
+import hashlib
+import hmac
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import uuid
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
@@ -21,6 +25,34 @@ CURL = ("curl -si http://127.0.0.1:%d/jsonrpc -H 'Authorization: Bearer %s' "
 CALL = ("curl -s http://127.0.0.1:%d/json/2/product.product/search_read "
         "-H 'Authorization: Bearer %s' -H 'Content-Type: application/json' "
         "-d '{\"domain\":[],\"fields\":[\"name\"],\"limit\":5}'")
+
+
+HOOK = ("curl -si 'http://127.0.0.1:%d/hooks/orders?partner=acme' "
+        "-H 'webhook-id: %s' -H 'webhook-timestamp: %d' "
+        "-H 'webhook-signature: v1,%s' -H 'Content-Type: application/json' "
+        "-d '%s'")
+
+
+def signed_delivery(port, secret):
+    """a curl line delivering an event as acme's shop would, signed per
+    Standard Webhooks 1.0 with acme's secret"""
+    event_id = "msg_" + uuid.uuid4().hex
+    ts = int(time.time())
+    body = '{"type":"order.created","data":{"order":"SO-1042"}}'
+    key = base64.b64decode(secret[len("whsec_"):])
+    mac = hmac.new(key, ("%s.%d.%s" % (event_id, ts, body)).encode(),
+                   hashlib.sha256).digest()
+    return HOOK % (port, event_id, ts, base64.b64encode(mac).decode(), body)
+
+
+def private_file(path, data):
+    """written whole, readable by its owner only (nginx -t refuses more)"""
+    fd = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(data)
+    os.chmod(path + ".tmp", 0o600)
+    os.rename(path + ".tmp", path)
 
 
 def wait_port(port, proc, what):
@@ -67,16 +99,13 @@ def main():
         os.remove(schemas)
     os.symlink(os.path.join(ROOT, "config", "schemas"), schemas)
 
-    # the credentials file must be readable by its owner only
-    creds = os.path.join(demo, "odoo-credentials.json")
     with open(os.path.join(ROOT, "config", "odoo-credentials.json")) as f:
-        data = f.read()
-    fd = os.open(creds + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
-                 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(data)
-    os.chmod(creds + ".tmp", 0o600)
-    os.rename(creds + ".tmp", creds)
+        private_file(os.path.join(demo, "odoo-credentials.json"), f.read())
+
+    # acme's webhook secret, new on every start
+    secret = "whsec_" + base64.b64encode(os.urandom(24)).decode()
+    private_file(os.path.join(demo, "webhook-secrets.json"),
+                 '{"acme": ["%s"]}\n' % secret)
 
     keys = os.path.join(demo, "keys")
     mint = [sys.executable, os.path.join(ROOT, "scripts", "mint_token.py")]
@@ -144,6 +173,10 @@ def main():
     print("try:\n  " + CURL % (opts.port, token))
     print("an Odoo call: the gateway puts acme's Odoo db, uid and key in:\n  "
           + CALL % (opts.port, token))
+    print("a delivery signed with acme's webhook secret (%s/"
+          "webhook-secrets.json; valid 5 minutes): sent again, it is "
+          "answered 200 without reaching Odoo:\n  %s"
+          % (demo, signed_delivery(opts.port, secret)))
     print("Ctrl-C stops everything.", flush=True)
 
     while all(p.poll() is None for p in procs):

@@ -1,5 +1,6 @@
 """`make run` and config/gateway.conf work as the README says."""
 
+import json
 import os
 import re
 import shlex
@@ -25,22 +26,47 @@ def test_demo_curl_reaches_fake_odoo_and_is_audited(tmp_path):
         while time.monotonic() < deadline:
             line = demo.stdout.readline()
             lines.append(line)
-            if line.startswith("  curl "):
+            if line.startswith("Ctrl-C"):
                 break
         else:
-            raise AssertionError("no curl line:\n" + "".join(lines))
-        out = subprocess.run(shlex.split(line.strip()), capture_output=True,
-                             text=True, timeout=10).stdout
-        assert out.startswith("HTTP/1.1 200")
+            raise AssertionError("no Ctrl-C line:\n" + "".join(lines))
+        curls = [shlex.split(x.strip()) for x in lines
+                 if x.startswith("  curl ")]
+        assert len(curls) == 3, lines
+
+        def run(argv):
+            out = subprocess.run(argv, capture_output=True, text=True,
+                                 timeout=10).stdout
+            return int(out.split()[1]), out
+
+        status, out = run(curls[0])
+        assert status == 200
         assert '"server_version": "19.0"' in out
         rid = re.search(r"(?im)^X-Request-Id: (\S+)", out).group(1)
+
+        # the signed delivery: to Odoo once, then answered by the gateway
+        hook = curls[2]
+        assert run(hook)[0] == 200
+        status, out = run(hook)
+        assert status == 200 and '"status":"duplicate"' in out
+        body = hook.index("-d") + 1
+        hook[body] = hook[body].replace("SO-1042", "SO-1043")
+        status, out = run(hook)
+        assert status == 403 and "webhook_signature" in out
     finally:
         demo.send_signal(signal.SIGINT)
         demo.wait(20)
 
     audit = tmp_path / "demo" / "audit.log"
-    records = audit.read_text().splitlines()
-    assert len(records) == 1 and rid in records[0]
+    # each of the demo's two workers writes its own records
+    records = {r["reason"] or r["route"]: r for r in (
+        json.loads(x) for x in audit.read_text().splitlines())}
+    assert sorted(records) == ["odoo-jsonrpc", "webhook_duplicate",
+                               "webhook_signature", "webhooks-orders"]
+    assert records["odoo-jsonrpc"]["request_id"] == rid
+    assert records["webhooks-orders"]["partner"] == "acme"
+    assert records["webhook_duplicate"]["partner"] == "acme"
+    assert records["webhook_signature"]["decision"] == "deny"
     log = (tmp_path / "demo" / "error.log").read_text()
     assert harness.bad_log_lines(log) == []
 
