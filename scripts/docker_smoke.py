@@ -99,6 +99,10 @@ def main():
         os.chmod(creds, 0o600)
         with open(creds) as f:
             acme = json.load(f)["acme"]
+        secrets = os.path.join(tmp, "webhook-secrets.json")
+        with open(secrets, "w") as f:
+            f.write('{"acme": ["whsec_%s"]}' % ("A" * 32))
+        os.chmod(secrets, 0o600)
         logs = os.path.join(tmp, "log")
         os.mkdir(logs)
 
@@ -128,6 +132,7 @@ def main():
                "-v", os.path.join(keys, "jwks.json")
                + ":/etc/govern/jwks.json:ro",
                "-v", creds + ":/etc/govern/odoo-credentials.json:ro",
+               "-v", secrets + ":/etc/govern/webhook-secrets.json:ro",
                "-v", logs + ":/var/log/govern"]
 
         t = subprocess.run(run + [IMAGE, "nginx", "-t"], capture_output=True,

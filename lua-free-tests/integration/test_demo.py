@@ -93,6 +93,8 @@ def nginx_t(tmp_path, keys, name, rewrite=()):
         path.write_text('{"acme": ["%s"]}' % secret)
         path.chmod(0o600)
     conf = conf.replace("/etc/govern/webhooks/", str(tmp_path) + "/")
+    conf = conf.replace("/etc/govern/webhook-secrets.json",
+                        str(tmp_path / "outbound.json"))
     conf = conf.replace("/etc/govern/schemas/",
                         os.path.join(harness.ROOT, "config", "schemas") + "/")
     for old, new in rewrite:
