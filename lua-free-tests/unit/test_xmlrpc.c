@@ -1307,11 +1307,11 @@ fast_and_expat(const char *text, int fast)
 }
 
 
-#define FAST_CALL(params)                                                         \
+#define FAST_CALL(params)                                                    \
     "<methodCall>\n<methodName>execute_kw</methodName>\n<params>\n"          \
     params "\n</params>\n</methodCall>\n"
 
-#define FAST_STRING(s)                                                            \
+#define FAST_STRING(s)                                                       \
     "<param>\n<value><string>" s "</string></value>\n</param>\n"
 
 
@@ -1323,7 +1323,8 @@ test_fast_reader(void **state)
         /* Python's xmlrpc.client */
         "<?xml version='1.0'?>\n" FAST_CALL(FAST_STRING("retail")
             "<param>\n<value><int>2</int></value>\n</param>\n"
-            FAST_STRING("k") FAST_STRING("res.partner") FAST_STRING("search_read")
+            FAST_STRING("k") FAST_STRING("res.partner")
+            FAST_STRING("search_read")
             "<param>\n<value><array><data>\n<value><array><data>\n"
             "<value><array><data>\n<value><string>name</string></value>\n"
             "<value><string>ilike</string></value>\n"
@@ -1354,7 +1355,8 @@ test_fast_reader(void **state)
              "<param><value><base64>eA==</base64></value></param>"),
         /* "]]" without '>' and '>' alone are text */
         FAST_CALL(FAST_STRING("]] > ]>")),
-        "<?xml version='1.0' encoding='utf-8'?>\t\n" FAST_CALL(FAST_STRING("\t")),
+        "<?xml version='1.0' encoding='utf-8'?>\t\n"
+            FAST_CALL(FAST_STRING("\t")),
     };
     static const char     *slow[] = {
         "\xef\xbb\xbf<?xml version='1.0'?>" FAST_CALL(FAST_STRING("bom")),

@@ -19,9 +19,9 @@
  * request on a wait: the access handler returns NGX_AGAIN and is run
  * again, at the same stage, once the Redis reply arrives
  * (ngx_http_govern_redis_call), the stage calls ngx_http_govern_wake()
- * (ngx_http_govern_wait), or the timer fires.  A request that ends first (the client went away, a
- * timeout elsewhere) cancels the pending work: no reply reaches a freed
- * request.
+ * (ngx_http_govern_wait), or the timer fires.  A request that ends
+ * first (the client went away, a timeout elsewhere) cancels the pending
+ * work: no reply reaches a freed request.
  */
 
 typedef struct ngx_http_govern_wait_s  ngx_http_govern_wait_t;

@@ -253,7 +253,8 @@ govern_jwt_decode_sets(const unsigned char *token, size_t len,
         }
 
         if (key->alg != alg) {
-            result->detail = "the key of this kid is pinned to another algorithm";
+            result->detail =
+                "the key of this kid is pinned to another algorithm";
             rc = GOVERN_REASON_TOKEN_ALG;
             goto done;
         }
