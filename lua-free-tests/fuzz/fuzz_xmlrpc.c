@@ -18,7 +18,6 @@
  * - what the writers produce from the body's bytes reads back.
  */
 
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>

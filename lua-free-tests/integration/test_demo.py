@@ -88,13 +88,14 @@ def nginx_t(tmp_path, keys, name, rewrite=()):
     creds.chmod(0o600)
     conf = conf.replace("/etc/govern/odoo-credentials.json", str(creds))
     for name, secret in (("stripe.json", "whsec_" + "5a" * 16),
-                         ("outbound.json", "whsec_" + "A" * 32)):
+                         ("outbound.json", "whsec_" + "A" * 32),
+                         ("webhook-secrets.json", "whsec_" + "B" * 32)):
         path = tmp_path / name
         path.write_text('{"acme": ["%s"]}' % secret)
         path.chmod(0o600)
     conf = conf.replace("/etc/govern/webhooks/", str(tmp_path) + "/")
     conf = conf.replace("/etc/govern/webhook-secrets.json",
-                        str(tmp_path / "outbound.json"))
+                        str(tmp_path / "webhook-secrets.json"))
     conf = conf.replace("/etc/govern/schemas/",
                         os.path.join(harness.ROOT, "config", "schemas") + "/")
     for old, new in rewrite:
@@ -107,7 +108,6 @@ def nginx_t(tmp_path, keys, name, rewrite=()):
                        capture_output=True, text=True,
                        env=harness.sanitizer_env(str(tmp_path)))
     assert p.returncode == 0, p.stderr
-    return p.stderr
 
 
 def test_gateway_conf_passes_nginx_t(tmp_path, keys):

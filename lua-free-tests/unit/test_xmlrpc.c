@@ -8,7 +8,6 @@
  * byte, reading as one; hostile bodies; the faults Odoo writes.
  */
 
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -66,7 +66,7 @@ typedef struct {
 
 
 typedef struct {
-    ngx_atomic_t             redirects[NGX_HTTP_GOVERN_REDIS_REDIRECTS];
+    ngx_atomic_t  redirects[NGX_HTTP_GOVERN_REDIS_REDIRECTS];
     ngx_http_govern_redis_breaker_t   nodes[NGX_HTTP_GOVERN_REDIS_NODES];
 } ngx_http_govern_redis_shared_t;
 

@@ -320,7 +320,7 @@ ngx_http_govern_metrics_handler(ngx_http_request_t *r)
     ngx_uint_t                        nnodes, up;
     ngx_atomic_uint_t                *counts, v, cache[2], rl[3], audit[3];
     ngx_atomic_uint_t                 revocation[GOVERN_REVOKE_JTI + 1];
-    ngx_atomic_uint_t        redirects[NGX_HTTP_GOVERN_REDIS_REDIRECTS];
+    ngx_atomic_uint_t  redirects[NGX_HTTP_GOVERN_REDIS_REDIRECTS];
     ngx_http_govern_redis_shared_t   *shared;
     ngx_http_govern_redis_node_state_t  nodes[NGX_HTTP_GOVERN_REDIS_NODES];
     ngx_http_govern_metrics_t        *m;
